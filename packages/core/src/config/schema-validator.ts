@@ -1,0 +1,107 @@
+import AjvModule, { type ErrorObject, type ValidateFunction } from "ajv";
+import { didYouMean } from "../catalog.js";
+import type { JsonSchema } from "../plugin.js";
+import { isSecretKey } from "../redact.js";
+
+// ajv is CommonJS: its default export arrives as the module object under NodeNext.
+const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule) as unknown as typeof AjvModule.default;
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false, allowUnionTypes: true });
+const cache = new WeakMap<object, ValidateFunction>();
+
+/** A schema problem, path relative to the validated object. */
+export interface SchemaProblem {
+  path: Array<string | number>;
+  code: string;
+  message: string;
+}
+
+/** Compiles (once per schema object) and runs validation; mutates `value` to apply defaults. */
+export function validateAgainstSchema(schema: JsonSchema, value: Record<string, unknown>, options: { isSecretPath?: (path: Array<string | number>) => boolean } = {}): SchemaProblem[] {
+  let validate = cache.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    cache.set(schema, validate);
+  }
+  if (validate(value)) return [];
+  return dedupe((validate.errors ?? []).map((e) => describe(e, schema, value, options.isSecretPath)));
+}
+
+function dedupe(problems: SchemaProblem[]): SchemaProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const k = `${p.path.join(".")}|${p.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function pointerToPath(pointer: string): Array<string | number> {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function valueAt(root: unknown, path: Array<string | number>): unknown {
+  let cur = root;
+  for (const seg of path) cur = (cur as Record<string | number, unknown> | undefined)?.[seg];
+  return cur;
+}
+
+function schemaAt(schema: JsonSchema, schemaPath: string): JsonSchema | undefined {
+  let cur: unknown = schema;
+  for (const seg of schemaPath.replace(/^#\//, "").split("/").slice(0, -1)) cur = (cur as Record<string, unknown> | undefined)?.[seg];
+  return cur as JsonSchema | undefined;
+}
+
+function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (Array.isArray(value)) return "a list";
+  if (value === null) return "null";
+  if (typeof value === "object") return "a mapping";
+  return String(value);
+}
+
+function typeName(value: unknown): string {
+  if (Array.isArray(value)) return "list";
+  if (value === null) return "null";
+  if (typeof value === "object") return "mapping";
+  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
+  return typeof value;
+}
+
+function describe(e: ErrorObject, schema: JsonSchema, root: unknown, isSecretPath?: (p: Array<string | number>) => boolean): SchemaProblem {
+  const path = pointerToPath(e.instancePath);
+  const value = valueAt(root, path);
+  const secret = path.some((p) => typeof p === "string" && isSecretKey(p)) || (isSecretPath?.(path) ?? false);
+  const got = secret ? "" : ` (got ${show(value)})`;
+  const gotType = secret ? ` (got a ${typeName(value)}; value hidden because it is secret)` : ` (got ${typeName(value)} ${show(value)})`;
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case "required":
+      return { path: [...path, String(p.missingProperty)], code: "missing_key", message: `missing required key "${String(p.missingProperty)}"` };
+    case "additionalProperties": {
+      const key = String(p.additionalProperty);
+      const parent = schemaAt(schema, e.schemaPath);
+      const allowed = Object.keys((parent?.properties as Record<string, unknown>) ?? {});
+      const guess = didYouMean(key, allowed, 1);
+      return {
+        path: [...path, key],
+        code: "unknown_key",
+        message: `unknown key "${key}"${guess.length ? `; did you mean "${guess[0]}"?` : ""}${allowed.length ? ` Allowed keys: ${allowed.join(", ")}` : ""}`,
+      };
+    }
+    case "type":
+      return { path, code: "invalid_type", message: `must be ${String(p.type).replace(/,/g, " or ")}${gotType}` };
+    case "enum":
+      return { path, code: "invalid_value", message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}${got}` };
+    case "const":
+      return { path, code: "invalid_value", message: `must be ${JSON.stringify(p.allowedValue)}${got}` };
+    default:
+      return { path, code: "invalid_value", message: `${e.message ?? "is invalid"}${got}` };
+  }
+}

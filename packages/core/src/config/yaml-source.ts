@@ -1,0 +1,74 @@
+import { readFile } from "node:fs/promises";
+import { isAbsolute, resolve } from "node:path";
+import { isCollection, isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from "yaml";
+import { ConfigError, type ConfigIssue } from "../errors.js";
+
+/** A parsed config file that can tell the line of any YAML path. */
+export interface ConfigSource {
+  /** Absolute path, or a label such as `<inline>`. */
+  file: string;
+  /** The parsed data (plain JS). */
+  data: unknown;
+  /** Line and column (1-based) of the value at `path`, or of its nearest existing ancestor. */
+  locate(path: ReadonlyArray<string | number>): { line: number; column: number } | undefined;
+  /** Line and column of the key at `path` (falls back to the value). */
+  locateKey(path: ReadonlyArray<string | number>): { line: number; column: number } | undefined;
+}
+
+/** Parses YAML text. YAML errors (syntax, duplicate keys...) become one {@link ConfigError} with lines. */
+export function parseConfigText(text: string, file = "<inline>"): ConfigSource {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  if (doc.errors.length > 0) {
+    const issues: ConfigIssue[] = doc.errors.map((e) => {
+      const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
+      const msg = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+      return { code: e.code === "DUPLICATE_KEY" ? "duplicate_key" : "yaml_syntax", path: "", message: `YAML ${msg}`, file, line: pos.line, column: pos.col };
+    });
+    throw new ConfigError({ issues });
+  }
+  const data = doc.toJS({ maxAliasCount: 1000 });
+  const pos = (offset: number | undefined) => {
+    if (offset === undefined) return undefined;
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  const nodeAt = (path: ReadonlyArray<string | number>) => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = (doc as Document).getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      if (node && (isScalar(node) || isCollection(node)) && node.range) return { node, exact: n === path.length };
+    }
+    return undefined;
+  };
+  return {
+    file,
+    data,
+    locate: (path) => pos(nodeAt(path)?.node.range?.[0]),
+    locateKey: (path) => {
+      if (path.length === 0) return pos(0);
+      const parent = (doc as Document).getIn(path.slice(0, -1), true);
+      if (isMap(parent)) {
+        const last = path[path.length - 1];
+        const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(last));
+        if (pair && isScalar(pair.key) && pair.key.range) return pos(pair.key.range[0]);
+      }
+      return pos(nodeAt(path)?.node.range?.[0]);
+    },
+  };
+}
+
+/** Reads and parses a config file; a missing file is a {@link ConfigError} that says what to do. */
+export async function loadConfigFile(path: string, cwd = process.cwd()): Promise<ConfigSource> {
+  const file = isAbsolute(path) ? path : resolve(cwd, path);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : ((e as Error).message ?? String(e));
+    throw new ConfigError({
+      issues: [{ code: "config_not_found", path: "", file, message: `cannot read the config file (${why}). Pass the path of your lolpop.yaml, or run in the folder that has it.` }],
+    });
+  }
+  return parseConfigText(text, file);
+}

@@ -1,0 +1,406 @@
+/**
+ * Component contracts: one interface per kind. Method names follow the original lolpop
+ * (snake_case, e.g. `get_data`, `split_data`) so YAML paths, workflow-test hooks and logs read the
+ * same as the config. Every method returns a Promise; the engine wraps each call in its middleware.
+ *
+ * Kinds are an open set: a plugin adds one by augmenting {@link ComponentKinds}:
+ *
+ * ```ts
+ * declare module "@lolpop/core" {
+ *   interface ComponentKinds { feature_store: FeatureStore }
+ * }
+ * ```
+ */
+import type { LogFields, LogLevel } from "./logger.js";
+import type { Column, Table } from "./table.js";
+
+/** The problem a workflow solves; set by the runner and visible to every component. */
+export type ProblemType = "classification" | "regression";
+
+/** Outcome of a check: `ERROR` can gate a workflow, `WARN` notifies. */
+export type CheckStatus = "PASS" | "WARN" | "ERROR";
+
+/** One check inside a {@link CheckReport}. */
+export interface CheckResult {
+  /** Short id, e.g. `dataset_drift` or `missing_values:age`. */
+  name: string;
+  status: CheckStatus;
+  /** What was found, for people. */
+  message: string;
+  /** Structured values behind the result. */
+  details?: Record<string, unknown>;
+}
+
+/** Result of a data, model or prediction check. `status` is the worst status of `checks`. */
+export interface CheckReport {
+  status: CheckStatus;
+  checks: CheckResult[];
+  /** Full machine readable report (e.g. an Evidently-shaped JSON). */
+  report?: unknown;
+  /** Files written for people (HTML reports...), tracked as artifacts by the pipeline. */
+  artifacts?: Array<{ name: string; path: string }>;
+}
+
+/** Train/valid/test splits; each table keeps the target column with role `target`. */
+export interface DataSplits {
+  train: Table;
+  valid: Table;
+  /** Absent when the splitter was configured without a test split. */
+  test?: Table;
+}
+
+/** Features and target of one split. */
+export interface LabeledData {
+  /** Feature columns only. */
+  X: Table;
+  /** Target values: categorical for classification, numeric for regression. */
+  y: Column;
+}
+
+/** Predictions of a classifier. */
+export interface ClassificationPredictions {
+  problem_type: "classification";
+  /** Class labels; `labels` and the columns of `proba` index this list. */
+  classes: string[];
+  /** Predicted class index per row. */
+  labels: Int32Array;
+  /** Class probabilities, row-major (`n * classes.length`), when the model provides them. */
+  proba?: Float64Array;
+}
+
+/** Predictions of a regressor. */
+export interface RegressionPredictions {
+  problem_type: "regression";
+  values: Float64Array;
+}
+
+/** Model output for a table of rows. */
+export type Predictions = ClassificationPredictions | RegressionPredictions;
+
+// ---------------------------------------------------------------- data
+
+/** Where a connector wrote data. */
+export interface SavedData {
+  /** Path or URI of what was written. */
+  uri: string;
+  /** Rows written. */
+  rows: number;
+  /** Format, e.g. `csv`, `jsonl`. */
+  format: string;
+}
+
+/** `data_connector`: reads and writes tables (files, databases, object stores). */
+export interface DataConnector {
+  /**
+   * Reads a table.
+   * @param source Path, URI or name of what to read; defaults to the connector's configured source.
+   */
+  get_data(source?: string): Promise<Table>;
+  /**
+   * Writes a table atomically: readers never see a half-written target.
+   * @param target Path or URI to write; defaults to the connector's configured target.
+   */
+  save_data(table: Table, target?: string): Promise<SavedData>;
+}
+
+/** `data_transformer`: turns raw data into the table the workflow trains on. */
+export interface DataTransformer {
+  /** Returns the transformed table (the input is never mutated). */
+  transform(table: Table): Promise<Table>;
+}
+
+/** `data_splitter`: splits a table into train, valid and (optionally) test. */
+export interface DataSplitter {
+  /** Splits `table`; deterministic for the configured seed. */
+  split_data(table: Table): Promise<DataSplits>;
+}
+
+/** `feature_transformer`: learns a feature encoding on train only and applies it anywhere. */
+export interface FeatureTransformer {
+  /** Learns the encoding from feature columns (columns with another role are ignored). */
+  fit(table: Table): Promise<void>;
+  /** Encodes feature columns into numeric columns; unknown categories are handled, never thrown on. */
+  transform(table: Table): Promise<Table>;
+  /** `fit` then `transform` on the same table. */
+  fit_transform(table: Table): Promise<Table>;
+  /** Writes the fitted state into `dir` (saved with the model version). */
+  save(dir: string): Promise<void>;
+  /** Restores a fitted state written by `save`. */
+  load(dir: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------- models
+
+/** What a trainer gets to fit one model. */
+export interface FitInput {
+  problem_type: ProblemType;
+  /** Training features (numeric after the feature transformer). */
+  X: Table;
+  /** Training target. */
+  y: Column;
+  /** Class labels in a fixed order, for classification. */
+  classes?: string[];
+  /** Validation split, for early stopping. */
+  valid?: LabeledData;
+  /** Trainer parameters; merged over the trainer's configured `training_params`. */
+  params?: Record<string, unknown>;
+  /** Seed for every random choice. */
+  seed?: number;
+  /** Aborts long fits. */
+  signal?: AbortSignal;
+}
+
+/** A fitted model. */
+export interface TrainedModel {
+  /** Type name of the trainer that made it, e.g. `RandomForestModelTrainer`. */
+  readonly trainer: string;
+  readonly problem_type: ProblemType;
+  /** Parameters actually used (defaults filled in). */
+  readonly params: Record<string, unknown>;
+  /** Feature names in training order. */
+  readonly feature_names: string[];
+  /** Class labels, for classification. */
+  readonly classes?: string[];
+  /** Predicts every row of `X` (same feature columns as in training). */
+  predict(X: Table): Promise<Predictions>;
+  /** Feature importance by feature name, when the model has one. */
+  feature_importance?(): Record<string, number> | undefined;
+  /** Writes the model's files into `dir`. */
+  save(dir: string): Promise<void>;
+}
+
+/** `model_trainer`: fits models of one library and loads saved ones. */
+export interface ModelTrainer {
+  /** Fits one model. */
+  fit(input: FitInput): Promise<TrainedModel>;
+  /** Loads a model written by `TrainedModel.save`. */
+  load(dir: string): Promise<TrainedModel>;
+}
+
+/** One trial of a tuning search. */
+export interface TrialResult {
+  /** Trainer type name. */
+  trainer: string;
+  params: Record<string, unknown>;
+  /** Metrics by split then name, e.g. `{valid: {f1_macro: 0.93}}`. */
+  metrics: Record<string, Record<string, number>>;
+  duration_ms: number;
+}
+
+/** What a tuner gets. */
+export interface TuningInput {
+  problem_type: ProblemType;
+  train: LabeledData;
+  valid: LabeledData;
+  classes?: string[];
+  /** Metric the winner is chosen by, on the valid split. */
+  perf_metric: string;
+  seed?: number;
+  signal?: AbortSignal;
+}
+
+/** The tuner's answer: every trial and the winning model. */
+export interface TuningResult {
+  best: TrialResult & { model: TrainedModel };
+  trials: TrialResult[];
+}
+
+/** `hyperparameter_tuner`: searches trainer types and parameters, picks the winner on valid. */
+export interface HyperparameterTuner {
+  run_experiment(input: TuningInput): Promise<TuningResult>;
+}
+
+// ---------------------------------------------------------------- tracking
+
+/** State of a tracked run. */
+export type RunStatus = "RUNNING" | "FINISHED" | "FAILED" | "KILLED";
+
+/** A tracked run (a workflow run, a pipeline stage, a tuning trial, a prediction job). */
+export interface RunInfo {
+  id: string;
+  name: string;
+  parent_id?: string;
+  status: RunStatus;
+  /** ISO time. */
+  started_at: string;
+  ended_at?: string;
+  tags: Record<string, string>;
+}
+
+/** A run with everything logged to it. */
+export interface RunRecord extends RunInfo {
+  params: Record<string, string>;
+  /** Latest value of each metric. */
+  metrics: Record<string, number>;
+  artifacts: string[];
+  datasets: DatasetInfo[];
+}
+
+/** A dataset used or produced by a run. */
+export interface DatasetInfo {
+  /** Logical name, e.g. `train` or `penguins`. */
+  name: string;
+  /** Content hash ({@link Table.fingerprint}). */
+  fingerprint: string;
+  rows: number;
+  columns: number;
+  /** Where it came from (path or URI), when known. */
+  source?: string;
+  /** Why it was used. */
+  context?: "training" | "validation" | "test" | "evaluation" | "prediction" | "raw";
+  /** Column names and types. */
+  schema?: Array<{ name: string; type: string; role: string }>;
+}
+
+/** Content of an artifact: text, bytes, or a file or directory on disk to copy. */
+export type ArtifactContent = string | Uint8Array | { path: string };
+
+/** `metadata_tracker`: records runs, params, metrics, datasets, artifacts and lineage. */
+export interface MetadataTracker {
+  /** Starts a run (nested under `parent_id` when given). */
+  start_run(options: { name: string; parent_id?: string; tags?: Record<string, string> }): Promise<RunInfo>;
+  /** Ends a run with its final status. */
+  end_run(run_id: string, status: RunStatus): Promise<void>;
+  /** Records parameters (values are stringified; secrets must already be redacted). */
+  log_params(run_id: string, params: Record<string, unknown>): Promise<void>;
+  /** Records metrics, e.g. `{"valid.f1_macro": 0.93}`. */
+  log_metrics(run_id: string, metrics: Record<string, number>, options?: { step?: number }): Promise<void>;
+  /** Sets tags. */
+  log_tags(run_id: string, tags: Record<string, string>): Promise<void>;
+  /** Stores an artifact under `name` (a relative path) and returns its URI. */
+  log_artifact(run_id: string, name: string, content: ArtifactContent): Promise<string>;
+  /** Records a dataset as an input or output of the run. */
+  log_dataset(run_id: string, dataset: DatasetInfo): Promise<void>;
+  /** Reads a run back. */
+  get_run(run_id: string): Promise<RunRecord>;
+  /** Runs whose tags include every given tag, newest first. */
+  search_runs(filter: { tags?: Record<string, string>; parent_id?: string; limit?: number }): Promise<RunInfo[]>;
+}
+
+/** One registered version of a model. */
+export interface ModelVersionInfo {
+  /** Registered model name. */
+  name: string;
+  /** 1, 2, 3... */
+  version: number;
+  /** ISO time of registration. */
+  created_at: string;
+  /** Run that produced it. */
+  run_id?: string;
+  /** Aliases pointing at it, e.g. `["champion"]`. */
+  aliases: string[];
+  tags: Record<string, string>;
+  /** Metrics recorded at registration, e.g. `{"test.f1_macro": 0.95}`. */
+  metrics: Record<string, number>;
+  /** Where its files are. */
+  uri: string;
+}
+
+/** `model_repository`: versions models, moves the `champion` alias, records approval. */
+export interface ModelRepository {
+  /**
+   * Registers a new version from the files in `dir` (model, fitted feature transformer, metadata).
+   * Atomic: a failed or killed registration leaves no half-registered version.
+   */
+  register_model(options: {
+    name: string;
+    dir: string;
+    run_id?: string;
+    metrics?: Record<string, number>;
+    tags?: Record<string, string>;
+  }): Promise<ModelVersionInfo>;
+  /** One version; throws when it does not exist. */
+  get_model_version(name: string, version: number): Promise<ModelVersionInfo>;
+  /** The version an alias points at, or undefined. */
+  get_alias(name: string, alias: string): Promise<ModelVersionInfo | undefined>;
+  /** All versions, oldest first. */
+  list_versions(name: string): Promise<ModelVersionInfo[]>;
+  /** A local directory with the version's files (downloaded when remote). */
+  download_model(name: string, version: number): Promise<string>;
+  /** Moves the `champion` alias to `version`; the previous champion is kept and tagged. */
+  promote_model(name: string, version: number): Promise<void>;
+  /** Records approval of a version. */
+  approve_model(name: string, version: number, options?: { approved_by?: string; comment?: string }): Promise<void>;
+  /** True when the version was approved. */
+  check_approval(name: string, version: number): Promise<boolean>;
+}
+
+// ---------------------------------------------------------------- checks and reports
+
+/** `data_checker`: checks data quality and drift; ERROR can gate the workflow. */
+export interface DataChecker {
+  /** Checks `table`, against `reference` when given (drift). */
+  check_data(table: Table, options?: { reference?: Table; name?: string }): Promise<CheckReport>;
+}
+
+/** A data profile or comparison. */
+export interface DataReport {
+  /** Machine readable result. */
+  json: unknown;
+  /** Key figures, e.g. `{rows: 344, missing_share: 0.01}` or `{drift_share: 0.2}`. */
+  summary: Record<string, number | string | boolean>;
+  /** Files written for people (HTML...). */
+  artifacts?: Array<{ name: string; path: string }>;
+}
+
+/** `data_profiler`: describes a table and compares two. */
+export interface DataProfiler {
+  profile_data(table: Table, options?: { name?: string }): Promise<DataReport>;
+  /** Compares `current` with `reference` (training vs new data, training vs serving). */
+  compare_data(current: Table, reference: Table, options?: { name?: string }): Promise<DataReport>;
+}
+
+/** `model_checker`: checks a fitted model on labeled data. */
+export interface ModelChecker {
+  check_model(model: TrainedModel, data: LabeledData & { split: string }): Promise<CheckReport>;
+}
+
+/** `notifier`: tells people about things that need attention. */
+export interface Notifier {
+  notify(message: string, level?: "info" | "warn" | "error", details?: Record<string, unknown>): Promise<void>;
+}
+
+/** `logger`: receives the workflow's log lines (files, services...). */
+export interface LoggerComponent {
+  log(message: string, level: LogLevel, fields?: LogFields): Promise<void>;
+}
+
+/**
+ * The map from kind name to contract. Augment it to add a kind (see the module doc); the registry
+ * accepts any kind name at runtime.
+ */
+export interface ComponentKinds {
+  data_connector: DataConnector;
+  data_transformer: DataTransformer;
+  data_splitter: DataSplitter;
+  feature_transformer: FeatureTransformer;
+  model_trainer: ModelTrainer;
+  hyperparameter_tuner: HyperparameterTuner;
+  metadata_tracker: MetadataTracker;
+  model_repository: ModelRepository;
+  data_checker: DataChecker;
+  data_profiler: DataProfiler;
+  model_checker: ModelChecker;
+  notifier: Notifier;
+  logger: LoggerComponent;
+}
+
+/** A component kind name. */
+export type ComponentKind = keyof ComponentKinds & string;
+
+/** The kinds core defines (a plugin may add more). */
+export const BUILTIN_KINDS: readonly ComponentKind[] = [
+  "data_connector",
+  "data_transformer",
+  "data_splitter",
+  "feature_transformer",
+  "model_trainer",
+  "hyperparameter_tuner",
+  "metadata_tracker",
+  "model_repository",
+  "data_checker",
+  "data_profiler",
+  "model_checker",
+  "notifier",
+  "logger",
+];

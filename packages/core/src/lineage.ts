@@ -1,0 +1,119 @@
+import { execFileSync } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
+import type { DatasetInfo } from "./contracts.js";
+import { redactValue } from "./redact.js";
+
+/** What a run records about itself. Never contains secrets (config is redacted). */
+export interface Lineage {
+  /** Unique id of this run. */
+  run_id: string;
+  started_at: string;
+  ended_at?: string;
+  status?: "running" | "succeeded" | "failed" | "cancelled";
+  /** Resolved config with secrets replaced by `***`. */
+  config: unknown;
+  /** SHA-256 of the redacted resolved config. */
+  config_hash: string;
+  config_file?: string;
+  /** Plugins that provided the types in use. */
+  plugins: Array<{ name: string; version: string }>;
+  core_version: string;
+  /** Git commit of the project, when it is a git checkout. */
+  git?: { commit: string; dirty: boolean };
+  /** Seeds by component path. */
+  seeds: Record<string, number>;
+  /** Datasets read, split or written. */
+  datasets: DatasetInfo[];
+  /** Wall time of each pipeline and component call, in call order. */
+  timings: Array<{ path: string; ms: number; ok: boolean }>;
+  /** Other facts components chose to record. */
+  extra: Record<string, unknown>;
+}
+
+/** Records lineage facts during a run. */
+export interface LineageRecorder {
+  /** Records the seed a component used. */
+  recordSeed(path: string, seed: number): void;
+  /** Records a dataset read or produced. */
+  recordDataset(dataset: DatasetInfo): void;
+  /** Records any other (non-secret) fact; it is redacted anyway. */
+  record(key: string, value: unknown): void;
+  /** A snapshot of what was recorded. */
+  snapshot(): Lineage;
+}
+
+/** Reads the git commit of `dir`, or undefined when it is not a checkout (or git is missing). */
+export function gitInfo(dir: string): { commit: string; dirty: boolean } | undefined {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: dir, stdio: ["ignore", "pipe", "ignore"], timeout: 5000 }).toString().trim();
+    const status = execFileSync("git", ["status", "--porcelain"], { cwd: dir, stdio: ["ignore", "pipe", "ignore"], timeout: 5000 }).toString();
+    return { commit, dirty: status.trim().length > 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stable JSON (sorted keys) for hashing. */
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
+  const obj = value as Record<string, unknown>;
+  return `{${Object.keys(obj)
+    .sort()
+    .filter((k) => obj[k] !== undefined)
+    .map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`)
+    .join(",")}}`;
+}
+
+/** SHA-256 hex of the stable JSON of `value`. */
+export function hashValue(value: unknown): string {
+  return createHash("sha256").update(stableStringify(value)).digest("hex");
+}
+
+/** Creates a recorder for one run. `config` must already be redacted. */
+export function createLineageRecorder(init: {
+  config: unknown;
+  configFile?: string;
+  plugins: Array<{ name: string; version: string }>;
+  coreVersion: string;
+  projectRoot?: string;
+  runId?: string;
+}): LineageRecorder & { timing(path: string, ms: number, ok: boolean): void; finish(status: Lineage["status"]): Lineage } {
+  const lineage: Lineage = {
+    run_id: init.runId ?? randomUUID(),
+    started_at: new Date().toISOString(),
+    status: "running",
+    config: init.config,
+    config_hash: hashValue(init.config),
+    ...(init.configFile ? { config_file: init.configFile } : {}),
+    plugins: init.plugins,
+    core_version: init.coreVersion,
+    ...(init.projectRoot ? { git: gitInfo(init.projectRoot) } : {}),
+    seeds: {},
+    datasets: [],
+    timings: [],
+    extra: {},
+  };
+  if (!lineage.git) delete lineage.git;
+  const snapshot = (): Lineage => redactValue(structuredClone(lineage));
+  return {
+    recordSeed: (path, seed) => {
+      lineage.seeds[path] = seed;
+    },
+    recordDataset: (d) => {
+      lineage.datasets.push({ ...d });
+    },
+    record: (key, value) => {
+      lineage.extra[key] = redactValue(value);
+    },
+    timing: (path, ms, ok) => {
+      lineage.timings.push({ path, ms: Math.round(ms * 1000) / 1000, ok });
+    },
+    finish: (status) => {
+      lineage.status = status;
+      lineage.ended_at = new Date().toISOString();
+      return snapshot();
+    },
+    snapshot,
+  };
+}
