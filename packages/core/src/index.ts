@@ -73,3 +73,4 @@ export { resolveConfig, type ResolvedConfig } from "./config/resolve.js";
 export { planWorkflow, planFromSource, type WorkflowPlan, type PipelinePlan, type ComponentPlan } from "./config/plan.js";
 export { createWorkflow, type Workflow, type EngineOptions, type Middleware, type CallInfo, type Hook } from "./engine.js";
 export { validateConfigFile, validateConfigText, loadWorkflow } from "./workflow.js";
+export { instantiateComponent, type StandaloneOptions } from "./standalone.js";
