@@ -147,7 +147,7 @@ function validateSection(
   sectionPath: Path,
   parents: Array<{ config: Record<string, unknown>; path: Path }>,
   secretPaths: ReadonlySet<string>,
-  opts: { allowExtra: boolean; extraKnown?: Set<string> },
+  opts: { allowExtra: boolean; extraKnown?: Set<string>; referenced?: ReadonlySet<string> },
 ): Record<string, unknown> {
   if (raw !== undefined && raw !== null && !isMapping(raw)) {
     c.add(sectionPath, "invalid_type", "config must be a mapping of key: value");
@@ -184,7 +184,7 @@ function validateSection(
   }
   if (opts.allowExtra && opts.extraKnown && raw) {
     for (const key of Object.keys(raw as object)) {
-      if (!opts.extraKnown.has(key)) {
+      if (!opts.extraKnown.has(key) && !opts.referenced?.has([...sectionPath, key].join("."))) {
         const guess = didYouMean(key, opts.extraKnown, 1);
         c.add([...sectionPath, key], "unknown_key", `unknown key "${key}": no runner, pipeline or component in this scope reads it.${guess.length ? ` Did you mean "${guess[0]}"?` : ""}`, "key");
       }
@@ -227,11 +227,14 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
   // Global components.
   const kinds = knownKinds();
   const globalTypes: Array<{ attr: string; reg: RegisteredType }> = [];
+  // Attributes whose type did not resolve: already reported, so no "missing component" on top.
+  const unresolved = new Set<string>();
   if (componentsRaw !== undefined && componentsRaw !== null && !isMapping(componentsRaw)) c.add(["components"], "invalid_type", "components must be a mapping of attribute: ComponentType");
   for (const attr of globalAttrs) {
     const reg = resolveTypeRef(c, (componentsRaw as Record<string, unknown>)[attr], kinds.has(attr) ? attr : undefined, ["components", attr], kinds.has(attr) ? attr : "component");
     if (reg && (reg.kind === "runner" || reg.kind === "pipeline")) c.add(["components", attr], "wrong_kind", `${reg.type} is a ${reg.kind}, not a component`);
     else if (reg) globalTypes.push({ attr, reg });
+    else unresolved.add(attr);
   }
 
   // Pipelines and their local components.
@@ -252,6 +255,7 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
         const lreg = resolveTypeRef(c, (localRaw as Record<string, unknown>)[la], kinds.has(la) ? la : undefined, [attr, "components", la], kinds.has(la) ? la : "component");
         if (lreg && (lreg.kind === "runner" || lreg.kind === "pipeline")) c.add([attr, "components", la], "wrong_kind", `${lreg.type} is a ${lreg.kind}, not a component`);
         else if (lreg) locals.push({ attr: la, reg: lreg });
+        else unresolved.add(`${attr}.${la}`);
       }
       for (const key of Object.keys(section)) {
         if (SECTION_KEYS.includes(key) || localAttrs.includes(key)) continue;
@@ -286,7 +290,8 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
   }
   for (const p of pipelineTypes) {
     for (const need of p.reg.definition.requires ?? []) {
-      const has = p.locals.some((l) => l.reg.kind === need) || globalTypes.some((g) => g.reg.kind === need);
+      const has =
+        p.locals.some((l) => l.reg.kind === need) || globalTypes.some((g) => g.reg.kind === need) || unresolved.has(need) || unresolved.has(`${p.attr}.${need}`);
       if (!has) {
         const example = exampleFor(need);
         c.add([p.attr], "missing_component", `${p.reg.type} needs a ${need}: add "${need}: ${example}" under ${p.attr}.components (or under the top-level components:)`);
@@ -299,7 +304,7 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
   const allDefs = [runner, ...globalTypes.map((g) => g.reg), ...pipelineTypes.flatMap((p) => [p.reg, ...p.locals.map((l) => l.reg)])].filter(Boolean) as RegisteredType[];
   const runnerKnown = new Set<string>(allDefs.flatMap((r) => declaredKeys(r.definition)));
   const runnerConfig = runner
-    ? validateSection(c, runner.definition, data.config, ["config"], [], secretPaths, { allowExtra: true, extraKnown: runnerKnown })
+    ? validateSection(c, runner.definition, data.config, ["config"], [], secretPaths, { allowExtra: true, extraKnown: runnerKnown, referenced: resolved.referenced })
     : runnerRaw;
   const runnerParent = { config: runnerConfig, path: ["config"] as Path };
   const components: ComponentPlan[] = globalTypes.map(({ attr, reg }) => ({
@@ -313,7 +318,7 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
   const pipelines: PipelinePlan[] = pipelineTypes.map(({ attr, reg, locals }) => {
     const section = (data[attr] ?? {}) as Record<string, unknown>;
     const known = new Set<string>([reg, ...locals.map((l) => l.reg)].flatMap((r) => declaredKeys(r.definition)));
-    const config = validateSection(c, reg.definition, section.config, [attr, "config"], [runnerParent], secretPaths, { allowExtra: true, extraKnown: known });
+    const config = validateSection(c, reg.definition, section.config, [attr, "config"], [runnerParent], secretPaths, { allowExtra: true, extraKnown: known, referenced: resolved.referenced });
     const pipelineParent = { config, path: [attr, "config"] as Path };
     return {
       attr,

@@ -23,6 +23,8 @@ export interface ResolvedConfig {
   data: Record<string, unknown>;
   /** Dotted paths whose values came from the environment (redacted everywhere). */
   secretPaths: Set<string>;
+  /** Dotted paths that some `$a.b.c` reference points at (such keys count as used). */
+  referenced: Set<string>;
   issues: ConfigIssue[];
 }
 
@@ -96,10 +98,10 @@ export function resolveConfig(source: ConfigSource, env: NodeJS.ProcessEnv = pro
   const issues: ConfigIssue[] = [];
   const secretPaths = new Set<string>();
   if (source.data === null || source.data === undefined) {
-    return { data: {}, secretPaths, issues: [{ code: "empty_config", path: "", file: source.file, line: 1, message: "the config file is empty: it needs at least `runner:` and `pipelines:` (run `lolpop init` for an example)" }] };
+    return { data: {}, secretPaths, referenced: new Set(), issues: [{ code: "empty_config", path: "", file: source.file, line: 1, message: "the config file is empty: it needs at least `runner:` and `pipelines:` (run `lolpop init` for an example)" }] };
   }
   if (typeof source.data !== "object" || Array.isArray(source.data)) {
-    return { data: {}, secretPaths, issues: [issueAt(source, [], "not_a_mapping", "the config file must be a YAML mapping (key: value), not a list or a single value")] };
+    return { data: {}, secretPaths, referenced: new Set(), issues: [issueAt(source, [], "not_a_mapping", "the config file must be a YAML mapping (key: value), not a list or a single value")] };
   }
 
   // Pass 1: env interpolation, and secret-looking keys registered for text redaction.
@@ -125,8 +127,10 @@ export function resolveConfig(source: ConfigSource, env: NodeJS.ProcessEnv = pro
 
   // Pass 2: references, with memoization and cycle detection.
   const resolvedRefs = new Map<string, unknown>();
+  const referenced = new Set<string>();
   const resolving: string[] = [];
   const resolveRef = (target: string, fromPath: Path): { ok: boolean; value?: unknown } => {
+    referenced.add(target);
     if (resolvedRefs.has(target)) return { ok: true, value: resolvedRefs.get(target) };
     if (resolving.includes(target)) {
       const cycle = [...resolving.slice(resolving.indexOf(target)), target].map((p) => `$${p}`).join(" -> ");
@@ -170,5 +174,5 @@ export function resolveConfig(source: ConfigSource, env: NodeJS.ProcessEnv = pro
     seen.add(key);
     return true;
   });
-  return { data, secretPaths, issues: deduped };
+  return { data, secretPaths, referenced, issues: deduped };
 }
