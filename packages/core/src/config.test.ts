@@ -74,7 +74,7 @@ process:
 
   it("reports a pipeline's missing component kind", () => {
     const { issues } = issuesOf("runner: FixtureRunner\npipelines:\n  process: FixtureProcess\n");
-    expect(issues).toMatchObject([{ code: "missing_component", path: "process", line: 3 }]);
+    expect(issues).toMatchObject([{ code: "missing_component", path: "pipelines.process", line: 3 }]);
     expect(issues[0]!.message).toContain('needs a data_connector: add "data_connector:');
   });
 

@@ -294,7 +294,7 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
         p.locals.some((l) => l.reg.kind === need) || globalTypes.some((g) => g.reg.kind === need) || unresolved.has(need) || unresolved.has(`${p.attr}.${need}`);
       if (!has) {
         const example = exampleFor(need);
-        c.add([p.attr], "missing_component", `${p.reg.type} needs a ${need}: add "${need}: ${example}" under ${p.attr}.components (or under the top-level components:)`);
+        c.add(data[p.attr] === undefined ? ["pipelines", p.attr] : [p.attr], "missing_component", `${p.reg.type} needs a ${need}: add "${need}: ${example}" under ${p.attr}.components (or under the top-level components:)`);
       }
     }
   }
