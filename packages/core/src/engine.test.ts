@@ -127,7 +127,7 @@ describe("engine", () => {
     expect(wf.lineage().status).toBe("cancelled");
     // Calls after cancellation fail at once without running.
     calls.length = 0;
-    await expect(wf.pipeline("other").other()).rejects.toThrow(CancelledError);
+    await expect((wf.pipeline("other") as { other(): Promise<string> }).other()).rejects.toThrow(CancelledError);
     expect(calls).toEqual([]);
   });
 

@@ -176,12 +176,13 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
   const globalScope: Scope = { components: new Map() };
   let onDemand = 0;
 
-  const findComponent = (scopes: Scope[], kind: string): object | undefined => {
+  const findEntry = (scopes: Scope[], kind: string) => {
     for (const s of scopes) {
-      for (const [attr, c] of s.components) if (c.plan.kind === kind || attr === kind) return c.instance;
+      for (const [attr, c] of s.components) if (c.plan.kind === kind || attr === kind) return c;
     }
     return undefined;
   };
+  const findComponent = (scopes: Scope[], kind: string): object | undefined => findEntry(scopes, kind)?.instance;
 
   const makeContext = <C>(args: {
     path: string;
@@ -218,6 +219,10 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
         return found as ComponentKinds[K];
       },
       optionalComponent: <K extends ComponentKind>(kind: K) => findComponent(args.scopes, kind) as ComponentKinds[K] | undefined,
+      componentInfo: (kind) => {
+        const e = findEntry(args.scopes, kind);
+        return e ? { type: e.plan.type, path: e.plan.path, config: structuredClone(e.plan.config) } : undefined;
+      },
       createComponent: async <K extends ComponentKind>(kind: K, type: string, config: Record<string, unknown> = {}) => {
         const reg = resolveType(type);
         if (!reg || reg.kind !== kind) {

@@ -45,6 +45,8 @@ export interface BaseContext<C = Record<string, unknown>> {
   component<K extends ComponentKind>(kind: K): ComponentKinds[K];
   /** Like {@link component} but undefined when none is configured. */
   optionalComponent<K extends ComponentKind>(kind: K): ComponentKinds[K] | undefined;
+  /** Type, path and validated config of the component of `kind` in this scope (to save with a model and rebuild it later). */
+  componentInfo(kind: string): { type: string; path: string; config: Record<string, unknown> } | undefined;
   /** Creates a new component of a registered type on demand (tuners, reloading a saved model's trainer); config is validated like YAML config. */
   createComponent<K extends ComponentKind>(kind: K, type: string, config?: Record<string, unknown>): Promise<ComponentKinds[K]>;
   /** Sends a message to the workflow's notifier, if any (else logs it). */

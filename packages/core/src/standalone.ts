@@ -63,6 +63,7 @@ export async function instantiateComponent<K extends ComponentKind, C>(
       return peer as ComponentKinds[P];
     },
     optionalComponent: <P extends ComponentKind>(kind: P) => peers[kind] as ComponentKinds[P] | undefined,
+    componentInfo: () => undefined,
     createComponent: async <P extends ComponentKind>(kind: P, type: string, cfg: Record<string, unknown> = {}) => {
       const reg = resolveType(type);
       if (!reg || reg.kind !== kind) throw new Error(`no ${kind} type "${type}" is registered (registered: ${listTypes(kind).map((t) => t.type).join(", ") || "none"})`);
