@@ -35,11 +35,21 @@ const run = (cmd, args) => {
   console.log(`$ ${cmd} ${args.join(" ")}`);
   const r = spawnSync(cmd, args, { stdio: "inherit" });
   if (r.status !== 0) {
-    console.error(`python setup failed: ${cmd} exited with ${r.status}. Python 3.9+ with venv and pip is needed (set LOLPOP_PYTHON_BOOTSTRAP to use another interpreter).`);
+    console.error(
+      `python setup failed: ${cmd} exited with ${r.status}. Python 3.9+ with venv and pip is needed (set LOLPOP_PYTHON_BOOTSTRAP to use another interpreter).`,
+    );
     process.exit(1);
   }
 };
 if (!existsSync(python)) run(process.env.LOLPOP_PYTHON_BOOTSTRAP ?? "python3", ["-m", "venv", venv]);
-if (files.length) run(python, ["-m", "pip", "install", "--disable-pip-version-check", "-q", ...files.flatMap((f) => ["-r", f])]);
+if (files.length)
+  run(python, [
+    "-m",
+    "pip",
+    "install",
+    "--disable-pip-version-check",
+    "-q",
+    ...files.flatMap((f) => ["-r", f]),
+  ]);
 writeFileSync(stamp, `${digest}\n`);
 console.log(`python venv ready: ${venv} (${files.length} requirement files)`);

@@ -12,7 +12,14 @@ rmSync(out, { force: true });
 const jestBin = join(root, "node_modules", "jest", "bin", "jest.js");
 const res = spawnSync(
   process.execPath,
-  ["--experimental-vm-modules", "--no-warnings=ExperimentalWarning", jestBin, "--json", `--outputFile=${out}`, ...process.argv.slice(2)],
+  [
+    "--experimental-vm-modules",
+    "--no-warnings=ExperimentalWarning",
+    jestBin,
+    "--json",
+    `--outputFile=${out}`,
+    ...process.argv.slice(2),
+  ],
   { cwd: root, stdio: "inherit", env: process.env },
 );
 if (!existsSync(out)) {

@@ -49,7 +49,12 @@ export function didYouMean(name: string, candidates: Iterable<string>, max = 3):
   const limit = Math.max(2, Math.floor(name.length / 3));
   return [...new Set(candidates)]
     .map((c) => ({ c, d: editDistance(name, c) }))
-    .filter((x) => x.d <= limit || x.c.toLowerCase().includes(name.toLowerCase()) || name.toLowerCase().includes(x.c.toLowerCase()))
+    .filter(
+      (x) =>
+        x.d <= limit ||
+        x.c.toLowerCase().includes(name.toLowerCase()) ||
+        name.toLowerCase().includes(x.c.toLowerCase()),
+    )
     .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
     .slice(0, max)
     .map((x) => x.c);

@@ -1,5 +1,12 @@
-import { ConfigError, redactValue, registerPlugin, resetRegistry, UnknownComponentError, validateConfigText } from "./index.js";
 import { fixturePlugin } from "./__fixtures__/plugin.js";
+import {
+  ConfigError,
+  redactValue,
+  registerPlugin,
+  resetRegistry,
+  UnknownComponentError,
+  validateConfigText,
+} from "./index.js";
 
 beforeAll(() => registerPlugin(fixturePlugin));
 afterAll(() => resetRegistry());
@@ -36,12 +43,20 @@ describe("config", () => {
   });
 
   it("a pipeline's config wins over the runner's (nearest first)", () => {
-    const { plan } = validateConfigText(base.replace("process:\n  components:", "process:\n  config:\n    target: island\n  components:"), "/p/l.yaml", {});
+    const { plan } = validateConfigText(
+      base.replace("process:\n  components:", "process:\n  config:\n    target: island\n  components:"),
+      "/p/l.yaml",
+      {},
+    );
     expect(plan.pipelines[0]!.components[0]!.config.target).toBe("island");
   });
 
   it("interpolates env with defaults and types, and resolves references (falsy too)", () => {
-    const text = `${base}      rows: \${env:ROWS:-5}\n      password: \${env:DB_PASSWORD}\n      fail: $config.flag\n`.replace("target: species", "target: species\n  flag: false");
+    const text =
+      `${base}      rows: \${env:ROWS:-5}\n      password: \${env:DB_PASSWORD}\n      fail: $config.flag\n`.replace(
+        "target: species",
+        "target: species\n  flag: false",
+      );
     const { plan } = validateConfigText(text, "/p/l.yaml", { DB_PASSWORD: "hunter2-secret" });
     const c = plan.pipelines[0]!.components[0]!;
     expect(c.config.rows).toBe(5);
@@ -85,7 +100,9 @@ process:
   });
 
   it("never shows a secret in a bad value", () => {
-    const { error } = issuesOf(`${base}      rows: \${env:ROWS}\n      password: 12\n`, { ROWS: "many-rows-secret" });
+    const { error } = issuesOf(`${base}      rows: \${env:ROWS}\n      password: 12\n`, {
+      ROWS: "many-rows-secret",
+    });
     expect(error.message).toContain("process.data_connector.config.rows");
     expect(error.message).not.toContain("many-rows-secret");
     expect(error.message).toContain("value hidden");

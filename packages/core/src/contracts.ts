@@ -274,7 +274,11 @@ export interface MetadataTracker {
   /** Reads a run back. */
   get_run(run_id: string): Promise<RunRecord>;
   /** Runs whose tags include every given tag, newest first. */
-  search_runs(filter: { tags?: Record<string, string>; parent_id?: string; limit?: number }): Promise<RunInfo[]>;
+  search_runs(filter: {
+    tags?: Record<string, string>;
+    parent_id?: string;
+    limit?: number;
+  }): Promise<RunInfo[]>;
 }
 
 /** One registered version of a model. */
@@ -320,7 +324,11 @@ export interface ModelRepository {
   /** Moves the `champion` alias to `version`; the previous champion is kept and tagged. */
   promote_model(name: string, version: number): Promise<void>;
   /** Records approval of a version. */
-  approve_model(name: string, version: number, options?: { approved_by?: string; comment?: string }): Promise<void>;
+  approve_model(
+    name: string,
+    version: number,
+    options?: { approved_by?: string; comment?: string },
+  ): Promise<void>;
   /** True when the version was approved. */
   check_approval(name: string, version: number): Promise<boolean>;
 }
@@ -357,7 +365,11 @@ export interface ModelChecker {
 
 /** `notifier`: tells people about things that need attention. */
 export interface Notifier {
-  notify(message: string, level?: "info" | "warn" | "error", details?: Record<string, unknown>): Promise<void>;
+  notify(
+    message: string,
+    level?: "info" | "warn" | "error",
+    details?: Record<string, unknown>,
+  ): Promise<void>;
 }
 
 /** `logger`: receives the workflow's log lines (files, services...). */

@@ -1,3 +1,4 @@
+import { calls, fixturePlugin } from "./__fixtures__/plugin.js";
 import {
   CancelledError,
   ComponentCallError,
@@ -9,7 +10,6 @@ import {
   silentLogger,
   validateConfigText,
 } from "./index.js";
-import { calls, fixturePlugin } from "./__fixtures__/plugin.js";
 
 beforeAll(() => registerPlugin(fixturePlugin));
 afterAll(() => resetRegistry());
@@ -35,7 +35,11 @@ process:
 ${connector}${extra}`;
 
 const build = (text: string, opts: Parameters<typeof createWorkflow>[1] = {}) =>
-  createWorkflow(validateConfigText(text, "/tmp/lolpop-engine-test/lolpop.yaml", { DB_PASSWORD: "pa55word-very-secret" }).plan, { logger: silentLogger, ...opts });
+  createWorkflow(
+    validateConfigText(text, "/tmp/lolpop-engine-test/lolpop.yaml", { DB_PASSWORD: "pa55word-very-secret" })
+      .plan,
+    { logger: silentLogger, ...opts },
+  );
 
 describe("engine", () => {
   it("keeps pipeline-local components out of other pipelines", async () => {
@@ -43,7 +47,12 @@ describe("engine", () => {
     const out = (await wf.run()) as { out: { rows: number; target: string }; other: string };
     expect(out.out).toEqual({ rows: 3, target: "species" });
     expect(out.other).toBe("no connector");
-    expect(calls).toEqual(["runner.build_all", "process.process_data", "process.data_connector.get_data", "other.other"]);
+    expect(calls).toEqual([
+      "runner.build_all",
+      "process.process_data",
+      "process.data_connector.get_data",
+      "other.other",
+    ]);
   });
 
   it("runs middlewares outermost first around every call, and hooks before/after", async () => {
@@ -59,7 +68,11 @@ describe("engine", () => {
     const wf = await build(yaml(), {
       middlewares: [mw("A"), mw("B")],
       hooks: [
-        { match: "process.data_connector.*", before: (c) => void order.push(`before ${c.method}`), after: (_c, r) => void order.push(`after rows=${(r as { numRows: number }).numRows}`) },
+        {
+          match: "process.data_connector.*",
+          before: (c) => void order.push(`before ${c.method}`),
+          after: (_c, r) => void order.push(`after rows=${(r as { numRows: number }).numRows}`),
+        },
       ],
     });
     await wf.run();
@@ -86,7 +99,9 @@ describe("engine", () => {
   });
 
   it("a failing hook fails the call", async () => {
-    const wf = await build(yaml(), { hooks: [{ match: "*.get_data", after: () => Promise.reject(new Error("post-hook: too few rows")) }] });
+    const wf = await build(yaml(), {
+      hooks: [{ match: "*.get_data", after: () => Promise.reject(new Error("post-hook: too few rows")) }],
+    });
     await expect(wf.run()).rejects.toThrow(/process.data_connector.get_data failed: post-hook: too few rows/);
   });
 
@@ -127,7 +142,9 @@ describe("engine", () => {
     expect(wf.lineage().status).toBe("cancelled");
     // Calls after cancellation fail at once without running.
     calls.length = 0;
-    await expect((wf.pipeline("other") as { other(): Promise<string> }).other()).rejects.toThrow(CancelledError);
+    await expect((wf.pipeline("other") as { other(): Promise<string> }).other()).rejects.toThrow(
+      CancelledError,
+    );
     expect(calls).toEqual([]);
   });
 
@@ -139,10 +156,18 @@ describe("engine", () => {
     expect(l.config_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(l.plugins).toEqual([{ name: "@fixtures/core-test", version: "1.0.0" }]);
     expect(l.seeds).toEqual({ runner: 7 });
-    expect(l.timings.map((t) => t.path)).toEqual(["process.data_connector.get_data", "process.process_data", "other.other", "runner.build_all"]);
+    expect(l.timings.map((t) => t.path)).toEqual([
+      "process.data_connector.get_data",
+      "process.process_data",
+      "other.other",
+      "runner.build_all",
+    ]);
     const text = JSON.stringify(l);
     expect(text).not.toContain("pa55word-very-secret");
-    expect((l.config as { process: { data_connector: { config: { password: string } } } }).process.data_connector.config.password).toBe("***");
+    expect(
+      (l.config as { process: { data_connector: { config: { password: string } } } }).process.data_connector
+        .config.password,
+    ).toBe("***");
   });
 
   it("a component's notify goes to the configured notifier", async () => {

@@ -4,18 +4,17 @@
  * pipelines), then the runner. Every method call of a component, pipeline or runner goes through
  * one middleware chain.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
-import type { ComponentKind, ComponentKinds, ProblemType } from "./contracts.js";
-import { CancelledError, ComponentCallError } from "./errors.js";
-import { type Lineage, createLineageRecorder } from "./lineage.js";
-import { createLogger, type Logger } from "./logger.js";
 import { type ComponentPlan, validateComponentConfig, type WorkflowPlan } from "./config/plan.js";
 import type { ConfigSource } from "./config/yaml-source.js";
+import type { ComponentKind, ComponentKinds, ProblemType } from "./contracts.js";
+import { CancelledError, ComponentCallError } from "./errors.js";
+import { createLineageRecorder, type Lineage } from "./lineage.js";
+import { createLogger, type Logger } from "./logger.js";
 import type { AnyDefinition, BaseContext, PipelineInstance, ProjectInfo, RunnerInstance } from "./plugin.js";
 import { listTypes, resolveType } from "./registry.js";
 import { CORE_VERSION } from "./version.js";
-import { dirname } from "node:path";
 
 /** What a middleware sees of a call. */
 export interface CallInfo {
@@ -79,7 +78,12 @@ export interface Workflow {
 function hookMatches(pattern: Hook["match"], call: CallInfo): boolean {
   if (typeof pattern === "function") return pattern(call);
   const full = `${call.path}.${call.method}`;
-  const re = new RegExp(`^${pattern.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
   return re.test(full);
 }
 
@@ -90,16 +94,30 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
   const logger = options.logger ?? createLogger();
   const signal = options.signal ?? new AbortController().signal;
   const root = options.project?.root ?? dirname(plan.file);
-  const project: ProjectInfo = { root, configFile: plan.file, stateDir: options.project?.stateDir ?? join(root, ".lolpop"), ...options.project };
-  const lineage = createLineageRecorder({ config: plan.redacted, configFile: plan.file, plugins: plan.plugins, coreVersion: CORE_VERSION, projectRoot: root, runId: options.runId });
+  const project: ProjectInfo = {
+    root,
+    configFile: plan.file,
+    stateDir: options.project?.stateDir ?? join(root, ".lolpop"),
+    ...options.project,
+  };
+  const lineage = createLineageRecorder({
+    config: plan.redacted,
+    configFile: plan.file,
+    plugins: plan.plugins,
+    coreVersion: CORE_VERSION,
+    projectRoot: root,
+    runId: options.runId,
+  });
   const problemType: ProblemType | undefined = plan.runner.registered.definition.problemType;
 
   // Built-in middlewares, outermost first: cancellation, logging with wall time, error wrapping, hooks.
   const cancellation: Middleware = async (call, next) => {
-    if (signal.aborted) throw new CancelledError({ path: `${call.path}.${call.method}`, reason: signal.reason });
+    if (signal.aborted)
+      throw new CancelledError({ path: `${call.path}.${call.method}`, reason: signal.reason });
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(new CancelledError({ path: `${call.path}.${call.method}`, reason: signal.reason }));
+      onAbort = () =>
+        reject(new CancelledError({ path: `${call.path}.${call.method}`, reason: signal.reason }));
       signal.addEventListener("abort", onAbort, { once: true });
     });
     aborted.catch(() => undefined);
@@ -117,12 +135,20 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
       const out = await next();
       const ms = performance.now() - start;
       lineage.timing(name, ms, true);
-      logger.log(call.scope === "component" ? "debug" : "info", `${name} done in ${formatMs(ms)}`, { path: call.path, method: call.method, ms: round(ms) });
+      logger.log(call.scope === "component" ? "debug" : "info", `${name} done in ${formatMs(ms)}`, {
+        path: call.path,
+        method: call.method,
+        ms: round(ms),
+      });
       return out;
     } catch (e) {
       const ms = performance.now() - start;
       lineage.timing(name, ms, false);
-      logger.debug(`${name} failed after ${formatMs(ms)}`, { path: call.path, method: call.method, ms: round(ms) });
+      logger.debug(`${name} failed after ${formatMs(ms)}`, {
+        path: call.path,
+        method: call.method,
+        ms: round(ms),
+      });
       throw e;
     }
   };
@@ -155,16 +181,25 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
 
   const wrap = <T extends object>(instance: T, info: Omit<CallInfo, "method" | "args" | "signal">): T => {
     if (typeof instance !== "object" || instance === null) {
-      throw new ComponentCallError({ frame: `${info.path}.create`, cause: new Error(`${info.type}.create() must return an object, got ${instance === null ? "null" : typeof instance}`) });
+      throw new ComponentCallError({
+        frame: `${info.path}.create`,
+        cause: new Error(
+          `${info.type}.create() must return an object, got ${instance === null ? "null" : typeof instance}`,
+        ),
+      });
     }
     const cache = new Map<string, (...args: unknown[]) => Promise<unknown>>();
     return new Proxy(instance, {
       get(target, prop) {
         const value = Reflect.get(target, prop, target);
-        if (typeof value !== "function" || typeof prop !== "string" || prop.startsWith("_") || SKIP.has(prop)) return value;
+        if (typeof value !== "function" || typeof prop !== "string" || prop.startsWith("_") || SKIP.has(prop))
+          return value;
         let wrapped = cache.get(prop);
         if (!wrapped) {
-          wrapped = (...args: unknown[]) => invoke({ ...info, method: prop, args, signal }, () => (value as (...a: unknown[]) => unknown).apply(target, args));
+          wrapped = (...args: unknown[]) =>
+            invoke({ ...info, method: prop, args, signal }, () =>
+              (value as (...a: unknown[]) => unknown).apply(target, args),
+            );
           cache.set(prop, wrapped);
         }
         return wrapped;
@@ -182,7 +217,8 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
     }
     return undefined;
   };
-  const findComponent = (scopes: Scope[], kind: string): object | undefined => findEntry(scopes, kind)?.instance;
+  const findComponent = (scopes: Scope[], kind: string): object | undefined =>
+    findEntry(scopes, kind)?.instance;
 
   const makeContext = <C>(args: {
     path: string;
@@ -213,40 +249,70 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
           const example = listTypes(kind)[0]?.type ?? "a type of that kind";
           throw new ComponentCallError({
             frame: args.path,
-            cause: new Error(`${args.path} needs a ${kind} component, but none is configured here: add "${kind}: ${example}" under components:`),
+            cause: new Error(
+              `${args.path} needs a ${kind} component, but none is configured here: add "${kind}: ${example}" under components:`,
+            ),
           });
         }
         return found as ComponentKinds[K];
       },
-      optionalComponent: <K extends ComponentKind>(kind: K) => findComponent(args.scopes, kind) as ComponentKinds[K] | undefined,
+      optionalComponent: <K extends ComponentKind>(kind: K) =>
+        findComponent(args.scopes, kind) as ComponentKinds[K] | undefined,
       componentInfo: (kind) => {
         const e = findEntry(args.scopes, kind);
-        return e ? { type: e.plan.type, path: e.plan.path, config: structuredClone(e.plan.config) } : undefined;
+        return e
+          ? { type: e.plan.type, path: e.plan.path, config: structuredClone(e.plan.config) }
+          : undefined;
       },
-      createComponent: async <K extends ComponentKind>(kind: K, type: string, config: Record<string, unknown> = {}) => {
+      createComponent: async <K extends ComponentKind>(
+        kind: K,
+        type: string,
+        config: Record<string, unknown> = {},
+      ) => {
         const reg = resolveType(type);
         if (!reg || reg.kind !== kind) {
           const installed = listTypes(kind).map((t) => t.type);
           throw new ComponentCallError({
             frame: `${args.path}.createComponent`,
-            cause: new Error(`no ${kind} type "${type}" is installed (installed: ${installed.join(", ") || "none"})`),
+            cause: new Error(
+              `no ${kind} type "${type}" is installed (installed: ${installed.join(", ") || "none"})`,
+            ),
           });
         }
         const path = `${args.path}.${type}#${++onDemand}`;
-        const src = options.source ?? { file: plan.file, data: {}, locate: () => undefined, locateKey: () => undefined };
-        const validated = validateComponentConfig(src, reg.definition, config, path.split("."), [{ config: args.config, path: args.path.split(".") }, ...args.parents]);
-        return (await build(reg.definition, { attr: type, path, kind, type, registered: reg, config: validated }, args.parents, args.scopes)) as ComponentKinds[K];
+        const src = options.source ?? {
+          file: plan.file,
+          data: {},
+          locate: () => undefined,
+          locateKey: () => undefined,
+        };
+        const validated = validateComponentConfig(src, reg.definition, config, path.split("."), [
+          { config: args.config, path: args.path.split(".") },
+          ...args.parents,
+        ]);
+        return (await build(
+          reg.definition,
+          { attr: type, path, kind, type, registered: reg, config: validated },
+          args.parents,
+          args.scopes,
+        )) as ComponentKinds[K];
       },
       notify: async (message, level = "warn", details) => {
         const notifier = findComponent(args.scopes, "notifier") as ComponentKinds["notifier"] | undefined;
-        if (notifier && args.path !== "notifier" && !args.path.endsWith(".notifier")) await notifier.notify(message, level, details);
+        if (notifier && args.path !== "notifier" && !args.path.endsWith(".notifier"))
+          await notifier.notify(message, level, details);
         else ctxLogger.log(level, message, details);
       },
     };
     return ctx;
   };
 
-  const build = async (def: AnyDefinition, cp: ComponentPlan, parents: Array<{ config: Record<string, unknown>; path: Array<string | number> }>, scopes: Scope[]): Promise<object> => {
+  const build = async (
+    def: AnyDefinition,
+    cp: ComponentPlan,
+    parents: Array<{ config: Record<string, unknown>; path: Array<string | number> }>,
+    scopes: Scope[],
+  ): Promise<object> => {
     const ctx = makeContext({ path: cp.path, type: cp.type, config: cp.config, parents, scopes });
     let instance: object;
     try {
@@ -269,27 +335,56 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
     const local: Scope = { components: new Map() };
     const pipelineParent = { config: pp.config, path: [pp.attr, "config"] as Array<string | number> };
     for (const cp of pp.components) {
-      const instance = await build(cp.registered.definition, cp, [pipelineParent, runnerParent], [local, globalScope]);
+      const instance = await build(
+        cp.registered.definition,
+        cp,
+        [pipelineParent, runnerParent],
+        [local, globalScope],
+      );
       local.components.set(cp.attr, { plan: cp, instance });
     }
     pipelineComponents.set(pp.attr, local);
-    const ctx = { ...makeContext({ path: pp.path, type: pp.type, config: pp.config, parents: [runnerParent], scopes: [local, globalScope] }), localComponents: [...local.components.keys()] };
+    const ctx = {
+      ...makeContext({
+        path: pp.path,
+        type: pp.type,
+        config: pp.config,
+        parents: [runnerParent],
+        scopes: [local, globalScope],
+      }),
+      localComponents: [...local.components.keys()],
+    };
     let instance: object;
     try {
       instance = (await pp.registered.definition.create(ctx)) as object;
     } catch (e) {
       throw new ComponentCallError({ frame: `${pp.path}.create`, cause: e });
     }
-    pipelines.set(pp.attr, wrap(instance, { path: pp.path, scope: "pipeline", kind: "pipeline", type: pp.type }));
+    pipelines.set(
+      pp.attr,
+      wrap(instance, { path: pp.path, scope: "pipeline", kind: "pipeline", type: pp.type }),
+    );
   }
 
   const getPipeline = (name: string) => {
     const p = pipelines.get(name);
-    if (!p) throw new ComponentCallError({ frame: "runner", cause: new Error(`no pipeline "${name}" is configured: add it under pipelines: (configured: ${[...pipelines.keys()].join(", ") || "none"})`) });
+    if (!p)
+      throw new ComponentCallError({
+        frame: "runner",
+        cause: new Error(
+          `no pipeline "${name}" is configured: add it under pipelines: (configured: ${[...pipelines.keys()].join(", ") || "none"})`,
+        ),
+      });
     return p;
   };
   const runnerCtx = {
-    ...makeContext({ path: "runner", type: plan.runner.type, config: plan.runner.config, parents: [], scopes: [globalScope] }),
+    ...makeContext({
+      path: "runner",
+      type: plan.runner.type,
+      config: plan.runner.config,
+      parents: [],
+      scopes: [globalScope],
+    }),
     pipeline: <T>(name: string) => getPipeline(name) as T,
     optionalPipeline: <T>(name: string) => pipelines.get(name) as T | undefined,
     pipelines: [...pipelines.keys()],
@@ -300,7 +395,12 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
   } catch (e) {
     throw new ComponentCallError({ frame: "runner.create", cause: e });
   }
-  const runner = wrap(runnerInstance, { path: "runner", scope: "runner", kind: "runner", type: plan.runner.type }) as RunnerInstance;
+  const runner = wrap(runnerInstance, {
+    path: "runner",
+    scope: "runner",
+    kind: "runner",
+    type: plan.runner.type,
+  }) as RunnerInstance;
 
   return {
     plan,
@@ -308,15 +408,26 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
     pipeline: (name) => getPipeline(name) as PipelineInstance,
     component: <T>(path: string) => {
       const [first, second] = path.split(".");
-      const found = second ? pipelineComponents.get(first!)?.components.get(second) : globalScope.components.get(first!);
-      if (!found) throw new ComponentCallError({ frame: "workflow", cause: new Error(`no component at "${path}"`) });
+      const found = second
+        ? pipelineComponents.get(first!)?.components.get(second)
+        : globalScope.components.get(first!);
+      if (!found)
+        throw new ComponentCallError({ frame: "workflow", cause: new Error(`no component at "${path}"`) });
       return found.instance as T;
     },
     run: async (method = "build_all", ...args) => {
       const fn = runner[method];
       if (typeof fn !== "function") {
-        const methods = Object.keys(runnerInstance).concat(Object.getOwnPropertyNames(Object.getPrototypeOf(runnerInstance))).filter((m) => m !== "constructor" && typeof (runnerInstance as Record<string, unknown>)[m] === "function");
-        throw new ComponentCallError({ frame: "runner", cause: new Error(`${plan.runner.type} has no method "${method}" (methods: ${methods.join(", ")})`) });
+        const methods = Object.keys(runnerInstance)
+          .concat(Object.getOwnPropertyNames(Object.getPrototypeOf(runnerInstance)))
+          .filter(
+            (m) =>
+              m !== "constructor" && typeof (runnerInstance as Record<string, unknown>)[m] === "function",
+          );
+        throw new ComponentCallError({
+          frame: "runner",
+          cause: new Error(`${plan.runner.type} has no method "${method}" (methods: ${methods.join(", ")})`),
+        });
       }
       try {
         const out = await (fn as (...a: unknown[]) => Promise<unknown>)(...args);

@@ -65,7 +65,8 @@ export interface ConfigIssue {
 /** Formats an issue as `file:line:col path: message`. */
 export function formatConfigIssue(issue: ConfigIssue): string {
   let where = issue.file ?? "";
-  if (issue.line !== undefined) where += `${where ? ":" : "line "}${issue.line}${issue.column ? `:${issue.column}` : ""}`;
+  if (issue.line !== undefined)
+    where += `${where ? ":" : "line "}${issue.line}${issue.column ? `:${issue.column}` : ""}`;
   const path = issue.path ? `${issue.path}: ` : "";
   return `${where ? `${where} ` : ""}${path}${issue.message}`;
 }
@@ -78,7 +79,12 @@ export class ConfigError extends LolpopError {
   /** All problems found (validation reports them all at once). */
   readonly issues: ConfigIssue[];
 
-  constructor({ issues, message, code = "config_invalid", cause }: { issues: ConfigIssue[]; message?: string; code?: string; cause?: unknown }) {
+  constructor({
+    issues,
+    message,
+    code = "config_invalid",
+    cause,
+  }: { issues: ConfigIssue[]; message?: string; code?: string; cause?: unknown }) {
     const first = issues[0];
     const text =
       message ??
@@ -117,7 +123,12 @@ const PLUGIN_LOAD_MARKER = marker("PluginLoadError");
 export class PluginLoadError extends LolpopError {
   private readonly [PLUGIN_LOAD_MARKER] = true;
   constructor(opts: { plugin: string; message: string; cause?: unknown; details?: Record<string, unknown> }) {
-    super({ message: opts.message, code: "plugin_load_failed", details: { plugin: opts.plugin, ...opts.details }, cause: opts.cause });
+    super({
+      message: opts.message,
+      code: "plugin_load_failed",
+      details: { plugin: opts.plugin, ...opts.details },
+      cause: opts.cause,
+    });
     this.name = "PluginLoadError";
   }
   static override isInstance(error: unknown): error is PluginLoadError {
@@ -130,7 +141,12 @@ const INCOMPATIBLE_MARKER = marker("IncompatiblePluginError");
 /** A plugin targets another plugin API version than this `@lolpop/core`. */
 export class IncompatiblePluginError extends LolpopError {
   private readonly [INCOMPATIBLE_MARKER] = true;
-  constructor(opts: { plugin: string; pluginApiVersion: unknown; coreApiVersion: number; coreVersion: string }) {
+  constructor(opts: {
+    plugin: string;
+    pluginApiVersion: unknown;
+    coreApiVersion: number;
+    coreVersion: string;
+  }) {
     const newer = typeof opts.pluginApiVersion === "number" && opts.pluginApiVersion > opts.coreApiVersion;
     const fix = newer
       ? `upgrade @lolpop/core (and @lolpop/cli) to a version that supports plugin API ${String(opts.pluginApiVersion)}`
@@ -175,7 +191,14 @@ export class RemoteServiceError extends LolpopError {
   readonly status?: number;
   /** The service's own error code (e.g. MLflow's `RESOURCE_DOES_NOT_EXIST`). */
   readonly serviceCode?: string;
-  constructor(opts: { service: string; message: string; status?: number; serviceCode?: string; cause?: unknown; details?: Record<string, unknown> }) {
+  constructor(opts: {
+    service: string;
+    message: string;
+    status?: number;
+    serviceCode?: string;
+    cause?: unknown;
+    details?: Record<string, unknown>;
+  }) {
     super({
       message: opts.message,
       code: "remote_service_error",
@@ -198,7 +221,14 @@ export class SubprocessError extends LolpopError {
   private readonly [SUBPROCESS_MARKER] = true;
   readonly exitCode?: number | null;
   readonly stderr?: string;
-  constructor(opts: { command: string; message: string; exitCode?: number | null; signal?: string | null; stderr?: string; cause?: unknown }) {
+  constructor(opts: {
+    command: string;
+    message: string;
+    exitCode?: number | null;
+    signal?: string | null;
+    stderr?: string;
+    cause?: unknown;
+  }) {
     super({
       message: opts.message,
       code: "subprocess_failed",
@@ -220,7 +250,12 @@ const DATA_MARKER = marker("DataError");
 export class DataError extends LolpopError {
   private readonly [DATA_MARKER] = true;
   constructor(opts: { message: string; code?: string; details?: Record<string, unknown>; cause?: unknown }) {
-    super({ message: opts.message, code: opts.code ?? "data_invalid", details: opts.details, cause: opts.cause });
+    super({
+      message: opts.message,
+      code: opts.code ?? "data_invalid",
+      details: opts.details,
+      cause: opts.cause,
+    });
     this.name = "DataError";
   }
   static override isInstance(error: unknown): error is DataError {
@@ -234,7 +269,12 @@ const STORE_MARKER = marker("StoreError");
 export class StoreError extends LolpopError {
   private readonly [STORE_MARKER] = true;
   constructor(opts: { message: string; path?: string; cause?: unknown; code?: string }) {
-    super({ message: opts.message, code: opts.code ?? "store_error", details: { path: opts.path }, cause: opts.cause });
+    super({
+      message: opts.message,
+      code: opts.code ?? "store_error",
+      details: { path: opts.path },
+      cause: opts.cause,
+    });
     this.name = "StoreError";
   }
   static override isInstance(error: unknown): error is StoreError {
@@ -248,8 +288,17 @@ const CANCELLED_MARKER = marker("CancelledError");
 export class CancelledError extends LolpopError {
   private readonly [CANCELLED_MARKER] = true;
   constructor(opts: { path?: string; reason?: unknown } = {}) {
-    const why = opts.reason instanceof Error ? opts.reason.message : opts.reason !== undefined ? String(opts.reason) : "aborted";
-    super({ message: `Cancelled${opts.path ? ` at ${opts.path}` : ""}: ${why}`, code: "cancelled", details: { path: opts.path } });
+    const why =
+      opts.reason instanceof Error
+        ? opts.reason.message
+        : opts.reason !== undefined
+          ? String(opts.reason)
+          : "aborted";
+    super({
+      message: `Cancelled${opts.path ? ` at ${opts.path}` : ""}: ${why}`,
+      code: "cancelled",
+      details: { path: opts.path },
+    });
     this.name = "CancelledError";
   }
   static override isInstance(error: unknown): error is CancelledError {
@@ -290,7 +339,12 @@ export class ComponentCallError extends LolpopError {
 export function rootCause(error: unknown): unknown {
   let current = error;
   const seen = new Set<unknown>();
-  while (typeof current === "object" && current !== null && "cause" in current && (current as { cause?: unknown }).cause !== undefined) {
+  while (
+    typeof current === "object" &&
+    current !== null &&
+    "cause" in current &&
+    (current as { cause?: unknown }).cause !== undefined
+  ) {
     if (seen.has(current)) break;
     seen.add(current);
     current = (current as { cause: unknown }).cause;

@@ -8,69 +8,97 @@ import { CORE_VERSION } from "./version.js";
 
 recordCoreCopy({ version: CORE_VERSION, path: import.meta.url });
 
-export { CORE_VERSION, PLUGIN_API_VERSION } from "./version.js";
-export * from "./errors.js";
+export { didYouMean, editDistance, FIRST_PARTY_TYPES } from "./catalog.js";
+export {
+  type ComponentPlan,
+  type PipelinePlan,
+  planFromSource,
+  planWorkflow,
+  type WorkflowPlan,
+} from "./config/plan.js";
+export { type ResolvedConfig, resolveConfig } from "./config/resolve.js";
+export { type ConfigSource, loadConfigFile, parseConfigText } from "./config/yaml-source.js";
 export * from "./contracts.js";
 export {
-  Table,
-  numericColumn,
-  categoricalColumn,
-  categoricalFromCodes,
-  toColumn,
-  columnLength,
-  cellValue,
-  isMissing,
-  type Column,
-  type NumericColumn,
-  type CategoricalColumn,
-  type ColumnRole,
-  type ColumnSchema,
-  type ColumnInput,
-  type NumericLogicalType,
-  type TableOptions,
-} from "./table.js";
+  type CallInfo,
+  createWorkflow,
+  type EngineOptions,
+  type Hook,
+  type Middleware,
+  type Workflow,
+} from "./engine.js";
+export * from "./errors.js";
 export {
-  definePlugin,
-  defineComponent,
-  definePipeline,
-  defineRunner,
-  isPlugin,
-  isDefinition,
-  type Plugin,
-  type Definition,
+  createLineageRecorder,
+  gitInfo,
+  hashValue,
+  type Lineage,
+  type LineageRecorder,
+  stableStringify,
+} from "./lineage.js";
+export {
+  createLogger,
+  type LogFields,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  type LogRecord,
+  silentLogger,
+} from "./logger.js";
+export {
   type AnyDefinition,
-  type JsonSchema,
   type BaseContext,
   type ComponentContext,
+  type Definition,
+  defineComponent,
+  definePipeline,
+  definePlugin,
+  defineRunner,
+  isDefinition,
+  isPlugin,
+  type JsonSchema,
   type PipelineContext,
-  type RunnerContext,
   type PipelineInstance,
-  type RunnerInstance,
+  type Plugin,
   type ProjectInfo,
+  type RunnerContext,
+  type RunnerInstance,
 } from "./plugin.js";
+export { isSecretKey, REDACTED, redactText, redactValue, registerSecret } from "./redact.js";
 export {
-  registerPlugin,
-  unregisterPlugin,
-  listPlugins,
-  getPlugin,
-  listTypes,
-  listConflicts,
-  resolveType,
-  resetRegistry,
-  coreCopies,
-  checkManifest,
   assertPlugin,
-  type RegisteredType,
   type CoreCopy,
+  checkManifest,
+  coreCopies,
+  getPlugin,
+  listConflicts,
+  listPlugins,
+  listTypes,
   type PluginManifest,
+  type RegisteredType,
+  registerPlugin,
+  resetRegistry,
+  resolveType,
+  unregisterPlugin,
 } from "./registry.js";
-export { FIRST_PARTY_TYPES, didYouMean, editDistance } from "./catalog.js";
-export { REDACTED, isSecretKey, registerSecret, redactText, redactValue } from "./redact.js";
-export { createLogger, silentLogger, type Logger, type LogLevel, type LogFields, type LoggerOptions, type LogRecord } from "./logger.js";
-export { createLineageRecorder, gitInfo, hashValue, stableStringify, type Lineage, type LineageRecorder } from "./lineage.js";
-export { parseConfigText, loadConfigFile, type ConfigSource } from "./config/yaml-source.js";
-export { resolveConfig, type ResolvedConfig } from "./config/resolve.js";
-export { planWorkflow, planFromSource, type WorkflowPlan, type PipelinePlan, type ComponentPlan } from "./config/plan.js";
-export { createWorkflow, type Workflow, type EngineOptions, type Middleware, type CallInfo, type Hook } from "./engine.js";
-export { validateConfigFile, validateConfigText, loadWorkflow } from "./workflow.js";
 export { instantiateComponent, type StandaloneOptions } from "./standalone.js";
+export {
+  type CategoricalColumn,
+  type Column,
+  type ColumnInput,
+  type ColumnRole,
+  type ColumnSchema,
+  categoricalColumn,
+  categoricalFromCodes,
+  cellValue,
+  columnLength,
+  isMissing,
+  type NumericColumn,
+  type NumericLogicalType,
+  numericColumn,
+  Table,
+  type TableOptions,
+  toColumn,
+} from "./table.js";
+export { CORE_VERSION, PLUGIN_API_VERSION } from "./version.js";
+export { loadWorkflow, validateConfigFile, validateConfigText } from "./workflow.js";

@@ -45,8 +45,18 @@ export interface LineageRecorder {
 /** Reads the git commit of `dir`, or undefined when it is not a checkout (or git is missing). */
 export function gitInfo(dir: string): { commit: string; dirty: boolean } | undefined {
   try {
-    const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: dir, stdio: ["ignore", "pipe", "ignore"], timeout: 5000 }).toString().trim();
-    const status = execFileSync("git", ["status", "--porcelain"], { cwd: dir, stdio: ["ignore", "pipe", "ignore"], timeout: 5000 }).toString();
+    const commit = execFileSync("git", ["rev-parse", "HEAD"], {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 5000,
+    })
+      .toString()
+      .trim();
+    const status = execFileSync("git", ["status", "--porcelain"], {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 5000,
+    }).toString();
     return { commit, dirty: status.trim().length > 0 };
   } catch {
     return undefined;
@@ -78,7 +88,10 @@ export function createLineageRecorder(init: {
   coreVersion: string;
   projectRoot?: string;
   runId?: string;
-}): LineageRecorder & { timing(path: string, ms: number, ok: boolean): void; finish(status: Lineage["status"]): Lineage } {
+}): LineageRecorder & {
+  timing(path: string, ms: number, ok: boolean): void;
+  finish(status: Lineage["status"]): Lineage;
+} {
   const lineage: Lineage = {
     run_id: init.runId ?? randomUUID(),
     started_at: new Date().toISOString(),

@@ -44,7 +44,12 @@ export interface LogRecord {
   [field: string]: unknown;
 }
 
-const COLORS: Record<LogLevel, string> = { debug: "\x1b[90m", info: "\x1b[36m", warn: "\x1b[33m", error: "\x1b[31m" };
+const COLORS: Record<LogLevel, string> = {
+  debug: "\x1b[90m",
+  info: "\x1b[36m",
+  warn: "\x1b[33m",
+  error: "\x1b[31m",
+};
 
 function isLevel(v: unknown): v is LogLevel {
   return typeof v === "string" && v in LEVELS;
@@ -55,16 +60,25 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const env = process.env;
   const stream = options.stream ?? process.stderr;
   const level: LogLevel = options.level ?? (isLevel(env.LOLPOP_LOG_LEVEL) ? env.LOLPOP_LOG_LEVEL : "info");
-  const envFormat = env.LOLPOP_LOG_FORMAT === "json" || env.LOLPOP_LOG_FORMAT === "pretty" ? env.LOLPOP_LOG_FORMAT : undefined;
+  const envFormat =
+    env.LOLPOP_LOG_FORMAT === "json" || env.LOLPOP_LOG_FORMAT === "pretty"
+      ? env.LOLPOP_LOG_FORMAT
+      : undefined;
   const requested = options.format && options.format !== "auto" ? options.format : (envFormat ?? "auto");
   const format = requested === "auto" ? (stream.isTTY ? "pretty" : "json") : requested;
-  const color = options.color ?? (Boolean(stream.isTTY) && env.NO_COLOR === undefined && env.FORCE_COLOR !== "0");
+  const color =
+    options.color ?? (Boolean(stream.isTTY) && env.NO_COLOR === undefined && env.FORCE_COLOR !== "0");
   const sinks = options.sinks ?? [];
 
   const make = (bound: LogFields): Logger => {
     const write = (lvl: LogLevel, message: string, fields?: LogFields) => {
       if (LEVELS[lvl] < LEVELS[level]) return;
-      const record: LogRecord = { time: new Date().toISOString(), level: lvl, msg: redactText(message), ...scrub({ ...bound, ...fields }) };
+      const record: LogRecord = {
+        time: new Date().toISOString(),
+        level: lvl,
+        msg: redactText(message),
+        ...scrub({ ...bound, ...fields }),
+      };
       for (const sink of sinks) sink(record);
       if (format === "json") {
         stream.write(`${JSON.stringify(record)}\n`);
@@ -96,10 +110,21 @@ function scrub(fields: LogFields): LogFields {
   const out: LogFields = {};
   for (const [k, v] of Object.entries(fields)) {
     if (v === undefined) continue;
-    out[k] = typeof v === "string" ? redactText(v) : v instanceof Error ? redactText(v.message) : typeof v === "object" && v !== null ? JSON.parse(redactText(JSON.stringify(v))) : v;
+    out[k] =
+      typeof v === "string"
+        ? redactText(v)
+        : v instanceof Error
+          ? redactText(v.message)
+          : typeof v === "object" && v !== null
+            ? JSON.parse(redactText(JSON.stringify(v)))
+            : v;
   }
   return out;
 }
 
 /** A logger that drops everything (tests, library use). */
-export const silentLogger: Logger = createLogger({ stream: { write: () => true }, level: "error", format: "json" });
+export const silentLogger: Logger = createLogger({
+  stream: { write: () => true },
+  level: "error",
+  format: "json",
+});

@@ -3,9 +3,9 @@
  * `export default registerPlugin(definePlugin({...}))`: importing it registers its components.
  */
 import type { ComponentKind, ComponentKinds, ProblemType } from "./contracts.js";
-import type { Logger } from "./logger.js";
-import type { LineageRecorder } from "./lineage.js";
 import { LolpopError } from "./errors.js";
+import type { LineageRecorder } from "./lineage.js";
+import type { Logger } from "./logger.js";
 import { PLUGIN_API_VERSION } from "./version.js";
 
 /** A JSON Schema (draft 2020-12 / draft-07 subset understood by ajv). */
@@ -48,9 +48,17 @@ export interface BaseContext<C = Record<string, unknown>> {
   /** Type, path and validated config of the component of `kind` in this scope (to save with a model and rebuild it later). */
   componentInfo(kind: string): { type: string; path: string; config: Record<string, unknown> } | undefined;
   /** Creates a new component of a registered type on demand (tuners, reloading a saved model's trainer); config is validated like YAML config. */
-  createComponent<K extends ComponentKind>(kind: K, type: string, config?: Record<string, unknown>): Promise<ComponentKinds[K]>;
+  createComponent<K extends ComponentKind>(
+    kind: K,
+    type: string,
+    config?: Record<string, unknown>,
+  ): Promise<ComponentKinds[K]>;
   /** Sends a message to the workflow's notifier, if any (else logs it). */
-  notify(message: string, level?: "info" | "warn" | "error", details?: Record<string, unknown>): Promise<void>;
+  notify(
+    message: string,
+    level?: "info" | "warn" | "error",
+    details?: Record<string, unknown>,
+  ): Promise<void>;
 }
 
 /** Context of a component's `create`. */
@@ -111,7 +119,9 @@ function brand<T extends object>(def: T): T {
 
 /** True for a definition made by any copy of core. */
 export function isDefinition(value: unknown): value is AnyDefinition {
-  return typeof value === "object" && value !== null && (value as { $$type?: unknown }).$$type === DEFINITION_TYPE;
+  return (
+    typeof value === "object" && value !== null && (value as { $$type?: unknown }).$$type === DEFINITION_TYPE
+  );
 }
 
 /** Defines a component type of `kind`. The instance must implement that kind's contract. */
@@ -122,7 +132,10 @@ export function defineComponent<K extends ComponentKind, C = Record<string, unkn
   configSchema?: JsonSchema;
   create: (ctx: ComponentContext<C>) => ComponentKinds[K] | Promise<ComponentKinds[K]>;
 }): Definition<ComponentKinds[K], ComponentContext<C>> {
-  return brand({ ...spec, configSchema: spec.configSchema ?? EMPTY_SCHEMA }) as unknown as Definition<ComponentKinds[K], ComponentContext<C>>;
+  return brand({ ...spec, configSchema: spec.configSchema ?? EMPTY_SCHEMA }) as unknown as Definition<
+    ComponentKinds[K],
+    ComponentContext<C>
+  >;
 }
 
 /** Defines a pipeline type (e.g. `OfflineTrain`). `requires` lists kinds it cannot work without. */
@@ -133,7 +146,11 @@ export function definePipeline<I extends PipelineInstance, C = Record<string, un
   requires?: readonly string[];
   create: (ctx: PipelineContext<C>) => I | Promise<I>;
 }): Definition<I, PipelineContext<C>> {
-  return brand({ ...spec, kind: "pipeline", configSchema: spec.configSchema ?? EMPTY_SCHEMA }) as unknown as Definition<I, PipelineContext<C>>;
+  return brand({
+    ...spec,
+    kind: "pipeline",
+    configSchema: spec.configSchema ?? EMPTY_SCHEMA,
+  }) as unknown as Definition<I, PipelineContext<C>>;
 }
 
 /** Defines a runner type (e.g. `ClassificationRunner`). */
@@ -145,7 +162,11 @@ export function defineRunner<I extends RunnerInstance, C = Record<string, unknow
   problemType?: ProblemType;
   create: (ctx: RunnerContext<C>) => I | Promise<I>;
 }): Definition<I, RunnerContext<C>> {
-  return brand({ ...spec, kind: "runner", configSchema: spec.configSchema ?? EMPTY_SCHEMA }) as unknown as Definition<I, RunnerContext<C>>;
+  return brand({
+    ...spec,
+    kind: "runner",
+    configSchema: spec.configSchema ?? EMPTY_SCHEMA,
+  }) as unknown as Definition<I, RunnerContext<C>>;
 }
 
 const PLUGIN_TYPE = "@lolpop/Plugin";
@@ -163,17 +184,36 @@ export interface Plugin {
 }
 
 /** Defines a plugin. `apiVersion` defaults to this core's {@link PLUGIN_API_VERSION}. */
-export function definePlugin(spec: { name: string; version: string; apiVersion?: number; components: readonly AnyDefinition[] }): Plugin {
-  if (!spec.name) throw new LolpopError({ message: "definePlugin: `name` is required (use the package name)", code: "plugin_invalid" });
+export function definePlugin(spec: {
+  name: string;
+  version: string;
+  apiVersion?: number;
+  components: readonly AnyDefinition[];
+}): Plugin {
+  if (!spec.name)
+    throw new LolpopError({
+      message: "definePlugin: `name` is required (use the package name)",
+      code: "plugin_invalid",
+    });
   for (const def of spec.components) {
     if (!isDefinition(def)) {
-      throw new LolpopError({ message: `definePlugin(${spec.name}): every entry of components must come from defineComponent/definePipeline/defineRunner`, code: "plugin_invalid" });
+      throw new LolpopError({
+        message: `definePlugin(${spec.name}): every entry of components must come from defineComponent/definePipeline/defineRunner`,
+        code: "plugin_invalid",
+      });
     }
   }
-  return Object.freeze({ $$type: PLUGIN_TYPE, apiVersion: PLUGIN_API_VERSION, ...spec, components: Object.freeze([...spec.components]) });
+  return Object.freeze({
+    $$type: PLUGIN_TYPE,
+    apiVersion: PLUGIN_API_VERSION,
+    ...spec,
+    components: Object.freeze([...spec.components]),
+  });
 }
 
 /** True for a plugin made by any copy of core. */
 export function isPlugin(value: unknown): value is Plugin {
-  return typeof value === "object" && value !== null && (value as { $$type?: unknown }).$$type === PLUGIN_TYPE;
+  return (
+    typeof value === "object" && value !== null && (value as { $$type?: unknown }).$$type === PLUGIN_TYPE
+  );
 }

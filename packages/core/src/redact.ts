@@ -8,7 +8,8 @@
 /** What redacted values are replaced with. */
 export const REDACTED = "***";
 
-const SECRET_KEY = /(pass(word|wd|phrase)?$|^pwd$|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|authorization|^auth$|cookie|session[-_]?key)/i;
+const SECRET_KEY =
+  /(pass(word|wd|phrase)?$|^pwd$|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|authorization|^auth$|cookie|session[-_]?key)/i;
 
 /** True when a config key's name suggests its value is a secret. */
 export function isSecretKey(key: string): boolean {
@@ -62,12 +63,16 @@ export function redactValue<T>(value: T, secretPaths: ReadonlySet<string> = new 
 function redactAt(value: unknown, secretPaths: ReadonlySet<string>, path: string): unknown {
   if (path && secretPaths.has(path)) return REDACTED;
   if (typeof value === "string") return redactText(value);
-  if (Array.isArray(value)) return value.map((v, i) => redactAt(v, secretPaths, path ? `${path}.${i}` : String(i)));
+  if (Array.isArray(value))
+    return value.map((v, i) => redactAt(v, secretPaths, path ? `${path}.${i}` : String(i)));
   if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       const childPath = path ? `${path}.${k}` : k;
-      out[k] = isSecretKey(k) && v !== null && v !== undefined && typeof v !== "object" ? REDACTED : redactAt(v, secretPaths, childPath);
+      out[k] =
+        isSecretKey(k) && v !== null && v !== undefined && typeof v !== "object"
+          ? REDACTED
+          : redactAt(v, secretPaths, childPath);
     }
     return out;
   }

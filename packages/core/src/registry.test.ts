@@ -9,8 +9,8 @@ import {
   definePlugin,
   IncompatiblePluginError,
   isPlugin,
-  listConflicts,
   LolpopError,
+  listConflicts,
   PluginConflictError,
   PluginLoadError,
   registerPlugin,
@@ -20,7 +20,8 @@ import {
 
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-const comp = (type: string) => defineComponent({ kind: "notifier", type, create: () => ({ notify: async () => undefined }) });
+const comp = (type: string) =>
+  defineComponent({ kind: "notifier", type, create: () => ({ notify: async () => undefined }) });
 
 afterEach(() => resetRegistry());
 
@@ -55,7 +56,9 @@ describe("registry", () => {
 
   it("refuses two versions of one plugin and non-plugins", () => {
     registerPlugin(definePlugin({ name: "@acme/a", version: "1.0.0", components: [] }));
-    expect(() => registerPlugin(definePlugin({ name: "@acme/a", version: "1.1.0", components: [] }))).toThrow(/Two versions of plugin @acme\/a are loaded \(1.0.0 and 1.1.0\)/);
+    expect(() => registerPlugin(definePlugin({ name: "@acme/a", version: "1.1.0", components: [] }))).toThrow(
+      /Two versions of plugin @acme\/a are loaded \(1.0.0 and 1.1.0\)/,
+    );
     expect(() => registerPlugin({ name: "x" } as never)).toThrow(PluginLoadError);
     expect(isPlugin({ name: "x" })).toBe(false);
   });
@@ -69,10 +72,14 @@ describe("registry", () => {
       err = e;
     }
     expect(IncompatiblePluginError.isInstance(err)).toBe(true);
-    expect((err as Error).message).toMatch(/targets lolpop plugin API 2.*supports API 1: upgrade @lolpop\/core/);
+    expect((err as Error).message).toMatch(
+      /targets lolpop plugin API 2.*supports API 1: upgrade @lolpop\/core/,
+    );
     expect(() => checkManifest("@acme/old", { apiVersion: 0, components: [] })).toThrow(/upgrade @acme\/old/);
     expect(() => checkManifest("@acme/none", undefined)).toThrow(/no "lolpop" manifest/);
-    expect(checkManifest("@acme/ok", { apiVersion: 1, components: [{ kind: "notifier", type: "X" }] }).components).toHaveLength(1);
+    expect(
+      checkManifest("@acme/ok", { apiVersion: 1, components: [{ kind: "notifier", type: "X" }] }).components,
+    ).toHaveLength(1);
   });
 
   it("two separately loaded copies of core share one registry and both are recorded", () => {
@@ -80,7 +87,14 @@ describe("registry", () => {
     const base = mkdtempSync(join(tmpdir(), "lolpop-core-copies-"));
     for (const name of ["copy-a", "copy-b"]) {
       cpSync(join(pkgDir, "dist"), join(base, name, "dist"), { recursive: true });
-      writeFileSync(join(base, name, "package.json"), JSON.stringify({ name: "@lolpop/core", version: name === "copy-a" ? "0.1.0" : "0.1.1", type: "module" }));
+      writeFileSync(
+        join(base, name, "package.json"),
+        JSON.stringify({
+          name: "@lolpop/core",
+          version: name === "copy-a" ? "0.1.0" : "0.1.1",
+          type: "module",
+        }),
+      );
       symlinkSync(join(pkgDir, "node_modules"), join(base, name, "node_modules"));
     }
     const script = `
@@ -101,7 +115,15 @@ describe("registry", () => {
         copies: b.coreCopies().map((c) => c.path.includes("copy-a") ? "a" : c.path.includes("copy-b") ? "b" : c.path),
       }));
     `;
-    const out = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" }));
-    expect(out).toEqual({ plugin: "@acme/shared", isPlugin: true, sameObject: true, errorSeenByA: true, copies: ["a", "b"] });
+    const out = JSON.parse(
+      execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" }),
+    );
+    expect(out).toEqual({
+      plugin: "@acme/shared",
+      isPlugin: true,
+      sameObject: true,
+      errorSeenByA: true,
+      copies: ["a", "b"],
+    });
   });
 });

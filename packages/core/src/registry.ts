@@ -37,7 +37,12 @@ function state(): RegistryState {
   let s = g[REGISTRY_KEY] as RegistryState | undefined;
   if (!s) {
     s = { plugins: new Map(), types: new Map(), coreCopies: [] };
-    Object.defineProperty(g, REGISTRY_KEY, { value: s, enumerable: false, configurable: false, writable: false });
+    Object.defineProperty(g, REGISTRY_KEY, {
+      value: s,
+      enumerable: false,
+      configurable: false,
+      writable: false,
+    });
   }
   return s;
 }
@@ -61,10 +66,18 @@ export function coreCopies(): CoreCopy[] {
  */
 export function registerPlugin<P extends Plugin>(plugin: P): P {
   if (!isPlugin(plugin)) {
-    throw new PluginLoadError({ plugin: String((plugin as { name?: unknown })?.name ?? "unknown"), message: "registerPlugin: the value is not a lolpop plugin (make it with definePlugin)" });
+    throw new PluginLoadError({
+      plugin: String((plugin as { name?: unknown })?.name ?? "unknown"),
+      message: "registerPlugin: the value is not a lolpop plugin (make it with definePlugin)",
+    });
   }
   if (plugin.apiVersion !== PLUGIN_API_VERSION) {
-    throw new IncompatiblePluginError({ plugin: plugin.name, pluginApiVersion: plugin.apiVersion, coreApiVersion: PLUGIN_API_VERSION, coreVersion: CORE_VERSION });
+    throw new IncompatiblePluginError({
+      plugin: plugin.name,
+      pluginApiVersion: plugin.apiVersion,
+      coreApiVersion: PLUGIN_API_VERSION,
+      coreVersion: CORE_VERSION,
+    });
   }
   const s = state();
   const existing = s.plugins.get(plugin.name);
@@ -78,7 +91,13 @@ export function registerPlugin<P extends Plugin>(plugin: P): P {
   s.plugins.set(plugin.name, plugin);
   for (const def of plugin.components) {
     const list = s.types.get(def.type) ?? [];
-    list.push({ kind: def.kind, type: def.type, plugin: plugin.name, pluginVersion: plugin.version, definition: def });
+    list.push({
+      kind: def.kind,
+      type: def.type,
+      plugin: plugin.name,
+      pluginVersion: plugin.version,
+      definition: def,
+    });
     s.types.set(def.type, list);
   }
   return plugin;
@@ -116,7 +135,8 @@ export function listTypes(kind?: string): RegisteredType[] {
 /** Type names claimed by more than one plugin, with the plugins. */
 export function listConflicts(): Array<{ type: string; plugins: string[] }> {
   const out: Array<{ type: string; plugins: string[] }> = [];
-  for (const [type, list] of state().types) if (list.length > 1) out.push({ type, plugins: list.map((e) => e.plugin) });
+  for (const [type, list] of state().types)
+    if (list.length > 1) out.push({ type, plugins: list.map((e) => e.plugin) });
   return out;
 }
 
@@ -152,14 +172,28 @@ export function resetRegistry(): void {
  */
 export function checkManifest(packageName: string, manifest: unknown): PluginManifest {
   if (typeof manifest !== "object" || manifest === null) {
-    throw new PluginLoadError({ plugin: packageName, message: `${packageName} is not a lolpop plugin: its package.json has no "lolpop" manifest field.` });
+    throw new PluginLoadError({
+      plugin: packageName,
+      message: `${packageName} is not a lolpop plugin: its package.json has no "lolpop" manifest field.`,
+    });
   }
   const m = manifest as Partial<PluginManifest>;
   if (m.apiVersion !== PLUGIN_API_VERSION) {
-    throw new IncompatiblePluginError({ plugin: packageName, pluginApiVersion: m.apiVersion, coreApiVersion: PLUGIN_API_VERSION, coreVersion: CORE_VERSION });
+    throw new IncompatiblePluginError({
+      plugin: packageName,
+      pluginApiVersion: m.apiVersion,
+      coreApiVersion: PLUGIN_API_VERSION,
+      coreVersion: CORE_VERSION,
+    });
   }
-  if (!Array.isArray(m.components) || m.components.some((c) => typeof c?.kind !== "string" || typeof c?.type !== "string")) {
-    throw new PluginLoadError({ plugin: packageName, message: `${packageName}: "lolpop.components" in package.json must be a list of {kind, type}.` });
+  if (
+    !Array.isArray(m.components) ||
+    m.components.some((c) => typeof c?.kind !== "string" || typeof c?.type !== "string")
+  ) {
+    throw new PluginLoadError({
+      plugin: packageName,
+      message: `${packageName}: "lolpop.components" in package.json must be a list of {kind, type}.`,
+    });
   }
   return m as PluginManifest;
 }
@@ -176,7 +210,10 @@ export interface PluginManifest {
 /** Throws a clear error if `value` is not a registered-or-registrable plugin. */
 export function assertPlugin(packageName: string, value: unknown): Plugin {
   if (!isPlugin(value)) {
-    throw new PluginLoadError({ plugin: packageName, message: `${packageName}: the default export is not a lolpop plugin (export default registerPlugin(definePlugin({...})))` });
+    throw new PluginLoadError({
+      plugin: packageName,
+      message: `${packageName}: the default export is not a lolpop plugin (export default registerPlugin(definePlugin({...})))`,
+    });
   }
   return value;
 }

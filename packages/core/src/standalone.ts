@@ -1,11 +1,11 @@
 import { join } from "node:path";
+import { validateAgainstSchema } from "./config/schema-validator.js";
 import type { ComponentKind, ComponentKinds, ProblemType } from "./contracts.js";
 import { ConfigError } from "./errors.js";
 import { createLineageRecorder, type LineageRecorder } from "./lineage.js";
-import { silentLogger, type Logger } from "./logger.js";
-import type { Definition, ComponentContext, ProjectInfo } from "./plugin.js";
+import { type Logger, silentLogger } from "./logger.js";
+import type { ComponentContext, Definition, ProjectInfo } from "./plugin.js";
 import { listTypes, resolveType } from "./registry.js";
-import { validateAgainstSchema } from "./config/schema-validator.js";
 import { CORE_VERSION } from "./version.js";
 
 /** Options of {@link instantiateComponent}. */
@@ -38,10 +38,18 @@ export async function instantiateComponent<K extends ComponentKind, C>(
   const path = options.path ?? definition.type;
   const config: Record<string, unknown> = structuredClone(options.config ?? {});
   const declared = Object.keys((definition.configSchema.properties as Record<string, unknown>) ?? {});
-  for (const k of declared) if (config[k] === undefined && options.inherited?.[k] !== undefined) config[k] = structuredClone(options.inherited[k]);
+  for (const k of declared)
+    if (config[k] === undefined && options.inherited?.[k] !== undefined)
+      config[k] = structuredClone(options.inherited[k]);
   const problems = validateAgainstSchema(definition.configSchema, config);
   if (problems.length) {
-    throw new ConfigError({ issues: problems.map((p) => ({ code: p.code, path: [path, "config", ...p.path].join("."), message: `${p.message} [${definition.type}]` })) });
+    throw new ConfigError({
+      issues: problems.map((p) => ({
+        code: p.code,
+        path: [path, "config", ...p.path].join("."),
+        message: `${p.message} [${definition.type}]`,
+      })),
+    });
   }
   const root = options.project?.root ?? process.cwd();
   const project: ProjectInfo = { root, stateDir: join(root, ".lolpop"), ...options.project };
@@ -56,7 +64,10 @@ export async function instantiateComponent<K extends ComponentKind, C>(
     signal: options.signal ?? new AbortController().signal,
     project,
     lineage: options.lineage ?? createLineageRecorder({ config: {}, plugins: [], coreVersion: CORE_VERSION }),
-    lookup: <T>(key: string) => (config[key] ?? options.inherited?.[key] ?? (key === "problem_type" ? options.problemType : undefined)) as T,
+    lookup: <T>(key: string) =>
+      (config[key] ??
+        options.inherited?.[key] ??
+        (key === "problem_type" ? options.problemType : undefined)) as T,
     component: <P extends ComponentKind>(kind: P) => {
       const peer = peers[kind];
       if (!peer) throw new Error(`${path} needs a ${kind} component, but none was given in options.peers`);
@@ -64,10 +75,26 @@ export async function instantiateComponent<K extends ComponentKind, C>(
     },
     optionalComponent: <P extends ComponentKind>(kind: P) => peers[kind] as ComponentKinds[P] | undefined,
     componentInfo: () => undefined,
-    createComponent: async <P extends ComponentKind>(kind: P, type: string, cfg: Record<string, unknown> = {}) => {
+    createComponent: async <P extends ComponentKind>(
+      kind: P,
+      type: string,
+      cfg: Record<string, unknown> = {},
+    ) => {
       const reg = resolveType(type);
-      if (!reg || reg.kind !== kind) throw new Error(`no ${kind} type "${type}" is registered (registered: ${listTypes(kind).map((t) => t.type).join(", ") || "none"})`);
-      return instantiateComponent(reg.definition, { ...options, config: cfg, inherited: { ...options.inherited, ...config }, path: `${path}.${type}` }) as Promise<ComponentKinds[P]>;
+      if (!reg || reg.kind !== kind)
+        throw new Error(
+          `no ${kind} type "${type}" is registered (registered: ${
+            listTypes(kind)
+              .map((t) => t.type)
+              .join(", ") || "none"
+          })`,
+        );
+      return instantiateComponent(reg.definition, {
+        ...options,
+        config: cfg,
+        inherited: { ...options.inherited, ...config },
+        path: `${path}.${type}`,
+      }) as Promise<ComponentKinds[P]>;
     },
     notify: async (message, level = "warn", details) => {
       const notifier = peers.notifier;

@@ -1,7 +1,10 @@
 import { categoricalColumn, DataError, numericColumn, Table } from "./index.js";
 
 describe("Table", () => {
-  const t = Table.fromColumns({ id: [1, 2, 3, 4], x: [0.5, Number.NaN, 2.5, 4], c: ["a", null, "b", "a"] }, { roles: { id: "index" } });
+  const t = Table.fromColumns(
+    { id: [1, 2, 3, 4], x: [0.5, Number.NaN, 2.5, 4], c: ["a", null, "b", "a"] },
+    { roles: { id: "index" } },
+  );
 
   it("infers column types and keeps missing values", () => {
     expect(t.numRows).toBe(4);
@@ -36,15 +39,27 @@ describe("Table", () => {
   });
 
   it("fingerprints content, not identity or dictionary order", () => {
-    const a = Table.fromColumns({ c: categoricalColumn(["x", "y", "x"]), n: numericColumn([1, Number.NaN, 3]) });
-    const b = Table.fromColumns({ c: categoricalColumn(["x", "y", "x"]), n: numericColumn([1, Number.NaN, 3]) });
+    const a = Table.fromColumns({
+      c: categoricalColumn(["x", "y", "x"]),
+      n: numericColumn([1, Number.NaN, 3]),
+    });
+    const b = Table.fromColumns({
+      c: categoricalColumn(["x", "y", "x"]),
+      n: numericColumn([1, Number.NaN, 3]),
+    });
     expect(a.fingerprint()).toBe(b.fingerprint());
     expect(a.fingerprint()).toMatch(/^[0-9a-f]{64}$/);
-    const other = Table.fromColumns({ c: categoricalColumn(["x", "y", "y"]), n: numericColumn([1, Number.NaN, 3]) });
+    const other = Table.fromColumns({
+      c: categoricalColumn(["x", "y", "y"]),
+      n: numericColumn([1, Number.NaN, 3]),
+    });
     expect(other.fingerprint()).not.toBe(a.fingerprint());
     expect(a.withRoles({ n: "target" }).fingerprint()).not.toBe(a.fingerprint());
     // Same values, different dictionary order.
-    const reordered = Table.fromColumns({ c: { type: "categorical", codes: Int32Array.from([1, 0, 1]), dictionary: ["y", "x"] }, n: numericColumn([1, Number.NaN, 3]) });
+    const reordered = Table.fromColumns({
+      c: { type: "categorical", codes: Int32Array.from([1, 0, 1]), dictionary: ["y", "x"] },
+      n: numericColumn([1, Number.NaN, 3]),
+    });
     expect(reordered.fingerprint()).toBe(a.fingerprint());
   });
 

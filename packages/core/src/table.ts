@@ -37,16 +37,25 @@ export interface ColumnSchema {
 }
 
 /** Anything a column can be built from. */
-export type ColumnInput = Column | Float64Array | ArrayLike<number> | ReadonlyArray<string | number | boolean | null | undefined>;
+export type ColumnInput =
+  | Column
+  | Float64Array
+  | ArrayLike<number>
+  | ReadonlyArray<string | number | boolean | null | undefined>;
 
 /** Creates a numeric column (copying nothing when given a `Float64Array`). */
-export function numericColumn(values: Float64Array | ArrayLike<number>, logical: NumericLogicalType = "float"): NumericColumn {
+export function numericColumn(
+  values: Float64Array | ArrayLike<number>,
+  logical: NumericLogicalType = "float",
+): NumericColumn {
   const arr = values instanceof Float64Array ? values : Float64Array.from(values as ArrayLike<number>);
   return { type: "numeric", values: arr, logical };
 }
 
 /** Creates a categorical column from values (null, undefined and "" are missing), dictionary in first-seen order. */
-export function categoricalColumn(values: ReadonlyArray<string | number | boolean | null | undefined>): CategoricalColumn {
+export function categoricalColumn(
+  values: ReadonlyArray<string | number | boolean | null | undefined>,
+): CategoricalColumn {
   const dict: string[] = [];
   const index = new Map<string, number>();
   const codes = new Int32Array(values.length);
@@ -72,13 +81,21 @@ export function categoricalColumn(values: ReadonlyArray<string | number | boolea
 export function categoricalFromCodes(codes: Int32Array, dictionary: readonly string[]): CategoricalColumn {
   for (let i = 0; i < codes.length; i++) {
     const c = codes[i]!;
-    if (c < -1 || c >= dictionary.length) throw new DataError({ message: `categorical code ${c} at row ${i} is outside the dictionary (size ${dictionary.length})` });
+    if (c < -1 || c >= dictionary.length)
+      throw new DataError({
+        message: `categorical code ${c} at row ${i} is outside the dictionary (size ${dictionary.length})`,
+      });
   }
   return { type: "categorical", codes, dictionary };
 }
 
 function isColumn(v: unknown): v is Column {
-  return typeof v === "object" && v !== null && ((v as Column).type === "numeric" || (v as Column).type === "categorical") && ("values" in v || "codes" in v);
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    ((v as Column).type === "numeric" || (v as Column).type === "categorical") &&
+    ("values" in v || "codes" in v)
+  );
 }
 
 /** Builds a column from plain values, choosing numeric when every present value is a number or boolean. */
@@ -103,7 +120,8 @@ export function toColumn(input: ColumnInput): Column {
     const out = new Float64Array(arr.length);
     for (let i = 0; i < arr.length; i++) {
       const v = arr[i];
-      out[i] = v === null || v === undefined ? Number.NaN : typeof v === "boolean" ? (v ? 1 : 0) : (v as number);
+      out[i] =
+        v === null || v === undefined ? Number.NaN : typeof v === "boolean" ? (v ? 1 : 0) : (v as number);
     }
     return numericColumn(out, allBool ? "bool" : "float");
   }
@@ -164,22 +182,33 @@ export class Table {
   }
 
   /** Builds a table from named columns (all of one length). */
-  static fromColumns(columns: Record<string, ColumnInput> | ReadonlyArray<readonly [string, ColumnInput]>, options: TableOptions = {}): Table {
-    const entries = Array.isArray(columns) ? (columns as ReadonlyArray<readonly [string, ColumnInput]>) : Object.entries(columns as Record<string, ColumnInput>);
+  static fromColumns(
+    columns: Record<string, ColumnInput> | ReadonlyArray<readonly [string, ColumnInput]>,
+    options: TableOptions = {},
+  ): Table {
+    const entries = Array.isArray(columns)
+      ? (columns as ReadonlyArray<readonly [string, ColumnInput]>)
+      : Object.entries(columns as Record<string, ColumnInput>);
     const map = new Map<string, Column>();
     let n: number | undefined;
     for (const [name, input] of entries) {
-      if (map.has(name)) throw new DataError({ message: `duplicate column name "${name}"`, code: "duplicate_column" });
+      if (map.has(name))
+        throw new DataError({ message: `duplicate column name "${name}"`, code: "duplicate_column" });
       const col = toColumn(input);
       const len = columnLength(col);
       if (n === undefined) n = len;
-      else if (len !== n) throw new DataError({ message: `column "${name}" has ${len} rows, expected ${n} like the columns before it`, code: "ragged_columns" });
+      else if (len !== n)
+        throw new DataError({
+          message: `column "${name}" has ${len} rows, expected ${n} like the columns before it`,
+          code: "ragged_columns",
+        });
       map.set(name, col);
     }
     const roles = new Map<string, ColumnRole>();
     for (const name of map.keys()) roles.set(name, options.roles?.[name] ?? "feature");
     for (const name of Object.keys(options.roles ?? {})) {
-      if (!map.has(name)) throw new DataError({ message: `role given for unknown column "${name}"`, code: "missing_column" });
+      if (!map.has(name))
+        throw new DataError({ message: `role given for unknown column "${name}"`, code: "missing_column" });
     }
     return new Table(map, roles, n ?? 0);
   }
@@ -188,8 +217,16 @@ export class Table {
   static fromRows(rows: ReadonlyArray<Record<string, unknown>>, options: TableOptions = {}): Table {
     const names: string[] = [];
     const seen = new Set<string>();
-    for (const row of rows) for (const k of Object.keys(row)) if (!seen.has(k)) (seen.add(k), names.push(k));
-    const cols: [string, ColumnInput][] = names.map((name) => [name, rows.map((r) => r[name] as string | number | boolean | null | undefined)]);
+    for (const row of rows)
+      for (const k of Object.keys(row))
+        if (!seen.has(k)) {
+          seen.add(k);
+          names.push(k);
+        }
+    const cols: [string, ColumnInput][] = names.map((name) => [
+      name,
+      rows.map((r) => r[name] as string | number | boolean | null | undefined),
+    ]);
     return Table.fromColumns(cols, options);
   }
 
@@ -212,7 +249,12 @@ export class Table {
   get schema(): ColumnSchema[] {
     return this.columnNames.map((name) => {
       const col = this.#columns.get(name)!;
-      return { name, type: col.type, ...(col.type === "numeric" ? { logical: col.logical } : {}), role: this.#roles.get(name)! };
+      return {
+        name,
+        type: col.type,
+        ...(col.type === "numeric" ? { logical: col.logical } : {}),
+        role: this.#roles.get(name)!,
+      };
     });
   }
 
@@ -224,21 +266,34 @@ export class Table {
   /** The column named `name`; throws a {@link DataError} naming the available columns otherwise. */
   column(name: string): Column {
     const col = this.#columns.get(name);
-    if (!col) throw new DataError({ message: `no column "${name}" (columns: ${this.columnNames.join(", ") || "none"})`, code: "missing_column", details: { column: name } });
+    if (!col)
+      throw new DataError({
+        message: `no column "${name}" (columns: ${this.columnNames.join(", ") || "none"})`,
+        code: "missing_column",
+        details: { column: name },
+      });
     return col;
   }
 
   /** The values of a numeric column; throws when the column is categorical. */
   numeric(name: string): Float64Array {
     const col = this.column(name);
-    if (col.type !== "numeric") throw new DataError({ message: `column "${name}" is categorical, a numeric column was expected`, code: "wrong_column_type" });
+    if (col.type !== "numeric")
+      throw new DataError({
+        message: `column "${name}" is categorical, a numeric column was expected`,
+        code: "wrong_column_type",
+      });
     return col.values;
   }
 
   /** A categorical column; throws when the column is numeric. */
   categorical(name: string): CategoricalColumn {
     const col = this.column(name);
-    if (col.type !== "categorical") throw new DataError({ message: `column "${name}" is numeric, a categorical column was expected`, code: "wrong_column_type" });
+    if (col.type !== "categorical")
+      throw new DataError({
+        message: `column "${name}" is numeric, a categorical column was expected`,
+        code: "wrong_column_type",
+      });
     return col;
   }
 
@@ -289,7 +344,10 @@ export class Table {
   withColumn(name: string, input: ColumnInput, role?: ColumnRole): Table {
     const col = toColumn(input);
     if (this.#columns.size > 0 && columnLength(col) !== this.numRows) {
-      throw new DataError({ message: `column "${name}" has ${columnLength(col)} rows, the table has ${this.numRows}`, code: "ragged_columns" });
+      throw new DataError({
+        message: `column "${name}" has ${columnLength(col)} rows, the table has ${this.numRows}`,
+        code: "ragged_columns",
+      });
     }
     const cols = new Map(this.#columns);
     const roles = new Map(this.#roles);
@@ -315,7 +373,11 @@ export class Table {
     const roles = new Map<string, ColumnRole>();
     for (const [n, c] of this.#columns) {
       const to = mapping[n] ?? n;
-      if (cols.has(to)) throw new DataError({ message: `renaming makes two columns named "${to}"`, code: "duplicate_column" });
+      if (cols.has(to))
+        throw new DataError({
+          message: `renaming makes two columns named "${to}"`,
+          code: "duplicate_column",
+        });
       cols.set(to, c);
       roles.set(to, this.#roles.get(n)!);
     }
@@ -326,7 +388,8 @@ export class Table {
   take(indices: ArrayLike<number>): Table {
     for (let i = 0; i < indices.length; i++) {
       const r = indices[i]!;
-      if (!(r >= 0 && r < this.numRows)) throw new RangeError(`row index ${r} is outside 0..${this.numRows - 1}`);
+      if (!(r >= 0 && r < this.numRows))
+        throw new RangeError(`row index ${r} is outside 0..${this.numRows - 1}`);
     }
     const cols = new Map<string, Column>();
     for (const [n, c] of this.#columns) cols.set(n, takeColumn(c, indices));
@@ -335,7 +398,11 @@ export class Table {
 
   /** The rows where `mask` is truthy (mask length must equal the row count). */
   filter(mask: ArrayLike<number | boolean>): Table {
-    if (mask.length !== this.numRows) throw new DataError({ message: `filter mask has ${mask.length} entries, the table has ${this.numRows} rows`, code: "bad_mask" });
+    if (mask.length !== this.numRows)
+      throw new DataError({
+        message: `filter mask has ${mask.length} entries, the table has ${this.numRows} rows`,
+        code: "bad_mask",
+      });
     const idx: number[] = [];
     for (let i = 0; i < mask.length; i++) if (mask[i]) idx.push(i);
     return this.take(idx);
@@ -361,13 +428,21 @@ export class Table {
     const first = tables[0]!;
     const names = first.columnNames;
     for (const t of tables) {
-      if (t.columnNames.join("\u0000") !== names.join("\u0000")) throw new DataError({ message: `cannot concatenate tables with different columns (${names.join(", ")} vs ${t.columnNames.join(", ")})`, code: "schema_mismatch" });
+      if (t.columnNames.join("\u0000") !== names.join("\u0000"))
+        throw new DataError({
+          message: `cannot concatenate tables with different columns (${names.join(", ")} vs ${t.columnNames.join(", ")})`,
+          code: "schema_mismatch",
+        });
     }
     const total = tables.reduce((s, t) => s + t.numRows, 0);
     const cols = new Map<string, Column>();
     for (const name of names) {
       const kinds = new Set(tables.map((t) => t.column(name).type));
-      if (kinds.size > 1) throw new DataError({ message: `column "${name}" is numeric in one table and categorical in another`, code: "schema_mismatch" });
+      if (kinds.size > 1)
+        throw new DataError({
+          message: `column "${name}" is numeric in one table and categorical in another`,
+          code: "schema_mismatch",
+        });
       if (kinds.has("numeric")) {
         const out = new Float64Array(total);
         let off = 0;
@@ -385,10 +460,15 @@ export class Table {
           const c = t.categorical(name);
           const remap = c.dictionary.map((v) => {
             let k = index.get(v);
-            if (k === undefined) (k = dict.length), dict.push(v), index.set(v, k);
+            if (k === undefined) {
+              k = dict.length;
+              dict.push(v);
+              index.set(v, k);
+            }
             return k;
           });
-          for (let i = 0; i < c.codes.length; i++) codes[off + i] = c.codes[i]! < 0 ? -1 : remap[c.codes[i]!]!;
+          for (let i = 0; i < c.codes.length; i++)
+            codes[off + i] = c.codes[i]! < 0 ? -1 : remap[c.codes[i]!]!;
           off += t.numRows;
         }
         cols.set(name, { type: "categorical", codes, dictionary: dict });
@@ -425,8 +505,9 @@ export class Table {
       if (col.type === "numeric") {
         // Canonicalize NaN payloads and -0 so equal values hash equally.
         const copy = new Float64Array(col.values);
-        for (let i = 0; i < copy.length; i++) if (Number.isNaN(copy[i]!)) copy[i] = Number.NaN;
-        else if (copy[i] === 0) copy[i] = 0;
+        for (let i = 0; i < copy.length; i++)
+          if (Number.isNaN(copy[i]!)) copy[i] = Number.NaN;
+          else if (copy[i] === 0) copy[i] = 0;
         h.update(new Uint8Array(copy.buffer, copy.byteOffset, copy.byteLength));
       } else {
         for (let i = 0; i < col.codes.length; i++) {

@@ -1,5 +1,12 @@
 // A small plugin used by core's tests: a runner, two pipelines and components whose methods record calls.
-import { defineComponent, definePipeline, definePlugin, defineRunner, type DataConnector, type Notifier } from "../index.js";
+import {
+  type DataConnector,
+  defineComponent,
+  definePipeline,
+  definePlugin,
+  defineRunner,
+  type Notifier,
+} from "../index.js";
 import { Table } from "../table.js";
 
 export const calls: string[] = [];
@@ -24,10 +31,14 @@ export const fixtureConnector = defineComponent({
     async get_data() {
       calls.push(`${ctx.path}.get_data`);
       const cfg = ctx.config as { rows: number; fail: boolean; slow_ms: number; path: string };
-      if (cfg.slow_ms) await new Promise((r, j) => {
-        const t = setTimeout(r, cfg.slow_ms);
-        ctx.signal.addEventListener("abort", () => (clearTimeout(t), j(new Error("aborted inside"))));
-      });
+      if (cfg.slow_ms)
+        await new Promise((r, j) => {
+          const t = setTimeout(r, cfg.slow_ms);
+          ctx.signal.addEventListener("abort", () => {
+            clearTimeout(t);
+            j(new Error("aborted inside"));
+          });
+        });
       if (cfg.fail) throw new TypeError(`cannot read ${cfg.path}`);
       return Table.fromColumns({ x: Array.from({ length: cfg.rows }, (_, i) => i) });
     },
@@ -74,7 +85,10 @@ export const fixtureRunner = defineRunner({
   type: "FixtureRunner",
   problemType: "classification",
   requiresPipelines: ["process"],
-  configSchema: { type: "object", properties: { target: { type: "string" }, seed: { type: "integer", default: 7 } } },
+  configSchema: {
+    type: "object",
+    properties: { target: { type: "string" }, seed: { type: "integer", default: 7 } },
+  },
   create: (ctx) => ({
     async build_all() {
       calls.push("runner.build_all");

@@ -2,8 +2,9 @@
  * Turns a resolved config into a validated plan: which runner, pipelines and components to build,
  * each with its validated config. Every problem is collected, with file, line and YAML path.
  */
-import { BUILTIN_KINDS } from "../contracts.js";
+
 import { didYouMean, FIRST_PARTY_TYPES } from "../catalog.js";
+import { BUILTIN_KINDS } from "../contracts.js";
 import { ConfigError, type ConfigIssue, PluginConflictError, UnknownComponentError } from "../errors.js";
 import type { AnyDefinition, JsonSchema } from "../plugin.js";
 import { redactText, redactValue } from "../redact.js";
@@ -54,7 +55,17 @@ export interface WorkflowPlan {
   pluginList?: string[];
 }
 
-const TOP_LEVEL_KEYS = ["runner", "config", "components", "pipelines", "plugins", "name", "description", "$schema", "tests"];
+const TOP_LEVEL_KEYS = [
+  "runner",
+  "config",
+  "components",
+  "pipelines",
+  "plugins",
+  "name",
+  "description",
+  "$schema",
+  "tests",
+];
 const SECTION_KEYS = ["components", "config"];
 
 type Path = Array<string | number>;
@@ -64,7 +75,13 @@ class IssueCollector {
   constructor(private readonly source: ConfigSource) {}
   add(path: Path, code: string, message: string, at: "value" | "key" = "value"): void {
     const loc = at === "key" ? this.source.locateKey(path) : this.source.locate(path);
-    this.issues.push({ code, path: path.join("."), message: redactText(message), file: this.source.file, ...(loc ? { line: loc.line, column: loc.column } : {}) });
+    this.issues.push({
+      code,
+      path: path.join("."),
+      message: redactText(message),
+      file: this.source.file,
+      ...(loc ? { line: loc.line, column: loc.column } : {}),
+    });
   }
 }
 
@@ -80,13 +97,25 @@ function knownKinds(): Set<string> {
 
 function installHint(typeName: string): string {
   const entry = FIRST_PARTY_TYPES[typeName];
-  return entry ? ` ${typeName} is provided by ${entry.package}: install it with \`npm install ${entry.package}\` (or \`pnpm add ${entry.package}\`).` : "";
+  return entry
+    ? ` ${typeName} is provided by ${entry.package}: install it with \`npm install ${entry.package}\` (or \`pnpm add ${entry.package}\`).`
+    : "";
 }
 
 /** Resolves a type name, reporting unknown names, conflicts and wrong kinds. */
-function resolveTypeRef(c: IssueCollector, value: unknown, expectedKind: string | undefined, path: Path, what: string): RegisteredType | undefined {
+function resolveTypeRef(
+  c: IssueCollector,
+  value: unknown,
+  expectedKind: string | undefined,
+  path: Path,
+  what: string,
+): RegisteredType | undefined {
   if (typeof value !== "string" || value.trim() === "") {
-    c.add(path, "invalid_type", `must be a ${what} type name such as ${exampleFor(expectedKind)} (got ${value === null ? "nothing" : Array.isArray(value) ? "a list" : typeof value})`);
+    c.add(
+      path,
+      "invalid_type",
+      `must be a ${what} type name such as ${exampleFor(expectedKind)} (got ${value === null ? "nothing" : Array.isArray(value) ? "a list" : typeof value})`,
+    );
     return undefined;
   }
   let found: RegisteredType | undefined;
@@ -106,13 +135,30 @@ function resolveTypeRef(c: IssueCollector, value: unknown, expectedKind: string 
       .map(([k]) => k);
     const guesses = didYouMean(value, [...pool, ...catalog]);
     const kindText = expectedKind ? `${expectedKind} ` : "";
-    const installed = pool.length ? ` Installed ${kindText}types: ${pool.join(", ")}.` : ` No ${kindText}types are installed.`;
-    const hint = installHint(value) || (guesses[0] && !pool.includes(guesses[0]) ? installHint(guesses[0]) : "");
-    c.add(path, "unknown_type", `unknown ${kindText}type "${value}".${guesses.length ? ` Did you mean ${guesses.join(", ")}?` : ""}${installed}${hint}`);
+    const installed = pool.length
+      ? ` Installed ${kindText}types: ${pool.join(", ")}.`
+      : ` No ${kindText}types are installed.`;
+    const hint =
+      installHint(value) || (guesses[0] && !pool.includes(guesses[0]) ? installHint(guesses[0]) : "");
+    c.add(
+      path,
+      "unknown_type",
+      `unknown ${kindText}type "${value}".${guesses.length ? ` Did you mean ${guesses.join(", ")}?` : ""}${installed}${hint}`,
+    );
     return undefined;
   }
   if (expectedKind && found.kind !== expectedKind) {
-    c.add(path, "wrong_kind", `${found.type} is a ${found.kind}, not a ${expectedKind}. ${listTypes(expectedKind).length ? `Installed ${expectedKind} types: ${listTypes(expectedKind).map((t) => t.type).join(", ")}.` : ""}`.trim());
+    c.add(
+      path,
+      "wrong_kind",
+      `${found.type} is a ${found.kind}, not a ${expectedKind}. ${
+        listTypes(expectedKind).length
+          ? `Installed ${expectedKind} types: ${listTypes(expectedKind)
+              .map((t) => t.type)
+              .join(", ")}.`
+          : ""
+      }`.trim(),
+    );
     return undefined;
   }
   return found;
@@ -170,9 +216,13 @@ function validateSection(
     if (typeof head === "string" && origin.has(head)) return [...origin.get(head)!, ...p.slice(1)];
     return [...sectionPath, ...p];
   };
-  const problems = validateAgainstSchema(opts.allowExtra ? relaxed(def.configSchema) : def.configSchema, own, {
-    isSecretPath: (p) => secretPaths.has(toYamlPath(p).join(".")),
-  });
+  const problems = validateAgainstSchema(
+    opts.allowExtra ? relaxed(def.configSchema) : def.configSchema,
+    own,
+    {
+      isSecretPath: (p) => secretPaths.has(toYamlPath(p).join(".")),
+    },
+  );
   for (const p of problems) {
     const where = toYamlPath(p.path);
     let message = p.message;
@@ -186,7 +236,12 @@ function validateSection(
     for (const key of Object.keys(raw as object)) {
       if (!opts.extraKnown.has(key) && !opts.referenced?.has([...sectionPath, key].join("."))) {
         const guess = didYouMean(key, opts.extraKnown, 1);
-        c.add([...sectionPath, key], "unknown_key", `unknown key "${key}": no runner, pipeline or component in this scope reads it.${guess.length ? ` Did you mean "${guess[0]}"?` : ""}`, "key");
+        c.add(
+          [...sectionPath, key],
+          "unknown_key",
+          `unknown key "${key}": no runner, pipeline or component in this scope reads it.${guess.length ? ` Did you mean "${guess[0]}"?` : ""}`,
+          "key",
+        );
       }
     }
   }
@@ -198,7 +253,8 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
   const c = new IssueCollector(source);
   c.issues.push(...resolved.issues);
   const data = resolved.data;
-  if (resolved.issues.some((i) => i.code === "empty_config" || i.code === "not_a_mapping")) throw new ConfigError({ issues: c.issues });
+  if (resolved.issues.some((i) => i.code === "empty_config" || i.code === "not_a_mapping"))
+    throw new ConfigError({ issues: c.issues });
 
   const pipelinesRaw = data.pipelines;
   const componentsRaw = data.components;
@@ -209,19 +265,31 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
   for (const key of Object.keys(data)) {
     if (TOP_LEVEL_KEYS.includes(key) || pipelineAttrs.includes(key) || globalAttrs.includes(key)) continue;
     const guess = didYouMean(key, [...TOP_LEVEL_KEYS, ...pipelineAttrs, ...globalAttrs], 1);
-    c.add([key], "unknown_section", `unknown section "${key}": it is not a pipeline listed under pipelines:, a component listed under components:, or one of ${TOP_LEVEL_KEYS.slice(0, 5).join(", ")}.${guess.length ? ` Did you mean "${guess[0]}"?` : ""}`, "key");
+    c.add(
+      [key],
+      "unknown_section",
+      `unknown section "${key}": it is not a pipeline listed under pipelines:, a component listed under components:, or one of ${TOP_LEVEL_KEYS.slice(0, 5).join(", ")}.${guess.length ? ` Did you mean "${guess[0]}"?` : ""}`,
+      "key",
+    );
   }
   let pluginList: string[] | undefined;
   if (data.plugins !== undefined) {
-    if (!Array.isArray(data.plugins) || data.plugins.some((p) => typeof p !== "string")) c.add(["plugins"], "invalid_type", "plugins must be a list of package names or relative paths");
+    if (!Array.isArray(data.plugins) || data.plugins.some((p) => typeof p !== "string"))
+      c.add(["plugins"], "invalid_type", "plugins must be a list of package names or relative paths");
     else pluginList = data.plugins as string[];
   }
 
   // Runner.
   let runner: RegisteredType | undefined;
-  if (data.runner === undefined) c.add([], "missing_key", `missing required key "runner": name a runner type such as ClassificationRunner`);
+  if (data.runner === undefined)
+    c.add(
+      [],
+      "missing_key",
+      `missing required key "runner": name a runner type such as ClassificationRunner`,
+    );
   else runner = resolveTypeRef(c, data.runner, "runner", ["runner"], "runner");
-  if (data.config !== undefined && data.config !== null && !isMapping(data.config)) c.add(["config"], "invalid_type", "config must be a mapping of key: value");
+  if (data.config !== undefined && data.config !== null && !isMapping(data.config))
+    c.add(["config"], "invalid_type", "config must be a mapping of key: value");
   const runnerRaw = (isMapping(data.config) ? data.config : {}) as Record<string, unknown>;
 
   // Global components.
@@ -229,42 +297,92 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
   const globalTypes: Array<{ attr: string; reg: RegisteredType }> = [];
   // Attributes whose type did not resolve: already reported, so no "missing component" on top.
   const unresolved = new Set<string>();
-  if (componentsRaw !== undefined && componentsRaw !== null && !isMapping(componentsRaw)) c.add(["components"], "invalid_type", "components must be a mapping of attribute: ComponentType");
+  if (componentsRaw !== undefined && componentsRaw !== null && !isMapping(componentsRaw))
+    c.add(["components"], "invalid_type", "components must be a mapping of attribute: ComponentType");
   for (const attr of globalAttrs) {
-    const reg = resolveTypeRef(c, (componentsRaw as Record<string, unknown>)[attr], kinds.has(attr) ? attr : undefined, ["components", attr], kinds.has(attr) ? attr : "component");
-    if (reg && (reg.kind === "runner" || reg.kind === "pipeline")) c.add(["components", attr], "wrong_kind", `${reg.type} is a ${reg.kind}, not a component`);
+    const reg = resolveTypeRef(
+      c,
+      (componentsRaw as Record<string, unknown>)[attr],
+      kinds.has(attr) ? attr : undefined,
+      ["components", attr],
+      kinds.has(attr) ? attr : "component",
+    );
+    if (reg && (reg.kind === "runner" || reg.kind === "pipeline"))
+      c.add(["components", attr], "wrong_kind", `${reg.type} is a ${reg.kind}, not a component`);
     else if (reg) globalTypes.push({ attr, reg });
     else unresolved.add(attr);
   }
 
   // Pipelines and their local components.
-  if (data.pipelines === undefined) c.add([], "missing_key", `missing required key "pipelines": map stage names to pipeline types, e.g. train: OfflineTrain`);
-  else if (!isMapping(pipelinesRaw)) c.add(["pipelines"], "invalid_type", "pipelines must be a mapping of name: PipelineType");
-  const pipelineTypes: Array<{ attr: string; reg: RegisteredType; locals: Array<{ attr: string; reg: RegisteredType }> }> = [];
+  if (data.pipelines === undefined)
+    c.add(
+      [],
+      "missing_key",
+      `missing required key "pipelines": map stage names to pipeline types, e.g. train: OfflineTrain`,
+    );
+  else if (!isMapping(pipelinesRaw))
+    c.add(["pipelines"], "invalid_type", "pipelines must be a mapping of name: PipelineType");
+  const pipelineTypes: Array<{
+    attr: string;
+    reg: RegisteredType;
+    locals: Array<{ attr: string; reg: RegisteredType }>;
+  }> = [];
   for (const attr of pipelineAttrs) {
-    const reg = resolveTypeRef(c, (pipelinesRaw as Record<string, unknown>)[attr], "pipeline", ["pipelines", attr], "pipeline");
+    const reg = resolveTypeRef(
+      c,
+      (pipelinesRaw as Record<string, unknown>)[attr],
+      "pipeline",
+      ["pipelines", attr],
+      "pipeline",
+    );
     const section = data[attr];
     const locals: Array<{ attr: string; reg: RegisteredType }> = [];
     if (section !== undefined && section !== null && !isMapping(section)) {
-      c.add([attr], "invalid_type", `the ${attr} section must be a mapping with components:, config: and component sections`);
+      c.add(
+        [attr],
+        "invalid_type",
+        `the ${attr} section must be a mapping with components:, config: and component sections`,
+      );
     } else if (isMapping(section)) {
       const localRaw = section.components;
-      if (localRaw !== undefined && localRaw !== null && !isMapping(localRaw)) c.add([attr, "components"], "invalid_type", "components must be a mapping of attribute: ComponentType");
+      if (localRaw !== undefined && localRaw !== null && !isMapping(localRaw))
+        c.add(
+          [attr, "components"],
+          "invalid_type",
+          "components must be a mapping of attribute: ComponentType",
+        );
       const localAttrs = isMapping(localRaw) ? Object.keys(localRaw) : [];
       for (const la of localAttrs) {
-        const lreg = resolveTypeRef(c, (localRaw as Record<string, unknown>)[la], kinds.has(la) ? la : undefined, [attr, "components", la], kinds.has(la) ? la : "component");
-        if (lreg && (lreg.kind === "runner" || lreg.kind === "pipeline")) c.add([attr, "components", la], "wrong_kind", `${lreg.type} is a ${lreg.kind}, not a component`);
+        const lreg = resolveTypeRef(
+          c,
+          (localRaw as Record<string, unknown>)[la],
+          kinds.has(la) ? la : undefined,
+          [attr, "components", la],
+          kinds.has(la) ? la : "component",
+        );
+        if (lreg && (lreg.kind === "runner" || lreg.kind === "pipeline"))
+          c.add([attr, "components", la], "wrong_kind", `${lreg.type} is a ${lreg.kind}, not a component`);
         else if (lreg) locals.push({ attr: la, reg: lreg });
         else unresolved.add(`${attr}.${la}`);
       }
       for (const key of Object.keys(section)) {
         if (SECTION_KEYS.includes(key) || localAttrs.includes(key)) continue;
         if (globalAttrs.includes(key)) {
-          c.add([attr, key], "misplaced_section", `${key} is a global component: configure it in the top-level ${key}: section, or list it under ${attr}.components to make a local one`, "key");
+          c.add(
+            [attr, key],
+            "misplaced_section",
+            `${key} is a global component: configure it in the top-level ${key}: section, or list it under ${attr}.components to make a local one`,
+            "key",
+          );
           continue;
         }
         const guess = didYouMean(key, [...SECTION_KEYS, ...localAttrs], 1);
-        c.add([attr, key], "unknown_key", `unknown key "${key}" in the ${attr} section: expected components:, config: or a section for one of its components (${localAttrs.join(", ") || "none listed"}).${guess.length ? ` Did you mean "${guess[0]}"?` : ""}`, "key");
+        c.add(
+          [attr, key],
+          "unknown_key",
+          `unknown key "${key}" in the ${attr} section: expected components:, config: or a section for one of its components (${localAttrs.join(", ") || "none listed"}).${guess.length ? ` Did you mean "${guess[0]}"?` : ""}`,
+          "key",
+        );
       }
     }
     if (reg) pipelineTypes.push({ attr, reg, locals });
@@ -277,34 +395,63 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
       c.add(path, "invalid_type", `the ${path.join(".")} section must be a mapping with a config: key`);
       return;
     }
-    for (const key of Object.keys(value)) if (key !== "config") c.add([...path, key], "unknown_key", `unknown key "${key}": a component section holds only config:`, "key");
+    for (const key of Object.keys(value))
+      if (key !== "config")
+        c.add(
+          [...path, key],
+          "unknown_key",
+          `unknown key "${key}": a component section holds only config:`,
+          "key",
+        );
   };
   for (const { attr } of globalTypes) checkComponentSection([attr], data[attr]);
-  for (const p of pipelineTypes) for (const l of p.locals) checkComponentSection([p.attr, l.attr], (data[p.attr] as Record<string, unknown>)[l.attr]);
+  for (const p of pipelineTypes)
+    for (const l of p.locals)
+      checkComponentSection([p.attr, l.attr], (data[p.attr] as Record<string, unknown>)[l.attr]);
 
   // Requirements.
   if (runner?.definition.requiresPipelines) {
     for (const need of runner.definition.requiresPipelines) {
-      if (!pipelineAttrs.includes(need)) c.add(["pipelines"], "missing_pipeline", `${runner.type} needs a "${need}" pipeline: add it under pipelines:`);
+      if (!pipelineAttrs.includes(need))
+        c.add(
+          ["pipelines"],
+          "missing_pipeline",
+          `${runner.type} needs a "${need}" pipeline: add it under pipelines:`,
+        );
     }
   }
   for (const p of pipelineTypes) {
     for (const need of p.reg.definition.requires ?? []) {
       const has =
-        p.locals.some((l) => l.reg.kind === need) || globalTypes.some((g) => g.reg.kind === need) || unresolved.has(need) || unresolved.has(`${p.attr}.${need}`);
+        p.locals.some((l) => l.reg.kind === need) ||
+        globalTypes.some((g) => g.reg.kind === need) ||
+        unresolved.has(need) ||
+        unresolved.has(`${p.attr}.${need}`);
       if (!has) {
         const example = exampleFor(need);
-        c.add(data[p.attr] === undefined ? ["pipelines", p.attr] : [p.attr], "missing_component", `${p.reg.type} needs a ${need}: add "${need}: ${example}" under ${p.attr}.components (or under the top-level components:)`);
+        c.add(
+          data[p.attr] === undefined ? ["pipelines", p.attr] : [p.attr],
+          "missing_component",
+          `${p.reg.type} needs a ${need}: add "${need}: ${example}" under ${p.attr}.components (or under the top-level components:)`,
+        );
       }
     }
   }
 
   // Config validation, nearest-first inheritance.
   const secretPaths = resolved.secretPaths;
-  const allDefs = [runner, ...globalTypes.map((g) => g.reg), ...pipelineTypes.flatMap((p) => [p.reg, ...p.locals.map((l) => l.reg)])].filter(Boolean) as RegisteredType[];
+  const allDefs = [
+    runner,
+    ...globalTypes.map((g) => g.reg),
+    ...pipelineTypes.flatMap((p) => [p.reg, ...p.locals.map((l) => l.reg)]),
+  ].filter(Boolean) as RegisteredType[];
   const runnerKnown = new Set<string>(allDefs.flatMap((r) => declaredKeys(r.definition)));
   const runnerConfig = runner
-    ? validateSection(c, runner.definition, data.config, ["config"], [], secretPaths, { allowExtra: true, extraKnown: runnerKnown, referenced: resolved.referenced })
+    ? validateSection(c, runner.definition, data.config, ["config"], [], secretPaths, {
+        allowExtra: true,
+        extraKnown: runnerKnown,
+        referenced: resolved.referenced,
+      })
     : runnerRaw;
   const runnerParent = { config: runnerConfig, path: ["config"] as Path };
   const components: ComponentPlan[] = globalTypes.map(({ attr, reg }) => ({
@@ -313,12 +460,30 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
     kind: reg.kind,
     type: reg.type,
     registered: reg,
-    config: validateSection(c, reg.definition, (data[attr] as Record<string, unknown> | undefined)?.config, [attr, "config"], [runnerParent], secretPaths, { allowExtra: false }),
+    config: validateSection(
+      c,
+      reg.definition,
+      (data[attr] as Record<string, unknown> | undefined)?.config,
+      [attr, "config"],
+      [runnerParent],
+      secretPaths,
+      { allowExtra: false },
+    ),
   }));
   const pipelines: PipelinePlan[] = pipelineTypes.map(({ attr, reg, locals }) => {
     const section = (data[attr] ?? {}) as Record<string, unknown>;
-    const known = new Set<string>([reg, ...locals.map((l) => l.reg)].flatMap((r) => declaredKeys(r.definition)));
-    const config = validateSection(c, reg.definition, section.config, [attr, "config"], [runnerParent], secretPaths, { allowExtra: true, extraKnown: known, referenced: resolved.referenced });
+    const known = new Set<string>(
+      [reg, ...locals.map((l) => l.reg)].flatMap((r) => declaredKeys(r.definition)),
+    );
+    const config = validateSection(
+      c,
+      reg.definition,
+      section.config,
+      [attr, "config"],
+      [runnerParent],
+      secretPaths,
+      { allowExtra: true, extraKnown: known, referenced: resolved.referenced },
+    );
     const pipelineParent = { config, path: [attr, "config"] as Path };
     return {
       attr,
@@ -332,16 +497,26 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
         kind: l.reg.kind,
         type: l.reg.type,
         registered: l.reg,
-        config: validateSection(c, l.reg.definition, (section[l.attr] as Record<string, unknown> | undefined)?.config, [attr, l.attr, "config"], [pipelineParent, runnerParent], secretPaths, {
-          allowExtra: false,
-        }),
+        config: validateSection(
+          c,
+          l.reg.definition,
+          (section[l.attr] as Record<string, unknown> | undefined)?.config,
+          [attr, l.attr, "config"],
+          [pipelineParent, runnerParent],
+          secretPaths,
+          {
+            allowExtra: false,
+          },
+        ),
       })),
     };
   });
 
   if (c.issues.length > 0) {
     const allUnknown = c.issues.every((i) => i.code === "unknown_type");
-    throw allUnknown ? new UnknownComponentError({ issues: c.issues }) : new ConfigError({ issues: c.issues });
+    throw allUnknown
+      ? new UnknownComponentError({ issues: c.issues })
+      : new ConfigError({ issues: c.issues });
   }
   const plugins = new Map<string, string>();
   for (const r of allDefs) plugins.set(r.plugin, r.pluginVersion);

@@ -34,7 +34,13 @@ const join = (p: ReadonlyArray<string | number>) => p.join(".");
 
 function issueAt(source: ConfigSource, path: Path, code: string, message: string): ConfigIssue {
   const loc = source.locate(path);
-  return { code, path: join(path), message, file: source.file, ...(loc ? { line: loc.line, column: loc.column } : {}) };
+  return {
+    code,
+    path: join(path),
+    message,
+    file: source.file,
+    ...(loc ? { line: loc.line, column: loc.column } : {}),
+  };
 }
 
 function interpolateEnv(
@@ -54,7 +60,14 @@ function interpolateEnv(
     const m = ENV_BODY_RE.exec(body.trim());
     if (!m) {
       failed = true;
-      issues.push(issueAt(source, path, "bad_interpolation", `"\${${body}}" is not a valid interpolation: write \${env:NAME} or \${env:NAME:-default}`));
+      issues.push(
+        issueAt(
+          source,
+          path,
+          "bad_interpolation",
+          `"\${${body}}" is not a valid interpolation: write \${env:NAME} or \${env:NAME:-default}`,
+        ),
+      );
       return "";
     }
     const name = m[1]!;
@@ -67,7 +80,14 @@ function interpolateEnv(
     }
     if (fallback !== undefined) return fallback;
     failed = true;
-    issues.push(issueAt(source, path, "missing_env", `environment variable ${name} is not set: set it, or give a default with \${env:${name}:-value}`));
+    issues.push(
+      issueAt(
+        source,
+        path,
+        "missing_env",
+        `environment variable ${name} is not set: set it, or give a default with \${env:${name}:-value}`,
+      ),
+    );
     return "";
   });
   if (failed) return undefined;
@@ -87,7 +107,8 @@ function getAt(root: unknown, path: ReadonlyArray<string>): { found: boolean; va
   let cur: unknown = root;
   for (const seg of path) {
     if (Array.isArray(cur) && /^\d+$/.test(seg)) cur = cur[Number(seg)];
-    else if (cur && typeof cur === "object" && Object.hasOwn(cur as object, seg)) cur = (cur as Record<string, unknown>)[seg];
+    else if (cur && typeof cur === "object" && Object.hasOwn(cur as object, seg))
+      cur = (cur as Record<string, unknown>)[seg];
     else return { found: false };
   }
   return { found: true, value: cur };
@@ -98,10 +119,36 @@ export function resolveConfig(source: ConfigSource, env: NodeJS.ProcessEnv = pro
   const issues: ConfigIssue[] = [];
   const secretPaths = new Set<string>();
   if (source.data === null || source.data === undefined) {
-    return { data: {}, secretPaths, referenced: new Set(), issues: [{ code: "empty_config", path: "", file: source.file, line: 1, message: "the config file is empty: it needs at least `runner:` and `pipelines:` (run `lolpop init` for an example)" }] };
+    return {
+      data: {},
+      secretPaths,
+      referenced: new Set(),
+      issues: [
+        {
+          code: "empty_config",
+          path: "",
+          file: source.file,
+          line: 1,
+          message:
+            "the config file is empty: it needs at least `runner:` and `pipelines:` (run `lolpop init` for an example)",
+        },
+      ],
+    };
   }
   if (typeof source.data !== "object" || Array.isArray(source.data)) {
-    return { data: {}, secretPaths, referenced: new Set(), issues: [issueAt(source, [], "not_a_mapping", "the config file must be a YAML mapping (key: value), not a list or a single value")] };
+    return {
+      data: {},
+      secretPaths,
+      referenced: new Set(),
+      issues: [
+        issueAt(
+          source,
+          [],
+          "not_a_mapping",
+          "the config file must be a YAML mapping (key: value), not a list or a single value",
+        ),
+      ],
+    };
   }
 
   // Pass 1: env interpolation, and secret-looking keys registered for text redaction.
@@ -134,12 +181,21 @@ export function resolveConfig(source: ConfigSource, env: NodeJS.ProcessEnv = pro
     if (resolvedRefs.has(target)) return { ok: true, value: resolvedRefs.get(target) };
     if (resolving.includes(target)) {
       const cycle = [...resolving.slice(resolving.indexOf(target)), target].map((p) => `$${p}`).join(" -> ");
-      issues.push(issueAt(source, fromPath, "ref_cycle", `reference cycle: ${cycle}. Point one of them at a value.`));
+      issues.push(
+        issueAt(source, fromPath, "ref_cycle", `reference cycle: ${cycle}. Point one of them at a value.`),
+      );
       return { ok: false };
     }
     const hit = getAt(interpolated, target.split("."));
     if (!hit.found) {
-      issues.push(issueAt(source, fromPath, "missing_ref", `reference $${target} points at nothing: no value at "${target}" in the config`));
+      issues.push(
+        issueAt(
+          source,
+          fromPath,
+          "missing_ref",
+          `reference $${target} points at nothing: no value at "${target}" in the config`,
+        ),
+      );
       return { ok: false };
     }
     resolving.push(target);
@@ -169,7 +225,10 @@ export function resolveConfig(source: ConfigSource, env: NodeJS.ProcessEnv = pro
   // One issue per cycle is enough: the same cycle is found from each of its members.
   const seen = new Set<string>();
   const deduped = issues.filter((i) => {
-    const key = i.code === "ref_cycle" ? `${i.code}:${i.message.split(": ")[1]?.split(" -> ").sort().join()}` : `${i.code}:${i.path}:${i.message}`;
+    const key =
+      i.code === "ref_cycle"
+        ? `${i.code}:${i.message.split(": ")[1]?.split(" -> ").sort().join()}`
+        : `${i.code}:${i.path}:${i.message}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -4,9 +4,16 @@ import type { JsonSchema } from "../plugin.js";
 import { isSecretKey } from "../redact.js";
 
 // ajv is CommonJS: its default export arrives as the module object under NodeNext.
-const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule) as unknown as typeof AjvModule.default;
+const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ??
+  AjvModule) as unknown as typeof AjvModule.default;
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false, allowUnionTypes: true });
+const ajv = new Ajv({
+  allErrors: true,
+  useDefaults: true,
+  strict: false,
+  coerceTypes: false,
+  allowUnionTypes: true,
+});
 const cache = new WeakMap<object, ValidateFunction>();
 
 /** A schema problem, path relative to the validated object. */
@@ -17,7 +24,11 @@ export interface SchemaProblem {
 }
 
 /** Compiles (once per schema object) and runs validation; mutates `value` to apply defaults. */
-export function validateAgainstSchema(schema: JsonSchema, value: Record<string, unknown>, options: { isSecretPath?: (path: Array<string | number>) => boolean } = {}): SchemaProblem[] {
+export function validateAgainstSchema(
+  schema: JsonSchema,
+  value: Record<string, unknown>,
+  options: { isSecretPath?: (path: Array<string | number>) => boolean } = {},
+): SchemaProblem[] {
   let validate = cache.get(schema);
   if (!validate) {
     validate = ajv.compile(schema);
@@ -54,12 +65,14 @@ function valueAt(root: unknown, path: Array<string | number>): unknown {
 
 function schemaAt(schema: JsonSchema, schemaPath: string): JsonSchema | undefined {
   let cur: unknown = schema;
-  for (const seg of schemaPath.replace(/^#\//, "").split("/").slice(0, -1)) cur = (cur as Record<string, unknown> | undefined)?.[seg];
+  for (const seg of schemaPath.replace(/^#\//, "").split("/").slice(0, -1))
+    cur = (cur as Record<string, unknown> | undefined)?.[seg];
   return cur as JsonSchema | undefined;
 }
 
 function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === "string")
+    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   if (Array.isArray(value)) return "a list";
   if (value === null) return "null";
   if (typeof value === "object") return "a mapping";
@@ -74,16 +87,27 @@ function typeName(value: unknown): string {
   return typeof value;
 }
 
-function describe(e: ErrorObject, schema: JsonSchema, root: unknown, isSecretPath?: (p: Array<string | number>) => boolean): SchemaProblem {
+function describe(
+  e: ErrorObject,
+  schema: JsonSchema,
+  root: unknown,
+  isSecretPath?: (p: Array<string | number>) => boolean,
+): SchemaProblem {
   const path = pointerToPath(e.instancePath);
   const value = valueAt(root, path);
   const secret = path.some((p) => typeof p === "string" && isSecretKey(p)) || (isSecretPath?.(path) ?? false);
   const got = secret ? "" : ` (got ${show(value)})`;
-  const gotType = secret ? ` (got a ${typeName(value)}; value hidden because it is secret)` : ` (got ${typeName(value)} ${show(value)})`;
+  const gotType = secret
+    ? ` (got a ${typeName(value)}; value hidden because it is secret)`
+    : ` (got ${typeName(value)} ${show(value)})`;
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case "required":
-      return { path: [...path, String(p.missingProperty)], code: "missing_key", message: `missing required key "${String(p.missingProperty)}"` };
+      return {
+        path: [...path, String(p.missingProperty)],
+        code: "missing_key",
+        message: `missing required key "${String(p.missingProperty)}"`,
+      };
     case "additionalProperties": {
       const key = String(p.additionalProperty);
       const parent = schemaAt(schema, e.schemaPath);
@@ -96,9 +120,17 @@ function describe(e: ErrorObject, schema: JsonSchema, root: unknown, isSecretPat
       };
     }
     case "type":
-      return { path, code: "invalid_type", message: `must be ${String(p.type).replace(/,/g, " or ")}${gotType}` };
+      return {
+        path,
+        code: "invalid_type",
+        message: `must be ${String(p.type).replace(/,/g, " or ")}${gotType}`,
+      };
     case "enum":
-      return { path, code: "invalid_value", message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}${got}` };
+      return {
+        path,
+        code: "invalid_value",
+        message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}${got}`,
+      };
     case "const":
       return { path, code: "invalid_value", message: `must be ${JSON.stringify(p.allowedValue)}${got}` };
     default:

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
-import { isCollection, isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from "yaml";
+import { type Document, isCollection, isMap, isPair, isScalar, LineCounter, parseDocument } from "yaml";
 import { ConfigError, type ConfigIssue } from "../errors.js";
 
 /** A parsed config file that can tell the line of any YAML path. */
@@ -23,7 +23,14 @@ export function parseConfigText(text: string, file = "<inline>"): ConfigSource {
     const issues: ConfigIssue[] = doc.errors.map((e) => {
       const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
       const msg = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-      return { code: e.code === "DUPLICATE_KEY" ? "duplicate_key" : "yaml_syntax", path: "", message: `YAML ${msg}`, file, line: pos.line, column: pos.col };
+      return {
+        code: e.code === "DUPLICATE_KEY" ? "duplicate_key" : "yaml_syntax",
+        path: "",
+        message: `YAML ${msg}`,
+        file,
+        line: pos.line,
+        column: pos.col,
+      };
     });
     throw new ConfigError({ issues });
   }
@@ -35,8 +42,11 @@ export function parseConfigText(text: string, file = "<inline>"): ConfigSource {
   };
   const nodeAt = (path: ReadonlyArray<string | number>) => {
     for (let n = path.length; n >= 0; n--) {
-      const node = (doc as Document).getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node && (isScalar(node) || isCollection(node)) && node.range) return { node, exact: n === path.length };
+      const node = (doc as Document).getIn(path.slice(0, n), true) as
+        | { range?: [number, number, number] }
+        | undefined;
+      if (node && (isScalar(node) || isCollection(node)) && node.range)
+        return { node, exact: n === path.length };
     }
     return undefined;
   };
@@ -49,7 +59,9 @@ export function parseConfigText(text: string, file = "<inline>"): ConfigSource {
       const parent = (doc as Document).getIn(path.slice(0, -1), true);
       if (isMap(parent)) {
         const last = path[path.length - 1];
-        const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(last));
+        const pair = parent.items.find(
+          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(last),
+        );
         if (pair && isScalar(pair.key) && pair.key.range) return pos(pair.key.range[0]);
       }
       return pos(nodeAt(path)?.node.range?.[0]);
@@ -65,9 +77,21 @@ export async function loadConfigFile(path: string, cwd = process.cwd()): Promise
     text = await readFile(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : ((e as Error).message ?? String(e));
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "it is a directory"
+          : ((e as Error).message ?? String(e));
     throw new ConfigError({
-      issues: [{ code: "config_not_found", path: "", file, message: `cannot read the config file (${why}). Pass the path of your lolpop.yaml, or run in the folder that has it.` }],
+      issues: [
+        {
+          code: "config_not_found",
+          path: "",
+          file,
+          message: `cannot read the config file (${why}). Pass the path of your lolpop.yaml, or run in the folder that has it.`,
+        },
+      ],
     });
   }
   return parseConfigText(text, file);

@@ -1,0 +1,44 @@
+/** Renders a workflow summary for people. */
+export function renderSummary(s: Record<string, any>): string {
+  const lines: string[] = [];
+  const fmt = (v: unknown) =>
+    typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : String(v);
+  if (s.process)
+    lines.push(
+      `data        ${s.process.rows} rows x ${s.process.columns} columns  (fingerprint ${String(s.process.fingerprint).slice(0, 12)})${s.process.data_check ? `  data check: ${s.process.data_check}` : ""}`,
+    );
+  const t = s.train;
+  if (t) {
+    lines.push(
+      `winner      ${t.trainer} ${JSON.stringify(t.params)}${t.trials ? `  (${t.trials} trials)` : ""}`,
+    );
+    const splits = Object.keys(t.metrics);
+    const names = Object.keys(t.metrics[splits[0]] ?? {});
+    const width = Math.max(10, ...names.map((n: string) => n.length));
+    lines.push("");
+    lines.push(
+      `  ${"metric".padEnd(width)}  ${splits.map((sp) => sp.padStart(8)).join("  ")}  ${"baseline".padStart(8)}`,
+    );
+    for (const n of names) {
+      const base = t.baseline[t.comparison.split]?.[n];
+      lines.push(
+        `  ${n.padEnd(width)}  ${splits.map((sp) => fmt(t.metrics[sp][n]).padStart(8)).join("  ")}  ${(base === undefined ? "" : fmt(base)).padStart(8)}`,
+      );
+    }
+    lines.push("");
+    const c = t.comparison;
+    lines.push(
+      `compare     ${t.perf_metric} on ${c.split}: challenger ${fmt(c.challenger)}, baseline ${fmt(c.baseline)}${c.champion !== undefined ? `, champion v${t.champion.version} ${fmt(c.champion)}` : ", no champion yet"}`,
+    );
+    lines.push(
+      `model       ${t.model_name} v${t.version} registered${t.refit_on_all_data ? " (refit on all data)" : ""}`,
+    );
+  }
+  if (s.deploy)
+    lines.push(
+      `promotion   ${s.deploy.promoted ? "PROMOTED" : "not promoted"}: ${s.deploy.reasons.join("; ")}${s.deploy.champion_version ? `  (champion: v${s.deploy.champion_version})` : ""}`,
+    );
+  if (s.predict)
+    lines.push(`predictions ${s.predict.rows} rows with v${s.predict.version} -> ${s.predict.path}`);
+  return lines.join("\n");
+}

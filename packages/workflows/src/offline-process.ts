@@ -1,0 +1,93 @@
+import { DataError, type DatasetInfo, definePipeline } from "@lolpop/core";
+import type { ProcessResult, StageOptions } from "./types.js";
+
+/** `OfflineProcess`: load data, transform it, fingerprint and track it, check it (ERROR can stop the workflow). */
+export const offlineProcess = definePipeline({
+  type: "OfflineProcess",
+  description:
+    "Loads data with the data_connector, applies the data_transformer, tracks the dataset and runs the data_checker.",
+  requires: ["data_connector"],
+  configSchema: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      dataset_name: {
+        type: "string",
+        default: "training_data",
+        description: "Name the dataset is tracked under.",
+      },
+      fail_on_check_error: {
+        type: "boolean",
+        default: true,
+        description: "Stop the workflow when the data checker reports ERROR.",
+      },
+      target: {
+        type: "string",
+        description: "Target column (checked to exist); usually set in the runner's config.",
+      },
+    },
+  },
+  create: (ctx) => {
+    const cfg = ctx.config as { dataset_name: string; fail_on_check_error: boolean; target?: string };
+    return {
+      /** Loads (from `source` or the connector's configured path), transforms, tracks and checks data. */
+      async process_data(
+        options: StageOptions & { source?: string; context?: DatasetInfo["context"] } = {},
+      ): Promise<ProcessResult> {
+        const raw = await ctx.component("data_connector").get_data(options.source);
+        const transformer = ctx.optionalComponent("data_transformer");
+        const table = transformer ? await transformer.transform(raw) : raw;
+        if (table.numRows === 0)
+          throw new DataError({
+            message: `${ctx.path}: the data has no rows after loading${transformer ? " and transforming" : ""}`,
+          });
+        if (cfg.target && options.context !== "prediction" && !table.has(cfg.target)) {
+          throw new DataError({
+            message: `target column "${cfg.target}" is not in the data (columns: ${table.columnNames.join(", ")}). Fix config.target or the data.`,
+            code: "missing_column",
+          });
+        }
+        const dataset: DatasetInfo = {
+          name: cfg.dataset_name,
+          fingerprint: table.fingerprint(),
+          rows: table.numRows,
+          columns: table.numColumns,
+          context: options.context ?? "training",
+          schema: table.schema.map((s) => ({ name: s.name, type: s.type, role: s.role })),
+          ...(options.source ? { source: options.source } : {}),
+        };
+        ctx.lineage.recordDataset(dataset);
+        const tracker = ctx.optionalComponent("metadata_tracker");
+        if (tracker && options.run_id) await tracker.log_dataset(options.run_id, dataset);
+        const checker = ctx.optionalComponent("data_checker");
+        let check: ProcessResult["check"];
+        if (checker) {
+          check = await checker.check_data(table, { name: cfg.dataset_name });
+          if (tracker && options.run_id) {
+            await tracker.log_tags(options.run_id, { [`data_check.${cfg.dataset_name}`]: check.status });
+            for (const a of check.artifacts ?? [])
+              await tracker.log_artifact(options.run_id, `checks/${a.name}`, { path: a.path });
+          }
+          if (check.status !== "PASS")
+            await ctx.notify(
+              `data check of ${cfg.dataset_name}: ${check.status} (${check.checks
+                .filter((c) => c.status !== "PASS")
+                .map((c) => c.message)
+                .join("; ")})`,
+              check.status === "ERROR" ? "error" : "warn",
+            );
+          if (check.status === "ERROR" && cfg.fail_on_check_error) {
+            throw new DataError({
+              message: `data check of ${cfg.dataset_name} failed: ${check.checks
+                .filter((c) => c.status === "ERROR")
+                .map((c) => c.message)
+                .join("; ")}`,
+              code: "data_check_failed",
+            });
+          }
+        }
+        return { table, dataset, ...(check ? { check } : {}) };
+      },
+    };
+  },
+});

@@ -1,0 +1,60 @@
+import type { CheckReport, DatasetInfo, Table } from "@lolpop/core";
+
+/** Passed between stages: the tracker run the stage logs under. */
+export interface StageOptions {
+  /** Parent tracker run id (the workflow run); stages log to nested runs under it. */
+  run_id?: string;
+}
+
+/** What `process_data` returns. */
+export interface ProcessResult {
+  table: Table;
+  dataset: DatasetInfo;
+  check?: CheckReport;
+}
+
+/** Metrics by split then metric name, e.g. `{test: {f1_macro: 0.97}}`. */
+export type SplitMetrics = Record<string, Record<string, number>>;
+
+/** What `train_model` returns. */
+export interface TrainResult {
+  model_name: string;
+  /** Registered version of the challenger. */
+  version: number;
+  trainer: string;
+  params: Record<string, unknown>;
+  perf_metric: string;
+  metrics: SplitMetrics;
+  baseline: SplitMetrics;
+  /** The current champion scored on the challenger's test split, when there is one. */
+  champion?: { version: number; metrics: Record<string, number> };
+  comparison: {
+    split: string;
+    challenger: number;
+    baseline: number;
+    champion?: number;
+    beats_baseline: boolean;
+    beats_champion: boolean;
+  };
+  refit_on_all_data: boolean;
+  trials?: number;
+  /** Status of the data check, when a data checker ran. */
+  data_check?: CheckReport["status"];
+}
+
+/** What `deploy_model` returns. */
+export interface DeployResult {
+  version: number;
+  promoted: boolean;
+  /** Why the version was or was not promoted. */
+  reasons: string[];
+  champion_version?: number;
+}
+
+/** What `predict_data` returns. */
+export interface PredictResult {
+  version: number;
+  rows: number;
+  path: string;
+  job_id?: string;
+}
