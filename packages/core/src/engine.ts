@@ -286,10 +286,8 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
           locate: () => undefined,
           locateKey: () => undefined,
         };
-        const validated = validateComponentConfig(src, reg.definition, config, path.split("."), [
-          { config: args.config, path: args.path.split(".") },
-          ...args.parents,
-        ]);
+        // The new component inherits from the caller's scope (pipeline, runner), not from the caller's own config.
+        const validated = validateComponentConfig(src, reg.definition, config, path.split("."), args.parents);
         return (await build(
           reg.definition,
           { attr: type, path, kind, type, registered: reg, config: validated },

@@ -92,7 +92,7 @@ export async function instantiateComponent<K extends ComponentKind, C>(
       return instantiateComponent(reg.definition, {
         ...options,
         config: cfg,
-        inherited: { ...options.inherited, ...config },
+        inherited: options.inherited,
         path: `${path}.${type}`,
       }) as Promise<ComponentKinds[P]>;
     },

@@ -1,0 +1,70 @@
+/**
+ * `StdoutNotifier`: prints notifications as lines on standard output, e.g.
+ * `[lolpop] WARN model drift on test split {"drift_share":0.4}`. Registered secret values are
+ * scrubbed from the message and the details.
+ */
+import { defineComponent, type Notifier, redactText, redactValue } from "@lolpop/core";
+
+/** Notification levels, lowest first. */
+export type NotifyLevel = "info" | "warn" | "error";
+
+const LEVELS: Record<NotifyLevel, number> = { info: 10, warn: 20, error: 30 };
+
+/** Config of {@link stdoutNotifier}. */
+export interface StdoutNotifierConfig {
+  /** Lowest level printed. Default `info`. */
+  min_level: NotifyLevel;
+  /** Text at the start of every line. Default `[lolpop]`. */
+  prefix: string;
+}
+
+/** Formats one notification line (without the newline); secrets are scrubbed. */
+export function formatNotification(
+  prefix: string,
+  level: NotifyLevel,
+  message: string,
+  details?: Record<string, unknown>,
+): string {
+  let extra = "";
+  if (details && Object.keys(details).length > 0) {
+    try {
+      extra = ` ${JSON.stringify(redactValue(details))}`;
+    } catch {
+      extra = " [details not serializable]";
+    }
+  }
+  // Continuation lines are indented so every notification stays one visual block.
+  const body = redactText(`${message}${extra}`).replace(/\r?\n/g, "\n    ");
+  return `${prefix ? `${prefix} ` : ""}${level.toUpperCase()} ${body}`;
+}
+
+/** A notifier writing to standard output. */
+export type StdoutNotifier = Notifier;
+
+/**
+ * `StdoutNotifier` (kind `notifier`): writes `<prefix> LEVEL message {details}` lines to stdout
+ * for notifications at or above `min_level`, with registered secrets replaced by `***`.
+ */
+export const stdoutNotifier = defineComponent<"notifier", StdoutNotifierConfig>({
+  kind: "notifier",
+  type: "StdoutNotifier",
+  description: "Prints notifications as lines on standard output",
+  configSchema: {
+    type: "object",
+    properties: {
+      min_level: { enum: ["info", "warn", "error"], description: "Lowest level printed.", default: "info" },
+      prefix: { type: "string", description: "Text at the start of every line.", default: "[lolpop]" },
+    },
+    additionalProperties: false,
+  },
+  create: (ctx): StdoutNotifier => {
+    const min = LEVELS[ctx.config.min_level] ?? LEVELS.info;
+    return {
+      async notify(message, level = "info", details) {
+        const lvl: NotifyLevel = level in LEVELS ? level : "info";
+        if (LEVELS[lvl] < min) return;
+        process.stdout.write(`${formatNotification(ctx.config.prefix, lvl, String(message), details)}\n`);
+      },
+    };
+  },
+});
