@@ -1,8 +1,7 @@
 /** Renders a workflow summary for people. */
 export function renderSummary(s: Record<string, any>): string {
   const lines: string[] = [];
-  const fmt = (v: unknown) =>
-    typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : String(v);
+  const fmt = (v: unknown) => (typeof v === "number" ? v.toFixed(4) : String(v));
   if (s.process)
     lines.push(
       `data        ${s.process.rows} rows x ${s.process.columns} columns  (fingerprint ${String(s.process.fingerprint).slice(0, 12)})${s.process.data_check ? `  data check: ${s.process.data_check}` : ""}`,

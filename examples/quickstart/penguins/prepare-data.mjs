@@ -2,9 +2,13 @@
 // with snake_case column names and an `id` column. Deterministic: every 5th row is "new".
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 
+// vega-datasets exports only its JS entry: locate the package from it, then read data/<name>.json.
 const require = createRequire(import.meta.url);
-const rows = JSON.parse(readFileSync(require.resolve("vega-datasets/data/penguins.json"), "utf8"));
+const rows = JSON.parse(
+  readFileSync(join(dirname(dirname(require.resolve("vega-datasets"))), "data", "penguins.json"), "utf8"),
+);
 const cols = [
   ["id", null],
   ["species", "Species"],

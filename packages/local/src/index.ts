@@ -33,15 +33,15 @@ export const localPlugin = registerPlugin(
 );
 
 export default localPlugin;
+export { writeFileAtomic, writeJsonAtomic } from "./fs-atomic.js";
+export * from "./metrics.js";
 export {
   localDataConnector,
-  localDataTransformer,
   localDataSplitter,
+  localDataTransformer,
   localFeatureTransformer,
   localHyperparameterTuner,
   localMetadataTracker,
   localModelRepository,
   stdoutNotifier,
 };
-export * from "./metrics.js";
-export { writeFileAtomic, writeJsonAtomic } from "./fs-atomic.js";

@@ -227,11 +227,7 @@ function createTuner(ctx: ComponentContext<LocalHyperparameterTunerConfig>): Loc
       for (const [i, trial] of planned.entries()) {
         throwIfAborted(ctx.path, ...signals);
         const started = performance.now();
-        const trainer: ModelTrainer = await ctx.createComponent(
-          "model_trainer",
-          trial.trainer,
-          {},
-        );
+        const trainer: ModelTrainer = await ctx.createComponent("model_trainer", trial.trainer, {});
         const label = `trial ${i + 1}/${planned.length} ${trial.trainer} ${JSON.stringify(trial.params)}`;
         try {
           const model = await trainer.fit({

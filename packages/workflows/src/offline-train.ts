@@ -33,6 +33,9 @@ function classesOf(tables: Table[], target: string): string[] {
   return [...set].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
 }
 
+/** Metrics computed from class probabilities. */
+const PROBA_METRICS = new Set(["log_loss", "roc_auc", "roc_auc_ovr", "pr_auc"]);
+
 /** Better means higher, or lower for error metrics. */
 export function isBetter(metric: string, a: number, b: number): boolean {
   return isLowerBetter(metric) ? a < b : a > b;
@@ -177,7 +180,27 @@ export const offlineTrain = definePipeline({
           const baseline: SplitMetrics = {};
           for (const [name] of named) {
             const d = encoded.get(name)!;
-            metrics[name] = computeMetrics(metricNames, d.y, await model.predict(d.X));
+            const predicted = await model.predict(d.X);
+            if (predicted.problem_type === "classification" && !predicted.proba) {
+              // A model without probabilities cannot be scored on probability metrics.
+              const dropped = metricNames.filter((m) => PROBA_METRICS.has(m));
+              if (dropped.length) {
+                if (PROBA_METRICS.has(perfMetric) || cfg.metrics?.some((m) => PROBA_METRICS.has(m))) {
+                  throw new DataError({
+                    message: `${model.trainer} gives no class probabilities, so ${dropped.join(", ")} cannot be computed: choose other metrics in train.config`,
+                  });
+                }
+                ctx.logger.warn(
+                  `${model.trainer} gives no class probabilities: ${dropped.join(", ")} not computed`,
+                );
+                metricNames.splice(
+                  0,
+                  metricNames.length,
+                  ...metricNames.filter((m) => !PROBA_METRICS.has(m)),
+                );
+              }
+            }
+            metrics[name] = computeMetrics(metricNames, d.y, predicted);
             baseline[name] = computeMetrics(
               metricNames,
               d.y,
