@@ -77,6 +77,37 @@ async function prepare(configArg: string | undefined) {
   return { source, root, discovered, failures };
 }
 
+/** Loads plugins and validates; plugin load failures are added to the config errors (they often explain them). */
+async function planFor(configArg: string | undefined) {
+  const prepared = await prepare(configArg);
+  const plan = () => planWorkflow(prepared.source, resolveConfig(prepared.source));
+  try {
+    try {
+      return { ...prepared, plan: plan() };
+    } catch (e) {
+      // An unknown type: import every installed plugin so "did you mean" and "installed types" are complete.
+      if (!ConfigError.isInstance(e) || !e.issues.some((i) => i.code === "unknown_type")) throw e;
+      prepared.failures.push(
+        ...(await loadPlugins(prepared.discovered, "all")).filter(
+          (f) => !prepared.failures.some((g) => g.plugin === f.plugin),
+        ),
+      );
+      return { ...prepared, plan: plan() };
+    }
+  } catch (e) {
+    if (ConfigError.isInstance(e)) {
+      e.issues.push(
+        ...prepared.failures.map((f) => ({
+          code: "plugin_load_failed",
+          path: "plugins",
+          message: `${f.plugin}: ${f.error}`,
+        })),
+      );
+    }
+    throw e;
+  }
+}
+
 function describeError(e: unknown): string {
   if (ConfigError.isInstance(e)) {
     return e.issues.length === 1
@@ -115,26 +146,22 @@ export async function main(argv: string[]): Promise<number> {
     .argument("[config]", "path of the workflow config", "lolpop.yaml")
     .option("--json", "print the result as JSON")
     .action(async (config: string, opts: { json?: boolean }) => {
-      const { source, failures } = await prepare(config);
       try {
-        const plan = planWorkflow(source, resolveConfig(source));
-        if (opts.json)
-          process.stdout.write(
-            `${JSON.stringify({ ok: true, file: plan.file, runner: plan.runner.type, pipelines: plan.pipelines.map((p) => p.type), plugins: plan.plugins, plugin_errors: failures })}\n`,
-          );
+        const { plan, failures } = await planFor(config);
+        const result = {
+          ok: true,
+          file: plan.file,
+          runner: plan.runner.type,
+          pipelines: plan.pipelines.map((p) => p.type),
+          plugins: plan.plugins,
+          plugin_errors: failures,
+        };
+        if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
         else
           process.stdout.write(
             `${plan.file}: valid (${plan.runner.type}; pipelines ${plan.pipelines.map((p) => `${p.attr}=${p.type}`).join(", ")})\n`,
           );
       } catch (e) {
-        if (ConfigError.isInstance(e) && failures.length)
-          e.issues.push(
-            ...failures.map((f) => ({
-              code: "plugin_load_failed",
-              path: "plugins",
-              message: `${f.plugin}: ${f.error}`,
-            })),
-          );
         if (opts.json && ConfigError.isInstance(e)) {
           process.stdout.write(`${JSON.stringify({ ok: false, issues: e.issues })}\n`);
           throw new ExitError(2, "");
@@ -153,22 +180,7 @@ export async function main(argv: string[]): Promise<number> {
       const steps = ["process", "train", "deploy", "predict", "all"];
       if (!steps.includes(opts.step))
         throw new ExitError(2, `--step must be one of ${steps.join(", ")} (got "${opts.step}")`);
-      const { source, root, failures } = await prepare(config);
-      const plan = (() => {
-        try {
-          return planWorkflow(source, resolveConfig(source));
-        } catch (e) {
-          if (ConfigError.isInstance(e) && failures.length)
-            e.issues.push(
-              ...failures.map((f) => ({
-                code: "plugin_load_failed",
-                path: "plugins",
-                message: `${f.plugin}: ${f.error}`,
-              })),
-            );
-          throw e;
-        }
-      })();
+      const { source, root, failures, plan } = await planFor(config);
       const logger = createLogger({ level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info" });
       for (const f of failures) logger.warn(`plugin ${f.plugin} could not be loaded: ${f.error}`);
       const ac = new AbortController();

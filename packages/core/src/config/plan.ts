@@ -133,7 +133,8 @@ function resolveTypeRef(
     const catalog = Object.entries(FIRST_PARTY_TYPES)
       .filter(([, v]) => !expectedKind || v.kind === expectedKind)
       .map(([k]) => k);
-    const guesses = didYouMean(value, [...pool, ...catalog]);
+    // A known first-party name that is not installed needs an install hint, not a guess.
+    const guesses = FIRST_PARTY_TYPES[value] ? [] : didYouMean(value, [...pool, ...catalog]);
     const kindText = expectedKind ? `${expectedKind} ` : "";
     const installed = pool.length
       ? ` Installed ${kindText}types: ${pool.join(", ")}.`

@@ -50,22 +50,37 @@ export function parseConfigText(text: string, file = "<inline>"): ConfigSource {
     }
     return undefined;
   };
+  const keyPos = (path: ReadonlyArray<string | number>) => {
+    const parent = (doc as Document).getIn(path.slice(0, -1), true);
+    if (!isMap(parent)) return undefined;
+    const last = path[path.length - 1];
+    const pair = parent.items.find(
+      (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(last),
+    );
+    return pair && isScalar(pair.key) && pair.key.range ? pos(pair.key.range[0]) : undefined;
+  };
+  const findDepth = (path: ReadonlyArray<string | number>, node: unknown) => {
+    for (let n = path.length; n >= 0; n--)
+      if ((doc as Document).getIn(path.slice(0, n), true) === node) return n;
+    return 0;
+  };
   return {
     file,
     data,
-    locate: (path) => pos(nodeAt(path)?.node.range?.[0]),
-    locateKey: (path) => {
-      if (path.length === 0) return pos(0);
-      const parent = (doc as Document).getIn(path.slice(0, -1), true);
-      if (isMap(parent)) {
-        const last = path[path.length - 1];
-        const pair = parent.items.find(
-          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(last),
-        );
-        if (pair && isScalar(pair.key) && pair.key.range) return pos(pair.key.range[0]);
+    // A mapping or list value starts on the line after its key: report the key's line instead.
+    locate: (path) => {
+      const hit = nodeAt(path);
+      if (!hit) return undefined;
+      if (isCollection(hit.node) && !(hit.node as { flow?: boolean }).flow) {
+        const depth = hit.exact ? path.length : findDepth(path, hit.node);
+        if (depth > 0) {
+          const key = keyPos(path.slice(0, depth));
+          if (key) return key;
+        }
       }
-      return pos(nodeAt(path)?.node.range?.[0]);
+      return pos(hit.node.range?.[0]);
     },
+    locateKey: (path) => (path.length === 0 ? pos(0) : (keyPos(path) ?? pos(nodeAt(path)?.node.range?.[0]))),
   };
 }
 
