@@ -68,7 +68,13 @@ describe("bad data through lolpop run", () => {
     for (const f of ["train.csv", "new.csv"]) {
       const file = join(dir, "data", f);
       const lines = readFileSync(file, "utf8").trim().split("\n");
-      writeFileSync(file, `${lines[0]},notes\n${lines.slice(1).map((l) => `${l},`).join("\n")}\n`);
+      writeFileSync(
+        file,
+        `${lines[0]},notes\n${lines
+          .slice(1)
+          .map((l) => `${l},`)
+          .join("\n")}\n`,
+      );
     }
     const r = lolpop(["run"], dir);
     if (r.code !== 0) throw new Error(r.stderr);
