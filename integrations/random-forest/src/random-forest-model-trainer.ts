@@ -28,6 +28,7 @@ import {
   type ComponentContext,
   ConfigError,
   type ConfigIssue,
+  createRng,
   DataError,
   defineComponent,
   type FitInput,
@@ -241,23 +242,11 @@ function loadLibrary(): Promise<Library> {
 
 // ---------------------------------------------------------------- helpers
 
-/** A small seeded PRNG (32-bit state, returns floats in [0, 1)). */
-function seededRandom(seed: number): () => number {
-  let state = (seed ^ 0x9e3779b9) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A seeded Fisher-Yates permutation of 0..n-1. */
 function shuffledIndices(n: number, seed: number): Int32Array {
   const idx = new Int32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;
-  const rand = seededRandom(seed);
+  const rand = createRng((seed ^ 0x9e3779b9) >>> 0);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     const t = idx[i]!;

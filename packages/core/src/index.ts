@@ -64,6 +64,7 @@ export {
   type RunnerContext,
   type RunnerInstance,
 } from "./plugin.js";
+export { createRng } from "./random.js";
 export { isSecretKey, REDACTED, redactText, redactValue, registerSecret } from "./redact.js";
 export {
   assertPlugin,

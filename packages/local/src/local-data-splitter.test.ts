@@ -7,6 +7,7 @@ import {
   CORE_VERSION,
   createLineageRecorder,
   createLogger,
+  createRng,
   DataError,
   type DataSplits,
   instantiateComponent,
@@ -18,7 +19,6 @@ import {
 import { readTable } from "./local-data-connector.js";
 import {
   allocate,
-  createRng,
   type LocalDataSplitter,
   localDataSplitter,
   shuffleInPlace,
@@ -103,17 +103,6 @@ function counts(t: Table, col: string): Record<string, number> {
 }
 
 describe("helpers", () => {
-  test("the PRNG is deterministic and uniform enough", () => {
-    const a = createRng(42);
-    const b = createRng(42);
-    const xs = Array.from({ length: 10000 }, () => a());
-    expect(xs.slice(0, 5)).toEqual(Array.from({ length: 5 }, () => b()));
-    expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
-    expect(Math.max(...xs)).toBeLessThan(1);
-    expect(Math.abs(xs.reduce((s, x) => s + x, 0) / xs.length - 0.5)).toBeLessThan(0.01);
-    expect(createRng(43)()).not.toBe(createRng(42)());
-  });
-
   test("shuffle is a permutation; allocate uses largest remainders", () => {
     const p = shuffleInPlace(
       Int32Array.from({ length: 50 }, (_, i) => i),

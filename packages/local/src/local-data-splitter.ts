@@ -8,6 +8,7 @@ import {
   type Column,
   type ColumnRole,
   ConfigError,
+  createRng,
   DataError,
   type DataSplits,
   type DataSplitter,
@@ -40,21 +41,6 @@ export interface LocalDataSplitterConfig {
   split_column?: string | null;
   /** Numeric or datetime column to sort by, for method `time`. Default: none. */
   time_column?: string | null;
-}
-
-/**
- * A small, fast 32-bit PRNG (the "mulberry32" construction): uniform floats in [0, 1), the same
- * sequence for the same seed on every platform.
- */
-export function createRng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Shuffles `arr` in place (Fisher-Yates) with `rng`. */

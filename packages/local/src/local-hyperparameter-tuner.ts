@@ -7,6 +7,7 @@ import {
   CancelledError,
   type ComponentContext,
   ConfigError,
+  createRng,
   defineComponent,
   type HyperparameterTuner,
   LolpopError,
@@ -99,18 +100,6 @@ function decode(space: Space, index: number): PlannedTrial {
   return { trainer: space.trainer, params: ordered };
 }
 
-/** A small, fast, seeded PRNG (mulberry32) returning floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Lists the trials of a search: every combination in order for `grid`; for `random`, `nTrials`
  * distinct combinations, each drawn by picking a trainer type uniformly then a combination of its
@@ -139,7 +128,7 @@ export function planTrials(
         ],
       });
     }
-    const rng = mulberry32(seed);
+    const rng = createRng(seed);
     const used = spaces.map(() => new Set<number>());
     const out: PlannedTrial[] = [];
     for (let t = 0; t < config.n_trials; t++) {
