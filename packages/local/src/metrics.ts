@@ -20,8 +20,7 @@ import {
   type RegressionPredictions,
 } from "@lolpop/core";
 
-/** Every metric name {@link computeMetric} understands. */
-export const METRIC_NAMES = [
+const CLASSIFICATION_METRIC_NAMES = [
   "accuracy",
   "precision",
   "recall",
@@ -36,33 +35,25 @@ export const METRIC_NAMES = [
   "roc_auc",
   "roc_auc_ovr",
   "pr_auc",
-  "mse",
-  "rmse",
-  "mae",
-  "mape",
-  "r2",
 ] as const;
+const REGRESSION_METRIC_NAMES = ["mse", "rmse", "mae", "mape", "r2"] as const;
+
+/** Every metric name {@link computeMetric} understands. */
+export const METRIC_NAMES = [...CLASSIFICATION_METRIC_NAMES, ...REGRESSION_METRIC_NAMES] as const;
 
 /** A metric name from {@link METRIC_NAMES}. */
 export type MetricName = (typeof METRIC_NAMES)[number];
 
-const CLASSIFICATION_METRICS: ReadonlySet<string> = new Set([
-  "accuracy",
-  "precision",
-  "recall",
-  "f1",
-  "precision_macro",
-  "recall_macro",
-  "f1_macro",
-  "precision_weighted",
-  "recall_weighted",
-  "f1_weighted",
+/** Classification metrics computed from class probabilities (they need `predictions.proba`). */
+export const PROBABILITY_METRICS: ReadonlySet<string> = new Set([
   "log_loss",
   "roc_auc",
   "roc_auc_ovr",
   "pr_auc",
 ]);
-const REGRESSION_METRICS: ReadonlySet<string> = new Set(["mse", "rmse", "mae", "mape", "r2"]);
+
+const CLASSIFICATION_METRICS: ReadonlySet<string> = new Set(CLASSIFICATION_METRIC_NAMES);
+const REGRESSION_METRICS: ReadonlySet<string> = new Set(REGRESSION_METRIC_NAMES);
 const LOWER_IS_BETTER: ReadonlySet<string> = new Set(["log_loss", "mse", "rmse", "mae", "mape"]);
 const BINARY_ONLY: ReadonlySet<string> = new Set(["precision", "recall", "f1", "roc_auc", "pr_auc"]);
 

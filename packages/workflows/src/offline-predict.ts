@@ -1,6 +1,6 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { DataError, definePipeline, type Predictions, Table } from "@lolpop/core";
-import { computeMetrics, defaultMetrics } from "@lolpop/local";
+import { computeMetrics, defaultMetrics, PROBABILITY_METRICS } from "@lolpop/local";
 import { loadBundle } from "./model-bundle.js";
 import type { PredictResult, StageOptions } from "./types.js";
 
@@ -197,7 +197,7 @@ export const offlinePredict = definePipeline({
           (m) =>
             predictions.problem_type === "regression" ||
             (predictions as { proba?: unknown }).proba ||
-            !/log_loss|auc/.test(m),
+            !PROBABILITY_METRICS.has(m),
         );
         const metrics = computeMetrics(names, y, predictions);
         const tracker = ctx.optionalComponent("metadata_tracker");

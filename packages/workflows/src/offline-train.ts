@@ -7,7 +7,13 @@ import {
   Table,
   type TrainedModel,
 } from "@lolpop/core";
-import { baselinePredictions, computeMetrics, defaultMetrics, isLowerBetter } from "@lolpop/local";
+import {
+  baselinePredictions,
+  computeMetrics,
+  defaultMetrics,
+  isLowerBetter,
+  PROBABILITY_METRICS,
+} from "@lolpop/local";
 import { loadBundle, type ModelBundleMeta, removeBundle, writeBundle } from "./model-bundle.js";
 import type { ProcessResult, SplitMetrics, StageOptions, TrainResult } from "./types.js";
 
@@ -32,9 +38,6 @@ function classesOf(tables: Table[], target: string): string[] {
   }
   return [...set].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
 }
-
-/** Metrics computed from class probabilities. */
-const PROBA_METRICS = new Set(["log_loss", "roc_auc", "roc_auc_ovr", "pr_auc"]);
 
 /** Better means higher, or lower for error metrics. */
 export function isBetter(metric: string, a: number, b: number): boolean {
@@ -183,9 +186,12 @@ export const offlineTrain = definePipeline({
             const predicted = await model.predict(d.X);
             if (predicted.problem_type === "classification" && !predicted.proba) {
               // A model without probabilities cannot be scored on probability metrics.
-              const dropped = metricNames.filter((m) => PROBA_METRICS.has(m));
+              const dropped = metricNames.filter((m) => PROBABILITY_METRICS.has(m));
               if (dropped.length) {
-                if (PROBA_METRICS.has(perfMetric) || cfg.metrics?.some((m) => PROBA_METRICS.has(m))) {
+                if (
+                  PROBABILITY_METRICS.has(perfMetric) ||
+                  cfg.metrics?.some((m) => PROBABILITY_METRICS.has(m))
+                ) {
                   throw new DataError({
                     message: `${model.trainer} gives no class probabilities, so ${dropped.join(", ")} cannot be computed: choose other metrics in train.config`,
                   });
@@ -196,7 +202,7 @@ export const offlineTrain = definePipeline({
                 metricNames.splice(
                   0,
                   metricNames.length,
-                  ...metricNames.filter((m) => !PROBA_METRICS.has(m)),
+                  ...metricNames.filter((m) => !PROBABILITY_METRICS.has(m)),
                 );
               }
             }

@@ -1,0 +1,175 @@
+// The standard workflow's semantics, in process through the engine: what the feature transformer is
+// fitted on, the champion scored with its own saved transformer, the promotion policy, tuning, refit.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type CallInfo,
+  createWorkflow,
+  type Hook,
+  silentLogger,
+  type Table,
+  validateConfigText,
+} from "@lolpop/core";
+import "@lolpop/local";
+import "@lolpop/random-forest";
+import "@lolpop/workflows";
+import type { WorkflowSummary } from "@lolpop/workflows";
+import { repoRoot, tempProject } from "./helpers.js";
+
+function project(): string {
+  const dir = tempProject("lolpop-wf-");
+  copyFileSync(
+    join(repoRoot, "examples", "quickstart", "penguins", "prepare-data.mjs"),
+    join(dir, "prepare-data.mjs"),
+  );
+  execFileSync(process.execPath, ["prepare-data.mjs"], { cwd: dir });
+  return dir;
+}
+
+const yaml = (
+  opts: { encoding?: string; scaling?: string; approval?: string; refit?: boolean; tuner?: boolean } = {},
+) => `
+runner: ClassificationRunner
+config:
+  target: species
+  index: id
+  model_name: penguins
+components:
+  metadata_tracker: LocalMetadataTracker
+  model_repository: LocalModelRepository
+pipelines:
+  process: OfflineProcess
+  train: OfflineTrain
+  deploy: OfflineDeploy
+process:
+  components:
+    data_connector: LocalDataConnector
+  data_connector:
+    config:
+      path: data/train.csv
+train:
+  config:
+    refit_on_all_data: ${opts.refit ?? false}
+  components:
+    data_splitter: LocalDataSplitter
+    feature_transformer: LocalFeatureTransformer
+    ${opts.tuner ? "hyperparameter_tuner: LocalHyperparameterTuner" : "model_trainer: RandomForestModelTrainer"}
+  feature_transformer:
+    config:
+      encoding: ${opts.encoding ?? "onehot"}
+      scaling: ${opts.scaling ?? "standard"}
+${
+  opts.tuner
+    ? `  hyperparameter_tuner:
+    config:
+      training_params:
+        RandomForestModelTrainer:
+          n_estimators: [5, 15]
+          max_depth: [3, 6]`
+    : `  model_trainer:
+    config:
+      training_params:
+        n_estimators: 15
+        max_depth: 6`
+}
+deploy:
+  config:
+    approval: ${opts.approval ?? "automatic"}
+`;
+
+async function run(dir: string, text: string, hooks: Hook[] = []) {
+  const file = join(dir, "lolpop.yaml");
+  writeFileSync(file, text);
+  const { plan, source } = validateConfigText(text, file, {});
+  const wf = await createWorkflow(plan, { logger: silentLogger, source, hooks });
+  return { wf, summary: (await wf.run("build_all")) as WorkflowSummary };
+}
+
+describe("OfflineTrain", () => {
+  it("fits the feature transformer on the train split only, and on all rows when refitting", async () => {
+    const dir = project();
+    const seen: Record<string, number[]> = { fit: [] };
+    let trainRows = 0;
+    let allRows = 0;
+    const hooks: Hook[] = [
+      {
+        match: "process.process_data",
+        after: (_c: CallInfo, r: unknown) => {
+          allRows = (r as { table: Table }).table.numRows;
+        },
+      },
+      {
+        match: "train.data_splitter.split_data",
+        after: (_c: CallInfo, r: unknown) => {
+          trainRows = (r as { train: Table }).train.numRows;
+        },
+      },
+      {
+        match: "train.feature_transformer.fit",
+        before: (c: CallInfo) => void seen.fit!.push((c.args[0] as Table).numRows),
+      },
+    ];
+    await run(dir, yaml(), hooks);
+    expect(trainRows).toBeGreaterThan(0);
+    expect(seen.fit).toEqual([trainRows]);
+    seen.fit = [];
+    const { summary } = await run(dir, yaml({ refit: true }), hooks);
+    expect(summary.train!.refit_on_all_data).toBe(true);
+    // Rows with a missing target are dropped by the splitter before it splits.
+    expect(seen.fit).toEqual([trainRows, expect.any(Number)]);
+    expect(seen.fit[1]).toBeGreaterThan(trainRows);
+    expect(seen.fit[1]).toBeLessThanOrEqual(allRows);
+  });
+
+  it("scores the champion on the same test split with its own saved transformer and model", async () => {
+    const dir = project();
+    const first = (await run(dir, yaml())).summary;
+    // The challenger encodes differently; the champion must still be scored with its own one-hot transformer.
+    const second = (await run(dir, yaml({ encoding: "ordinal", scaling: "none" }))).summary;
+    expect(second.train!.champion!.version).toBe(1);
+    expect(second.train!.champion!.metrics).toEqual(first.train!.metrics.test);
+    expect(second.train!.comparison.champion).toBe(first.train!.comparison.challenger);
+  });
+
+  it("tunes over a grid and picks the winner on the valid split", async () => {
+    const dir = project();
+    const { summary } = await run(dir, yaml({ tuner: true }));
+    expect(summary.train!.trials).toBe(4);
+    expect([5, 15]).toContain(summary.train!.params.n_estimators);
+    expect(summary.train!.metrics.test!.f1_macro).toBeGreaterThan(0.8);
+  });
+});
+
+describe("OfflineDeploy", () => {
+  it("manual approval blocks promotion until the version is approved", async () => {
+    const dir = project();
+    const { wf, summary } = await run(dir, yaml({ approval: "manual" }));
+    expect(summary.deploy!.promoted).toBe(false);
+    expect(summary.deploy!.reasons.join(" ")).toMatch(/manual approval required/);
+    expect(summary.deploy!.champion_version).toBeUndefined();
+    const repo = wf.component<{ approve_model(n: string, v: number, o?: object): Promise<void> }>(
+      "model_repository",
+    );
+    await repo.approve_model("penguins", 1, { approved_by: "reviewer" });
+    const runner = wf.runner as unknown as {
+      deploy_model(t: unknown): Promise<{ promoted: boolean; champion_version?: number }>;
+    };
+    const again = await runner.deploy_model(summary.train);
+    expect(again).toMatchObject({ promoted: true, champion_version: 1 });
+  });
+
+  it("records a baseline and refuses a model that does not beat it", async () => {
+    const dir = project();
+    const { wf, summary } = await run(dir, yaml());
+    const t = summary.train!;
+    expect(t.baseline.test!.accuracy).toBeLessThan(t.metrics.test!.accuracy!);
+    const runner = wf.runner as unknown as {
+      deploy_model(t: unknown): Promise<{ promoted: boolean; reasons: string[] }>;
+    };
+    const worse = { ...t, version: t.version, comparison: { ...t.comparison, beats_baseline: false } };
+    const d = await runner.deploy_model(worse);
+    expect(d.promoted).toBe(false);
+    expect(d.reasons.join(" ")).toMatch(/does not beat the baseline/);
+  });
+});
