@@ -5,7 +5,7 @@
 // file records the requirements' hash, so a second run with nothing changed does nothing.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -22,6 +22,27 @@ for (const group of ["packages", "integrations"]) {
 }
 const testReq = join(root, "tests", "python", "requirements.txt");
 if (existsSync(testReq)) files.push(testReq);
+// Serialize concurrent runs (parallel test setups) with a lock folder; a lock older than 30 minutes is stale.
+const lock = `${venv}.lock`;
+const started = Date.now();
+for (;;) {
+  try {
+    mkdirSync(lock);
+    break;
+  } catch (e) {
+    if (e.code !== "EEXIST") throw e;
+    try {
+      if (Date.now() - statSync(lock).mtimeMs > 30 * 60_000) rmSync(lock, { recursive: true, force: true });
+    } catch {}
+    if (Date.now() - started > 30 * 60_000) {
+      console.error(`python setup: waited 30 minutes for ${lock}; remove it if no other setup is running`);
+      process.exit(1);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+const release = () => rmSync(lock, { recursive: true, force: true });
+process.on("exit", release);
 const hash = createHash("sha256");
 for (const f of files) hash.update(readFileSync(f));
 const stamp = join(venv, ".lolpop-requirements.sha256");
