@@ -9,8 +9,9 @@
  * Values that came from the environment are secrets: their paths are returned in `secretPaths` and
  * their values registered for redaction.
  */
-import { parse as parseYamlScalar } from "yaml";
+
 import type { ConfigIssue } from "../errors.js";
+import { yaml } from "../lazy-deps.js";
 import { isSecretKey, registerSecret } from "../redact.js";
 import type { ConfigSource } from "./yaml-source.js";
 
@@ -94,7 +95,7 @@ function interpolateEnv(
   if (fromEnv) secretPaths.add(join(path));
   if (whole) {
     try {
-      const typed = parseYamlScalar(out);
+      const typed = yaml().parse(out);
       if (typed === null || ["number", "boolean", "string"].includes(typeof typed)) return typed ?? out;
     } catch {
       return out;

@@ -1,19 +1,21 @@
-import AjvModule, { type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import { didYouMean } from "../catalog.js";
+import { ajvConstructor } from "../lazy-deps.js";
 import type { JsonSchema } from "../plugin.js";
 import { isSecretKey } from "../redact.js";
 
-// ajv is CommonJS: its default export arrives as the module object under NodeNext.
-const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ??
-  AjvModule) as unknown as typeof AjvModule.default;
-
-const ajv = new Ajv({
-  allErrors: true,
-  useDefaults: true,
-  strict: false,
-  coerceTypes: false,
-  allowUnionTypes: true,
-});
+let ajvInstance: InstanceType<ReturnType<typeof ajvConstructor>> | undefined;
+function ajv() {
+  const Ajv = ajvConstructor();
+  ajvInstance ??= new Ajv({
+    allErrors: true,
+    useDefaults: true,
+    strict: false,
+    coerceTypes: false,
+    allowUnionTypes: true,
+  });
+  return ajvInstance;
+}
 const cache = new WeakMap<object, ValidateFunction>();
 
 /** A schema problem, path relative to the validated object. */
@@ -31,7 +33,7 @@ export function validateAgainstSchema(
 ): SchemaProblem[] {
   let validate = cache.get(schema);
   if (!validate) {
-    validate = ajv.compile(schema);
+    validate = ajv().compile(schema);
     cache.set(schema, validate);
   }
   if (validate(value)) return [];

@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
-import { type Document, isCollection, isMap, isPair, isScalar, LineCounter, parseDocument } from "yaml";
+import type { Document } from "yaml";
 import { ConfigError, type ConfigIssue } from "../errors.js";
+import { yaml } from "../lazy-deps.js";
 
 /** A parsed config file that can tell the line of any YAML path. */
 export interface ConfigSource {
@@ -17,6 +18,7 @@ export interface ConfigSource {
 
 /** Parses YAML text. YAML errors (syntax, duplicate keys...) become one {@link ConfigError} with lines. */
 export function parseConfigText(text: string, file = "<inline>"): ConfigSource {
+  const { isCollection, isMap, isPair, isScalar, LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   if (doc.errors.length > 0) {
