@@ -1,7 +1,7 @@
 // The standard workflow's semantics, in process through the engine: what the feature transformer is
 // fitted on, the champion scored with its own saved transformer, the promotion policy, tuning, refit.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   type CallInfo,
@@ -171,5 +171,29 @@ describe("OfflineDeploy", () => {
     const d = await runner.deploy_model(worse);
     expect(d.promoted).toBe(false);
     expect(d.reasons.join(" ")).toMatch(/does not beat the baseline/);
+  });
+});
+
+describe("evaluate step", () => {
+  it("joins the latest prediction job with ground truth by index and logs metrics on the job", async () => {
+    const dir = project();
+    const text = readFileSync(join(repoRoot, "examples", "quickstart", "penguins", "lolpop.yaml"), "utf8");
+    const { wf, summary } = await run(dir, text);
+    expect(summary.predict!.job_id).toBeDefined();
+    const runner = wf.runner as unknown as { run_step(s: string): Promise<WorkflowSummary> };
+    const evaluated = (await runner.run_step("evaluate")).evaluate!;
+    expect(evaluated).toMatchObject({
+      job_id: summary.predict!.job_id,
+      model_version: 1,
+      rows: 68,
+      unmatched: 0,
+    });
+    expect(evaluated.metrics.accuracy).toBeGreaterThan(0.85);
+    const tracker = wf.component<{ get_run(id: string): Promise<{ metrics: Record<string, number> }> }>(
+      "metadata_tracker",
+    );
+    expect((await tracker.get_run(summary.predict!.job_id!)).metrics["ground_truth.accuracy"]).toBe(
+      evaluated.metrics.accuracy,
+    );
   });
 });

@@ -2,12 +2,13 @@ import { isAbsolute, join, resolve } from "node:path";
 import { DataError, definePipeline, type Predictions, Table } from "@lolpop/core";
 import { computeMetrics, defaultMetrics, PROBABILITY_METRICS } from "@lolpop/local";
 import { loadBundle } from "./model-bundle.js";
-import type { PredictResult, StageOptions } from "./types.js";
+import type { EvaluateOptions, EvaluateResult, PredictResult, StageOptions } from "./types.js";
 
 interface PredictConfig {
   model_name: string;
   model_version?: number;
   output_path?: string;
+  ground_truth_path?: string;
 }
 
 /** Builds the output table: index (when present), prediction, and one probability column per class. */
@@ -43,6 +44,11 @@ export const offlinePredict = definePipeline({
       output_path: {
         type: "string",
         description: "Where predictions are written (default .lolpop/predictions/<job>.csv).",
+      },
+      ground_truth_path: {
+        type: "string",
+        description:
+          "File with the index and target of predicted rows, read by the evaluate step with this pipeline's data connector.",
       },
     },
   },
@@ -124,18 +130,50 @@ export const offlinePredict = definePipeline({
        * Joins saved predictions with ground truth by the index column and logs metrics on the
        * prediction job. `truth_source` is read with this pipeline's data connector.
        */
-      async evaluate_ground_truth(options: {
-        predictions_path: string;
-        truth_source: string;
-        job_id?: string;
-      }): Promise<{ rows: number; unmatched: number; metrics: Record<string, number> }> {
+      async evaluate_ground_truth(options: EvaluateOptions = {}): Promise<EvaluateResult> {
         const repo = ctx.component("model_repository");
         const connector = ctx.component("data_connector");
-        const preds = await connector.get_data(options.predictions_path);
-        const truth = await connector.get_data(options.truth_source);
-        const mv = cfg.model_version
-          ? await repo.get_model_version(cfg.model_name, cfg.model_version)
-          : await repo.get_alias(cfg.model_name, "champion");
+        const tracker = ctx.optionalComponent("metadata_tracker");
+        // Which prediction job: the given one, else the latest of this model (needs a tracker).
+        let jobId = options.job_id;
+        let predictionsPath = options.predictions_path;
+        let jobVersion: number | undefined;
+        if (tracker && (!predictionsPath || jobId)) {
+          const job = jobId
+            ? await tracker.get_run(jobId)
+            : (
+                await tracker.search_runs({
+                  tags: { "lolpop.stage": "prediction_job", model_name: cfg.model_name },
+                  limit: 1,
+                })
+              )[0];
+          if (job) {
+            jobId = job.id;
+            predictionsPath ??= job.tags.predictions_path;
+            jobVersion = Number(job.tags.model_version) || undefined;
+          }
+        }
+        if (!predictionsPath) {
+          throw new DataError({
+            message: `no prediction job of model "${cfg.model_name}" found: run the predict step first (lolpop run --step predict)`,
+            code: "no_prediction_job",
+          });
+        }
+        const truthSource = options.truth_source ?? cfg.ground_truth_path;
+        if (!truthSource) {
+          throw new DataError({
+            message:
+              "no ground truth to evaluate against: set predict.config.ground_truth_path to a file with the index and target columns",
+            code: "no_ground_truth",
+          });
+        }
+        const preds = await connector.get_data(predictionsPath);
+        const truth = await connector.get_data(truthSource);
+        const mv = jobVersion
+          ? await repo.get_model_version(cfg.model_name, jobVersion)
+          : cfg.model_version
+            ? await repo.get_model_version(cfg.model_name, cfg.model_version)
+            : await repo.get_alias(cfg.model_name, "champion");
         if (!mv)
           throw new DataError({ message: `no champion of model "${cfg.model_name}"`, code: "no_champion" });
         const bundle = await loadBundle(ctx, await repo.download_model(cfg.model_name, mv.version));
@@ -200,13 +238,18 @@ export const offlinePredict = definePipeline({
             !PROBABILITY_METRICS.has(m),
         );
         const metrics = computeMetrics(names, y, predictions);
-        const tracker = ctx.optionalComponent("metadata_tracker");
-        if (tracker && options.job_id)
+        if (tracker && jobId)
           await tracker.log_metrics(
-            options.job_id,
+            jobId,
             Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`ground_truth.${k}`, v])),
           );
-        return { rows: pi.length, unmatched: preds.numRows - pi.length, metrics };
+        return {
+          ...(jobId ? { job_id: jobId } : {}),
+          model_version: mv.version,
+          rows: pi.length,
+          unmatched: preds.numRows - pi.length,
+          metrics,
+        };
       },
     };
   },

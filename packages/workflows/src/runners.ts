@@ -1,5 +1,13 @@
 import { defineRunner, type ProblemType, type RunnerContext } from "@lolpop/core";
-import type { DeployResult, PredictResult, ProcessResult, StageOptions, TrainResult } from "./types.js";
+import type {
+  DeployResult,
+  EvaluateOptions,
+  EvaluateResult,
+  PredictResult,
+  ProcessResult,
+  StageOptions,
+  TrainResult,
+} from "./types.js";
 
 /** The summary `build_all` returns (and `lolpop run` prints). */
 export interface WorkflowSummary {
@@ -9,6 +17,7 @@ export interface WorkflowSummary {
   train?: TrainResult;
   deploy?: DeployResult;
   predict?: PredictResult;
+  evaluate?: EvaluateResult;
 }
 
 type Pipe<T> = T & Record<string, unknown>;
@@ -23,11 +32,7 @@ interface DeployPipe {
 }
 interface PredictPipe {
   predict_data(o?: StageOptions & { source?: string }): Promise<PredictResult>;
-  evaluate_ground_truth(o: {
-    predictions_path: string;
-    truth_source: string;
-    job_id?: string;
-  }): Promise<unknown>;
+  evaluate_ground_truth(o?: EvaluateOptions): Promise<EvaluateResult>;
 }
 
 function createRunner(ctx: RunnerContext, problemType: ProblemType) {
@@ -61,16 +66,23 @@ function createRunner(ctx: RunnerContext, problemType: ProblemType) {
     /** Scores the prediction data with the champion. */
     predict_data: (o: StageOptions = {}) => ctx.pipeline<Pipe<PredictPipe>>("predict").predict_data(o),
     /** Joins predictions with ground truth and logs metrics on the prediction job. */
-    evaluate_ground_truth: (o: { predictions_path: string; truth_source: string; job_id?: string }) =>
+    evaluate_ground_truth: (o: EvaluateOptions = {}) =>
       ctx.pipeline<Pipe<PredictPipe>>("predict").evaluate_ground_truth(o),
     /**
      * Runs the workflow up to `step`: `process`, `train` (process + train), `deploy` (+ deploy),
-     * `predict` (predict only, with the current champion) or `all`.
+     * `predict` (predict only, with the current champion), `evaluate` (the latest prediction job
+     * against `predict.config.ground_truth_path`) or `all`.
      */
-    run_step: (step: "process" | "train" | "deploy" | "predict" | "all" = "all"): Promise<WorkflowSummary> =>
+    run_step: (
+      step: "process" | "train" | "deploy" | "predict" | "evaluate" | "all" = "all",
+    ): Promise<WorkflowSummary> =>
       withRun(`workflow-${step}`, async (runId) => {
         const summary: WorkflowSummary = { problem_type: problemType, ...(runId ? { run_id: runId } : {}) };
         const o = runId ? { run_id: runId } : {};
+        if (step === "evaluate") {
+          summary.evaluate = await self.evaluate_ground_truth();
+          return summary;
+        }
         if (step !== "predict") {
           const processed = await self.process_data(o);
           summary.process = {

@@ -58,3 +58,21 @@ export interface PredictResult {
   path: string;
   job_id?: string;
 }
+
+/** Options of `evaluate_ground_truth`; by default the latest prediction job and `predict.config.ground_truth_path`. */
+export interface EvaluateOptions {
+  predictions_path?: string;
+  truth_source?: string;
+  job_id?: string;
+}
+
+/** What `evaluate_ground_truth` returns. */
+export interface EvaluateResult {
+  job_id?: string;
+  model_version: number;
+  /** Predicted rows matched with ground truth by the index column. */
+  rows: number;
+  /** Predicted rows without ground truth. */
+  unmatched: number;
+  metrics: Record<string, number>;
+}
