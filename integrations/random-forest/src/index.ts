@@ -1,6 +1,7 @@
 /**
- * @lolpop/random-forest: the RandomForestModelTrainer (ml-random-forest). Importing this module
- * registers the plugin; ml-random-forest itself is loaded on the first fit or load.
+ * @lolpop/random-forest: the RandomForestModelTrainer. Importing this module registers the plugin;
+ * the engines load on first use (ml-random-forest on the first fit or load that needs it, worker
+ * threads only while a large forest is fitted or a large table predicted).
  */
 import { createRequire } from "node:module";
 import { definePlugin, registerPlugin } from "@lolpop/core";
@@ -18,21 +19,35 @@ export const randomForestPlugin = registerPlugin(
 );
 
 export default randomForestPlugin;
+export { MODEL_FILE, MODEL_FORMAT, MODEL_FORMAT_VERSION } from "./random-forest-data.js";
 export {
-  DEFAULT_SEED,
-  DEFAULT_TRAINING_PARAMS,
-  type MaxFeatures,
-  MODEL_FILE,
-  MODEL_FORMAT,
-  MODEL_FORMAT_VERSION,
-  RANDOM_FOREST_TRAINER_TYPE,
+  FOREST_FILE,
+  HISTOGRAM_MODEL_FORMAT_VERSION,
+  HistogramForestModel,
+  type HistogramModelFile,
+} from "./random-forest-histogram-engine.js";
+export { FOREST_BINARY_VERSION, FOREST_MAGIC } from "./random-forest-histogram-forest.js";
+export {
+  ML_MODEL_FORMAT_VERSION,
   RandomForestModel,
   type RandomForestModelFile,
+} from "./random-forest-ml-engine.js";
+export { randomForestModelTrainer } from "./random-forest-model-trainer.js";
+export {
+  type ClassWeight,
+  type Criterion,
+  DEFAULT_ENGINE,
+  DEFAULT_SEED,
+  DEFAULT_TRAINING_PARAMS,
+  ENGINES,
+  type MaxFeatures,
+  RANDOM_FOREST_TRAINER_TYPE,
+  type RandomForestEngine,
   type RandomForestParams,
   type RandomForestTrainerConfig,
   type RandomForestTrainingParams,
+  type ResolvedParams,
   randomForestConfigSchema,
-  randomForestModelTrainer,
   resolveMaxFeatures,
   resolveTrainingParams,
-} from "./random-forest-model-trainer.js";
+} from "./random-forest-params.js";

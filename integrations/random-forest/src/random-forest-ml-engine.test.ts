@@ -1,3 +1,5 @@
+// The ml-random-forest engine (engine: ml-random-forest): the earlier pure-JS library, kept for
+// compatibility and for models saved with it. Also the plugin, config and shared input checks.
 import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -115,7 +117,7 @@ function r2(pred: Float64Array, truth: Float64Array): number {
 
 async function trainer(config: Record<string, unknown> = {}): Promise<ModelTrainer> {
   return instantiateComponent<"model_trainer", RandomForestTrainerConfig>(randomForestModelTrainer, {
-    config,
+    config: { engine: "ml-random-forest", ...config },
   });
 }
 
@@ -183,15 +185,39 @@ describe("plugin", () => {
   it("documents and defaults every config key", () => {
     const schema = randomForestModelTrainer.configSchema as any;
     expect(schema.additionalProperties).toBe(false);
+    expect(Object.keys(schema.properties).sort()).toEqual(["engine", "n_jobs", "seed", "training_params"]);
     const tp = schema.properties.training_params;
     expect(tp.additionalProperties).toBe(false);
-    for (const prop of [schema.properties.seed, tp, ...Object.values<any>(tp.properties)]) {
+    for (const prop of [...Object.values<any>(schema.properties), ...Object.values<any>(tp.properties)]) {
       expect(typeof prop.description).toBe("string");
       expect(prop.default).toBeDefined();
     }
+    expect(schema.properties.engine.default).toBe("histogram");
     expect(Object.keys(tp.properties).sort()).toEqual(
-      ["bootstrap", "max_depth", "max_features", "max_samples", "min_samples_split", "n_estimators"].sort(),
+      [
+        "bootstrap",
+        "class_weight",
+        "criterion",
+        "max_bins",
+        "max_depth",
+        "max_features",
+        "max_samples",
+        "min_samples_leaf",
+        "min_samples_split",
+        "n_estimators",
+      ].sort(),
     );
+  });
+
+  it("rejects histogram-only parameters for engine ml-random-forest, naming each", async () => {
+    const err = await trainer({
+      training_params: { min_samples_leaf: 3, criterion: "entropy", class_weight: "balanced", max_bins: 64 },
+    }).catch((e) => e);
+    expect(ConfigError.isInstance(err)).toBe(true);
+    const paths = (err as ConfigError).issues.map((i) => i.path);
+    for (const key of ["min_samples_leaf", "criterion", "class_weight", "max_bins"])
+      expect(paths.some((p) => p.endsWith(`training_params.${key}`))).toBe(true);
+    expect(err.message).toMatch(/only supported by engine "histogram"/);
   });
 
   it("rejects invalid config, naming every key", async () => {
@@ -245,7 +271,9 @@ describe("classification (penguins)", () => {
       n_estimators: 50,
       max_depth: 6,
       max_features: "sqrt",
+      criterion: "gini",
       seed: 7,
+      engine: "ml-random-forest",
     });
   });
 
@@ -324,6 +352,7 @@ describe("save and load", () => {
     expect(file).toMatchObject({
       format: "lolpop.random-forest.model",
       format_version: 1,
+      engine: "ml-random-forest",
       trainer: "RandomForestModelTrainer",
       library: { name: "ml-random-forest", version: "2.1.0" },
       problem_type: "classification",
@@ -354,6 +383,31 @@ describe("save and load", () => {
     expect(pred.values).toEqual(regressorPred.values);
     expect(loaded.feature_importance!()).toEqual(regressor.feature_importance!());
     expect(loaded.problem_type).toBe("regression");
+  });
+
+  it("loads a model saved by 0.1.0, before engines existed, with identical predictions", async () => {
+    const dir = join(pkgDir, "src", "__fixtures__", "ml-random-forest-0.1.0");
+    const file = JSON.parse(await readFile(join(dir, "model.json"), "utf8"));
+    expect(file.format_version).toBe(1);
+    expect(file.engine).toBeUndefined();
+    const expected = JSON.parse(await readFile(join(dir, "expected.json"), "utf8"));
+    // Loads whatever engine the trainer is configured with.
+    for (const config of [{}, { engine: "histogram" }]) {
+      const model = await instantiateComponent<"model_trainer", RandomForestTrainerConfig>(
+        randomForestModelTrainer,
+        { config },
+      ).then((t) => t.load(dir));
+      expect(model.params).toMatchObject({
+        engine: "ml-random-forest",
+        n_estimators: 3,
+        max_depth: 3,
+        seed: 5,
+      });
+      const all = penguins();
+      const pred = (await model.predict(features(all))) as ClassificationPredictions;
+      expect(pred.classes).toEqual(expected.classes);
+      expect(Array.from(pred.proba!)).toEqual(expected.proba);
+    }
   });
 
   it("fails clearly on a missing or foreign model", async () => {
