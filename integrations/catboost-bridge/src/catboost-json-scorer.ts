@@ -1,0 +1,520 @@
+/**
+ * Native scoring of CatBoost models from their JSON export (`save_model(..., format="json")`), so
+ * predictions need no Python. Supported: float features only (no categorical features, no CTRs, no
+ * text or embedding features), symmetric (oblivious) trees and non-symmetric trees (Depthwise,
+ * Lossguide), any output dimension, the `scale_and_bias` of the model, and the output transforms of
+ * the loss functions listed in {@link outputTransformFor}. Anything else is refused with a reason,
+ * and the caller falls back to CatBoost in Python.
+ *
+ * How a model is applied (checked against CatBoost's own predictions in the tests):
+ * - a split on float feature f with border b gives bit 1 when `float32(x[f]) > b`; a missing value
+ *   (NaN) gives 1 when the feature's `nan_value_treatment` is `AsTrue` (nan_mode Max), else 0;
+ * - an oblivious tree's leaf index is the sum of bit(split d) << d (split 0 is the lowest bit), and
+ *   adds `leaf_values[index * dim + k]` to output k; in a non-symmetric tree bit 1 goes right;
+ * - raw[k] = scale * sum[k] + bias[k], then the loss function's transform (sigmoid, softmax, exp...).
+ *
+ * Speed: each feature value is first turned into its bin (the number of borders below it, by binary
+ * search), then every split is one integer comparison.
+ */
+
+/** The parts of CatBoost's JSON model format this scorer reads. */
+export interface CatBoostJsonModel {
+  model_info?: Record<string, unknown>;
+  features_info?: {
+    float_features?: Array<{
+      feature_index: number;
+      flat_feature_index: number;
+      borders?: number[] | null;
+      nan_value_treatment?: string;
+      feature_name?: string;
+    }>;
+    categorical_features?: unknown[];
+    text_features?: unknown[];
+    embedding_features?: unknown[];
+    ctrs?: unknown[];
+    [key: string]: unknown;
+  };
+  oblivious_trees?: Array<{ leaf_values: number[]; splits: JsonSplit[] }>;
+  trees?: JsonNode[];
+  scale_and_bias?: [number, number[] | number];
+  [key: string]: unknown;
+}
+
+interface JsonSplit {
+  split_type?: string;
+  float_feature_index?: number;
+  border?: number;
+  split_index?: number;
+}
+
+type JsonNode = { split: JsonSplit; left: JsonNode; right: JsonNode } | { value: number | number[] };
+
+/** How raw scores become predictions. */
+export type OutputTransform = "sigmoid" | "softmax" | "raw" | "exp";
+
+const CLASSIFICATION_TRANSFORMS: Record<string, OutputTransform> = {
+  Logloss: "sigmoid",
+  CrossEntropy: "sigmoid",
+  MultiClass: "softmax",
+  MultiClassOneVsAll: "sigmoid",
+};
+
+const REGRESSION_TRANSFORMS: Record<string, OutputTransform> = {
+  RMSE: "raw",
+  MAE: "raw",
+  Quantile: "raw",
+  MAPE: "raw",
+  Huber: "raw",
+  Expectile: "raw",
+  LogCosh: "raw",
+  Lq: "raw",
+  Poisson: "exp",
+  Tweedie: "exp",
+};
+
+/** Loss functions the trainer accepts, by problem type (parameters such as `Quantile:alpha=0.9` are allowed). */
+export const SUPPORTED_LOSSES = {
+  classification: Object.keys(CLASSIFICATION_TRANSFORMS),
+  regression: Object.keys(REGRESSION_TRANSFORMS),
+} as const;
+
+/** The name of a loss function without its parameters (`Quantile:alpha=0.9` gives `Quantile`). */
+export function lossName(loss: string): string {
+  return loss.split(":")[0]!.trim();
+}
+
+/**
+ * The transform CatBoost applies in `predict_proba` (classification) or `predict` (regression) for
+ * a loss function, or undefined when the native scorer does not know it.
+ */
+export function outputTransformFor(
+  loss: string,
+  problem: "classification" | "regression",
+): OutputTransform | undefined {
+  const name = lossName(loss);
+  return problem === "classification" ? CLASSIFICATION_TRANSFORMS[name] : REGRESSION_TRANSFORMS[name];
+}
+
+/** A compiled model: raw scores of rows from feature columns in training order. */
+export interface NativeScorer {
+  /** Feature columns the model reads (its flat feature count). */
+  readonly featureCount: number;
+  /** Output dimension (1 for binary classification and regression, the class count for MultiClass). */
+  readonly dimension: number;
+  readonly treeCount: number;
+  /** `oblivious` for symmetric trees, `non-symmetric` for Depthwise/Lossguide trees. */
+  readonly treeKind: "oblivious" | "non-symmetric";
+  /** Raw scores (`scale * sum + bias`), row-major `n × dimension`. `columns[i]` is flat feature i. */
+  raw(columns: readonly ArrayLike<number>[], n: number): Float64Array;
+}
+
+/** The result of {@link compileCatBoostJson}: a scorer, or why the model cannot be scored natively. */
+export type CompileResult = { ok: true; scorer: NativeScorer } | { ok: false; reason: string };
+
+interface FloatFeature {
+  flat: number;
+  borders: Float64Array;
+  nanBin: number;
+}
+
+function nonEmpty(v: unknown): boolean {
+  return Array.isArray(v) && v.length > 0;
+}
+
+/** Compiles a CatBoost JSON model into a native scorer, or says why it cannot. Never throws on a valid CatBoost export. */
+export function compileCatBoostJson(model: CatBoostJsonModel): CompileResult {
+  const info = model.features_info ?? {};
+  if (nonEmpty(info.categorical_features))
+    return { ok: false, reason: "the model has categorical features (applied with CTRs in CatBoost)" };
+  if (nonEmpty(info.ctrs)) return { ok: false, reason: "the model uses CTR features" };
+  if (nonEmpty(info.text_features)) return { ok: false, reason: "the model has text features" };
+  if (nonEmpty(info.embedding_features)) return { ok: false, reason: "the model has embedding features" };
+  const floats = info.float_features ?? [];
+  const byIndex = new Map<number, FloatFeature>();
+  let featureCount = 0;
+  for (const f of floats) {
+    const borders = Float64Array.from(f.borders ?? []);
+    for (let i = 1; i < borders.length; i++)
+      if (!(borders[i]! > borders[i - 1]!))
+        return { ok: false, reason: `the borders of float feature ${f.feature_index} are not increasing` };
+    const nanBin = f.nan_value_treatment === "AsTrue" ? borders.length : 0;
+    byIndex.set(f.feature_index, { flat: f.flat_feature_index, borders, nanBin });
+    featureCount = Math.max(featureCount, f.flat_feature_index + 1);
+  }
+  // Bins are computed for used features only; `slot` maps a float feature index to its bin array.
+  const slots = new Map<number, number>();
+  const used: FloatFeature[] = [];
+  const splitOf = (s: JsonSplit): { slot: number; bin: number } | string => {
+    if (s.split_type !== undefined && s.split_type !== "FloatFeature")
+      return `the model has ${s.split_type} splits`;
+    const fi = s.float_feature_index;
+    const f = fi === undefined ? undefined : byIndex.get(fi);
+    if (!f || s.border === undefined) return "a split refers to an unknown float feature";
+    const bin = f.borders.indexOf(s.border);
+    if (bin < 0) return `a split border ${s.border} is not among the borders of float feature ${fi}`;
+    let slot = slots.get(fi!);
+    if (slot === undefined) {
+      slot = used.length;
+      slots.set(fi!, slot);
+      used.push(f);
+    }
+    return { slot, bin };
+  };
+
+  const sb = model.scale_and_bias;
+  const scale = Array.isArray(sb) && typeof sb[0] === "number" ? sb[0] : 1;
+  const rawBias = Array.isArray(sb) ? sb[1] : undefined;
+  const biasList = Array.isArray(rawBias) ? rawBias : typeof rawBias === "number" ? [rawBias] : [];
+
+  if (model.oblivious_trees) {
+    const trees = model.oblivious_trees;
+    let dim = 0;
+    const depth = new Uint8Array(trees.length);
+    const splitStart = new Int32Array(trees.length + 1);
+    const leafStart = new Int32Array(trees.length + 1);
+    const splitSlot: number[] = [];
+    const splitBin: number[] = [];
+    let leafCount = 0;
+    for (const [t, tree] of trees.entries()) {
+      const d = tree.splits.length;
+      if (d > 16) return { ok: false, reason: `tree ${t} has depth ${d} (more than 16)` };
+      const leaves = 2 ** d;
+      if (tree.leaf_values.length % leaves !== 0)
+        return {
+          ok: false,
+          reason: `tree ${t} has ${tree.leaf_values.length} leaf values for ${leaves} leaves`,
+        };
+      const k = tree.leaf_values.length / leaves;
+      if (dim === 0) dim = k;
+      else if (k !== dim) return { ok: false, reason: `tree ${t} has output dimension ${k}, not ${dim}` };
+      depth[t] = d;
+      splitStart[t] = splitSlot.length;
+      for (const s of tree.splits) {
+        const r = splitOf(s);
+        if (typeof r === "string") return { ok: false, reason: r };
+        splitSlot.push(r.slot);
+        splitBin.push(r.bin);
+      }
+      leafStart[t] = leafCount;
+      leafCount += tree.leaf_values.length;
+    }
+    splitStart[trees.length] = splitSlot.length;
+    leafStart[trees.length] = leafCount;
+    const leaves = new Float64Array(leafCount);
+    for (const [t, tree] of trees.entries()) leaves.set(tree.leaf_values, leafStart[t]!);
+    if (dim === 0) dim = Math.max(1, biasList.length);
+    const bias = biasVector(biasList, dim);
+    if (typeof bias === "string") return { ok: false, reason: bias };
+    return {
+      ok: true,
+      scorer: new ObliviousScorer(
+        featureCount,
+        dim,
+        used,
+        depth,
+        splitStart,
+        Int32Array.from(splitSlot),
+        Int32Array.from(splitBin),
+        leafStart,
+        leaves,
+        scale,
+        bias,
+      ),
+    };
+  }
+
+  if (model.trees) {
+    // Flatten nodes: node i has slot/bin and children; a child < 0 is leaf ~child.
+    const nodeSlot: number[] = [];
+    const nodeBin: number[] = [];
+    const left: number[] = [];
+    const right: number[] = [];
+    const leafValues: number[] = [];
+    const roots: number[] = [];
+    let dim = 0;
+    const addLeaf = (value: number | number[]): number | string => {
+      const v = Array.isArray(value) ? value : [value];
+      if (dim === 0) dim = v.length;
+      else if (v.length !== dim) return `a leaf has ${v.length} values, not ${dim}`;
+      const id = leafValues.length / dim;
+      leafValues.push(...v);
+      return ~id;
+    };
+    const walk = (node: JsonNode, depth: number): number | string => {
+      if (depth > 64) return "a tree is deeper than 64";
+      if ("value" in node) return addLeaf(node.value);
+      const r = splitOf(node.split);
+      if (typeof r === "string") return r;
+      const id = nodeSlot.length;
+      nodeSlot.push(r.slot);
+      nodeBin.push(r.bin);
+      left.push(0);
+      right.push(0);
+      const l = walk(node.left, depth + 1);
+      if (typeof l === "string") return l;
+      const rr = walk(node.right, depth + 1);
+      if (typeof rr === "string") return rr;
+      left[id] = l;
+      right[id] = rr;
+      return id;
+    };
+    for (const [t, tree] of model.trees.entries()) {
+      const r = walk(tree, 0);
+      if (typeof r === "string") return { ok: false, reason: `tree ${t}: ${r}` };
+      roots.push(r);
+    }
+    if (dim === 0) dim = Math.max(1, biasList.length);
+    const bias = biasVector(biasList, dim);
+    if (typeof bias === "string") return { ok: false, reason: bias };
+    return {
+      ok: true,
+      scorer: new NonSymmetricScorer(
+        featureCount,
+        dim,
+        used,
+        Int32Array.from(roots),
+        Int32Array.from(nodeSlot),
+        Int32Array.from(nodeBin),
+        Int32Array.from(left),
+        Int32Array.from(right),
+        Float64Array.from(leafValues),
+        scale,
+        bias,
+      ),
+    };
+  }
+  return { ok: false, reason: "the model has neither oblivious_trees nor trees" };
+}
+
+function biasVector(list: number[], dim: number): Float64Array | string {
+  if (list.length === 0) return new Float64Array(dim);
+  if (list.length === 1 && dim > 1) return new Float64Array(dim).fill(list[0]!);
+  if (list.length !== dim) return `scale_and_bias has ${list.length} biases for ${dim} outputs`;
+  return Float64Array.from(list);
+}
+
+const BLOCK = 4096;
+
+type Bins = Uint8Array | Uint16Array;
+
+/**
+ * Bins of a block of rows, row-major (`bins[r * used.length + slot]`): the number of borders below
+ * float32(value), or the feature's NaN bin.
+ */
+function binBlock(
+  columns: readonly ArrayLike<number>[],
+  used: readonly FloatFeature[],
+  start: number,
+  rows: number,
+  bins: Bins,
+): void {
+  const u = used.length;
+  for (let slot = 0; slot < u; slot++) {
+    const f = used[slot]!;
+    const borders = f.borders;
+    const m = borders.length;
+    const values = columns[f.flat]!;
+    for (let i = 0; i < rows; i++) {
+      const v = values[start + i]!;
+      let lo = 0;
+      if (Number.isNaN(v)) lo = f.nanBin;
+      else {
+        const x = Math.fround(v);
+        let hi = m;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (borders[mid]! < x) lo = mid + 1;
+          else hi = mid;
+        }
+      }
+      bins[i * u + slot] = lo;
+    }
+  }
+}
+
+abstract class BaseScorer implements NativeScorer {
+  abstract readonly treeKind: "oblivious" | "non-symmetric";
+  abstract readonly treeCount: number;
+  constructor(
+    readonly featureCount: number,
+    readonly dimension: number,
+    protected readonly used: readonly FloatFeature[],
+    protected readonly scale: number,
+    protected readonly bias: Float64Array,
+  ) {}
+
+  /** Adds every tree's leaf values of `rows` rows to `acc` (row-major, `rows × dimension`), trees in order. */
+  protected abstract sumBlock(bins: Bins, width: number, rows: number, acc: Float64Array): void;
+
+  raw(columns: readonly ArrayLike<number>[], n: number): Float64Array {
+    if (columns.length < this.featureCount)
+      throw new RangeError(`the model reads ${this.featureCount} feature columns, got ${columns.length}`);
+    const dim = this.dimension;
+    const width = this.used.length;
+    const out = new Float64Array(n * dim);
+    const acc = new Float64Array(BLOCK * dim);
+    const wide = this.used.some((f) => f.borders.length > 255);
+    const bins: Bins = wide ? new Uint16Array(BLOCK * width) : new Uint8Array(BLOCK * width);
+    for (let start = 0; start < n; start += BLOCK) {
+      const rows = Math.min(BLOCK, n - start);
+      binBlock(columns, this.used, start, rows, bins);
+      acc.fill(0);
+      this.sumBlock(bins, width, rows, acc);
+      const base = start * dim;
+      for (let i = 0; i < rows * dim; i++) out[base + i] = this.scale * acc[i]! + this.bias[i % dim]!;
+    }
+    return out;
+  }
+}
+
+class ObliviousScorer extends BaseScorer {
+  readonly treeKind = "oblivious" as const;
+  constructor(
+    featureCount: number,
+    dimension: number,
+    used: readonly FloatFeature[],
+    private readonly depth: Uint8Array,
+    private readonly splitStart: Int32Array,
+    private readonly splitSlot: Int32Array,
+    private readonly splitBin: Int32Array,
+    private readonly leafStart: Int32Array,
+    private readonly leaves: Float64Array,
+    scale: number,
+    bias: Float64Array,
+  ) {
+    super(featureCount, dimension, used, scale, bias);
+  }
+
+  get treeCount(): number {
+    return this.depth.length;
+  }
+
+  protected sumBlock(bins: Bins, width: number, rows: number, acc: Float64Array): void {
+    const { depth, splitStart, splitSlot: slot, splitBin: thr, leafStart, leaves } = this;
+    const dim = this.dimension;
+    const trees = depth.length;
+    // `(thr - bin) >>> 31` is 1 exactly when bin > thr (both are small non-negative integers).
+    const uniform6 = depth.every((d) => d === 6);
+    for (let r = 0; r < rows; r++) {
+      const b = r * width;
+      if (dim === 1) {
+        let a = 0;
+        if (uniform6) {
+          for (let t = 0, o = 0; t < trees; t++, o += 6) {
+            const idx =
+              ((thr[o]! - bins[b + slot[o]!]!) >>> 31) |
+              (((thr[o + 1]! - bins[b + slot[o + 1]!]!) >>> 31) << 1) |
+              (((thr[o + 2]! - bins[b + slot[o + 2]!]!) >>> 31) << 2) |
+              (((thr[o + 3]! - bins[b + slot[o + 3]!]!) >>> 31) << 3) |
+              (((thr[o + 4]! - bins[b + slot[o + 4]!]!) >>> 31) << 4) |
+              (((thr[o + 5]! - bins[b + slot[o + 5]!]!) >>> 31) << 5);
+            a += leaves[leafStart[t]! + idx]!;
+          }
+        } else {
+          for (let t = 0; t < trees; t++) {
+            const o = splitStart[t]!;
+            const d = depth[t]!;
+            let idx = 0;
+            for (let j = 0; j < d; j++) idx |= ((thr[o + j]! - bins[b + slot[o + j]!]!) >>> 31) << j;
+            a += leaves[leafStart[t]! + idx]!;
+          }
+        }
+        acc[r] = a;
+      } else {
+        const a = r * dim;
+        for (let t = 0; t < trees; t++) {
+          const o = splitStart[t]!;
+          const d = depth[t]!;
+          let idx = 0;
+          for (let j = 0; j < d; j++) idx |= ((thr[o + j]! - bins[b + slot[o + j]!]!) >>> 31) << j;
+          const lv = leafStart[t]! + idx * dim;
+          for (let k = 0; k < dim; k++) acc[a + k]! += leaves[lv + k]!;
+        }
+      }
+    }
+  }
+}
+
+class NonSymmetricScorer extends BaseScorer {
+  readonly treeKind = "non-symmetric" as const;
+  constructor(
+    featureCount: number,
+    dimension: number,
+    used: readonly FloatFeature[],
+    private readonly roots: Int32Array,
+    private readonly nodeSlot: Int32Array,
+    private readonly nodeBin: Int32Array,
+    private readonly left: Int32Array,
+    private readonly right: Int32Array,
+    private readonly leaves: Float64Array,
+    scale: number,
+    bias: Float64Array,
+  ) {
+    super(featureCount, dimension, used, scale, bias);
+  }
+
+  get treeCount(): number {
+    return this.roots.length;
+  }
+
+  protected sumBlock(bins: Bins, width: number, rows: number, acc: Float64Array): void {
+    const { roots, nodeSlot, nodeBin, left, right, leaves } = this;
+    const dim = this.dimension;
+    for (let r = 0; r < rows; r++) {
+      const b = r * width;
+      const a = r * dim;
+      for (let t = 0; t < roots.length; t++) {
+        let node = roots[t]!;
+        while (node >= 0) node = bins[b + nodeSlot[node]!]! > nodeBin[node]! ? right[node]! : left[node]!;
+        const lv = ~node * dim;
+        for (let k = 0; k < dim; k++) acc[a + k]! += leaves[lv + k]!;
+      }
+    }
+  }
+}
+
+/**
+ * Applies the output transform to raw scores (`n × dim`, row-major) and returns what CatBoost's
+ * `predict_proba` (classification: `n × classes`) or `predict` (regression: `n`) returns.
+ */
+export function transformRaw(
+  raw: Float64Array,
+  n: number,
+  dim: number,
+  transform: OutputTransform,
+): Float64Array {
+  switch (transform) {
+    case "raw":
+      return raw;
+    case "exp":
+      return raw.map(Math.exp);
+    case "sigmoid": {
+      if (dim === 1) {
+        const out = new Float64Array(n * 2);
+        for (let i = 0; i < n; i++) {
+          const p = 1 / (1 + Math.exp(-raw[i]!));
+          out[2 * i] = 1 - p;
+          out[2 * i + 1] = p;
+        }
+        return out;
+      }
+      return raw.map((x) => 1 / (1 + Math.exp(-x)));
+    }
+    case "softmax": {
+      const out = new Float64Array(n * dim);
+      for (let i = 0; i < n; i++) {
+        const b = i * dim;
+        let max = Number.NEGATIVE_INFINITY;
+        for (let k = 0; k < dim; k++) if (raw[b + k]! > max) max = raw[b + k]!;
+        let sum = 0;
+        for (let k = 0; k < dim; k++) {
+          const e = Math.exp(raw[b + k]! - max);
+          out[b + k] = e;
+          sum += e;
+        }
+        for (let k = 0; k < dim; k++) out[b + k]! /= sum;
+      }
+      return out;
+    }
+  }
+}
