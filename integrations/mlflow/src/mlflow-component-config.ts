@@ -1,0 +1,41 @@
+/**
+ * Helpers shared by the two components: building a client from a component context, and the
+ * experiment name default.
+ */
+import { basename } from "node:path";
+import type { ComponentContext } from "@lolpop/core";
+import { MlflowClient } from "./mlflow-client.js";
+import { type MlflowConnectionConfig, resolveConnectionSettings } from "./mlflow-settings.js";
+
+/** Name and version of this package (sent as user agent, written into MLmodel files). */
+export interface PackageInfo {
+  name: string;
+  version: string;
+}
+
+/**
+ * Builds a client from a component's validated config and the environment. With `cancellable`,
+ * requests and retry waits stop when the workflow is cancelled; the tracker's client is not, so a
+ * cancelled workflow can still send its buffered metrics and end its runs as KILLED.
+ */
+export function clientFromContext(
+  ctx: ComponentContext<MlflowConnectionConfig>,
+  pkg: PackageInfo,
+  options: { cancellable: boolean },
+): MlflowClient {
+  const settings = resolveConnectionSettings(ctx.config, { configPath: `${ctx.path}.config` });
+  return new MlflowClient({
+    settings,
+    logger: ctx.logger,
+    ...(options.cancellable ? { signal: ctx.signal } : {}),
+    userAgent: `${pkg.name}/${pkg.version}`,
+  });
+}
+
+/** Experiment name: the configured one, else `MLFLOW_EXPERIMENT_NAME`, else the project folder's name. */
+export function defaultExperimentName(configured: string | null | undefined, projectRoot: string): string {
+  const fromEnv = process.env.MLFLOW_EXPERIMENT_NAME;
+  if (configured) return configured;
+  if (fromEnv) return fromEnv;
+  return basename(projectRoot) || "lolpop";
+}
