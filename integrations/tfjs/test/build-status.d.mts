@@ -1,0 +1,2 @@
+/** Status file of the tfjs-node build for the package at `pkgDir`. */
+export function buildStatusFile(pkgDir: string): string;
