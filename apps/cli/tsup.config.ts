@@ -1,10 +1,34 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { defineConfig } from "tsup";
 
+// Versions of the workspace's publishable lolpop packages, embedded so `lolpop init` and
+// `lolpop create plugin` write dependency ranges that exist when this CLI is released with them.
+function workspaceVersions(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const group of ["packages", "integrations", "apps"]) {
+    const dir = join(process.cwd(), "..", "..", group);
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) {
+      const file = join(dir, name, "package.json");
+      if (!existsSync(file)) continue;
+      const pkg = JSON.parse(readFileSync(file, "utf8")) as {
+        name?: string;
+        version?: string;
+        private?: boolean;
+      };
+      if (pkg.name?.startsWith("@lolpop/") && pkg.version && !pkg.private) out[pkg.name] = pkg.version;
+    }
+  }
+  return out;
+}
+
 export default defineConfig({
-  entry: ["src/index.ts", "src/cli.ts"],
+  entry: ["src/index.ts", "src/cli.ts", "src/handoff.ts"],
   format: ["esm"],
   dts: true,
   sourcemap: true,
   clean: true,
   target: "node20",
+  define: { __LOLPOP_VERSIONS__: JSON.stringify(workspaceVersions()) },
 });

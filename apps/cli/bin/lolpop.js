@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-import { main } from "../dist/cli.js";
+// A global `lolpop` first hands off to the project's own @lolpop/cli when there is one.
+import { handOff } from "../dist/handoff.js";
 
-main(process.argv).then((code) => {
-  process.exitCode = code;
-});
+if (!(await handOff())) {
+  const { main } = await import("../dist/cli.js");
+  process.exitCode = await main(process.argv);
+}

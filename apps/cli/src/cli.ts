@@ -1,114 +1,33 @@
 /**
- * The `lolpop` command. Exit codes: 0 success, 1 workflow failure, 2 config or usage error.
+ * The `lolpop` command. Exit codes: 0 success, 1 workflow, test or health failure, 2 config or usage error.
+ * Only what every command needs is imported up front; each command loads its modules (and
+ * @lolpop/core) when it runs, so `lolpop plugins list` and `--help` stay fast.
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, realpathSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import type { ConfigIssue, createLogger } from "@lolpop/core";
+import { BUILTIN_COMMANDS, cliPackageDir, discoverProject, findPackageRoot } from "./discovery.js";
+import { ExitError, formatMs, renderTable } from "./format.js";
+import { TEMPLATES, type Template } from "./init.js";
 import {
-  ComponentCallError,
-  ConfigError,
-  createLogger,
-  createWorkflow,
-  formatConfigIssue,
-  LolpopError,
-  loadConfigFile,
-  planWorkflow,
-  redactText,
-  resolveConfig,
-  rootCause,
-} from "@lolpop/core";
-import { Command, CommanderError } from "commander";
-import { discoverPlugins, findPackageRoot, loadPlugins, typesUsed } from "./discovery.js";
-import { renderSummary } from "./summary.js";
+  cliInfo,
+  discoverHere,
+  findConfig,
+  findPlugin,
+  infoJson,
+  listJson,
+  renderInfo,
+  renderList,
+} from "./plugins-command.js";
+import type { ComponentInfo } from "./schemas.js";
+import { cliVersion } from "./versions.js";
+import type { TestReport } from "./workflow-test.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const pkg = JSON.parse(readFileSync(join(here, "..", "package.json"), "utf8")) as { version: string };
-
-class ExitError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** When the project has its own @lolpop/cli and it is not this copy, hand off to it. */
-function handOff(argv: string[]): number | undefined {
-  if (process.env.LOLPOP_NO_HANDOFF) return undefined;
-  const root = findPackageRoot(process.cwd());
-  if (!root) return undefined;
-  let local: string;
-  try {
-    local = dirname(realpathSync(createRequire(join(root, "noop.js")).resolve("@lolpop/cli/package.json")));
-  } catch {
-    return undefined;
-  }
-  if (local === realpathSync(join(here, ".."))) return undefined;
-  const r = spawnSync(process.execPath, [join(local, "bin", "lolpop.js"), ...argv.slice(2)], {
-    stdio: "inherit",
-    env: { ...process.env, LOLPOP_NO_HANDOFF: "1" },
-  });
-  return r.status ?? 1;
-}
-
-async function prepare(configArg: string | undefined) {
-  const file = resolve(configArg ?? "lolpop.yaml");
-  if (!existsSync(file)) {
-    throw new ConfigError({
-      issues: [
-        {
-          code: "config_not_found",
-          path: "",
-          file,
-          message: `no config file here: pass the path of your lolpop.yaml (lolpop run path/to/lolpop.yaml) or run \`lolpop init\``,
-        },
-      ],
-    });
-  }
-  const source = await loadConfigFile(file);
-  const root = dirname(file);
-  const data = source.data as { plugins?: unknown } | null;
-  const list = Array.isArray(data?.plugins) ? (data!.plugins as string[]) : undefined;
-  const discovered = discoverPlugins(root, list);
-  const failures = await loadPlugins(discovered, typesUsed(source.data));
-  return { source, root, discovered, failures };
-}
-
-/** Loads plugins and validates; plugin load failures are added to the config errors (they often explain them). */
-async function planFor(configArg: string | undefined) {
-  const prepared = await prepare(configArg);
-  const plan = () => planWorkflow(prepared.source, resolveConfig(prepared.source));
-  try {
-    try {
-      return { ...prepared, plan: plan() };
-    } catch (e) {
-      // An unknown type: import every installed plugin so "did you mean" and "installed types" are complete.
-      if (!ConfigError.isInstance(e) || !e.issues.some((i) => i.code === "unknown_type")) throw e;
-      prepared.failures.push(
-        ...(await loadPlugins(prepared.discovered, "all")).filter(
-          (f) => !prepared.failures.some((g) => g.plugin === f.plugin),
-        ),
-      );
-      return { ...prepared, plan: plan() };
-    }
-  } catch (e) {
-    if (ConfigError.isInstance(e)) {
-      e.issues.push(
-        ...prepared.failures.map((f) => ({
-          code: "plugin_load_failed",
-          path: "plugins",
-          message: `${f.plugin}: ${f.error}`,
-        })),
-      );
-    }
-    throw e;
-  }
-}
-
-function describeError(e: unknown): string {
+async function describeError(e: unknown): Promise<string> {
+  const { ComponentCallError, ConfigError, formatConfigIssue, LolpopError, rootCause } = await import(
+    "@lolpop/core"
+  );
   if (ConfigError.isInstance(e)) {
     return e.issues.length === 1
       ? `config error: ${formatConfigIssue(e.issues[0]!)}`
@@ -126,16 +45,297 @@ function describeError(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+const STEPS = ["process", "train", "deploy", "predict", "evaluate", "all"];
+
+function checkStep(step: string): void {
+  if (!STEPS.includes(step))
+    throw new ExitError(2, `--step must be one of ${STEPS.join(", ")} (got "${step}")`);
+}
+
+/** Cancels on the first SIGINT/SIGTERM, quits on the second. Returns the signal and a cleanup. */
+function interruptible(logger: ReturnType<typeof createLogger>) {
+  const ac = new AbortController();
+  let interrupted = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupted++;
+    if (interrupted > 1) process.exit(130);
+    logger.warn(`${sig}: cancelling the run (press again to quit at once)`);
+    ac.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: ac.signal,
+    done: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+const stdoutWrite = process.stdout.write.bind(process.stdout);
+
+function write(text: string): void {
+  stdoutWrite(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+/**
+ * Runs `fn` with anything written to stdout (e.g. by a notifier component) sent to stderr, so that
+ * with `--json` stdout holds the JSON document only.
+ */
+async function stdoutToStderr<T>(enabled: boolean | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!enabled) return fn();
+  const toStderr = process.stderr.write.bind(process.stderr) as (...args: unknown[]) => boolean;
+  process.stdout.write = ((...args: unknown[]) => toStderr(...args)) as typeof process.stdout.write;
+  try {
+    return await fn();
+  } finally {
+    process.stdout.write = stdoutWrite as typeof process.stdout.write;
+  }
+}
+
+async function testCommand(
+  config: string,
+  opts: { step: string; json?: boolean; tests?: string },
+): Promise<number> {
+  checkStep(opts.step);
+  const t0 = performance.now();
+  const { ConfigError, createLogger, createWorkflow, loadConfigFile, redactText } = await import(
+    "@lolpop/core"
+  );
+  const { planFor } = await import("./project.js");
+  const { buildReport, createRecorder, loadHooks, parseTests, stopCause, throwIssues } = await import(
+    "./workflow-test.js"
+  );
+  const { source, root, failures, plan } = await planFor(config);
+  const testsSource = opts.tests ? await loadConfigFile(resolve(opts.tests)) : source;
+  const issues: ConfigIssue[] = [];
+  if (opts.tests) {
+    for (const key of Object.keys((testsSource.data as Record<string, unknown> | null) ?? {}))
+      if (key !== "tests")
+        issues.push({
+          code: "unknown_section",
+          path: key,
+          file: testsSource.file,
+          message: `a tests file holds only a tests: section (found "${key}")`,
+        });
+  }
+  const base = dirname(testsSource.file);
+  const specs = parseTests(testsSource, base, issues);
+  if (specs.length === 0 && issues.length === 0)
+    issues.push({
+      code: "no_tests",
+      path: "tests",
+      file: testsSource.file,
+      message:
+        "no workflow tests: add a tests: section mapping path.method (e.g. train.model_trainer.fit) to pre_hooks / post_hooks",
+    });
+  const fns = await loadHooks(specs, plan, testsSource, issues);
+  throwIssues(issues);
+
+  const logger = createLogger({ level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info" });
+  for (const f of failures) logger.warn(`plugin ${f.plugin} could not be loaded: ${f.error}`);
+  const run = interruptible(logger);
+  let wf: Awaited<ReturnType<typeof createWorkflow>> | undefined;
+  const pipelines = new Set(plan.pipelines.map((p) => p.attr));
+  const target = (path: string): unknown =>
+    !wf
+      ? undefined
+      : path === "runner"
+        ? wf.runner
+        : pipelines.has(path)
+          ? wf.pipeline(path)
+          : wf.component(path);
+  const recorder = createRecorder(fns, base, target);
+  let workflow: TestReport["workflow"];
+  const w0 = performance.now();
+  try {
+    wf = await createWorkflow(plan, {
+      logger,
+      signal: run.signal,
+      source,
+      project: { root },
+      hooks: recorder.hooks,
+    });
+    for (const spec of fns.keys()) {
+      const obj = target(spec.target) as Record<string, unknown>;
+      if (typeof obj?.[spec.method] !== "function") {
+        const proto = Object.getPrototypeOf(obj ?? {});
+        const methods = [
+          ...new Set([
+            ...Object.keys(obj ?? {}),
+            ...(proto && proto !== Object.prototype ? Object.getOwnPropertyNames(proto) : []),
+          ]),
+        ].filter((m) => m !== "constructor" && !m.startsWith("_") && typeof obj[m] === "function");
+        const loc = testsSource.locate(spec.yamlPath.slice(0, 2));
+        issues.push({
+          code: "unknown_method",
+          path: spec.yamlPath.slice(0, 2).join("."),
+          file: testsSource.file,
+          ...(loc ? { line: loc.line, column: loc.column } : {}),
+          message: `${spec.target} has no method "${spec.method}" (methods: ${methods.join(", ") || "none"})`,
+        });
+      }
+    }
+    throwIssues(issues);
+    const workflowRun = wf;
+    await stdoutToStderr(opts.json, () => workflowRun.run("run_step", opts.step));
+    workflow = { status: "succeeded", duration_ms: Math.round(performance.now() - w0) };
+  } catch (e) {
+    if (ConfigError.isInstance(e)) throw e;
+    const stop = stopCause(e);
+    workflow = {
+      status: stop ? "stopped" : "failed",
+      duration_ms: Math.round(performance.now() - w0),
+      error: redactText(stop ? stop.message : await describeError(e)),
+    };
+  } finally {
+    run.done();
+  }
+  const report = buildReport({
+    config: source.file,
+    step: opts.step,
+    hooks: recorder.results(),
+    workflow,
+    duration_ms: performance.now() - t0,
+  });
+  if (opts.json) write(JSON.stringify(report));
+  else write(renderTestReport(report));
+  if (!report.ok) {
+    const bad = report.hooks.filter(
+      (h) => h.status === "failed" || (h.status === "not_run" && h.on_error !== "warn"),
+    );
+    for (const h of bad)
+      process.stderr.write(
+        `lolpop: ${h.status === "not_run" ? "did not run" : "FAILED"}: ${h.phase}-hook ${h.hook} on ${h.key}: ${h.message ?? ""}\n`,
+      );
+    if (report.workflow.status !== "succeeded")
+      process.stderr.write(`lolpop: the workflow ${report.workflow.status}: ${report.workflow.error}\n`);
+  }
+  return report.ok ? 0 : 1;
+}
+
+/** The text report of `lolpop test`. */
+export function renderTestReport(r: TestReport): string {
+  const mark = { passed: "pass", failed: "FAIL", warned: "warn", not_run: "NOT RUN" } as const;
+  const lines = [
+    `lolpop test ${r.config} (step ${r.step}): ${r.hooks.length} hooks, ${r.passed} passed, ${r.failed} failed${r.warned ? `, ${r.warned} warned` : ""}${r.not_run ? `, ${r.not_run} not run` : ""}`,
+    "",
+    renderTable(
+      ["STATUS", "HOOK", "ON", "CALLS", "TIME"],
+      r.hooks.map((h) => [
+        mark[h.status],
+        `${h.phase}-hook ${h.hook}${h.name !== h.hook.slice(h.hook.lastIndexOf("#") + 1) ? ` "${h.name}"` : ""}`,
+        h.key,
+        String(h.calls),
+        formatMs(h.duration_ms),
+      ]),
+      "  ",
+    ),
+  ];
+  const notes = r.hooks.filter((h) => h.status !== "passed" && h.message);
+  if (notes.length) {
+    lines.push("");
+    for (const h of notes)
+      lines.push(`  ${mark[h.status]} ${h.phase}-hook ${h.hook} on ${h.key}: ${h.message}`);
+  }
+  lines.push(
+    "",
+    `workflow ${r.workflow.status} in ${formatMs(r.workflow.duration_ms)}${r.workflow.error ? `: ${r.workflow.error}` : ""}`,
+    r.ok ? "PASSED" : "FAILED",
+  );
+  return lines.join("\n");
+}
+
+async function schemaCommand(opts: { config?: string; out?: string }): Promise<number> {
+  const { componentInfos } = await import("./loader.js");
+  const { buildConfigSchema } = await import("./schemas.js");
+  const d = await discoverHere(opts.config);
+  const infos: ComponentInfo[] = [];
+  for (const p of d.plugins) {
+    if (p.status !== "ok") {
+      process.stderr.write(`lolpop: skipping ${p.name} (${p.status}): ${p.error}\n`);
+      continue;
+    }
+    try {
+      infos.push(...(await componentInfos(p)));
+    } catch (e) {
+      process.stderr.write(`lolpop: skipping ${p.name}: ${(e as Error).message}\n`);
+    }
+  }
+  const schema = buildConfigSchema(infos);
+  const text = `${JSON.stringify(schema, null, 2)}\n`;
+  if (!opts.out) {
+    process.stdout.write(text);
+    return 0;
+  }
+  const out = resolve(opts.out);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, text);
+  const yamlDir = d.configFile ? dirname(d.configFile) : process.cwd();
+  const rel = relative(yamlDir, out) || out;
+  write(
+    `wrote ${out}: ${infos.length} types from ${new Set(infos.map((i) => i.plugin)).size} plugins.\nFor editor completion and checks, start lolpop.yaml with:\n# yaml-language-server: $schema=${rel.startsWith(".") ? rel : `./${rel}`}`,
+  );
+  return 0;
+}
+
+async function listCommand(opts: { config?: string; json?: boolean }): Promise<void> {
+  const d = await discoverHere(opts.config);
+  const cli = cliInfo();
+  write(opts.json ? JSON.stringify(listJson(d, cli)) : renderList(d, cli));
+}
+
+/**
+ * `plugins list` with only its own options, recognized without loading the argument parser: the
+ * command people and editors run most, kept as fast as a Node start allows.
+ */
+export function fastPluginsList(args: string[]): { config?: string; json?: boolean } | undefined {
+  if (args[0] !== "plugins" || args[1] !== "list") return undefined;
+  const opts: { config?: string; json?: boolean } = {};
+  for (let i = 2; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--json") opts.json = true;
+    else if ((a === "-c" || a === "--config") && i + 1 < args.length && !args[i + 1]!.startsWith("-"))
+      opts.config = args[++i];
+    else if (a.startsWith("--config=") && a.length > 9) opts.config = a.slice(9);
+    else return undefined;
+  }
+  return opts;
+}
+
+async function exitCodeOf(
+  e: unknown,
+  isCommanderError: (e: unknown) => e is { exitCode: number },
+): Promise<number> {
+  if (isCommanderError(e)) return e.exitCode === 0 ? 0 : 2;
+  if (e instanceof ExitError) {
+    if (e.message) process.stderr.write(`lolpop: ${e.message}\n`);
+    return e.code;
+  }
+  const { ConfigError, redactText } = await import("@lolpop/core");
+  process.stderr.write(`lolpop: ${redactText(await describeError(e))}\n`);
+  return ConfigError.isInstance(e) ? 2 : 1;
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const delegated = handOff(argv);
-  if (delegated !== undefined) return delegated;
+  const fast = fastPluginsList(argv.slice(2));
+  if (fast) {
+    try {
+      await listCommand(fast);
+      return 0;
+    } catch (e) {
+      return exitCodeOf(e, (_e): _e is { exitCode: number } => false);
+    }
+  }
+  const { Command, CommanderError } = await import("commander");
   let exitCode = 0;
   const program = new Command();
   program
     .name("lolpop")
     .description("Run config-driven machine-learning workflows built from swappable components.")
-    .version(pkg.version)
+    .version(cliVersion())
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showHelpAfterError("(run lolpop --help for usage)");
@@ -146,6 +346,8 @@ export async function main(argv: string[]): Promise<number> {
     .argument("[config]", "path of the workflow config", "lolpop.yaml")
     .option("--json", "print the result as JSON")
     .action(async (config: string, opts: { json?: boolean }) => {
+      const { ConfigError } = await import("@lolpop/core");
+      const { planFor } = await import("./project.js");
       try {
         const { plan, failures } = await planFor(config);
         const result = {
@@ -156,14 +358,14 @@ export async function main(argv: string[]): Promise<number> {
           plugins: plan.plugins,
           plugin_errors: failures,
         };
-        if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+        if (opts.json) write(JSON.stringify(result));
         else
-          process.stdout.write(
-            `${plan.file}: valid (${plan.runner.type}; pipelines ${plan.pipelines.map((p) => `${p.attr}=${p.type}`).join(", ")})\n`,
+          write(
+            `${plan.file}: valid (${plan.runner.type}; pipelines ${plan.pipelines.map((p) => `${p.attr}=${p.type}`).join(", ")})`,
           );
       } catch (e) {
         if (opts.json && ConfigError.isInstance(e)) {
-          process.stdout.write(`${JSON.stringify({ ok: false, issues: e.issues })}\n`);
+          write(JSON.stringify({ ok: false, issues: e.issues }));
           throw new ExitError(2, "");
         }
         throw e;
@@ -174,49 +376,205 @@ export async function main(argv: string[]): Promise<number> {
     .command("run")
     .description("Run a workflow (default: all steps)")
     .argument("[config]", "path of the workflow config", "lolpop.yaml")
-    .option("--step <step>", "process | train | deploy | predict | all", "all")
+    .option("--step <step>", "process | train | deploy | predict | evaluate | all", "all")
     .option("--json", "print the summary as JSON on stdout")
     .action(async (config: string, opts: { step: string; json?: boolean }) => {
-      const steps = ["process", "train", "deploy", "predict", "all"];
-      if (!steps.includes(opts.step))
-        throw new ExitError(2, `--step must be one of ${steps.join(", ")} (got "${opts.step}")`);
+      checkStep(opts.step);
+      const { createLogger, createWorkflow, redactText } = await import("@lolpop/core");
+      const { planFor } = await import("./project.js");
+      const { renderSummary } = await import("./summary.js");
       const { source, root, failures, plan } = await planFor(config);
       const logger = createLogger({ level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info" });
       for (const f of failures) logger.warn(`plugin ${f.plugin} could not be loaded: ${f.error}`);
-      const ac = new AbortController();
-      let interrupted = 0;
-      const onSignal = (sig: NodeJS.Signals) => {
-        interrupted++;
-        if (interrupted > 1) process.exit(130);
-        logger.warn(`${sig}: cancelling the run (press again to quit at once)`);
-        ac.abort(new Error(`interrupted by ${sig}`));
-      };
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
+      const run = interruptible(logger);
       try {
-        const wf = await createWorkflow(plan, { logger, signal: ac.signal, source, project: { root } });
-        const summary = (await wf.run("run_step", opts.step)) as Record<string, unknown>;
-        if (opts.json) process.stdout.write(`${JSON.stringify({ ...summary, lineage: wf.lineage() })}\n`);
-        else process.stdout.write(`\n${redactText(renderSummary(summary))}\n`);
+        const wf = await createWorkflow(plan, { logger, signal: run.signal, source, project: { root } });
+        const summary = (await stdoutToStderr(opts.json, () => wf.run("run_step", opts.step))) as Record<
+          string,
+          unknown
+        >;
+        if (opts.json) write(JSON.stringify({ ...summary, lineage: wf.lineage() }));
+        else write(`\n${redactText(renderSummary(summary))}`);
       } finally {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
+        run.done();
       }
     });
+
+  program
+    .command("test")
+    .description(
+      "Run the workflow with the hooks of its tests: section and report each hook; a failing hook fails the command (exit 1)",
+    )
+    .argument("[config]", "path of the workflow config", "lolpop.yaml")
+    .option("--tests <file>", "a YAML file with the tests: section (default: the config's own)")
+    .option("--step <step>", "process | train | deploy | predict | evaluate | all", "all")
+    .option("--json", "print the report as JSON on stdout")
+    .action(async (config: string, opts: { step: string; json?: boolean; tests?: string }) => {
+      exitCode = await testCommand(config, opts);
+    });
+
+  const plugins = program.command("plugins").description("Inspect the plugins installed in this project");
+  plugins
+    .command("list")
+    .description("Every discovered plugin with its version, types, status and location (no plugin code runs)")
+    .option("-c, --config <file>", "config whose plugins: list applies (default: lolpop.yaml if present)")
+    .option("--json", "print as JSON")
+    .action(async (opts: { config?: string; json?: boolean }) => {
+      await listCommand(opts);
+    });
+  plugins
+    .command("info")
+    .description("A plugin's components and their config keys (type, default, description)")
+    .argument("<name>", "package name, or a short name such as local for @lolpop/local")
+    .option("-c, --config <file>", "config whose plugins: list applies (default: lolpop.yaml if present)")
+    .option("--json", "print as JSON")
+    .action(async (name: string, opts: { config?: string; json?: boolean }) => {
+      const d = await discoverHere(opts.config);
+      const p = findPlugin(d, name);
+      if (!p)
+        throw new ExitError(
+          2,
+          `no plugin "${name}" in this project (installed: ${d.plugins.map((x) => x.name).join(", ") || "none"})`,
+        );
+      if (p.status !== "ok")
+        throw new ExitError(1, `${p.name} is ${p.status}: ${p.error}${p.fix ? `\n  fix: ${p.fix}` : ""}`);
+      const { componentInfos } = await import("./loader.js");
+      let infos: ComponentInfo[];
+      try {
+        infos = await componentInfos(p);
+      } catch (e) {
+        throw new ExitError(1, `${(e as Error).message}`);
+      }
+      write(opts.json ? JSON.stringify(infoJson(p, infos)) : renderInfo(p, infos));
+    });
+
+  program
+    .command("schema")
+    .description(
+      "One JSON Schema for lolpop.yaml from the installed plugins (for editors: yaml-language-server)",
+    )
+    .option("-c, --config <file>", "config whose plugins: list applies (default: lolpop.yaml if present)")
+    .option("-o, --out <file>", "write to this file instead of stdout")
+    .action(async (opts: { config?: string; out?: string }) => {
+      exitCode = await schemaCommand(opts);
+    });
+
+  program
+    .command("init")
+    .description("Create a new lolpop project (package.json, lolpop.yaml, sample data script, tests, README)")
+    .argument("[dir]", "folder of the new project", ".")
+    .option("-t, --template <template>", TEMPLATES.join(" | "), "classification")
+    .option("--name <name>", "package name (default: the folder's name)")
+    .option("--force", "overwrite existing files")
+    .action(async (dir: string, opts: { template: string; name?: string; force?: boolean }) => {
+      if (!(TEMPLATES as readonly string[]).includes(opts.template))
+        throw new ExitError(2, `--template must be one of ${TEMPLATES.join(", ")} (got "${opts.template}")`);
+      const { initProject } = await import("./init.js");
+      let made: { dir: string; files: string[] };
+      try {
+        made = initProject({ dir, template: opts.template as Template, name: opts.name, force: opts.force });
+      } catch (e) {
+        throw new ExitError(2, (e as Error).message);
+      }
+      const rel = relative(process.cwd(), made.dir) || ".";
+      write(
+        `created a ${opts.template} project in ${made.dir}:\n${made.files.map((f) => `  ${f}`).join("\n")}\n\nnext:\n${rel === "." ? "" : `  cd ${rel}\n`}  npm install\n  npm run prepare-data\n  npx lolpop run\n  npx lolpop test`,
+      );
+    });
+
+  const create = program
+    .command("create")
+    .description("Create a plugin package, or a component, pipeline or runner inside this project");
+  create
+    .command("plugin")
+    .description(
+      "A third-party plugin package: manifest, self-registering entry, an example trainer, tests, build",
+    )
+    .argument("<name>", "npm package name, e.g. lolpop-plugin-knn or @acme/lolpop-knn")
+    .option("--dir <dir>", "target folder (default: the name without its scope)")
+    .option("--type <Type>", "type name of the example trainer (default: from the name)")
+    .option("--force", "overwrite existing files")
+    .action(async (name: string, opts: { dir?: string; type?: string; force?: boolean }) => {
+      const { createPlugin } = await import("./create.js");
+      let made: ReturnType<typeof createPlugin>;
+      try {
+        made = createPlugin({ name, dir: opts.dir, type: opts.type, force: opts.force });
+      } catch (e) {
+        throw new ExitError(2, (e as Error).message);
+      }
+      write(
+        `created plugin ${name} (${made.type}) in ${made.dir}:\n${made.files.map((f) => `  ${f}`).join("\n")}\n\nnext:\n  cd ${relative(process.cwd(), made.dir) || "."}\n  npm install\n  npm run build\n  npm test`,
+      );
+    });
+  for (const what of ["component", "pipeline", "runner"] as const) {
+    const cmd = create
+      .command(what)
+      .description(`A ${what} in this project's own plugin package (extensions/), discovered like any plugin`)
+      .argument("<Type>", "PascalCase type name, e.g. MyDataTransformer")
+      .option("--folder <folder>", "the project's plugin folder", "extensions")
+      .option("--force", "overwrite an existing type of that name");
+    if (what === "component") cmd.requiredOption("--kind <kind>", "component kind, e.g. data_transformer");
+    cmd.action(async (type: string, opts: { kind?: string; folder: string; force?: boolean }) => {
+      const { createInProject } = await import("./create.js");
+      let made: ReturnType<typeof createInProject>;
+      try {
+        made = createInProject({ what, type, kind: opts.kind, folder: opts.folder, force: opts.force });
+      } catch (e) {
+        throw new ExitError(2, (e as Error).message);
+      }
+      write(
+        `created ${type} in ${made.file}\n${made.packageName} (file:./${opts.folder}) is a dependency of ${made.root}/package.json, so lolpop discovers it; use ${type} in lolpop.yaml.`,
+      );
+    });
+  }
+
+  program
+    .command("doctor")
+    .description(
+      "Check Node, @lolpop/core copies, plugins, Python modules and configured servers; prints a fix for each problem",
+    )
+    .argument("[config]", "path of the workflow config (default: lolpop.yaml if present)")
+    .option("--json", "print as JSON")
+    .action(async (config: string | undefined, opts: { json?: boolean }) => {
+      const { renderDoctor, runDoctor } = await import("./doctor.js");
+      const file = findConfig(config);
+      const d = await discoverHere(config);
+      const report = await runDoctor({ discovery: d, cli: cliInfo(), configFile: file });
+      write(
+        opts.json ? JSON.stringify({ ...report, project: d.root, cli: cliInfo() }) : renderDoctor(report),
+      );
+      exitCode = report.ok ? 0 : 1;
+    });
+
+  // Commands from plugins: listed in --help from the manifests, imported only when invoked.
+  const first = argv.slice(2).find((a) => !a.startsWith("-"));
+  if (!first || !BUILTIN_COMMANDS.includes(first)) {
+    const root = findPackageRoot(process.cwd()) ?? process.cwd();
+    let specs: ReturnType<typeof discoverProject>["commands"] = [];
+    try {
+      specs = discoverProject({ root, cliDir: cliPackageDir() }).commands;
+    } catch {
+      specs = [];
+    }
+    for (const spec of specs) {
+      program
+        .command(spec.name)
+        .description(`${spec.description || "(no description)"} [${spec.plugin}]`)
+        .helpGroup("Plugin commands:")
+        .argument("[args...]", "arguments for the command")
+        .allowUnknownOption()
+        .helpOption(false)
+        .action(async (args: string[]) => {
+          const { runPluginCommand } = await import("./plugin-commands.js");
+          exitCode = await runPluginCommand(spec, args ?? [], root);
+        });
+    }
+  }
 
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    if (e instanceof CommanderError) {
-      exitCode = e.exitCode === 0 ? 0 : 2;
-    } else if (e instanceof ExitError) {
-      if (e.message) process.stderr.write(`lolpop: ${e.message}\n`);
-      exitCode = e.code;
-    } else {
-      const config = ConfigError.isInstance(e);
-      process.stderr.write(`lolpop: ${redactText(describeError(e))}\n`);
-      exitCode = config ? 2 : 1;
-    }
+    exitCode = await exitCodeOf(e, (x): x is { exitCode: number } => x instanceof CommanderError);
   }
   return exitCode;
 }

@@ -1,13 +1,60 @@
-/** Programmatic API of the lolpop CLI: plugin discovery and the `main` entry. */
-export { main } from "./cli.js";
+/** Programmatic API of the lolpop CLI: plugin discovery, schemas, project templates and the `main` entry. */
+export { main, renderTestReport } from "./cli.js";
 export {
+  type CreateInProjectOptions,
+  type CreatePluginOptions,
+  createInProject,
+  createPlugin,
+  KIND_METHODS,
+  kebabCase,
+  pascalCase,
+  pluginFiles,
+} from "./create.js";
+export {
+  BUILTIN_COMMANDS,
+  type CoreCopyInfo,
+  checkManifestData,
+  clearDiscoveryCache,
   type DiscoveredPlugin,
+  type DiscoverOptions,
+  type DiscoveryProblem,
   declaredPlugins,
   discoverPlugins,
+  discoverProject,
+  entryOf,
   findPackageRoot,
-  importPlugin,
-  loadPlugins,
+  type ManifestCheck,
+  PackageNotFoundError,
+  type PluginCommandSpec,
+  type PluginSource,
+  type ProjectDiscovery,
+  resolveCoreFrom,
   resolvePackageDir,
+  SUPPORTED_PLUGIN_API_VERSION,
   typesUsed,
 } from "./discovery.js";
+export { type DoctorCheck, type DoctorReport, parseRequirement, runDoctor } from "./doctor.js";
+export { handOff, localCliDir } from "./handoff.js";
+export { type InitOptions, initProject, projectFiles, TEMPLATES, type Template } from "./init.js";
+export { componentInfos, importPlugin, loadPlugins } from "./loader.js";
+export {
+  defineCommand,
+  type PluginCommandContext,
+  type PluginCommandFunction,
+} from "./plugin-commands.js";
+export {
+  buildConfigSchema,
+  type ComponentInfo,
+  type ConfigKeyRow,
+  configRows,
+  typeText,
+} from "./schemas.js";
 export { renderSummary } from "./summary.js";
+export {
+  type HookContext,
+  type HookOnError,
+  type HookResult,
+  type HookSpec,
+  parseTests,
+  type TestReport,
+} from "./workflow-test.js";

@@ -39,5 +39,14 @@ export function renderSummary(s: Record<string, any>): string {
     );
   if (s.predict)
     lines.push(`predictions ${s.predict.rows} rows with v${s.predict.version} -> ${s.predict.path}`);
+  const e = s.evaluate;
+  if (e) {
+    const metrics = Object.entries(e.metrics as Record<string, number>)
+      .map(([k, v]) => `${k} ${fmt(v)}`)
+      .join(", ");
+    lines.push(
+      `evaluation  v${e.model_version} on ${e.rows} rows with ground truth${e.unmatched ? ` (${e.unmatched} without)` : ""}${e.job_id ? ` (job ${e.job_id})` : ""}: ${metrics}`,
+    );
+  }
   return lines.join("\n");
 }

@@ -1,0 +1,390 @@
+/**
+ * `lolpop doctor`: Node and core versions, duplicate cores, plugins (imported, so a plugin that
+ * throws at import shows up here), Python and the modules the installed plugins need, and whether
+ * the servers named in the config answer. Every problem comes with a fix.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import {
+  CORE_VERSION,
+  coreCopies,
+  loadConfigFile,
+  PLUGIN_API_VERSION,
+  redactText,
+  registerSecret,
+  resolveConfig,
+} from "@lolpop/core";
+import type { DiscoveredPlugin, ProjectDiscovery } from "./discovery.js";
+import { importPlugin } from "./loader.js";
+import type { CliInfo } from "./plugins-command.js";
+
+/** One line of the doctor's report. */
+export interface DoctorCheck {
+  /** Area: node, cli, core, plugin, python, server, config. */
+  area: string;
+  name: string;
+  status: "ok" | "warn" | "fail";
+  detail: string;
+  /** What to do (for warn/fail). */
+  fix?: string;
+}
+
+/** The doctor's report. */
+export interface DoctorReport {
+  ok: boolean;
+  checks: DoctorCheck[];
+}
+
+/** True when the package's `files` ships `python/requirements.txt` (so it is for users, not the package's own tests). */
+function shipsRequirements(dir: string): boolean {
+  try {
+    const files = (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { files?: unknown }).files;
+    return (
+      Array.isArray(files) &&
+      files.some((f) =>
+        ["python", "python/", "python/*", "python/**", "python/requirements.txt"].includes(String(f)),
+      )
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Python requirements a plugin needs at run time: the manifest's `lolpop.python.packages` (a list of
+ * pip requirement lines) or `lolpop.python.requirements` (a requirements file in the package), else
+ * its `python/requirements.txt` when the package ships that file (listed in `files`).
+ */
+export function pythonRequirements(p: DiscoveredPlugin): { file?: string; requirements: string[] } {
+  const spec = (p.manifest as { python?: { requirements?: unknown; packages?: unknown } } | undefined)
+    ?.python;
+  if (spec && Array.isArray(spec.packages)) return { requirements: spec.packages.map(String) };
+  const declared = spec && typeof spec.requirements === "string";
+  const file = declared
+    ? resolve(p.dir, String(spec.requirements))
+    : join(p.dir, "python", "requirements.txt");
+  if (!existsSync(file) || (!declared && !shipsRequirements(p.dir))) return { requirements: [] };
+  const requirements = readFileSync(file, "utf8")
+    .split(/\r?\n/)
+    .map((l) => l.replace(/#.*$/, "").trim())
+    .filter((l) => l && !l.startsWith("-"));
+  return { file, requirements };
+}
+
+/** Splits `name==1.2.3` / `name>=1` / `name[extra]==1` into its distribution name and pinned version. */
+export function parseRequirement(line: string): { name: string; pinned?: string } {
+  const m = /^([A-Za-z0-9_.-]+)(\[[^\]]*\])?\s*(==\s*([^\s;,]+))?/.exec(line);
+  return { name: m?.[1] ?? line, ...(m?.[4] ? { pinned: m[4] } : {}) };
+}
+
+/** The interpreter lolpop would use: LOLPOP_PYTHON, the project's .venv, then python3 on PATH. */
+export function findPython(root: string): { path: string; source: string } | undefined {
+  const candidates: Array<[string | undefined, string]> = [
+    [process.env.LOLPOP_PYTHON, "LOLPOP_PYTHON"],
+    [join(root, ".venv", "bin", "python"), "the project's .venv"],
+    [join(root, ".venv", "Scripts", "python.exe"), "the project's .venv"],
+    ["python3", "PATH"],
+    ["python", "PATH"],
+  ];
+  for (const [path, source] of candidates) {
+    if (!path) continue;
+    if (path.includes("/") || path.includes("\\")) {
+      if (!existsSync(path)) continue;
+    }
+    const r = spawnSync(path, ["--version"], { encoding: "utf8", timeout: 10_000 });
+    if (r.status === 0) return { path, source };
+  }
+  return undefined;
+}
+
+const VERSIONS_PY = `
+import json, sys
+from importlib import metadata
+out = {}
+for name in json.loads(sys.argv[1]):
+    try:
+        out[name] = metadata.version(name)
+    except metadata.PackageNotFoundError:
+        out[name] = None
+print(json.dumps({"python": sys.version.split()[0], "packages": out}))
+`;
+
+/** Installed versions of Python distributions (null when missing). */
+export function pythonVersions(
+  python: string,
+  names: string[],
+): { python: string; packages: Record<string, string | null> } {
+  const r = spawnSync(python, ["-c", VERSIONS_PY, JSON.stringify(names)], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  if (r.status !== 0) throw new Error(`${python} failed: ${r.stderr.trim().split("\n").pop()}`);
+  return JSON.parse(r.stdout) as { python: string; packages: Record<string, string | null> };
+}
+
+/** URLs (http/https) found anywhere in a config, with their YAML paths. */
+export function serverUrls(data: unknown, path: string[] = []): Array<{ path: string; url: string }> {
+  if (typeof data === "string")
+    return /^https?:\/\/[^\s]+$/i.test(data) ? [{ path: path.join("."), url: data }] : [];
+  if (Array.isArray(data)) return data.flatMap((v, i) => serverUrls(v, [...path, String(i)]));
+  if (data && typeof data === "object")
+    return Object.entries(data).flatMap(([k, v]) =>
+      k === "tests" && path.length === 0 ? [] : serverUrls(v, [...path, k]),
+    );
+  return [];
+}
+
+/** A URL without credentials, for reports. */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      registerSecret(u.password);
+      u.username = u.username ? "***" : "";
+      u.password = u.password ? "***" : "";
+    }
+    for (const [k] of u.searchParams) if (/token|key|secret|password/i.test(k)) u.searchParams.set(k, "***");
+    return redactText(u.toString());
+  } catch {
+    return redactText(url);
+  }
+}
+
+/** Whether a server answers at all (any HTTP status counts as reachable). */
+export async function probe(url: string, timeoutMs = 3000): Promise<{ reachable: boolean; detail: string }> {
+  try {
+    // Reachability only: credentials in the URL are neither needed nor sent.
+    const target = new URL(url);
+    target.username = "";
+    target.password = "";
+    const res = await fetch(target, {
+      method: "GET",
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: "manual",
+    });
+    await res.body?.cancel();
+    return { reachable: true, detail: `HTTP ${res.status}` };
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string } }).cause;
+    const why =
+      (e as Error).name === "TimeoutError"
+        ? `no answer within ${timeoutMs} ms`
+        : (cause?.code ?? (e as Error).message);
+    return { reachable: false, detail: why };
+  }
+}
+
+/** Runs every check. */
+export async function runDoctor(args: {
+  discovery: ProjectDiscovery;
+  cli: CliInfo;
+  configFile?: string;
+}): Promise<DoctorReport> {
+  const checks: DoctorCheck[] = [];
+  const d = args.discovery;
+  const major = Number(process.versions.node.split(".")[0]);
+  checks.push(
+    major >= 20
+      ? { area: "node", name: "node", status: "ok", detail: `Node ${process.versions.node}` }
+      : {
+          area: "node",
+          name: "node",
+          status: "fail",
+          detail: `Node ${process.versions.node} is too old`,
+          fix: "install Node 20 or newer",
+        },
+  );
+  checks.push({
+    area: "cli",
+    name: "@lolpop/cli",
+    status: "ok",
+    detail: `${args.cli.version} at ${args.cli.path}${args.cli.handedOffFrom ? ` (the global lolpop at ${args.cli.handedOffFrom} handed off to it)` : ""}`,
+  });
+  if (d.cores.length === 0)
+    checks.push({
+      area: "core",
+      name: "@lolpop/core",
+      status: "fail",
+      detail: `the project does not resolve @lolpop/core (the CLI uses its own ${CORE_VERSION})`,
+      fix: "npm install @lolpop/core (plugins list it as a peer dependency)",
+    });
+  for (const c of d.cores)
+    checks.push({
+      area: "core",
+      name: "@lolpop/core",
+      status: d.duplicateCore ? "fail" : "ok",
+      detail: `${c.version} at ${c.path} (used by ${c.usedBy.join(", ")}; plugin API ${PLUGIN_API_VERSION})`,
+      ...(d.duplicateCore
+        ? {
+            fix:
+              d.problems
+                .filter((p) => p.message.includes(c.path))
+                .map((p) => p.fix)
+                .join("; ") || "see the other @lolpop/core copies",
+          }
+        : {}),
+    });
+  // Plugins: import each usable one to prove it loads (heavy dependencies load lazily, never at import).
+  for (const p of d.plugins) {
+    if (p.status === "ok") {
+      try {
+        await importPlugin(p);
+      } catch (e) {
+        p.status = (e as { code?: string }).code === "plugin_incompatible" ? "incompatible" : "broken";
+        p.error = (e as Error).message;
+        p.fix = `reinstall ${p.name} or upgrade it; run \`LOLPOP_DEBUG=1 node -e "import('${p.name}')"\` in the project to see the full error`;
+      }
+    }
+    checks.push({
+      area: "plugin",
+      name: p.name,
+      status: p.status === "ok" ? (p.warnings.length ? "warn" : "ok") : "fail",
+      detail:
+        p.status === "ok"
+          ? `${p.version}: ${(p.manifest?.components ?? []).map((c) => c.type).join(", ")}${p.warnings.length ? `; ${p.warnings.join("; ")}` : ""}`
+          : `${p.status}: ${p.error}`,
+      ...(p.status !== "ok" && p.fix ? { fix: p.fix } : {}),
+      ...(p.status === "ok" && p.warnings.length
+        ? { fix: "see the warnings; `lolpop plugins list` shows them too" }
+        : {}),
+    });
+  }
+  // Copies of core that actually initialized in this process while importing the plugins.
+  const loaded = coreCopies();
+  if (loaded.length > 1)
+    checks.push({
+      area: "core",
+      name: "loaded copies",
+      status: "fail",
+      detail: `importing the plugins loaded ${loaded.length} copies of @lolpop/core: ${loaded.map((c) => `${c.version} (${c.path})`).join(", ")}`,
+      fix: "keep one @lolpop/core in the project (plugins list it under peerDependencies); see the @lolpop/core lines above",
+    });
+  for (const c of d.conflicts)
+    checks.push({
+      area: "plugin",
+      name: c.type,
+      status: "warn",
+      detail: `type ${c.type} is provided by ${c.plugins.join(" and ")}`,
+      fix: `write the qualified name (${c.plugins.map((n) => `${n}/${c.type}`).join(" or ")}) in the config`,
+    });
+  if (d.missing.length)
+    checks.push({
+      area: "plugin",
+      name: "dependencies",
+      status: "fail",
+      detail: `not installed: ${d.missing.join(", ")}`,
+      fix: "run `npm install` (or `pnpm install`)",
+    });
+
+  // Python.
+  const needs = d.plugins
+    .filter((p) => p.status === "ok")
+    .map((p) => ({ plugin: p, ...pythonRequirements(p) }))
+    .filter((n) => n.requirements.length > 0);
+  if (needs.length === 0) {
+    checks.push({ area: "python", name: "python", status: "ok", detail: "no installed plugin needs Python" });
+  } else {
+    const python = findPython(d.root);
+    if (!python) {
+      checks.push({
+        area: "python",
+        name: "python",
+        status: "fail",
+        detail: `${needs.map((n) => n.plugin.name).join(", ")} need Python, and none was found`,
+        fix: "install Python 3.10+ and create the project's venv: python3 -m venv .venv, then install the requirements below (or set LOLPOP_PYTHON)",
+      });
+    } else {
+      const all = needs.flatMap((n) =>
+        n.requirements.map((r) => ({ plugin: n.plugin.name, file: n.file, ...parseRequirement(r), line: r })),
+      );
+      let found: { python: string; packages: Record<string, string | null> } | undefined;
+      try {
+        found = pythonVersions(python.path, [...new Set(all.map((r) => r.name))]);
+      } catch (e) {
+        checks.push({
+          area: "python",
+          name: "python",
+          status: "fail",
+          detail: (e as Error).message,
+          fix: "check the interpreter (LOLPOP_PYTHON or the project's .venv)",
+        });
+      }
+      if (found) {
+        checks.push({
+          area: "python",
+          name: "python",
+          status: "ok",
+          detail: `Python ${found.python} at ${python.path} (from ${python.source})`,
+        });
+        for (const r of all) {
+          const have = found.packages[r.name];
+          const ok = have !== null && have !== undefined && (!r.pinned || have === r.pinned);
+          checks.push({
+            area: "python",
+            name: r.name,
+            status: ok ? "ok" : "fail",
+            detail: `${r.plugin} needs ${r.line}; ${have ? `installed ${have}` : "not installed"}`,
+            ...(ok
+              ? {}
+              : {
+                  fix: `${python.path} -m pip install ${r.file ? `-r ${r.file}` : `'${r.line}'`}`,
+                }),
+          });
+        }
+      }
+    }
+  }
+
+  // Servers named in the config.
+  if (args.configFile && existsSync(args.configFile)) {
+    try {
+      const source = await loadConfigFile(args.configFile);
+      const resolved = resolveConfig(source);
+      const urls = serverUrls(resolved.data);
+      if (urls.length === 0)
+        checks.push({ area: "server", name: "servers", status: "ok", detail: "the config names no server" });
+      for (const u of urls) {
+        const r = await probe(u.url);
+        checks.push({
+          area: "server",
+          name: u.path,
+          status: r.reachable ? "ok" : "fail",
+          detail: `${safeUrl(u.url)}: ${r.reachable ? `reachable (${r.detail})` : `unreachable (${redactText(r.detail)})`}`,
+          ...(r.reachable
+            ? {}
+            : {
+                fix: `start the server or fix ${u.path} in ${args.configFile} (check host, port and network)`,
+              }),
+        });
+      }
+    } catch (e) {
+      checks.push({
+        area: "config",
+        name: args.configFile,
+        status: "fail",
+        detail: redactText((e as Error).message),
+        fix: "run `lolpop validate` for every problem with its line",
+      });
+    }
+  }
+  return { ok: checks.every((c) => c.status !== "fail"), checks };
+}
+
+/** Text for people. */
+export function renderDoctor(r: DoctorReport): string {
+  const mark = { ok: "ok  ", warn: "WARN", fail: "FAIL" } as const;
+  const lines = r.checks.map(
+    (c) =>
+      `${mark[c.status]}  ${c.area.padEnd(6)} ${c.name}: ${c.detail}${c.fix && c.status !== "ok" ? `\n      fix: ${c.fix}` : ""}`,
+  );
+  const problems = r.checks.filter((c) => c.status === "fail").length;
+  const warnings = r.checks.filter((c) => c.status === "warn").length;
+  lines.push(
+    "",
+    problems
+      ? `${problems} problem(s), ${warnings} warning(s)`
+      : `no problems${warnings ? `, ${warnings} warning(s)` : ""}`,
+  );
+  return lines.join("\n");
+}

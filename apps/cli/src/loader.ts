@@ -1,0 +1,113 @@
+/**
+ * Importing plugins (they self-register with @lolpop/core). Only commands that build or inspect
+ * components come here; listing plugins reads manifests only (see discovery.ts).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { assertPlugin, LolpopError, type Plugin, PluginLoadError, registerPlugin } from "@lolpop/core";
+import { type DiscoveredPlugin, entryOf } from "./discovery.js";
+import type { ComponentInfo } from "./schemas.js";
+
+/** Imports a plugin package (it self-registers) and checks its default export. Returns the plugin object. */
+export async function importPlugin(p: DiscoveredPlugin): Promise<Plugin> {
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(entryOf(p.dir)).href)) as { default?: unknown };
+  } catch (e) {
+    throw new PluginLoadError({
+      plugin: p.name,
+      message: `plugin ${p.name} failed to load: ${(e as Error)?.message ?? String(e)}`,
+      cause: e,
+    });
+  }
+  const plugin = registerPlugin(assertPlugin(p.name, mod.default));
+  if (p.manifest) {
+    const actual = new Set(plugin.components.map((c) => c.type));
+    const listed = new Set(p.manifest.components.map((c) => c.type));
+    const notInCode = [...listed].filter((t) => !actual.has(t));
+    const notListed = [...actual].filter((t) => !listed.has(t));
+    if (notInCode.length)
+      p.warnings.push(`the manifest lists ${notInCode.join(", ")}, which the plugin does not define`);
+    if (notListed.length)
+      p.warnings.push(
+        `the plugin defines ${notListed.join(", ")}, missing from its manifest (so \`lolpop plugins list\` and discovery do not see them)`,
+      );
+  }
+  return plugin;
+}
+
+/**
+ * Imports the discovered plugins that provide a used type (all of them when `all`). A plugin that
+ * fails is reported in the returned list and the rest keep working.
+ */
+export async function loadPlugins(
+  plugins: DiscoveredPlugin[],
+  used: Set<string> | "all",
+): Promise<Array<{ plugin: string; error: string }>> {
+  const failures: Array<{ plugin: string; error: string }> = [];
+  for (const p of plugins) {
+    if (p.status !== "ok") {
+      failures.push({ plugin: p.name, error: p.error ?? p.status });
+      continue;
+    }
+    if (used !== "all" && !p.manifest!.components.some((c) => used.has(c.type))) continue;
+    try {
+      await importPlugin(p);
+    } catch (e) {
+      p.status = LolpopError.isInstance(e) && e.code === "plugin_incompatible" ? "incompatible" : "broken";
+      p.error = (e as Error).message;
+      failures.push({ plugin: p.name, error: p.error });
+    }
+  }
+  return failures;
+}
+
+function schemasFromManifest(p: DiscoveredPlugin): Map<string, Record<string, unknown>> | undefined {
+  const rel = p.manifest?.configSchemas;
+  if (typeof rel !== "string") return undefined;
+  const file = resolve(p.dir, rel);
+  if (!existsSync(file)) return undefined;
+  try {
+    const data = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    const out = new Map<string, Record<string, unknown>>();
+    for (const [type, schema] of Object.entries(data))
+      if (schema && typeof schema === "object") out.set(type, schema as Record<string, unknown>);
+    return out;
+  } catch (e) {
+    p.warnings.push(`cannot read ${rel}: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/**
+ * The components of a plugin with their config schemas: from the manifest's `configSchemas` file
+ * when it covers every component (no code runs), else from the plugin's definitions after importing it.
+ * @throws PluginLoadError when the plugin has to be imported and fails to load.
+ */
+export async function componentInfos(p: DiscoveredPlugin): Promise<ComponentInfo[]> {
+  const listed = p.manifest?.components ?? [];
+  const fromFile = schemasFromManifest(p);
+  if (fromFile && listed.every((c) => fromFile.has(c.type))) {
+    return listed.map((c) => {
+      const schema = fromFile.get(c.type)!;
+      return {
+        plugin: p.name,
+        kind: c.kind,
+        type: c.type,
+        ...(typeof schema.description === "string" ? { description: schema.description } : {}),
+        configSchema: schema,
+        source: "manifest" as const,
+      };
+    });
+  }
+  const plugin = await importPlugin(p);
+  return plugin.components.map((d) => ({
+    plugin: p.name,
+    kind: d.kind,
+    type: d.type,
+    ...(d.description ? { description: d.description } : {}),
+    configSchema: d.configSchema,
+    source: "code" as const,
+  }));
+}

@@ -1,0 +1,77 @@
+/**
+ * Commands added by plugins. A plugin declares them in its manifest:
+ *
+ * ```json
+ * "lolpop": { "commands": [{ "name": "hello", "description": "Say hello", "module": "./dist/commands/hello.js" }] }
+ * ```
+ *
+ * `lolpop --help` lists them from the manifest; the module is imported only when the command runs.
+ * Its default export (or a `run` export) is called with the arguments after the command name and a
+ * {@link PluginCommandContext}; it returns the exit code (default 0).
+ */
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { PluginCommandSpec } from "./discovery.js";
+
+/** What a plugin command's function receives besides its arguments. */
+export interface PluginCommandContext {
+  /** Folder the command was run in. */
+  cwd: string;
+  /** The project's folder (nearest package.json). */
+  projectRoot: string;
+  /** The plugin that declares the command. */
+  plugin: { name: string; dir: string };
+  /** The command's name. */
+  command: string;
+  /** Writes to stdout. */
+  stdout: (text: string) => void;
+  /** Writes to stderr. */
+  stderr: (text: string) => void;
+}
+
+/** A plugin command's function. */
+export type PluginCommandFunction = (
+  args: string[],
+  ctx: PluginCommandContext,
+) => number | undefined | Promise<number | undefined>;
+
+/** Identity helper for typing a plugin command module's default export. */
+export function defineCommand(fn: PluginCommandFunction): PluginCommandFunction {
+  return fn;
+}
+
+/** Imports the command's module and runs it; returns the exit code. */
+export async function runPluginCommand(
+  spec: PluginCommandSpec,
+  args: string[],
+  projectRoot: string,
+): Promise<number> {
+  const file = resolve(spec.dir, spec.module);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(
+      `command ${spec.name} (from ${spec.plugin}) failed to load ${spec.module}: ${(e as Error)?.message ?? e}`,
+    );
+  }
+  const candidate =
+    typeof mod.default === "function"
+      ? mod.default
+      : typeof (mod.default as { run?: unknown } | undefined)?.run === "function"
+        ? (mod.default as { run: PluginCommandFunction }).run
+        : mod.run;
+  if (typeof candidate !== "function")
+    throw new Error(
+      `command ${spec.name} (from ${spec.plugin}): ${spec.module} must export a function (export default function (args, ctx) {...})`,
+    );
+  const code = await (candidate as PluginCommandFunction)(args, {
+    cwd: process.cwd(),
+    projectRoot,
+    plugin: { name: spec.plugin, dir: spec.dir },
+    command: spec.name,
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+  });
+  return typeof code === "number" ? code : 0;
+}
