@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { BUILTIN_KINDS, PLUGIN_API_VERSION } from "@lolpop/core";
+import { BUILTIN_KINDS, CONTRACT_METHODS, PLUGIN_API_VERSION } from "@lolpop/core";
 import { findPackageRoot } from "./discovery.js";
 import { trainerSource } from "./templates/plugin-trainer.js";
 import { lolpopRange, TOOL_VERSIONS } from "./versions.js";
@@ -317,41 +317,8 @@ export function createPlugin(options: CreatePluginOptions): { dir: string; files
 
 // ------------------------------------------------------------------ components inside a project
 
-/** Contract methods of each built-in kind (what `create component` stubs). */
-export const KIND_METHODS: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  data_connector: ["get_data", "save_data"],
-  data_transformer: ["transform"],
-  data_splitter: ["split_data"],
-  feature_transformer: ["fit", "transform", "fit_transform", "save", "load"],
-  model_trainer: ["fit", "load"],
-  hyperparameter_tuner: ["run_experiment"],
-  metadata_tracker: [
-    "start_run",
-    "end_run",
-    "log_params",
-    "log_metrics",
-    "log_tags",
-    "log_artifact",
-    "log_dataset",
-    "get_run",
-    "search_runs",
-  ],
-  model_repository: [
-    "register_model",
-    "get_model_version",
-    "get_alias",
-    "list_versions",
-    "download_model",
-    "promote_model",
-    "approve_model",
-    "check_approval",
-  ],
-  data_checker: ["check_data"],
-  data_profiler: ["profile_data", "compare_data"],
-  model_checker: ["check_model"],
-  notifier: ["notify"],
-  logger: ["log"],
-});
+/** Contract methods of each built-in kind (what `create component` stubs), from @lolpop/core. */
+export const KIND_METHODS: Readonly<Record<string, readonly string[]>> = CONTRACT_METHODS;
 
 const WORKING_STUBS: Record<string, string> = {
   data_transformer: `    /** Returns the transformed table (never mutate the input). */

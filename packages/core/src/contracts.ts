@@ -400,19 +400,62 @@ export interface ComponentKinds {
 /** A component kind name. */
 export type ComponentKind = keyof ComponentKinds & string;
 
+/** The kinds core defines a contract for. */
+export type BuiltinKind =
+  | "data_connector"
+  | "data_transformer"
+  | "data_splitter"
+  | "feature_transformer"
+  | "model_trainer"
+  | "hyperparameter_tuner"
+  | "metadata_tracker"
+  | "model_repository"
+  | "data_checker"
+  | "data_profiler"
+  | "model_checker"
+  | "notifier"
+  | "logger";
+
+/**
+ * The methods each built-in kind's contract requires, by name (checked against the interfaces at
+ * compile time). Used to scaffold components and to test that a component implements its kind.
+ */
+export const CONTRACT_METHODS: {
+  readonly [K in BuiltinKind]: readonly (keyof ComponentKinds[K] & string)[];
+} = Object.freeze({
+  data_connector: ["get_data", "save_data"],
+  data_transformer: ["transform"],
+  data_splitter: ["split_data"],
+  feature_transformer: ["fit", "transform", "fit_transform", "save", "load"],
+  model_trainer: ["fit", "load"],
+  hyperparameter_tuner: ["run_experiment"],
+  metadata_tracker: [
+    "start_run",
+    "end_run",
+    "log_params",
+    "log_metrics",
+    "log_tags",
+    "log_artifact",
+    "log_dataset",
+    "get_run",
+    "search_runs",
+  ],
+  model_repository: [
+    "register_model",
+    "get_model_version",
+    "get_alias",
+    "list_versions",
+    "download_model",
+    "promote_model",
+    "approve_model",
+    "check_approval",
+  ],
+  data_checker: ["check_data"],
+  data_profiler: ["profile_data", "compare_data"],
+  model_checker: ["check_model"],
+  notifier: ["notify"],
+  logger: ["log"],
+});
+
 /** The kinds core defines (a plugin may add more). */
-export const BUILTIN_KINDS: readonly ComponentKind[] = [
-  "data_connector",
-  "data_transformer",
-  "data_splitter",
-  "feature_transformer",
-  "model_trainer",
-  "hyperparameter_tuner",
-  "metadata_tracker",
-  "model_repository",
-  "data_checker",
-  "data_profiler",
-  "model_checker",
-  "notifier",
-  "logger",
-];
+export const BUILTIN_KINDS: readonly ComponentKind[] = Object.keys(CONTRACT_METHODS) as BuiltinKind[];
