@@ -1,8 +1,8 @@
 // The penguins and cars quickstarts end to end through the CLI, in temp copies outside the repo.
-import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { lolpop, repoRoot, tempProject } from "./helpers.js";
+import { cliBin, lolpop, repoRoot, tempProject } from "./helpers.js";
 
 function setup(example: string): string {
   const dir = tempProject(`lolpop-${example}-`);
@@ -52,6 +52,51 @@ describe("penguins quickstart", () => {
     expect(r.stdout).toMatch(/model\s+penguins v2 registered/);
     expect(r.stdout).toMatch(/promotion\s+not promoted: does not beat champion v1/);
     expect(r.stdout).toMatch(/predictions .* with v1 ->/);
+  });
+
+  it("--step evaluate scores the latest predictions against the ground truth", () => {
+    const r = lolpop(["run", "--step", "evaluate"], dir);
+    if (r.code !== 0) throw new Error(r.stderr);
+    const m = r.stdout.match(/evaluation\s+v1 on (\d+) rows with ground truth.*: (.*)$/m);
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(0);
+    const accuracy = Number(m![2]!.match(/accuracy (\d\.\d+)/)![1]);
+    expect(accuracy).toBeGreaterThan(0.9);
+  });
+
+  it("on a terminal, a long step shows a progress line on stderr that is cleared before the summary", () => {
+    // A forest big enough to take over a second; `script` gives the CLI a pseudo-terminal.
+    const yaml = readFileSync(join(dir, "lolpop.yaml"), "utf8").replace(
+      /n_estimators: \d+/,
+      "n_estimators: 8000",
+    );
+    writeFileSync(join(dir, "slow.yaml"), yaml);
+    const log = join(dir, "tty.log");
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TERM: "xterm",
+      LOLPOP_PROGRESS: "",
+      LOLPOP_NO_HANDOFF: "1",
+      LOLPOP_PROGRESS_DELAY_MS: "0",
+    };
+    delete env.CI;
+    const cmd = `${process.execPath} ${cliBin} run slow.yaml --step train`;
+    const r = spawnSync("script", ["-qec", cmd, log], { cwd: dir, env, encoding: "utf8" });
+    expect(r.status).toBe(0);
+    const out = readFileSync(log, "utf8");
+    const clearLine = "\r\x1b[2K";
+    const drawn = out.split(clearLine).slice(1);
+    expect(
+      drawn.some((l) => /^. train\.train_model \d+\.\ds {2}› train\.model_trainer\.fit \d+\.\ds/.test(l)),
+    ).toBe(true);
+    // The summary comes after the line was cleared.
+    const lastClear = out.lastIndexOf("\x1b[2K");
+    expect(lastClear).toBeGreaterThan(-1);
+    expect(out.indexOf("model       penguins v")).toBeGreaterThan(lastClear);
+    // Not on a pipe: the same run without a terminal draws nothing.
+    const piped = lolpop(["run", "slow.yaml", "--step", "train"], dir, { CI: "" });
+    expect(piped.code).toBe(0);
+    expect(piped.stderr).not.toContain("\x1b[2K");
   });
 });
 

@@ -383,12 +383,29 @@ export async function main(argv: string[]): Promise<number> {
       const { createLogger, createWorkflow, redactText } = await import("@lolpop/core");
       const { planFor } = await import("./project.js");
       const { renderSummary } = await import("./summary.js");
+      const { createProgress, progressEnabled } = await import("./progress.js");
       const { source, root, failures, plan } = await planFor(config);
-      const logger = createLogger({ level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info" });
+      const delay = process.env.LOLPOP_PROGRESS_DELAY_MS;
+      const progress = progressEnabled(process.stderr)
+        ? createProgress({
+            stream: process.stderr,
+            ...(delay && Number.isFinite(Number(delay)) ? { delayMs: Number(delay) } : {}),
+          })
+        : undefined;
+      const logger = createLogger({
+        level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info",
+        ...(progress ? { stream: progress.logStream } : {}),
+      });
       for (const f of failures) logger.warn(`plugin ${f.plugin} could not be loaded: ${f.error}`);
       const run = interruptible(logger);
       try {
-        const wf = await createWorkflow(plan, { logger, signal: run.signal, source, project: { root } });
+        const wf = await createWorkflow(plan, {
+          logger,
+          signal: run.signal,
+          source,
+          project: { root },
+          ...(progress ? { middlewares: [progress.middleware] } : {}),
+        });
         const summary = (await stdoutToStderr(opts.json, () => wf.run("run_step", opts.step))) as Record<
           string,
           unknown
@@ -396,6 +413,7 @@ export async function main(argv: string[]): Promise<number> {
         if (opts.json) write(JSON.stringify({ ...summary, lineage: wf.lineage() }));
         else write(`\n${redactText(renderSummary(summary))}`);
       } finally {
+        progress?.stop();
         run.done();
       }
     });
