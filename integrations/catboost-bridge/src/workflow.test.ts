@@ -1,18 +1,10 @@
 // The penguins quickstart with CatBoostModelTrainer, in process through the engine (process, train,
-// deploy, predict), and the same workflow keeping island and sex as CatBoost categorical features.
+// deploy, predict), and the same workflow keeping island and sex as CatBoost categorical features
+// (LocalFeatureTransformer with encoding: passthrough).
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  createWorkflow,
-  defineComponent,
-  definePlugin,
-  type FeatureTransformer,
-  registerPlugin,
-  type Table,
-  validateConfigText,
-} from "@lolpop/core";
+import { createWorkflow, validateConfigText } from "@lolpop/core";
 import "@lolpop/local";
 import "@lolpop/workflows";
 import type { WorkflowSummary } from "@lolpop/workflows";
@@ -103,47 +95,17 @@ describe("penguins quickstart with CatBoostModelTrainer", () => {
   );
 });
 
-// LocalFeatureTransformer always encodes categorical columns as numbers (onehot or ordinal) and has
-// no option to pass them through, so the standard workflow cannot hand CatBoost raw categories with
-// it. This test stands in a minimal pass-through transformer to show the trainer's side works end to end.
-const passthrough = defineComponent({
-  kind: "feature_transformer",
-  type: "TestPassthroughFeatureTransformer",
-  create: (): FeatureTransformer => {
-    let names: string[] = [];
-    const transform = async (table: Table) => table.select(names.filter((n) => table.has(n)));
-    return {
-      fit: async (table) => {
-        names = table.columnsWithRole("feature");
-      },
-      transform,
-      fit_transform: async (table) => {
-        names = table.columnsWithRole("feature");
-        return transform(table);
-      },
-      save: async (d) => {
-        await mkdir(d, { recursive: true });
-        await writeFile(join(d, "names.json"), JSON.stringify(names));
-      },
-      load: async (d) => {
-        names = JSON.parse(await readFile(join(d, "names.json"), "utf8")) as string[];
-      },
-    };
-  },
-});
-registerPlugin(
-  definePlugin({ name: "catboost-bridge-test-passthrough", version: "0.0.0", components: [passthrough] }),
-);
-
 describe("the same workflow with categorical features kept", () => {
   it(
     "passes island and sex to CatBoost as categorical features and predicts through Python",
     async () => {
       const dir = project();
+      // LocalFeatureTransformer with encoding: passthrough keeps island and sex as text.
       const text = quickstartWithCatBoost().replace(
-        "feature_transformer: LocalFeatureTransformer",
-        "feature_transformer: TestPassthroughFeatureTransformer",
+        "  data_splitter:\n    config:\n      split_ratio",
+        "  feature_transformer:\n    config:\n      encoding: passthrough\n  data_splitter:\n    config:\n      split_ratio",
       );
+      expect(text).toContain("encoding: passthrough");
       const { summary, logger } = await run(dir, text);
       expect(summary.train!.metrics.test!.f1_macro).toBeGreaterThan(0.9);
       expect(summary.predict!.rows).toBe(68);

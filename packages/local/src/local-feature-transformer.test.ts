@@ -148,6 +148,42 @@ describe("fit and transform", () => {
     expect(onehot.logs.filter((l) => l.level === "warn")).toHaveLength(1);
   });
 
+  test("passthrough keeps categories as text: missing imputed, every value kept, unseen ones passed on; saved state round-trips", async () => {
+    const { ft, logs } = await make({
+      encoding: "passthrough",
+      max_categories: 1,
+      add_missing_indicators: true,
+    });
+    const out = await ft.fit_transform(train());
+    expect(out.columnNames).toEqual(["x", "x__missing", "color", "color__missing"]);
+    expect(out.column("color").type).toBe("categorical");
+    expect(out.values("color")).toEqual(["red", "blue", "red", "red", "green"]);
+    expect([...out.numeric("color__missing")]).toEqual([0, 0, 0, 1, 0]);
+    // max_categories does not apply: no __other__ bucket
+    await ft.save(dir);
+    const saved = JSON.parse(readFileSync(join(dir, "feature_transformer.json"), "utf8"));
+    expect(saved.features[1]).toMatchObject({
+      encoding: "passthrough",
+      categories: ["blue", "green", "red"],
+      infrequent: [],
+    });
+    const loaded = await make();
+    await loaded.ft.load(dir);
+    const test = Table.fromColumns({ x: [1, 2], color: [null, "purple"] });
+    const enc = await loaded.ft.transform(test);
+    expect(enc.values("color")).toEqual(["red", "purple"]);
+    expect(enc.column("color").type).toBe("categorical");
+    expect(logs.filter((l) => l.level === "warn")).toHaveLength(0);
+    // a numeric column declared categorical at fit stays text
+    const fromNumbers = await make({
+      encoding: "passthrough",
+      categorical_impute: "constant",
+      fill_value: "none",
+    });
+    const t = Table.fromColumns({ c: ["1", "2", null] });
+    expect((await fromNumbers.ft.fit_transform(t)).values("c")).toEqual(["1", "2", "none"]);
+  });
+
   test("max_categories keeps the most frequent values and buckets the rest in __other__", async () => {
     const t = Table.fromColumns({ c: ["a", "a", "a", "b", "b", "c", "d", "b", "a"] });
     const { ft, logs } = await make({ max_categories: 2 });

@@ -8,7 +8,9 @@
  * - categorical: missing values imputed (`categorical_impute`), then one-hot encoded as columns
  *   `col=value` (values in alphabetical order, `col=__other__` last) or ordinal encoded (the index of
  *   the value in that order; ordinal codes are not scaled). Only the `max_categories` most frequent
- *   training values get their own column; the others share `__other__`.
+ *   training values get their own column; the others share `__other__`. With `passthrough` the
+ *   column stays categorical text (missing values imputed, every value kept, unseen ones included),
+ *   for trainers that handle categories natively such as CatBoost.
  * - with `add_missing_indicators`, a `col__missing` column (1 when the value was missing) follows each
  *   feature that had missing values at fit.
  *
@@ -46,7 +48,7 @@ export interface LocalFeatureTransformerConfig {
   /** Value used by the `constant` strategies (numeric: a number, default 0; categorical: text, default `__missing__`). */
   fill_value?: number | string | null;
   /** Categorical encoding. Default `onehot`. */
-  encoding: "onehot" | "ordinal";
+  encoding: CategoricalEncoding;
   /** Scaling of numeric features. Default `standard`. */
   scaling: "standard" | "minmax" | "none";
   /** Most frequent categories kept per column; the rest go to `__other__`. Default 50. */
@@ -54,6 +56,9 @@ export interface LocalFeatureTransformerConfig {
   /** Adds a `col__missing` 0/1 column for each feature that had missing values at fit. Default false. */
   add_missing_indicators: boolean;
 }
+
+/** How categorical features are encoded. */
+export type CategoricalEncoding = "onehot" | "ordinal" | "passthrough";
 
 /** Fitted state of one numeric feature. */
 export interface NumericFeatureState {
@@ -71,7 +76,7 @@ export interface NumericFeatureState {
 export interface CategoricalFeatureState {
   name: string;
   kind: "categorical";
-  encoding: "onehot" | "ordinal";
+  encoding: CategoricalEncoding;
   /** Categories with their own column / code, alphabetical. */
   categories: string[];
   /** Training categories that were merged into `__other__` (empty when there is no other bucket). */
@@ -99,7 +104,7 @@ export interface SavedFeatureTransformer {
 
 function outputNames(f: FeatureState): string[] {
   const out: string[] = [];
-  if (f.kind === "numeric" || f.encoding === "ordinal") out.push(f.name);
+  if (f.kind === "numeric" || f.encoding !== "onehot") out.push(f.name);
   else {
     for (const c of f.categories) out.push(`${f.name}=${c}`);
     if (f.infrequent.length) out.push(`${f.name}=${OTHER_CATEGORY}`);
@@ -214,8 +219,10 @@ function fitCategorical(
   }
   if (missing) counts.set(fill, (counts.get(fill) ?? 0) + missing);
   const ranked = [...counts].sort((a, b) => b[1] - a[1] || byText(a[0], b[0]));
-  const kept = ranked.slice(0, cfg.max_categories).map(([v]) => v);
-  const infrequent = ranked.slice(cfg.max_categories).map(([v]) => v);
+  // passthrough keeps every value: no __other__ bucket
+  const limit = cfg.encoding === "passthrough" ? ranked.length : cfg.max_categories;
+  const kept = ranked.slice(0, limit).map(([v]) => v);
+  const infrequent = ranked.slice(limit).map(([v]) => v);
   return {
     name,
     kind: "categorical",
@@ -325,7 +332,7 @@ export type LocalFeatureTransformer = FeatureTransformer;
 export const localFeatureTransformer = defineComponent<"feature_transformer", LocalFeatureTransformerConfig>({
   kind: "feature_transformer",
   type: "LocalFeatureTransformer",
-  description: "Imputes, encodes (one-hot/ordinal) and scales feature columns into a numeric table",
+  description: "Imputes, encodes (one-hot/ordinal, or passes categories through) and scales feature columns",
   configSchema: {
     type: "object",
     additionalProperties: false,
@@ -348,9 +355,9 @@ export const localFeatureTransformer = defineComponent<"feature_transformer", Lo
         default: null,
       },
       encoding: {
-        enum: ["onehot", "ordinal"],
+        enum: ["onehot", "ordinal", "passthrough"],
         description:
-          "onehot: one 0/1 column per category named col=value; ordinal: one column of category indices (alphabetical order).",
+          "onehot: one 0/1 column per category named col=value; ordinal: one column of category indices (alphabetical order); passthrough: the column stays categorical text, missing values imputed (for trainers with native categorical support such as CatBoost).",
         default: "onehot",
       },
       scaling: {
@@ -487,7 +494,7 @@ export const localFeatureTransformer = defineComponent<"feature_transformer", Lo
           });
         }
         const n = table.numRows;
-        const out: Array<[string, Float64Array]> = [];
+        const out: Array<[string, Float64Array | Column]> = [];
         const unknown: string[] = [];
         for (const f of s.features) {
           const col = table.column(f.name);
@@ -505,6 +512,21 @@ export const localFeatureTransformer = defineComponent<"feature_transformer", Lo
               y[i] = (v - f.center) / f.scale;
             }
             out.push([f.name, y]);
+          } else if (f.encoding === "passthrough") {
+            const c = asCategorical(col);
+            if (f.missing_indicator) indicator = new Float64Array(n);
+            let fillCode = c.dictionary.indexOf(f.fill);
+            const dictionary = fillCode < 0 ? [...c.dictionary, f.fill] : c.dictionary;
+            if (fillCode < 0) fillCode = c.dictionary.length;
+            const codes = new Int32Array(n);
+            for (let i = 0; i < n; i++) {
+              const code = c.codes[i]!;
+              if (code < 0) {
+                codes[i] = fillCode;
+                if (indicator) indicator[i] = 1;
+              } else codes[i] = code;
+            }
+            out.push([f.name, { type: "categorical", codes, dictionary }]);
           } else {
             const c = asCategorical(col);
             const k = f.categories.length;
