@@ -392,6 +392,8 @@ export async function main(argv: string[]): Promise<number> {
             ...(delay && Number.isFinite(Number(delay)) ? { delayMs: Number(delay) } : {}),
           })
         : undefined;
+      // Tells components that draw their own progress bar (tfjs) to log instead.
+      if (progress) process.env.LOLPOP_PROGRESS_LINE = "1";
       const logger = createLogger({
         level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info",
         ...(progress ? { stream: progress.logStream } : {}),

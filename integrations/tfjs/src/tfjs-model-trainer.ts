@@ -52,7 +52,7 @@ import {
   type TfjsTrainingParams,
   type TrainingSummary,
 } from "./tfjs-model.js";
-import { createProgress, type EpochMetrics, formatMetrics } from "./tfjs-progress.js";
+import { createProgress, type EpochMetrics, epochMetrics, formatMetrics } from "./tfjs-progress.js";
 import {
   activateBackend,
   type BackendName,
@@ -247,6 +247,8 @@ async function fitNetwork(
 ): Promise<TfjsModel> {
   const started = Date.now();
   const path = ctx.path;
+  // Per-epoch metrics go to the workflow's tracker run when there is one.
+  const tracker = input.run_id ? ctx.optionalComponent("metadata_tracker") : undefined;
   const signals = [input.signal, ctx.signal];
   checkAborted(signals, path);
   const problem = input.problem_type;
@@ -490,6 +492,8 @@ async function fitNetwork(
       metrics.ms = Date.now() - epochStart;
       history.push(metrics);
       progress.epoch(metrics);
+      if (tracker && input.run_id)
+        await tracker.log_metrics(input.run_id, epochMetrics(metrics), { step: epoch });
       if (valid && metrics.val_loss !== undefined) {
         const minDelta = early ? early.min_delta : 0;
         if (metrics.val_loss < bestLoss - minDelta) {
@@ -530,8 +534,8 @@ async function fitNetwork(
         `${stoppedEarly ? ` (early stop)` : ""}${bestEpoch !== undefined ? `, best epoch ${bestEpoch}${restored ? " (weights restored)" : ""}` : ""}: ${formatMetrics(bestEpoch !== undefined ? history[bestEpoch - 1]! : last)}`,
     );
     ctx.lineage.recordSeed(path, seed);
-    // The ModelTrainer contract gives fit() no tracker run: per-epoch metrics go to the lineage
-    // (saved with the workflow run) and into the saved model's metadata.
+    // Per-epoch metrics also go to the lineage (saved with the workflow run) and into the saved
+    // model's metadata.
     ctx.lineage.record(`tfjs:${path}`, {
       backend,
       epochs_trained: summary.epochs_trained,

@@ -3,7 +3,10 @@
  */
 import type { Logger } from "@lolpop/core";
 
-/** How progress is shown: `auto` = `bar` when stderr is a terminal, else `log`. */
+/**
+ * How progress is shown: `auto` = `bar` when stderr is a terminal (and the lolpop CLI is not
+ * drawing its own progress line there), else `log`.
+ */
 export type ProgressMode = "auto" | "bar" | "log" | "none";
 
 /** Metrics of one epoch (`val_*` only when there is a validation split). */
@@ -20,6 +23,18 @@ export interface EpochMetrics {
   val_rmse?: number;
   /** Wall time of the epoch in milliseconds. */
   ms: number;
+}
+
+/**
+ * An epoch's metrics as tracker metrics (logged with `step` = the epoch): `epoch.loss`,
+ * `epoch.val_loss`, `epoch.val_accuracy`, `epoch.val_rmse`, `epoch.ms`.
+ */
+export function epochMetrics(m: EpochMetrics): Record<string, number> {
+  const out: Record<string, number> = { "epoch.loss": m.loss, "epoch.ms": m.ms };
+  if (m.val_loss !== undefined) out["epoch.val_loss"] = m.val_loss;
+  if (m.val_accuracy !== undefined) out["epoch.val_accuracy"] = m.val_accuracy;
+  if (m.val_rmse !== undefined) out["epoch.val_rmse"] = m.val_rmse;
+  return out;
 }
 
 /** Formats an epoch's metrics: `loss=0.1234 val_loss=0.2345 ...`. */
@@ -58,7 +73,13 @@ export interface ProgressOptions {
 /** Creates the reporter for one fit. */
 export function createProgress(options: ProgressOptions): ProgressReporter {
   const stream = options.stream ?? process.stderr;
-  const mode = options.mode === "auto" ? (stream.isTTY ? "bar" : "log") : options.mode;
+  // The lolpop CLI sets LOLPOP_PROGRESS_LINE when it draws its own progress line on the terminal.
+  const mode =
+    options.mode === "auto"
+      ? stream.isTTY && !process.env.LOLPOP_PROGRESS_LINE
+        ? "bar"
+        : "log"
+      : options.mode;
   const { logger, epochs, label } = options;
   if (mode === "none") {
     return { batch: () => {}, epoch: () => {}, done: () => {} };

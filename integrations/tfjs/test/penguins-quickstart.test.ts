@@ -83,6 +83,20 @@ describe("penguins quickstart with TfjsModelTrainer", () => {
       const files = execFileSync("find", [versionDir, "-name", "model.json"], { encoding: "utf8" });
       expect(files).toMatch(/model\.json/);
 
+      // Per-epoch metrics went to the train run of the tracker, one step per epoch.
+      const metricFiles = execFileSync("find", [join(dir, ".lolpop"), "-name", "metrics.jsonl"], {
+        encoding: "utf8",
+      })
+        .trim()
+        .split("\n");
+      const epochs = metricFiles
+        .flatMap((f) => readFileSync(f, "utf8").trim().split("\n"))
+        .map((l) => JSON.parse(l) as { key: string; value: number; step: number })
+        .filter((r) => r.key === "epoch.val_loss");
+      expect(epochs.length).toBeGreaterThan(1);
+      expect(epochs.map((r) => r.step)).toEqual(epochs.map((_, i) => i + 1));
+      expect(epochs.every((r) => Number.isFinite(r.value) && r.value > 0)).toBe(true);
+
       // Same data and seeds: the champion is loaded back and scores exactly what it scored.
       const second = await run(dir, text);
       expect(second.train!.champion!.version).toBe(1);

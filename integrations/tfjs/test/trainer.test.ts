@@ -23,7 +23,7 @@ import plugin, {
   type TfjsTrainingParamsInput,
   tfjsModelTrainer,
 } from "../src/index.js";
-import { createProgress } from "../src/tfjs-progress.js";
+import { createProgress, epochMetrics } from "../src/tfjs-progress.js";
 import {
   accuracy,
   blobs,
@@ -491,6 +491,27 @@ describe("training behaviour", () => {
     log.epoch({ epoch: 2, loss: 0.5, ms: 1500 });
     expect(out.length).toBe(before);
     expect(lines.at(-1)!.msg).toBe("epoch 2/2: loss=0.5000 (1.50 s)");
+
+    // When the lolpop CLI draws its own progress line on the terminal, auto logs instead of a bar.
+    process.env.LOLPOP_PROGRESS_LINE = "1";
+    try {
+      const n = out.length;
+      const underCli = createProgress({ mode: "auto", logger, epochs: 2, label: "x", stream: tty });
+      underCli.epoch({ epoch: 1, loss: 0.25, ms: 1000 });
+      expect(out.length).toBe(n);
+      expect(lines.at(-1)!.msg).toBe("epoch 1/2: loss=0.2500 (1.00 s)");
+    } finally {
+      delete process.env.LOLPOP_PROGRESS_LINE;
+    }
+  });
+
+  it("turns an epoch into tracker metrics", () => {
+    expect(epochMetrics({ epoch: 3, loss: 0.5, val_loss: 0.6, val_rmse: 2, ms: 12 })).toEqual({
+      "epoch.loss": 0.5,
+      "epoch.ms": 12,
+      "epoch.val_loss": 0.6,
+      "epoch.val_rmse": 2,
+    });
   });
 
   slow("stops when the signal is aborted", async () => {

@@ -148,6 +148,11 @@ export interface FitInput {
   seed?: number;
   /** Aborts long fits. */
   signal?: AbortSignal;
+  /**
+   * The tracker run this fit belongs to, when the workflow tracks one. A trainer may log per-step
+   * metrics (e.g. loss per epoch, with `step`) to it through the `metadata_tracker` in its scope.
+   */
+  run_id?: string;
 }
 
 /** A fitted model. */

@@ -174,6 +174,7 @@ export const offlineTrain = definePipeline({
               valid,
               seed: cfg.seed,
               signal: ctx.signal,
+              ...(run ? { run_id: run.id } : {}),
             });
           }
           ctx.lineage.recordSeed(ctx.path, cfg.seed);
@@ -274,6 +275,7 @@ export const offlineTrain = definePipeline({
               params: model.params,
               seed: cfg.seed,
               signal: ctx.signal,
+              ...(run ? { run_id: run.id } : {}),
             });
           }
 
