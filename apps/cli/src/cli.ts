@@ -25,7 +25,7 @@ import { cliVersion } from "./versions.js";
 import type { TestReport } from "./workflow-test.js";
 
 async function describeError(e: unknown): Promise<string> {
-  const { ComponentCallError, ConfigError, formatConfigIssue, LolpopError, rootCause } = await import(
+  const { ComponentCallError, ConfigError, formatConfigIssue, LolpopError, thrownError } = await import(
     "@lolpop/core"
   );
   if (ConfigError.isInstance(e)) {
@@ -34,7 +34,7 @@ async function describeError(e: unknown): Promise<string> {
       : `config errors (${e.issues.length}):\n${e.issues.map((i) => `  ${formatConfigIssue(i)}`).join("\n")}`;
   }
   if (ComponentCallError.isInstance(e)) {
-    const root = rootCause(e);
+    const root = thrownError(e);
     const hint = LolpopError.isInstance(root)
       ? ""
       : root instanceof Error && root.stack && process.env.LOLPOP_DEBUG

@@ -3,11 +3,13 @@ import {
   CancelledError,
   ComponentCallError,
   createWorkflow,
+  DataError,
   type Middleware,
   registerPlugin,
   resetRegistry,
   rootCause,
   silentLogger,
+  thrownError,
   validateConfigText,
 } from "./index.js";
 
@@ -123,6 +125,23 @@ describe("engine", () => {
     expect(ComponentCallError.isInstance(e.cause)).toBe(true);
     expect(((e.cause as ComponentCallError).cause as ComponentCallError).cause).toBe(root);
     expect(wf.lineage().status).toBe("failed");
+  });
+
+  it("a component's own error keeps its message even when it wraps a system error", () => {
+    const enoent = Object.assign(new Error("ENOENT: no such file or directory, stat 'x.csv'"), {
+      code: "ENOENT",
+    });
+    const thrown = new DataError({
+      message: "data file not found: x.csv",
+      code: "file_not_found",
+      cause: enoent,
+    });
+    const inner = new ComponentCallError({ frame: "process.data_connector.get_data", cause: thrown });
+    const outer = new ComponentCallError({ frame: "process.process_data", cause: inner });
+    expect(outer.message).toBe("process.data_connector.get_data failed: data file not found: x.csv");
+    expect(outer.code).toBe("file_not_found");
+    expect(thrownError(outer)).toBe(thrown);
+    expect(rootCause(outer)).toBe(enoent);
   });
 
   it("cancels through the AbortSignal, before and during a call", async () => {

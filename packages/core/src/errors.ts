@@ -319,7 +319,9 @@ export class ComponentCallError extends LolpopError {
   constructor(opts: { frame: string; cause: unknown }) {
     const inner = ComponentCallError.isInstance(opts.cause) ? opts.cause : undefined;
     const frames = [opts.frame, ...(inner ? inner.frames : [])];
-    const root = rootCause(opts.cause);
+    // The message of the error the component threw (not of what that error wraps: a DataError
+    // explaining a missing file keeps its message, not the ENOENT under it).
+    const root = inner ? thrownError(inner) : opts.cause;
     const rootMessage = root instanceof Error ? root.message : String(root);
     super({
       message: `${frames[frames.length - 1]} failed: ${rootMessage}`,
@@ -333,6 +335,13 @@ export class ComponentCallError extends LolpopError {
   static override isInstance(error: unknown): error is ComponentCallError {
     return hasMarker(error, CALL_MARKER);
   }
+}
+
+/** The error a failing component threw: `error` without its {@link ComponentCallError} wrappers. */
+export function thrownError(error: unknown): unknown {
+  let current = error;
+  for (let i = 0; i < 1000 && ComponentCallError.isInstance(current); i++) current = current.cause;
+  return current;
 }
 
 /** Follows `cause` links to the innermost error. */
