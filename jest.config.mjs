@@ -5,5 +5,6 @@ export default {
     "<rootDir>/integrations/*/jest.config.mjs",
     "<rootDir>/apps/*/jest.config.mjs",
     "<rootDir>/tests/jest.config.mjs",
+    "<rootDir>/tests/publish/jest.config.mjs",
   ],
 };

@@ -1,0 +1,194 @@
+// Every publishable package is ready for npm (metadata, entry points, self-registration, peer
+// dependency on core), private packages stay out of releases, and the changesets configuration bumps
+// integrations the way CONTRIBUTING.md says. Fast: reads files and plans releases in a temp folder.
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { publicPackages, repoRoot, tempDir, type WorkspacePackage, workspacePackages } from "./workspace.js";
+
+const REPO_URL = "git+https://github.com/lolpop-ts/lolpop.git";
+const changesetConfig = JSON.parse(readFileSync(join(repoRoot, ".changeset", "config.json"), "utf8"));
+/** Matches a changesets `ignore` entry (package name or `@scope/*` glob). */
+const ignored = (name: string) =>
+  (changesetConfig.ignore as string[]).some((pattern) =>
+    new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")}$`).test(name),
+  );
+const isPlugin = (p: WorkspacePackage) => p.pkg.lolpop !== undefined;
+
+const pub = publicPackages();
+
+test("the workspace publishes core, the CLI, the plugins and the integrations", () => {
+  expect(pub.map((p) => p.name)).toEqual(
+    expect.arrayContaining([
+      "@lolpop/core",
+      "@lolpop/cli",
+      "@lolpop/workflows",
+      "@lolpop/local",
+      "@lolpop/testing",
+      "@lolpop/python-bridge",
+      "@lolpop/random-forest",
+      "@lolpop/evidently",
+    ]),
+  );
+  expect(pub.filter((p) => p.rel.startsWith("integrations/")).length).toBeGreaterThanOrEqual(5);
+});
+
+describe.each(pub.map((p) => [p.name, p] as const))("%s", (_name, p) => {
+  const pkg = p.pkg;
+
+  it("names itself, its version, license and source folder", () => {
+    expect(pkg.name).toMatch(/^@lolpop\/[a-z0-9-]+$/);
+    expect(pkg.version).toMatch(/^\d+\.\d+\.\d+(-[\w.]+)?$/);
+    expect(typeof pkg.description).toBe("string");
+    expect(pkg.description.length).toBeGreaterThan(30);
+    expect(pkg.license).toBe("Apache-2.0");
+    expect(pkg.repository).toEqual({ type: "git", url: REPO_URL, directory: p.rel });
+    expect(pkg.type).toBe("module");
+    expect(pkg.engines).toEqual({ node: ">=20" });
+  });
+
+  it("has keywords, with lolpop-plugin exactly when it carries a plugin manifest", () => {
+    expect(pkg.keywords).toContain("lolpop");
+    expect(pkg.keywords.includes("lolpop-plugin")).toBe(isPlugin(p));
+  });
+
+  it("exports its entry with types first, and ./package.json", () => {
+    const root = pkg.exports["."];
+    expect(Object.keys(root)[0]).toBe("types");
+    expect(root).toEqual({ types: "./dist/index.d.ts", import: "./dist/index.js" });
+    expect(pkg.exports["./package.json"]).toBe("./package.json");
+    expect(pkg.main).toBe(root.import);
+    expect(pkg.types).toBe(root.types);
+  });
+
+  it("publishes dist and a README, publicly", () => {
+    expect(pkg.files).toEqual(expect.arrayContaining(["dist", "README.md"]));
+    const readme = readFileSync(join(p.dir, "README.md"), "utf8");
+    expect(readme.startsWith(`# ${pkg.name}`)).toBe(true);
+    expect(readme.length).toBeGreaterThan(400);
+    expect(pkg.publishConfig).toEqual({ access: "public" });
+    for (const bin of Object.values<string>(pkg.bin ?? {})) {
+      expect(existsSync(join(p.dir, bin))).toBe(true);
+      expect(pkg.files.some((f: string) => bin.replace(/^\.\//, "").startsWith(f))).toBe(true);
+    }
+  });
+
+  it("lists its self-registering entry in sideEffects (plugins), or declares none", () => {
+    if (isPlugin(p)) expect(pkg.sideEffects).toEqual([pkg.exports["."].import]);
+    else expect(pkg.sideEffects === false || Array.isArray(pkg.sideEffects)).toBe(true);
+  });
+
+  it("depends on @lolpop/core the way its role needs", () => {
+    const core = "@lolpop/core";
+    if (p.name === core) return;
+    if (p.name === "@lolpop/cli") {
+      // The CLI is an application: it brings its core.
+      expect(pkg.dependencies[core]).toMatch(/^workspace:/);
+      return;
+    }
+    // Plugins and libraries use the project's core: a peer (wide range), and a dev dependency to build.
+    expect(pkg.dependencies?.[core]).toBeUndefined();
+    expect(pkg.peerDependencies[core]).toMatch(/^>=\d+\.\d+\.\d+ <\d+\.\d+\.\d+$/);
+    expect(pkg.devDependencies[core]).toBe("workspace:^");
+  });
+
+  it("depends on no private workspace package, and on workspace packages only through workspace:", () => {
+    const byName = new Map(workspacePackages().map((w) => [w.name, w]));
+    for (const field of ["dependencies", "peerDependencies", "optionalDependencies"]) {
+      for (const [dep, range] of Object.entries<string>(pkg[field] ?? {})) {
+        const w = byName.get(dep);
+        if (!w) continue;
+        expect([dep, w.private]).toEqual([dep, false]);
+        if (field === "dependencies")
+          expect([dep, range]).toEqual([dep, expect.stringMatching(/^workspace:/)]);
+      }
+    }
+  });
+
+  it("is released by changesets", () => {
+    expect(ignored(p.name)).toBe(false);
+  });
+});
+
+describe("self-registration", () => {
+  const plugins = pub.filter(isPlugin);
+
+  it.each(plugins.map((p) => [p.name, p] as const))(
+    "importing %s's sideEffects entry registers it",
+    (_n, p) => {
+      const entry = join(p.dir, p.pkg.sideEffects[0]);
+      if (!existsSync(entry)) throw new Error(`${entry} is missing: run pnpm build first`);
+      // A fresh process: the registry lives on globalThis, under the symbol core documents.
+      const script = `await import(${JSON.stringify(pathToFileURL(entry).href)});
+const state = globalThis[Symbol.for("lolpop.registry@1")];
+console.log(JSON.stringify(state ? [...state.plugins.keys()] : []));`;
+      const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(r.stderr);
+      expect(JSON.parse(r.stdout)).toContain(p.name);
+    },
+  );
+});
+
+describe("private packages", () => {
+  const priv = workspacePackages().filter((p) => p.private);
+
+  it("examples, tests and benchmarks are private and ignored by changesets", () => {
+    expect(priv.map((p) => p.rel)).toEqual(
+      expect.arrayContaining(["examples/quickstart/penguins", "tests", "tests/publish", "bench"]),
+    );
+    for (const p of priv) {
+      expect([p.name, ignored(p.name)]).toEqual([p.name, true]);
+      expect(p.name.startsWith("@lolpop/")).toBe(false);
+    }
+    // Only packages, integrations and apps publish.
+    for (const p of workspacePackages().filter((w) => !w.private))
+      expect(p.rel).toMatch(/^(packages|integrations|apps)\//);
+  });
+});
+
+describe("changesets: how a core release bumps the other packages", () => {
+  let dir = "";
+
+  beforeAll(() => {
+    // The workspace's manifests and changesets config, without the pending changesets.
+    dir = tempDir("lolpop-release-plan-");
+    for (const f of ["package.json", "pnpm-workspace.yaml", ".changeset/config.json"]) {
+      mkdirSync(dirname(join(dir, f)), { recursive: true });
+      cpSync(join(repoRoot, f), join(dir, f));
+    }
+    for (const p of workspacePackages()) {
+      mkdirSync(join(dir, p.rel), { recursive: true });
+      cpSync(join(p.dir, "package.json"), join(dir, p.rel, "package.json"));
+    }
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function plan(bump: "minor" | "major"): Promise<Record<string, string>> {
+    writeFileSync(
+      join(dir, ".changeset", "core-change.md"),
+      `---\n"@lolpop/core": ${bump}\n---\n\nA change.\n`,
+    );
+    const mod: any = await import("@changesets/get-release-plan");
+    const getReleasePlan = typeof mod.default === "function" ? mod.default : mod.default.default;
+    const result = await getReleasePlan(dir);
+    return Object.fromEntries(
+      result.releases
+        .filter((r: { type: string }) => r.type !== "none")
+        .map((r: { name: string; type: string }) => [r.name, r.type]),
+    );
+  }
+
+  it("a core minor releases core and the CLI that bundles it, and no integration", async () => {
+    // Integrations accept any 0.x core (peer >=0.1.0 <1.0.0): still in range, so no forced bump.
+    expect(await plan("minor")).toEqual({ "@lolpop/core": "minor", "@lolpop/cli": "patch" });
+  });
+
+  it("a core major leaves the peer range, and every package that peers on core is released major", async () => {
+    const releases = await plan("major");
+    const peers = pub.filter((p) => p.pkg.peerDependencies?.["@lolpop/core"]).map((p) => p.name);
+    expect(peers.length).toBeGreaterThanOrEqual(8);
+    for (const name of peers) expect([name, releases[name]]).toEqual([name, "major"]);
+    expect(releases["@lolpop/cli"]).toBe("patch");
+  });
+});
