@@ -18,7 +18,7 @@ import {
   type FitInput,
   type LabeledData,
   type ModelTrainer,
-  StoreError,
+  readSavedModelFile,
   type Table,
 } from "@lolpop/core";
 import { encodeTable } from "@lolpop/python-bridge";
@@ -344,44 +344,13 @@ async function loadCatBoost(
   ctx: ComponentContext<CatBoostTrainerConfig>,
   dir: string,
 ): Promise<CatBoostModel> {
-  const file = join(dir, META_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException)?.code;
-    throw new StoreError({
-      message:
-        code === "ENOENT"
-          ? `no ${META_FILE} in ${dir}: it is not a model saved by ${CATBOOST_TRAINER_TYPE}`
-          : `cannot read ${file}: ${(cause as Error)?.message ?? String(cause)}`,
-      path: file,
-      cause,
-      code: code === "ENOENT" ? "model_not_found" : "store_error",
-    });
-  }
-  const corrupt = (why: string, cause?: unknown): never => {
-    throw new StoreError({
-      message: `${file} is not a valid ${CATBOOST_TRAINER_TYPE} model: ${why}`,
-      path: file,
-      cause,
-      code: "model_invalid",
-    });
-  };
-  let meta: Partial<CatBoostModelMeta>;
-  try {
-    meta = JSON.parse(text) as Partial<CatBoostModelMeta>;
-  } catch (cause) {
-    return corrupt(`invalid JSON (${(cause as Error).message})`, cause);
-  }
-  if (typeof meta !== "object" || meta === null || meta.format !== MODEL_FORMAT)
-    return corrupt(`"format" is not "${MODEL_FORMAT}"`);
-  if (typeof meta.format_version !== "number" || meta.format_version > MODEL_FORMAT_VERSION)
-    throw new StoreError({
-      message: `${file} has format version ${String(meta.format_version)}, this @lolpop/catboost-bridge reads up to ${MODEL_FORMAT_VERSION}: upgrade @lolpop/catboost-bridge`,
-      path: file,
-      code: "model_format_unsupported",
-    });
+  const { data: meta, invalid: corrupt } = await readSavedModelFile<CatBoostModelMeta>(dir, {
+    fileName: META_FILE,
+    trainer: CATBOOST_TRAINER_TYPE,
+    package: "@lolpop/catboost-bridge",
+    format: MODEL_FORMAT,
+    maxVersion: MODEL_FORMAT_VERSION,
+  });
   if (meta.problem_type !== "classification" && meta.problem_type !== "regression")
     return corrupt(`unknown problem_type ${JSON.stringify(meta.problem_type)}`);
   if (!isStringArray(meta.feature_names) || meta.feature_names.length === 0)

@@ -9,14 +9,12 @@
  * `load` reads `model.json` and restores the model with the engine that wrote it, whatever engine
  * the trainer is configured with.
  */
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import {
   type ComponentContext,
   defineComponent,
   type FitInput,
   type ModelTrainer,
-  StoreError,
+  readSavedModelFile,
   type TrainedModel,
 } from "@lolpop/core";
 import {
@@ -66,45 +64,17 @@ async function fit(ctx: ComponentContext<RandomForestTrainerConfig>, input: FitI
 }
 
 async function load(ctx: ComponentContext<RandomForestTrainerConfig>, dir: string): Promise<TrainedModel> {
-  const file = join(dir, MODEL_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException)?.code;
-    throw new StoreError({
-      message:
-        code === "ENOENT"
-          ? `no ${MODEL_FILE} in ${dir}: it is not a model saved by ${RANDOM_FOREST_TRAINER_TYPE}`
-          : `cannot read ${file}: ${(cause as Error)?.message ?? String(cause)}`,
-      path: file,
-      cause,
-      code: code === "ENOENT" ? "model_not_found" : "store_error",
-    });
-  }
-  const corrupt = (why: string, cause?: unknown): never => {
-    throw new StoreError({
-      message: `${file} is not a valid ${RANDOM_FOREST_TRAINER_TYPE} model: ${why}`,
-      path: file,
-      cause,
-      code: "model_invalid",
-    });
-  };
-  let data: { format?: unknown; format_version?: unknown; engine?: unknown };
-  try {
-    data = JSON.parse(text) as typeof data;
-  } catch (cause) {
-    return corrupt(`invalid JSON (${(cause as Error).message})`, cause);
-  }
-  if (typeof data !== "object" || data === null || data.format !== MODEL_FORMAT)
-    return corrupt(`"format" is not "${MODEL_FORMAT}"`);
-  if (typeof data.format_version !== "number" || data.format_version > MODEL_FORMAT_VERSION) {
-    throw new StoreError({
-      message: `${file} has format version ${String(data.format_version)}, this @lolpop/random-forest reads up to ${MODEL_FORMAT_VERSION}: upgrade @lolpop/random-forest`,
-      path: file,
-      code: "model_format_unsupported",
-    });
-  }
+  const {
+    file,
+    data,
+    invalid: corrupt,
+  } = await readSavedModelFile<{ engine: string }>(dir, {
+    fileName: MODEL_FILE,
+    trainer: RANDOM_FOREST_TRAINER_TYPE,
+    package: "@lolpop/random-forest",
+    format: MODEL_FORMAT,
+    maxVersion: MODEL_FORMAT_VERSION,
+  });
   // Files written before engines existed have no "engine": they are ml-random-forest models.
   const engine = data.engine ?? "ml-random-forest";
   if (engine === "ml-random-forest")

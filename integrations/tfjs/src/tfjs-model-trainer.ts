@@ -17,7 +17,7 @@ import {
   type FitInput,
   LolpopError,
   type ModelTrainer,
-  StoreError,
+  readSavedModelFile,
 } from "@lolpop/core";
 import {
   DEFAULT_SEED,
@@ -44,7 +44,6 @@ import {
   META_FILE,
   MODEL_FORMAT,
   MODEL_FORMAT_VERSION,
-  readMeta,
   TFJS_TRAINER_TYPE,
   TfjsModel,
   type TfjsModelMeta,
@@ -576,24 +575,15 @@ async function loadNetwork(
   state: TrainerState,
   dir: string,
 ): Promise<TfjsModel> {
-  const file = `${dir}/${META_FILE}`;
-  const corrupt = (why: string, cause?: unknown): never => {
-    throw new StoreError({
-      message: `${file} is not a valid ${TFJS_TRAINER_TYPE} model: ${why}`,
-      path: file,
-      cause,
-      code: "model_invalid",
-    });
-  };
-  const meta = await readMeta(dir);
-  if (meta.format !== MODEL_FORMAT) return corrupt(`"format" is not "${MODEL_FORMAT}"`);
-  if (typeof meta.format_version !== "number" || meta.format_version > MODEL_FORMAT_VERSION) {
-    throw new StoreError({
-      message: `${file} has format version ${String(meta.format_version)}, this @lolpop/tfjs reads up to ${MODEL_FORMAT_VERSION}: upgrade @lolpop/tfjs`,
-      path: file,
-      code: "model_format_unsupported",
-    });
-  }
+  const { data, invalid: corrupt } = await readSavedModelFile<TfjsModelMeta>(dir, {
+    fileName: META_FILE,
+    trainer: TFJS_TRAINER_TYPE,
+    package: "@lolpop/tfjs",
+    format: MODEL_FORMAT,
+    maxVersion: MODEL_FORMAT_VERSION,
+  });
+  // Checked field by field below.
+  const meta = data as TfjsModelMeta;
   const problem = meta.problem_type;
   if (problem !== "classification" && problem !== "regression")
     return corrupt(`unknown problem_type ${JSON.stringify(problem)}`);

@@ -297,38 +297,6 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   }
 }
 
-/** Reads `lolpop-tfjs.json` from a model folder (not validated beyond being JSON). */
-export async function readMeta(dir: string): Promise<TfjsModelMeta> {
-  const file = join(dir, META_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException)?.code;
-    throw new StoreError({
-      message:
-        code === "ENOENT"
-          ? `no ${META_FILE} in ${dir}: it is not a (complete) model saved by ${TFJS_TRAINER_TYPE}`
-          : `cannot read ${file}: ${(cause as Error)?.message ?? String(cause)}`,
-      path: file,
-      cause,
-      code: code === "ENOENT" ? "model_not_found" : "store_error",
-    });
-  }
-  try {
-    const meta = JSON.parse(text) as TfjsModelMeta;
-    if (typeof meta !== "object" || meta === null) throw new Error("not a JSON object");
-    return meta;
-  } catch (cause) {
-    throw new StoreError({
-      message: `${file} is not a valid ${TFJS_TRAINER_TYPE} model: invalid JSON (${(cause as Error).message})`,
-      path: file,
-      cause,
-      code: "model_invalid",
-    });
-  }
-}
-
 /** Saves a layers model as `model.json` + `weights.bin` in `dir` (no `file://` handler needed). */
 export async function saveLayersModel(tf: Tf, net: LayersModel, dir: string): Promise<void> {
   await net.save({

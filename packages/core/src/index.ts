@@ -82,6 +82,7 @@ export {
   resolveType,
   unregisterPlugin,
 } from "./registry.js";
+export * from "./saved-model.js";
 export { instantiateComponent, type StandaloneOptions } from "./standalone.js";
 export {
   type CategoricalColumn,
