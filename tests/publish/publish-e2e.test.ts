@@ -433,7 +433,7 @@ describe("publishing to a local registry", () => {
       expect(blocks("text")).toHaveLength(1);
     });
 
-    it("1-2. creates the plugin from the published CLI, installs, builds and tests it", () => {
+    it("1, 3. creates the plugin with the published CLI, installs, builds and tests it", () => {
       mkdirSync(author(), { recursive: true });
       cwd = author();
       runBlock(0);
@@ -454,14 +454,14 @@ describe("publishing to a local registry", () => {
       expect(Number(/Tests:\s+(\d+) passed, \1 total/.exec(test!.stderr)?.[1])).toBeGreaterThanOrEqual(15);
     }, 600_000);
 
-    it("3. publint and arethetypeswrong pass on the package", () => {
+    it("4. publint and arethetypeswrong pass on the package", () => {
       const [publint, attw] = runBlock(2);
       expect(publint!.stdout + publint!.stderr).toMatch(/All good!/);
       expect(attw!.stdout).toMatch(/node16 \(from ESM\)/);
       expect(attw!.stdout).not.toMatch(/❌/);
     }, 600_000);
 
-    it("4. npm publish puts it on the registry under its own scope", async () => {
+    it("5. npm publish puts it on the registry under its own scope", async () => {
       runBlock(3);
       const doc = (await packument(PLUGIN))!;
       expect(doc["dist-tags"]).toEqual({ latest: "0.1.0" });
@@ -530,14 +530,17 @@ describe("publishing to a local registry", () => {
         version: "0.1.1",
         types: [{ kind: "model_trainer", type: "KnnModelTrainer" }],
       });
-      // Its own model name: the quickstart's champion is a random forest (see the report on champion
-      // loading across trainers).
+      // A model name of its own: the quickstart's champion is a random forest, and `lolpop run` imports
+      // only the plugins the config names, so comparing a KNN challenger with that champion would fail
+      // with "no model_trainer type RandomForestModelTrainer is installed" (a CLI limitation today).
       const yaml = readFileSync(join(dir, "lolpop.yaml"), "utf8")
         .replace("model_name: penguins", "model_name: penguins-knn")
         .replace("model_trainer: RandomForestModelTrainer", "model_trainer: KnnModelTrainer")
         .replace(/training_params:\n\s+n_estimators: \d+\n\s+max_depth: \d+/, "k: 7\n      weights: distance")
         .replace("predictions/penguins.csv", "predictions/penguins-knn.csv");
       expect(yaml).toContain("k: 7");
+      expect(yaml).toContain("model_name: penguins-knn");
+      expect(yaml).not.toContain("RandomForestModelTrainer");
       writeFileSync(join(dir, "knn.yaml"), yaml);
       const r = ok(
         pm === "npm"
