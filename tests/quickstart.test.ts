@@ -100,6 +100,29 @@ describe("penguins quickstart", () => {
   });
 });
 
+describe("types a run creates on demand", () => {
+  it("a tuner's trainer type that no components: section names is imported from the installed plugin", () => {
+    const dir = setup("penguins");
+    // The only trainer is in the tuner's training_params: the CLI imports @lolpop/random-forest when
+    // the tuner asks for the type, not up front.
+    const yaml = readFileSync(join(dir, "lolpop.yaml"), "utf8")
+      .replace("model_trainer: RandomForestModelTrainer", "hyperparameter_tuner: LocalHyperparameterTuner")
+      .replace(
+        /\n {2}model_trainer:\n {4}config:\n(?: {6}.*\n)+/,
+        "\n  hyperparameter_tuner:\n    config:\n      training_params:\n        RandomForestModelTrainer:\n          n_estimators: [5, 10]\n",
+      );
+    expect(yaml).toContain("hyperparameter_tuner: LocalHyperparameterTuner");
+    expect(yaml).not.toMatch(/model_trainer:/);
+    writeFileSync(join(dir, "lolpop.yaml"), yaml);
+    const r = lolpop(["run", "--json", "--step", "train"], dir);
+    if (r.code !== 0) throw new Error(r.stderr);
+    const s = JSON.parse(r.stdout);
+    expect(s.train.trainer).toBe("RandomForestModelTrainer");
+    expect(s.train.trials).toBe(2);
+    expect(s.lineage.plugins.map((p: { name: string }) => p.name)).toContain("@lolpop/random-forest");
+  });
+});
+
 describe("cars quickstart", () => {
   it("trains a regressor and predicts", () => {
     const dir = setup("cars");

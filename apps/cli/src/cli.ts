@@ -103,11 +103,11 @@ async function testCommand(
   const { ConfigError, createLogger, createWorkflow, loadConfigFile, redactText } = await import(
     "@lolpop/core"
   );
-  const { planFor } = await import("./project.js");
+  const { planFor, typeLoader } = await import("./project.js");
   const { buildReport, createRecorder, loadHooks, parseTests, stopCause, throwIssues } = await import(
     "./workflow-test.js"
   );
-  const { source, root, failures, plan } = await planFor(config);
+  const { source, root, failures, plan, discovery } = await planFor(config);
   const testsSource = opts.tests ? await loadConfigFile(resolve(opts.tests)) : source;
   const issues: ConfigIssue[] = [];
   if (opts.tests) {
@@ -156,6 +156,7 @@ async function testCommand(
       source,
       project: { root },
       hooks: recorder.hooks,
+      loadType: typeLoader(discovery),
     });
     for (const spec of fns.keys()) {
       const obj = target(spec.target) as Record<string, unknown>;
@@ -381,10 +382,10 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (config: string, opts: { step: string; json?: boolean }) => {
       checkStep(opts.step);
       const { createLogger, createWorkflow, redactText } = await import("@lolpop/core");
-      const { planFor } = await import("./project.js");
+      const { planFor, typeLoader } = await import("./project.js");
       const { renderSummary } = await import("./summary.js");
       const { createProgress, progressEnabled } = await import("./progress.js");
-      const { source, root, failures, plan } = await planFor(config);
+      const { source, root, failures, plan, discovery } = await planFor(config);
       const delay = process.env.LOLPOP_PROGRESS_DELAY_MS;
       const progress = progressEnabled(process.stderr)
         ? createProgress({
@@ -406,6 +407,7 @@ export async function main(argv: string[]): Promise<number> {
           signal: run.signal,
           source,
           project: { root },
+          loadType: typeLoader(discovery),
           ...(progress ? { middlewares: [progress.middleware] } : {}),
         });
         const summary = (await stdoutToStderr(opts.json, () => wf.run("run_step", opts.step))) as Record<

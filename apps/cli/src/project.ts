@@ -58,6 +58,24 @@ export async function prepare(configArg: string | undefined): Promise<PreparedPr
   return { source, root, discovery, failures };
 }
 
+/**
+ * The engine's `loadType`: imports the installed plugin whose manifest lists `type` (a type the run
+ * creates on demand that the config does not name). A plugin that fails to import is reported.
+ */
+export function typeLoader(discovery: ProjectDiscovery): (type: string) => Promise<void> {
+  return async (type) => {
+    const bare = type.includes("/") ? type.slice(type.lastIndexOf("/") + 1) : type;
+    const providers = discovery.plugins.filter((p) =>
+      p.manifest?.components.some((c: { type: string }) => c.type === bare),
+    );
+    const failures = await loadPlugins(providers, "all");
+    if (failures.length)
+      throw new Error(
+        `the plugin providing "${bare}" could not be loaded: ${failures.map((f) => `${f.plugin}: ${f.error}`).join("; ")}`,
+      );
+  };
+}
+
 /** Loads plugins and validates; plugin load failures are added to the config errors (they often explain them). */
 export async function planFor(
   configArg: string | undefined,

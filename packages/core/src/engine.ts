@@ -57,6 +57,12 @@ export interface EngineOptions {
   source?: ConfigSource;
   /** Run id for lineage (default: a random UUID). */
   runId?: string;
+  /**
+   * Imports the plugin that provides `type`, for types a run creates on demand that the config does
+   * not name (a saved champion's trainer, a tuner's trainers). The CLI passes one that imports the
+   * installed plugin whose manifest lists the type; without it, only registered types are found.
+   */
+  loadType?: (type: string, kind: string) => Promise<void>;
 }
 
 /** A built workflow. */
@@ -219,6 +225,12 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
   };
   const findComponent = (scopes: Scope[], kind: string): object | undefined =>
     findEntry(scopes, kind)?.instance;
+  const hasType = async (kind: string, type: string): Promise<boolean> => {
+    if (resolveType(type)?.kind === kind) return true;
+    if (!options.loadType) return false;
+    await options.loadType(type, kind);
+    return resolveType(type)?.kind === kind;
+  };
 
   const makeContext = <C>(args: {
     path: string;
@@ -264,13 +276,14 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
           ? { type: e.plan.type, path: e.plan.path, config: structuredClone(e.plan.config) }
           : undefined;
       },
+      hasType,
       createComponent: async <K extends ComponentKind>(
         kind: K,
         type: string,
         config: Record<string, unknown> = {},
       ) => {
-        const reg = resolveType(type);
-        if (!reg || reg.kind !== kind) {
+        const reg = (await hasType(kind, type)) ? resolveType(type) : undefined;
+        if (!reg) {
           const installed = listTypes(kind).map((t) => t.type);
           throw new ComponentCallError({
             frame: `${args.path}.createComponent`,
@@ -279,6 +292,7 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
             ),
           });
         }
+        lineage.usePlugin({ name: reg.plugin, version: reg.pluginVersion });
         const path = `${args.path}.${type}#${++onDemand}`;
         const src = options.source ?? {
           file: plan.file,

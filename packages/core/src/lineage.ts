@@ -90,6 +90,8 @@ export function createLineageRecorder(init: {
   runId?: string;
 }): LineageRecorder & {
   timing(path: string, ms: number, ok: boolean): void;
+  /** Adds a plugin used during the run (e.g. imported for a type created on demand). */
+  usePlugin(plugin: { name: string; version: string }): void;
   finish(status: Lineage["status"]): Lineage;
 } {
   const lineage: Lineage = {
@@ -99,7 +101,7 @@ export function createLineageRecorder(init: {
     config: init.config,
     config_hash: hashValue(init.config),
     ...(init.configFile ? { config_file: init.configFile } : {}),
-    plugins: init.plugins,
+    plugins: [...init.plugins],
     core_version: init.coreVersion,
     ...(init.projectRoot ? { git: gitInfo(init.projectRoot) } : {}),
     seeds: {},
@@ -118,6 +120,10 @@ export function createLineageRecorder(init: {
     },
     record: (key, value) => {
       lineage.extra[key] = redactValue(value);
+    },
+    usePlugin: (p) => {
+      if (!lineage.plugins.some((q) => q.name === p.name))
+        lineage.plugins.push({ name: p.name, version: p.version });
     },
     timing: (path, ms, ok) => {
       lineage.timings.push({ path, ms: Math.round(ms * 1000) / 1000, ok });

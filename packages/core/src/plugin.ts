@@ -47,6 +47,11 @@ export interface BaseContext<C = Record<string, unknown>> {
   optionalComponent<K extends ComponentKind>(kind: K): ComponentKinds[K] | undefined;
   /** Type, path and validated config of the component of `kind` in this scope (to save with a model and rebuild it later). */
   componentInfo(kind: string): { type: string; path: string; config: Record<string, unknown> } | undefined;
+  /**
+   * Whether a type of `kind` can be created with {@link createComponent}. When it is not registered
+   * yet, the host (the lolpop CLI) is asked to import the installed plugin that provides it.
+   */
+  hasType(kind: string, type: string): Promise<boolean>;
   /** Creates a new component of a registered type on demand (tuners, reloading a saved model's trainer); config is validated like YAML config, and declared keys it lacks are inherited from the caller's pipeline and runner config (not from the caller's own config). */
   createComponent<K extends ComponentKind>(
     kind: K,

@@ -75,6 +75,7 @@ export async function instantiateComponent<K extends ComponentKind, C>(
     },
     optionalComponent: <P extends ComponentKind>(kind: P) => peers[kind] as ComponentKinds[P] | undefined,
     componentInfo: () => undefined,
+    hasType: async (kind: string, type: string) => resolveType(type)?.kind === kind,
     createComponent: async <P extends ComponentKind>(
       kind: P,
       type: string,

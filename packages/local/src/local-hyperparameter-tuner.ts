@@ -12,7 +12,6 @@ import {
   type HyperparameterTuner,
   LolpopError,
   type ModelTrainer,
-  resolveType,
   type TrainedModel,
   type TrialResult,
   type TuningInput,
@@ -195,9 +194,9 @@ function createTuner(ctx: ComponentContext<LocalHyperparameterTunerConfig>): Loc
       const seed = input.seed ?? config.seed;
       ctx.lineage.recordSeed(ctx.path, seed);
       const planned = planTrials(config, seed, ctx.path);
-      const missing = [...new Set(planned.map((t) => t.trainer))].filter(
-        (t) => resolveType(t)?.kind !== "model_trainer",
-      );
+      const missing: string[] = [];
+      for (const t of new Set(planned.map((p) => p.trainer)))
+        if (!(await ctx.hasType("model_trainer", t))) missing.push(t);
       if (missing.length) {
         throw new ConfigError({
           issues: missing.map((t) => ({
