@@ -917,7 +917,18 @@ async function importUserModule(file: string): Promise<Record<string, unknown>> 
     return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   }
   // TypeScript: compile alone with esbuild's transform API into a temporary .mjs outside the project.
-  const { transform } = await import("esbuild");
+  // esbuild is an optional peer dependency: only TypeScript modules need it.
+  let transform: typeof import("esbuild").transform;
+  try {
+    ({ transform } = await import("esbuild"));
+  } catch (e) {
+    throw new DataError({
+      message: `data_transformer module ${file} is TypeScript, which needs esbuild: install it in the project (npm install --save-dev esbuild), or write the module in JavaScript (.mjs)`,
+      code: "module_invalid",
+      details: { file },
+      cause: e,
+    });
+  }
   const source = await readFile(file, "utf8");
   let code: string;
   try {
