@@ -62,12 +62,17 @@ describe.each(pub.map((p) => [p.name, p] as const))("%s", (_name, p) => {
     expect(pkg.types).toBe(root.types);
   });
 
-  it("publishes dist and a README, publicly", () => {
+  it("publishes dist, a README and the LICENSE, publicly", () => {
     expect(pkg.files).toEqual(expect.arrayContaining(["dist", "README.md"]));
     const readme = readFileSync(join(p.dir, "README.md"), "utf8");
     expect(readme.startsWith(`# ${pkg.name}`)).toBe(true);
     expect(readme.length).toBeGreaterThan(400);
     expect(pkg.publishConfig).toEqual({ access: "public" });
+    // npm packs a LICENSE file whatever `files` says; it must be the license package.json names.
+    expect(pkg.license).toBe("Apache-2.0");
+    expect(readFileSync(join(p.dir, "LICENSE"), "utf8")).toContain(
+      "Apache License\n                           Version 2.0",
+    );
     for (const bin of Object.values<string>(pkg.bin ?? {})) {
       expect(existsSync(join(p.dir, bin))).toBe(true);
       expect(pkg.files.some((f: string) => bin.replace(/^\.\//, "").startsWith(f))).toBe(true);

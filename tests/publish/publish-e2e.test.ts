@@ -284,7 +284,7 @@ describe("publishing to a local registry", () => {
         "publishConfig",
       ])
         expect([p.name, key, published[key]]).toEqual([p.name, key, p.pkg[key]]);
-      // The tarball holds what package.json points at, a README and no sources or tests.
+      // The tarball holds what package.json points at, a README, the LICENSE and no sources or tests.
       const inside = files(dir);
       const pointed = [
         published.main,
@@ -297,6 +297,7 @@ describe("publishing to a local registry", () => {
       ].map((f: string) => f.replace(/^\.\//, ""));
       for (const f of pointed) expect([p.name, f, inside.includes(f)]).toEqual([p.name, f, true]);
       expect(inside).toContain("README.md");
+      expect(inside).toContain("LICENSE");
       expect(inside.filter((f) => f.startsWith("src/") || /\.test\.[cm]?[jt]s$/.test(f))).toEqual([]);
     }
     // Private packages (tests, examples, bench) stay home.
