@@ -328,7 +328,9 @@ describe("save and load", () => {
     const trainer = await makeTrainer({ backend: "cpu" });
     const empty = tempDir("empty");
     mkdirSync(empty, { recursive: true });
-    await expect(trainer.load(empty)).rejects.toThrow(/no lolpop-tfjs\.json in .*not a \(complete\) model/);
+    await expect(trainer.load(empty)).rejects.toThrow(
+      /no lolpop-tfjs\.json in .*: it is not a model saved by TfjsModelTrainer, or its saving did not finish/,
+    );
     await expect(trainer.load(empty)).rejects.toBeInstanceOf(StoreError);
 
     const model = (await trainer.fit({
