@@ -161,7 +161,8 @@ export class PythonWorker {
 
   /** What the running worker reported at start, if it is running. */
   get info(): PythonWorkerInfo | undefined {
-    return this.#info;
+    // Not the info of a worker that has exited but whose exit is still being reported.
+    return this.#proc && !this.#proc.exited ? this.#info : undefined;
   }
 
   /** True when calls are queued or running. */
@@ -382,6 +383,8 @@ export class PythonWorker {
       refd: true,
     };
     this.#proc = proc;
+    // The previous worker's info goes with it, even if its exit is still being reported.
+    this.#info = undefined;
     if (child.pid !== undefined) trackChild(child);
     child.stdin!.on("error", () => {
       // EPIPE when the worker died; the exit handler reports it.
