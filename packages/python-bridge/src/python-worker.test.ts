@@ -169,6 +169,8 @@ describe("PythonWorker", () => {
       const running = w.call("t.busy", { seconds: 30 }, { signal: ac.signal });
       const queued = w.call("t.echo", { q: 1 }, { signal: ac.signal });
       const after = w.call("t.echo", { q: 2 });
+      // If an assertion below fails, none of these may end as an unhandled rejection.
+      for (const p of [running, queued, after]) p.catch(() => undefined);
       setTimeout(() => ac.abort(new Error("user stop")), 300);
       const started = Date.now();
       const e1 = await failure(running);
@@ -214,6 +216,7 @@ describe("PythonWorker", () => {
       const w = worker();
       const pid = (await w.start()).pid;
       const running = w.call("t.sleep", { seconds: 60 });
+      running.catch(() => undefined); // handled below; never unhandled if a step fails first
       await new Promise((r) => setTimeout(r, 300));
       process.kill(pid, "SIGKILL");
       const err = await failure(running);
