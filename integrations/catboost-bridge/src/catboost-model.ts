@@ -3,8 +3,8 @@
  * the model allows it (numeric features only), else from CatBoost in the Python worker, which
  * loads the model's `.cbm` when it does not hold the model already.
  */
-import { randomBytes, randomUUID } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type ClassificationPredictions,
@@ -15,6 +15,8 @@ import {
   StoreError,
   type Table,
   type TrainedModel,
+  writeFileAtomic,
+  writeJsonAtomic,
 } from "@lolpop/core";
 import { encodeTable, PythonCallError, type PythonWorker } from "@lolpop/python-bridge";
 import {
@@ -98,21 +100,6 @@ export type ModelFiles = { cbm: Uint8Array; json: Uint8Array } | { dir: string }
 
 function quote(names: readonly string[]): string {
   return names.map((n) => JSON.stringify(n)).join(", ");
-}
-
-async function writeAtomic(dir: string, name: string, data: Uint8Array | string): Promise<void> {
-  const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
-  const fh = await open(tmp, "wx");
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-    await fh.close();
-    await rename(tmp, join(dir, name));
-  } catch (e) {
-    await fh.close().catch(() => {});
-    await rm(tmp, { force: true });
-    throw e;
-  }
 }
 
 /** A fitted CatBoost model. */
@@ -358,8 +345,8 @@ export class CatBoostModel implements TrainedModel {
       cbm = await readFile(join(this.#files.dir, CBM_FILE));
       json = await readFile(join(this.#files.dir, JSON_FILE));
     }
-    await writeAtomic(dir, CBM_FILE, cbm);
-    await writeAtomic(dir, JSON_FILE, json);
-    await writeAtomic(dir, META_FILE, `${JSON.stringify(this.meta, null, 2)}\n`);
+    await writeFileAtomic(join(dir, CBM_FILE), cbm);
+    await writeFileAtomic(join(dir, JSON_FILE), json);
+    await writeJsonAtomic(join(dir, META_FILE), this.meta);
   }
 }

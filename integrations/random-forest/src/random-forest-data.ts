@@ -1,10 +1,3 @@
-/**
- * Input checks shared by both engines: feature columns, target encoding, predict-time column
- * matching, atomic file writes.
- */
-import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 import {
   CancelledError,
   type Column,
@@ -198,24 +191,6 @@ export function prepareFitData(input: FitInput): PreparedData {
     );
   }
   return { problem, featureNames, columns, n, target: values };
-}
-
-/** Writes `data` to `path` through a temporary file in the same folder and a rename. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
-  const fh = await open(tmp, "wx");
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-    await fh.close();
-    await rename(tmp, path);
-  } catch (e) {
-    await fh.close().catch(() => {});
-    await rm(tmp, { force: true });
-    throw e;
-  }
 }
 
 /** File written by `TrainedModel.save` (both engines): the model's header, readable JSON. */

@@ -27,6 +27,7 @@ import {
   StoreError,
   type Table,
   type TrainedModel,
+  writeFileAtomic,
 } from "@lolpop/core";
 import {
   checkAborted,
@@ -37,7 +38,6 @@ import {
   type PreparedData,
   predictColumns,
   quote,
-  writeFileAtomic,
 } from "./random-forest-data.js";
 import {
   assembleBins,

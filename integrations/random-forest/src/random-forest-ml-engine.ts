@@ -31,6 +31,7 @@ import {
   type RegressionPredictions,
   type Table,
   type TrainedModel,
+  writeFileAtomic,
 } from "@lolpop/core";
 import {
   checkAborted,
@@ -42,7 +43,6 @@ import {
   type PreparedData,
   predictColumns,
   quote,
-  writeFileAtomic,
 } from "./random-forest-data.js";
 import {
   DEFAULT_SEED,

@@ -1,11 +1,4 @@
-/**
- * A fitted network ({@link TfjsModel}) and its files: a TensorFlow.js layers model (`model.json` +
- * `weights.bin`, the layout `tf.loadLayersModel("file://.../model.json")` reads) plus lolpop's own
- * metadata (`lolpop-tfjs.json`). Saving and loading go through explicit IO handlers, so they work
- * on every backend without @tensorflow/tfjs-node's `file://` handlers.
- */
-import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type ClassificationPredictions,
@@ -17,6 +10,7 @@ import {
   StoreError,
   type Table,
   type TrainedModel,
+  writeFileAtomic,
 } from "@lolpop/core";
 import { numericFeatures, quote, toMatrix } from "./tfjs-data.js";
 import type { EpochMetrics } from "./tfjs-progress.js";
@@ -276,24 +270,6 @@ export class TfjsModel implements TrainedModel {
     this.#disposed = true;
     finalizer.unregister(this);
     this.#net.dispose();
-  }
-}
-
-/** Writes `data` to `path` through a temporary file in the same folder, fsync and a rename. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const dir = join(path, "..");
-  await mkdir(dir, { recursive: true });
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
-  const fh = await open(tmp, "wx");
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-    await fh.close();
-    await rename(tmp, path);
-  } catch (e) {
-    await fh.close().catch(() => {});
-    await rm(tmp, { force: true });
-    throw e;
   }
 }
 
