@@ -8,6 +8,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type ClassificationPredictions,
+  checkPredictFeatures,
   DataError,
   type Logger,
   type ProblemType,
@@ -187,19 +188,7 @@ export class CatBoostModel implements TrainedModel {
   }
 
   #checkFeatures(X: Table): void {
-    const expected = new Set(this.feature_names);
-    const missing = this.feature_names.filter((n) => !X.has(n));
-    const extra = X.columnsWithRole("feature").filter((n) => !expected.has(n));
-    if (missing.length || extra.length) {
-      const parts: string[] = [];
-      if (missing.length) parts.push(`missing feature column(s) ${quote(missing)}`);
-      if (extra.length) parts.push(`unexpected feature column(s) ${quote(extra)}`);
-      throw new DataError({
-        message: `${CATBOOST_TRAINER_TYPE} cannot predict: ${parts.join("; ")}. The model was trained on ${quote(this.feature_names)}; apply the same feature_transformer as in training.`,
-        code: "feature_mismatch",
-        details: { missing, extra, expected: this.feature_names },
-      });
-    }
+    checkPredictFeatures(X, this.feature_names, CATBOOST_TRAINER_TYPE);
     const cats = new Set(this.cat_features);
     const wrong = this.feature_names.filter((n) => !cats.has(n) && X.column(n).type !== "numeric");
     if (wrong.length)

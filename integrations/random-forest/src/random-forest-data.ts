@@ -1,6 +1,7 @@
 import {
   CancelledError,
   type Column,
+  checkPredictFeatures,
   DataError,
   type FitInput,
   type ProblemType,
@@ -38,19 +39,7 @@ export function numericFeatures(X: Table, names: readonly string[], action: stri
 
 /** The feature columns of `X` in the model's training order; errors name missing and unexpected columns. */
 export function predictColumns(X: Table, featureNames: readonly string[]): Float64Array[] {
-  const expected = new Set(featureNames);
-  const missing = featureNames.filter((n) => !X.has(n));
-  const extra = X.columnsWithRole("feature").filter((n) => !expected.has(n));
-  if (missing.length || extra.length) {
-    const parts: string[] = [];
-    if (missing.length) parts.push(`missing feature column(s) ${quote(missing)}`);
-    if (extra.length) parts.push(`unexpected feature column(s) ${quote(extra)}`);
-    throw new DataError({
-      message: `${RANDOM_FOREST_TRAINER_TYPE} cannot predict: ${parts.join("; ")}. The model was trained on ${quote(featureNames)}; apply the same feature_transformer as in training.`,
-      code: "feature_mismatch",
-      details: { missing, extra, expected: featureNames },
-    });
-  }
+  checkPredictFeatures(X, featureNames, RANDOM_FOREST_TRAINER_TYPE);
   return numericFeatures(X, featureNames, "predict");
 }
 

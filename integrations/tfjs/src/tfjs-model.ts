@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type ClassificationPredictions,
+  checkPredictFeatures,
   DataError,
   type Logger,
   type Predictions,
@@ -12,7 +13,7 @@ import {
   type TrainedModel,
   writeFileAtomic,
 } from "@lolpop/core";
-import { numericFeatures, quote, toMatrix } from "./tfjs-data.js";
+import { numericFeatures, toMatrix } from "./tfjs-data.js";
 import type { EpochMetrics } from "./tfjs-progress.js";
 import { activateBackend, type BackendName, type Tf } from "./tfjs-runtime.js";
 
@@ -232,19 +233,7 @@ export class TfjsModel implements TrainedModel {
 
   async predict(X: Table): Promise<Predictions> {
     this.#alive();
-    const expected = new Set(this.feature_names);
-    const missing = this.feature_names.filter((n) => !X.has(n));
-    const extra = X.columnsWithRole("feature").filter((n) => !expected.has(n));
-    if (missing.length || extra.length) {
-      const parts: string[] = [];
-      if (missing.length) parts.push(`missing feature column(s) ${quote(missing)}`);
-      if (extra.length) parts.push(`unexpected feature column(s) ${quote(extra)}`);
-      throw new DataError({
-        message: `${TFJS_TRAINER_TYPE} cannot predict: ${parts.join("; ")}. The model was trained on ${quote(this.feature_names)}; apply the same feature_transformer as in training.`,
-        code: "feature_mismatch",
-        details: { missing, extra, expected: this.feature_names },
-      });
-    }
+    checkPredictFeatures(X, this.feature_names, TFJS_TRAINER_TYPE);
     const columns = numericFeatures(X, this.feature_names, TFJS_TRAINER_TYPE, "predict");
     const n = X.numRows;
     await activateBackend(this.#tf, this.backend, this.#logger);

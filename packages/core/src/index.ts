@@ -65,6 +65,7 @@ export {
   type RunnerContext,
   type RunnerInstance,
 } from "./plugin.js";
+export * from "./predict-input.js";
 export { createRng } from "./random.js";
 export { isSecretKey, REDACTED, redactText, redactValue, registerSecret } from "./redact.js";
 export {
