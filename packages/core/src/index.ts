@@ -47,6 +47,17 @@ export {
   silentLogger,
 } from "./logger.js";
 export {
+  COMMAND_NAME,
+  checkManifestCommands,
+  defineCommand,
+  inspectManifest,
+  type ManifestCheck,
+  type ManifestCommand,
+  type ManifestCore,
+  type PluginCommandContext,
+  type PluginCommandFunction,
+} from "./manifest.js";
+export {
   type AnyDefinition,
   type BaseContext,
   type ComponentContext,
