@@ -55,8 +55,8 @@ async function run(dir: string, text: string) {
   const file = join(dir, "lolpop.yaml");
   writeFileSync(file, text);
   const logger = recordingLogger();
-  const { plan, source } = validateConfigText(text, file, {});
-  const wf = await createWorkflow(plan, { logger, source });
+  const { plan } = validateConfigText(text, file, {});
+  const wf = await createWorkflow(plan, { logger });
   return { wf, logger, summary: (await wf.run("build_all")) as WorkflowSummary };
 }
 

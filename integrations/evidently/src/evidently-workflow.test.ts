@@ -90,8 +90,8 @@ async function run(dir: string, text: string) {
   }));
   const file = join(dir, "lolpop.yaml");
   writeFileSync(file, text);
-  const { plan, source } = validateConfigText(text, file, {});
-  const wf = await createWorkflow(plan, { logger: silentLogger, source, hooks });
+  const { plan } = validateConfigText(text, file, {});
+  const wf = await createWorkflow(plan, { logger: silentLogger, hooks });
   return { wf, reports, run: () => wf.run("build_all") as Promise<WorkflowSummary> };
 }
 

@@ -141,8 +141,8 @@ predict:
 async function build(dir: string, text: string, file = "lolpop.yaml") {
   const path = join(dir, file);
   writeFileSync(path, text);
-  const { plan, source } = validateConfigText(text, path, {});
-  return createWorkflow(plan, { logger: silentLogger, source });
+  const { plan } = validateConfigText(text, path, {});
+  return createWorkflow(plan, { logger: silentLogger });
 }
 
 describe("penguins quickstart with MLflow", () => {

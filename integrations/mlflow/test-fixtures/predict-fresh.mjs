@@ -9,7 +9,7 @@ import "@lolpop/workflows";
 import "../dist/index.js";
 
 const file = process.argv[2];
-const { plan, source } = validateConfigText(readFileSync(file, "utf8"), file);
-const wf = await createWorkflow(plan, { logger: silentLogger, source });
+const { plan } = validateConfigText(readFileSync(file, "utf8"), file);
+const wf = await createWorkflow(plan, { logger: silentLogger });
 const summary = await wf.run("run_step", "predict");
 process.stdout.write(JSON.stringify(summary));
