@@ -38,6 +38,14 @@ export {
   stableStringify,
 } from "./lineage.js";
 export {
+  type LoadedProject,
+  type LoadProjectOptions,
+  loadProject,
+  type PluginFailure,
+  type ProjectPlugins,
+  typesUsed,
+} from "./load-project.js";
+export {
   createLogger,
   type LogFields,
   type Logger,
