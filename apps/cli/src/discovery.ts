@@ -525,25 +525,6 @@ export function discoverPlugins(root: string, pluginList?: string[]): Discovered
   return discoverProject({ root, pluginList }).plugins;
 }
 
-/** Type names a config uses (runner, pipelines, components at both levels). */
-export function typesUsed(data: unknown): Set<string> {
-  const out = new Set<string>();
-  if (!data || typeof data !== "object") return out;
-  const d = data as Record<string, unknown>;
-  const add = (v: unknown) =>
-    typeof v === "string" && out.add(v.includes("/") ? v.slice(v.lastIndexOf("/") + 1) : v);
-  add(d.runner);
-  for (const section of [d.pipelines, d.components])
-    if (section && typeof section === "object") Object.values(section).forEach(add);
-  if (d.pipelines && typeof d.pipelines === "object") {
-    for (const name of Object.keys(d.pipelines)) {
-      const comps = (d[name] as Record<string, unknown> | undefined)?.components;
-      if (comps && typeof comps === "object") Object.values(comps).forEach(add);
-    }
-  }
-  return out;
-}
-
 /** Folder of this CLI package. */
 export function cliPackageDir(): string {
   return dirname(dirname(fileURLToPath(import.meta.url)));
