@@ -8,7 +8,6 @@ import { dirname, join } from "node:path";
 import { type ComponentPlan, validateComponentConfig, type WorkflowPlan } from "./config/plan.js";
 import {
   type ConfigParent,
-  type ContextArgs,
   type ContextHost,
   type ContextScope,
   createContext,
@@ -18,9 +17,16 @@ import {
 import { CancelledError, ComponentCallError } from "./errors.js";
 import { createLineageRecorder, type Lineage } from "./lineage.js";
 import { createLogger, type Logger } from "./logger.js";
-import { type CallInfo, createCallChain, type Hook, type Middleware, wrapInstance } from "./middleware.js";
+import {
+  type CallInfo,
+  createCallChain,
+  type Hook,
+  type Invoke,
+  type Middleware,
+  wrapInstance,
+} from "./middleware.js";
 import type { AnyDefinition, PipelineInstance, ProjectInfo, RunnerInstance } from "./plugin.js";
-import { listTypes, type RegisteredType } from "./registry.js";
+import { listTypes } from "./registry.js";
 import { CORE_VERSION } from "./version.js";
 
 export type { CallInfo, Hook, Middleware };
@@ -60,6 +66,14 @@ export interface Workflow {
   lineage(): Lineage;
 }
 
+/** What building a workflow needs at every step: the plan, the call chain and the context host. */
+interface Builder {
+  plan: WorkflowPlan;
+  host: ContextHost;
+  invoke: Invoke;
+  signal: AbortSignal;
+}
+
 /** Builds the workflow described by `plan`. Nothing runs until a runner method is called. */
 export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions = {}): Promise<Workflow> {
   const logger = options.logger ?? createLogger();
@@ -87,115 +101,53 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
     middlewares: options.middlewares,
   });
   let onDemand = 0;
-
-  // Creates a component: its context, `create`, and the wrapper that routes calls through the chain.
-  const buildComponent = async (
-    def: AnyDefinition,
-    cp: Omit<ComponentPlan, "attr" | "registered">,
-    parents: readonly ConfigParent[],
-    scopes: readonly ContextScope[],
-  ): Promise<object> => {
-    const ctx = createContext(host, { path: cp.path, type: cp.type, config: cp.config, parents, scopes });
-    let instance: object;
-    try {
-      instance = (await def.create(ctx)) as object;
-    } catch (e) {
-      throw new ComponentCallError({ frame: `${cp.path}.create`, cause: e });
-    }
-    const wrapped = wrapInstance(
-      instance,
-      { path: cp.path, scope: "component", kind: cp.kind, type: cp.type },
-      invoke,
-      signal,
-    );
-    rememberComponentInfo(wrapped, { type: cp.type, path: cp.path, config: cp.config });
-    return wrapped;
-  };
-
-  const host: ContextHost = {
-    problemType: plan.runner.registered.definition.problemType,
-    logger,
+  const b: Builder = {
+    plan,
+    invoke,
     signal,
-    project,
-    lineage,
-    usePlugin: lineage.usePlugin,
-    loadType: options.loadType,
-    missingComponent: (kind) => {
-      const example = listTypes(kind)[0]?.type ?? "a type of that kind";
-      return `is configured here: add "${kind}: ${example}" under components:`;
-    },
-    // On demand: validated like YAML config (errors point into the config file), inheriting from
-    // the caller's scope (pipeline, runner), not from the caller's own config.
-    build: (registered: RegisteredType, config: Record<string, unknown>, caller: ContextArgs) => {
-      const path = `${caller.path}.${registered.type}#${++onDemand}`;
-      const validated = validateComponentConfig(
-        plan.source,
-        registered.definition,
-        config,
-        path.split("."),
-        caller.parents,
-      );
-      return buildComponent(
-        registered.definition,
-        { path, kind: registered.kind, type: registered.type, config: validated },
-        caller.parents,
-        caller.scopes,
-      );
+    host: {
+      problemType: plan.runner.registered.definition.problemType,
+      logger,
+      signal,
+      project,
+      lineage,
+      usePlugin: lineage.usePlugin,
+      loadType: options.loadType,
+      missingComponent: (kind) =>
+        `is configured here: add "${kind}: ${listTypes(kind)[0]?.type ?? "a type of that kind"}" under components:`,
+      // On demand: validated like YAML config (errors point into the config file), inheriting from
+      // the caller's scope (pipeline, runner), not from the caller's own config.
+      build: (registered, config, caller) => {
+        const path = `${caller.path}.${registered.type}#${++onDemand}`;
+        const validated = validateComponentConfig(
+          plan.source,
+          registered.definition,
+          config,
+          path.split("."),
+          caller.parents,
+        );
+        const cp = { path, kind: registered.kind, type: registered.type, config: validated };
+        return buildComponent(b, registered.definition, cp, caller.parents, caller.scopes);
+      },
     },
   };
 
-  // Runs a pipeline's or the runner's `create` with its context and wraps the instance.
-  const buildOwner = async <X extends object>(
-    scope: "pipeline" | "runner",
-    def: AnyDefinition,
-    ctx: X,
-    path: string,
-    type: string,
-  ): Promise<object> => {
-    let instance: object;
-    try {
-      instance = (await def.create(ctx)) as object;
-    } catch (e) {
-      throw new ComponentCallError({ frame: `${path}.create`, cause: e });
-    }
-    return wrapInstance(instance, { path, scope, kind: scope, type }, invoke, signal);
-  };
-
-  const globalScope = new Map<string, ScopeEntry>();
+  // Global components, then each pipeline with its local ones, then the runner.
   const runnerParent: ConfigParent = { config: plan.runner.config, path: ["config"] };
-  for (const cp of plan.components) {
-    const instance = await buildComponent(cp.registered.definition, cp, [runnerParent], [globalScope]);
-    globalScope.set(cp.attr, { kind: cp.kind, instance });
-  }
-
+  const globalScope = await buildScope(b, plan.components, [runnerParent], []);
+  const pipelineScopes = new Map<string, ContextScope>();
   const pipelines = new Map<string, object>();
-  const pipelineScopes = new Map<string, Map<string, ScopeEntry>>();
   for (const pp of plan.pipelines) {
-    const local = new Map<string, ScopeEntry>();
-    const pipelineParent: ConfigParent = { config: pp.config, path: [pp.attr, "config"] };
-    for (const cp of pp.components) {
-      const instance = await buildComponent(
-        cp.registered.definition,
-        cp,
-        [pipelineParent, runnerParent],
-        [local, globalScope],
-      );
-      local.set(cp.attr, { kind: cp.kind, instance });
-    }
+    const parents = [{ config: pp.config, path: [pp.attr, "config"] }, runnerParent];
+    const local = await buildScope(b, pp.components, parents, [globalScope]);
     pipelineScopes.set(pp.attr, local);
+    const args = { path: pp.path, type: pp.type, config: pp.config, parents: [runnerParent] };
     const ctx = {
-      ...createContext(host, {
-        path: pp.path,
-        type: pp.type,
-        config: pp.config,
-        parents: [runnerParent],
-        scopes: [local, globalScope],
-      }),
+      ...createContext(b.host, { ...args, scopes: [local, globalScope] }),
       localComponents: [...local.keys()],
     };
-    pipelines.set(pp.attr, await buildOwner("pipeline", pp.registered.definition, ctx, pp.path, pp.type));
+    pipelines.set(pp.attr, await buildOwner(b, "pipeline", pp.registered.definition, ctx, pp.path, pp.type));
   }
-
   const getPipeline = (name: string) => {
     const p = pipelines.get(name);
     if (!p)
@@ -207,21 +159,18 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
       });
     return p;
   };
+  const runnerArgs = { path: "runner", type: plan.runner.type, config: plan.runner.config, parents: [] };
   const runnerCtx = {
-    ...createContext(host, {
-      path: "runner",
-      type: plan.runner.type,
-      config: plan.runner.config,
-      parents: [],
-      scopes: [globalScope],
-    }),
+    ...createContext(b.host, { ...runnerArgs, scopes: [globalScope] }),
     pipeline: <T>(name: string) => getPipeline(name) as T,
     optionalPipeline: <T>(name: string) => pipelines.get(name) as T | undefined,
     pipelines: [...pipelines.keys()],
   };
+  const runnerDef = plan.runner.registered.definition;
   const runner = (await buildOwner(
+    b,
     "runner",
-    plan.runner.registered.definition,
+    runnerDef,
     runnerCtx,
     "runner",
     plan.runner.type,
@@ -238,32 +187,92 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
         throw new ComponentCallError({ frame: "workflow", cause: new Error(`no component at "${path}"`) });
       return found.instance as T;
     },
-    run: async (method = "build_all", ...args) => {
-      const fn = runner[method];
-      if (typeof fn !== "function") {
-        throw new ComponentCallError({
-          frame: "runner",
-          cause: new Error(
-            `${plan.runner.type} has no method "${method}" (methods: ${methodsOf(runner).join(", ")})`,
-          ),
-        });
-      }
-      try {
-        const out = await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
-        lineage.finish("succeeded");
-        return out;
-      } catch (e) {
-        lineage.finish(CancelledError.isInstance(e) ? "cancelled" : "failed");
-        throw e;
-      }
-    },
+    run: (method = "build_all", ...args) => runMethod(plan, runner, lineage, method, args),
     lineage: () => lineage.snapshot(),
   };
 }
 
-/** Method names of an instance (own and prototype functions), for messages. */
-function methodsOf(instance: object): string[] {
-  return Object.keys(instance)
-    .concat(Object.getOwnPropertyNames(Object.getPrototypeOf(instance)))
-    .filter((m) => m !== "constructor" && typeof (instance as Record<string, unknown>)[m] === "function");
+/**
+ * Builds the components of one scope in written order; each sees the ones built before it in this
+ * scope, then the `outer` scopes.
+ */
+async function buildScope(
+  b: Builder,
+  components: readonly ComponentPlan[],
+  parents: readonly ConfigParent[],
+  outer: readonly ContextScope[],
+): Promise<Map<string, ScopeEntry>> {
+  const scope = new Map<string, ScopeEntry>();
+  for (const cp of components) {
+    const instance = await buildComponent(b, cp.registered.definition, cp, parents, [scope, ...outer]);
+    scope.set(cp.attr, { kind: cp.kind, instance });
+  }
+  return scope;
+}
+
+/** Creates a component: its context, `create`, and the wrapper that routes its calls through the chain. */
+async function buildComponent(
+  b: Builder,
+  def: AnyDefinition,
+  cp: Pick<ComponentPlan, "path" | "kind" | "type" | "config">,
+  parents: readonly ConfigParent[],
+  scopes: readonly ContextScope[],
+): Promise<object> {
+  const ctx = createContext(b.host, { path: cp.path, type: cp.type, config: cp.config, parents, scopes });
+  let instance: object;
+  try {
+    instance = (await def.create(ctx)) as object;
+  } catch (e) {
+    throw new ComponentCallError({ frame: `${cp.path}.create`, cause: e });
+  }
+  const info = { path: cp.path, scope: "component" as const, kind: cp.kind, type: cp.type };
+  const wrapped = wrapInstance(instance, info, b.invoke, b.signal);
+  rememberComponentInfo(wrapped, { type: cp.type, path: cp.path, config: cp.config });
+  return wrapped;
+}
+
+/** Runs a pipeline's or the runner's `create` with its context and wraps the instance. */
+async function buildOwner(
+  b: Builder,
+  scope: "pipeline" | "runner",
+  def: AnyDefinition,
+  ctx: object,
+  path: string,
+  type: string,
+): Promise<object> {
+  let instance: object;
+  try {
+    instance = (await def.create(ctx)) as object;
+  } catch (e) {
+    throw new ComponentCallError({ frame: `${path}.create`, cause: e });
+  }
+  return wrapInstance(instance, { path, scope, kind: scope, type }, b.invoke, b.signal);
+}
+
+/** Calls a runner method and finishes lineage with the outcome. */
+async function runMethod(
+  plan: WorkflowPlan,
+  runner: RunnerInstance,
+  lineage: ReturnType<typeof createLineageRecorder>,
+  method: string,
+  args: unknown[],
+): Promise<unknown> {
+  const fn = runner[method];
+  if (typeof fn !== "function") {
+    const methods = Object.keys(runner)
+      .concat(Object.getOwnPropertyNames(Object.getPrototypeOf(runner)))
+      .filter((m) => m !== "constructor" && typeof (runner as Record<string, unknown>)[m] === "function");
+    throw new ComponentCallError({
+      frame: "runner",
+      cause: new Error(`${plan.runner.type} has no method "${method}" (methods: ${methods.join(", ")})`),
+    });
+  }
+  try {
+    const out = await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+    lineage.finish("succeeded");
+    return out;
+  } catch (e) {
+    lineage.finish(CancelledError.isInstance(e) ? "cancelled" : "failed");
+    throw e;
+  }
 }
