@@ -125,7 +125,9 @@ describe("lolpop doctor reports the interpreter the integrations use", () => {
   ) => doc.checks.find((c) => c.area === "python" && c.name === name);
   const expectAgreement = (detail: string | undefined, found: PythonLocation) =>
     expect(detail).toMatch(
-      new RegExp(`^Python 3\\.\\d+\\.\\d+ at ${escape(found.path)} \\(from ${escape(found.source)}\\)`),
+      new RegExp(
+        `^Python 3\\.\\d+\\.\\d+ at ${escapeRegExp(found.path)} \\(from ${escapeRegExp(found.source)}\\)`,
+      ),
     );
 
   beforeAll(() => {
@@ -260,6 +262,6 @@ ${python ? `  model_trainer:\n    config:\n      python: ${python}\n` : ""}`;
   }, 120_000);
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
