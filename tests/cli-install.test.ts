@@ -57,15 +57,7 @@ function project(name: string, deps: Record<string, string>): string {
 }
 
 const fileDeps = (names: string[]) => Object.fromEntries(names.map((n) => [n, `file:${tarballs[n]}`]));
-const LOLPOP = [
-  "@lolpop/core",
-  "@lolpop/cli",
-  "@lolpop/local",
-  "@lolpop/workflows",
-  "@lolpop/random-forest",
-  // A dependency of the CLI (doctor finds Python with it): not on the public registry either.
-  "@lolpop/python-bridge",
-];
+const LOLPOP = ["@lolpop/core", "@lolpop/cli", "@lolpop/local", "@lolpop/workflows", "@lolpop/random-forest"];
 
 let npmDir = "";
 let pnpmDir = "";
@@ -83,7 +75,7 @@ beforeAll(() => {
   sh("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: npmDir });
 
   // pnpm resolves every @lolpop/* range from the registry unless overridden to the tarballs.
-  const pnpmSettings = `overrides:\n${["@lolpop/core", "@lolpop/local", "@lolpop/python-bridge"].map((n) => `  "${n}": "file:${tarballs[n]}"`).join("\n")}\nallowBuilds:\n  esbuild: false\n`;
+  const pnpmSettings = `overrides:\n${["@lolpop/core", "@lolpop/local"].map((n) => `  "${n}": "file:${tarballs[n]}"`).join("\n")}\nallowBuilds:\n  esbuild: false\n`;
   pnpmDir = project("pnpm-project", fileDeps([...LOLPOP, ...FIXTURES]));
   writeFileSync(join(pnpmDir, "pnpm-workspace.yaml"), pnpmSettings);
   sh("pnpm", ["install", "--reporter=append-only"], { cwd: pnpmDir });
@@ -97,7 +89,6 @@ beforeAll(() => {
   renameSync(join(work, "package"), cliCopy);
   const pkg = JSON.parse(readFileSync(join(cliCopy, "package.json"), "utf8"));
   pkg.dependencies["@lolpop/core"] = `file:${tarballs["@lolpop/core"]}`;
-  pkg.dependencies["@lolpop/python-bridge"] = `file:${tarballs["@lolpop/python-bridge"]}`;
   writeFileSync(join(cliCopy, "package.json"), JSON.stringify(pkg));
   const globalTgz = npmPack(cliCopy, join(work, "cli-for-global"));
   globalPrefix = join(work, "global");

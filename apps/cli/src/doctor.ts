@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import {
   CORE_VERSION,
   coreCopies,
@@ -15,19 +16,13 @@ import {
   redactText,
   registerSecret,
   resolveConfig,
+  typesUsed,
   type WorkflowPlan,
 } from "@lolpop/core";
-import {
-  findPython,
-  installSpec,
-  type PythonLocation,
-  type PythonRequirement,
-  parseRequirementLine,
-  parseRequirements,
-  readRequirementsFile,
-  satisfiesVersion,
-} from "@lolpop/python-bridge";
-import type { DiscoveredPlugin, ProjectDiscovery } from "./discovery.js";
+// Types only: the bridge is loaded when a plugin needs Python, from where the integrations load it.
+import type * as PythonBridgeModule from "@lolpop/python-bridge";
+import type { PythonLocation, PythonRequirement } from "@lolpop/python-bridge";
+import { type DiscoveredPlugin, entryOf, type ProjectDiscovery, resolvePackageDir } from "./discovery.js";
 import { importPlugin } from "./loader.js";
 import type { CliInfo } from "./plugins-command.js";
 
@@ -63,37 +58,74 @@ function shipsRequirements(dir: string): boolean {
   }
 }
 
+/** @lolpop/python-bridge: its interpreter lookup and requirement parser. */
+export type PythonBridge = Pick<
+  typeof PythonBridgeModule,
+  "findPython" | "installSpec" | "parseRequirements" | "readRequirementsFile" | "satisfiesVersion"
+>;
+
 /**
- * Python requirements a plugin needs at run time: the manifest's `lolpop.python.packages` (a list of
- * pip requirement lines) or `lolpop.python.requirements` (a requirements file in the package), else
- * its `python/requirements.txt` when the package ships that file (listed in `files`). Parsed by
- * @lolpop/python-bridge, as the integrations read their pins.
+ * Where a plugin declares the Python requirements it needs at run time: the manifest's
+ * `lolpop.python.packages` (a list of pip requirement lines) or `lolpop.python.requirements` (a
+ * requirements file in the package), else its `python/requirements.txt` when the package ships that
+ * file (listed in `files`). Undefined when it declares none.
  */
-export function pythonRequirements(p: DiscoveredPlugin): {
-  file?: string;
-  requirements: PythonRequirement[];
-} {
+function requirementSource(p: DiscoveredPlugin): { file?: string; lines?: string[] } | undefined {
   const spec = (p.manifest as { python?: { requirements?: unknown; packages?: unknown } } | undefined)
     ?.python;
-  if (spec && Array.isArray(spec.packages))
-    return { requirements: parseRequirements(spec.packages.map(String).join("\n")) };
+  if (spec && Array.isArray(spec.packages)) return { lines: spec.packages.map(String) };
   const declared = spec && typeof spec.requirements === "string";
   const file = declared
     ? resolve(p.dir, String(spec.requirements))
     : join(p.dir, "python", "requirements.txt");
-  if (!existsSync(file) || (!declared && !shipsRequirements(p.dir))) return { requirements: [] };
-  return { file, requirements: readRequirementsFile(file) };
+  return existsSync(file) && (declared || shipsRequirements(p.dir)) ? { file } : undefined;
+}
+
+/** The Python requirements a plugin declares (see `requirementSource`), parsed by python-bridge as the integrations read their pins. */
+export function pythonRequirements(
+  p: DiscoveredPlugin,
+  bridge: Pick<PythonBridge, "parseRequirements" | "readRequirementsFile">,
+): { file?: string; requirements: PythonRequirement[] } {
+  const src = requirementSource(p);
+  if (!src) return { requirements: [] };
+  if (src.lines) return { requirements: bridge.parseRequirements(src.lines.join("\n")) };
+  return { file: src.file, requirements: bridge.readRequirementsFile(src.file!) };
 }
 
 /**
- * Splits `name==1.2.3` / `name>=1` / `name[extra]==1` into its distribution name and pinned version
- * (python-bridge's requirement parser; `pinned` only for a single `==` clause).
+ * Splits `name==1.2.3` / `name>=1` / `name[extra]==1` into its distribution name and pinned version.
+ * @deprecated kept for code written against earlier CLIs; the doctor parses requirements with
+ * `parseRequirementLine` from `@lolpop/python-bridge`, which also keeps other version specifiers.
  */
 export function parseRequirement(line: string): { name: string; pinned?: string } {
-  const r = parseRequirementLine(line);
-  if (!r) return { name: line };
-  const pin = /^==\s*([^\s,]+)$/.exec(r.version ?? "");
-  return { name: r.name, ...(pin ? { pinned: pin[1]! } : {}) };
+  const m = /^([A-Za-z0-9_.-]+)(\[[^\]]*\])?\s*(==\s*([^\s;,]+))?/.exec(line);
+  return { name: m?.[1] ?? line, ...(m?.[4] ? { pinned: m[4] } : {}) };
+}
+
+/**
+ * Loads @lolpop/python-bridge as the integrations do: the copy the first Python-backed plugin
+ * resolves, else the project's, else this CLI's own (an optional peer dependency). Undefined when
+ * none is installed.
+ */
+async function loadBridge(
+  plugins: DiscoveredPlugin[],
+  root: string,
+): Promise<{ bridge: PythonBridge; dir: string } | undefined> {
+  for (const from of [...plugins.map((p) => p.dir), root]) {
+    let dir: string;
+    try {
+      dir = resolvePackageDir("@lolpop/python-bridge", from);
+    } catch {
+      continue;
+    }
+    return { bridge: (await import(pathToFileURL(entryOf(dir)).href)) as PythonBridge, dir };
+  }
+  try {
+    const bridge = (await import("@lolpop/python-bridge")) as PythonBridge;
+    return { bridge, dir: "@lolpop/cli's own" };
+  } catch {
+    return undefined;
+  }
 }
 
 const VERSIONS_PY = `
@@ -191,9 +223,18 @@ interface PythonSetting {
  */
 async function pythonSettings(
   configFile: string | undefined,
-  plugins: Set<string>,
+  plugins: DiscoveredPlugin[],
 ): Promise<{ settings: PythonSetting[]; defaultUsed: boolean } | undefined> {
   if (!configFile || !existsSync(configFile)) return undefined;
+  // Validating costs more than the rest of the doctor: only when the config uses a Python-backed type.
+  const pythonTypes = new Set(plugins.flatMap((p) => (p.manifest?.components ?? []).map((c) => c.type)));
+  try {
+    const used = typesUsed((await loadConfigFile(configFile)).data);
+    if (![...used].some((t) => pythonTypes.has(t))) return undefined;
+  } catch {
+    return undefined;
+  }
+  const names = new Set(plugins.map((p) => p.name));
   let plan: WorkflowPlan;
   try {
     // The doctor has imported every plugin: the registered types are the project's.
@@ -204,7 +245,7 @@ async function pythonSettings(
   const settings: PythonSetting[] = [];
   let defaultUsed = false;
   for (const c of [...plan.components, ...plan.pipelines.flatMap((p) => p.components)]) {
-    if (!plugins.has(c.registered.plugin)) continue;
+    if (!names.has(c.registered.plugin)) continue;
     const python = c.config.python;
     if (typeof python !== "string" || !python) {
       defaultUsed = true;
@@ -226,12 +267,27 @@ async function pythonSettings(
  */
 export async function pythonChecks(d: ProjectDiscovery, configFile?: string): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
-  const needs = d.plugins
-    .filter((p) => p.status === "ok")
-    .map((p) => ({ plugin: p, ...pythonRequirements(p) }))
-    .filter((n) => n.requirements.length > 0);
-  if (needs.length === 0)
+  const declaring = d.plugins.filter((p) => p.status === "ok" && requirementSource(p));
+  const loaded = declaring.length ? await loadBridge(declaring, d.root) : undefined;
+  if (declaring.length && !loaded)
+    return [
+      {
+        area: "python",
+        name: "python",
+        status: "warn",
+        detail: `${declaring.map((p) => p.name).join(", ")} declare Python requirements, but @lolpop/python-bridge (which finds the interpreter and reads requirements) is not installed, so they cannot be checked`,
+        fix: "npm install --save-dev @lolpop/python-bridge (or pnpm add -D @lolpop/python-bridge), then run lolpop doctor again",
+      },
+    ];
+  const bridge = loaded?.bridge;
+  const needs = bridge
+    ? declaring
+        .map((p) => ({ plugin: p, ...pythonRequirements(p, bridge) }))
+        .filter((n) => n.requirements.length > 0)
+    : [];
+  if (!bridge || needs.length === 0)
     return [{ area: "python", name: "python", status: "ok", detail: "no installed plugin needs Python" }];
+  const { findPython, installSpec, satisfiesVersion } = bridge;
   // A workflow's components get the config file's folder as their project root.
   const projectRoot = configFile && existsSync(configFile) ? dirname(configFile) : d.root;
   const all = needs.flatMap((n) =>
@@ -239,7 +295,10 @@ export async function pythonChecks(d: ProjectDiscovery, configFile?: string): Pr
   );
   // The default interpreter (components without a `python` option, types created on demand) with
   // every requirement, then each interpreter a `python` option names, with its plugins' requirements.
-  const fromConfig = await pythonSettings(configFile, new Set(needs.map((n) => n.plugin.name)));
+  const fromConfig = await pythonSettings(
+    configFile,
+    needs.map((n) => n.plugin),
+  );
   const settings: PythonSetting[] = [{ usedBy: [] }, ...(fromConfig?.settings ?? [])];
   // Every Python-backed component of the config names its own interpreter: problems of the default
   // one only matter for types created on demand, so they are warnings.
