@@ -15,10 +15,10 @@ let server: Server;
 let port = 0;
 let closedPort = 0;
 
-beforeAll(async () => {
-  linkPackages(dir, ["@lolpop/core", "@lolpop/local", "@lolpop/workflows"]);
+/** A plugin that declares Python requirements in its manifest, written into `root`'s node_modules. */
+function writePythonFixture(root: string): void {
   writePackage(
-    join(dir, "node_modules", "lolpop-fixture-python"),
+    join(root, "node_modules", "lolpop-fixture-python"),
     {
       name: "lolpop-fixture-python",
       version: "1.0.0",
@@ -35,6 +35,12 @@ beforeAll(async () => {
         'import { definePlugin, registerPlugin } from "@lolpop/core";\nexport default registerPlugin(definePlugin({ name: "lolpop-fixture-python", version: "1.0.0", components: [] }));\n',
     },
   );
+}
+
+beforeAll(async () => {
+  // The project has @lolpop/python-bridge (doctor finds Python with the project's copy).
+  linkPackages(dir, ["@lolpop/core", "@lolpop/local", "@lolpop/workflows", "@lolpop/python-bridge"]);
+  writePythonFixture(dir);
   writePackage(dir, {
     name: "doctor-project",
     private: true,
@@ -45,6 +51,7 @@ beforeAll(async () => {
       "@lolpop/workflows": "*",
       "lolpop-fixture-python": "*",
     },
+    devDependencies: { "@lolpop/python-bridge": "*" },
   });
   server = createServer((_req, res) => res.end("ok")).listen(0, "127.0.0.1");
   await new Promise((r) => server.once("listening", r));
@@ -260,6 +267,35 @@ ${python ? `  model_trainer:\n    config:\n      python: ${python}\n` : ""}`;
     expect(check.detail).toMatch(/from train\.model_trainer\.config\.python does not exist/);
     expect(check.fix).toMatch(/fix train\.model_trainer\.config\.python in .*bad-python\.yaml/);
   }, 120_000);
+});
+
+describe("lolpop doctor without @lolpop/python-bridge in the project", () => {
+  it("says it cannot check the Python requirements and how to fix that, instead of guessing an interpreter", async () => {
+    const bare = tempDir("lolpop-doctor-nobridge-");
+    try {
+      linkPackages(bare, ["@lolpop/core"]);
+      writePythonFixture(bare);
+      writePackage(bare, {
+        name: "doctor-nobridge",
+        private: true,
+        type: "module",
+        dependencies: { "@lolpop/core": "*", "lolpop-fixture-python": "*" },
+      });
+      const r = await lolpopAsync(["doctor", "--json"], bare);
+      const doc = json<{
+        checks: Array<{ area: string; name: string; status: string; detail: string; fix?: string }>;
+      }>(r);
+      const py = doc.checks.filter((c) => c.area === "python");
+      expect(py).toHaveLength(1);
+      expect(py[0]).toMatchObject({ name: "python", status: "warn" });
+      expect(py[0]!.detail).toMatch(
+        /lolpop-fixture-python declare Python requirements, but @lolpop\/python-bridge .* is not installed/,
+      );
+      expect(py[0]!.fix).toMatch(/npm install --save-dev @lolpop\/python-bridge/);
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 function escapeRegExp(text: string): string {

@@ -104,8 +104,7 @@ export function parseRequirement(line: string): { name: string; pinned?: string 
 
 /**
  * Loads @lolpop/python-bridge as the integrations do: the copy the first Python-backed plugin
- * resolves, else the project's, else this CLI's own (an optional peer dependency). Undefined when
- * none is installed.
+ * resolves, else the project's. Undefined when neither has one.
  */
 async function loadBridge(
   plugins: DiscoveredPlugin[],
@@ -120,12 +119,7 @@ async function loadBridge(
     }
     return { bridge: (await import(pathToFileURL(entryOf(dir)).href)) as PythonBridge, dir };
   }
-  try {
-    const bridge = (await import("@lolpop/python-bridge")) as PythonBridge;
-    return { bridge, dir: "@lolpop/cli's own" };
-  } catch {
-    return undefined;
-  }
+  return undefined;
 }
 
 const VERSIONS_PY = `
