@@ -289,7 +289,7 @@ describe("lolpop doctor without @lolpop/python-bridge in the project", () => {
       expect(py).toHaveLength(1);
       expect(py[0]).toMatchObject({ name: "python", status: "warn" });
       expect(py[0]!.detail).toMatch(
-        /lolpop-fixture-python declare Python requirements, but @lolpop\/python-bridge .* is not installed/,
+        /lolpop-fixture-python declares Python requirements, but @lolpop\/python-bridge .* is not installed/,
       );
       expect(py[0]!.fix).toMatch(/npm install --save-dev @lolpop\/python-bridge/);
     } finally {

@@ -269,7 +269,7 @@ export async function pythonChecks(d: ProjectDiscovery, configFile?: string): Pr
         area: "python",
         name: "python",
         status: "warn",
-        detail: `${declaring.map((p) => p.name).join(", ")} declare Python requirements, but @lolpop/python-bridge (which finds the interpreter and reads requirements) is not installed, so they cannot be checked`,
+        detail: `${declaring.map((p) => p.name).join(", ")} ${declaring.length === 1 ? "declares" : "declare"} Python requirements, but @lolpop/python-bridge (which finds the interpreter and reads requirements) is not installed, so they cannot be checked`,
         fix: "npm install --save-dev @lolpop/python-bridge (or pnpm add -D @lolpop/python-bridge), then run lolpop doctor again",
       },
     ];
