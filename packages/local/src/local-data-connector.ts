@@ -25,8 +25,8 @@ import {
   type NumericLogicalType,
   type SavedData,
   Table,
+  writeFileAtomic,
 } from "@lolpop/core";
-import { writeFileAtomic } from "./fs-atomic.js";
 
 /** File formats the connector reads and writes. */
 export type DataFormat = "csv" | "json" | "jsonl";

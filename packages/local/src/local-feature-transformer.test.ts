@@ -12,6 +12,7 @@ import {
   type StandaloneOptions,
   Table,
 } from "@lolpop/core";
+import { baselinePredictions, computeMetric } from "@lolpop/core/metrics";
 import { readTable } from "./local-data-connector.js";
 import { type LocalDataSplitter, localDataSplitter } from "./local-data-splitter.js";
 import {
@@ -19,7 +20,6 @@ import {
   type LocalFeatureTransformer,
   localFeatureTransformer,
 } from "./local-feature-transformer.js";
-import { baselinePredictions, computeMetric } from "./metrics.js";
 
 const create = (options: StandaloneOptions = {}) =>
   instantiateComponent(localFeatureTransformer, options) as Promise<LocalFeatureTransformer>;

@@ -27,8 +27,8 @@ import {
   defineComponent,
   type FeatureTransformer,
   Table,
+  writeJsonAtomic,
 } from "@lolpop/core";
-import { writeJsonAtomic } from "./fs-atomic.js";
 
 /** File written by `save(dir)`. */
 export const FEATURE_TRANSFORMER_FILE = "feature_transformer.json";

@@ -17,7 +17,7 @@ import {
   type TuningInput,
   type TuningResult,
 } from "@lolpop/core";
-import { computeMetric, isLowerBetter } from "./metrics.js";
+import { computeMetric, isLowerBetter } from "@lolpop/core/metrics";
 
 /** Config of {@link localHyperparameterTuner}. */
 export interface LocalHyperparameterTunerConfig {

@@ -28,8 +28,9 @@ import {
   type RunStatus,
   redactText,
   StoreError,
+  writeFileAtomic,
+  writeJsonAtomic,
 } from "@lolpop/core";
-import { writeFileAtomic, writeJsonAtomic } from "./fs-atomic.js";
 import {
   copyTree,
   corruptedFileError,

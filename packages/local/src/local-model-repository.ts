@@ -26,8 +26,13 @@ import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { defineComponent, type ModelRepository, type ModelVersionInfo, StoreError } from "@lolpop/core";
-import { writeJsonAtomic } from "./fs-atomic.js";
+import {
+  defineComponent,
+  type ModelRepository,
+  type ModelVersionInfo,
+  StoreError,
+  writeJsonAtomic,
+} from "@lolpop/core";
 import {
   copyTree,
   corruptedFileError,

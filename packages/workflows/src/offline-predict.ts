@@ -1,6 +1,6 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { DataError, definePipeline, type Predictions, Table } from "@lolpop/core";
-import { computeMetrics, defaultMetrics, PROBABILITY_METRICS } from "@lolpop/local";
+import { computeMetrics, defaultMetrics, PROBABILITY_METRICS } from "@lolpop/core/metrics";
 import { loadBundle } from "./model-bundle.js";
 import type { EvaluateOptions, EvaluateResult, PredictResult, StageOptions } from "./types.js";
 

@@ -13,7 +13,7 @@ import {
   defaultMetrics,
   isLowerBetter,
   PROBABILITY_METRICS,
-} from "@lolpop/local";
+} from "@lolpop/core/metrics";
 import { loadBundle, type ModelBundleMeta, removeBundle, writeBundle } from "./model-bundle.js";
 import type { ProcessResult, SplitMetrics, StageOptions, TrainResult } from "./types.js";
 

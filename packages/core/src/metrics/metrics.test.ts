@@ -8,10 +8,11 @@ import {
   type Column,
   categoricalColumn,
   categoricalFromCodes,
+  createRng,
   DataError,
   numericColumn,
   type RegressionPredictions,
-} from "@lolpop/core";
+} from "../index.js";
 import {
   baselinePredictions,
   computeMetric,
@@ -19,20 +20,9 @@ import {
   defaultMetrics,
   isLowerBetter,
   METRIC_NAMES,
-} from "./metrics.js";
+} from "./index.js";
 
 // ---------------------------------------------------------------- fixtures
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ClassCase {
   name: string;
@@ -83,7 +73,7 @@ function argmax(row: number[], limit = row.length): number {
 }
 
 function binaryCase(name: string, seed: number, classes: string[], n: number): ClassCase {
-  const rnd = mulberry32(seed);
+  const rnd = createRng(seed);
   const y_true: string[] = [];
   const y_pred: string[] = [];
   const proba: number[][] = [];
@@ -113,7 +103,7 @@ function multiclassCase(
   n: number,
   opts: { neverPredict?: number; absentInTruth?: number; zeroChance?: number },
 ): ClassCase {
-  const rnd = mulberry32(seed);
+  const rnd = createRng(seed);
   const k = classes.length;
   const y_true: string[] = [];
   const y_pred: string[] = [];
@@ -140,7 +130,7 @@ function multiclassCase(
 }
 
 function regressionCase(name: string, seed: number, n: number): RegCase {
-  const rnd = mulberry32(seed);
+  const rnd = createRng(seed);
   const y_true: number[] = [];
   const y_pred: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -275,7 +265,7 @@ for c in cases:
 print(json.dumps(out))
 `;
 
-const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 const venv = process.env.LOLPOP_VENV ?? join(repoRoot, ".venv");
 const python = join(venv, "bin", "python");
 
