@@ -28,7 +28,7 @@ export {
   type Workflow,
 } from "./engine.js";
 export * from "./errors.js";
-export * from "./fs-atomic.js";
+export * from "./kit/index.js";
 export {
   createLineageRecorder,
   gitInfo,
@@ -65,8 +65,6 @@ export {
   type RunnerContext,
   type RunnerInstance,
 } from "./plugin.js";
-export * from "./predict-input.js";
-export { createRng } from "./random.js";
 export { isSecretKey, REDACTED, redactText, redactValue, registerSecret } from "./redact.js";
 export {
   assertPlugin,
@@ -84,7 +82,6 @@ export {
   resolveType,
   unregisterPlugin,
 } from "./registry.js";
-export * from "./saved-model.js";
 export { instantiateComponent, type StandaloneOptions } from "./standalone.js";
 export {
   type CategoricalColumn,

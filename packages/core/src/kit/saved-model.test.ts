@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readSavedModelFile, StoreError } from "./index.js";
+import { readSavedModelFile, StoreError } from "../index.js";
 
 const spec = {
   fileName: "meta.json",

@@ -1,5 +1,5 @@
-import { DataError } from "./errors.js";
-import type { Table } from "./table.js";
+import { DataError } from "../errors.js";
+import type { Table } from "../table.js";
 
 const quote = (names: readonly string[]) => names.map((n) => JSON.stringify(n)).join(", ");
 

@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { StoreError } from "./errors.js";
+import { StoreError } from "../errors.js";
 
 /** What {@link readSavedModelFile} checks. */
 export interface SavedModelFileSpec {
