@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRng, Table } from "@lolpop/core";
+import { createRng, permutation, Table } from "@lolpop/core";
 
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const dataDir = join(pkgDir, "node_modules", "vega-datasets", "data");
@@ -239,26 +239,13 @@ export function toTable(d: Dataset, rows?: ArrayLike<number>): Table {
   return Table.fromColumns(cols, { roles: { y: "target" } });
 }
 
-/** A seeded permutation of 0..n-1. */
-export function permutation(n: number, seed: number): Int32Array {
-  const rand = createRng(seed);
-  const idx = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = idx[i]!;
-    idx[i] = idx[j]!;
-    idx[j] = t;
-  }
-  return idx;
-}
-
 /** Train/test row indices: a seeded `testShare` of the rows for test. */
 export function holdoutSplit(
   n: number,
   testShare: number,
   seed: number,
 ): { train: Int32Array; test: Int32Array } {
-  const p = permutation(n, seed);
+  const p = permutation(n, createRng(seed));
   const nTest = Math.round(n * testShare);
   return { test: p.slice(0, nTest).sort(), train: p.slice(nTest).sort() };
 }
