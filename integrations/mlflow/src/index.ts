@@ -74,13 +74,11 @@ export {
 } from "./mlflow-metadata-tracker.js";
 export {
   BUNDLE_FORMAT,
-  CHAMPION_ALIAS,
   createMlflowModelRepository,
   type MlflowModelRepository,
   type MlflowModelRepositoryConfig,
   type MlflowModelRepositoryOptions,
   MODEL_ARTIFACT_PATH,
-  MODEL_TAGS,
   mlflowModelRepositoryConfigSchema,
   toModelVersionInfo,
 } from "./mlflow-model-repository.js";

@@ -5,6 +5,7 @@
 import { basename } from "node:path";
 import type { ComponentContext } from "@lolpop/core";
 import { MlflowClient } from "./mlflow-client.js";
+import { MLFLOW_LIMITS } from "./mlflow-limits.js";
 import { type MlflowConnectionConfig, resolveConnectionSettings } from "./mlflow-settings.js";
 
 /** Name and version of this package (sent as user agent, written into MLmodel files). */
@@ -38,4 +39,24 @@ export function defaultExperimentName(configured: string | null | undefined, pro
   if (configured) return configured;
   if (fromEnv) return fromEnv;
   return basename(projectRoot) || "lolpop";
+}
+
+/**
+ * The `experiment_name` and `restore_deleted_experiment` config keys of both components, with the
+ * descriptions that say what each component uses the experiment for.
+ */
+export function experimentSchemaProperties(descriptions: { experiment_name: string; restore: string }) {
+  return {
+    experiment_name: {
+      type: ["string", "null"],
+      maxLength: MLFLOW_LIMITS.experimentNameLength,
+      default: null,
+      description: descriptions.experiment_name,
+    },
+    restore_deleted_experiment: {
+      type: "boolean",
+      default: false,
+      description: descriptions.restore,
+    },
+  };
 }

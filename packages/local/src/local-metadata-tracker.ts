@@ -28,6 +28,7 @@ import {
   type RunStatus,
   redactText,
   StoreError,
+  stringifyParam,
   writeFileAtomic,
   writeJsonAtomic,
 } from "@lolpop/core";
@@ -86,18 +87,6 @@ const RUN_STATUSES: readonly RunStatus[] = ["RUNNING", "FINISHED", "FAILED", "KI
 /** Temp names left by {@link writeFileAtomic} (`.<name>.<pid>.<hex>.tmp`) or by copies (`.tmp-<pid>-<hex>`). */
 function isTempName(name: string): boolean {
   return name.startsWith(".tmp-") || /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/.test(name) || name === ".lock";
-}
-
-function stringifyParam(v: unknown): string {
-  if (typeof v === "string") return v;
-  if (v === undefined) return "undefined";
-  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint" || v === null)
-    return String(v);
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
 }
 
 function toTags(tags: Record<string, unknown> | undefined): Record<string, string> {

@@ -27,7 +27,9 @@ import { userInfo } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
+  CHAMPION_ALIAS,
   defineComponent,
+  MODEL_TAGS,
   type ModelRepository,
   type ModelVersionInfo,
   StoreError,
@@ -85,20 +87,6 @@ export interface AliasesFile {
   aliases: Record<string, number>;
   history: AliasChange[];
 }
-
-/** The alias `promote_model` moves. */
-export const CHAMPION_ALIAS = "champion";
-
-/** Tag names the repository writes. */
-export const MODEL_TAGS = {
-  approved: "lolpop.approved",
-  approvedBy: "lolpop.approved_by",
-  approvalComment: "lolpop.approval_comment",
-  approvedAt: "lolpop.approved_at",
-  previousChampion: "lolpop.previous_champion",
-  promotedAt: "lolpop.promoted_at",
-  demotedAt: "lolpop.demoted_at",
-} as const;
 
 /** File names inside a version folder that the repository owns; a registered folder must not contain them. */
 const RESERVED = new Set(["version.json", "tags.json"]);

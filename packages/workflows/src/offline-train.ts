@@ -1,4 +1,5 @@
 import {
+  CHAMPION_ALIAS,
   type Column,
   DataError,
   definePipeline,
@@ -223,7 +224,7 @@ export const offlineTrain = definePipeline({
 
           // Champion, scored on the same raw split with its own transformer and model.
           let champion: TrainResult["champion"];
-          const current = await repo.get_alias(cfg.model_name, "champion");
+          const current = await repo.get_alias(cfg.model_name, CHAMPION_ALIAS);
           if (current) {
             const bundle = await loadBundle(ctx, await repo.download_model(cfg.model_name, current.version));
             const rawSplit = split === "test" ? splits.test! : splits.valid;
