@@ -4,12 +4,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DataError, instantiateComponent, type StandaloneOptions, Table } from "@lolpop/core";
-import {
-  type LocalDataConnector,
-  localDataConnector,
-  readTable,
-  writeTable,
-} from "./local-data-connector.js";
+import { type LocalDataConnector, localDataConnector } from "./local-data-connector.js";
+import { readTable } from "./local-table-reader.js";
+import { writeTable } from "./local-table-writer.js";
 
 const create = (options: StandaloneOptions = {}) =>
   instantiateComponent(localDataConnector, options) as Promise<LocalDataConnector>;

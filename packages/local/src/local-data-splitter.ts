@@ -14,6 +14,7 @@ import {
   type DataSplitter,
   defineComponent,
   type ProblemType,
+  shuffleInPlace,
   type Table,
 } from "@lolpop/core";
 
@@ -41,20 +42,6 @@ export interface LocalDataSplitterConfig {
   split_column?: string | null;
   /** Numeric or datetime column to sort by, for method `time`. Default: none. */
   time_column?: string | null;
-}
-
-/** Shuffles `arr` in place (Fisher-Yates) with `rng`. */
-export function shuffleInPlace<T extends { length: number; [i: number]: number }>(
-  arr: T,
-  rng: () => number,
-): T {
-  for (let i = arr.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    const tmp = arr[i]!;
-    arr[i] = arr[j]!;
-    arr[j] = tmp;
-  }
-  return arr;
 }
 
 /** Splits `n` into parts proportional to `ratios` (largest remainder; ties go to the earlier part). */

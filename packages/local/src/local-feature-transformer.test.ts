@@ -13,13 +13,13 @@ import {
   Table,
 } from "@lolpop/core";
 import { baselinePredictions, computeMetric } from "@lolpop/core/metrics";
-import { readTable } from "./local-data-connector.js";
 import { type LocalDataSplitter, localDataSplitter } from "./local-data-splitter.js";
 import {
   FEATURE_TRANSFORMER_FORMAT,
   type LocalFeatureTransformer,
   localFeatureTransformer,
 } from "./local-feature-transformer.js";
+import { readTable } from "./local-table-reader.js";
 
 const create = (options: StandaloneOptions = {}) =>
   instantiateComponent(localFeatureTransformer, options) as Promise<LocalFeatureTransformer>;
