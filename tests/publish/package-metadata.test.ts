@@ -133,6 +133,27 @@ console.log(JSON.stringify(state ? [...state.plugins.keys()] : []));`;
       expect(JSON.parse(r.stdout)).toContain(p.name);
     },
   );
+
+  it.each(plugins.map((p) => [p.name, p] as const))(
+    "%s ships its config schemas (lolpop.configSchemas), built from its definitions",
+    (_n, p) => {
+      // `lolpop plugins info` and `lolpop schema` read this file instead of importing the plugin.
+      expect(p.pkg.lolpop.configSchemas).toBe("./dist/schemas.json");
+      const file = join(p.dir, p.pkg.lolpop.configSchemas);
+      if (!existsSync(file)) throw new Error(`${file} is missing: run pnpm build first`);
+      const shipped = JSON.parse(readFileSync(file, "utf8"));
+      const entry = pathToFileURL(join(p.dir, p.pkg.exports["."].import)).href;
+      const script = `const { default: plugin } = await import(${JSON.stringify(entry)});
+console.log(JSON.stringify(Object.fromEntries(plugin.components.map((c) =>
+  [c.type, { ...c.configSchema, ...(c.description ? { description: c.description } : {}) }]))));`;
+      const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(r.stderr);
+      expect(shipped).toEqual(JSON.parse(r.stdout));
+      expect(Object.keys(shipped).sort()).toEqual(
+        p.pkg.lolpop.components.map((c: { type: string }) => c.type).sort(),
+      );
+    },
+  );
 });
 
 describe("private packages", () => {
