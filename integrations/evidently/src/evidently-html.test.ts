@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { instantiateComponent, Table } from "@lolpop/core";
-import { tempDir } from "./evidently-test-utils.js";
+import { tempDir } from "../test/helpers.js";
 import {
   analyze,
   type EvidentlyDataCheckerConfig,

@@ -3,7 +3,7 @@
 // scipy 1.17 (the venv Evidently uses) over a grid of sizes and statistics.
 import { spawnSync } from "node:child_process";
 import { ConfigError, Table } from "@lolpop/core";
-import { venvPython } from "./evidently-test-utils.js";
+import { venvPython } from "../test/helpers.js";
 import { defaultStatTest, driftSample, ks2Samp, kstwoSf, STAT_TESTS, statTestByName } from "./index.js";
 
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);

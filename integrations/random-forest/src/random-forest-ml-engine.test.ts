@@ -386,7 +386,7 @@ describe("save and load", () => {
   });
 
   it("loads a model saved by 0.1.0, before engines existed, with identical predictions", async () => {
-    const dir = join(pkgDir, "src", "__fixtures__", "ml-random-forest-0.1.0");
+    const dir = join(pkgDir, "test", "fixtures", "ml-random-forest-0.1.0");
     const file = JSON.parse(await readFile(join(dir, "model.json"), "utf8"));
     expect(file.format_version).toBe(1);
     expect(file.engine).toBeUndefined();

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { instantiateComponent, type Logger, type LogLevel, type ModelTrainer, Table } from "@lolpop/core";
-import { catboostModelTrainer } from "./catboost-model-trainer.js";
-import type { CatBoostTrainerConfig } from "./catboost-params.js";
+import { catboostModelTrainer } from "../src/catboost-model-trainer.js";
+import type { CatBoostTrainerConfig } from "../src/catboost-params.js";
 
 export const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const repoRoot = join(packageDir, "..", "..");
