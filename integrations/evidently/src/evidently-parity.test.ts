@@ -5,7 +5,8 @@
 // same per-column drift decisions and the same dataset verdict.
 import { join } from "node:path";
 import { type Cell, generators, readCsvTable, runEvidently, tempDir, writeCsv } from "../test/helpers.js";
-import { analyze, type DriftOptions } from "./index.js";
+import type { DriftOptions } from "./evidently-drift.js";
+import { analyze } from "./evidently-report.js";
 
 type Columns = Array<readonly [string, Cell[]]>;
 

@@ -23,8 +23,8 @@ import plugin, {
   type RandomForestModelFile,
   type RandomForestTrainerConfig,
   randomForestModelTrainer,
-  resolveMaxFeatures,
 } from "./index.js";
+import { resolveMaxFeatures } from "./random-forest-params.js";
 
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dataDir = join(pkgDir, "node_modules", "vega-datasets", "data");
