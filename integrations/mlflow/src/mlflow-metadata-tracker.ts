@@ -43,11 +43,11 @@ import {
 import {
   clientFromContext,
   defaultExperimentName,
-  experimentSchemaProperties,
+  mlflowConfigSchema,
   type PackageInfo,
 } from "./mlflow-component-config.js";
 import { filterClause, MLFLOW_LIMITS, validateKey } from "./mlflow-limits.js";
-import { CONNECTION_SCHEMA_PROPERTIES, type MlflowConnectionConfig } from "./mlflow-settings.js";
+import type { MlflowConnectionConfig } from "./mlflow-settings.js";
 import type {
   MlflowDatasetInput,
   MlflowExperiment,
@@ -709,17 +709,14 @@ export function createMlflowMetadataTracker(options: MlflowMetadataTrackerOption
 }
 
 /** JSON Schema of {@link mlflowMetadataTracker}'s config. */
-export const mlflowMetadataTrackerConfigSchema = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    ...CONNECTION_SCHEMA_PROPERTIES,
-    ...experimentSchemaProperties({
-      experiment_name:
-        "MLflow experiment of the runs (created when missing). null: MLFLOW_EXPERIMENT_NAME, else the project folder's name.",
-      restore:
-        "When the experiment was deleted in MLflow (which keeps its name), restore it instead of failing.",
-    }),
+export const mlflowMetadataTrackerConfigSchema = mlflowConfigSchema(
+  {
+    experiment_name:
+      "MLflow experiment of the runs (created when missing). null: MLFLOW_EXPERIMENT_NAME, else the project folder's name.",
+    restore:
+      "When the experiment was deleted in MLflow (which keeps its name), restore it instead of failing.",
+  },
+  {
     flush_interval_ms: {
       type: "integer",
       minimum: 10,
@@ -739,7 +736,7 @@ export const mlflowMetadataTrackerConfigSchema = {
         "Truncate param values over 6,000 and tag values over 8,000 characters (with a warning), as MLflow's Python client does; false: fail instead.",
     },
   },
-};
+);
 
 /**
  * Builds the `MLflowMetadataTracker` component definition (the package passes its name and version).

@@ -41,11 +41,11 @@ import {
 import {
   clientFromContext,
   defaultExperimentName,
-  experimentSchemaProperties,
+  mlflowConfigSchema,
   type PackageInfo,
 } from "./mlflow-component-config.js";
 import { invalidRequest, MLFLOW_LIMITS, quoteFilterValue, validateRegistryTag } from "./mlflow-limits.js";
-import { CONNECTION_SCHEMA_PROPERTIES, type MlflowConnectionConfig } from "./mlflow-settings.js";
+import type { MlflowConnectionConfig } from "./mlflow-settings.js";
 import type { MlflowModelVersion } from "./mlflow-types.js";
 import { MLMODEL_FILE, renderMlmodel } from "./mlmodel.js";
 
@@ -430,16 +430,13 @@ export function createMlflowModelRepository(options: MlflowModelRepositoryOption
 }
 
 /** JSON Schema of {@link mlflowModelRepository}'s config. */
-export const mlflowModelRepositoryConfigSchema = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    ...CONNECTION_SCHEMA_PROPERTIES,
-    ...experimentSchemaProperties({
-      experiment_name:
-        "Experiment of the registration runs created when register_model gets no MLflow run (e.g. with LocalMetadataTracker). null: MLFLOW_EXPERIMENT_NAME, else the project folder's name.",
-      restore: "When that experiment was deleted in MLflow, restore it instead of failing.",
-    }),
+export const mlflowModelRepositoryConfigSchema = mlflowConfigSchema(
+  {
+    experiment_name:
+      "Experiment of the registration runs created when register_model gets no MLflow run (e.g. with LocalMetadataTracker). null: MLFLOW_EXPERIMENT_NAME, else the project folder's name.",
+    restore: "When that experiment was deleted in MLflow, restore it instead of failing.",
+  },
+  {
     download_dir: {
       type: ["string", "null"],
       default: null,
@@ -453,7 +450,7 @@ export const mlflowModelRepositoryConfigSchema = {
       description: "How long to wait for a new model version to leave PENDING_REGISTRATION.",
     },
   },
-};
+);
 
 /**
  * Builds the `MLflowModelRepository` component definition (the package passes its name and version).
