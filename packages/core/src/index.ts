@@ -84,6 +84,7 @@ export {
 } from "./registry.js";
 export { instantiateComponent, type StandaloneOptions } from "./standalone.js";
 export {
+  asCategorical,
   type CategoricalColumn,
   type Column,
   type ColumnInput,

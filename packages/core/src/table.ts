@@ -77,6 +77,41 @@ export function categoricalColumn(
   return { type: "categorical", codes, dictionary: dict };
 }
 
+/**
+ * A column as text labels: a categorical column as it is; a numeric one with each value as its text
+ * (`true`/`false` for logical type `bool`, ISO 8601 for `datetime`, else `String(value)`; NaN is
+ * missing), dictionary in first-seen order.
+ */
+export function asCategorical(col: Column): CategoricalColumn {
+  if (col.type === "categorical") return col;
+  const dict: string[] = [];
+  const index = new Map<string, number>();
+  const codes = new Int32Array(col.values.length);
+  for (let i = 0; i < codes.length; i++) {
+    const v = col.values[i]!;
+    if (Number.isNaN(v)) {
+      codes[i] = -1;
+      continue;
+    }
+    const s =
+      col.logical === "bool"
+        ? v
+          ? "true"
+          : "false"
+        : col.logical === "datetime"
+          ? new Date(v).toISOString()
+          : String(v);
+    let c = index.get(s);
+    if (c === undefined) {
+      c = dict.length;
+      dict.push(s);
+      index.set(s, c);
+    }
+    codes[i] = c;
+  }
+  return { type: "categorical", codes, dictionary: dict };
+}
+
 /** Creates a categorical column from codes and a dictionary (validated). */
 export function categoricalFromCodes(codes: Int32Array, dictionary: readonly string[]): CategoricalColumn {
   for (let i = 0; i < codes.length; i++) {
