@@ -5,7 +5,14 @@
  * root, and the `DataConnector` contract.
  */
 import { isAbsolute, resolve } from "node:path";
-import { type DataConnector, DataError, defineComponent, type SavedData, type Table } from "@lolpop/core";
+import {
+  type DataConnector,
+  DataError,
+  defineComponent,
+  type JsonSchema,
+  type SavedData,
+  type Table,
+} from "@lolpop/core";
 import { type DataFormat, DEFAULT_NA_VALUES, type ForcedColumnType } from "./local-table-format.js";
 import { type ReadTableOptions, readTable } from "./local-table-reader.js";
 import { writeTable } from "./local-table-writer.js";
@@ -31,6 +38,54 @@ const COLUMN_TYPES: ForcedColumnType[] = ["numeric", "categorical", "datetime", 
 /** An instance of {@link localDataConnector}: the `DataConnector` contract. */
 export type LocalDataConnector = DataConnector;
 
+/** JSON Schema of {@link localDataConnector}'s config. */
+export const localDataConnectorConfigSchema: JsonSchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    path: {
+      type: ["string", "null"],
+      minLength: 1,
+      description:
+        "File read by get_data() when no source is given; relative paths resolve from the project root. Default: none (get_data needs a source).",
+      default: null,
+    },
+    output_path: {
+      type: ["string", "null"],
+      minLength: 1,
+      description:
+        "File written by save_data() when no target is given; relative paths resolve from the project root. The format follows its extension (.csv, .jsonl, .json). Default: none (save_data needs a target).",
+      default: null,
+    },
+    format: {
+      enum: ["auto", "csv", "json", "jsonl"],
+      description:
+        "Format of the files read: auto picks it from the extension (.csv/.tsv/.txt, .json, .jsonl/.ndjson).",
+      default: "auto",
+    },
+    delimiter: {
+      type: "string",
+      minLength: 1,
+      maxLength: 1,
+      description: "CSV field delimiter, one character (a .tsv file with the default uses a tab).",
+      default: ",",
+    },
+    na_values: {
+      type: "array",
+      items: { type: "string" },
+      description: "Strings read as missing values (NaN for numeric columns, missing for categorical).",
+      default: [...DEFAULT_NA_VALUES],
+    },
+    columns: {
+      type: "object",
+      additionalProperties: { enum: COLUMN_TYPES },
+      description:
+        "Forces column types by name: numeric, categorical, datetime (epoch milliseconds) or bool. Other columns are inferred.",
+      default: {},
+    },
+  },
+};
+
 /**
  * `LocalDataConnector` (kind `data_connector`): reads CSV / JSON / JSON Lines files and writes CSV or
  * JSON Lines, atomically. `get_data(source?)` reads `source` or the configured `path`;
@@ -41,52 +96,7 @@ export const localDataConnector = defineComponent<"data_connector", LocalDataCon
   kind: "data_connector",
   type: "LocalDataConnector",
   description: "Reads and writes local CSV, JSON and JSON Lines files",
-  configSchema: {
-    type: "object",
-    additionalProperties: false,
-    properties: {
-      path: {
-        type: ["string", "null"],
-        minLength: 1,
-        description:
-          "File read by get_data() when no source is given; relative paths resolve from the project root. Default: none (get_data needs a source).",
-        default: null,
-      },
-      output_path: {
-        type: ["string", "null"],
-        minLength: 1,
-        description:
-          "File written by save_data() when no target is given; relative paths resolve from the project root. The format follows its extension (.csv, .jsonl, .json). Default: none (save_data needs a target).",
-        default: null,
-      },
-      format: {
-        enum: ["auto", "csv", "json", "jsonl"],
-        description:
-          "Format of the files read: auto picks it from the extension (.csv/.tsv/.txt, .json, .jsonl/.ndjson).",
-        default: "auto",
-      },
-      delimiter: {
-        type: "string",
-        minLength: 1,
-        maxLength: 1,
-        description: "CSV field delimiter, one character (a .tsv file with the default uses a tab).",
-        default: ",",
-      },
-      na_values: {
-        type: "array",
-        items: { type: "string" },
-        description: "Strings read as missing values (NaN for numeric columns, missing for categorical).",
-        default: [...DEFAULT_NA_VALUES],
-      },
-      columns: {
-        type: "object",
-        additionalProperties: { enum: COLUMN_TYPES },
-        description:
-          "Forces column types by name: numeric, categorical, datetime (epoch milliseconds) or bool. Other columns are inferred.",
-        default: {},
-      },
-    },
-  },
+  configSchema: localDataConnectorConfigSchema,
   create(ctx) {
     const cfg = ctx.config;
     const abs = (p: string) => (isAbsolute(p) ? p : resolve(ctx.project.root, p));

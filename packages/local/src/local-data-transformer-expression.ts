@@ -306,8 +306,7 @@ export function expressionColumns(node: ExprNode): string[] {
   return [...out];
 }
 
-/** An evaluated (sub-)expression: numbers (with whether they are booleans) or text codes. */
-export type Value =
+type Value =
   | { t: "num"; v: Float64Array; bool: boolean }
   | { t: "str"; codes: Int32Array; dict: readonly string[] };
 
@@ -325,7 +324,7 @@ function textAt(v: Value & { t: "str" }, i: number): string | undefined {
 }
 
 /** Builds a categorical value from per-row strings (undefined = missing), compact dictionary. */
-export function strFrom(n: number, get: (i: number) => string | undefined): Value {
+function strFrom(n: number, get: (i: number) => string | undefined): Value {
   const dict: string[] = [];
   const index = new Map<string, number>();
   const codes = new Int32Array(n);

@@ -5,11 +5,11 @@
  * (missing counts as false).
  */
 import {
+  asCategorical,
   type Column,
   type ComponentContext,
   ConfigError,
   DataError,
-  type NumericColumn,
   type Table,
 } from "@lolpop/core";
 import {
@@ -18,8 +18,6 @@ import {
   evaluateExpression,
   parseExpression,
   pointAt,
-  strFrom,
-  type Value,
 } from "./local-data-transformer-expression.js";
 
 /** Types a `cast` step converts to. */
@@ -105,7 +103,7 @@ function requireColumns(step: CompiledStep, table: Table, names: readonly string
 function castColumn(step: CompiledStep, name: string, col: Column, to: CastType): Column {
   if (to === "categorical") {
     if (col.type === "categorical") return col;
-    return strFromColumn(col);
+    return asCategorical(col);
   }
   if (col.type === "numeric") {
     if (to === "numeric")
@@ -145,17 +143,6 @@ function castColumn(step: CompiledStep, name: string, col: Column, to: CastType)
   const out = new Float64Array(col.codes.length);
   for (let i = 0; i < out.length; i++) out[i] = col.codes[i]! < 0 ? Number.NaN : parsed[col.codes[i]!]!;
   return { type: "numeric", values: out, logical: to === "bool" ? "bool" : "float" };
-}
-
-function strFromColumn(col: NumericColumn): Column {
-  const v = strFrom(col.values.length, (i) => {
-    const x = col.values[i]!;
-    if (Number.isNaN(x)) return undefined;
-    if (col.logical === "bool") return x ? "true" : "false";
-    if (col.logical === "datetime") return new Date(x).toISOString();
-    return String(x);
-  }) as Value & { t: "str" };
-  return { type: "categorical", codes: v.codes, dictionary: v.dict };
 }
 
 /** Applies one step to `table` (never mutated). @throws DataError naming the step. */

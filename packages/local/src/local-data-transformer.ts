@@ -5,7 +5,14 @@
  * filter, dropna, see `local-data-transformer-steps.ts`, whose expressions are the language of
  * `local-data-transformer-expression.ts`).
  */
-import { ConfigError, DataError, type DataTransformer, defineComponent, type Table } from "@lolpop/core";
+import {
+  ConfigError,
+  DataError,
+  type DataTransformer,
+  defineComponent,
+  type JsonSchema,
+  type Table,
+} from "@lolpop/core";
 import {
   describeValue,
   isTable,
@@ -27,6 +34,35 @@ export interface LocalDataTransformerConfig {
 /** An instance of {@link localDataTransformer}: the `DataTransformer` contract. */
 export type LocalDataTransformer = DataTransformer;
 
+/** JSON Schema of {@link localDataTransformer}'s config. */
+export const localDataTransformerConfigSchema: JsonSchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    module: {
+      type: ["string", "null"],
+      minLength: 1,
+      description:
+        "Path (relative to the project root) of a .js, .mjs or .ts module exporting the transform function. A .ts module is compiled on its own; its imports are resolved from its folder.",
+      default: null,
+    },
+    function: {
+      type: "string",
+      minLength: 1,
+      description:
+        "Name of the exported function called as fn(table, ctx); it returns a Table (or a Promise of one).",
+      default: "transform",
+    },
+    steps: {
+      type: "array",
+      items: STEP_SCHEMA,
+      description:
+        "Declarative steps applied in order: {drop: [cols]}, {rename: {old: new}}, {cast: {col: numeric|categorical|bool}}, {derive: {name, expr}}, {filter: expr}, {dropna: [cols]}.",
+      default: [],
+    },
+  },
+};
+
 /**
  * `LocalDataTransformer` (kind `data_transformer`): applies a user module's `transform(table, ctx)`
  * (`.js`, `.mjs`, or `.ts` compiled by esbuild into a temporary file outside the project) or a list
@@ -37,33 +73,7 @@ export const localDataTransformer = defineComponent<"data_transformer", LocalDat
   kind: "data_transformer",
   type: "LocalDataTransformer",
   description: "Transforms data with a user module (.js/.mjs/.ts) or declarative steps",
-  configSchema: {
-    type: "object",
-    additionalProperties: false,
-    properties: {
-      module: {
-        type: ["string", "null"],
-        minLength: 1,
-        description:
-          "Path (relative to the project root) of a .js, .mjs or .ts module exporting the transform function. A .ts module is compiled on its own; its imports are resolved from its folder.",
-        default: null,
-      },
-      function: {
-        type: "string",
-        minLength: 1,
-        description:
-          "Name of the exported function called as fn(table, ctx); it returns a Table (or a Promise of one).",
-        default: "transform",
-      },
-      steps: {
-        type: "array",
-        items: STEP_SCHEMA,
-        description:
-          "Declarative steps applied in order: {drop: [cols]}, {rename: {old: new}}, {cast: {col: numeric|categorical|bool}}, {derive: {name, expr}}, {filter: expr}, {dropna: [cols]}.",
-        default: [],
-      },
-    },
-  },
+  configSchema: localDataTransformerConfigSchema,
   create(ctx) {
     const cfg = ctx.config;
     const steps = cfg.steps ?? [];

@@ -47,7 +47,7 @@ import {
   readJsonIfExists,
   resolveStoreDir,
   SAFE_SEGMENT,
-  STORE_DIR_SCHEMA,
+  STORE_CONFIG_SCHEMA,
   type StoreConfig,
   safeRelativePath,
   tempName,
@@ -483,10 +483,6 @@ export const localMetadataTracker = defineComponent<"metadata_tracker", LocalMet
   kind: "metadata_tracker",
   type: "LocalMetadataTracker",
   description: "Tracks runs, params, metrics, datasets and artifacts as files under .lolpop/runs",
-  configSchema: {
-    type: "object",
-    properties: { dir: STORE_DIR_SCHEMA },
-    additionalProperties: false,
-  },
+  configSchema: STORE_CONFIG_SCHEMA,
   create: (ctx) => createLocalMetadataTracker(resolveStoreDir(ctx)),
 });

@@ -49,7 +49,7 @@ import {
   readJsonIfExists,
   resolveStoreDir,
   SAFE_SEGMENT,
-  STORE_DIR_SCHEMA,
+  STORE_CONFIG_SCHEMA,
   type StoreConfig,
   tempName,
   tempOwnerPid,
@@ -469,10 +469,6 @@ export const localModelRepository = defineComponent<"model_repository", LocalMod
   kind: "model_repository",
   type: "LocalModelRepository",
   description: "Versions models, moves the champion alias and records approval as files under .lolpop/models",
-  configSchema: {
-    type: "object",
-    properties: { dir: STORE_DIR_SCHEMA },
-    additionalProperties: false,
-  },
+  configSchema: STORE_CONFIG_SCHEMA,
   create: (ctx) => createLocalModelRepository(resolveStoreDir(ctx)),
 });
