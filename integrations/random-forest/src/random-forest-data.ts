@@ -75,6 +75,21 @@ export function prepareFitData(input: FitInput): PreparedData {
   return { problem, featureNames, columns, n, ...(classes ? { classes } : {}), target };
 }
 
+/** The fields of `model.json` that describe any fitted model: problem type, params, features, classes. */
+export function modelFields<P extends object>(model: {
+  problem_type: ProblemType;
+  params: Readonly<P>;
+  feature_names: readonly string[];
+  classes?: readonly string[];
+}): { problem_type: ProblemType; params: P; feature_names: string[]; classes?: string[] } {
+  return {
+    problem_type: model.problem_type,
+    params: { ...model.params } as P,
+    feature_names: [...model.feature_names],
+    ...(model.classes ? { classes: [...model.classes] } : {}),
+  };
+}
+
 /** File written by `TrainedModel.save` (both engines): the model's header, readable JSON. */
 export const MODEL_FILE = "model.json";
 /** `format` field of `model.json`. */

@@ -35,6 +35,7 @@ import {
   isStringArray,
   MODEL_FILE,
   MODEL_FORMAT,
+  modelFields,
   type PreparedData,
   predictColumns,
 } from "./random-forest-data.js";
@@ -229,11 +230,7 @@ export class HistogramForestModel implements TrainedModel {
 
   /** Mean decrease in impurity by feature name (computed at fit time; sums to 1). */
   feature_importance(): Record<string, number> {
-    const out: Record<string, number> = {};
-    this.feature_names.forEach((name, j) => {
-      out[name] = this.#importance[j]!;
-    });
-    return out;
+    return Object.fromEntries(this.feature_names.map((name, j) => [name, this.#importance[j]!]));
   }
 
   /** The trees in the binary layout of {@link FOREST_FILE}. */
@@ -249,10 +246,7 @@ export class HistogramForestModel implements TrainedModel {
       engine: "histogram",
       trainer: this.trainer,
       library: { name: pkg.name, version: this.#libraryVersion },
-      problem_type: this.problem_type,
-      params: { ...this.params },
-      feature_names: [...this.feature_names],
-      ...(this.classes ? { classes: [...this.classes] } : {}),
+      ...modelFields(this),
       feature_importance: this.feature_importance(),
       training_rows: this.training_rows,
       forest: {

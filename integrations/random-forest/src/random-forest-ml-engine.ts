@@ -41,6 +41,7 @@ import {
   isStringArray,
   MODEL_FILE,
   MODEL_FORMAT,
+  modelFields,
   type PreparedData,
   predictColumns,
   quote,
@@ -343,11 +344,7 @@ export class RandomForestModel implements TrainedModel {
 
   /** Mean decrease in impurity by feature name (computed at fit time; sums to 1). */
   feature_importance(): Record<string, number> {
-    const out: Record<string, number> = {};
-    this.feature_names.forEach((name, j) => {
-      out[name] = this.#importance[j]!;
-    });
-    return out;
+    return Object.fromEntries(this.feature_names.map((name, j) => [name, this.#importance[j]!]));
   }
 
   /** The `model.json` content. */
@@ -358,10 +355,7 @@ export class RandomForestModel implements TrainedModel {
       engine: "ml-random-forest",
       trainer: this.trainer,
       library: { name: LIBRARY_NAME, version: this.#libraryVersion },
-      problem_type: this.problem_type,
-      params: { ...this.params },
-      feature_names: [...this.feature_names],
-      ...(this.classes ? { classes: [...this.classes] } : {}),
+      ...modelFields(this),
       impute_means: [...this.impute_means],
       feature_importance: this.feature_importance(),
       training_rows: this.training_rows,
