@@ -92,6 +92,7 @@ export {
   type ColumnSchema,
   categoricalColumn,
   categoricalFromCodes,
+  categoricalFromText,
   cellValue,
   columnLength,
   isMissing,

@@ -1,4 +1,11 @@
-import { asCategorical, categoricalColumn, DataError, numericColumn, Table } from "./index.js";
+import {
+  asCategorical,
+  categoricalColumn,
+  categoricalFromText,
+  DataError,
+  numericColumn,
+  Table,
+} from "./index.js";
 
 describe("Table", () => {
   const t = Table.fromColumns(
@@ -97,5 +104,21 @@ describe("asCategorical", () => {
     expect(asCategorical(numericColumn([Date.UTC(2024, 0, 2)], "datetime")).dictionary).toEqual([
       "2024-01-02T00:00:00.000Z",
     ]);
+  });
+});
+
+describe("categoricalFromText", () => {
+  it("builds codes and a first-seen dictionary from each row's text, undefined as missing", () => {
+    const text = ["b", undefined, "a", "b"];
+    expect(categoricalFromText(4, (i) => text[i])).toEqual({
+      type: "categorical",
+      codes: Int32Array.from([0, -1, 1, 0]),
+      dictionary: ["b", "a"],
+    });
+    expect(categoricalColumn(["b", null, "a", "b", "", Number.NaN, 1])).toEqual({
+      type: "categorical",
+      codes: Int32Array.from([0, -1, 1, 0, -1, -1, 2]),
+      dictionary: ["b", "a", "1"],
+    });
   });
 });

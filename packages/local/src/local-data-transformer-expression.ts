@@ -11,7 +11,13 @@
  * (`false and missing` is false, `true or missing` is true). Results that are not finite (`x / 0`,
  * `log(0)`) are missing too.
  */
-import type { CategoricalColumn, Column, NumericColumn, Table } from "@lolpop/core";
+import {
+  type CategoricalColumn,
+  type Column,
+  categoricalFromText,
+  type NumericColumn,
+  type Table,
+} from "@lolpop/core";
 
 /** A syntax or type error in an expression, with the 0-based character position it points at. */
 export class ExpressionError extends Error {
@@ -325,24 +331,8 @@ function textAt(v: Value & { t: "str" }, i: number): string | undefined {
 
 /** Builds a categorical value from per-row strings (undefined = missing), compact dictionary. */
 function strFrom(n: number, get: (i: number) => string | undefined): Value {
-  const dict: string[] = [];
-  const index = new Map<string, number>();
-  const codes = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const s = get(i);
-    if (s === undefined) {
-      codes[i] = -1;
-      continue;
-    }
-    let c = index.get(s);
-    if (c === undefined) {
-      c = dict.length;
-      dict.push(s);
-      index.set(s, c);
-    }
-    codes[i] = c;
-  }
-  return { t: "str", codes, dict };
+  const { codes, dictionary } = categoricalFromText(n, get);
+  return { t: "str", codes, dict: dictionary };
 }
 
 /**
