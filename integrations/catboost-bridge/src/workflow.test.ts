@@ -9,7 +9,6 @@ import "@lolpop/local";
 import "@lolpop/workflows";
 import type { WorkflowSummary } from "@lolpop/workflows";
 import "./index.js";
-import { closeCatBoostWorkers } from "./catboost-worker.js";
 import {
   removeTempDirs as cleanTemp,
   packageDir,
@@ -17,7 +16,8 @@ import {
   repoRoot,
   tempDir,
   venvPythonForTests,
-} from "./test-support.js";
+} from "../test/helpers.js";
+import { closeCatBoostWorkers } from "./catboost-worker.js";
 
 afterAll(() => cleanTemp());
 

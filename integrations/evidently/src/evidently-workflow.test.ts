@@ -18,7 +18,7 @@ import "@lolpop/random-forest";
 import "@lolpop/workflows";
 import type { WorkflowSummary } from "@lolpop/workflows";
 import "./index.js";
-import { packageDir, repoRoot, tempDir } from "./evidently-test-utils.js";
+import { packageDir, repoRoot, tempDir } from "../test/helpers.js";
 
 function project(): string {
   const dir = tempDir("lolpop-evidently-wf-");

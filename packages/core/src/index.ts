@@ -28,7 +28,7 @@ export {
   type Workflow,
 } from "./engine.js";
 export * from "./errors.js";
-export * from "./fs-atomic.js";
+export * from "./kit/index.js";
 export {
   createLineageRecorder,
   gitInfo,
@@ -84,8 +84,6 @@ export {
   type RunnerContext,
   type RunnerInstance,
 } from "./plugin.js";
-export * from "./predict-input.js";
-export { createRng } from "./random.js";
 export { isSecretKey, REDACTED, redactText, redactValue, registerSecret } from "./redact.js";
 export {
   assertPlugin,
@@ -103,9 +101,9 @@ export {
   resolveType,
   unregisterPlugin,
 } from "./registry.js";
-export * from "./saved-model.js";
 export { instantiateComponent, type StandaloneOptions } from "./standalone.js";
 export {
+  asCategorical,
   type CategoricalColumn,
   type Column,
   type ColumnInput,
@@ -113,6 +111,7 @@ export {
   type ColumnSchema,
   categoricalColumn,
   categoricalFromCodes,
+  categoricalFromText,
   cellValue,
   columnLength,
   isMissing,

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { removeTempDirs as cleanTemp, tempDir } from "../test/helpers.js";
 import {
   parseRelease,
   parseRequirementLine,
@@ -9,7 +10,6 @@ import {
   satisfiesVersion,
   unmetRequirements,
 } from "./index.js";
-import { removeTempDirs as cleanTemp, tempDir } from "./test-support.js";
 
 afterAll(() => cleanTemp());
 
