@@ -1,6 +1,6 @@
 // One context for both hosts: a component sees the same lookup, peers, componentInfo, on-demand
 // types and notifications whether the engine builds it from YAML or instantiateComponent makes it.
-import { fixturePlugin } from "./__fixtures__/plugin.js";
+import { fixturePlugin } from "../test/fixtures/plugin.js";
 import {
   type ComponentContext,
   createWorkflow,

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fixturePlugin } from "./__fixtures__/plugin.js";
+import { fixturePlugin } from "../test/fixtures/plugin.js";
 import {
   ConfigError,
   type ConfigSource,
