@@ -2,35 +2,44 @@
 import { relative } from "node:path";
 
 /**
- * Counts a jest `--json` result for the summary line. A test file that failed to run (it did not
- * load, a hook outside any test failed, or its worker crashed) reports no failed test of its own:
- * each such file counts as one failed test, so the line never reads "0 failed" for a failed run.
+ * Counts a jest `--json` result for the summary line. A test file can fail without a failed test of
+ * its own: it failed to run (it did not load, or its jest worker died), or something outside its
+ * tests failed (an `afterAll`). Each such file counts as one failed test and gets a line naming it,
+ * so the summary never reads "0 failed" for a failed run.
  *
  * @param {any} results the parsed `--outputFile` of `jest --json`
  * @param {string} root paths in the report are relative to it
  */
 export function summarize(results, root = process.cwd()) {
-  const notRun = [];
+  const unexplained = [];
   for (const file of results.testResults ?? []) {
     if (file.status !== "failed") continue;
-    if ((file.assertionResults ?? []).some((a) => a.status === "failed")) continue;
-    notRun.push({ file: relative(root, file.name), reason: firstLine(file.message) });
+    const assertions = file.assertionResults ?? [];
+    if (assertions.some((a) => a.status === "failed")) continue;
+    unexplained.push({
+      file: relative(root, file.name),
+      ran: assertions.length > 0,
+      reason: firstLine(file.message),
+    });
   }
-  notRun.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  unexplained.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const tests = {
     passed: results.numPassedTests,
-    failed: results.numFailedTests + notRun.length,
+    failed: results.numFailedTests + unexplained.length,
     skipped: results.numPendingTests + results.numTodoTests,
   };
   const suites = { passed: results.numPassedTestSuites, failed: results.numFailedTestSuites };
-  const lines = [];
-  for (const s of notRun) lines.push(`failed to run: ${s.file}: ${s.reason}`);
+  const lines = unexplained.map(
+    (s) => `${s.ran ? "failed outside its tests" : "failed to run"}: ${s.file}: ${s.reason}`,
+  );
   lines.push(
     `test suites: ${suites.passed} passed, ${suites.failed} failed` +
-      (notRun.length ? ` (${notRun.length} failed to run, each counted below as one failed test)` : ""),
+      (unexplained.length
+        ? ` (${unexplained.length} without a failed test, each counted below as one failed test)`
+        : ""),
   );
   lines.push(`tests: ${tests.passed} passed, ${tests.failed} failed, ${tests.skipped} skipped`);
-  return { tests, suites, notRun, lines };
+  return { tests, suites, unexplained, lines };
 }
 
 /** The first meaningful line of a jest failure message, without colours and the "Test suite failed to run" header. */

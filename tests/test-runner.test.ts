@@ -80,7 +80,7 @@ describe("per-project timeouts (jest.base.mjs)", () => {
 });
 
 describe("scripts/run-tests.mjs summary line", () => {
-  it("counts a file that fails to load and a crashed worker as failed, agreeing with the exit code", () => {
+  it("counts a file that fails to load, a crashed worker and a failed afterAll as failed, agreeing with the exit code", () => {
     const work = mkdtempSync(join(tmpdir(), "lolpop-run-tests-"));
     const r = spawnSync(
       process.execPath,
@@ -99,16 +99,17 @@ describe("scripts/run-tests.mjs summary line", () => {
       },
     );
     expect(r.status).toBe(1);
-    const tail = r.stdout.trim().split("\n").slice(-4);
+    const tail = r.stdout.trim().split("\n").slice(-5);
     expect(tail).toEqual([
       expect.stringMatching(
         /^failed to run: tests\/runner-fixtures\/summary\/crashes-worker\.fixture\.ts: A jest worker process \(pid=\d+\) was terminated by another process: signal=SIGKILL/,
       ),
+      "failed outside its tests: tests/runner-fixtures/summary/fails-after-tests.fixture.ts: cleanup failed",
       expect.stringMatching(
         /^failed to run: tests\/runner-fixtures\/summary\/fails-to-load\.fixture\.ts: .*Could not locate module \.\/no-such-module\.js/,
       ),
-      "test suites: 1 passed, 2 failed (2 failed to run, each counted below as one failed test)",
-      "tests: 1 passed, 2 failed, 0 skipped",
+      "test suites: 1 passed, 3 failed (3 without a failed test, each counted below as one failed test)",
+      "tests: 2 passed, 3 failed, 0 skipped",
     ]);
     // Its results went to LOLPOP_TEST_RESULTS, not to the main run's .jest-results.json.
     expect(readFileSync(join(work, "results.json"), "utf8")).toContain("fails-to-load.fixture.ts");
