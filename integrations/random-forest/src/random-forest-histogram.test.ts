@@ -119,7 +119,7 @@ beforeAll(async () => {
     y: car.y,
   });
   regressorPred = (await regressor.predict(car.Xtest)) as RegressionPredictions;
-});
+}, 120_000);
 
 describe("histogram engine: fit and predict", () => {
   it("is the default engine", () => {
