@@ -28,8 +28,9 @@ const res = spawnSync(
   { cwd: root, stdio: "inherit", env: process.env },
 );
 if (!existsSync(out)) {
+  // jest died (a crash in band, a signal) or stopped before running anything: nothing to count.
   console.error(
-    `jest wrote no results: it failed before running tests (${res.signal ? `signal ${res.signal}` : `exit ${res.status}`})`,
+    `jest wrote no results (${res.signal ? `killed by ${res.signal}` : `exit ${res.status}`}): see its output above`,
   );
   process.exit(res.status || 1);
 }
