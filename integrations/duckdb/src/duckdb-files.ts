@@ -238,38 +238,31 @@ export async function readFiles(
   what: string,
 ): Promise<Table> {
   const params = { __lolpop_path: files.pattern };
-  const forcedInSql = files.format === "csv" ? undefined : options.columns;
+  // CSV: forced types go to read_csv (its errors carry line numbers); readQuery still checks that
+  // every forced column exists and finds nothing left to cast.
   const request = (sampleAll: boolean) => ({
     what,
     sql: `SELECT * FROM ${readFunction(files, options, sampleAll)}`,
     params,
-    ...(forcedInSql ? { columns: forcedInSql } : {}),
+    ...(options.columns ? { columns: options.columns } : {}),
     ...(options.bigint ? { bigint: options.bigint } : {}),
     ...(options.nested ? { nested: options.nested } : {}),
   });
-  if (files.format === "csv") {
-    // `columns` names must exist: read_csv would silently ignore an unknown name in `types`.
-    const names = await csvColumns(session, files, options, what);
-    for (const name of Object.keys(options.columns ?? {})) {
-      if (!names.includes(name)) {
-        throw new DataError({
-          message: `${what}: \`columns\` sets a type for "${name}", but the file has no such column (columns: ${names.join(", ")})`,
-          code: "missing_column",
-          details: { column: name },
-        });
-      }
-    }
-  }
   let table: Table;
   try {
     table = await readQuery(session, request(false));
   } catch (e) {
     if (files.format !== "csv" || !DuckDBQueryError.isInstance(e)) throw e;
     const message = (e.cause as Error | undefined)?.message ?? e.message;
-    // A value past DuckDB's type-sniffing sample: sniff the whole file, as LocalDataConnector does.
-    if (/This type was auto-detected/.test(message)) table = await readQuery(session, request(true)).catch((e2) => {
-      throw csvError(e2, options, what);
-    });
+    if (/This type was auto-detected/.test(message)) {
+      // A value past DuckDB's type-sniffing sample: sniff the whole file, as LocalDataConnector does.
+      try {
+        table = await readQuery(session, request(true));
+      } catch (e2) {
+        throw csvError(e2, options, what);
+      }
+    } else if (files.single && /sniffing file/.test(message)) throw await diagnoseDialect(session, files, options, what, e);
+    else if (/COLUMN_TYPES error/.test(message)) throw await unknownForcedColumn(session, files, options, what, e);
     else throw csvError(e, options, what);
   }
   if (table.numRows === 0 && files.single) {
@@ -282,28 +275,51 @@ export async function readFiles(
   return table;
 }
 
-/** The CSV's column names, with a ragged row or bad quoting reported by line. */
-async function csvColumns(session: DuckDBSession, files: ResolvedFiles, options: FileReadOptions, what: string): Promise<string[]> {
-  const sql = `DESCRIBE SELECT * FROM ${readFunction(files, { ...options, columns: {} })}`;
+/** `columns` names a column the CSV does not have: say which, and list the file's columns. */
+async function unknownForcedColumn(
+  session: DuckDBSession,
+  files: ResolvedFiles,
+  options: FileReadOptions,
+  what: string,
+  original: unknown,
+): Promise<unknown> {
   try {
+    const sql = `DESCRIBE SELECT * FROM ${readFunction(files, { ...options, columns: {} })}`;
     const r = await session.run(sql, { what }, { __lolpop_path: files.pattern });
-    return r.chunkCount > 0 ? r.getChunk(0).getRows().map((row) => String(row[0])) : [];
-  } catch (e) {
-    if (!files.single || !DuckDBQueryError.isInstance(e) || !/sniffing file/.test(e.message)) throw csvError(e, options, what);
-    // DuckDB's sniffer gives up on a ragged file without a line: read it again with the header's
-    // columns and dialect fixed, which reports the first bad line.
-    const delimiter =
-      (options.delimiter ?? ",") === "," && files.pattern.toLowerCase().endsWith(".tsv") ? "\t" : (options.delimiter ?? ",");
-    const header = await csvHeader(files.pattern, delimiter);
-    const columns = `{${header.map((h, i) => `${quoteLiteral(h.trim() === "" ? `column_${i + 1}` : h)}: 'VARCHAR'`).join(", ")}}`;
-    const probe = `SELECT count(*) FROM read_csv($__lolpop_path, auto_detect = false, header = true, delim = ${quoteLiteral(delimiter)}, quote = '"', escape = '"', skip = 0, comment = '', columns = ${columns})`;
-    try {
-      await session.run(probe, { what }, { __lolpop_path: files.pattern });
-    } catch (e2) {
-      throw csvError(e2, options, what, header);
-    }
-    throw csvError(e, options, what);
+    const names = r.chunkCount > 0 ? r.getChunk(0).getRows().map((row) => String(row[0])) : [];
+    const unknown = Object.keys(options.columns ?? {}).filter((n) => !names.includes(n));
+    return new DataError({
+      message: `${what}: \`columns\` sets a type for ${unknown.map((n) => `"${n}"`).join(", ")}, but the file has no such column (columns: ${names.join(", ")})`,
+      code: "missing_column",
+      details: { columns: unknown },
+    });
+  } catch {
+    return original;
   }
+}
+
+/**
+ * DuckDB's sniffer gives up on a ragged file without naming a line: read it again with the header's
+ * columns and the dialect fixed, which reports the first bad line.
+ */
+async function diagnoseDialect(
+  session: DuckDBSession,
+  files: ResolvedFiles,
+  options: FileReadOptions,
+  what: string,
+  original: unknown,
+): Promise<unknown> {
+  const delimiter =
+    (options.delimiter ?? ",") === "," && files.pattern.toLowerCase().endsWith(".tsv") ? "\t" : (options.delimiter ?? ",");
+  const header = await csvHeader(files.pattern, delimiter);
+  const columns = `{${header.map((h, i) => `${quoteLiteral(h.trim() === "" ? `column_${i + 1}` : h)}: 'VARCHAR'`).join(", ")}}`;
+  const probe = `SELECT count(*) FROM read_csv($__lolpop_path, auto_detect = false, header = true, delim = ${quoteLiteral(delimiter)}, quote = '"', escape = '"', skip = 0, comment = '', columns = ${columns})`;
+  try {
+    await session.run(probe, { what }, { __lolpop_path: files.pattern });
+  } catch (e) {
+    return csvError(e, options, what, header);
+  }
+  return csvError(original, options, what);
 }
 
 /** Rewrites DuckDB's CSV errors in LocalDataConnector's words (file, line, what to do). */

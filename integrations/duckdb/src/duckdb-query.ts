@@ -7,7 +7,7 @@
 import type { DuckDBType, DuckDBValue } from "@duckdb/node-api";
 import { DataError, type Table } from "@lolpop/core";
 import { DuckDBQueryError } from "./duckdb-query-error.js";
-import { resultToTable } from "./duckdb-result-table.js";
+import { HASH_COLUMN_PREFIX, resultToTable } from "./duckdb-result-table.js";
 import type { DuckDBSession } from "./duckdb-runtime.js";
 import { quoteIdent } from "./duckdb-sql.js";
 import {
@@ -225,30 +225,37 @@ export async function readQuery(session: DuckDBSession, req: ReadRequest): Promi
   }
   const exprs: string[] = [];
   let changed = false;
+  const hashes: string[] = [];
   const casts: Array<{ name: string; to: ForcedColumnType; type: DuckDBType }> = [];
   for (const c of columns) {
     const p = project(c.name, c.type, forced[c.name], req.nested ?? "error", req.what);
     exprs.push(...p.exprs);
+    const id = c.type.typeId as number;
+    if (id === T.VARCHAR || forced[c.name] === "categorical" || id === T.UUID) hashes.push(c.name);
     if (p.changed) {
       changed = true;
       const to = forced[c.name];
       if (to) casts.push({ name: c.name, to, type: c.type });
     }
   }
-  const sql = changed ? `SELECT ${exprs.join(", ")} FROM (\n${req.sql}\n) AS __lolpop_source` : req.sql;
+  // DuckDB hashes each text column (in parallel), so long strings are copied out once per distinct value.
+  const wrap = changed || hashes.length > 0;
+  const sql = wrap
+    ? `SELECT *${hashes.map((n) => `, hash(${quoteIdent(n)}) AS ${quoteIdent(HASH_COLUMN_PREFIX + n)}`).join("")} FROM (SELECT ${exprs.join(", ")} FROM (\n${req.sql}\n) AS __lolpop_source) AS __lolpop_projected`
+    : req.sql;
   const label = {
     what: req.what,
-    ...(req.userSql ? { user: { sql: req.sql, firstLine: changed ? 2 : 1 } } : {}),
+    ...(req.userSql ? { user: { sql: req.sql, firstLine: wrap ? 2 : 1 } } : {}),
   };
-  let result: Awaited<ReturnType<DuckDBSession["run"]>>;
   try {
-    result = await session.run(sql, label, req.params);
+    const result = await session.run(sql, label, req.params);
+    return await resultToTable(session.bindings, result, { what: req.what, bigint: req.bigint ?? "error" });
   } catch (e) {
-    if (casts.length > 0 && DuckDBQueryError.isInstance(e) && e.code === "sql_conversion")
-      await explainCast(session, req, casts, e);
-    throw e;
+    const err = DuckDBQueryError.isInstance(e) || DataError.isInstance(e) ? e : session.queryError(e, sql, label);
+    if (casts.length > 0 && DuckDBQueryError.isInstance(err) && err.code === "sql_conversion")
+      await explainCast(session, req, casts, err);
+    throw err;
   }
-  return resultToTable(session.bindings, result, { what: req.what, bigint: req.bigint ?? "error" });
 }
 
 const TARGET: Record<ForcedColumnType, { sql: string; what: string }> = {

@@ -19,7 +19,7 @@
  * Nested types, UUID and the types of {@link UNSUPPORTED_TYPE_HINTS} are handled (cast or refused)
  * before the query runs, by the projection in duckdb-query.ts.
  */
-import type { DuckDBMaterializedResult, DuckDBType } from "@duckdb/node-api";
+import type { DuckDBDataChunk, DuckDBMaterializedResult, DuckDBResult, DuckDBType } from "@duckdb/node-api";
 import { type Column, DataError, Table } from "@lolpop/core";
 import type { DuckDBBindings } from "./duckdb-runtime.js";
 import { type BigIntPolicy, DuckDBTypeIds as T, MAX_EXACT_INTEGER, UNSUPPORTED_TYPE_HINTS } from "./duckdb-types.js";
@@ -35,9 +35,18 @@ export interface ResultToTableOptions {
 const TWO_32 = 4294967296;
 
 interface ColumnReader {
-  /** Reads `count` rows of one chunk's vector into the output at `offset`. */
-  read(vector: unknown, count: number, offset: number): void;
-  finish(): Column;
+  /** Reads `count` rows of one chunk's vector into the output at `offset` (`hashes`: DuckDB's hash of each string). */
+  read(vector: unknown, count: number, offset: number, hashes?: unknown): void;
+  /** Makes room for `rows` rows. */
+  reserve(rows: number): void;
+  finish(rows: number): Column;
+}
+
+function grown<A extends Float64Array | Int32Array>(arr: A, rows: number): A {
+  if (rows <= arr.length) return arr;
+  const next = new (arr.constructor as { new (n: number): A })(Math.max(rows, arr.length * 2));
+  next.set(arr);
+  return next;
 }
 
 /** A value that does not fit the table; reported with its column and 0-based row. */
@@ -57,7 +66,7 @@ function isValid(validity: Uint8Array | null | undefined, i: number): boolean {
 }
 
 class NumericReader implements ColumnReader {
-  readonly values: Float64Array;
+  values: Float64Array;
   bigText: string[] | undefined;
   constructor(
     private readonly b: DuckDBBindings,
@@ -72,14 +81,27 @@ class NumericReader implements ColumnReader {
     this.values = new Float64Array(rows);
   }
 
+  reserve(rows: number): void {
+    this.values = grown(this.values, rows);
+  }
+
   read(vector: unknown, count: number, offset: number): void {
     const b = this.b;
+    if (this.width === 0) {
+      this.values.fill(Number.NaN, offset, offset + count);
+      return;
+    }
     const data = b.vector_get_data(vector as never, count * this.width);
     this.decode(data, count, this.values, offset);
     const validity = b.vector_get_validity(vector as never, Math.ceil(count / 64) * 8);
     const out = this.values;
     if (validity) {
-      for (let i = 0; i < count; i++) if (!isValid(validity, i)) out[offset + i] = Number.NaN;
+      for (let k = 0, bytes = (count + 7) >>> 3; k < bytes; k++) {
+        const m = validity[k]!;
+        if (m === 0xff) continue;
+        for (let i = k * 8, end = Math.min(count, i + 8); i < end; i++)
+          if ((m & (1 << (i & 7))) === 0) out[offset + i] = Number.NaN;
+      }
     }
     if (this.logical === "int" && this.width >= 8) this.#checkRange(data, validity, count, offset);
   }
@@ -106,7 +128,8 @@ class NumericReader implements ColumnReader {
     }
   }
 
-  finish(): Column {
+  finish(rows: number): Column {
+    this.values = this.values.length === rows ? this.values : this.values.slice(0, rows);
     if (this.bigText) {
       // `bigint: string`: the whole column becomes decimal text, exact for every value.
       const out: (string | null)[] = new Array(this.values.length);
@@ -221,8 +244,8 @@ function decimalDecoder(width: number, scale: number): { decode: Decoder; bytes:
   return { decode, bytes };
 }
 
-/** Open-addressing table from DuckDB's 16-byte inlined string headers (length <= 12) to codes. */
-class InlineStringIndex {
+/** Open-addressing hash table from keys of four 32-bit words to codes. */
+class WordIndex {
   #keys = new Uint32Array(1024 * 4);
   #codes = new Int32Array(1024).fill(-1);
   #size = 0;
@@ -237,7 +260,7 @@ class InlineStringIndex {
 
   get(a: number, b: number, c: number, d: number): number {
     const mask = this.#codes.length - 1;
-    let slot = InlineStringIndex.hash(a, b, c, d) & mask;
+    let slot = WordIndex.hash(a, b, c, d) & mask;
     const keys = this.#keys;
     for (;;) {
       const code = this.#codes[slot]!;
@@ -256,7 +279,7 @@ class InlineStringIndex {
 
   #insert(a: number, b: number, c: number, d: number, code: number): void {
     const mask = this.#codes.length - 1;
-    let slot = InlineStringIndex.hash(a, b, c, d) & mask;
+    let slot = WordIndex.hash(a, b, c, d) & mask;
     while (this.#codes[slot]! >= 0) slot = (slot + 1) & mask;
     const k = slot * 4;
     this.#keys[k] = a;
@@ -295,10 +318,11 @@ function decodeBytes(bytes: Uint8Array, start: number, len: number): string {
 }
 
 class StringReader implements ColumnReader {
-  readonly codes: Int32Array;
+  codes: Int32Array;
   readonly dictionary: string[] = [];
-  readonly #inline = new InlineStringIndex();
-  readonly #long = new Map<string, number>();
+  readonly #inline = new WordIndex();
+  readonly #long = new WordIndex();
+  readonly #text = new Map<string, number>();
 
   constructor(
     private readonly b: DuckDBBindings,
@@ -307,23 +331,28 @@ class StringReader implements ColumnReader {
     this.codes = new Int32Array(rows);
   }
 
+  reserve(rows: number): void {
+    this.codes = grown(this.codes, rows);
+  }
+
   #code(s: string): number {
-    let c = this.#long.get(s);
+    let c = this.#text.get(s);
     if (c === undefined) {
       c = this.dictionary.length;
       this.dictionary.push(s);
-      this.#long.set(s, c);
+      this.#text.set(s, c);
     }
     return c;
   }
 
-  read(vector: unknown, count: number, offset: number): void {
+  read(vector: unknown, count: number, offset: number, hashVector?: unknown): void {
     const b = this.b;
     const data = b.vector_get_data(vector as never, count * 16);
     const words = new Uint32Array(data.buffer, data.byteOffset, count * 4);
     const validity = b.vector_get_validity(vector as never, Math.ceil(count / 64) * 8);
-    const codes = this.codes;
+    let hashes: Uint32Array | undefined;
     let pointers: Map<number, number> | undefined;
+    const codes = this.codes;
     for (let i = 0; i < count; i++) {
       if (!isValid(validity, i)) {
         codes[offset + i] = -1;
@@ -331,39 +360,58 @@ class StringReader implements ColumnReader {
       }
       const len = words[4 * i]!;
       if (len <= 12) {
+        // Inlined: the 16 header bytes are the text itself, zero-padded, so they are an exact key.
         const w1 = words[4 * i + 1]!;
         const w2 = words[4 * i + 2]!;
         const w3 = words[4 * i + 3]!;
         let c = this.#inline.get(len, w1, w2, w3);
         if (c < 0) {
-          // Another header may spell the same text (never, in DuckDB: inlined bytes are zero-padded),
-          // so go through the text map too.
           c = this.#code(decodeBytes(data, i * 16 + 4, len));
           this.#inline.set(len, w1, w2, w3, c);
         }
         codes[offset + i] = c;
       } else {
-        // Long strings point into the chunk's string heap: one pointer is one text within a chunk.
-        const ptr = words[4 * i + 3]! * TWO_32 + words[4 * i + 2]!;
-        pointers ??= new Map();
-        let c = pointers.get(ptr);
-        if (c === undefined) {
+        // Long: keyed on DuckDB's 64-bit hash of the text, its length and first 4 bytes; the text is
+        // copied out of DuckDB only the first time a key is seen.
+        if (hashVector === undefined) {
+          // No hash column: one pointer is one text within a chunk.
+          const ptr = words[4 * i + 3]! * TWO_32 + words[4 * i + 2]!;
+          pointers ??= new Map();
+          let c = pointers.get(ptr);
+          if (c === undefined) {
+            const bytes = b.get_data_from_pointer(data.buffer as ArrayBuffer, data.byteOffset + i * 16 + 8, len);
+            c = this.#code(utf8.decode(bytes));
+            pointers.set(ptr, c);
+          }
+          codes[offset + i] = c;
+          continue;
+        }
+        if (!hashes) {
+          const h = b.vector_get_data(hashVector as never, count * 8);
+          hashes = new Uint32Array(h.buffer, h.byteOffset, count * 2);
+        }
+        const h0 = hashes[2 * i]!;
+        const h1 = hashes[2 * i + 1]!;
+        const prefix = words[4 * i + 1]!;
+        let c = this.#long.get(h0, h1, len, prefix);
+        if (c < 0) {
           const bytes = b.get_data_from_pointer(data.buffer as ArrayBuffer, data.byteOffset + i * 16 + 8, len);
           c = this.#code(utf8.decode(bytes));
-          pointers.set(ptr, c);
+          this.#long.set(h0, h1, len, prefix, c);
         }
         codes[offset + i] = c;
       }
     }
   }
 
-  finish(): Column {
-    return { type: "categorical", codes: this.codes, dictionary: this.dictionary };
+  finish(rows: number): Column {
+    const codes = this.codes.length === rows ? this.codes : this.codes.slice(0, rows);
+    return { type: "categorical", codes, dictionary: this.dictionary };
   }
 }
 
 class EnumReader implements ColumnReader {
-  readonly codes: Int32Array;
+  codes: Int32Array;
   constructor(
     private readonly b: DuckDBBindings,
     private readonly members: readonly string[],
@@ -371,6 +419,10 @@ class EnumReader implements ColumnReader {
     rows: number,
   ) {
     this.codes = new Int32Array(rows);
+  }
+
+  reserve(rows: number): void {
+    this.codes = grown(this.codes, rows);
   }
 
   read(vector: unknown, count: number, offset: number): void {
@@ -385,7 +437,8 @@ class EnumReader implements ColumnReader {
     for (let i = 0; i < count; i++) this.codes[offset + i] = isValid(validity, i) ? src[i]! : -1;
   }
 
-  finish(): Column {
+  finish(rows: number): Column {
+    this.codes = this.codes.length === rows ? this.codes : this.codes.slice(0, rows);
     // Drop members that never occur (a one-hot encoder would otherwise make columns for them).
     const used = new Int32Array(this.members.length).fill(-1);
     const dictionary: string[] = [];
@@ -473,7 +526,7 @@ function readerFor(
       return new EnumReader(b, t.values, bytes, rows);
     }
     case T.SQLNULL:
-      return num("float", 0, (_d, count, out, offset) => out.fill(Number.NaN, offset, offset + count));
+      return num("float", 0, () => {});
     default:
       throw new DataError({
         message: `${what}: column "${name}" has the DuckDB type ${String(type)}, which a lolpop table cannot hold: ${UNSUPPORTED_TYPE_HINTS[id] ?? "cast it to a number, a timestamp or VARCHAR in SQL"}`,
@@ -483,19 +536,31 @@ function readerFor(
   }
 }
 
+/** Prefix of the hidden columns that carry DuckDB's hash of a VARCHAR column (see {@link resultToTable}). */
+export const HASH_COLUMN_PREFIX = "__lolpop_hash_";
+
 /**
- * Builds a {@link Table} from a materialized DuckDB result (every column role `feature`).
+ * Builds a {@link Table} from a DuckDB result (every column role `feature`): a materialized result
+ * (DuckDB ran the query on all its threads) is read chunk by chunk into arrays of its row count; a
+ * streamed one is fetched chunk by chunk into growing arrays. A VARCHAR column `c` may be followed anywhere by a UBIGINT column named
+ * `__lolpop_hash_c` holding `hash(c)`, which lets long strings be dictionary-encoded without
+ * copying each one out of DuckDB; those columns are not part of the table.
  * @throws DataError for a type the table cannot hold or, with `bigint: error`, an integer beyond ±2^53
  * (naming the column, the 1-based row and the exact value).
  */
-export function resultToTable(
+export async function resultToTable(
   b: DuckDBBindings,
-  result: DuckDBMaterializedResult,
+  result: DuckDBResult,
   options: ResultToTableOptions,
-): Table {
-  const names = result.deduplicatedColumnNames();
-  const rawNames = result.columnNames();
-  const dup = rawNames.find((n, i) => rawNames.indexOf(n) !== i);
+): Promise<Table> {
+  const allNames = result.columnNames();
+  const hashOf = new Map<string, number>();
+  allNames.forEach((n, j) => {
+    if (n.startsWith(HASH_COLUMN_PREFIX)) hashOf.set(n.slice(HASH_COLUMN_PREFIX.length), j);
+  });
+  const indexes = allNames.map((_, j) => j).filter((j) => !allNames[j]!.startsWith(HASH_COLUMN_PREFIX));
+  const names = indexes.map((j) => allNames[j]!);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup !== undefined) {
     throw new DataError({
       message: `${options.what}: the result has two columns named "${dup}"; give them distinct names (e.g. \`SELECT a.${dup} AS a_${dup}, b.${dup} AS b_${dup}\`)`,
@@ -504,15 +569,34 @@ export function resultToTable(
     });
   }
   const types = result.columnTypes();
-  const rows = result.rowCount;
-  const readers = names.map((n, j) => readerFor(b, n, types[j]!, rows, options.bigint ?? "error", options.what));
+  const materialized = "chunkCount" in result ? (result as DuckDBMaterializedResult) : undefined;
+  let capacity = materialized ? materialized.rowCount : 1 << 16;
+  const readers = indexes.map((j) =>
+    readerFor(b, allNames[j]!, types[j]!, capacity, options.bigint ?? "error", options.what),
+  );
+  const hashIndexes = names.map((n) => hashOf.get(n));
   let offset = 0;
   try {
-    for (let c = 0; c < result.chunkCount; c++) {
-      const chunk = result.getChunk(c);
+    for (let c = 0; ; c++) {
+      let chunk: DuckDBDataChunk | null;
+      if (materialized) chunk = c < materialized.chunkCount ? materialized.getChunk(c) : null;
+      else chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
       const raw = chunk.chunk;
       const count = chunk.rowCount;
-      for (let j = 0; j < readers.length; j++) readers[j]!.read(b.data_chunk_get_vector(raw, j), count, offset);
+      if (offset + count > capacity) {
+        capacity = Math.max(capacity * 2, offset + count);
+        for (const r of readers) r.reserve(capacity);
+      }
+      for (let k = 0; k < readers.length; k++) {
+        const h = hashIndexes[k];
+        readers[k]!.read(
+          b.data_chunk_get_vector(raw, indexes[k]!),
+          count,
+          offset,
+          h === undefined ? undefined : b.data_chunk_get_vector(raw, h),
+        );
+      }
       offset += count;
     }
   } catch (e) {
@@ -523,5 +607,5 @@ export function resultToTable(
       details: { column: e.column, row: e.row + 1, value: e.value },
     });
   }
-  return Table.fromColumns(names.map((n, j) => [n, readers[j]!.finish()] as const));
+  return Table.fromColumns(names.map((n, k) => [n, readers[k]!.finish(offset)] as const));
 }

@@ -3,7 +3,13 @@
  * private in-memory database, with DuckDB's errors turned into {@link DuckDBQueryError}s that point
  * at the line and column of the SQL and never carry a secret.
  */
-import type { DuckDBConnection, DuckDBInstance, DuckDBMaterializedResult, DuckDBValue } from "@duckdb/node-api";
+import type {
+  DuckDBConnection,
+  DuckDBInstance,
+  DuckDBMaterializedResult,
+  DuckDBResult,
+  DuckDBValue,
+} from "@duckdb/node-api";
 import type bindingsModule from "@duckdb/node-bindings";
 import { DataError, LolpopError, redactText } from "@lolpop/core";
 import { DuckDBQueryError, type SqlPosition } from "./duckdb-query-error.js";
@@ -119,6 +125,19 @@ export class DuckDBSession {
     }
   }
 
+  /**
+   * Like {@link run} but streams the result: chunks are fetched one by one with `fetchChunk()`.
+   * Errors that happen while fetching are DuckDB exceptions; wrap them with {@link queryError}.
+   */
+  async stream(sql: string, label: SqlLabel, params?: Record<string, DuckDBValue>): Promise<DuckDBResult> {
+    try {
+      if (params && Object.keys(params).length > 0) return await this.connection.stream(sql, params);
+      return await this.connection.stream(sql);
+    } catch (e) {
+      throw queryError(e, sql, label);
+    }
+  }
+
   /** Wraps a DuckDB exception thrown for `sql` (see {@link queryError}). */
   queryError(e: unknown, sql: string, label: SqlLabel): DuckDBQueryError {
     return queryError(e, sql, label);
@@ -167,7 +186,9 @@ export function sqlPosition(message: string, sql: string): SqlPosition | undefin
 
 /** Turns a DuckDB exception into a {@link DuckDBQueryError} (message redacted, position mapped to the user's SQL). */
 export function queryError(e: unknown, sql: string, label: SqlLabel): DuckDBQueryError {
-  const raw = redactText(e instanceof Error ? e.message : String(e));
+  // (DuckDB's errors come from the main realm: under jest `instanceof Error` is false for them)
+  const m = (e as { message?: unknown } | null)?.message;
+  const raw = redactText(typeof m === "string" ? m : String(e));
   const first = raw.split("\n")[0]!.trim();
   let position = sqlPosition(raw, sql);
   let text = sql;

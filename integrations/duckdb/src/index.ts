@@ -50,6 +50,7 @@ export {
   type FileReadOptions,
   formatFromExtension,
   readFiles,
+  readFunction,
   resolveFiles,
   type ResolvedFiles,
 } from "./duckdb-files.js";
