@@ -110,9 +110,12 @@ class NumericReader implements ColumnReader {
     const out = this.values;
     for (let i = 0; i < count; i++) {
       const v = out[offset + i]!;
-      if (!(v > MAX_EXACT_INTEGER || v < -MAX_EXACT_INTEGER)) continue;
+      // beyond 2^53 the double may be a rounded value (2^53 + 1 reads as 2^53): check the exact one
+      if (!(v >= MAX_EXACT_INTEGER || v <= -MAX_EXACT_INTEGER)) continue;
       if (!isValid(validity, i)) continue;
       const exact = exactIntegerText(data, i, this.typeId);
+      const big = BigInt(exact);
+      if (big <= BigInt(MAX_EXACT_INTEGER) && big >= -BigInt(MAX_EXACT_INTEGER)) continue;
       if (this.bigint === "error") {
         throw new UnfitValue(
           this.name,
@@ -172,14 +175,17 @@ function exactIntegerText(data: Uint8Array, i: number, typeId: number): string {
 
 type Decoder = (data: Uint8Array, count: number, out: Float64Array, offset: number) => void;
 
+/** Reads a typed-array view; `scale` multiplies (exact for integer scales), `divisor` divides (one correct rounding). */
 function viewDecoder<A extends ArrayLike<number>>(
   make: (buf: ArrayBufferLike, byteOffset: number, length: number) => A,
   scale = 1,
+  divisor = 1,
 ): Decoder {
   return (data, count, out, offset) => {
     const src = make(data.buffer, data.byteOffset, count);
-    if (scale === 1) for (let i = 0; i < count; i++) out[offset + i] = src[i]!;
-    else for (let i = 0; i < count; i++) out[offset + i] = src[i]! * scale;
+    if (scale === 1 && divisor === 1) for (let i = 0; i < count; i++) out[offset + i] = src[i]!;
+    else if (divisor === 1) for (let i = 0; i < count; i++) out[offset + i] = src[i]! * scale;
+    else for (let i = 0; i < count; i++) out[offset + i] = src[i]! / divisor;
   };
 }
 
@@ -210,8 +216,8 @@ function int128Decoder(signed: boolean): Decoder {
 /** DECIMAL(width, scale): the nearest double to the exact decimal value. */
 function decimalDecoder(width: number, scale: number): { decode: Decoder; bytes: number } {
   const p = 10 ** scale;
-  if (width <= 4) return { decode: viewDecoder((b, o, n) => new Int16Array(b, o, n), 1 / p), bytes: 2 };
-  if (width <= 9) return { decode: viewDecoder((b, o, n) => new Int32Array(b, o, n), 1 / p), bytes: 4 };
+  if (width <= 4) return { decode: viewDecoder((b, o, n) => new Int16Array(b, o, n), 1, p), bytes: 2 };
+  if (width <= 9) return { decode: viewDecoder((b, o, n) => new Int32Array(b, o, n), 1, p), bytes: 4 };
   const bytes = width <= 18 ? 8 : 16;
   const decode: Decoder = (data, count, out, offset) => {
     const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);

@@ -47,12 +47,14 @@ export function reference(...args: string[]): { columns: ReferenceColumn[] } {
   return JSON.parse(r.stdout);
 }
 
-/** A column's values the way the reference dumps them (missing as null, bools 1/0). */
+/** A column's values the way the reference dumps them (missing as null, bools 1/0, infinities as "inf"/"-inf"). */
 export function plainValues(col: Column): Array<number | string | null> {
   const out: Array<number | string | null> = [];
   if (col.type === "categorical") {
     for (let i = 0; i < col.codes.length; i++) out.push(col.codes[i]! < 0 ? null : col.dictionary[col.codes[i]!]!);
-  } else for (const v of col.values) out.push(Number.isNaN(v) ? null : v);
+  } else
+    for (const v of col.values)
+      out.push(Number.isNaN(v) ? null : v === Number.POSITIVE_INFINITY ? "inf" : v === Number.NEGATIVE_INFINITY ? "-inf" : v);
   return out;
 }
 

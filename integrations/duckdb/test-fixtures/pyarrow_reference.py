@@ -5,7 +5,7 @@
   write_types <parquet>        a Parquet file with the types the connector maps (see TYPES below)
 
 Prints {"columns": [{"name", "type", "values"}]}: numbers as floats (missing as null), timestamps and
-dates as epoch milliseconds (UTC), booleans as 1/0, decimals as the nearest float, integers beyond
+dates as epoch milliseconds (UTC), infinities as "inf"/"-inf", booleans as 1/0, decimals as the nearest float, integers beyond
 2^53 as exact decimal text, strings as text.
 """
 import datetime as dt
@@ -26,6 +26,8 @@ def cell(v):
         return None
     if isinstance(v, float) and math.isnan(v):
         return None
+    if isinstance(v, float) and math.isinf(v):
+        return "inf" if v > 0 else "-inf"
     if isinstance(v, bool):
         return 1 if v else 0
     if isinstance(v, int):
