@@ -2,7 +2,9 @@
 // Benchmark: DuckDBDataConnector.get_data reading a 1,000,000 x 22 CSV and its Parquet version into a
 // lolpop Table, side by side in one run with pandas.read_csv (+ pd.to_datetime of the timestamp column,
 // so both sides make the same typed table) and pandas.read_parquet (pyarrow) from the project's venv.
-// The Parquet file is written by pandas/pyarrow (a neutral file, read by both). Rounds alternate
+// Two Parquet versions are read by both sides: one written by pandas/pyarrow (one row group, which
+// DuckDB reads on one thread) and one written by DuckDBDataConnector.save_data (row groups of 122,880
+// rows, read in parallel). Rounds alternate
 // between the two sides so that load changes hit both; medians are compared as speed-ups
 // (pandas time / lolpop time: 2.0 = twice as fast as pandas). Each side checks what it read.
 // Usage: node bench/read-speed.mjs [--rows N] [--rounds N]   (needs `pnpm build` and `pnpm python:setup`)
@@ -29,6 +31,7 @@ if (!existsSync(python)) throw new Error(`no Python venv at ${python}: run \`pnp
 
 const csv = join(tmpdir(), `lolpop-bench-wide-${ROWS}-v1.csv`);
 const parquet = join(tmpdir(), `lolpop-bench-wide-${ROWS}-v1.parquet`);
+const parquetDuckdb = join(tmpdir(), `lolpop-bench-wide-${ROWS}-v1-duckdb.parquet`);
 if (!existsSync(csv) || statSync(csv).size === 0) {
   console.log(`writing ${csv} (${ROWS.toLocaleString("en")} x 22)`);
   await writeWideCsv(`${csv}.tmp`, ROWS);
@@ -46,32 +49,49 @@ async function pandas(cmd) {
 }
 if (!existsSync(parquet)) await pandas(`write_parquet ${csv} ${parquet}`);
 
-const connector = await instantiateComponent(duckdbDataConnector, { config: { columns: { ts: "datetime" } } });
+const connector = await instantiateComponent(duckdbDataConnector, {
+  config: { columns: { ts: "datetime" } },
+});
 const parquetConnector = await instantiateComponent(duckdbDataConnector, { config: {} });
+if (!existsSync(parquetDuckdb)) await connector.save_data(await connector.get_data(csv), parquetDuckdb);
+const PATHS = { csv, parquet, "parquet-duckdb": parquetDuckdb };
 async function ours(which) {
   const t0 = performance.now();
-  const t = which === "csv" ? await connector.get_data(csv) : await parquetConnector.get_data(parquet);
+  const t = which === "csv" ? await connector.get_data(csv) : await parquetConnector.get_data(PATHS[which]);
   const ms = performance.now() - t0;
   const x1 = t.numeric("x1");
   let sum = 0;
   let missing = 0;
-  for (const v of x1) Number.isNaN(v) ? missing++ : (sum += v);
-  return { ms, rows: t.numRows, columns: t.numColumns, x1_sum: sum, x1_missing: missing, cities: t.categorical("city").dictionary.length };
+  for (const v of x1) {
+    if (Number.isNaN(v)) missing++;
+    else sum += v;
+  }
+  return {
+    ms,
+    rows: t.numRows,
+    columns: t.numColumns,
+    x1_sum: sum,
+    x1_missing: missing,
+    cities: t.categorical("city").dictionary.length,
+  };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const times = { csv: { ours: [], pandas: [] }, parquet: { ours: [], pandas: [] } };
+const CASES = ["csv", "parquet", "parquet-duckdb"];
+const times = Object.fromEntries(CASES.map((c) => [c, { ours: [], pandas: [] }]));
 let check;
 for (let r = 0; r <= ROUNDS; r++) {
-  for (const which of ["csv", "parquet"]) {
-    const path = which === "csv" ? csv : parquet;
+  for (const which of CASES) {
+    const path = PATHS[which];
+    const cmd = which === "csv" ? "csv" : "parquet";
     // alternate which side goes first
-    const a = r % 2 === 0 ? await ours(which) : await pandas(`${which} ${path}`);
-    const b = r % 2 === 0 ? await pandas(`${which} ${path}`) : await ours(which);
+    const a = r % 2 === 0 ? await ours(which) : await pandas(`${cmd} ${path}`);
+    const b = r % 2 === 0 ? await pandas(`${cmd} ${path}`) : await ours(which);
     const [o, p] = r % 2 === 0 ? [a, b] : [b, a];
     for (const k of ["rows", "columns", "x1_missing", "cities"])
       if (o[k] !== p[k]) throw new Error(`${which}: lolpop read ${k} = ${o[k]}, pandas ${p[k]}`);
-    if (Math.abs(o.x1_sum - p.x1_sum) > 1e-6 * Math.abs(p.x1_sum)) throw new Error(`${which}: x1 sums differ`);
+    if (Math.abs(o.x1_sum - p.x1_sum) > 1e-6 * Math.abs(p.x1_sum))
+      throw new Error(`${which}: x1 sums differ`);
     check = o;
     if (r === 0) continue; // warm-up round (file cache, imports)
     times[which].ours.push(o.ms);
@@ -80,10 +100,28 @@ for (let r = 0; r <= ROUNDS; r++) {
   }
 }
 py.stdin.write("quit\n");
-const rows = ["csv", "parquet"].map((which) => {
+const LABEL = {
+  csv: "CSV",
+  parquet: "Parquet written by pyarrow (1 row group)",
+  "parquet-duckdb": "Parquet written by DuckDBDataConnector (row groups of 122,880)",
+};
+const rows = CASES.map((which) => {
   const o = median(times[which].ours);
   const p = median(times[which].pandas);
-  return { case: `${which} ${ROWS.toLocaleString("en")} x 22`, lolpop_ms: Math.round(o), pandas_ms: Math.round(p), speedup: +(p / o).toFixed(2) };
+  return {
+    case: `${LABEL[which]}, ${ROWS.toLocaleString("en")} x 22`,
+    lolpop_ms: Math.round(o),
+    pandas_ms: Math.round(p),
+    speedup: +(p / o).toFixed(2),
+  };
 });
-for (const r of rows) console.log(`${r.case}: lolpop ${r.lolpop_ms} ms, pandas ${r.pandas_ms} ms -> ${r.speedup}x (goal >= 2x)`);
-console.log(JSON.stringify({ benchmark: "@lolpop/duckdb read speed vs pandas", rounds: ROUNDS, rows, table: { rows: check.rows, columns: check.columns } }));
+for (const r of rows)
+  console.log(`${r.case}: lolpop ${r.lolpop_ms} ms, pandas ${r.pandas_ms} ms -> ${r.speedup}x (goal >= 2x)`);
+console.log(
+  JSON.stringify({
+    benchmark: "@lolpop/duckdb read speed vs pandas",
+    rounds: ROUNDS,
+    rows,
+    table: { rows: check.rows, columns: check.columns },
+  }),
+);

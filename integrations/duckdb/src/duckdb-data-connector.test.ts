@@ -112,7 +112,13 @@ describe("globs, folders, JSON and queries", () => {
   });
 
   test("JSON arrays and JSON Lines", async () => {
-    const j = file("rows.json", JSON.stringify([{ a: 1, b: "x", c: true }, { a: null, b: "y", c: false }]));
+    const j = file(
+      "rows.json",
+      JSON.stringify([
+        { a: 1, b: "x", c: true },
+        { a: null, b: "y", c: false },
+      ]),
+    );
     const l = file("rows.jsonl", '{"a": 1, "b": "x"}\n{"a": 2.5, "b": null}\n');
     const c = await connector();
     expect(rowsOf(await c.get_data(j))).toEqual([
@@ -128,7 +134,10 @@ describe("globs, folders, JSON and queries", () => {
   test("a query with named parameters reads files relative to the project root", async () => {
     file("q/data.csv", "k,v\na,1\nb,2\nc,3\n");
     const c = await connector(
-      { query: "SELECT k, v * 10 AS v10 FROM 'q/data.csv' WHERE v >= $min AND k <> $skip ORDER BY k", params: { min: 2, skip: "c" } },
+      {
+        query: "SELECT k, v * 10 AS v10 FROM 'q/data.csv' WHERE v >= $min AND k <> $skip ORDER BY k",
+        params: { min: 2, skip: "c" },
+      },
       dir,
     );
     expect(rowsOf(await c.get_data())).toEqual([{ k: "b", v10: 20 }]);
@@ -137,7 +146,9 @@ describe("globs, folders, JSON and queries", () => {
   test("a parameter value is bound, never pasted into the SQL", async () => {
     file("q/names.csv", "name\nalice\nbob\n");
     const read = async (name: string) =>
-      (await connector({ query: "SELECT name FROM 'q/names.csv' WHERE name = $name", params: { name } }, dir)).get_data();
+      (
+        await connector({ query: "SELECT name FROM 'q/names.csv' WHERE name = $name", params: { name } }, dir)
+      ).get_data();
     expect(rowsOf(await read("bob"))).toEqual([{ name: "bob" }]);
     // an injected OR would return both rows; bound, it is just text that matches nothing
     expect((await read("x' OR '1'='1")).numRows).toBe(0);
@@ -166,9 +177,13 @@ describe("bad input", () => {
     expect(e.message).toMatch(/line 4 has 3 fields, expected 2 like the header \(a, b\)/);
     e = await failure((await connector()).get_data(file("short.csv", "a,b\n1,2\n3\n")));
     expect(e.message).toMatch(/line 3 has 1 field, expected 2/);
-    e = await failure((await connector({ columns: { b: "numeric" } })).get_data(file("bad.csv", "a,b\n1,2\n3,x\n")));
+    e = await failure(
+      (await connector({ columns: { b: "numeric" } })).get_data(file("bad.csv", "a,b\n1,2\n3,x\n")),
+    );
     expect(e.code).toBe("bad_value");
-    expect(e.message).toMatch(/column "b" is set to numeric in `columns`, but the value "x" on line 3 is not a number/);
+    expect(e.message).toMatch(
+      /column "b" is set to numeric in `columns`, but the value "x" on line 3 is not a number/,
+    );
     e = await failure((await connector({ columns: { nope: "numeric" } })).get_data(join(dir, "bad.csv")));
     expect(e.code).toBe("missing_column");
   });
@@ -194,7 +209,9 @@ describe("bad input", () => {
   });
 
   test("only one of path, query and table", async () => {
-    await expect(connector({ path: "a.csv", query: "SELECT 1" })).rejects.toThrow(/set only one of path, query and table/);
+    await expect(connector({ path: "a.csv", query: "SELECT 1" })).rejects.toThrow(
+      /set only one of path, query and table/,
+    );
     await expect(connector({ table: "t" })).rejects.toThrow(/configure it under `databases`/);
   });
 });
@@ -204,7 +221,11 @@ describe("save_data", () => {
     id: { type: "numeric", values: Float64Array.from([1, 2, 3]), logical: "int" },
     x: [0.5, Number.NaN, -2],
     flag: { type: "numeric", values: Float64Array.from([1, 0, Number.NaN]), logical: "bool" },
-    when: { type: "numeric", values: Float64Array.from([Date.UTC(2024, 1, 29, 12), Number.NaN, 0]), logical: "datetime" },
+    when: {
+      type: "numeric",
+      values: Float64Array.from([Date.UTC(2024, 1, 29, 12), Number.NaN, 0]),
+      logical: "datetime",
+    },
     name: ["a, b", null, 'q"uote'],
   });
 
@@ -212,10 +233,22 @@ describe("save_data", () => {
     const c = await connector({}, dir);
     for (const name of ["out/t.parquet", "out/t.csv"]) {
       const saved = await c.save_data(table, name);
-      expect(saved).toEqual({ uri: join(dir, name), rows: 3, format: name.endsWith(".csv") ? "csv" : "parquet" });
-      const back = await (await connector(name.endsWith(".csv") ? { columns: { when: "datetime" } } : {}, dir)).get_data(name);
+      expect(saved).toEqual({
+        uri: join(dir, name),
+        rows: 3,
+        format: name.endsWith(".csv") ? "csv" : "parquet",
+      });
+      const back = await (
+        await connector(name.endsWith(".csv") ? { columns: { when: "datetime" } } : {}, dir)
+      ).get_data(name);
       expect(rowsOf(back)).toEqual(rowsOf(table));
-      expect(back.schema.map((s) => s.logical ?? s.type)).toEqual(["int", "float", "bool", "datetime", "categorical"]);
+      expect(back.schema.map((s) => s.logical ?? s.type)).toEqual([
+        "int",
+        "float",
+        "bool",
+        "datetime",
+        "categorical",
+      ]);
     }
     expect(readFileSync(join(dir, "out/t.csv"), "utf8")).toBe(
       'id,x,flag,when,name\n1,0.5,true,2024-02-29T12:00:00.000Z,"a, b"\n2,,false,,\n3,-2.0,,1970-01-01T00:00:00.000Z,"q""uote"\n',

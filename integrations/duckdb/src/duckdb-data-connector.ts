@@ -110,7 +110,8 @@ const PARAM_SCHEMA: JsonSchema = {
   type: "object",
   additionalProperties: { type: ["string", "number", "boolean", "null"] },
   default: {},
-  description: "Values of the SQL's named parameters ($name), bound by DuckDB (never pasted into the SQL text).",
+  description:
+    "Values of the SQL's named parameters ($name), bound by DuckDB (never pasted into the SQL text).",
 };
 
 const COLUMN_TYPES: ForcedColumnType[] = ["numeric", "categorical", "datetime", "bool"];
@@ -138,7 +139,8 @@ export const duckdbDataConnectorConfigSchema: JsonSchema = {
       type: ["string", "null"],
       minLength: 1,
       default: null,
-      description: "Table read by get_data(): db.schema.table, or schema.table / table when one database is attached.",
+      description:
+        "Table read by get_data(): db.schema.table, or schema.table / table when one database is attached.",
     },
     params: PARAM_SCHEMA,
     databases: {
@@ -206,12 +208,14 @@ export const duckdbDataConnectorConfigSchema: JsonSchema = {
     hive_partitioning: {
       enum: ["auto", true, false],
       default: "auto",
-      description: "Read key=value folder names as columns: auto (when the paths look partitioned), true or false.",
+      description:
+        "Read key=value folder names as columns: auto (when the paths look partitioned), true or false.",
     },
     union_by_name: {
       type: "boolean",
       default: false,
-      description: "Match the columns of several files by name (a missing column is NULL) rather than by position.",
+      description:
+        "Match the columns of several files by name (a missing column is NULL) rather than by position.",
     },
     compression: {
       enum: ["zstd", "snappy", "gzip", "lz4", "uncompressed"],
@@ -277,7 +281,8 @@ function checkConfig(ctx: ComponentContext<DuckDBDataConnectorConfig>): void {
         {
           code: "invalid_value",
           path: `${ctx.path}.config.table`,
-          message: "`table` reads from an attached database: configure it under `databases` (postgres or sqlite)",
+          message:
+            "`table` reads from an attached database: configure it under `databases` (postgres or sqlite)",
         },
       ],
     });
@@ -286,7 +291,11 @@ function checkConfig(ctx: ComponentContext<DuckDBDataConnectorConfig>): void {
     if (db.type === "sqlite" && !db.path)
       throw new ConfigError({
         issues: [
-          { code: "invalid_value", path: `${ctx.path}.config.databases.${alias}.path`, message: "a sqlite database needs `path`" },
+          {
+            code: "invalid_value",
+            path: `${ctx.path}.config.databases.${alias}.path`,
+            message: "a sqlite database needs `path`",
+          },
         ],
       });
   }

@@ -17,7 +17,12 @@ const input = Table.fromColumns(
     male: { type: "numeric", values: Float64Array.from([1, 0, Number.NaN, 1]), logical: "bool" },
     seen: {
       type: "numeric",
-      values: Float64Array.from([Date.UTC(2024, 0, 1, 12), Date.UTC(2024, 6, 1), Number.NaN, Date.UTC(2023, 11, 31, 23, 59)]),
+      values: Float64Array.from([
+        Date.UTC(2024, 0, 1, 12),
+        Date.UTC(2024, 6, 1),
+        Number.NaN,
+        Date.UTC(2023, 11, 31, 23, 59),
+      ]),
       logical: "datetime",
     },
     species: ["Adelie", "Gentoo", null, "Gentoo"],
@@ -25,7 +30,8 @@ const input = Table.fromColumns(
   { roles: { id: "index", species: "target" } },
 );
 
-const transformer = (config: Record<string, unknown>) => make<DuckDBDataTransformer>(duckdbDataTransformer, config);
+const transformer = (config: Record<string, unknown>) =>
+  make<DuckDBDataTransformer>(duckdbDataTransformer, config);
 
 test("SQL over `input` sees SQL types and returns a table with the roles of kept columns", async () => {
   const t = await transformer({
@@ -36,9 +42,30 @@ test("SQL over `input` sees SQL types and returns a table with the roles of kept
   });
   const out = await t.transform(input);
   expect(rowsOf(out)).toEqual([
-    { id: 1, species: "Adelie", mass_kg: 3.75, heavy_male: 0, year: 2024, types: "BIGINT/BOOLEAN/TIMESTAMP WITH TIME ZONE" },
-    { id: 2, species: "Gentoo", mass_kg: null, heavy_male: 0, year: 2024, types: "BIGINT/BOOLEAN/TIMESTAMP WITH TIME ZONE" },
-    { id: 4, species: "Gentoo", mass_kg: 5, heavy_male: 1, year: 2023, types: "BIGINT/BOOLEAN/TIMESTAMP WITH TIME ZONE" },
+    {
+      id: 1,
+      species: "Adelie",
+      mass_kg: 3.75,
+      heavy_male: 0,
+      year: 2024,
+      types: "BIGINT/BOOLEAN/TIMESTAMP WITH TIME ZONE",
+    },
+    {
+      id: 2,
+      species: "Gentoo",
+      mass_kg: null,
+      heavy_male: 0,
+      year: 2024,
+      types: "BIGINT/BOOLEAN/TIMESTAMP WITH TIME ZONE",
+    },
+    {
+      id: 4,
+      species: "Gentoo",
+      mass_kg: 5,
+      heavy_male: 1,
+      year: 2023,
+      types: "BIGINT/BOOLEAN/TIMESTAMP WITH TIME ZONE",
+    },
   ]);
   expect(out.role("id")).toBe("index");
   expect(out.role("species")).toBe("target");
@@ -59,12 +86,16 @@ test("a custom input name, and a SQL error that points at the line and column", 
   const e = await t.transform(input).catch((x) => x);
   expect(DuckDBQueryError.isInstance(e)).toBe(true);
   expect((e as DuckDBQueryError).position).toEqual({ line: 3, column: 7 });
-  expect((e as Error).message).toMatch(/^DuckDBDataTransformer: sql: Binder Error: Referenced column "nope" not found/);
+  expect((e as Error).message).toMatch(
+    /^DuckDBDataTransformer: sql: Binder Error: Referenced column "nope" not found/,
+  );
   expect((e as Error).message).toContain("WHERE nope > 1\n        ^");
 });
 
 test("a missing parameter is a clear error before anything runs", async () => {
-  const e = await (await transformer({ sql: "SELECT * FROM input WHERE mass > $min" })).transform(input).catch((x) => x);
+  const e = await (await transformer({ sql: "SELECT * FROM input WHERE mass > $min" }))
+    .transform(input)
+    .catch((x) => x);
   expect(DataError.isInstance(e)).toBe(true);
   expect((e as DataError).code).toBe("sql_missing_parameter");
 });

@@ -9,8 +9,8 @@
 import { open, readdir, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { DataError, type Table } from "@lolpop/core";
-import { DuckDBQueryError } from "./duckdb-query-error.js";
 import { type ForcedColumnType, readQuery } from "./duckdb-query.js";
+import { DuckDBQueryError } from "./duckdb-query-error.js";
 import type { DuckDBSession } from "./duckdb-runtime.js";
 import { quoteLiteral } from "./duckdb-sql.js";
 import type { BigIntPolicy, NestedPolicy } from "./duckdb-types.js";
@@ -51,14 +51,21 @@ export function formatFromExtension(path: string): FileFormat | undefined {
   return undefined;
 }
 
-const EXTENSIONS: Record<FileFormat, string> = { csv: "csv", parquet: "parquet", json: "json", jsonl: "jsonl" };
+const EXTENSIONS: Record<FileFormat, string> = {
+  csv: "csv",
+  parquet: "parquet",
+  json: "json",
+  jsonl: "jsonl",
+};
 
 const isGlob = (p: string) => /[*?[{]/.test(p);
 
 /** Finds the format of the first data file below `dir` (depth first, sorted). */
 async function formatInFolder(dir: string): Promise<FileFormat | undefined> {
   const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
-  for (const e of entries) if (e.isFile() && !e.name.startsWith(".") && formatFromExtension(e.name)) return formatFromExtension(e.name);
+  for (const e of entries)
+    if (e.isFile() && !e.name.startsWith(".") && formatFromExtension(e.name))
+      return formatFromExtension(e.name);
   for (const e of entries)
     if (e.isDirectory() && !e.name.startsWith(".")) {
       const f = await formatInFolder(join(dir, e.name));
@@ -98,7 +105,11 @@ export async function resolveFiles(
     return f;
   };
   if (isGlob(path)) {
-    const r = await session.run("SELECT count(*) AS n, min(file) AS first FROM glob($pattern)", { what }, { pattern: path });
+    const r = await session.run(
+      "SELECT count(*) AS n, min(file) AS first FROM glob($pattern)",
+      { what },
+      { pattern: path },
+    );
     const [n, first] = r.getChunk(0).getRows()[0]!;
     if (Number(n) === 0) {
       throw new DataError({
@@ -107,7 +118,11 @@ export async function resolveFiles(
         details: { pattern: path },
       });
     }
-    return { pattern: path, format: format !== "auto" ? format : pick(formatFromExtension(path) ? path : String(first)), single: false };
+    return {
+      pattern: path,
+      format: format !== "auto" ? format : pick(formatFromExtension(path) ? path : String(first)),
+      single: false,
+    };
   }
   let s: Awaited<ReturnType<typeof stat>>;
   try {
@@ -171,7 +186,9 @@ export function readFunction(files: ResolvedFiles, options: FileReadOptions, sam
   if (files.format === "json" || files.format === "jsonl")
     return `read_json($__lolpop_path, format = ${files.format === "json" ? "'array'" : "'newline_delimited'"}${tail})`;
   const delimiter =
-    (options.delimiter ?? ",") === "," && files.pattern.toLowerCase().endsWith(".tsv") ? "\t" : (options.delimiter ?? ",");
+    (options.delimiter ?? ",") === "," && files.pattern.toLowerCase().endsWith(".tsv")
+      ? "\t"
+      : (options.delimiter ?? ",");
   const candidates = options.detect_dates
     ? ["BOOLEAN", "BIGINT", "DOUBLE", "DATE", "TIMESTAMP", "TIMESTAMPTZ", "VARCHAR"]
     : ["BOOLEAN", "BIGINT", "DOUBLE", "VARCHAR"];
@@ -187,7 +204,9 @@ export function readFunction(files: ResolvedFiles, options: FileReadOptions, sam
   ];
   const forced = Object.entries(options.columns ?? {});
   if (forced.length)
-    parts.push(`types = {${forced.map(([n, t]) => `${quoteLiteral(n)}: ${quoteLiteral(CSV_TYPES[t])}`).join(", ")}}`);
+    parts.push(
+      `types = {${forced.map(([n, t]) => `${quoteLiteral(n)}: ${quoteLiteral(CSV_TYPES[t])}`).join(", ")}}`,
+    );
   if (sampleAll) parts.push("sample_size = -1");
   return `read_csv($__lolpop_path, ${parts.join(", ")}${tail})`;
 }
@@ -198,7 +217,10 @@ async function csvHeader(path: string, delimiter: string): Promise<string[]> {
   try {
     const buf = Buffer.alloc(1 << 20);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    const text = buf.subarray(0, bytesRead).toString("utf8").replace(/^\uFEFF/, "");
+    const text = buf
+      .subarray(0, bytesRead)
+      .toString("utf8")
+      .replace(/^\uFEFF/, "");
     const fields: string[] = [];
     let field = "";
     let quoted = false;
@@ -261,8 +283,10 @@ export async function readFiles(
       } catch (e2) {
         throw csvError(e2, options, what);
       }
-    } else if (files.single && /sniffing file/.test(message)) throw await diagnoseDialect(session, files, options, what, e);
-    else if (/COLUMN_TYPES error/.test(message)) throw await unknownForcedColumn(session, files, options, what, e);
+    } else if (files.single && /sniffing file/.test(message))
+      throw await diagnoseDialect(session, files, options, what, e);
+    else if (/COLUMN_TYPES error/.test(message))
+      throw await unknownForcedColumn(session, files, options, what, e);
     else throw csvError(e, options, what);
   }
   if (table.numRows === 0 && files.single) {
@@ -286,7 +310,13 @@ async function unknownForcedColumn(
   try {
     const sql = `DESCRIBE SELECT * FROM ${readFunction(files, { ...options, columns: {} })}`;
     const r = await session.run(sql, { what }, { __lolpop_path: files.pattern });
-    const names = r.chunkCount > 0 ? r.getChunk(0).getRows().map((row) => String(row[0])) : [];
+    const names =
+      r.chunkCount > 0
+        ? r
+            .getChunk(0)
+            .getRows()
+            .map((row) => String(row[0]))
+        : [];
     const unknown = Object.keys(options.columns ?? {}).filter((n) => !names.includes(n));
     return new DataError({
       message: `${what}: \`columns\` sets a type for ${unknown.map((n) => `"${n}"`).join(", ")}, but the file has no such column (columns: ${names.join(", ")})`,
@@ -310,7 +340,9 @@ async function diagnoseDialect(
   original: unknown,
 ): Promise<unknown> {
   const delimiter =
-    (options.delimiter ?? ",") === "," && files.pattern.toLowerCase().endsWith(".tsv") ? "\t" : (options.delimiter ?? ",");
+    (options.delimiter ?? ",") === "," && files.pattern.toLowerCase().endsWith(".tsv")
+      ? "\t"
+      : (options.delimiter ?? ",");
   const header = await csvHeader(files.pattern, delimiter);
   const columns = `{${header.map((h, i) => `${quoteLiteral(h.trim() === "" ? `column_${i + 1}` : h)}: 'VARCHAR'`).join(", ")}}`;
   const probe = `SELECT count(*) FROM read_csv($__lolpop_path, auto_detect = false, header = true, delim = ${quoteLiteral(delimiter)}, quote = '"', escape = '"', skip = 0, comment = '', columns = ${columns})`;
@@ -336,11 +368,19 @@ function csvError(e: unknown, options: FileReadOptions, what: string, header?: s
       cause: e,
     });
   }
-  const conv = /Error when converting column "([^"]*)"\. Could not convert string "([^"]*)" to '([^']+)'/.exec(message);
+  const conv =
+    /Error when converting column "([^"]*)"\. Could not convert string "([^"]*)" to '([^']+)'/.exec(message);
   if (line && conv) {
     const [, column, value, type] = conv;
     const forced = options.columns?.[column!];
-    const expected = type === "DOUBLE" ? "a number" : type === "BOOLEAN" ? "true/false" : /TIMESTAMP|DATE/.test(type!) ? "a date or timestamp" : `a ${type}`;
+    const expected =
+      type === "DOUBLE"
+        ? "a number"
+        : type === "BOOLEAN"
+          ? "true/false"
+          : /TIMESTAMP|DATE/.test(type!)
+            ? "a date or timestamp"
+            : `a ${type}`;
     return new DataError({
       message: forced
         ? `${what}: column "${column}" is set to ${forced} in \`columns\`, but the value "${value}" on line ${line} is not ${expected}; fix the value, add it to na_values, or change the column's type`

@@ -130,7 +130,12 @@ describe("a Parquet file written by pyarrow with every mapped type", () => {
   test("nested: json gives JSON text, nested: flatten gives struct fields as columns", async () => {
     const j = await read({ nested: "json", bigint: "string" });
     expect(plainValues(j.column("list_int"))).toEqual(["[1,2]", null, "[]", "[3]"]);
-    expect(plainValues(j.column("struct_ab"))).toEqual(['{"a":1,"b":"x"}', null, '{"a":null,"b":"y"}', '{"a":4,"b":null}']);
+    expect(plainValues(j.column("struct_ab"))).toEqual([
+      '{"a":1,"b":"x"}',
+      null,
+      '{"a":null,"b":"y"}',
+      '{"a":4,"b":null}',
+    ]);
     const f = await read({ nested: "flatten", bigint: "string" });
     expect(f.columnNames).toContain("struct_ab.a");
     expect(f.columnNames).not.toContain("struct_ab");

@@ -32,7 +32,10 @@ export class DuckDBQueryError extends DataError {
     super({
       message: opts.message,
       code: opts.code ?? "sql_error",
-      details: { ...(opts.position ? { line: opts.position.line, column: opts.position.column } : {}), ...opts.details },
+      details: {
+        ...(opts.position ? { line: opts.position.line, column: opts.position.column } : {}),
+        ...opts.details,
+      },
       cause: opts.cause,
     });
     this.name = "DuckDBQueryError";

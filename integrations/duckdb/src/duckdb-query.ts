@@ -12,9 +12,9 @@ import type { DuckDBSession } from "./duckdb-runtime.js";
 import { quoteIdent } from "./duckdb-sql.js";
 import {
   type BigIntPolicy,
-  DuckDBTypeIds as T,
   isNestedType,
   type NestedPolicy,
+  DuckDBTypeIds as T,
   UNSUPPORTED_TYPE_HINTS,
 } from "./duckdb-types.js";
 
@@ -251,7 +251,8 @@ export async function readQuery(session: DuckDBSession, req: ReadRequest): Promi
     const result = await session.run(sql, label, req.params);
     return await resultToTable(session.bindings, result, { what: req.what, bigint: req.bigint ?? "error" });
   } catch (e) {
-    const err = DuckDBQueryError.isInstance(e) || DataError.isInstance(e) ? e : session.queryError(e, sql, label);
+    const err =
+      DuckDBQueryError.isInstance(e) || DataError.isInstance(e) ? e : session.queryError(e, sql, label);
     if (casts.length > 0 && DuckDBQueryError.isInstance(err) && err.code === "sql_conversion")
       await explainCast(session, req, casts, err);
     throw err;

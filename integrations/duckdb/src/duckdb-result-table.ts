@@ -22,7 +22,12 @@
 import type { DuckDBDataChunk, DuckDBMaterializedResult, DuckDBResult, DuckDBType } from "@duckdb/node-api";
 import { type Column, DataError, Table } from "@lolpop/core";
 import type { DuckDBBindings } from "./duckdb-runtime.js";
-import { type BigIntPolicy, DuckDBTypeIds as T, MAX_EXACT_INTEGER, UNSUPPORTED_TYPE_HINTS } from "./duckdb-types.js";
+import {
+  type BigIntPolicy,
+  MAX_EXACT_INTEGER,
+  DuckDBTypeIds as T,
+  UNSUPPORTED_TYPE_HINTS,
+} from "./duckdb-types.js";
 
 /** Options of {@link resultToTable}. */
 export interface ResultToTableOptions {
@@ -106,7 +111,12 @@ class NumericReader implements ColumnReader {
     if (this.logical === "int" && this.width >= 8) this.#checkRange(data, validity, count, offset);
   }
 
-  #checkRange(data: Uint8Array, validity: Uint8Array | null | undefined, count: number, offset: number): void {
+  #checkRange(
+    data: Uint8Array,
+    validity: Uint8Array | null | undefined,
+    count: number,
+    offset: number,
+  ): void {
     const out = this.values;
     for (let i = 0; i < count; i++) {
       const v = out[offset + i]!;
@@ -207,8 +217,7 @@ function int128Decoder(signed: boolean): Decoder {
     const s = new Int32Array(data.buffer, data.byteOffset, count * 4);
     for (let i = 0; i < count; i++) {
       const top = signed ? s[4 * i + 3]! : w[4 * i + 3]!;
-      out[offset + i] =
-        ((top * TWO_32 + w[4 * i + 2]!) * TWO_32 + w[4 * i + 1]!) * TWO_32 + w[4 * i]!;
+      out[offset + i] = ((top * TWO_32 + w[4 * i + 2]!) * TWO_32 + w[4 * i + 1]!) * TWO_32 + w[4 * i]!;
     }
   };
 }
@@ -302,7 +311,8 @@ class WordIndex {
     this.#codes = new Int32Array(oldCodes.length * 2).fill(-1);
     for (let s = 0; s < oldCodes.length; s++) {
       const c = oldCodes[s]!;
-      if (c >= 0) this.#insert(oldKeys[s * 4]!, oldKeys[s * 4 + 1]!, oldKeys[s * 4 + 2]!, oldKeys[s * 4 + 3]!, c);
+      if (c >= 0)
+        this.#insert(oldKeys[s * 4]!, oldKeys[s * 4 + 1]!, oldKeys[s * 4 + 2]!, oldKeys[s * 4 + 3]!, c);
     }
   }
 }
@@ -385,7 +395,11 @@ class StringReader implements ColumnReader {
           pointers ??= new Map();
           let c = pointers.get(ptr);
           if (c === undefined) {
-            const bytes = b.get_data_from_pointer(data.buffer as ArrayBuffer, data.byteOffset + i * 16 + 8, len);
+            const bytes = b.get_data_from_pointer(
+              data.buffer as ArrayBuffer,
+              data.byteOffset + i * 16 + 8,
+              len,
+            );
             c = this.#code(utf8.decode(bytes));
             pointers.set(ptr, c);
           }
@@ -401,7 +415,11 @@ class StringReader implements ColumnReader {
         const prefix = words[4 * i + 1]!;
         let c = this.#long.get(h0, h1, len, prefix);
         if (c < 0) {
-          const bytes = b.get_data_from_pointer(data.buffer as ArrayBuffer, data.byteOffset + i * 16 + 8, len);
+          const bytes = b.get_data_from_pointer(
+            data.buffer as ArrayBuffer,
+            data.byteOffset + i * 16 + 8,
+            len,
+          );
           c = this.#code(utf8.decode(bytes));
           this.#long.set(h0, h1, len, prefix, c);
         }
@@ -481,19 +499,47 @@ function readerFor(
   ): ColumnReader => new NumericReader(b, name, id, logical, width, rows, decode, bigint);
   switch (id) {
     case T.BOOLEAN:
-      return num("bool", 1, viewDecoder((buf, o, n) => new Uint8Array(buf, o, n)));
+      return num(
+        "bool",
+        1,
+        viewDecoder((buf, o, n) => new Uint8Array(buf, o, n)),
+      );
     case T.TINYINT:
-      return num("int", 1, viewDecoder((buf, o, n) => new Int8Array(buf, o, n)));
+      return num(
+        "int",
+        1,
+        viewDecoder((buf, o, n) => new Int8Array(buf, o, n)),
+      );
     case T.SMALLINT:
-      return num("int", 2, viewDecoder((buf, o, n) => new Int16Array(buf, o, n)));
+      return num(
+        "int",
+        2,
+        viewDecoder((buf, o, n) => new Int16Array(buf, o, n)),
+      );
     case T.INTEGER:
-      return num("int", 4, viewDecoder((buf, o, n) => new Int32Array(buf, o, n)));
+      return num(
+        "int",
+        4,
+        viewDecoder((buf, o, n) => new Int32Array(buf, o, n)),
+      );
     case T.UTINYINT:
-      return num("int", 1, viewDecoder((buf, o, n) => new Uint8Array(buf, o, n)));
+      return num(
+        "int",
+        1,
+        viewDecoder((buf, o, n) => new Uint8Array(buf, o, n)),
+      );
     case T.USMALLINT:
-      return num("int", 2, viewDecoder((buf, o, n) => new Uint16Array(buf, o, n)));
+      return num(
+        "int",
+        2,
+        viewDecoder((buf, o, n) => new Uint16Array(buf, o, n)),
+      );
     case T.UINTEGER:
-      return num("int", 4, viewDecoder((buf, o, n) => new Uint32Array(buf, o, n)));
+      return num(
+        "int",
+        4,
+        viewDecoder((buf, o, n) => new Uint32Array(buf, o, n)),
+      );
     case T.BIGINT:
       return num("int", 8, int64Decoder(true));
     case T.UBIGINT:
@@ -503,7 +549,11 @@ function readerFor(
     case T.UHUGEINT:
       return num("int", 16, int128Decoder(false));
     case T.FLOAT:
-      return num("float", 4, viewDecoder((buf, o, n) => new Float32Array(buf, o, n)));
+      return num(
+        "float",
+        4,
+        viewDecoder((buf, o, n) => new Float32Array(buf, o, n)),
+      );
     case T.DOUBLE:
       return num("float", 8, (data, count, out, offset) =>
         out.set(new Float64Array(data.buffer, data.byteOffset, count), offset),
@@ -514,7 +564,11 @@ function readerFor(
       return num("float", d.bytes, d.decode);
     }
     case T.DATE:
-      return num("datetime", 4, viewDecoder((buf, o, n) => new Int32Array(buf, o, n), 86_400_000));
+      return num(
+        "datetime",
+        4,
+        viewDecoder((buf, o, n) => new Int32Array(buf, o, n), 86_400_000),
+      );
     case T.TIMESTAMP:
     case T.TIMESTAMP_TZ:
       return num("datetime", 8, int64Decoder(true, 1000));

@@ -116,7 +116,11 @@ export class DuckDBSession {
    * Runs one statement with named parameters (`$name` in the SQL), materializing the result.
    * @throws DuckDBQueryError with the position in the SQL when DuckDB reports one.
    */
-  async run(sql: string, label: SqlLabel, params?: Record<string, DuckDBValue>): Promise<DuckDBMaterializedResult> {
+  async run(
+    sql: string,
+    label: SqlLabel,
+    params?: Record<string, DuckDBValue>,
+  ): Promise<DuckDBMaterializedResult> {
     try {
       if (params && Object.keys(params).length > 0) return await this.connection.run(sql, params);
       return await this.connection.run(sql);
@@ -154,7 +158,10 @@ export class DuckDBSession {
 }
 
 /** Opens a session, runs `fn`, and closes the session whatever happens. */
-export async function withDuckDB<T>(settings: DuckDBSettings, fn: (s: DuckDBSession) => Promise<T>): Promise<T> {
+export async function withDuckDB<T>(
+  settings: DuckDBSettings,
+  fn: (s: DuckDBSession) => Promise<T>,
+): Promise<T> {
   const session = await DuckDBSession.open(settings);
   try {
     return await fn(session);
@@ -180,7 +187,7 @@ export function sqlPosition(message: string, sql: string): SqlPosition | undefin
   const lead = snippet.startsWith("...") ? 3 : 0;
   const core = snippet.slice(lead).replace(/\.\.\.$/, "");
   const at = core.length > 0 ? text.indexOf(core) : 0;
-  const column = (at >= 0 ? at : 0) + (caret - lead) + 1;
+  const column = Math.max(at, 0) + (caret - lead) + 1;
   return { line, column: Math.max(1, Math.min(column, text.length + 1)) };
 }
 

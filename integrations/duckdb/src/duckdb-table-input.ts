@@ -23,7 +23,8 @@ function typedExpr(name: string, col: Column): string {
   if (col.type === "categorical") return c;
   if (col.logical === "bool") return `CAST(${c} AS BOOLEAN) AS ${c}`;
   if (col.logical === "int" && allIntegers(col.values)) return `CAST(${c} AS BIGINT) AS ${c}`;
-  if (col.logical === "datetime") return `CAST(make_timestamp(CAST(round(${c} * 1000) AS BIGINT)) AS TIMESTAMPTZ) AS ${c}`;
+  if (col.logical === "datetime")
+    return `CAST(make_timestamp(CAST(round(${c} * 1000) AS BIGINT)) AS TIMESTAMPTZ) AS ${c}`;
   return c;
 }
 
@@ -84,7 +85,12 @@ export async function loadTable(session: DuckDBSession, table: Table, name: stri
       appender.closeSync();
     }
   }
-  const select = names.length ? names.map((n, j) => typedExpr(n, cols[j]!)).join(", ") : "NULL AS __lolpop_empty";
-  await session.run(`CREATE TEMP VIEW ${quoteIdent(name)} AS SELECT ${select} FROM ${quoteIdent(raw)}`, label);
+  const select = names.length
+    ? names.map((n, j) => typedExpr(n, cols[j]!)).join(", ")
+    : "NULL AS __lolpop_empty";
+  await session.run(
+    `CREATE TEMP VIEW ${quoteIdent(name)} AS SELECT ${select} FROM ${quoteIdent(raw)}`,
+    label,
+  );
   return quoteIdent(name);
 }

@@ -26,7 +26,9 @@ export function venvPython(): string {
   const venv = process.env.LOLPOP_VENV ?? join(repoRoot, ".venv");
   const python = join(venv, "bin", "python");
   if (!existsSync(python))
-    throw new Error(`No Python venv at ${venv}: run \`pnpm python:setup\` at the repository root, or set LOLPOP_VENV.`);
+    throw new Error(
+      `No Python venv at ${venv}: run \`pnpm python:setup\` at the repository root, or set LOLPOP_VENV.`,
+    );
   return python;
 }
 
@@ -43,7 +45,8 @@ export function reference(...args: string[]): { columns: ReferenceColumn[] } {
     encoding: "utf8",
     maxBuffer: 512 * 1024 * 1024,
   });
-  if (r.status !== 0) throw new Error(`pyarrow_reference.py ${args.join(" ")} failed: ${r.stderr.slice(-3000)}`);
+  if (r.status !== 0)
+    throw new Error(`pyarrow_reference.py ${args.join(" ")} failed: ${r.stderr.slice(-3000)}`);
   return JSON.parse(r.stdout);
 }
 
@@ -51,16 +54,32 @@ export function reference(...args: string[]): { columns: ReferenceColumn[] } {
 export function plainValues(col: Column): Array<number | string | null> {
   const out: Array<number | string | null> = [];
   if (col.type === "categorical") {
-    for (let i = 0; i < col.codes.length; i++) out.push(col.codes[i]! < 0 ? null : col.dictionary[col.codes[i]!]!);
+    for (let i = 0; i < col.codes.length; i++)
+      out.push(col.codes[i]! < 0 ? null : col.dictionary[col.codes[i]!]!);
   } else
     for (const v of col.values)
-      out.push(Number.isNaN(v) ? null : v === Number.POSITIVE_INFINITY ? "inf" : v === Number.NEGATIVE_INFINITY ? "-inf" : v);
+      out.push(
+        Number.isNaN(v)
+          ? null
+          : v === Number.POSITIVE_INFINITY
+            ? "inf"
+            : v === Number.NEGATIVE_INFINITY
+              ? "-inf"
+              : v,
+      );
   return out;
 }
 
 /** Instantiates a component definition outside a workflow. */
-export function make<T>(def: Definition<T>, config: Record<string, unknown>, root?: string): Promise<T> {
-  return instantiateComponent(def as never, { config, ...(root ? { project: { root } } : {}) } as never) as Promise<T>;
+export function make<T>(
+  def: Definition<unknown, never>,
+  config: Record<string, unknown>,
+  root?: string,
+): Promise<T> {
+  return instantiateComponent(
+    def as never,
+    { config, ...(root ? { project: { root } } : {}) } as never,
+  ) as Promise<T>;
 }
 
 /** A project folder with the quickstart's penguins data (data/train.csv, new.csv, new_truth.csv). */
@@ -77,5 +96,11 @@ export function penguinsProject(prefix = "lolpop-duckdb-wf-"): string {
 
 /** Rows of a table as plain values, for readable failures. */
 export function rowsOf(t: Table): Array<Record<string, number | string | null>> {
-  return t.toRows().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "number" && Number.isNaN(v) ? null : v])));
+  return t
+    .toRows()
+    .map((r) =>
+      Object.fromEntries(
+        Object.entries(r).map(([k, v]) => [k, typeof v === "number" && Number.isNaN(v) ? null : v]),
+      ),
+    );
 }

@@ -33,7 +33,9 @@ test("HUGEINT within 2^53 is an int column; beyond it follows `bigint`", async (
   expect(t.column("h")).toMatchObject({ type: "numeric", logical: "int" });
   expect(plainValues(t.column("h"))).toEqual([-5, 2 ** 53, null]);
   const big = "SELECT CAST('170141183460469231731687303715884105727' AS HUGEINT) AS h";
-  expect((await refusal(big)).message).toMatch(/row 1: 170141183460469231731687303715884105727 is an integer beyond/);
+  expect((await refusal(big)).message).toMatch(
+    /row 1: 170141183460469231731687303715884105727 is an integer beyond/,
+  );
   expect(plainValues((await query(big, { bigint: "string" })).column("h"))).toEqual([
     "170141183460469231731687303715884105727",
   ]);
@@ -74,17 +76,23 @@ test("types a table cannot hold are refused with the SQL that converts them", as
 });
 
 test("forced columns cast query results and name the first value that does not fit", async () => {
-  const sql = "SELECT * FROM (VALUES ('1', '2024-01-01', 1), ('2.5', '2024-01-02 03:00:00+01', 0), ('x', NULL, NULL)) t(a, d, b)";
-  const ok = await query("SELECT * FROM (VALUES ('1', '2024-01-01', 1), ('2.5', '2024-01-02 03:00:00+01', 0)) t(a, d, b)", {
-    columns: { a: "numeric", d: "datetime", b: "bool" },
-  });
+  const sql =
+    "SELECT * FROM (VALUES ('1', '2024-01-01', 1), ('2.5', '2024-01-02 03:00:00+01', 0), ('x', NULL, NULL)) t(a, d, b)";
+  const ok = await query(
+    "SELECT * FROM (VALUES ('1', '2024-01-01', 1), ('2.5', '2024-01-02 03:00:00+01', 0)) t(a, d, b)",
+    {
+      columns: { a: "numeric", d: "datetime", b: "bool" },
+    },
+  );
   expect(ok.toRows()).toEqual([
     { a: 1, d: Date.UTC(2024, 0, 1), b: 1 },
     { a: 2.5, d: Date.UTC(2024, 0, 2, 2), b: 0 },
   ]);
   const e = await refusal(sql, { columns: { a: "numeric" } });
   expect(e.code).toBe("bad_value");
-  expect(e.message).toMatch(/column "a" is set to numeric in `columns`, but the value "x" in row 3 is not a number/);
+  expect(e.message).toMatch(
+    /column "a" is set to numeric in `columns`, but the value "x" in row 3 is not a number/,
+  );
 });
 
 test("duplicate result column names are refused", async () => {
@@ -112,7 +120,7 @@ test("many chunks, long and short strings, NULLs: values land in the right rows"
 
 test("sqlPosition maps DuckDB's LINE/caret to a line and column, also in a truncated long line", () => {
   const sql = "SELECT a,\n  nope\nFROM t";
-  expect(sqlPosition('Binder Error: x\n\nLINE 2:   nope\n          ^', sql)).toEqual({ line: 2, column: 3 });
+  expect(sqlPosition("Binder Error: x\n\nLINE 2:   nope\n          ^", sql)).toEqual({ line: 2, column: 3 });
   const long = `SELECT ${"x, ".repeat(60)}bad FROM t`;
   const window = long.slice(long.indexOf("bad") - 20, long.indexOf("bad") + 10);
   const msg = `Binder Error: y\n\nLINE 1: ...${window}...\n${" ".repeat(8 + 3 + 20)}^`;

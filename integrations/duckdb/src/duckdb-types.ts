@@ -79,7 +79,8 @@ export const UNSUPPORTED_TYPE_HINTS: Readonly<Record<number, string>> = {
     "a time of day has no column type in a lolpop table; select `CAST(col AS VARCHAR)` or combine it with a date into a TIMESTAMPTZ",
   [DuckDBTypeIds.INTERVAL]:
     "an interval has no column type in a lolpop table; select `epoch(col)` (seconds) or `CAST(col AS VARCHAR)`",
-  [DuckDBTypeIds.BLOB]: "binary data has no column type in a lolpop table; select `hex(col)` or `base64(col)`",
+  [DuckDBTypeIds.BLOB]:
+    "binary data has no column type in a lolpop table; select `hex(col)` or `base64(col)`",
   [DuckDBTypeIds.BIT]: "a bit string has no column type in a lolpop table; select `CAST(col AS VARCHAR)`",
   [DuckDBTypeIds.UNION]: "a UNION value has no column type in a lolpop table; select `CAST(col AS VARCHAR)`",
   [DuckDBTypeIds.BIGNUM]:

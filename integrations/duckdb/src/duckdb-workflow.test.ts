@@ -6,7 +6,13 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createLogger, createWorkflow, DataError, type DataConnector, validateConfigText } from "@lolpop/core";
+import {
+  createLogger,
+  createWorkflow,
+  type DataConnector,
+  DataError,
+  validateConfigText,
+} from "@lolpop/core";
 import "@lolpop/local";
 import "@lolpop/random-forest";
 import "@lolpop/workflows";
@@ -71,7 +77,11 @@ async function run(dir: string, text: string): Promise<{ summary: WorkflowSummar
   const file = join(dir, "lolpop.yaml");
   writeFileSync(file, text);
   let logs = "";
-  const logger = createLogger({ level: "debug", format: "json", stream: { write: (s: string) => (logs += s) } });
+  const logger = createLogger({
+    level: "debug",
+    format: "json",
+    stream: { write: (s: string) => (logs += s) },
+  });
   const { plan, source } = validateConfigText(text, file, {});
   const wf = await createWorkflow(plan, { logger, source });
   const summary = (await wf.run("build_all")) as WorkflowSummary;
@@ -154,7 +164,8 @@ describe("the same model from CSV, Parquet, Postgres and SQLite", () => {
     expectSameModel(summary, dir);
     expect(logs).toMatch(/read 2\d\d rows x 8 columns from query/);
     expect(logs).not.toContain(pg.password);
-    for (const f of filesUnder(join(dir, ".lolpop"))) expect(readFileSync(f, "latin1")).not.toContain(pg.password);
+    for (const f of filesUnder(join(dir, ".lolpop")))
+      expect(readFileSync(f, "latin1")).not.toContain(pg.password);
   }, 180_000);
 
   test("from a table of a SQLite file", async () => {
@@ -232,14 +243,33 @@ describe("Postgres errors", () => {
     const e = (await c.get_data().catch((x) => x)) as DataError;
     expect(e.code).toBe("duckdb_extension_missing");
     expect(e.message).toMatch(/postgres_scanner extension is not installed/);
-    expect(e.message).toMatch(/no-extensions-here\/v1\.5\.5\/linux_amd64\/postgres_scanner\.duckdb_extension/);
+    expect(e.message).toMatch(
+      /no-extensions-here\/v1\.5\.5\/linux_amd64\/postgres_scanner\.duckdb_extension/,
+    );
   });
 });
 
 test("the test Postgres listens on 127.0.0.1 only", () => {
-  const r = spawnSync("psql", ["-h", "127.0.0.1", "-p", String(pg.port), "-U", pg.user, "-d", pg.database, "-A", "-t", "-c", "SHOW listen_addresses"], {
-    env: { ...process.env, PGPASSWORD: pg.password },
-    encoding: "utf8",
-  });
+  const r = spawnSync(
+    "psql",
+    [
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(pg.port),
+      "-U",
+      pg.user,
+      "-d",
+      pg.database,
+      "-A",
+      "-t",
+      "-c",
+      "SHOW listen_addresses",
+    ],
+    {
+      env: { ...process.env, PGPASSWORD: pg.password },
+      encoding: "utf8",
+    },
+  );
   expect(r.stdout.trim()).toBe("127.0.0.1");
 });

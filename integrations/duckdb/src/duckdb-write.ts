@@ -68,7 +68,9 @@ export async function writeTableFile(
   if (format === "parquet") copyOptions = `FORMAT parquet, COMPRESSION ${options.compression ?? "zstd"}`;
   else if (format === "csv") {
     const delimiter =
-      (options.delimiter ?? ",") === "," && path.toLowerCase().endsWith(".tsv") ? "\t" : (options.delimiter ?? ",");
+      (options.delimiter ?? ",") === "," && path.toLowerCase().endsWith(".tsv")
+        ? "\t"
+        : (options.delimiter ?? ",");
     copyOptions = `FORMAT csv, HEADER true, DELIMITER ${quoteLiteral(delimiter)}, QUOTE '"', ESCAPE '"', NULLSTR ''`;
   } else copyOptions = "FORMAT json";
   try {

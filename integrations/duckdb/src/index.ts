@@ -23,12 +23,6 @@ export const duckdbPlugin = registerPlugin(
 export default duckdbPlugin;
 
 export {
-  attachDatabases,
-  type DatabaseConfig,
-  ensureExtension,
-  registerConnectionSecrets,
-} from "./duckdb-databases.js";
-export {
   type DuckDBDataConnector,
   type DuckDBDataConnectorConfig,
   duckdbDataConnector,
@@ -45,14 +39,20 @@ export {
   duckdbDataTransformerConfigSchema,
 } from "./duckdb-data-transformer.js";
 export {
+  attachDatabases,
+  type DatabaseConfig,
+  ensureExtension,
+  registerConnectionSecrets,
+} from "./duckdb-databases.js";
+export {
   DEFAULT_NA_VALUES,
   type FileFormat,
   type FileReadOptions,
   formatFromExtension,
+  type ResolvedFiles,
   readFiles,
   readFunction,
   resolveFiles,
-  type ResolvedFiles,
 } from "./duckdb-files.js";
 export { describeQuery, type ForcedColumnType, type ReadRequest, readQuery } from "./duckdb-query.js";
 export { DuckDBQueryError, type SqlPosition } from "./duckdb-query-error.js";

@@ -15,18 +15,27 @@ export const repoRoot = join(here, "..", "..", "..");
 
 /** DuckDB release of @duckdb/node-api (its version without the `-r.N` suffix). */
 export function duckdbRelease() {
-  const req = JSON.parse(readFileSync(join(here, "..", "package.json"), "utf8")).dependencies["@duckdb/node-api"];
+  const req = JSON.parse(readFileSync(join(here, "..", "package.json"), "utf8")).dependencies[
+    "@duckdb/node-api"
+  ];
   return `v${req.replace(/-r\.\d+$/, "")}`;
 }
 
-const PLATFORM = { "linux-x64": "linux_amd64", "linux-arm64": "linux_arm64", "darwin-arm64": "osx_arm64", "darwin-x64": "osx_amd64" };
+const PLATFORM = {
+  "linux-x64": "linux_amd64",
+  "linux-arm64": "linux_arm64",
+  "darwin-arm64": "osx_arm64",
+  "darwin-x64": "osx_amd64",
+};
 
 /** The venv's site-packages folder; throws (never skips) when the venv is missing. */
 function sitePackages() {
   const venv = process.env.LOLPOP_VENV ?? join(repoRoot, ".venv");
   const lib = join(venv, "lib");
   if (!existsSync(lib))
-    throw new Error(`The Python venv ${venv} is missing: run \`pnpm python:setup\` at the repo root (it installs integrations/duckdb/python/requirements.txt).`);
+    throw new Error(
+      `The Python venv ${venv} is missing: run \`pnpm python:setup\` at the repo root (it installs integrations/duckdb/python/requirements.txt).`,
+    );
   const py = readdirSync(lib).find((d) => d.startsWith("python"));
   return join(lib, py, "site-packages");
 }
@@ -38,7 +47,8 @@ function sitePackages() {
 export function extensionDirectory() {
   const release = duckdbRelease();
   const platform = PLATFORM[`${process.platform}-${process.arch}`];
-  if (!platform) throw new Error(`no DuckDB extension platform known for ${process.platform}-${process.arch}`);
+  if (!platform)
+    throw new Error(`no DuckDB extension platform known for ${process.platform}-${process.arch}`);
   const dir = join(tmpdir(), `lolpop-duckdb-extensions-${release}`);
   const target = join(dir, release, platform);
   mkdirSync(target, { recursive: true });
@@ -48,7 +58,9 @@ export function extensionDirectory() {
     if (existsSync(dest)) continue;
     const src = join(site, `duckdb_extension_${name}`, "extensions", release, `${name}.duckdb_extension`);
     if (!existsSync(src))
-      throw new Error(`${src} is missing: run \`pnpm python:setup\` (integrations/duckdb/python/requirements.txt pins the ${name} extension for DuckDB ${release})`);
+      throw new Error(
+        `${src} is missing: run \`pnpm python:setup\` (integrations/duckdb/python/requirements.txt pins the ${name} extension for DuckDB ${release})`,
+      );
     copyFileSync(src, `${dest}.tmp`);
     renameSync(`${dest}.tmp`, dest);
   }

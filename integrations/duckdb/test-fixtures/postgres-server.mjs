@@ -6,7 +6,17 @@
  * (PostgreSQL refuses to run as root).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,7 +30,9 @@ export function postgresBin() {
         .sort((a, b) => Number(b) - Number(a))
     : [];
   if (versions.length === 0)
-    throw new Error("PostgreSQL server binaries are missing: run `node scripts/system-setup.mjs` as root (apt-get install postgresql)");
+    throw new Error(
+      "PostgreSQL server binaries are missing: run `node scripts/system-setup.mjs` as root (apt-get install postgresql)",
+    );
   return join(root, versions[0], "bin");
 }
 
@@ -68,16 +80,28 @@ export async function startPostgres() {
     const id = (flag) => Number(spawnSync("id", [flag, "postgres"], { encoding: "utf8" }).stdout.trim());
     uid = id("-u");
     gid = id("-g");
-    if (!Number.isInteger(uid)) throw new Error("running as root but there is no `postgres` user to run the server as");
+    if (!Number.isInteger(uid))
+      throw new Error("running as root but there is no `postgres` user to run the server as");
     for (const p of [dir, data, pwfile]) chownSync(p, uid, gid);
   }
   chmodSync(data, 0o700);
   const run = (cmd, args, opts = {}) => {
     const r = spawnSync(cmd, args, { encoding: "utf8", uid, gid, cwd: dir, ...opts });
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr || r.stdout}`);
+    if (r.status !== 0)
+      throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr || r.stdout}`);
     return r.stdout;
   };
-  run(join(bin, "initdb"), ["-D", data, "-U", user, `--pwfile=${pwfile}`, "--auth=scram-sha-256", "-E", "UTF8", "--no-locale"]);
+  run(join(bin, "initdb"), [
+    "-D",
+    data,
+    "-U",
+    user,
+    `--pwfile=${pwfile}`,
+    "--auth=scram-sha-256",
+    "-E",
+    "UTF8",
+    "--no-locale",
+  ]);
   rmSync(pwfile);
   const port = await freePort();
   const log = join(dir, "server.log");
@@ -97,16 +121,36 @@ export async function startPostgres() {
     live.delete(child.pid);
   });
   const env = { ...process.env, PGPASSWORD: password };
-  const psqlArgs = (db) => ["-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", db, "-v", "ON_ERROR_STOP=1", "-q", "-A", "-t"];
+  const psqlArgs = (db) => [
+    "-h",
+    "127.0.0.1",
+    "-p",
+    String(port),
+    "-U",
+    user,
+    "-d",
+    db,
+    "-v",
+    "ON_ERROR_STOP=1",
+    "-q",
+    "-A",
+    "-t",
+  ];
   const started = Date.now();
   for (;;) {
     if (exited) throw new Error(`postgres exited early (${JSON.stringify(exited)}): ${stderr}`);
-    const r = spawnSync(join(bin, "pg_isready"), ["-h", "127.0.0.1", "-p", String(port)], { encoding: "utf8" });
+    const r = spawnSync(join(bin, "pg_isready"), ["-h", "127.0.0.1", "-p", String(port)], {
+      encoding: "utf8",
+    });
     if (r.status === 0) break;
-    if (Date.now() - started > 60_000) throw new Error(`postgres did not accept connections within 60 s: ${stderr}`);
+    if (Date.now() - started > 60_000)
+      throw new Error(`postgres did not accept connections within 60 s: ${stderr}`);
     await sleep(200);
   }
-  spawnSync("psql", [...psqlArgs("postgres"), "-c", `CREATE DATABASE ${database}`], { env, encoding: "utf8" });
+  spawnSync("psql", [...psqlArgs("postgres"), "-c", `CREATE DATABASE ${database}`], {
+    env,
+    encoding: "utf8",
+  });
   return {
     url: `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     host: "127.0.0.1",

@@ -5,8 +5,9 @@
  * ones beyond DuckDB's 12-byte inline strings), a true/false flag, a UTC timestamp (ISO 8601, some
  * with a +02:00 offset) and a class label. Written in blocks, so 1M rows need little memory.
  */
-import { createWriteStream } from "node:fs";
+
 import { once } from "node:events";
+import { createWriteStream } from "node:fs";
 import { createRng } from "@lolpop/core";
 
 /** Column names, in file order. */
@@ -23,7 +24,10 @@ export const WIDE_COLUMNS = [
 ];
 
 const COLORS = ["red", "green", "blue", "yellow", "black"];
-const CITIES = Array.from({ length: 60 }, (_, i) => `Municipality of Region ${String.fromCharCode(65 + (i % 26))}${i}`);
+const CITIES = Array.from(
+  { length: 60 },
+  (_, i) => `Municipality of Region ${String.fromCharCode(65 + (i % 26))}${i}`,
+);
 
 /** Writes `rows` rows to `path` with `seed`; resolves when the file is closed. */
 export async function writeWideCsv(path, rows, seed = 7) {
@@ -43,7 +47,10 @@ export async function writeWideCsv(path, rows, seed = 7) {
     line += `,${rand() < 0.01 ? "" : CITIES[Math.floor(rand() * CITIES.length)]}`;
     line += `,${rand() < 0.5 ? "true" : "false"}`;
     const ms = base + Math.floor(rand() * 365 * 86_400) * 1000;
-    line += rand() < 0.1 ? `,${new Date(ms + 7_200_000).toISOString().slice(0, 19)}+02:00` : `,${new Date(ms).toISOString().slice(0, 19)}Z`;
+    line +=
+      rand() < 0.1
+        ? `,${new Date(ms + 7_200_000).toISOString().slice(0, 19)}+02:00`
+        : `,${new Date(ms).toISOString().slice(0, 19)}Z`;
     block += `${line}\n`;
     if (block.length > 1 << 20) {
       if (!out.write(block)) await once(out, "drain");
