@@ -61,8 +61,9 @@ export function extensionDirectory() {
       throw new Error(
         `${src} is missing: run \`pnpm python:setup\` (integrations/duckdb/python/requirements.txt pins the ${name} extension for DuckDB ${release})`,
       );
-    copyFileSync(src, `${dest}.tmp`);
-    renameSync(`${dest}.tmp`, dest);
+    const tmp = `${dest}.${process.pid}.tmp`; // parallel test processes each copy, then rename
+    copyFileSync(src, tmp);
+    renameSync(tmp, dest);
   }
   return dir;
 }
