@@ -513,26 +513,48 @@ function fitOne(
   initialState[0] = best[free.length]!;
   if (hasTrend) initialState[1] = best[free.length + 1]!;
   if (spec.season !== "N") initialState.set(seasonal, sStart);
+  const params = {
+    alpha: values[0]!,
+    beta: hasTrend ? values[1]! : Number.NaN,
+    gamma: spec.season !== "N" ? values[2]! : Number.NaN,
+    phi: spec.damped ? values[3]! : Number.NaN,
+  };
+  return evaluateModel(y, spec, m, params, initialState, nParams + 1, result.iterations);
+}
+
+/** Runs a model with known parameters over `y` and computes its statistics (`k` parameters incl. the variance). */
+function evaluateModel(
+  y: Float64Array,
+  spec: EtsSpec,
+  m: number,
+  params: EtsParams,
+  initialState: Float64Array,
+  k: number,
+  iterations: number,
+): EtsModel | undefined {
+  const n = y.length;
+  const hasTrend = spec.trend !== "N";
+  const sStart = hasTrend ? 2 : 1;
+  const seasonal = spec.season !== "N" ? initialState.slice(sStart, sStart + m) : new Float64Array(m);
   const residuals = new Float64Array(n);
   const fitted = new Float64Array(n);
-  const lastState = new Float64Array(stateLen);
+  const lastState = new Float64Array(initialState.length);
   const sse = { value: 0 };
   const lik = runModel(
     y,
     spec,
     m,
-    values[0]!,
-    hasTrend ? values[1]! : 0,
-    spec.season !== "N" ? values[2]! : 0,
-    effPhi(),
+    params.alpha,
+    hasTrend ? params.beta : 0,
+    spec.season !== "N" ? params.gamma : 0,
+    spec.damped ? params.phi : 1,
     initialState[0]!,
     hasTrend ? initialState[1]! : 0,
     seasonal,
-    ring,
+    new Float64Array(m),
     { residuals, fitted, lastState, sse },
   );
   if (!Number.isFinite(lik)) return undefined;
-  const k = nParams + 1; // + the variance
   const aic = lik + 2 * k;
   const bic = lik + Math.log(n) * k;
   const aicc = n - k - 1 !== 0 ? aic + (2 * k * (k + 1)) / (n - k - 1) : Number.POSITIVE_INFINITY;
@@ -542,13 +564,8 @@ function fitOne(
     spec,
     method: etsMethodName(spec),
     seasonLength: m,
-    params: {
-      alpha: values[0]!,
-      beta: hasTrend ? values[1]! : Number.NaN,
-      gamma: spec.season !== "N" ? values[2]! : Number.NaN,
-      phi: spec.damped ? values[3]! : Number.NaN,
-    },
-    initialState,
+    params: { ...params },
+    initialState: Float64Array.from(initialState),
     lastState,
     residuals,
     fitted,
@@ -560,8 +577,55 @@ function fitOne(
     mse: sse.value / n,
     nParams: k,
     nobs: n,
-    iterations: result.iterations,
+    iterations,
   };
+}
+
+/** What {@link applyEts} needs: a model's structure and parameters (e.g. from another fit). */
+export interface EtsParameters {
+  spec: EtsSpec;
+  /** Season length (ignored without a seasonal component). */
+  seasonLength: number;
+  params: EtsParams;
+  /** Initial state `[l, b?, s_1..s_m]` (seasonal states oldest last). */
+  initialState: ArrayLike<number>;
+}
+
+/**
+ * Runs an ETS model with given parameters and initial state over `y` (no estimation): its
+ * likelihood, residuals, final state and forecasts-ready model. For checking a fit against another
+ * implementation's parameters, or re-running a model on extended data.
+ * @throws ForecastModelError when the state does not match the model or the recursion breaks down.
+ */
+export function applyEts(y: ArrayLike<number>, model: EtsParameters): EtsModel {
+  const m = model.spec.season === "N" ? 1 : model.seasonLength;
+  const expected = 1 + (model.spec.trend !== "N" ? 1 : 0) + (model.spec.season !== "N" ? m : 0);
+  if (model.initialState.length !== expected)
+    throw new ForecastModelError({
+      message: `${etsMethodName(model.spec)} with season length ${m} has ${expected} initial states, got ${model.initialState.length}`,
+      code: "ets_state_invalid",
+    });
+  const free =
+    1 +
+    (model.spec.trend !== "N" ? 1 : 0) +
+    (model.spec.season !== "N" ? 1 : 0) +
+    (model.spec.damped ? 1 : 0);
+  const k = free + expected - (model.spec.season !== "N" ? 1 : 0) + 1;
+  const result = evaluateModel(
+    Float64Array.from(y),
+    model.spec,
+    m,
+    model.params,
+    Float64Array.from(model.initialState),
+    k,
+    0,
+  );
+  if (!result)
+    throw new ForecastModelError({
+      message: `${etsMethodName(model.spec)}: the recursion breaks down on this series with these parameters`,
+      code: "ets_not_finite",
+    });
+  return result;
 }
 
 // ------------------------------------------------------------------ selection
@@ -750,8 +814,83 @@ function sortedQuantile(sorted: Float64Array, p: number): number {
   return sorted[lo]! + (pos - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
+/**
+ * Simulates `paths` future sample paths of `h` steps from the model's last state with normal
+ * innovations (`N(0, σ²)`, relative for multiplicative errors). Returns one array of `paths` values per step.
+ */
+export function simulatePaths(model: EtsModel, h: number, paths: number, seed = 1): Float64Array[] {
+  const m = model.seasonLength;
+  const spec = model.spec;
+  const phi = spec.damped ? model.params.phi : 1;
+  const rng = createRng(seed);
+  const sd = Math.sqrt(model.sigma2);
+  const sims: Float64Array[] = Array.from({ length: h }, () => new Float64Array(paths));
+  const hasTrend = spec.trend !== "N";
+  const seasonalOn = spec.season !== "N";
+  const sStart = hasTrend ? 2 : 1;
+  const { alpha, beta, gamma } = model.params;
+  const state = new Float64Array(model.lastState.length);
+  const f = new Float64Array(1);
+  const one = new Float64Array(1);
+  const seasonal = new Float64Array(seasonalOn ? m : 0);
+  const ring = new Float64Array(Math.max(m, 1));
+  const out = {
+    residuals: new Float64Array(1),
+    fitted: new Float64Array(1),
+    lastState: new Float64Array(model.lastState.length),
+    sse: { value: 0 },
+  };
+  let spare = Number.NaN;
+  const normal = () => {
+    // Box–Muller, both values used
+    if (!Number.isNaN(spare)) {
+      const v = spare;
+      spare = Number.NaN;
+      return v;
+    }
+    let u = rng();
+    while (u <= 0) u = rng();
+    const r = Math.sqrt(-2 * Math.log(u));
+    const a = 2 * Math.PI * rng();
+    spare = r * Math.sin(a);
+    return r * Math.cos(a);
+  };
+  for (let p = 0; p < paths; p++) {
+    state.set(model.lastState);
+    for (let i = 0; i < h; i++) {
+      forecastFromState(state, spec, m, phi, 1, f);
+      const eps = sd * normal();
+      const yv = spec.error === "A" ? f[0]! + eps : f[0]! * (1 + eps);
+      sims[i]![p] = yv;
+      one[0] = yv;
+      if (seasonalOn) seasonal.set(state.subarray(sStart, sStart + m));
+      runModel(
+        one,
+        spec,
+        seasonalOn ? m : 1,
+        alpha,
+        hasTrend ? beta : 0,
+        seasonalOn ? gamma : 0,
+        phi,
+        state[0]!,
+        hasTrend ? state[1]! : 0,
+        seasonal,
+        ring,
+        out,
+      );
+      state.set(out.lastState);
+    }
+  }
+  return sims;
+}
+
 /** Options of {@link forecastEts}. */
 export interface EtsForecastOptions {
+  /**
+   * Simulate the intervals even when closed-form variances exist (they always are for models with
+   * a multiplicative trend or season). Default false.
+   */
+  simulate?: boolean;
   /** Interval levels in percent, e.g. `[80, 95]`. Default: none. */
   level?: readonly number[];
   /** Paths simulated for models without closed-form variances. Default 5000. */
@@ -774,7 +913,7 @@ export function forecastEts(model: EtsModel, h: number, options: EtsForecastOpti
   const levels = [...(options.level ?? [])].sort((a, b) => a - b);
   const intervals: ForecastInterval[] = [];
   if (!levels.length) return { mean, intervals };
-  const variance = analyticVariance(model, mean);
+  const variance = options.simulate ? undefined : analyticVariance(model, mean);
   if (variance) {
     for (const level of levels) {
       const z = levelMultiplier(level);
@@ -789,52 +928,7 @@ export function forecastEts(model: EtsModel, h: number, options: EtsForecastOpti
     }
     return { mean, intervals };
   }
-  // Simulated sample paths from the last state.
-  const paths = options.simulations ?? 5000;
-  const rng = createRng(options.seed ?? 1);
-  const sd = Math.sqrt(model.sigma2);
-  const sims: Float64Array[] = Array.from({ length: h }, () => new Float64Array(paths));
-  const state = new Float64Array(model.lastState.length);
-  const one = new Float64Array(1);
-  const f = new Float64Array(1);
-  const normal = () => {
-    // Box–Muller
-    let u = rng();
-    while (u <= 0) u = rng();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
-  };
-  const hasTrend = model.spec.trend !== "N";
-  const sStart = hasTrend ? 2 : 1;
-  const { alpha, beta, gamma } = model.params;
-  for (let p = 0; p < paths; p++) {
-    state.set(model.lastState);
-    for (let i = 0; i < h; i++) {
-      forecastFromState(state, model.spec, m, phi, 1, f);
-      const eps = sd * normal();
-      const yv = model.spec.error === "A" ? f[0]! + eps : f[0]! * (1 + eps);
-      sims[i]![p] = yv;
-      // advance the state with the simulated value
-      one[0] = yv;
-      const seasonal = model.spec.season !== "N" ? state.slice(sStart, sStart + m) : new Float64Array(0);
-      const ring = new Float64Array(Math.max(m, 1));
-      const next = new Float64Array(state.length);
-      runModel(
-        one,
-        model.spec,
-        model.spec.season !== "N" ? m : 1,
-        alpha,
-        hasTrend ? beta : 0,
-        model.spec.season !== "N" ? gamma : 0,
-        phi,
-        state[0]!,
-        hasTrend ? state[1]! : 0,
-        seasonal,
-        ring,
-        { residuals: new Float64Array(1), fitted: new Float64Array(1), lastState: next, sse: { value: 0 } },
-      );
-      state.set(next);
-    }
-  }
+  const sims = simulatePaths(model, h, options.simulations ?? 5000, options.seed ?? 1);
   for (const level of levels) {
     const lower = new Float64Array(h);
     const upper = new Float64Array(h);

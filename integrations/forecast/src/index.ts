@@ -21,12 +21,14 @@ export {
   type ForecastDataIssueCode,
 } from "./forecast-data-error.js";
 export {
+  applyEts,
   type EtsComponentType,
   type EtsCriterion,
   type EtsErrorType,
   type EtsForecastOptions,
   type EtsModel,
   type EtsOptions,
+  type EtsParameters,
   type EtsParams,
   type EtsSpec,
   etsMethodName,
@@ -34,6 +36,7 @@ export {
   fitEts,
   forecastEts,
   type PointForecast,
+  simulatePaths,
 } from "./forecast-ets.js";
 export {
   type CalendarFeature,

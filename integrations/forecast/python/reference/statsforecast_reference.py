@@ -29,6 +29,35 @@ def _floats(a):
     return [_clean(float(x)) for x in np.asarray(a, dtype=np.float64)]
 
 
+def textbook_forecast(fit, h):
+    """Point forecasts from the reference's fitted final state with the damping sum of Hyndman et al.
+    (2008), phi + phi^2 + ... + phi^h. statsforecast 2.1.1's own recursion adds phi^(i+1) where the
+    book has phi^(i+2) (2 phi at h = 2), fixed upstream in Nixtla/statsforecast#1219 after 2.1.1."""
+    comp = fit["components"]
+    trend, season, damped = comp[1], comp[2], comp[3] == "D"
+    m = int(fit["m"])
+    state = np.asarray(fit["states"][-1], dtype=np.float64)
+    l = state[0]
+    b = state[1] if trend != "N" else 0.0
+    s0 = 2 if trend != "N" else 1
+    phi = float(fit["par"][3]) if damped else 1.0
+    out = []
+    phistar = 0.0
+    for i in range(h):
+        phistar += phi ** (i + 1)
+        if trend == "N":
+            f = l
+        elif trend == "A":
+            f = l + phistar * b
+        else:
+            f = l * b**phistar
+        if season != "N":
+            j = m - 1 - (i % m)
+            f = f + state[s0 + j] if season == "A" else f * state[s0 + j]
+        out.append(float(f))
+    return out
+
+
 def run(request):
     h = int(request["h"])
     level = request.get("level") or None
@@ -59,9 +88,12 @@ def run(request):
                     row["method"] = fit.get("method")
                     row["components"] = fit["components"]
                     row["par"] = _floats(fit["par"][:4])
+                    row["init_state"] = _floats(fit["par"][4:])
+                    row["residuals"] = _floats(fit["residuals"])
                     row["aicc"] = _clean(float(fit["aicc"]))
                     row["loglik"] = _clean(float(fit["loglik"]))
                     row["sigma2"] = _clean(float(fit["sigma2"]))
+                    row["mean_textbook"] = _floats(textbook_forecast(fit, h))
             except Exception as e:  # reported per series, the caller decides
                 row["error"] = "%s: %s" % (type(e).__name__, e)
             rows.append(row)
