@@ -156,13 +156,19 @@ function isMonthEnd(t: number): boolean {
   return d.getUTCDate() === daysInMonth(d.getUTCFullYear(), d.getUTCMonth());
 }
 
-/** Months from `a` to `b` when both share the day-of-month anchor and time of day, else NaN. */
+/**
+ * How far a timestamp of a daily or longer frequency may sit from its grid point: local midnights
+ * written in UTC move by an hour with daylight saving time (00:00 PST is 08:00 UTC, 00:00 PDT 07:00).
+ */
+export const CLOCK_SHIFT_TOLERANCE_MS = 2 * 3_600_000;
+
+/** Months from `a` to `b` when both share the day-of-month anchor and time of day (within the clock-shift tolerance), else NaN. */
 function monthDiff(a: number, b: number, monthEnd: boolean): number {
   const da = new Date(a);
   const db = new Date(b);
   const timeA = a - Date.UTC(da.getUTCFullYear(), da.getUTCMonth(), da.getUTCDate());
   const timeB = b - Date.UTC(db.getUTCFullYear(), db.getUTCMonth(), db.getUTCDate());
-  if (timeA !== timeB) return Number.NaN;
+  if (Math.abs(timeA - timeB) > CLOCK_SHIFT_TOLERANCE_MS) return Number.NaN;
   if (monthEnd) {
     if (!isMonthEnd(a) || !isMonthEnd(b)) return Number.NaN;
   } else if (da.getUTCDate() !== db.getUTCDate()) return Number.NaN;
@@ -196,8 +202,13 @@ export function addSteps(anchor: number, f: Frequency, k: number): number {
 export function stepIndex(anchor: number, f: Frequency, t: number): number {
   const fixed = FIXED_MS[f.unit];
   if (fixed !== undefined) {
-    const k = (t - anchor) / (f.step * fixed);
-    return Number.isInteger(k) ? k : Number.NaN;
+    const size = f.step * fixed;
+    if (fixed < FIXED_MS.day! || f.unit === "index") {
+      const k = (t - anchor) / size;
+      return Number.isInteger(k) ? k : Number.NaN;
+    }
+    const k = Math.round((t - anchor) / size);
+    return Math.abs(t - anchor - k * size) <= CLOCK_SHIFT_TOLERANCE_MS ? k : Number.NaN;
   }
   const months = monthDiff(anchor, t, f.monthEnd ?? false);
   if (Number.isNaN(months)) {
@@ -208,7 +219,7 @@ export function stepIndex(anchor: number, f: Frequency, t: number): number {
     const approx = Math.round(
       ((dt.getUTCFullYear() - d.getUTCFullYear()) * 12 + dt.getUTCMonth() - d.getUTCMonth()) / unitMonths,
     );
-    return addSteps(anchor, f, approx) === t ? approx : Number.NaN;
+    return Math.abs(addSteps(anchor, f, approx) - t) <= CLOCK_SHIFT_TOLERANCE_MS ? approx : Number.NaN;
   }
   const unitMonths = MONTHS[f.unit]! * f.step;
   return months % unitMonths === 0 ? months / unitMonths : Number.NaN;
@@ -267,7 +278,16 @@ export function inferFrequency(
     if (months % 3 === 0) return { unit: "quarter", step: months / 3, monthEnd };
     return { unit: "month", step: months, monthEnd };
   }
-  const ms = mode(diffs)!;
+  let ms = mode(diffs)!;
+  // a daily or longer spacing shifted by a clock change (23 or 25 hours) is still whole days
+  const day = FIXED_MS.day!;
+  if (
+    ms >= day - CLOCK_SHIFT_TOLERANCE_MS &&
+    Math.abs(ms - Math.round(ms / day) * day) <= CLOCK_SHIFT_TOLERANCE_MS
+  ) {
+    const days = diffs.map((d) => Math.round(d / day)).filter((d) => d > 0);
+    ms = mode(days)! * day;
+  }
   for (const unit of ["week", "day", "hour", "minute", "second"] as const) {
     const size = FIXED_MS[unit]!;
     if (ms % size === 0) return { unit, step: ms / size };
