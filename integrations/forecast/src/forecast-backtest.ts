@@ -104,7 +104,7 @@ export function rollingOriginFolds(data: SeriesSet, options: BacktestOptions): B
   }
   if (folds[0]!.origin < first)
     throw new ForecastModelError({
-      message: `backtest: ${o.folds} fold(s) of ${o.horizon} period(s), ${o.step} apart, need the data to start before ${formatTime(folds[0]!.origin, data.frequency)} (${formatFrequency(data.frequency)} frequency), and it starts ${formatTime(first, data.frequency)}; use fewer folds, a smaller step or horizon, or more history`,
+      message: `backtest: ${o.folds} fold(s) of ${o.horizon} period(s), ${o.step} apart, need the data to start on or before ${formatTime(folds[0]!.origin, data.frequency)} (${formatFrequency(data.frequency)} frequency), and it starts ${formatTime(first, data.frequency)}; use fewer folds, a smaller step or horizon, or more history`,
       code: "backtest_too_short",
     });
   return folds;

@@ -3,7 +3,7 @@
  * statistics over the lagged values, calendar fields of the target's timestamp, and exogenous values
  * at that timestamp. Values are normalised per row so one global model serves series of any level
  * and trend: `window` subtracts the mean of the last `window` values before the row's origin and
- * divides by the series' scale (the mean absolute first difference of its training data).
+ * divides by the series' scale (the mean absolute seasonal difference of its training data).
  */
 import type { Frequency } from "./forecast-frequency.js";
 import { ForecastModelError } from "./forecast-model-error.js";
@@ -38,6 +38,14 @@ export interface FeatureSpec {
   normalize: Normalization;
   /** Window of the `window` normalisation's level. */
   levelWindow: number;
+  /**
+   * What the model predicts the target relative to: `level` (the row's normalisation level) or
+   * `season` (the latest value of the same season known at the origin, as the seasonal naive
+   * forecast: the model learns the change over a season).
+   */
+  targetBase: "level" | "season";
+  /** Season length (1 = none: `season` then means the last value). */
+  seasonLength: number;
 }
 
 /** Calendar fields that vary at a frequency: month for monthly data, day of week and month for daily... */
@@ -105,7 +113,29 @@ export function featureNames(spec: FeatureSpec): string[] {
 
 /** Points of history a row needs before its origin. */
 export function historyNeeded(spec: FeatureSpec): number {
-  return Math.max(1, ...spec.lags, ...spec.windows, spec.normalize === "window" ? spec.levelWindow : 1);
+  return Math.max(
+    1,
+    ...spec.lags,
+    ...spec.windows,
+    spec.normalize === "window" ? spec.levelWindow : 1,
+    spec.targetBase === "season" ? spec.seasonLength : 1,
+  );
+}
+
+/**
+ * The value a target `h` steps after `origin` is predicted relative to: the row's `level`, or the
+ * latest same-season value at or before the origin (`history[origin + h - m·⌈h/m⌉]`).
+ */
+export function targetBase(
+  history: ArrayLike<number>,
+  origin: number,
+  h: number,
+  spec: FeatureSpec,
+  level: number,
+): number {
+  if (spec.targetBase === "level") return level;
+  const m = spec.seasonLength;
+  return history[origin + h - m * Math.ceil(h / m)]!;
 }
 
 /** Per-series normalisation constants: the scale (and the series mean for `series`). */
@@ -116,15 +146,18 @@ export interface SeriesScale {
   mean: number;
 }
 
-/** The scale of a series: mean absolute first difference (else mean absolute value, else 1). */
-export function seriesScale(values: ArrayLike<number>): SeriesScale {
+/**
+ * The scale of a series: the mean absolute difference over `lag` steps (the season length: the
+ * scale of MASE; else mean absolute value, else 1).
+ */
+export function seriesScale(values: ArrayLike<number>, lag = 1): SeriesScale {
   const n = values.length;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += values[i]!;
   mean = n ? mean / n : 0;
   let mad = 0;
-  for (let i = 1; i < n; i++) mad += Math.abs(values[i]! - values[i - 1]!);
-  let scale = n > 1 ? mad / (n - 1) : 0;
+  for (let i = lag; i < n; i++) mad += Math.abs(values[i]! - values[i - lag]!);
+  let scale = n > lag ? mad / (n - lag) : 0;
   if (!(scale > 0)) {
     let abs = 0;
     for (let i = 0; i < n; i++) abs += Math.abs(values[i]!);

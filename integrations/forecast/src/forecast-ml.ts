@@ -30,6 +30,7 @@ import {
   rowLevel,
   type SeriesScale,
   seriesScale,
+  targetBase,
   writeFeatureRow,
 } from "./forecast-features.js";
 import {
@@ -76,6 +77,12 @@ export interface MlForecasterOptions {
   normalize?: Normalization;
   /** Window of the `window` normalisation. Default: the season length (3 without a season). */
   levelWindow?: number;
+  /**
+   * What the model predicts the target relative to: `season` (default: the same season's latest
+   * known value, so the model learns the change over a season, and trends and seasonality carry
+   * over) or `level` (the normalisation level).
+   */
+  targetBase?: "level" | "season";
   /** Trainer parameters (merged over the trainer's own `training_params`). */
   params?: Record<string, unknown>;
   /** Seed passed to the trainer. Default 0. */
@@ -166,10 +173,12 @@ class FittedMl implements FittedForecaster {
         request.signal?.throwIfAborted();
         const columns = names.map(() => new Float64Array(k));
         const levels = new Float64Array(k);
+        const bases = new Float64Array(k);
         for (let i = 0; i < k; i++) {
           const s = this.states[i]!;
           const origin = s.tail.length + step - 1;
           levels[i] = rowLevel(histories[i]!, origin, spec, s.scale);
+          bases[i] = targetBase(histories[i]!, origin, 1, spec, levels[i]!);
           writeFeatureRow(
             columns,
             i,
@@ -185,7 +194,7 @@ class FittedMl implements FittedForecaster {
         const pred = await predictRows(this.models[0]!, columns);
         for (let i = 0; i < k; i++) {
           const s = this.states[i]!;
-          const v = levels[i]! + pred[i]! * s.scale.scale;
+          const v = bases[i]! + pred[i]! * s.scale.scale;
           histories[i]![s.tail.length + step] = v;
           means[i]![step] = v;
         }
@@ -195,10 +204,12 @@ class FittedMl implements FittedForecaster {
         request.signal?.throwIfAborted();
         const columns = names.map(() => new Float64Array(k));
         const levels = new Float64Array(k);
+        const bases = new Float64Array(k);
         for (let i = 0; i < k; i++) {
           const s = this.states[i]!;
           const origin = s.tail.length - 1;
           levels[i] = rowLevel(s.tail, origin, spec, s.scale);
+          bases[i] = targetBase(s.tail, origin, step + 1, spec, levels[i]!);
           writeFeatureRow(
             columns,
             i,
@@ -212,7 +223,7 @@ class FittedMl implements FittedForecaster {
           );
         }
         const pred = await predictRows(this.models[step]!, columns);
-        for (let i = 0; i < k; i++) means[i]![step] = levels[i]! + pred[i]! * this.states[i]!.scale.scale;
+        for (let i = 0; i < k; i++) means[i]![step] = bases[i]! + pred[i]! * this.states[i]!.scale.scale;
       }
     }
     return this.states.map((s, i) => ({
@@ -256,6 +267,8 @@ function resolveSpec(options: MlForecasterOptions, data: SeriesSet): FeatureSpec
     exogenous: [...data.exogenousColumns],
     normalize: options.normalize ?? "window",
     levelWindow: options.levelWindow ?? (seasonal ? m : 3),
+    targetBase: options.targetBase ?? "season",
+    seasonLength: m,
   };
   checkFeatureOptions(spec);
   if (spec.calendar.length && data.timeKind === "index")
@@ -289,7 +302,7 @@ export function mlForecaster(options: MlForecasterOptions): Forecaster {
       const need = historyNeeded(spec);
       const names = featureNames(spec);
       const steps = strategy === "direct" ? options.horizon! : 1;
-      const scales = data.series.map((s) => seriesScale(s.values));
+      const scales = data.series.map((s) => seriesScale(s.values, spec.seasonLength));
       const short = data.series.filter((s) => s.values.length < need + steps);
       if (short.length)
         throw new ForecastModelError({
@@ -319,7 +332,7 @@ export function mlForecaster(options: MlForecasterOptions): Forecaster {
             });
             const level = rowLevel(s.values, origin, spec, sc);
             writeFeatureRow(columns, r, s.values, origin, s.time[t]!, exoAt, spec, sc, level);
-            target[r] = (s.values[t]! - level) / sc.scale;
+            target[r] = (s.values[t]! - targetBase(s.values, origin, h, spec, level)) / sc.scale;
             r++;
           }
         });
