@@ -73,7 +73,11 @@ export interface MlForecasterOptions {
   rollingStats?: RollingStat[];
   /** Calendar fields of the target's timestamp. Default: from the frequency (month for monthly data...). */
   calendar?: CalendarFeature[];
-  /** Per-row normalisation. Default `"window"` (relative to the mean of the last season, in units of the series' scale). */
+  /**
+   * Per-row normalisation. Default `"window"`: values relative to the mean of the last season, in
+   * units of the series' scale (its mean absolute seasonal difference); `"series"`: relative to the
+   * series mean, same units; `"none"`: raw values.
+   */
   normalize?: Normalization;
   /** Window of the `window` normalisation. Default: the season length (3 without a season). */
   levelWindow?: number;
@@ -302,7 +306,9 @@ export function mlForecaster(options: MlForecasterOptions): Forecaster {
       const need = historyNeeded(spec);
       const names = featureNames(spec);
       const steps = strategy === "direct" ? options.horizon! : 1;
-      const scales = data.series.map((s) => seriesScale(s.values, spec.seasonLength));
+      const scales = data.series.map((s) =>
+        spec.normalize === "none" ? { scale: 1, mean: 0 } : seriesScale(s.values, spec.seasonLength),
+      );
       const short = data.series.filter((s) => s.values.length < need + steps);
       if (short.length)
         throw new ForecastModelError({
