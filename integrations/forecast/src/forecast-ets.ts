@@ -825,21 +825,16 @@ export function simulatePaths(model: EtsModel, h: number, paths: number, seed = 
   const rng = createRng(seed);
   const sd = Math.sqrt(model.sigma2);
   const sims: Float64Array[] = Array.from({ length: h }, () => new Float64Array(paths));
-  const hasTrend = spec.trend !== "N";
-  const seasonalOn = spec.season !== "N";
-  const sStart = hasTrend ? 2 : 1;
-  const { alpha, beta, gamma } = model.params;
-  const state = new Float64Array(model.lastState.length);
-  const f = new Float64Array(1);
-  const one = new Float64Array(1);
-  const seasonal = new Float64Array(seasonalOn ? m : 0);
-  const ring = new Float64Array(Math.max(m, 1));
-  const out = {
-    residuals: new Float64Array(1),
-    fitted: new Float64Array(1),
-    lastState: new Float64Array(model.lastState.length),
-    sse: { value: 0 },
-  };
+  const trend = spec.trend === "N" ? 0 : spec.trend === "A" ? 1 : 2;
+  const season = spec.season === "N" ? 0 : spec.season === "A" ? 1 : 2;
+  const multError = spec.error === "M";
+  const sStart = trend ? 2 : 1;
+  const { alpha } = model.params;
+  const betaRatio = trend ? model.params.beta / alpha : 0;
+  const gamma = season ? model.params.gamma : 0;
+  const dampedOne = Math.abs(phi - 1) < TOL;
+  // seasonal states as a ring: s[(head + j) % m] is the j-th newest
+  const s = new Float64Array(Math.max(m, 1));
   let spare = Number.NaN;
   const normal = () => {
     // Box–Muller, both values used
@@ -856,29 +851,37 @@ export function simulatePaths(model: EtsModel, h: number, paths: number, seed = 
     return r * Math.cos(a);
   };
   for (let p = 0; p < paths; p++) {
-    state.set(model.lastState);
+    let l = model.lastState[0]! * 1;
+    let b = trend ? model.lastState[1]! * 1 : 0;
+    if (season) for (let j = 0; j < m; j++) s[j] = model.lastState[sStart + j]!;
+    let head = 0;
     for (let i = 0; i < h; i++) {
-      forecastFromState(state, spec, m, phi, 1, f);
+      let q = l;
+      let phiB = 0;
+      if (trend === 1) {
+        phiB = phi * b;
+        q = l + phiB;
+      } else if (trend === 2) {
+        phiB = dampedOne ? b : b ** phi;
+        q = l * phiB;
+      }
+      const oldIdx = head === 0 ? m - 1 : head - 1;
+      const oldS = season ? s[oldIdx]! : 0;
+      let f = season === 1 ? q + oldS : season === 2 ? q * oldS : q;
+      if (trend === 2 && b < 0) f = Number.NaN;
       const eps = sd * normal();
-      const yv = spec.error === "A" ? f[0]! + eps : f[0]! * (1 + eps);
+      const yv = multError ? f * (1 + eps) : f + eps;
       sims[i]![p] = yv;
-      one[0] = yv;
-      if (seasonalOn) seasonal.set(state.subarray(sStart, sStart + m));
-      runModel(
-        one,
-        spec,
-        seasonalOn ? m : 1,
-        alpha,
-        hasTrend ? beta : 0,
-        seasonalOn ? gamma : 0,
-        phi,
-        state[0]!,
-        hasTrend ? state[1]! : 0,
-        seasonal,
-        ring,
-        out,
-      );
-      state.set(out.lastState);
+      const pp = season === 1 ? yv - oldS : season === 2 ? (Math.abs(oldS) < TOL ? HUGE : yv / oldS) : yv;
+      const oldL = l;
+      l = q + alpha * (pp - q);
+      if (trend === 1) b = phiB + betaRatio * (l - oldL - phiB);
+      else if (trend === 2) b = phiB + betaRatio * ((Math.abs(oldL) < TOL ? HUGE : l / oldL) - phiB);
+      if (season) {
+        const tt = season === 1 ? yv - q : Math.abs(q) < TOL ? HUGE : yv / q;
+        s[oldIdx] = oldS + gamma * (tt - oldS);
+        head = oldIdx;
+      }
     }
   }
   return sims;
