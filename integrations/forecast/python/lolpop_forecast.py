@@ -77,7 +77,8 @@ def fit(params, call):
 
 def predict(params, call):
     """Forecasts with models from `fit`: the point forecast and, per level, Prophet's sampled
-    interval (the random state seeded before each prediction, so results repeat)."""
+    interval (the random state seeded before each prediction, so results repeat). A model fitted
+    with uncertainty_samples 0 has no intervals: none are returned."""
     seed = int(params.get("seed", 0))
     levels = params.get("levels") or []
     results = []
@@ -85,11 +86,11 @@ def predict(params, call):
         model = model_from_json(s["model"])
         future = _frame(s["ds"], regressors=s.get("regressors"))
         row = {"intervals": []}
-        if not levels:
+        if not levels or not model.uncertainty_samples:
             np.random.seed(seed)
             fc = model.predict(future)
             row["mean"] = fc["yhat"].to_numpy(dtype=np.float64)
-        for level in levels:
+        for level in levels if model.uncertainty_samples else []:
             model.interval_width = float(level) / 100.0
             np.random.seed(seed)
             fc = model.predict(future)

@@ -58,23 +58,6 @@ function spread(values: Float64Array): number {
   return Math.sqrt(ss / values.length);
 }
 
-/** Vertex indices ordered by value (ties by index), by insertion sort: the simplex is small. */
-function sortByValue(order: Int32Array, values: Float64Array): void {
-  const k = order.length;
-  for (let i = 0; i < k; i++) order[i] = i;
-  for (let i = 1; i < k; i++) {
-    const idx = order[i]!;
-    const v = values[idx]!;
-    let j = i - 1;
-    // NaN never occurs (evaluate maps it to Infinity); Infinity compares as usual
-    while (j >= 0 && values[order[j]!]! > v) {
-      order[j + 1] = order[j]!;
-      j--;
-    }
-    order[j + 1] = idx;
-  }
-}
-
 /**
  * Minimises `f` from `x0` inside the box. `f` may return `Infinity` for infeasible points (they are
  * never chosen over finite ones). `f` must not keep the array it is given.
@@ -107,11 +90,16 @@ export function nelderMead(
     return Number.isNaN(v) ? Number.POSITIVE_INFINITY : v;
   };
 
-  // n + 1 vertices: x0, then x0 with coordinate i moved by the initial step.
+  // n + 1 vertices in one row-major block: x0, then x0 with coordinate i moved by the initial step.
   const start = Float64Array.from(x0);
   clampInto(start, lower, upper);
+  const block = new Float64Array((n + 1) * n);
   const simplex: Float64Array[] = [];
-  for (let i = 0; i <= n; i++) simplex.push(Float64Array.from(start));
+  for (let i = 0; i <= n; i++) {
+    const row = block.subarray(i * n, (i + 1) * n);
+    row.set(start);
+    simplex.push(row);
+  }
   for (let i = 0; i < n; i++) {
     const v = simplex[i]![i]!;
     const moved = v === 0 ? zeroStep : v * (1 + initStep);
@@ -120,7 +108,6 @@ export function nelderMead(
   const values = new Float64Array(n + 1);
   for (let i = 0; i <= n; i++) values[i] = evaluate(simplex[i]!);
 
-  const order = new Int32Array(n + 1);
   const centroid = new Float64Array(n);
   const xr = new Float64Array(n);
   const xe = new Float64Array(n);
@@ -133,16 +120,22 @@ export function nelderMead(
       converged = true;
       break;
     }
-    sortByValue(order, values);
-    best = order[0]!;
-    const worst = order[n]!;
-    const secondWorst = order[n - 1]!;
-    const w = simplex[worst]!;
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let i = 0; i <= n; i++) s += simplex[i]![j]!;
-      centroid[j] = (s - w[j]!) / n;
+    // best, worst and second worst as a stable sort by value would order them (ties by index)
+    best = 0;
+    let worst = 0;
+    for (let i = 1; i <= n; i++) {
+      const v = values[i]!;
+      if (v < values[best]!) best = i;
+      if (v >= values[worst]!) worst = i;
     }
+    let secondWorst = worst === 0 ? 1 : 0;
+    for (let i = 0; i <= n; i++) if (i !== worst && values[i]! >= values[secondWorst]!) secondWorst = i;
+    const w = simplex[worst]!;
+    // column sums row by row (the same additions, in the same order, as column by column)
+    centroid.fill(0);
+    for (let i = 0, at = 0; i <= n; i++)
+      for (let j = 0; j < n; j++, at++) centroid[j] = centroid[j]! + block[at]!;
+    for (let j = 0; j < n; j++) centroid[j] = (centroid[j]! - w[j]!) / n;
     for (let j = 0; j < n; j++) xr[j] = centroid[j]! + reflect * (centroid[j]! - w[j]!);
     clampInto(xr, lower, upper);
     const fr = evaluate(xr);

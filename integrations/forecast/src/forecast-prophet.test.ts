@@ -103,6 +103,11 @@ test("a saved Prophet forecaster loads back and forecasts the same (Python neede
     const b = await loaded.forecast({ horizon: 6, level: [90] });
     expect(Array.from(b[0]!.mean)).toEqual(Array.from(a[0]!.mean));
     expect(Array.from(b[0]!.intervals[0]!.upper)).toEqual(Array.from(a[0]!.intervals[0]!.upper));
+    // without uncertainty samples Prophet has no intervals: the point forecast comes alone
+    const pointOnly = await prophetForecaster({ python, prophet: { uncertainty_samples: 0 } }).fit(data);
+    const p = await pointOnly.forecast({ horizon: 6, level: [90] });
+    expect(p[0]!.intervals).toEqual([]);
+    expect(Array.from(p[0]!.mean)).toEqual(Array.from(a[0]!.mean));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
