@@ -213,7 +213,7 @@ function kernelFor(spec: EtsSpec, withOut: boolean): Kernel {
   const key = `${spec.error}${spec.trend}${spec.season}${withOut ? "+" : ""}`;
   let k = kernels.get(key);
   if (!k) {
-    // biome-ignore lint/security/noGlobalEval: generated from the fixed templates above, no outside input
+    // generated from the fixed templates above (no outside input), like ajv compiles its validators
     k = new Function(
       "y",
       "m",
