@@ -101,6 +101,8 @@ export interface EtsModel {
   nobs: number;
   /** Iterations the optimizer ran. */
   iterations: number;
+  /** Likelihood evaluations the optimizer made. */
+  evaluations: number;
 }
 
 /** One prediction interval. */
@@ -536,7 +538,7 @@ function fitOne(
     gamma: spec.season !== "N" ? values[2]! : Number.NaN,
     phi: spec.damped ? values[3]! : Number.NaN,
   };
-  return evaluateModel(y, spec, m, params, initialState, nParams + 1, result.iterations);
+  return evaluateModel(y, spec, m, params, initialState, nParams + 1, result.iterations, result.evaluations);
 }
 
 /** Runs a model with known parameters over `y` and computes its statistics (`k` parameters incl. the variance). */
@@ -548,6 +550,7 @@ function evaluateModel(
   initialState: Float64Array,
   k: number,
   iterations: number,
+  evaluations: number,
 ): EtsModel | undefined {
   const n = y.length;
   const hasTrend = spec.trend !== "N";
@@ -590,6 +593,7 @@ function evaluateModel(
     nParams: k,
     nobs: n,
     iterations,
+    evaluations,
   };
 }
 
@@ -630,6 +634,7 @@ export function applyEts(y: ArrayLike<number>, model: EtsParameters): EtsModel {
     model.params,
     Float64Array.from(model.initialState),
     k,
+    0,
     0,
   );
   if (!result)

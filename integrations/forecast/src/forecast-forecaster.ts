@@ -342,6 +342,7 @@ export async function loadStatisticalForecaster(dir: string): Promise<FittedFore
         nParams: Number.NaN,
         nobs: r.nobs,
         iterations: 0,
+        evaluations: 0,
       };
       return model;
     });
