@@ -10,8 +10,8 @@ export type DataFormat = "csv" | "json" | "jsonl" | "parquet";
 /** Types a column can be forced to with the `columns` option. */
 export type ForcedColumnType = "numeric" | "categorical" | "datetime" | "bool";
 
-/** Default strings read as missing values. */
-export const DEFAULT_NA_VALUES: readonly string[] = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"];
+/** Default strings read as missing values (core's list, shared with every connector). */
+export { DEFAULT_NA_VALUES } from "@lolpop/core";
 
 /** The format of a file by its extension, or undefined. */
 export function formatFromExtension(path: string): DataFormat | undefined {
