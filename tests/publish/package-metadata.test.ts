@@ -156,6 +156,24 @@ console.log(JSON.stringify(Object.fromEntries(plugin.components.map((c) =>
   );
 });
 
+test("core's catalog of first-party types lists every type a first-party plugin declares", async () => {
+  // `lolpop validate` says which package to install for an unknown type from this catalog.
+  const { FIRST_PARTY_TYPES } = (await import(
+    pathToFileURL(join(repoRoot, "packages", "core", "dist", "index.js")).href
+  )) as { FIRST_PARTY_TYPES: Record<string, { package: string; kind: string }> };
+  const declared = Object.fromEntries(
+    pub
+      .filter(isPlugin)
+      .flatMap((p) =>
+        (p.pkg.lolpop.components as { type: string; kind: string }[]).map((c) => [
+          c.type,
+          { package: p.name, kind: c.kind },
+        ]),
+      ),
+  );
+  expect(FIRST_PARTY_TYPES).toEqual(declared);
+});
+
 describe("public surfaces", () => {
   // What each plugin's entry exports at run time: the plugin, its component definitions, config
   // schemas and constants, model classes, errors, and the tools its README documents. Internals
@@ -266,6 +284,17 @@ describe("public surfaces", () => {
       "mlflowModelRepository",
       "mlflowModelRepositoryConfigSchema",
       "mlflowPlugin",
+    ],
+    "@lolpop/duckdb": [
+      "DUCKDB_TRANSFORM_FORMAT",
+      "DuckDBQueryError",
+      "default",
+      "describeDuckDBTransform",
+      "duckdbDataConnector",
+      "duckdbDataConnectorConfigSchema",
+      "duckdbDataTransformer",
+      "duckdbDataTransformerConfigSchema",
+      "duckdbPlugin",
     ],
     "@lolpop/evidently": [
       "DEFAULT_GATES",
