@@ -1,0 +1,34 @@
+/**
+ * @lolpop/genai: language models for lolpop's documentation and test generation, behind one small
+ * interface with JSON-Schema structured output: any OpenAI-compatible server, or a local GGUF model
+ * through node-llama-cpp (an optional peer dependency, loaded only when the local provider is used).
+ *
+ * A library: importing it registers nothing, loads no model and sends nothing.
+ */
+
+export {
+  createOpenAICompatibleModel,
+  DEFAULT_API_KEY_ENV,
+  OPENAI_COMPATIBLE_PROVIDER,
+  type OpenAICompatibleOptions,
+  type StructuredOutputMode,
+} from "./genai-openai-compatible.js";
+export { GenaiOutputError } from "./genai-output-error.js";
+export { createScrubber } from "./genai-secrets.js";
+export { GenaiSetupError } from "./genai-setup-error.js";
+export {
+  type AnswerCheck,
+  checkAnswer,
+  REQUEST_DEFAULTS,
+  repairMessage,
+} from "./genai-structured-output.js";
+export type {
+  ChatMessage,
+  ChatRole,
+  FinishReason,
+  GenerateObjectRequest,
+  GenerateObjectResult,
+  LanguageModel,
+  RequestPreview,
+  TokenUsage,
+} from "./genai-types.js";
