@@ -223,7 +223,7 @@ export function createLocalModel(options: LocalModelOptions = {}): LocalLanguage
     const loaded = await load();
     const grammar = await grammarFor(loaded, request.schema);
     const last = messages[messages.length - 1];
-    if (!last || last.role !== "user")
+    if (last?.role !== "user")
       throw new GenaiSetupError({
         message: "the local provider needs a conversation that ends with a user message.",
       });
