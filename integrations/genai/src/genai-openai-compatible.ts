@@ -13,7 +13,12 @@
 import { CancelledError, type Logger, RemoteServiceError, silentLogger } from "@lolpop/core";
 import { createScrubber } from "./genai-secrets.js";
 import { GenaiSetupError } from "./genai-setup-error.js";
-import { generateStructured, type RawCompletion, REQUEST_DEFAULTS } from "./genai-structured-output.js";
+import {
+  generateStructured,
+  portableSchema,
+  type RawCompletion,
+  REQUEST_DEFAULTS,
+} from "./genai-structured-output.js";
 import type {
   ChatMessage,
   GenerateObjectRequest,
@@ -224,7 +229,7 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleOptions): L
         type: "json_schema",
         json_schema: {
           name: request.schemaName ?? REQUEST_DEFAULTS.schemaName,
-          schema: request.schema,
+          schema: strict ? portableSchema(request.schema) : request.schema,
           strict,
         },
       };

@@ -50,6 +50,29 @@ function describeError(e: ErrorObject): string {
   return `${where}: ${e.message ?? e.keyword}`;
 }
 
+/** Keywords left out of the schema sent to servers with a strict structured-output mode. */
+const NOT_PORTABLE = new Set(["minLength", "maxLength", "default", "examples", "$comment", "format"]);
+
+/**
+ * The schema without the keywords strict server-side modes reject (string lengths, `format`,
+ * `default`, `examples`): what is sent as `response_format`. Answers are still validated against the
+ * full schema, so a length limit is enforced by the validation and the repair round instead.
+ */
+export function portableSchema(schema: JsonSchema): JsonSchema {
+  const strip = (node: unknown, isPropertyMap = false): unknown => {
+    if (Array.isArray(node)) return node.map((n) => strip(n));
+    if (!node || typeof node !== "object") return node;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) {
+      // Inside `properties` the keys are property names, not keywords.
+      if (!isPropertyMap && NOT_PORTABLE.has(k)) continue;
+      out[k] = strip(v, !isPropertyMap && (k === "properties" || k === "$defs" || k === "definitions"));
+    }
+    return out;
+  };
+  return strip(schema) as JsonSchema;
+}
+
 /** Outcome of {@link checkAnswer}. */
 export type AnswerCheck = { ok: true; value: unknown } | { ok: false; problems: string[] };
 

@@ -39,6 +39,7 @@ export { GenaiSetupError } from "./genai-setup-error.js";
 export {
   type AnswerCheck,
   checkAnswer,
+  portableSchema,
   REQUEST_DEFAULTS,
   repairMessage,
 } from "./genai-structured-output.js";

@@ -389,6 +389,43 @@ describe("structured output modes", () => {
     ]);
   });
 
+  test("strict mode gets the portable schema; length limits are enforced by validation and repair", async () => {
+    const limited: JsonSchema = {
+      type: "object",
+      properties: { summary: { type: "string", maxLength: 20, description: "one line" } },
+      required: ["summary"],
+      additionalProperties: false,
+    };
+    server.reply(
+      {
+        json: completion(JSON.stringify({ summary: "a summary that is far longer than twenty characters" })),
+      },
+      { json: completion(JSON.stringify({ summary: "short enough" })) },
+    );
+    const result = await make().generateObject(request({ schema: limited }));
+    expect(server.requests[0]!.body.response_format.json_schema.schema).toEqual({
+      type: "object",
+      properties: { summary: { type: "string", description: "one line" } },
+      required: ["summary"],
+      additionalProperties: false,
+    });
+    expect(server.requests[1]!.body.messages[3].content).toContain(
+      "/summary: must NOT have more than 20 characters",
+    );
+    expect(result).toMatchObject({ repaired: true, value: { summary: "short enough" } });
+  });
+
+  test("strictSchema false sends the schema as given", async () => {
+    const limited: JsonSchema = { type: "object", properties: { s: { type: "string", maxLength: 5 } } };
+    server.reply({ json: completion('{"s": "ok"}') });
+    await make({ strictSchema: false }).generateObject(request({ schema: limited }));
+    expect(server.requests[0]!.body.response_format.json_schema).toEqual({
+      name: "component_doc",
+      schema: limited,
+      strict: false,
+    });
+  });
+
   test("a forced mode does not fall back", async () => {
     server.reply({ status: 400, json: { error: { message: "response_format json_schema not supported" } } });
     const e = await rejection(make({ structuredOutput: "json_schema" }).generateObject(request()));
