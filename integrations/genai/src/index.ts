@@ -6,6 +6,39 @@
  * A library: importing it registers nothing, loads no model and sends nothing.
  */
 
+export { unifiedDiff } from "./genai-diff.js";
+export {
+  applyDocComment,
+  applyReadmeSection,
+  type ComponentDocs,
+  cleanProse,
+  DEFAULT_DOCS_LIMITS,
+  type DocsLimits,
+  type DocsRequestOptions,
+  docsMessages,
+  docsRequest,
+  docsSchema,
+  generateComponentDocs,
+  readmeMarkers,
+  renderConfigTable,
+  renderDocComment,
+  renderReadmeSection,
+} from "./genai-docs.js";
+export {
+  type CollectFactsOptions,
+  type ComponentFacts,
+  type ConfigOptionFacts,
+  type ContractFacts,
+  collectComponentFacts,
+  componentFactsFromRegistry,
+  configOptions,
+  contractFacts,
+  DEFAULT_MAX_SOURCE_CHARS,
+  definitionRange,
+  findDefinitionSource,
+  interfaceDeclaration,
+  type SourceFacts,
+} from "./genai-facts.js";
 export {
   createLocalModel,
   LOCAL_PROVIDER,
@@ -34,6 +67,7 @@ export {
   type StructuredOutputMode,
 } from "./genai-openai-compatible.js";
 export { GenaiOutputError } from "./genai-output-error.js";
+export { redactForPrompt, SECRET_PLACEHOLDER, scrubForPrompt, yamlForPrompt } from "./genai-privacy.js";
 export { createScrubber } from "./genai-secrets.js";
 export { GenaiSetupError } from "./genai-setup-error.js";
 export {

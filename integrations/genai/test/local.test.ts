@@ -3,16 +3,31 @@
 // a fixed seed, the token limit, cancellation, and clear errors when the model is missing. Answers are
 // kept short (small maxTokens) so the suite stays within a few minutes on two cores.
 
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { CancelledError, type JsonSchema } from "@lolpop/core";
+import { stdoutNotifier } from "@lolpop/local";
+import ts from "typescript";
 import {
+  applyDocComment,
+  applyReadmeSection,
   checkAnswer,
+  collectComponentFacts,
   createLocalModel,
+  DEFAULT_DOCS_LIMITS,
+  definitionRange,
+  docsSchema,
   FETCH_MODEL_COMMAND,
   GenaiOutputError,
   GenaiSetupError,
   type GenerateObjectRequest,
+  generateComponentDocs,
   type LocalLanguageModel,
+  readmeMarkers,
+  renderDocComment,
+  renderReadmeSection,
+  unifiedDiff,
 } from "../src/index.js";
 import { MODEL_TIMEOUT, speedLine, testModel } from "./local-helpers.js";
 
@@ -126,6 +141,69 @@ test("previewRequest: what the model would get, and that nothing leaves the mach
     seed: 0,
     max_tokens: 48,
   });
+});
+
+describe("generate docs on a first-party component (StdoutNotifier of @lolpop/local)", () => {
+  const localDir = dirname(createRequire(import.meta.url).resolve("@lolpop/local/package.json"));
+  const sourceFile = join(localDir, "src", "stdout-notifier.ts");
+  const limits = { summary: 120, description: 300, option: 100 };
+
+  test(
+    "gives a valid doc comment and README section (structure checked, not prose)",
+    async () => {
+      const facts = collectComponentFacts({
+        definition: stdoutNotifier,
+        packageDir: localDir,
+        plugin: { name: "@lolpop/local" },
+      });
+      const { docs, result } = await generateComponentDocs(model, facts, { limits, seed: 1 });
+      process.stderr.write(
+        `\ngenerate docs StdoutNotifier (local model): ${JSON.stringify(result.value)} in ${result.elapsedMs} ms, ${result.usage.promptTokens} prompt + ${result.usage.completionTokens} generated tokens\n`,
+      );
+      // The answer matches the schema of the request: lengths, and exactly the two options.
+      expect(
+        checkAnswer(result.text, docsSchema(facts, { ...DEFAULT_DOCS_LIMITS, ...limits })),
+      ).toMatchObject({ ok: true });
+      expect(Object.keys(docs.options).sort()).toEqual(["min_level", "prefix"]);
+      expect(docs.summary.length).toBeGreaterThanOrEqual(10);
+
+      // Doc comment: above the definition, the code unchanged, still valid TypeScript.
+      const source = readFileSync(sourceFile, "utf8");
+      const comment = renderDocComment(facts, docs);
+      const written = applyDocComment(source, "StdoutNotifier", comment, "src/stdout-notifier.ts");
+      const range = definitionRange(written, "StdoutNotifier")!;
+      const doc = written.split("\n").slice(range.docStart, range.start);
+      expect(doc[0]).toBe("/**");
+      expect(doc[1]).toMatch(/^ \* `StdoutNotifier` \(kind `notifier`\): \S/);
+      expect(doc).toContain(" * Config:");
+      expect(doc.some((l) => l.startsWith(' * - `min_level` (default `"info"`): '))).toBe(true);
+      expect(doc.some((l) => l.startsWith(' * - `prefix` (default `"[lolpop]"`): '))).toBe(true);
+      expect(doc[doc.length - 1]).toBe(" */");
+      const diagnostics = ts.transpileModule(written, {
+        reportDiagnostics: true,
+        fileName: "stdout-notifier.ts",
+      }).diagnostics;
+      expect(diagnostics).toEqual([]);
+      expect(unifiedDiff("src/stdout-notifier.ts", source, written)).toMatch(
+        /^--- a\/src\/stdout-notifier\.ts\n/,
+      );
+
+      // README section: appended to the real README, markers once, config table from the schema.
+      const readme = readFileSync(join(localDir, "README.md"), "utf8");
+      const updated = applyReadmeSection(readme, "StdoutNotifier", renderReadmeSection(facts, docs));
+      const { start, end } = readmeMarkers("StdoutNotifier");
+      expect(updated.startsWith(readme.trimEnd())).toBe(true);
+      const section = updated.slice(updated.indexOf(start), updated.indexOf(end) + end.length);
+      expect(updated.split(start).length - 1).toBe(1);
+      expect(section).toContain("### StdoutNotifier (`notifier`)");
+      expect(section).toContain(
+        '| `min_level` | `"info" \\| "warn" \\| "error"` | `"info"` | Lowest level printed. |',
+      );
+      expect(section).toContain('| `prefix` | `string` | `"[lolpop]"` | Text at the start of every line. |');
+      expect(section).toContain(docs.summary);
+    },
+    MODEL_TIMEOUT,
+  );
 });
 
 describe("setup errors", () => {
