@@ -8,7 +8,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { type AnyDefinition, CONTRACT_METHODS, type JsonSchema, resolveType } from "@lolpop/core";
-import { scrubForPrompt } from "./genai-privacy.js";
+import { parseDocument } from "yaml";
+import { scrubForPrompt, yamlForPrompt } from "./genai-privacy.js";
 import { GenaiSetupError } from "./genai-setup-error.js";
 
 /** One config option, read from the schema. */
@@ -308,4 +309,61 @@ export function componentFactsFromRegistry(
     plugin: { name: reg.plugin, version: reg.pluginVersion },
     maxSourceChars: options.maxSourceChars,
   });
+}
+
+/** What a workflow config file says, prepared for a prompt. */
+export interface WorkflowFacts {
+  /** The config file, as given. */
+  file: string;
+  /** Its YAML text with secrets replaced by `<secret>` (`${env:NAME}` references kept as written). */
+  yaml: string;
+  /** The runner type. */
+  runner?: string;
+  /** Pipeline name -> pipeline type. */
+  pipelines: Record<string, string>;
+  /** Components by YAML path (`components.notifier`, `train.components.model_trainer`) -> type. */
+  components: Record<string, string>;
+}
+
+/**
+ * Facts of a project's workflow from its config file: the YAML (secrets replaced), its runner,
+ * pipelines and component types. Only the config file is read, never the data it points at.
+ * @throws GenaiSetupError when the file cannot be read or is not a YAML mapping.
+ */
+export function collectWorkflowFacts(configFile: string): WorkflowFacts {
+  let text: string;
+  try {
+    text = readFileSync(configFile, "utf8");
+  } catch (e) {
+    throw new GenaiSetupError({
+      message: `cannot read the workflow config ${configFile}: ${(e as Error).message}`,
+      code: "genai_workflow_unreadable",
+      cause: e,
+    });
+  }
+  const doc = parseDocument(text);
+  const root = doc.errors.length ? undefined : (doc.toJS() as unknown);
+  if (!root || typeof root !== "object" || Array.isArray(root))
+    throw new GenaiSetupError({
+      message: `${configFile}${doc.errors[0] ? `:${doc.errors[0].linePos?.[0]?.line ?? ""}` : ""}: not a YAML mapping (${doc.errors[0]?.message ?? "the file holds no workflow config"}); run \`lolpop validate\` to see the problems.`,
+      code: "genai_workflow_invalid",
+    });
+  const cfg = root as Record<string, unknown>;
+  const asTypes = (v: unknown): Record<string, string> =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v).filter(([, t]) => typeof t === "string") as Array<[string, string]>,
+        )
+      : {};
+  const pipelines = asTypes(cfg.pipelines);
+  const components: Record<string, string> = {};
+  for (const [kind, type] of Object.entries(asTypes(cfg.components))) components[`components.${kind}`] = type;
+  for (const name of Object.keys(pipelines)) {
+    const section = cfg[name] as Record<string, unknown> | undefined;
+    for (const [kind, type] of Object.entries(asTypes(section?.components)))
+      components[`${name}.components.${kind}`] = type;
+  }
+  const facts: WorkflowFacts = { file: configFile, yaml: yamlForPrompt(text), pipelines, components };
+  if (typeof cfg.runner === "string") facts.runner = cfg.runner;
+  return facts;
 }

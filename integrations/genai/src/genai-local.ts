@@ -315,7 +315,7 @@ export function createLocalModel(options: LocalModelOptions = {}): LocalLanguage
         headers: {},
         body: scrub(
           JSON.stringify({
-            messages: request.messages,
+            messages: request.messages.map((m) => ({ role: m.role, content: scrub(m.content) })),
             grammar: request.schema,
             temperature: request.temperature ?? REQUEST_DEFAULTS.temperature,
             seed: request.seed ?? REQUEST_DEFAULTS.seed,

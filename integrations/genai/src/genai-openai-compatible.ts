@@ -215,7 +215,9 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleOptions): L
       : "json_schema";
   const auto = (options.structuredOutput ?? "auto") === "auto";
 
-  const buildBody = (request: GenerateObjectRequest, messages: ChatMessage[]) => {
+  /** The request body; message texts are scrubbed of secrets (what is sent is what a preview shows). */
+  const buildBody = (request: GenerateObjectRequest, conversation: ChatMessage[]) => {
+    const messages = conversation.map((m) => ({ role: m.role, content: scrub(m.content) }));
     const body: Record<string, unknown> = {
       model,
       messages: mode === "json_schema" ? messages : withSchemaInstruction(messages, request.schema),
@@ -520,7 +522,7 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleOptions): L
         model,
         destination: `POST ${shownUrl}`,
         headers: headersFor(true),
-        body: scrub(JSON.stringify(buildBody(request, request.messages))),
+        body: JSON.stringify(buildBody(request, request.messages)),
       };
     },
     async close() {},

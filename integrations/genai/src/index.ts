@@ -24,12 +24,14 @@ export {
   renderDocComment,
   renderReadmeSection,
 } from "./genai-docs.js";
+export { formatDryRun } from "./genai-dry-run.js";
 export {
   type CollectFactsOptions,
   type ComponentFacts,
   type ConfigOptionFacts,
   type ContractFacts,
   collectComponentFacts,
+  collectWorkflowFacts,
   componentFactsFromRegistry,
   configOptions,
   contractFacts,
@@ -38,6 +40,7 @@ export {
   findDefinitionSource,
   interfaceDeclaration,
   type SourceFacts,
+  type WorkflowFacts,
 } from "./genai-facts.js";
 export {
   createLocalModel,
