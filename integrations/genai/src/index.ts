@@ -72,6 +72,13 @@ export {
 export { GenaiOutputError } from "./genai-output-error.js";
 export { redactForPrompt, SECRET_PLACEHOLDER, scrubForPrompt, yamlForPrompt } from "./genai-privacy.js";
 export { createScrubber } from "./genai-secrets.js";
+export {
+  createLanguageModel,
+  type GenaiSettings,
+  genaiSettingsSchema,
+  type LocalSettings,
+  type OpenAICompatibleSettings,
+} from "./genai-settings.js";
 export { GenaiSetupError } from "./genai-setup-error.js";
 export {
   type AnswerCheck,

@@ -9,6 +9,7 @@ import { stdoutNotifier } from "@lolpop/local";
 import {
   collectComponentFacts,
   collectWorkflowFacts,
+  createLanguageModel,
   createLocalModel,
   createOpenAICompatibleModel,
   docsRequest,
@@ -65,6 +66,7 @@ describe("config for prompts", () => {
   test("YAML: literal secrets become placeholders, env references stay, comments stay", () => {
     const out = yamlForPrompt(workflowYaml);
     expect(out).toContain("# the project's workflow");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal lolpop env reference, not a template
     expect(out).toContain("token: ${env:MLFLOW_TRACKING_TOKEN}");
     expect(out).toContain(`password: ${SECRET_PLACEHOLDER}`);
     expect(out).toContain(`authorization: ${SECRET_PLACEHOLDER}`);
@@ -181,5 +183,28 @@ describe("what is sent", () => {
     );
     expect(text).toContain("source with [31mANSI[0m codes");
     expect(text).not.toContain("\u001b");
+  });
+});
+
+describe("settings", () => {
+  test("build either provider; problems are listed with their config path", () => {
+    const m = createLanguageModel(
+      { provider: "openai-compatible", base_url: "http://127.0.0.1:1/v1", model: "m", api_key_env: "X_KEY" },
+      { env: { X_KEY: KEY } },
+    );
+    expect([m.provider, m.model]).toEqual(["openai-compatible", "m"]);
+    expect(formatDryRun(m, { messages: [{ role: "user", content: "hi" }], schema: {} })).toContain(
+      "authorization: Bearer <key from X_KEY>",
+    );
+    const l = createLanguageModel({ provider: "local", model_path: "/m/x.gguf" });
+    expect([l.provider, l.model]).toEqual(["local", "x.gguf"]);
+    expect(() => createLanguageModel({ provider: "ollama" }, { where: "lolpop.yaml genai" })).toThrow(
+      'lolpop.yaml genai.provider: must be "openai-compatible" or "local" (got "ollama").',
+    );
+    expect(() =>
+      createLanguageModel({ provider: "openai-compatible", model: "", timeout_ms: -1, apiKey: "x" }),
+    ).toThrow(
+      /invalid openai-compatible settings:\n {2}- genai: must have required property 'base_url'\n {2}- genai: unknown key "apiKey"\n {2}- genai\.model: must NOT have fewer than 1 characters\n {2}- genai\.timeout_ms: must be >= 1/,
+    );
   });
 });
