@@ -170,8 +170,23 @@ function walkTs(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-function definitionPattern(type: string): RegExp {
-  return new RegExp(`\\btype:\\s*["'\`]${type.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}["'\`]`);
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * The pattern of the line that names `type` in a definition in `text`: `type: "Type"`, or
+ * `type: NAME` where the file declares `const NAME = "Type"`. Undefined when the file has neither.
+ */
+function definitionPattern(text: string, type: string): RegExp | undefined {
+  const literal = new RegExp(`\\btype:\\s*["'\`]${escapeRegExp(type)}["'\`]`);
+  if (literal.test(text)) return literal;
+  const constant = new RegExp(
+    `\\b(?:const|let)\\s+([A-Za-z_$][\\w$]*)\\s*=\\s*["'\`]${escapeRegExp(type)}["'\`]`,
+  ).exec(text);
+  if (!constant) return undefined;
+  const byName = new RegExp(`\\btype:\\s*${escapeRegExp(constant[1]!)}\\b`);
+  return byName.test(text) ? byName : undefined;
 }
 
 /** A file that defines `type`: in the package's `src/`, else in the sources of its source maps. */
@@ -179,12 +194,11 @@ export function findDefinitionSource(
   packageDir: string,
   type: string,
 ): { file: string; text: string } | undefined {
-  const pattern = definitionPattern(type);
   const src = join(packageDir, "src");
   if (existsSync(src)) {
     for (const f of walkTs(src).sort()) {
       const text = readFileSync(f, "utf8");
-      if (pattern.test(text)) return { file: relative(packageDir, f), text };
+      if (definitionPattern(text, type)) return { file: relative(packageDir, f), text };
     }
   }
   const dist = join(packageDir, "dist");
@@ -197,7 +211,9 @@ export function findDefinitionSource(
           sources?: string[];
           sourcesContent?: Array<string | null>;
         };
-        const i = (map.sourcesContent ?? []).findIndex((c) => typeof c === "string" && pattern.test(c));
+        const i = (map.sourcesContent ?? []).findIndex(
+          (c) => typeof c === "string" && definitionPattern(c, type) !== undefined,
+        );
         if (i >= 0)
           return {
             file: relative(packageDir, resolve(dist, map.sources?.[i] ?? name)),
@@ -221,7 +237,8 @@ export function definitionRange(
   type: string,
 ): { start: number; end: number; docStart: number } | undefined {
   const lines = text.split("\n");
-  const pattern = definitionPattern(type);
+  const pattern = definitionPattern(text, type);
+  if (!pattern) return undefined;
   const at = lines.findIndex((l) => pattern.test(l));
   if (at < 0) return undefined;
   let start = at;

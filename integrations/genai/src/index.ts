@@ -87,6 +87,23 @@ export {
   REQUEST_DEFAULTS,
   repairMessage,
 } from "./genai-structured-output.js";
+export {
+  type ConfigCase,
+  type DroppedCase,
+  type GeneratedTests,
+  type GenerateTestsOptions,
+  generateComponentTests,
+  parseCases,
+  renderTestFile,
+  type TestFileSpec,
+  type TestOutcome,
+  type TestsRequestOptions,
+  testCasesSchema,
+  testsMessages,
+  testsRequest,
+  type Verification,
+  verifyTestFile,
+} from "./genai-tests.js";
 export type {
   ChatMessage,
   ChatRole,
