@@ -1,9 +1,11 @@
 // `lolpop doctor`: Python and the modules plugins need, servers named in the config (a real HTTP
 // server on 127.0.0.1 and a closed port), each problem with a fix, and no credentials in the output.
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { findPython, type PythonLocation } from "@lolpop/python-bridge";
 import { json, linkPackages, lolpopAsync, tempDir, writePackage } from "./cli-helpers.js";
 import { repoRoot } from "./helpers.js";
 
@@ -13,10 +15,10 @@ let server: Server;
 let port = 0;
 let closedPort = 0;
 
-beforeAll(async () => {
-  linkPackages(dir, ["@lolpop/core", "@lolpop/local", "@lolpop/workflows"]);
+/** A plugin that declares Python requirements in its manifest, written into `root`'s node_modules. */
+function writePythonFixture(root: string): void {
   writePackage(
-    join(dir, "node_modules", "lolpop-fixture-python"),
+    join(root, "node_modules", "lolpop-fixture-python"),
     {
       name: "lolpop-fixture-python",
       version: "1.0.0",
@@ -33,6 +35,12 @@ beforeAll(async () => {
         'import { definePlugin, registerPlugin } from "@lolpop/core";\nexport default registerPlugin(definePlugin({ name: "lolpop-fixture-python", version: "1.0.0", components: [] }));\n',
     },
   );
+}
+
+beforeAll(async () => {
+  // The project has @lolpop/python-bridge (doctor finds Python with the project's copy).
+  linkPackages(dir, ["@lolpop/core", "@lolpop/local", "@lolpop/workflows", "@lolpop/python-bridge"]);
+  writePythonFixture(dir);
   writePackage(dir, {
     name: "doctor-project",
     private: true,
@@ -43,6 +51,7 @@ beforeAll(async () => {
       "@lolpop/workflows": "*",
       "lolpop-fixture-python": "*",
     },
+    devDependencies: { "@lolpop/python-bridge": "*" },
   });
   server = createServer((_req, res) => res.end("ok")).listen(0, "127.0.0.1");
   await new Promise((r) => server.once("listening", r));
@@ -108,3 +117,187 @@ describe("lolpop doctor", () => {
     expect(r.stdout).toMatch(/2 problem\(s\), 0 warning\(s\)$/m);
   });
 });
+
+// Doctor and the integrations find Python the same way: @lolpop/python-bridge's findPython, from the
+// config's folder, with a component's `python` option first. A project with CatBoost (which needs
+// Python) whose config sits in a sub-folder; the shared venv is linked as the project's .venv above it.
+describe("lolpop doctor reports the interpreter the integrations use", () => {
+  const venv = process.env.LOLPOP_VENV ?? join(repoRoot, ".venv");
+  const proj = tempDir("lolpop-doctor-python-");
+  const nested = join(proj, "workflows");
+  const noPython = { LOLPOP_PYTHON: "", LOLPOP_VENV: "" };
+  const pythonCheck = (
+    doc: { checks: Array<{ area: string; name: string; detail: string }> },
+    name: string,
+  ) => doc.checks.find((c) => c.area === "python" && c.name === name);
+  const expectAgreement = (detail: string | undefined, found: PythonLocation) =>
+    expect(detail).toMatch(
+      new RegExp(
+        `^Python 3\\.\\d+\\.\\d+ at ${escapeRegExp(found.path)} \\(from ${escapeRegExp(found.source)}\\)`,
+      ),
+    );
+
+  beforeAll(() => {
+    linkPackages(proj, ["@lolpop/core", "@lolpop/local", "@lolpop/workflows"]);
+    symlinkSync(
+      join(repoRoot, "integrations", "catboost-bridge"),
+      join(proj, "node_modules", "@lolpop", "catboost-bridge"),
+    );
+    writePackage(proj, {
+      name: "doctor-python-project",
+      private: true,
+      type: "module",
+      dependencies: {
+        "@lolpop/core": "*",
+        "@lolpop/local": "*",
+        "@lolpop/workflows": "*",
+        "@lolpop/catboost-bridge": "*",
+      },
+    });
+    symlinkSync(venv, join(proj, ".venv"));
+    mkdirSync(nested, { recursive: true });
+    const config = (python?: string) => `runner: ClassificationRunner
+config:
+  target: species
+components:
+  metadata_tracker: LocalMetadataTracker
+  model_repository: LocalModelRepository
+pipelines:
+  process: OfflineProcess
+  train: OfflineTrain
+  deploy: OfflineDeploy
+process:
+  components:
+    data_connector: LocalDataConnector
+  data_connector:
+    config: { path: data/train.csv }
+train:
+  components:
+    data_splitter: LocalDataSplitter
+    feature_transformer: LocalFeatureTransformer
+    model_trainer: CatBoostModelTrainer
+${python ? `  model_trainer:\n    config:\n      python: ${python}\n` : ""}`;
+    writeFileSync(join(nested, "lolpop.yaml"), config());
+    writeFileSync(join(nested, "own-python.yaml"), config(join(venv, "bin", "python")));
+  }, 60_000);
+
+  afterAll(() => rmSync(proj, { recursive: true, force: true }));
+
+  it("LOLPOP_VENV, then the nearest .venv from the config's folder up", async () => {
+    const viaEnv = await lolpopAsync(["doctor", "workflows/lolpop.yaml", "--json"], proj, {
+      ...noPython,
+      LOLPOP_VENV: venv,
+    });
+    const envDoc = json<{ checks: Array<{ area: string; name: string; status: string; detail: string }> }>(
+      viaEnv,
+    );
+    const fromEnv = findPython({
+      projectRoot: nested,
+      env: { ...process.env, ...noPython, LOLPOP_VENV: venv },
+    });
+    expect(fromEnv.source).toMatch(/^LOLPOP_VENV/);
+    expectAgreement(pythonCheck(envDoc, "python")?.detail, fromEnv);
+    expect(pythonCheck(envDoc, "catboost")).toMatchObject({ status: "ok" });
+
+    const viaVenv = await lolpopAsync(["doctor", "workflows/lolpop.yaml", "--json"], proj, noPython);
+    const venvDoc = json<{ checks: Array<{ area: string; name: string; detail: string }> }>(viaVenv);
+    const fromVenv = findPython({ projectRoot: nested, env: { ...process.env, ...noPython } });
+    expect(fromVenv.path).toBe(join(proj, ".venv", "bin", "python"));
+    expectAgreement(pythonCheck(venvDoc, "python")?.detail, fromVenv);
+  }, 120_000);
+
+  it("a component's python option: that interpreter, named by its YAML path", async () => {
+    const r = await lolpopAsync(["doctor", "workflows/own-python.yaml", "--json"], proj, noPython);
+    const doc = json<{ checks: Array<{ area: string; name: string; status: string; detail: string }> }>(r);
+    const optionName = "train.model_trainer.config.python";
+    const own = findPython({ projectRoot: nested, python: join(venv, "bin", "python"), optionName });
+    expect(own.source).toBe(optionName);
+    expectAgreement(pythonCheck(doc, optionName)?.detail, own);
+    expect(pythonCheck(doc, optionName)?.detail).toMatch(/used by train\.model_trainer$/);
+    expect(pythonCheck(doc, `catboost (${optionName})`)).toMatchObject({ status: "ok" });
+    // The default interpreter (for components without the option) is still reported.
+    expectAgreement(
+      pythonCheck(doc, "python")?.detail,
+      findPython({ projectRoot: nested, env: { ...process.env, ...noPython } }),
+    );
+  }, 120_000);
+
+  it("when every Python-backed component names its interpreter, the default one's gaps are warnings", async () => {
+    // A bare venv (no catboost) as the default interpreter.
+    const bare = join(proj, "bare-venv");
+    execFileSync(findPython({ projectRoot: nested }).path, ["-m", "venv", "--without-pip", bare]);
+    const r = await lolpopAsync(["doctor", "workflows/own-python.yaml", "--json"], proj, {
+      ...noPython,
+      LOLPOP_PYTHON: join(bare, "bin", "python"),
+    });
+    const doc = json<{
+      ok: boolean;
+      checks: Array<{ area: string; name: string; status: string; detail: string }>;
+    }>(r);
+    expect(pythonCheck(doc, "python")?.detail).toContain(
+      `at ${join(bare, "bin", "python")} (from LOLPOP_PYTHON)`,
+    );
+    expect(doc.checks.find((c) => c.name === "catboost")).toMatchObject({ status: "warn" });
+    expect(doc.checks.find((c) => c.name === "catboost")!.detail).toMatch(
+      /not installed \(no component of the config uses this interpreter; types created on demand would\)/,
+    );
+    expect(doc.checks.find((c) => c.name === "catboost (train.model_trainer.config.python)")).toMatchObject({
+      status: "ok",
+    });
+    expect(r.code).toBe(0);
+    expect(doc.ok).toBe(true);
+  }, 120_000);
+
+  it("a python option that points nowhere fails with findPython's reason and a fix naming the option", async () => {
+    writeFileSync(
+      join(nested, "bad-python.yaml"),
+      readFileSync(join(nested, "own-python.yaml"), "utf8").replace(
+        join(venv, "bin", "python"),
+        "./no/such/python",
+      ),
+    );
+    const r = await lolpopAsync(["doctor", "workflows/bad-python.yaml", "--json"], proj, noPython);
+    expect(r.code).toBe(1);
+    const doc = json<{
+      checks: Array<{ area: string; name: string; status: string; detail: string; fix?: string }>;
+    }>(r);
+    const check = doc.checks.find((c) => c.name === "train.model_trainer.config.python")!;
+    expect(check.status).toBe("fail");
+    expect(check.detail).toContain(`${join(nested, "no", "such", "python")}`);
+    expect(check.detail).toMatch(/from train\.model_trainer\.config\.python does not exist/);
+    expect(check.fix).toMatch(/fix train\.model_trainer\.config\.python in .*bad-python\.yaml/);
+  }, 120_000);
+});
+
+describe("lolpop doctor without @lolpop/python-bridge in the project", () => {
+  it("says it cannot check the Python requirements and how to fix that, instead of guessing an interpreter", async () => {
+    const bare = tempDir("lolpop-doctor-nobridge-");
+    try {
+      linkPackages(bare, ["@lolpop/core"]);
+      writePythonFixture(bare);
+      writePackage(bare, {
+        name: "doctor-nobridge",
+        private: true,
+        type: "module",
+        dependencies: { "@lolpop/core": "*", "lolpop-fixture-python": "*" },
+      });
+      const r = await lolpopAsync(["doctor", "--json"], bare);
+      const doc = json<{
+        checks: Array<{ area: string; name: string; status: string; detail: string; fix?: string }>;
+      }>(r);
+      const py = doc.checks.filter((c) => c.area === "python");
+      expect(py).toHaveLength(1);
+      expect(py[0]).toMatchObject({ name: "python", status: "warn" });
+      expect(py[0]!.detail).toMatch(
+        /lolpop-fixture-python declares Python requirements, but @lolpop\/python-bridge .* is not installed/,
+      );
+      expect(py[0]!.fix).toMatch(/npm install --save-dev @lolpop\/python-bridge/);
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

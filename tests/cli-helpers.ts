@@ -21,6 +21,7 @@ export const WORKSPACE: Record<string, string> = {
   "@lolpop/local": join(repoRoot, "packages", "local"),
   "@lolpop/workflows": join(repoRoot, "packages", "workflows"),
   "@lolpop/testing": join(repoRoot, "packages", "testing"),
+  "@lolpop/python-bridge": join(repoRoot, "packages", "python-bridge"),
   "@lolpop/random-forest": join(repoRoot, "integrations", "random-forest"),
   "@lolpop/cli": join(repoRoot, "apps", "cli"),
 };

@@ -185,7 +185,8 @@ describe("plugins info", () => {
       type: "string",
       default: "(required)",
     });
-    expect(splitter.schema_source).toBe("code");
+    // First-party plugins ship their schemas (dist/schemas.json): no plugin code runs for this.
+    expect(splitter.schema_source).toBe("manifest");
   });
 
   it("reads a plugin's shipped schema file without importing it", () => {
@@ -209,6 +210,64 @@ describe("plugins info", () => {
     const missing = lolpop(["plugins", "info", "nope"], dir);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no plugin "nope" in this project \(installed: .*@lolpop\/local/);
+  });
+});
+
+describe("plugins info of the first-party plugins", () => {
+  const FIRST_PARTY: Record<string, string> = {
+    "@lolpop/workflows": "packages/workflows",
+    "@lolpop/local": "packages/local",
+    "@lolpop/random-forest": "integrations/random-forest",
+    "@lolpop/catboost-bridge": "integrations/catboost-bridge",
+    "@lolpop/tfjs": "integrations/tfjs",
+    "@lolpop/mlflow": "integrations/mlflow",
+    "@lolpop/evidently": "integrations/evidently",
+  };
+
+  it("reads every first-party plugin's shipped schemas: an entry that throws when imported never runs", () => {
+    // Each package as published (its package.json and dist/schemas.json), but its entry throws.
+    const project = tempDir("lolpop-first-party-info-");
+    const marks = join(project, "markers");
+    mkdirSync(marks);
+    linkPackages(project, ["@lolpop/core"]);
+    const shipped: Record<string, Record<string, unknown>> = {};
+    for (const [name, rel] of Object.entries(FIRST_PARTY)) {
+      const src = join(repoRoot, rel);
+      const pkg = JSON.parse(readFileSync(join(src, "package.json"), "utf8"));
+      shipped[name] = JSON.parse(readFileSync(join(src, pkg.lolpop.configSchemas), "utf8"));
+      writePackage(join(project, "node_modules", name), pkg, {
+        [pkg.exports["."].import]: throwingEntry(join(marks, `${name.replace("/", "+")}-imported`)),
+        [pkg.lolpop.configSchemas]: JSON.stringify(shipped[name]),
+      });
+    }
+    writePackage(project, {
+      name: "first-party-project",
+      private: true,
+      dependencies: Object.fromEntries(Object.keys(FIRST_PARTY).map((n) => [n, "*"])),
+    });
+    try {
+      for (const name of Object.keys(FIRST_PARTY)) {
+        const r = lolpop(["plugins", "info", name, "--json"], project);
+        expect([name, r.code, r.stderr]).toEqual([name, 0, ""]);
+        const info = json(r);
+        expect(info.components.map((c: { type: string }) => c.type).sort()).toEqual(
+          Object.keys(shipped[name]!).sort(),
+        );
+        for (const c of info.components) {
+          expect([c.type, c.schema_source]).toEqual([c.type, "manifest"]);
+          expect(c.config_schema).toEqual(shipped[name]![c.type]);
+          expect(c.description).toBe((shipped[name]![c.type] as { description?: string }).description);
+        }
+      }
+      expect(readdirSync(marks)).toEqual([]);
+      // The same text table as before, from the manifest.
+      const text = lolpop(["plugins", "info", "tfjs"], project);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/training_params\.epochs\s+integer\s+100\s+Maximum number of passes/);
+      expect(readdirSync(marks)).toEqual([]);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 });
 

@@ -81,8 +81,8 @@ deploy:
 async function run(dir: string, text: string, hooks: Hook[] = []) {
   const file = join(dir, "lolpop.yaml");
   writeFileSync(file, text);
-  const { plan, source } = validateConfigText(text, file, {});
-  const wf = await createWorkflow(plan, { logger: silentLogger, source, hooks });
+  const { plan } = validateConfigText(text, file, {});
+  const wf = await createWorkflow(plan, { logger: silentLogger, hooks });
   return { wf, summary: (await wf.run("build_all")) as WorkflowSummary };
 }
 

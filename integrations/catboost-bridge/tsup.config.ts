@@ -1,10 +1,5 @@
 import { defineConfig } from "tsup";
+import { tsupConfig } from "../../tsup.base.mjs";
 
-export default defineConfig({
-  entry: ["src/index.ts", "src/setup.ts"],
-  format: ["esm"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "node20",
-});
+// setup.ts is its own entry: the lolpop-catboost-setup bin imports it.
+export default defineConfig(tsupConfig({ entry: ["src/index.ts", "src/setup.ts"] }));

@@ -4,7 +4,7 @@ import { defineConfig } from "tsup";
 const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8"));
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: { index: "src/index.ts", manifest: "src/manifest.ts", metrics: "src/metrics/index.ts" },
   format: ["esm"],
   dts: true,
   sourcemap: true,

@@ -133,6 +133,174 @@ console.log(JSON.stringify(state ? [...state.plugins.keys()] : []));`;
       expect(JSON.parse(r.stdout)).toContain(p.name);
     },
   );
+
+  it.each(plugins.map((p) => [p.name, p] as const))(
+    "%s ships its config schemas (lolpop.configSchemas), built from its definitions",
+    (_n, p) => {
+      // `lolpop plugins info` and `lolpop schema` read this file instead of importing the plugin.
+      expect(p.pkg.lolpop.configSchemas).toBe("./dist/schemas.json");
+      const file = join(p.dir, p.pkg.lolpop.configSchemas);
+      if (!existsSync(file)) throw new Error(`${file} is missing: run pnpm build first`);
+      const shipped = JSON.parse(readFileSync(file, "utf8"));
+      const entry = pathToFileURL(join(p.dir, p.pkg.exports["."].import)).href;
+      const script = `const { default: plugin } = await import(${JSON.stringify(entry)});
+console.log(JSON.stringify(Object.fromEntries(plugin.components.map((c) =>
+  [c.type, { ...c.configSchema, ...(c.description ? { description: c.description } : {}) }]))));`;
+      const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(r.stderr);
+      expect(shipped).toEqual(JSON.parse(r.stdout));
+      expect(Object.keys(shipped).sort()).toEqual(
+        p.pkg.lolpop.components.map((c: { type: string }) => c.type).sort(),
+      );
+    },
+  );
+});
+
+describe("public surfaces", () => {
+  // What each plugin's entry exports at run time: the plugin, its component definitions, config
+  // schemas and constants, model classes, errors, and the tools its README documents. Internals
+  // (request limits and filters, tree building, native scorers, statistics, params merges) stay in
+  // their modules. A new export is a decision: add it here.
+  const SURFACES: Record<string, string[]> = {
+    "@lolpop/workflows": [
+      "classificationRunner",
+      "default",
+      "loadBundle",
+      "offlineDeploy",
+      "offlinePredict",
+      "offlineProcess",
+      "offlineTrain",
+      "regressionRunner",
+      "workflowsPlugin",
+    ],
+    "@lolpop/local": [
+      "default",
+      "localDataConnector",
+      "localDataSplitter",
+      "localDataTransformer",
+      "localFeatureTransformer",
+      "localHyperparameterTuner",
+      "localMetadataTracker",
+      "localModelRepository",
+      "localPlugin",
+      "stdoutNotifier",
+    ],
+    "@lolpop/random-forest": [
+      "DEFAULT_ENGINE",
+      "DEFAULT_SEED",
+      "DEFAULT_TRAINING_PARAMS",
+      "ENGINES",
+      "FOREST_FILE",
+      "HISTOGRAM_MODEL_FORMAT_VERSION",
+      "HistogramForestModel",
+      "ML_MODEL_FORMAT_VERSION",
+      "MODEL_FILE",
+      "MODEL_FORMAT",
+      "MODEL_FORMAT_VERSION",
+      "RANDOM_FOREST_TRAINER_TYPE",
+      "RandomForestModel",
+      "default",
+      "randomForestConfigSchema",
+      "randomForestModelTrainer",
+      "randomForestPlugin",
+    ],
+    "@lolpop/tfjs": [
+      "ACTIVATIONS",
+      "DEFAULT_EARLY_STOPPING",
+      "DEFAULT_SEED",
+      "DEFAULT_TRAINING_PARAMS",
+      "META_FILE",
+      "MODEL_FORMAT",
+      "MODEL_FORMAT_VERSION",
+      "MODEL_JSON_FILE",
+      "OPTIMIZERS",
+      "TFJS_TRAINER_TYPE",
+      "TFJS_VERSION",
+      "TfjsModel",
+      "WEIGHTS_FILE",
+      "default",
+      "loadTf",
+      "probeBackend",
+      "tfjsConfigSchema",
+      "tfjsModelTrainer",
+      "tfjsPlugin",
+    ],
+    "@lolpop/catboost-bridge": [
+      "CATBOOST_REQUIREMENTS_FILE",
+      "CATBOOST_TRAINER_TYPE",
+      "CBM_FILE",
+      "CatBoostModel",
+      "DEFAULT_SEED",
+      "DEFAULT_TRAINING_PARAMS",
+      "JSON_FILE",
+      "META_FILE",
+      "MISSING_CATEGORY",
+      "MODEL_FORMAT",
+      "MODEL_FORMAT_VERSION",
+      "RESERVED_PARAMS",
+      "SETUP_COMMAND",
+      "SUPPORTED_LOSSES",
+      "catboostConfigSchema",
+      "catboostModelTrainer",
+      "catboostPlugin",
+      "catboostRequirements",
+      "catboostWorker",
+      "closeCatBoostWorkers",
+      "default",
+      "setupCatBoostPython",
+    ],
+    "@lolpop/mlflow": [
+      "BUNDLE_FORMAT",
+      "LOLPOP_FLAVOR",
+      "MLFLOW_TAGS",
+      "MLMODEL_FILE",
+      "MODEL_ARTIFACT_PATH",
+      "MlflowClient",
+      "collectPages",
+      "createMlflowMetadataTracker",
+      "createMlflowModelRepository",
+      "default",
+      "isMlflowError",
+      "mlflowMetadataTracker",
+      "mlflowMetadataTrackerConfigSchema",
+      "mlflowModelRepository",
+      "mlflowModelRepositoryConfigSchema",
+      "mlflowPlugin",
+    ],
+    "@lolpop/evidently": [
+      "DEFAULT_GATES",
+      "EVIDENTLY_DATA_CHECKER_TYPE",
+      "EVIDENTLY_DATA_PROFILER_TYPE",
+      "STAT_TEST_NAMES",
+      "computeDrift",
+      "default",
+      "evidentlyDataChecker",
+      "evidentlyDataCheckerConfigSchema",
+      "evidentlyDataProfiler",
+      "evidentlyDataProfilerConfigSchema",
+      "evidentlyPlugin",
+    ],
+  };
+
+  it("covers every plugin package", () => {
+    expect(Object.keys(SURFACES).sort()).toEqual(
+      pub
+        .filter(isPlugin)
+        .map((p) => p.name)
+        .sort(),
+    );
+  });
+
+  it.each(pub.filter(isPlugin).map((p) => [p.name, p] as const))(
+    "%s's entry exports its public surface, no internals",
+    (name, p) => {
+      const entry = pathToFileURL(join(p.dir, p.pkg.exports["."].import)).href;
+      const script = `console.log(JSON.stringify(Object.keys(await import(${JSON.stringify(entry)})).sort()));`;
+      const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(r.stderr);
+      expect(JSON.parse(r.stdout)).toEqual([...(SURFACES[name] ?? [])].sort());
+    },
+  );
 });
 
 describe("private packages", () => {

@@ -6,7 +6,15 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import type { ConfigIssue, createLogger } from "@lolpop/core";
+import type {
+  ConfigIssue,
+  createLogger,
+  Hook,
+  LoadedProject,
+  Logger,
+  Middleware,
+  Workflow,
+} from "@lolpop/core";
 import { BUILTIN_COMMANDS, cliPackageDir, discoverProject, findPackageRoot } from "./discovery.js";
 import { ExitError, formatMs, renderTable } from "./format.js";
 import { TEMPLATES, type Template } from "./init.js";
@@ -94,20 +102,54 @@ async function stdoutToStderr<T>(enabled: boolean | undefined, fn: () => Promise
   }
 }
 
+/**
+ * Runs one step of a loaded project: warns about plugins that could not be loaded, builds the
+ * workflow, cancels it on SIGINT/SIGTERM and keeps stdout for the JSON document with `--json`.
+ * `built` sees the workflow before it runs (it may throw to stop). The one sequence of `run` and `test`.
+ */
+async function runStep(
+  loaded: LoadedProject,
+  opts: {
+    step: string;
+    json?: boolean;
+    logger: Logger;
+    hooks?: Hook[];
+    middlewares?: Middleware[];
+    built?: (wf: Workflow) => void;
+  },
+): Promise<{ workflow: Workflow; result: unknown }> {
+  for (const f of loaded.pluginFailures)
+    opts.logger.warn(`plugin ${f.plugin} could not be loaded: ${f.error}`);
+  const run = interruptible(opts.logger);
+  try {
+    const workflow = await loaded.createWorkflow({
+      logger: opts.logger,
+      signal: run.signal,
+      ...(opts.hooks ? { hooks: opts.hooks } : {}),
+      ...(opts.middlewares ? { middlewares: opts.middlewares } : {}),
+    });
+    opts.built?.(workflow);
+    const result = await stdoutToStderr(opts.json, () => workflow.run("run_step", opts.step));
+    return { workflow, result };
+  } finally {
+    run.done();
+  }
+}
+
 async function testCommand(
   config: string,
   opts: { step: string; json?: boolean; tests?: string },
 ): Promise<number> {
   checkStep(opts.step);
   const t0 = performance.now();
-  const { ConfigError, createLogger, createWorkflow, loadConfigFile, redactText } = await import(
-    "@lolpop/core"
-  );
-  const { planFor, typeLoader } = await import("./project.js");
+  const { ConfigError, createLogger, loadConfigFile, redactText } = await import("@lolpop/core");
+  const { openProject } = await import("./project.js");
   const { buildReport, createRecorder, loadHooks, parseTests, stopCause, throwIssues } = await import(
     "./workflow-test.js"
   );
-  const { source, root, failures, plan, discovery } = await planFor(config);
+  const loaded = await openProject(config);
+  const { plan } = loaded;
+  const source = plan.source;
   const testsSource = opts.tests ? await loadConfigFile(resolve(opts.tests)) : source;
   const issues: ConfigIssue[] = [];
   if (opts.tests) {
@@ -134,9 +176,7 @@ async function testCommand(
   throwIssues(issues);
 
   const logger = createLogger({ level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info" });
-  for (const f of failures) logger.warn(`plugin ${f.plugin} could not be loaded: ${f.error}`);
-  const run = interruptible(logger);
-  let wf: Awaited<ReturnType<typeof createWorkflow>> | undefined;
+  let wf: Workflow | undefined;
   const pipelines = new Set(plan.pipelines.map((p) => p.attr));
   const target = (path: string): unknown =>
     !wf
@@ -147,17 +187,9 @@ async function testCommand(
           ? wf.pipeline(path)
           : wf.component(path);
   const recorder = createRecorder(fns, base, target);
-  let workflow: TestReport["workflow"];
-  const w0 = performance.now();
-  try {
-    wf = await createWorkflow(plan, {
-      logger,
-      signal: run.signal,
-      source,
-      project: { root },
-      hooks: recorder.hooks,
-      loadType: typeLoader(discovery),
-    });
+  // Every hook must name a method its target has: checked on the built workflow, before it runs.
+  const checkMethods = (built: Workflow) => {
+    wf = built;
     for (const spec of fns.keys()) {
       const obj = target(spec.target) as Record<string, unknown>;
       if (typeof obj?.[spec.method] !== "function") {
@@ -179,8 +211,17 @@ async function testCommand(
       }
     }
     throwIssues(issues);
-    const workflowRun = wf;
-    await stdoutToStderr(opts.json, () => workflowRun.run("run_step", opts.step));
+  };
+  let workflow: TestReport["workflow"];
+  const w0 = performance.now();
+  try {
+    await runStep(loaded, {
+      step: opts.step,
+      json: opts.json,
+      logger,
+      hooks: recorder.hooks,
+      built: checkMethods,
+    });
     workflow = { status: "succeeded", duration_ms: Math.round(performance.now() - w0) };
   } catch (e) {
     if (ConfigError.isInstance(e)) throw e;
@@ -190,8 +231,6 @@ async function testCommand(
       duration_ms: Math.round(performance.now() - w0),
       error: redactText(stop ? stop.message : await describeError(e)),
     };
-  } finally {
-    run.done();
   }
   const report = buildReport({
     config: source.file,
@@ -348,9 +387,9 @@ export async function main(argv: string[]): Promise<number> {
     .option("--json", "print the result as JSON")
     .action(async (config: string, opts: { json?: boolean }) => {
       const { ConfigError } = await import("@lolpop/core");
-      const { planFor } = await import("./project.js");
+      const { openProject } = await import("./project.js");
       try {
-        const { plan, failures } = await planFor(config);
+        const { plan, pluginFailures: failures } = await openProject(config);
         const result = {
           ok: true,
           file: plan.file,
@@ -381,11 +420,11 @@ export async function main(argv: string[]): Promise<number> {
     .option("--json", "print the summary as JSON on stdout")
     .action(async (config: string, opts: { step: string; json?: boolean }) => {
       checkStep(opts.step);
-      const { createLogger, createWorkflow, redactText } = await import("@lolpop/core");
-      const { planFor, typeLoader } = await import("./project.js");
+      const { createLogger, redactText } = await import("@lolpop/core");
+      const { openProject } = await import("./project.js");
       const { renderSummary } = await import("./summary.js");
       const { createProgress, progressEnabled } = await import("./progress.js");
-      const { source, root, failures, plan, discovery } = await planFor(config);
+      const loaded = await openProject(config);
       const delay = process.env.LOLPOP_PROGRESS_DELAY_MS;
       const progress = progressEnabled(process.stderr)
         ? createProgress({
@@ -399,26 +438,18 @@ export async function main(argv: string[]): Promise<number> {
         level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info",
         ...(progress ? { stream: progress.logStream } : {}),
       });
-      for (const f of failures) logger.warn(`plugin ${f.plugin} could not be loaded: ${f.error}`);
-      const run = interruptible(logger);
       try {
-        const wf = await createWorkflow(plan, {
+        const { workflow, result } = await runStep(loaded, {
+          step: opts.step,
+          json: opts.json,
           logger,
-          signal: run.signal,
-          source,
-          project: { root },
-          loadType: typeLoader(discovery),
           ...(progress ? { middlewares: [progress.middleware] } : {}),
         });
-        const summary = (await stdoutToStderr(opts.json, () => wf.run("run_step", opts.step))) as Record<
-          string,
-          unknown
-        >;
-        if (opts.json) write(JSON.stringify({ ...summary, lineage: wf.lineage() }));
+        const summary = result as Record<string, unknown>;
+        if (opts.json) write(JSON.stringify({ ...summary, lineage: workflow.lineage() }));
         else write(`\n${redactText(renderSummary(summary))}`);
       } finally {
         progress?.stop();
-        run.done();
       }
     });
 

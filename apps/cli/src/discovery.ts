@@ -11,15 +11,22 @@
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-// Types only: listing plugins must not load @lolpop/core (nor any plugin), so this module stays cheap to import.
-import type { PluginManifest } from "@lolpop/core";
+// Only core's dependency-free manifest module: listing plugins must not load the rest of
+// @lolpop/core (nor any plugin), so this module stays cheap to import.
+import {
+  checkManifestCommands,
+  inspectManifest,
+  type ManifestCheck,
+  PLUGIN_API_VERSION,
+  type PluginManifest,
+} from "@lolpop/core/manifest";
 
 /**
  * The plugin API version this CLI supports: the `PLUGIN_API_VERSION` of the @lolpop/core it is
- * released with (a unit test keeps them equal). A project's core can state its own in its
- * package.json (`lolpop.pluginApiVersion`), which then wins.
+ * released with. A project's core can state its own in its package.json
+ * (`lolpop.pluginApiVersion`), which then wins.
  */
-export const SUPPORTED_PLUGIN_API_VERSION = 1;
+export const SUPPORTED_PLUGIN_API_VERSION: number = PLUGIN_API_VERSION;
 
 /** How a plugin was found. */
 export type PluginSource = "plugins" | "dependencies" | "devDependencies";
@@ -221,49 +228,18 @@ export function coreApiVersion(coreDir: string | undefined): number {
   return typeof v === "number" ? v : SUPPORTED_PLUGIN_API_VERSION;
 }
 
-/** Outcome of checking a manifest: the manifest, or why the plugin is broken or incompatible. */
-export type ManifestCheck =
-  | { status: "ok"; manifest: PluginManifest }
-  | { status: "broken" | "incompatible"; error: string; fix: string };
+/** Outcome of checking a manifest (core's `ManifestCheck`). */
+export type { ManifestCheck };
 
 /**
- * Checks a plugin's `lolpop` manifest without importing anything (the same rules as core's
- * `checkManifest`): present, `apiVersion` equal to the core's, `components` a list of {kind, type}.
+ * Checks a plugin's `lolpop` manifest without importing anything: core's manifest rule
+ * (`inspectManifest` from `@lolpop/core/manifest`) against the project's core.
  */
-export function checkManifestData(
+export const checkManifestData: (
   name: string,
   raw: unknown,
   core: { version: string; apiVersion: number },
-): ManifestCheck {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
-    return {
-      status: "broken",
-      error: `${name} is not a lolpop plugin: its package.json has no "lolpop" manifest field.`,
-      fix: `${name} is tagged lolpop-plugin but has no "lolpop" manifest: upgrade it, ask its author to add {"lolpop": {"apiVersion": ${core.apiVersion}, "components": [...]}} to its package.json, or remove it from your dependencies`,
-    };
-  const m = raw as Partial<PluginManifest>;
-  if (m.apiVersion !== core.apiVersion) {
-    const newer = typeof m.apiVersion === "number" && m.apiVersion > core.apiVersion;
-    const fix = newer
-      ? `upgrade @lolpop/core (and @lolpop/cli) to a version that supports plugin API ${String(m.apiVersion)}`
-      : `upgrade ${name} to a version built for plugin API ${core.apiVersion}`;
-    return {
-      status: "incompatible",
-      error: `Plugin ${name} targets lolpop plugin API ${String(m.apiVersion)}, but @lolpop/core ${core.version} supports API ${core.apiVersion}: ${fix}.`,
-      fix,
-    };
-  }
-  if (
-    !Array.isArray(m.components) ||
-    m.components.some((c) => typeof c?.kind !== "string" || typeof c?.type !== "string")
-  )
-    return {
-      status: "broken",
-      error: `${name}: "lolpop.components" in package.json must be a list of {kind, type}.`,
-      fix: `fix "lolpop.components" in ${name}'s package.json (or upgrade ${name})`,
-    };
-  return { status: "ok", manifest: m as PluginManifest };
-}
+) => ManifestCheck = inspectManifest;
 
 interface Declared {
   spec: string;
@@ -336,50 +312,6 @@ export function entryOf(
     (pkg.main as string | undefined) ??
     "index.js";
   return join(dir, rel);
-}
-
-function isInside(dir: string, file: string): boolean {
-  const rel = relative(dir, file);
-  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
-}
-
-function checkCommands(
-  name: string,
-  dir: string,
-  raw: unknown,
-  warnings: string[],
-): Array<Omit<PluginCommandSpec, "plugin" | "dir">> {
-  if (raw === undefined) return [];
-  if (!Array.isArray(raw)) {
-    warnings.push(`"lolpop.commands" must be a list of {name, description, module}: commands ignored`);
-    return [];
-  }
-  const out: Array<Omit<PluginCommandSpec, "plugin" | "dir">> = [];
-  raw.forEach((c, i) => {
-    const cmd = c as Record<string, unknown>;
-    if (
-      typeof cmd?.name !== "string" ||
-      !/^[a-z][a-z0-9-]*(:[a-z0-9-]+)*$/.test(cmd.name) ||
-      typeof cmd.module !== "string"
-    ) {
-      warnings.push(
-        `"lolpop.commands[${i}]" needs a lower-case "name" (letters, digits, dashes) and a "module" path: ignored`,
-      );
-      return;
-    }
-    const file = resolve(dir, cmd.module);
-    if (!isInside(dir, file)) {
-      warnings.push(`command ${cmd.name}: module ${cmd.module} is outside the package: ignored`);
-      return;
-    }
-    out.push({
-      name: cmd.name,
-      description: typeof cmd.description === "string" ? cmd.description : "",
-      module: cmd.module,
-    });
-  });
-  void name;
-  return out;
 }
 
 /** Reads one plugin's manifest and checks it without running any of its code. */
@@ -554,7 +486,9 @@ export function discoverProject(options: DiscoverOptions): ProjectDiscovery {
   const commands: PluginCommandSpec[] = [];
   for (const p of plugins) {
     if (p.status !== "ok") continue;
-    for (const c of checkCommands(p.name, p.dir, p.manifest!.commands, p.warnings)) {
+    const checked = checkManifestCommands(p.dir, p.manifest!.commands);
+    p.warnings.push(...checked.problems);
+    for (const c of checked.commands) {
       if (BUILTIN_COMMANDS.includes(c.name)) {
         p.warnings.push(`command ${c.name} is built into lolpop: the plugin's command is ignored`);
         continue;
@@ -589,25 +523,6 @@ export function discoverProject(options: DiscoverOptions): ProjectDiscovery {
 /** Reads every declared plugin's manifest (no plugin code runs). */
 export function discoverPlugins(root: string, pluginList?: string[]): DiscoveredPlugin[] {
   return discoverProject({ root, pluginList }).plugins;
-}
-
-/** Type names a config uses (runner, pipelines, components at both levels). */
-export function typesUsed(data: unknown): Set<string> {
-  const out = new Set<string>();
-  if (!data || typeof data !== "object") return out;
-  const d = data as Record<string, unknown>;
-  const add = (v: unknown) =>
-    typeof v === "string" && out.add(v.includes("/") ? v.slice(v.lastIndexOf("/") + 1) : v);
-  add(d.runner);
-  for (const section of [d.pipelines, d.components])
-    if (section && typeof section === "object") Object.values(section).forEach(add);
-  if (d.pipelines && typeof d.pipelines === "object") {
-    for (const name of Object.keys(d.pipelines)) {
-      const comps = (d[name] as Record<string, unknown> | undefined)?.components;
-      if (comps && typeof comps === "object") Object.values(comps).forEach(add);
-    }
-  }
-  return out;
 }
 
 /** Folder of this CLI package. */

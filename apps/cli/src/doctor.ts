@@ -5,17 +5,24 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import {
   CORE_VERSION,
   coreCopies,
   loadConfigFile,
+  loadProject,
   PLUGIN_API_VERSION,
   redactText,
   registerSecret,
   resolveConfig,
+  typesUsed,
+  type WorkflowPlan,
 } from "@lolpop/core";
-import type { DiscoveredPlugin, ProjectDiscovery } from "./discovery.js";
+// Types only: the bridge is loaded when a plugin needs Python, from where the integrations load it.
+import type * as PythonBridgeModule from "@lolpop/python-bridge";
+import type { PythonLocation, PythonRequirement } from "@lolpop/python-bridge";
+import { type DiscoveredPlugin, entryOf, type ProjectDiscovery, resolvePackageDir } from "./discovery.js";
 import { importPlugin } from "./loader.js";
 import type { CliInfo } from "./plugins-command.js";
 
@@ -51,49 +58,66 @@ function shipsRequirements(dir: string): boolean {
   }
 }
 
+/** @lolpop/python-bridge: its interpreter lookup and requirement parser. */
+export type PythonBridge = Pick<
+  typeof PythonBridgeModule,
+  "findPython" | "installSpec" | "parseRequirements" | "readRequirementsFile" | "satisfiesVersion"
+>;
+
 /**
- * Python requirements a plugin needs at run time: the manifest's `lolpop.python.packages` (a list of
- * pip requirement lines) or `lolpop.python.requirements` (a requirements file in the package), else
- * its `python/requirements.txt` when the package ships that file (listed in `files`).
+ * Where a plugin declares the Python requirements it needs at run time: the manifest's
+ * `lolpop.python.packages` (a list of pip requirement lines) or `lolpop.python.requirements` (a
+ * requirements file in the package), else its `python/requirements.txt` when the package ships that
+ * file (listed in `files`). Undefined when it declares none.
  */
-export function pythonRequirements(p: DiscoveredPlugin): { file?: string; requirements: string[] } {
+function requirementSource(p: DiscoveredPlugin): { file?: string; lines?: string[] } | undefined {
   const spec = (p.manifest as { python?: { requirements?: unknown; packages?: unknown } } | undefined)
     ?.python;
-  if (spec && Array.isArray(spec.packages)) return { requirements: spec.packages.map(String) };
+  if (spec && Array.isArray(spec.packages)) return { lines: spec.packages.map(String) };
   const declared = spec && typeof spec.requirements === "string";
   const file = declared
     ? resolve(p.dir, String(spec.requirements))
     : join(p.dir, "python", "requirements.txt");
-  if (!existsSync(file) || (!declared && !shipsRequirements(p.dir))) return { requirements: [] };
-  const requirements = readFileSync(file, "utf8")
-    .split(/\r?\n/)
-    .map((l) => l.replace(/#.*$/, "").trim())
-    .filter((l) => l && !l.startsWith("-"));
-  return { file, requirements };
+  return existsSync(file) && (declared || shipsRequirements(p.dir)) ? { file } : undefined;
 }
 
-/** Splits `name==1.2.3` / `name>=1` / `name[extra]==1` into its distribution name and pinned version. */
+/** The Python requirements a plugin declares (see `requirementSource`), parsed by python-bridge as the integrations read their pins. */
+export function pythonRequirements(
+  p: DiscoveredPlugin,
+  bridge: Pick<PythonBridge, "parseRequirements" | "readRequirementsFile">,
+): { file?: string; requirements: PythonRequirement[] } {
+  const src = requirementSource(p);
+  if (!src) return { requirements: [] };
+  if (src.lines) return { requirements: bridge.parseRequirements(src.lines.join("\n")) };
+  return { file: src.file, requirements: bridge.readRequirementsFile(src.file!) };
+}
+
+/**
+ * Splits `name==1.2.3` / `name>=1` / `name[extra]==1` into its distribution name and pinned version.
+ * @deprecated kept for code written against earlier CLIs; the doctor parses requirements with
+ * `parseRequirementLine` from `@lolpop/python-bridge`, which also keeps other version specifiers.
+ */
 export function parseRequirement(line: string): { name: string; pinned?: string } {
   const m = /^([A-Za-z0-9_.-]+)(\[[^\]]*\])?\s*(==\s*([^\s;,]+))?/.exec(line);
   return { name: m?.[1] ?? line, ...(m?.[4] ? { pinned: m[4] } : {}) };
 }
 
-/** The interpreter lolpop would use: LOLPOP_PYTHON, the project's .venv, then python3 on PATH. */
-export function findPython(root: string): { path: string; source: string } | undefined {
-  const candidates: Array<[string | undefined, string]> = [
-    [process.env.LOLPOP_PYTHON, "LOLPOP_PYTHON"],
-    [join(root, ".venv", "bin", "python"), "the project's .venv"],
-    [join(root, ".venv", "Scripts", "python.exe"), "the project's .venv"],
-    ["python3", "PATH"],
-    ["python", "PATH"],
-  ];
-  for (const [path, source] of candidates) {
-    if (!path) continue;
-    if (path.includes("/") || path.includes("\\")) {
-      if (!existsSync(path)) continue;
+/**
+ * Loads @lolpop/python-bridge as the integrations do: the copy the first Python-backed plugin
+ * resolves, else the project's. Undefined when neither has one.
+ */
+async function loadBridge(
+  plugins: DiscoveredPlugin[],
+  root: string,
+): Promise<{ bridge: PythonBridge; dir: string } | undefined> {
+  for (const from of [...plugins.map((p) => p.dir), root]) {
+    let dir: string;
+    try {
+      dir = resolvePackageDir("@lolpop/python-bridge", from);
+    } catch {
+      continue;
     }
-    const r = spawnSync(path, ["--version"], { encoding: "utf8", timeout: 10_000 });
-    if (r.status === 0) return { path, source };
+    return { bridge: (await import(pathToFileURL(entryOf(dir)).href)) as PythonBridge, dir };
   }
   return undefined;
 }
@@ -173,6 +197,173 @@ export async function probe(url: string, timeoutMs = 3000): Promise<{ reachable:
         : (cause?.code ?? (e as Error).message);
     return { reachable: false, detail: why };
   }
+}
+
+/** Where Python-backed components of the config find their interpreter. */
+interface PythonSetting {
+  /** The components' `python` option, when they set one. */
+  python?: string;
+  /** Its YAML path, e.g. `train.model_trainer.config.python` (named by errors and checks). */
+  optionName?: string;
+  /** Components using this setting, with the plugins that provide them. */
+  usedBy: Array<{ path: string; plugin: string }>;
+}
+
+/**
+ * The `python` settings of the config's components whose plugin needs Python, from the validated
+ * plan (so nearest-first inheritance applies as in a run), and whether any such component goes
+ * without one (and so uses the default interpreter). Undefined when the config does not validate
+ * (the config check says why).
+ */
+async function pythonSettings(
+  configFile: string | undefined,
+  plugins: DiscoveredPlugin[],
+): Promise<{ settings: PythonSetting[]; defaultUsed: boolean } | undefined> {
+  if (!configFile || !existsSync(configFile)) return undefined;
+  // Validating costs more than the rest of the doctor: only when the config uses a Python-backed type.
+  const pythonTypes = new Set(plugins.flatMap((p) => (p.manifest?.components ?? []).map((c) => c.type)));
+  try {
+    const used = typesUsed((await loadConfigFile(configFile)).data);
+    if (![...used].some((t) => pythonTypes.has(t))) return undefined;
+  } catch {
+    return undefined;
+  }
+  const names = new Set(plugins.map((p) => p.name));
+  let plan: WorkflowPlan;
+  try {
+    // The doctor has imported every plugin: the registered types are the project's.
+    plan = (await loadProject({ configPath: configFile })).plan;
+  } catch {
+    return undefined;
+  }
+  const settings: PythonSetting[] = [];
+  let defaultUsed = false;
+  for (const c of [...plan.components, ...plan.pipelines.flatMap((p) => p.components)]) {
+    if (!names.has(c.registered.plugin)) continue;
+    const python = c.config.python;
+    if (typeof python !== "string" || !python) {
+      defaultUsed = true;
+      continue;
+    }
+    const user = { path: c.path, plugin: c.registered.plugin };
+    const hit = settings.find((s) => s.python === python);
+    if (hit) hit.usedBy.push(user);
+    else settings.push({ python, optionName: `${c.path}.config.python`, usedBy: [user] });
+  }
+  return { settings, defaultUsed };
+}
+
+/**
+ * Python checks: the interpreter found by @lolpop/python-bridge's `findPython`, exactly as a
+ * Python-backed component finds it (its `python` option, `LOLPOP_PYTHON`, `LOLPOP_VENV`, the nearest
+ * `.venv` from the project root up, then `python3` on the `PATH`), and the distributions the
+ * installed plugins need, checked against their version specifiers in that interpreter.
+ */
+export async function pythonChecks(d: ProjectDiscovery, configFile?: string): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  const declaring = d.plugins.filter((p) => p.status === "ok" && requirementSource(p));
+  const loaded = declaring.length ? await loadBridge(declaring, d.root) : undefined;
+  if (declaring.length && !loaded)
+    return [
+      {
+        area: "python",
+        name: "python",
+        status: "warn",
+        detail: `${declaring.map((p) => p.name).join(", ")} ${declaring.length === 1 ? "declares" : "declare"} Python requirements, but @lolpop/python-bridge (which finds the interpreter and reads requirements) is not installed, so they cannot be checked`,
+        fix: "npm install --save-dev @lolpop/python-bridge (or pnpm add -D @lolpop/python-bridge), then run lolpop doctor again",
+      },
+    ];
+  const bridge = loaded?.bridge;
+  const needs = bridge
+    ? declaring
+        .map((p) => ({ plugin: p, ...pythonRequirements(p, bridge) }))
+        .filter((n) => n.requirements.length > 0)
+    : [];
+  if (!bridge || needs.length === 0)
+    return [{ area: "python", name: "python", status: "ok", detail: "no installed plugin needs Python" }];
+  const { findPython, installSpec, satisfiesVersion } = bridge;
+  // A workflow's components get the config file's folder as their project root.
+  const projectRoot = configFile && existsSync(configFile) ? dirname(configFile) : d.root;
+  const all = needs.flatMap((n) =>
+    n.requirements.map((r) => ({ plugin: n.plugin.name, file: n.file, ...r })),
+  );
+  // The default interpreter (components without a `python` option, types created on demand) with
+  // every requirement, then each interpreter a `python` option names, with its plugins' requirements.
+  const fromConfig = await pythonSettings(
+    configFile,
+    needs.map((n) => n.plugin),
+  );
+  const settings: PythonSetting[] = [{ usedBy: [] }, ...(fromConfig?.settings ?? [])];
+  // Every Python-backed component of the config names its own interpreter: problems of the default
+  // one only matter for types created on demand, so they are warnings.
+  const defaultOnly = fromConfig !== undefined && fromConfig.settings.length > 0 && !fromConfig.defaultUsed;
+  const unused = " (no component of the config uses this interpreter; types created on demand would)";
+  const seen = new Set<string>();
+  for (const setting of settings) {
+    const name = setting.optionName ?? "python";
+    const users = setting.usedBy.map((u) => u.path).join(", ");
+    const bad = !setting.optionName && defaultOnly ? "warn" : "fail";
+    const note = !setting.optionName && defaultOnly ? unused : "";
+    let location: PythonLocation;
+    try {
+      location = findPython({
+        projectRoot,
+        ...(setting.python ? { python: setting.python, optionName: setting.optionName } : {}),
+      });
+    } catch (e) {
+      checks.push({
+        area: "python",
+        name,
+        status: bad,
+        detail: `${users || needs.map((n) => n.plugin.name).join(", ")} need Python: ${(e as Error).message}${note}`,
+        fix: setting.python
+          ? `fix ${setting.optionName} in ${configFile} (the path of a Python 3.9+ executable)`
+          : "install Python 3.10+ and create the project's venv: python3 -m venv .venv, then install the requirements below (or set LOLPOP_PYTHON)",
+      });
+      continue;
+    }
+    // An option naming the default interpreter adds nothing new to check.
+    if (seen.has(location.path)) continue;
+    seen.add(location.path);
+    const suffix = setting.optionName ? ` (${setting.optionName})` : "";
+    const reqs = setting.optionName
+      ? all.filter((r) => setting.usedBy.some((u) => u.plugin === r.plugin))
+      : all;
+    let found: { python: string; packages: Record<string, string | null> };
+    try {
+      found = pythonVersions(location.path, [...new Set(reqs.map((r) => r.name))]);
+    } catch (e) {
+      checks.push({
+        area: "python",
+        name,
+        status: bad,
+        detail: `${(e as Error).message}${note}`,
+        fix: setting.python
+          ? `check ${setting.optionName} in ${configFile}`
+          : "check the interpreter (LOLPOP_PYTHON, LOLPOP_VENV or the project's .venv)",
+      });
+      continue;
+    }
+    checks.push({
+      area: "python",
+      name,
+      status: "ok",
+      detail: `Python ${found.python} at ${location.path} (from ${location.source})${users ? `, used by ${users}` : ""}`,
+    });
+    for (const r of reqs) {
+      const have = found.packages[r.name];
+      const ok = typeof have === "string" && satisfiesVersion(have, r.version);
+      const line = r.install ?? installSpec(r);
+      checks.push({
+        area: "python",
+        name: `${r.name}${suffix}`,
+        status: ok ? "ok" : bad,
+        detail: `${r.plugin} needs ${line}; ${have ? `installed ${have}` : "not installed"}${ok ? "" : note}`,
+        ...(ok ? {} : { fix: `${location.path} -m pip install ${r.file ? `-r ${r.file}` : `'${line}'`}` }),
+      });
+    }
+  }
+  return checks;
 }
 
 /** Runs every check. */
@@ -277,64 +468,8 @@ export async function runDoctor(args: {
       fix: "run `npm install` (or `pnpm install`)",
     });
 
-  // Python.
-  const needs = d.plugins
-    .filter((p) => p.status === "ok")
-    .map((p) => ({ plugin: p, ...pythonRequirements(p) }))
-    .filter((n) => n.requirements.length > 0);
-  if (needs.length === 0) {
-    checks.push({ area: "python", name: "python", status: "ok", detail: "no installed plugin needs Python" });
-  } else {
-    const python = findPython(d.root);
-    if (!python) {
-      checks.push({
-        area: "python",
-        name: "python",
-        status: "fail",
-        detail: `${needs.map((n) => n.plugin.name).join(", ")} need Python, and none was found`,
-        fix: "install Python 3.10+ and create the project's venv: python3 -m venv .venv, then install the requirements below (or set LOLPOP_PYTHON)",
-      });
-    } else {
-      const all = needs.flatMap((n) =>
-        n.requirements.map((r) => ({ plugin: n.plugin.name, file: n.file, ...parseRequirement(r), line: r })),
-      );
-      let found: { python: string; packages: Record<string, string | null> } | undefined;
-      try {
-        found = pythonVersions(python.path, [...new Set(all.map((r) => r.name))]);
-      } catch (e) {
-        checks.push({
-          area: "python",
-          name: "python",
-          status: "fail",
-          detail: (e as Error).message,
-          fix: "check the interpreter (LOLPOP_PYTHON or the project's .venv)",
-        });
-      }
-      if (found) {
-        checks.push({
-          area: "python",
-          name: "python",
-          status: "ok",
-          detail: `Python ${found.python} at ${python.path} (from ${python.source})`,
-        });
-        for (const r of all) {
-          const have = found.packages[r.name];
-          const ok = have !== null && have !== undefined && (!r.pinned || have === r.pinned);
-          checks.push({
-            area: "python",
-            name: r.name,
-            status: ok ? "ok" : "fail",
-            detail: `${r.plugin} needs ${r.line}; ${have ? `installed ${have}` : "not installed"}`,
-            ...(ok
-              ? {}
-              : {
-                  fix: `${python.path} -m pip install ${r.file ? `-r ${r.file}` : `'${r.line}'`}`,
-                }),
-          });
-        }
-      }
-    }
-  }
+  // Python: the interpreter each Python-backed component will use, and the modules plugins need.
+  checks.push(...(await pythonChecks(d, args.configFile)));
 
   // Servers named in the config.
   if (args.configFile && existsSync(args.configFile)) {

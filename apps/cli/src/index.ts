@@ -1,4 +1,7 @@
 /** Programmatic API of the lolpop CLI: plugin discovery, schemas, project templates and the `main` entry. */
+
+/** Type names a config uses (core's rule, kept here for code written against the CLI). */
+export { typesUsed } from "@lolpop/core";
 export { main, renderTestReport } from "./cli.js";
 export {
   type CreateInProjectOptions,
@@ -31,7 +34,6 @@ export {
   resolveCoreFrom,
   resolvePackageDir,
   SUPPORTED_PLUGIN_API_VERSION,
-  typesUsed,
 } from "./discovery.js";
 export { type DoctorCheck, type DoctorReport, parseRequirement, runDoctor } from "./doctor.js";
 export { handOff, localCliDir } from "./handoff.js";

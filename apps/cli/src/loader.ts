@@ -43,7 +43,7 @@ export async function importPlugin(p: DiscoveredPlugin): Promise<Plugin> {
  */
 export async function loadPlugins(
   plugins: DiscoveredPlugin[],
-  used: Set<string> | "all",
+  used: ReadonlySet<string> | "all",
 ): Promise<Array<{ plugin: string; error: string }>> {
   const failures: Array<{ plugin: string; error: string }> = [];
   for (const p of plugins) {

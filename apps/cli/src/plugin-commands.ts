@@ -7,38 +7,17 @@
  *
  * `lolpop --help` lists them from the manifest; the module is imported only when the command runs.
  * Its default export (or a `run` export) is called with the arguments after the command name and a
- * {@link PluginCommandContext}; it returns the exit code (default 0).
+ * `PluginCommandContext` (the contract is core's: `defineCommand` from `@lolpop/core/manifest`);
+ * it returns the exit code (default 0).
  */
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+// The contract lives in core's dependency-free manifest module: a plugin that adds a command
+// depends on @lolpop/core, not on the CLI. Re-exported here for code written against the CLI.
+import { defineCommand, type PluginCommandContext, type PluginCommandFunction } from "@lolpop/core/manifest";
 import type { PluginCommandSpec } from "./discovery.js";
 
-/** What a plugin command's function receives besides its arguments. */
-export interface PluginCommandContext {
-  /** Folder the command was run in. */
-  cwd: string;
-  /** The project's folder (nearest package.json). */
-  projectRoot: string;
-  /** The plugin that declares the command. */
-  plugin: { name: string; dir: string };
-  /** The command's name. */
-  command: string;
-  /** Writes to stdout. */
-  stdout: (text: string) => void;
-  /** Writes to stderr. */
-  stderr: (text: string) => void;
-}
-
-/** A plugin command's function. */
-export type PluginCommandFunction = (
-  args: string[],
-  ctx: PluginCommandContext,
-) => number | undefined | Promise<number | undefined>;
-
-/** Identity helper for typing a plugin command module's default export. */
-export function defineCommand(fn: PluginCommandFunction): PluginCommandFunction {
-  return fn;
-}
+export { defineCommand, type PluginCommandContext, type PluginCommandFunction };
 
 /** Imports the command's module and runs it; returns the exit code. */
 export async function runPluginCommand(

@@ -1,29 +1,20 @@
 /**
- * Loading a project for a command: read the config, discover the plugins (anchored at the config's
- * folder), import only the plugins whose types the config uses, and validate.
+ * Loading a project for a command: core's `loadProject` (read → resolve → import what the config
+ * uses → validate → build) with the CLI's discovery as its plugins step: manifests are read from the
+ * project's dependencies (or the config's `plugins:` list), anchored at the config's folder, and only
+ * the plugins whose types the config uses are imported.
  */
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import {
   ConfigError,
   type ConfigSource,
-  loadConfigFile,
-  planWorkflow,
-  resolveConfig,
-  type WorkflowPlan,
+  type LoadedProject,
+  loadProject,
+  type ProjectPlugins,
 } from "@lolpop/core";
-import { cliPackageDir, discoverProject, type ProjectDiscovery, typesUsed } from "./discovery.js";
+import { cliPackageDir, discoverProject, type ProjectDiscovery } from "./discovery.js";
 import { loadPlugins } from "./loader.js";
-
-/** A loaded config with its discovered plugins. */
-export interface PreparedProject {
-  source: ConfigSource;
-  /** The config's folder. */
-  root: string;
-  discovery: ProjectDiscovery;
-  /** Plugins that could not be used (broken, incompatible, failed to import). */
-  failures: Array<{ plugin: string; error: string }>;
-}
 
 /** The config's `plugins:` list, when it is a list of strings. */
 export function pluginListOf(data: unknown): string[] | undefined {
@@ -31,8 +22,8 @@ export function pluginListOf(data: unknown): string[] | undefined {
   return Array.isArray(list) && list.every((p) => typeof p === "string") ? (list as string[]) : undefined;
 }
 
-/** Reads the config and discovers plugins; imports those providing the types it uses. */
-export async function prepare(configArg: string | undefined): Promise<PreparedProject> {
+/** The config file a command reads: its argument (default `lolpop.yaml`), which must exist. */
+export function configFileOf(configArg: string | undefined): string {
   const file = resolve(configArg ?? "lolpop.yaml");
   if (!existsSync(file)) {
     throw new ConfigError({
@@ -46,16 +37,7 @@ export async function prepare(configArg: string | undefined): Promise<PreparedPr
       ],
     });
   }
-  const source = await loadConfigFile(file);
-  const root = dirname(file);
-  const discovery = discoverProject({
-    root,
-    pluginList: pluginListOf(source.data),
-    configFile: file,
-    cliDir: cliPackageDir(),
-  });
-  const failures = await loadPlugins(discovery.plugins, typesUsed(source.data));
-  return { source, root, discovery, failures };
+  return file;
 }
 
 /**
@@ -76,35 +58,22 @@ export function typeLoader(discovery: ProjectDiscovery): (type: string) => Promi
   };
 }
 
-/** Loads plugins and validates; plugin load failures are added to the config errors (they often explain them). */
-export async function planFor(
-  configArg: string | undefined,
-): Promise<PreparedProject & { plan: WorkflowPlan }> {
-  const prepared = await prepare(configArg);
-  const plan = () => planWorkflow(prepared.source, resolveConfig(prepared.source));
-  try {
-    try {
-      return { ...prepared, plan: plan() };
-    } catch (e) {
-      // An unknown type: import every installed plugin so "did you mean" and "installed types" are complete.
-      if (!ConfigError.isInstance(e) || !e.issues.some((i) => i.code === "unknown_type")) throw e;
-      prepared.failures.push(
-        ...(await loadPlugins(prepared.discovery.plugins, "all")).filter(
-          (f) => !prepared.failures.some((g) => g.plugin === f.plugin),
-        ),
-      );
-      return { ...prepared, plan: plan() };
-    }
-  } catch (e) {
-    if (ConfigError.isInstance(e)) {
-      e.issues.push(
-        ...prepared.failures.map((f) => ({
-          code: "plugin_load_failed",
-          path: "plugins",
-          message: `${f.plugin}: ${f.error}`,
-        })),
-      );
-    }
-    throw e;
-  }
+/** The plugins of the project a config belongs to, as `loadProject` uses them. */
+export function projectPlugins(source: ConfigSource): ProjectPlugins & { discovery: ProjectDiscovery } {
+  const discovery = discoverProject({
+    root: dirname(source.file),
+    pluginList: pluginListOf(source.data),
+    configFile: source.file,
+    cliDir: cliPackageDir(),
+  });
+  return {
+    discovery,
+    loadTypes: (types) => loadPlugins(discovery.plugins, types),
+    loadType: typeLoader(discovery),
+  };
+}
+
+/** Loads and validates the project of a config argument; plugin failures are part of config errors. */
+export function openProject(configArg: string | undefined): Promise<LoadedProject> {
+  return loadProject({ configPath: configFileOf(configArg), discover: projectPlugins });
 }

@@ -1,6 +1,11 @@
 // The native scorer on hand-written CatBoost JSON models (no Python), checked against values worked
 // out by hand from CatBoost's documented evaluation rules.
-import { type CatBoostJsonModel, compileCatBoostJson, outputTransformFor, transformRaw } from "./index.js";
+import {
+  type CatBoostJsonModel,
+  compileCatBoostJson,
+  outputTransformFor,
+  transformRaw,
+} from "./catboost-json-scorer.js";
 
 /** Two float features; one oblivious tree of depth 2 and one of depth 1; scale 2, bias 0.5. */
 const model: CatBoostJsonModel = {

@@ -13,12 +13,6 @@ import {
   Table,
 } from "@lolpop/core";
 import { PythonCallError } from "@lolpop/python-bridge";
-import plugin, {
-  type CatBoostModel,
-  type CatBoostModelMeta,
-  catboostModelTrainer,
-  closeCatBoostWorkers,
-} from "./index.js";
 import {
   removeTempDirs as cleanTemp,
   makeTrainer,
@@ -29,7 +23,13 @@ import {
   synthetic,
   tempDir,
   venvPythonForTests,
-} from "./test-support.js";
+} from "../test/helpers.js";
+import plugin, {
+  type CatBoostModel,
+  type CatBoostModelMeta,
+  catboostModelTrainer,
+  closeCatBoostWorkers,
+} from "./index.js";
 
 afterAll(() => cleanTemp());
 

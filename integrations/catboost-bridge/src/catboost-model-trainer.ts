@@ -13,12 +13,18 @@ import {
   type Column,
   type ComponentContext,
   ConfigError,
+  checkProblemType,
+  classificationTarget,
+  columnLength,
   DataError,
   defineComponent,
+  encodeClasses,
   type FitInput,
   type LabeledData,
   type ModelTrainer,
+  pickSeed,
   readSavedModelFile,
+  regressionTarget,
   type Table,
 } from "@lolpop/core";
 import { encodeTable } from "@lolpop/python-bridge";
@@ -51,72 +57,6 @@ function quote(names: readonly string[]): string {
 
 function fail(message: string, code: string, details?: Record<string, unknown>): never {
   throw new DataError({ message, code, details });
-}
-
-function columnLength(c: Column): number {
-  return c.type === "numeric" ? c.values.length : c.codes.length;
-}
-
-/** Class labels present in `y`, sorted, when the caller gave none. */
-function classesOf(y: Column): string[] {
-  const seen = new Set<string>();
-  if (y.type === "categorical") {
-    for (const c of y.codes) if (c >= 0) seen.add(y.dictionary[c]!);
-  } else {
-    for (const v of y.values) if (!Number.isNaN(v)) seen.add(String(v));
-  }
-  return [...seen].sort((a, b) => a.localeCompare(b, "en"));
-}
-
-/** Target as class indexes in `classes` order; errors name missing and unknown labels. */
-function encodeClasses(y: Column, classes: readonly string[], split: string): Int32Array {
-  const index = new Map(classes.map((c, i) => [c, i]));
-  const n = columnLength(y);
-  const out = new Int32Array(n);
-  const unknown = new Set<string>();
-  let missing = 0;
-  for (let i = 0; i < n; i++) {
-    let label: string | undefined;
-    if (y.type === "categorical") {
-      const c = y.codes[i]!;
-      if (c >= 0) label = y.dictionary[c]!;
-    } else if (!Number.isNaN(y.values[i]!)) label = String(y.values[i]);
-    if (label === undefined) {
-      missing++;
-      continue;
-    }
-    const k = index.get(label);
-    if (k === undefined) unknown.add(label);
-    else out[i] = k;
-  }
-  if (missing)
-    fail(
-      `the ${split} target has ${missing} missing value(s); drop or fill those rows before training`,
-      "missing_target",
-    );
-  if (unknown.size)
-    fail(
-      `the ${split} target has label(s) ${quote([...unknown].slice(0, 10))} that are not among the classes ${quote(classes)}`,
-      "unknown_class",
-      { labels: [...unknown], classes },
-    );
-  return out;
-}
-
-function encodeRegressionTarget(y: Column, split: string): Float64Array {
-  if (y.type !== "numeric")
-    fail(
-      `regression needs a numeric target, but the ${split} target is categorical (values like ${quote(y.dictionary.slice(0, 3))})`,
-      "non_numeric_target",
-    );
-  let bad = 0;
-  for (const v of y.values) if (!Number.isFinite(v)) bad++;
-  if (bad)
-    fail(
-      `the ${split} target has ${bad} missing or infinite value(s); drop or fill those rows before training`,
-      "missing_target",
-    );
-  return y.values;
 }
 
 function runtimeOf(ctx: ComponentContext<CatBoostTrainerConfig>): ModelRuntime {
@@ -162,11 +102,7 @@ async function fitCatBoost(
   const signal = combinedSignal([input.signal, ctx.signal]);
   if (signal?.aborted) throw new CancelledError({ path, reason: signal.reason });
   const problem = input.problem_type;
-  if (problem !== "classification" && problem !== "regression")
-    fail(
-      `problem_type must be "classification" or "regression", got ${JSON.stringify(problem)}`,
-      "invalid_problem_type",
-    );
+  checkProblemType(problem);
   const resolved = resolveParams(ctx.config, input.params, path);
   const lossIssue = lossProblem(resolved.params.loss_function, problem);
   if (lossIssue)
@@ -179,8 +115,7 @@ async function fitCatBoost(
         },
       ],
     });
-  const seed = resolved.seed ?? input.seed ?? ctx.config.seed ?? DEFAULT_SEED;
-  if (!Number.isSafeInteger(seed)) fail(`seed must be an integer, got ${String(seed)}`, "invalid_params");
+  const seed = pickSeed(resolved.seed, input.seed, ctx.config.seed, DEFAULT_SEED);
 
   const X = input.X;
   const features = X.columnsWithRole("feature");
@@ -208,22 +143,13 @@ async function fitCatBoost(
   let y: Int32Array | Float64Array;
   let valid: { table: Table; y: Int32Array | Float64Array } | undefined;
   const encodeY = (col: Column, split: string) =>
-    problem === "classification" ? encodeClasses(col, classes!, split) : encodeRegressionTarget(col, split);
+    problem === "classification"
+      ? encodeClasses(col, classes!, `the ${split} target`)
+      : regressionTarget(col, `the ${split} target`);
   if (problem === "classification") {
-    classes = input.classes ? [...input.classes] : classesOf(input.y);
-    if (new Set(classes).size !== classes.length)
-      fail(`classes contain duplicates: ${quote(classes)}`, "invalid_classes");
-    if (classes.length < 2)
-      fail(
-        `classification needs at least 2 classes, got ${classes.length} (${quote(classes)}); check the target column or use regression`,
-        "too_few_classes",
-      );
-    y = encodeY(input.y, "train");
-    if (new Set(y).size < 2)
-      fail(
-        `classification needs at least 2 distinct classes in the training target, but every row is ${JSON.stringify(classes[y[0] ?? 0])}`,
-        "too_few_classes",
-      );
+    let codes: Int32Array;
+    ({ classes, codes } = classificationTarget(input.y, input.classes, "the train target"));
+    y = codes;
   } else y = encodeY(input.y, "train");
   const v: LabeledData | undefined = input.valid && input.valid.X.numRows > 0 ? input.valid : undefined;
   if (v) {

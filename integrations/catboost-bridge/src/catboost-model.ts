@@ -9,10 +9,12 @@ import { join } from "node:path";
 import {
   type ClassificationPredictions,
   checkPredictFeatures,
+  classificationPredictions,
   DataError,
   type Logger,
   type ProblemType,
   type RegressionPredictions,
+  regressionPredictions,
   StoreError,
   type Table,
   type TrainedModel,
@@ -249,7 +251,7 @@ export class CatBoostModel implements TrainedModel {
   }
 
   #predictions(out: Float64Array, n: number): ClassificationPredictions | RegressionPredictions {
-    if (this.problem_type === "regression") return { problem_type: "regression", values: out };
+    if (this.problem_type === "regression") return regressionPredictions(out);
     const classes = this.classes!;
     const k = classes.length;
     if (out.length !== n * k)
@@ -257,14 +259,7 @@ export class CatBoostModel implements TrainedModel {
         message: `${this.#runtime.path}: CatBoost returned ${out.length / Math.max(n, 1)} probabilities per row for ${k} classes`,
         code: "model_invalid",
       });
-    const labels = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const b = i * k;
-      let best = 0;
-      for (let c = 1; c < k; c++) if (out[b + c]! > out[b + best]!) best = c;
-      labels[i] = best;
-    }
-    return { problem_type: "classification", classes: [...classes], labels, proba: out };
+    return classificationPredictions(classes, out, n);
   }
 
   async #cbmBytes(): Promise<Uint8Array> {

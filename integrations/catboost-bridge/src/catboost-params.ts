@@ -2,7 +2,14 @@
  * CatBoostModelTrainer's configuration: the common CatBoost parameters (validated here and by the
  * config schema), `extra_params` passed to CatBoost as they are, and the trainer's own settings.
  */
-import { ConfigError, type ConfigIssue, type ProblemType } from "@lolpop/core";
+import {
+  ConfigError,
+  type ConfigIssue,
+  type MergedTrainingParams,
+  mergeTrainingParams,
+  type ProblemType,
+  type TrainingParamsSpec,
+} from "@lolpop/core";
 import { lossName, SUPPORTED_LOSSES } from "./catboost-json-scorer.js";
 
 /** The component type name used in YAML. */
@@ -288,7 +295,6 @@ export const catboostConfigSchema = {
   },
 } as const;
 
-const PARAM_KEYS = Object.keys(DEFAULT_TRAINING_PARAMS) as Array<keyof CatBoostTrainingParams>;
 const PARAM_SCHEMAS = catboostConfigSchema.properties.training_params.properties as unknown as Record<
   string,
   Record<string, unknown>
@@ -331,6 +337,39 @@ export interface ResolvedParams {
   seed?: number;
 }
 
+/** How `training_params` and a tuner's `params` are merged and checked (see `mergeTrainingParams`). */
+const PARAMS_SPEC: TrainingParamsSpec<CatBoostTrainingParams> = {
+  trainer: CATBOOST_TRAINER_TYPE,
+  defaults: DEFAULT_TRAINING_PARAMS,
+  check: (key, value) => {
+    const problem = checkAgainst(PARAM_SCHEMAS[key]!, value);
+    return problem ? `${key} ${problem}, got ${JSON.stringify(value)}` : undefined;
+  },
+  // A tuner may also pass any other CatBoost parameter: it goes to CatBoost as it is.
+  passThrough: true,
+  unknownHint: "put other CatBoost parameters in extra_params",
+};
+
+/** Why a key cannot be passed through to CatBoost, or undefined. */
+function reservedProblem(key: string): string | undefined {
+  if (!(RESERVED_PARAMS as readonly string[]).includes(key)) return undefined;
+  const fix =
+    key === "random_seed" || key === "random_state"
+      ? "use seed"
+      : key === "thread_count"
+        ? "use the thread_count config key"
+        : key === "cat_features"
+          ? "use the cat_features config key"
+          : key === "verbose" ||
+              key === "logging_level" ||
+              key === "silent" ||
+              key === "metric_period" ||
+              key === "verbose_eval"
+            ? "use the verbose config key"
+            : "it cannot be changed";
+  return `${key} is set by ${CATBOOST_TRAINER_TYPE} itself (${fix})`;
+}
+
 /**
  * Merges training params: defaults, then the config's `training_params` and `extra_params`, then
  * `overrides` (a tuner's params: common keys are validated, `seed` is the seed, other keys are
@@ -343,65 +382,37 @@ export function resolveParams(
   path = CATBOOST_TRAINER_TYPE,
 ): ResolvedParams {
   const issues: ConfigIssue[] = [];
-  const merged: Record<string, unknown> = { ...DEFAULT_TRAINING_PARAMS };
-  const extra: Record<string, unknown> = {};
-  let seed: number | undefined;
-  const reserved = new Set<string>(RESERVED_PARAMS);
-  const addExtra = (at: string, key: string, value: unknown) => {
-    if (reserved.has(key)) {
-      issues.push({
-        code: "invalid_value",
-        path: at,
-        message: `${key} is set by ${CATBOOST_TRAINER_TYPE} itself (${key === "random_seed" || key === "random_state" ? "use seed" : key === "thread_count" ? "use the thread_count config key" : key === "cat_features" ? "use the cat_features config key" : key === "verbose" || key === "logging_level" || key === "silent" || key === "metric_period" || key === "verbose_eval" ? "use the verbose config key" : "it cannot be changed"})`,
-      });
-      return;
-    }
-    if (value !== undefined) extra[key] = value;
-  };
-  const common = (at: string, key: string, value: unknown) => {
-    if (value === undefined) return;
-    const problem = checkAgainst(PARAM_SCHEMAS[key]!, value);
-    if (problem)
-      issues.push({
-        code: "invalid_value",
-        path: at,
-        message: `${key} ${problem}, got ${JSON.stringify(value)}`,
-      });
-    else merged[key] = value;
-  };
-  for (const [key, value] of Object.entries(config?.training_params ?? {})) {
-    const at = `${path}.config.training_params.${key}`;
-    if (!(PARAM_KEYS as string[]).includes(key))
-      issues.push({
-        code: "unknown_key",
-        path: at,
-        message: `unknown parameter "${key}" in training_params (known: ${PARAM_KEYS.join(", ")}); put other CatBoost parameters in extra_params`,
-      });
-    else common(at, key, value);
+  let merged: MergedTrainingParams<CatBoostTrainingParams> | undefined;
+  try {
+    merged = mergeTrainingParams(
+      PARAMS_SPEC,
+      config?.training_params as Record<string, unknown> | undefined,
+      overrides,
+      path,
+    );
+  } catch (e) {
+    if (!ConfigError.isInstance(e)) throw e;
+    issues.push(...e.issues);
   }
+  const extra: Record<string, unknown> = {};
+  const addExtra = (at: string, key: string, value: unknown) => {
+    const problem = reservedProblem(key);
+    if (problem) issues.push({ code: "invalid_value", path: at, message: problem });
+    else if (value !== undefined) extra[key] = value;
+  };
   for (const [key, value] of Object.entries(config?.extra_params ?? {}))
-    if ((PARAM_KEYS as string[]).includes(key))
+    if (key in DEFAULT_TRAINING_PARAMS)
       issues.push({
         code: "invalid_value",
         path: `${path}.config.extra_params.${key}`,
         message: `${key} is a common parameter: set it in training_params, where it is validated`,
       });
     else addExtra(`${path}.config.extra_params.${key}`, key, value);
-  for (const [key, value] of Object.entries(overrides ?? {})) {
-    const at = `${path}.params.${key}`;
-    if (key === "seed") {
-      if (typeof value !== "number" || !Number.isSafeInteger(value))
-        issues.push({
-          code: "invalid_value",
-          path: at,
-          message: `seed must be an integer, got ${JSON.stringify(value)}`,
-        });
-      else seed = value;
-    } else if ((PARAM_KEYS as string[]).includes(key)) common(at, key, value);
-    else addExtra(at, key, value);
-  }
-  if (issues.length) throw new ConfigError({ issues });
-  return { params: merged as unknown as CatBoostTrainingParams, extra, seed };
+  // A tuner's keys that are neither common parameters nor the seed go to CatBoost as they are.
+  for (const [key, value] of Object.entries(overrides ?? {}))
+    if (!(key in DEFAULT_TRAINING_PARAMS) && key !== "seed") addExtra(`${path}.params.${key}`, key, value);
+  if (issues.length || !merged) throw new ConfigError({ issues });
+  return { params: merged.params, extra, ...(merged.seed !== undefined ? { seed: merged.seed } : {}) };
 }
 
 /** Checks that the loss function suits the problem type; returns a problem or undefined. */

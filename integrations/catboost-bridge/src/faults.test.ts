@@ -12,7 +12,6 @@ import {
   PythonTimeoutError,
   PythonWorkerError,
 } from "@lolpop/python-bridge";
-import { catboostWorker, closeCatBoostWorkers } from "./index.js";
 import {
   removeTempDirs as cleanTemp,
   makeTrainer,
@@ -21,7 +20,8 @@ import {
   synthetic,
   tempDir,
   venvPythonForTests,
-} from "./test-support.js";
+} from "../test/helpers.js";
+import { catboostWorker, closeCatBoostWorkers } from "./index.js";
 
 afterAll(() => cleanTemp());
 

@@ -18,17 +18,10 @@ export const catboostPlugin = registerPlugin(
 );
 
 export default catboostPlugin;
-export {
-  type CatBoostJsonModel,
-  type CompileResult,
-  compileCatBoostJson,
-  lossName,
-  type NativeScorer,
-  type OutputTransform,
-  outputTransformFor,
-  SUPPORTED_LOSSES,
-  transformRaw,
-} from "./catboost-json-scorer.js";
+// What users and plugin authors need: the component, its config (types, schema, defaults, the
+// parameters it sets itself), the model class a fit returns and its saved files, the Python setup
+// and the workers. The native scorer's internals and the params merge stay private.
+export { SUPPORTED_LOSSES } from "./catboost-json-scorer.js";
 export {
   CatBoostModel,
   type CatBoostModelMeta,
@@ -49,15 +42,12 @@ export {
   DEFAULT_SEED,
   DEFAULT_TRAINING_PARAMS,
   RESERVED_PARAMS,
-  type ResolvedParams,
-  resolveParams,
 } from "./catboost-params.js";
 export {
-  CATBOOST_HANDLER_FILE,
   CATBOOST_REQUIREMENTS_FILE,
   catboostRequirements,
   catboostWorker,
   closeCatBoostWorkers,
   SETUP_COMMAND,
 } from "./catboost-worker.js";
-export { runSetupCli, type SetupCatBoostPythonOptions, setupCatBoostPython } from "./setup.js";
+export { type SetupCatBoostPythonOptions, setupCatBoostPython } from "./setup.js";

@@ -1,8 +1,8 @@
 // Native TypeScript scoring against CatBoost's own predictions (Python `predict_proba` / `predict`),
 // on models with hundreds of depth-6 trees and missing values.
 import type { ClassificationPredictions, Column, ProblemType, RegressionPredictions } from "@lolpop/core";
+import { makeTrainer, maxRelativeDiff, synthetic } from "../test/helpers.js";
 import { type CatBoostModel, closeCatBoostWorkers } from "./index.js";
-import { makeTrainer, maxRelativeDiff, synthetic } from "./test-support.js";
 
 /** Per-test timeout: jest's testTimeout is not applied per project when the root config runs every package. */
 const TIMEOUT = 120_000;

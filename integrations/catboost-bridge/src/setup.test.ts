@@ -2,8 +2,8 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readRequirementsFile } from "@lolpop/python-bridge";
+import { packageDir } from "../test/helpers.js";
 import { CATBOOST_REQUIREMENTS_FILE, catboostRequirements } from "./index.js";
-import { packageDir } from "./test-support.js";
 
 /** Per-test timeout: jest's testTimeout is not applied per project when the root config runs every package. */
 const TIMEOUT = 120_000;

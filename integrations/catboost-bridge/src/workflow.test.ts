@@ -9,7 +9,6 @@ import "@lolpop/local";
 import "@lolpop/workflows";
 import type { WorkflowSummary } from "@lolpop/workflows";
 import "./index.js";
-import { closeCatBoostWorkers } from "./catboost-worker.js";
 import {
   removeTempDirs as cleanTemp,
   packageDir,
@@ -17,7 +16,8 @@ import {
   repoRoot,
   tempDir,
   venvPythonForTests,
-} from "./test-support.js";
+} from "../test/helpers.js";
+import { closeCatBoostWorkers } from "./catboost-worker.js";
 
 afterAll(() => cleanTemp());
 
@@ -55,8 +55,8 @@ async function run(dir: string, text: string) {
   const file = join(dir, "lolpop.yaml");
   writeFileSync(file, text);
   const logger = recordingLogger();
-  const { plan, source } = validateConfigText(text, file, {});
-  const wf = await createWorkflow(plan, { logger, source });
+  const { plan } = validateConfigText(text, file, {});
+  const wf = await createWorkflow(plan, { logger });
   return { wf, logger, summary: (await wf.run("build_all")) as WorkflowSummary };
 }
 

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, DataError, instantiateComponent, Table } from "@lolpop/core";
-import { generators, localConnector, tempDir, writeCsv } from "./evidently-test-utils.js";
+import { generators, localConnector, tempDir, writeCsv } from "../test/helpers.js";
 import {
   type EvidentlyDataCheckerConfig,
   type EvidentlyDataProfilerConfig,

@@ -5,15 +5,10 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { instantiateComponent, Table } from "@lolpop/core";
-import { tempDir } from "./evidently-test-utils.js";
-import {
-  analyze,
-  type EvidentlyDataCheckerConfig,
-  escapeHtml,
-  evidentlyDataChecker,
-  MAX_LABEL_CHARS,
-  renderHtmlReport,
-} from "./index.js";
+import { tempDir } from "../test/helpers.js";
+import { type EvidentlyDataCheckerConfig, evidentlyDataChecker } from "./evidently-data-checker.js";
+import { escapeHtml, MAX_LABEL_CHARS, renderHtmlReport } from "./evidently-html.js";
+import { analyze } from "./evidently-report.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 

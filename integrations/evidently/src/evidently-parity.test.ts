@@ -4,15 +4,9 @@
 // relative (1e-9 absolute near zero), the same test chosen (it is part of the metric name), the
 // same per-column drift decisions and the same dataset verdict.
 import { join } from "node:path";
-import {
-  type Cell,
-  generators,
-  readCsvTable,
-  runEvidently,
-  tempDir,
-  writeCsv,
-} from "./evidently-test-utils.js";
-import { analyze, type DriftOptions } from "./index.js";
+import { type Cell, generators, readCsvTable, runEvidently, tempDir, writeCsv } from "../test/helpers.js";
+import type { DriftOptions } from "./evidently-drift.js";
+import { analyze } from "./evidently-report.js";
 
 type Columns = Array<readonly [string, Cell[]]>;
 

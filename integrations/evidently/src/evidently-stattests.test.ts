@@ -3,8 +3,10 @@
 // scipy 1.17 (the venv Evidently uses) over a grid of sizes and statistics.
 import { spawnSync } from "node:child_process";
 import { ConfigError, Table } from "@lolpop/core";
-import { venvPython } from "./evidently-test-utils.js";
-import { defaultStatTest, driftSample, ks2Samp, kstwoSf, STAT_TESTS, statTestByName } from "./index.js";
+import { venvPython } from "../test/helpers.js";
+import { ks2Samp, kstwoSf } from "./evidently-distributions.js";
+import { driftSample } from "./evidently-drift.js";
+import { defaultStatTest, STAT_TESTS, statTestByName } from "./evidently-stattests.js";
 
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 const rep = (v: string | number, n: number) => Array.from({ length: n }, () => v);

@@ -18,7 +18,7 @@ import "@lolpop/random-forest";
 import "@lolpop/workflows";
 import type { WorkflowSummary } from "@lolpop/workflows";
 import "./index.js";
-import { packageDir, repoRoot, tempDir } from "./evidently-test-utils.js";
+import { packageDir, repoRoot, tempDir } from "../test/helpers.js";
 
 function project(): string {
   const dir = tempDir("lolpop-evidently-wf-");
@@ -90,8 +90,8 @@ async function run(dir: string, text: string) {
   }));
   const file = join(dir, "lolpop.yaml");
   writeFileSync(file, text);
-  const { plan, source } = validateConfigText(text, file, {});
-  const wf = await createWorkflow(plan, { logger: silentLogger, source, hooks });
+  const { plan } = validateConfigText(text, file, {});
+  const wf = await createWorkflow(plan, { logger: silentLogger, hooks });
   return { wf, reports, run: () => wf.run("build_all") as Promise<WorkflowSummary> };
 }
 

@@ -20,19 +20,12 @@ export const evidentlyPlugin = registerPlugin(
 );
 
 export default evidentlyPlugin;
+// What users and plugin authors need: the components, their config types and schemas, the gates,
+// the drift computation as a function (with its options and result types), the names of the
+// statistical tests and the shape of the JSON report. The distributions, the tests' internals, the
+// HTML renderer and the summary statistics stay private.
+export type { CommonConfig, DriftConfig } from "./evidently-config.js";
 export {
-  type ColumnDefinitionOptions,
-  type ColumnInfo,
-  type DeclaredColumnType,
-  defineColumns,
-  type EvidentlyColumnType,
-  INTEGER_CARDINALITY_LIMIT,
-  inferColumnType,
-  type PandasDtype,
-} from "./evidently-columns.js";
-export { type CommonConfig, type DriftConfig, driftSchema } from "./evidently-config.js";
-export {
-  applyGates,
   DEFAULT_GATES,
   EVIDENTLY_DATA_CHECKER_TYPE,
   type EvidentlyDataCheckerConfig,
@@ -40,54 +33,19 @@ export {
   evidentlyDataCheckerConfigSchema,
   type Gate,
   type GateCheck,
-  worstStatus,
 } from "./evidently-data-checker.js";
 export {
   EVIDENTLY_DATA_PROFILER_TYPE,
   type EvidentlyDataProfilerConfig,
   evidentlyDataProfiler,
   evidentlyDataProfilerConfigSchema,
-  keyFigures,
 } from "./evidently-data-profiler.js";
-export {
-  chiSquareSf,
-  type KsResult,
-  ks2Samp,
-  kstwoSf,
-  normalCdf,
-} from "./evidently-distributions.js";
 export {
   type ColumnDrift,
   computeDrift,
   type DriftOptions,
   type DriftResult,
-  driftSample,
-  radixSortFloat64,
   type SkippedColumn,
 } from "./evidently-drift.js";
-export { escapeHtml, type HtmlReportInput, MAX_LABEL_CHARS, renderHtmlReport } from "./evidently-html.js";
-export { type Analysis, analyze, writeReportFiles } from "./evidently-report.js";
-export {
-  buildSnapshot,
-  type EvidentlySnapshot,
-  type SnapshotMetric,
-  type SnapshotTest,
-} from "./evidently-snapshot.js";
-export {
-  type DriftColumnType,
-  type DriftSample,
-  defaultStatTest,
-  type KeyCounts,
-  STAT_TEST_NAMES,
-  STAT_TESTS,
-  type StatTest,
-  statTestByName,
-} from "./evidently-stattests.js";
-export {
-  type ColumnSummary,
-  computeSummary,
-  type DataSummary,
-  type MissingCount,
-  type NumericStats,
-  type ValueCounts,
-} from "./evidently-summary.js";
+export type { EvidentlySnapshot, SnapshotMetric, SnapshotTest } from "./evidently-snapshot.js";
+export { type DriftColumnType, STAT_TEST_NAMES } from "./evidently-stattests.js";

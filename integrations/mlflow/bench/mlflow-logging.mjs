@@ -12,7 +12,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { instantiateComponent } from "@lolpop/core";
 import { MlflowClient, mlflowMetadataTracker } from "../dist/index.js";
-import { startMlflowServer, venvPython } from "../test-fixtures/mlflow-server.mjs";
+import { startMlflowServer, venvPython } from "../test/fixtures/mlflow-server.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const roundsArg = process.argv.indexOf("--rounds");

@@ -27,86 +27,40 @@ export const mlflowPlugin = registerPlugin(
 
 export default mlflowPlugin;
 
+// What users and plugin authors need: the components (and factories to use them without a
+// workflow), their config types and schemas, the REST client with its option and response types,
+// and the names MLflow sees (tags, artifact path, bundle format). The transport, the request
+// limits and validation, and the REST <-> lolpop mappings stay private.
 export {
-  checkArtifactPath,
   collectPages,
-  contentTypeOf,
-  fromTagList,
   isMlflowError,
-  isNotFound,
-  listFilesRecursive,
   MlflowClient,
   type MlflowClientOptions,
-  parseNumberTag,
-  proxyPathOf,
-  REQUEST_ID_TAG,
   type SearchRegistryOptions,
   type SearchRunsOptions,
-  toTagList,
 } from "./mlflow-client.js";
 export {
-  chunkLogBatch,
-  encodeJson,
-  filterClause,
-  type KeyKind,
-  keyProblem,
-  type LogBatchChunk,
-  MLFLOW_INVALID_REQUEST,
-  MLFLOW_LIMITS,
-  quoteFilterValue,
-  validateAlias,
-  validateKey,
-  validateMetric,
-  validateParam,
-  validateRegistryTag,
-  validateRunTag,
-} from "./mlflow-limits.js";
-export {
   createMlflowMetadataTracker,
-  fromDatasetInput,
   MLFLOW_TAGS,
   type MlflowMetadataTracker,
   type MlflowMetadataTrackerConfig,
   type MlflowMetadataTrackerOptions,
   mlflowMetadataTrackerConfigSchema,
-  toDatasetInput,
-  toRunInfo,
 } from "./mlflow-metadata-tracker.js";
 export {
   BUNDLE_FORMAT,
-  CHAMPION_ALIAS,
   createMlflowModelRepository,
   type MlflowModelRepository,
   type MlflowModelRepositoryConfig,
   type MlflowModelRepositoryOptions,
   MODEL_ARTIFACT_PATH,
-  MODEL_TAGS,
   mlflowModelRepositoryConfigSchema,
-  toModelVersionInfo,
 } from "./mlflow-model-repository.js";
-export {
-  CONNECTION_SCHEMA_PROPERTIES,
-  type MlflowAuth,
-  type MlflowConnectionConfig,
-  type MlflowConnectionSettings,
-  type MlflowRetryPolicy,
-  type ResolveSettingsOptions,
-  readCredentialsFile,
-  resolveConnectionSettings,
+export type {
+  MlflowAuth,
+  MlflowConnectionConfig,
+  MlflowConnectionSettings,
+  MlflowRetryPolicy,
 } from "./mlflow-settings.js";
-export {
-  type MlflowRequest,
-  MlflowTransport,
-  type MlflowTransportOptions,
-  RETRY_STATUSES,
-  type ResponseKind,
-} from "./mlflow-transport.js";
-export * from "./mlflow-types.js";
-export {
-  LOLPOP_FLAVOR,
-  type LolpopFlavor,
-  MLMODEL_FILE,
-  type MlmodelContent,
-  mlflowUtcTime,
-  renderMlmodel,
-} from "./mlmodel.js";
+export type * from "./mlflow-types.js";
+export { LOLPOP_FLAVOR, MLMODEL_FILE } from "./mlmodel.js";

@@ -11,7 +11,7 @@ import {
   processesMatching,
   selfSignedCert,
   startMlflowServer,
-} from "../test-fixtures/mlflow-server.mjs";
+} from "../test/fixtures/mlflow-server.mjs";
 import { collectPages, isMlflowError, MlflowClient, proxyPathOf } from "./mlflow-client.js";
 import type { MlflowMetric } from "./mlflow-types.js";
 

@@ -5,7 +5,12 @@
 import { basename } from "node:path";
 import type { ComponentContext } from "@lolpop/core";
 import { MlflowClient } from "./mlflow-client.js";
-import { type MlflowConnectionConfig, resolveConnectionSettings } from "./mlflow-settings.js";
+import { MLFLOW_LIMITS } from "./mlflow-limits.js";
+import {
+  CONNECTION_SCHEMA_PROPERTIES,
+  type MlflowConnectionConfig,
+  resolveConnectionSettings,
+} from "./mlflow-settings.js";
 
 /** Name and version of this package (sent as user agent, written into MLmodel files). */
 export interface PackageInfo {
@@ -38,4 +43,34 @@ export function defaultExperimentName(configured: string | null | undefined, pro
   if (configured) return configured;
   if (fromEnv) return fromEnv;
   return basename(projectRoot) || "lolpop";
+}
+
+/**
+ * The config schema of an MLflow component: the connection keys, `experiment_name` and
+ * `restore_deleted_experiment` (with descriptions that say what the component uses the experiment
+ * for), then the component's own keys.
+ */
+export function mlflowConfigSchema(
+  descriptions: { experiment_name: string; restore: string },
+  own: Record<string, Record<string, unknown>>,
+) {
+  return {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      ...CONNECTION_SCHEMA_PROPERTIES,
+      experiment_name: {
+        type: ["string", "null"],
+        maxLength: MLFLOW_LIMITS.experimentNameLength,
+        default: null,
+        description: descriptions.experiment_name,
+      },
+      restore_deleted_experiment: {
+        type: "boolean",
+        default: false,
+        description: descriptions.restore,
+      },
+      ...own,
+    },
+  };
 }

@@ -11,7 +11,7 @@ import {
   type MlflowTestServer,
   processesMatching,
   startMlflowServer,
-} from "../test-fixtures/mlflow-server.mjs";
+} from "../test/fixtures/mlflow-server.mjs";
 import { mlflowMetadataTracker } from "./index.js";
 import { MlflowClient } from "./mlflow-client.js";
 import type { MlflowMetadataTracker } from "./mlflow-metadata-tracker.js";

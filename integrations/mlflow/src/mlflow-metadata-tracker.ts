@@ -31,6 +31,7 @@ import {
   type RunStatus,
   redactText,
   silentLogger,
+  stringifyParam,
 } from "@lolpop/core";
 import {
   checkArtifactPath,
@@ -39,9 +40,14 @@ import {
   type MlflowClient,
   REQUEST_ID_TAG,
 } from "./mlflow-client.js";
-import { clientFromContext, defaultExperimentName, type PackageInfo } from "./mlflow-component-config.js";
+import {
+  clientFromContext,
+  defaultExperimentName,
+  mlflowConfigSchema,
+  type PackageInfo,
+} from "./mlflow-component-config.js";
 import { filterClause, MLFLOW_LIMITS, validateKey } from "./mlflow-limits.js";
-import { CONNECTION_SCHEMA_PROPERTIES, type MlflowConnectionConfig } from "./mlflow-settings.js";
+import type { MlflowConnectionConfig } from "./mlflow-settings.js";
 import type {
   MlflowDatasetInput,
   MlflowExperiment,
@@ -104,18 +110,6 @@ export type MlflowMetadataTracker = MetadataTracker & {
 
 const RUN_STATUSES: readonly RunStatus[] = ["RUNNING", "FINISHED", "FAILED", "KILLED"];
 const HIDDEN_TAG = (k: string) => k.startsWith("mlflow.") || k === REQUEST_ID_TAG;
-
-function stringifyValue(v: unknown): string {
-  if (typeof v === "string") return v;
-  if (v === undefined) return "undefined";
-  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint" || v === null)
-    return String(v);
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
 
 function iso(ms: number | undefined): string | undefined {
   return typeof ms === "number" && Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : undefined;
@@ -411,7 +405,7 @@ export function createMlflowMetadataTracker(options: MlflowMetadataTrackerOption
     let text =
       isSecretKey(key) && value !== null && value !== undefined && typeof value !== "object"
         ? REDACTED
-        : redactText(stringifyValue(value));
+        : redactText(stringifyParam(value));
     const limit = kind === "param" ? MLFLOW_LIMITS.paramValueLength : MLFLOW_LIMITS.runTagValueLength;
     if (text.length > limit) {
       if (!truncate)
@@ -715,24 +709,14 @@ export function createMlflowMetadataTracker(options: MlflowMetadataTrackerOption
 }
 
 /** JSON Schema of {@link mlflowMetadataTracker}'s config. */
-export const mlflowMetadataTrackerConfigSchema = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    ...CONNECTION_SCHEMA_PROPERTIES,
-    experiment_name: {
-      type: ["string", "null"],
-      maxLength: MLFLOW_LIMITS.experimentNameLength,
-      default: null,
-      description:
-        "MLflow experiment of the runs (created when missing). null: MLFLOW_EXPERIMENT_NAME, else the project folder's name.",
-    },
-    restore_deleted_experiment: {
-      type: "boolean",
-      default: false,
-      description:
-        "When the experiment was deleted in MLflow (which keeps its name), restore it instead of failing.",
-    },
+export const mlflowMetadataTrackerConfigSchema = mlflowConfigSchema(
+  {
+    experiment_name:
+      "MLflow experiment of the runs (created when missing). null: MLFLOW_EXPERIMENT_NAME, else the project folder's name.",
+    restore:
+      "When the experiment was deleted in MLflow (which keeps its name), restore it instead of failing.",
+  },
+  {
     flush_interval_ms: {
       type: "integer",
       minimum: 10,
@@ -752,7 +736,7 @@ export const mlflowMetadataTrackerConfigSchema = {
         "Truncate param values over 6,000 and tag values over 8,000 characters (with a warning), as MLflow's Python client does; false: fail instead.",
     },
   },
-};
+);
 
 /**
  * Builds the `MLflowMetadataTracker` component definition (the package passes its name and version).

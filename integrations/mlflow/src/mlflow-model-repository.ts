@@ -19,9 +19,11 @@ import { readFile, rename, rm, stat } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import {
+  CHAMPION_ALIAS,
   defineComponent,
   type Logger,
   LolpopError,
+  MODEL_TAGS,
   type ModelRepository,
   type ModelVersionInfo,
   RemoteServiceError,
@@ -36,24 +38,19 @@ import {
   parseNumberTag,
   REQUEST_ID_TAG,
 } from "./mlflow-client.js";
-import { clientFromContext, defaultExperimentName, type PackageInfo } from "./mlflow-component-config.js";
+import {
+  clientFromContext,
+  defaultExperimentName,
+  mlflowConfigSchema,
+  type PackageInfo,
+} from "./mlflow-component-config.js";
 import { invalidRequest, MLFLOW_LIMITS, quoteFilterValue, validateRegistryTag } from "./mlflow-limits.js";
-import { CONNECTION_SCHEMA_PROPERTIES, type MlflowConnectionConfig } from "./mlflow-settings.js";
+import type { MlflowConnectionConfig } from "./mlflow-settings.js";
 import type { MlflowModelVersion } from "./mlflow-types.js";
 import { MLMODEL_FILE, renderMlmodel } from "./mlmodel.js";
 
-/** The alias `promote_model` moves. */
-export const CHAMPION_ALIAS = "champion";
-
-/** Tag names the repository writes on model versions (the same as LocalModelRepository's). */
-export const MODEL_TAGS = {
-  approved: "lolpop.approved",
-  approvedBy: "lolpop.approved_by",
-  approvalComment: "lolpop.approval_comment",
-  approvedAt: "lolpop.approved_at",
-  previousChampion: "lolpop.previous_champion",
-  promotedAt: "lolpop.promoted_at",
-  demotedAt: "lolpop.demoted_at",
+/** Tags MLflowModelRepository writes on model versions besides the shared {@link MODEL_TAGS}. */
+const MLFLOW_VERSION_TAGS = {
   /** Prefix of the metrics recorded at registration. */
   metricPrefix: "lolpop.metric.",
   /** The `run_id` given to register_model (may be a non-MLflow run id). */
@@ -123,12 +120,12 @@ export function toModelVersionInfo(mv: MlflowModelVersion, aliases?: string[]): 
   const tags: Record<string, string> = {};
   const metrics: Record<string, number> = {};
   for (const [k, v] of Object.entries(all)) {
-    if (k.startsWith(MODEL_TAGS.metricPrefix)) {
+    if (k.startsWith(MLFLOW_VERSION_TAGS.metricPrefix)) {
       const n = parseNumberTag(v);
-      if (n !== undefined) metrics[k.slice(MODEL_TAGS.metricPrefix.length)] = n;
-    } else if (k !== REQUEST_ID_TAG && k !== MODEL_TAGS.runId) tags[k] = v;
+      if (n !== undefined) metrics[k.slice(MLFLOW_VERSION_TAGS.metricPrefix.length)] = n;
+    } else if (k !== REQUEST_ID_TAG && k !== MLFLOW_VERSION_TAGS.runId) tags[k] = v;
   }
-  const runId = all[MODEL_TAGS.runId] ?? (mv.run_id || undefined);
+  const runId = all[MLFLOW_VERSION_TAGS.runId] ?? (mv.run_id || undefined);
   return {
     name: mv.name ?? "",
     version: Number(mv.version),
@@ -244,9 +241,9 @@ export function createMlflowModelRepository(options: MlflowModelRepositoryOption
       for (const [k, v] of Object.entries(metrics)) {
         if (typeof v !== "number")
           invalidRequest(`Metric "${k}" of model "${name}" must be a number, got ${typeof v}`);
-        versionTags[`${MODEL_TAGS.metricPrefix}${k}`] = String(v);
+        versionTags[`${MLFLOW_VERSION_TAGS.metricPrefix}${k}`] = String(v);
       }
-      if (run_id) versionTags[MODEL_TAGS.runId] = run_id;
+      if (run_id) versionTags[MLFLOW_VERSION_TAGS.runId] = run_id;
       for (const [key, value] of Object.entries(versionTags)) validateRegistryTag({ key, value });
 
       await client.getOrCreateRegisteredModel(name);
@@ -433,23 +430,13 @@ export function createMlflowModelRepository(options: MlflowModelRepositoryOption
 }
 
 /** JSON Schema of {@link mlflowModelRepository}'s config. */
-export const mlflowModelRepositoryConfigSchema = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    ...CONNECTION_SCHEMA_PROPERTIES,
-    experiment_name: {
-      type: ["string", "null"],
-      maxLength: MLFLOW_LIMITS.experimentNameLength,
-      default: null,
-      description:
-        "Experiment of the registration runs created when register_model gets no MLflow run (e.g. with LocalMetadataTracker). null: MLFLOW_EXPERIMENT_NAME, else the project folder's name.",
-    },
-    restore_deleted_experiment: {
-      type: "boolean",
-      default: false,
-      description: "When that experiment was deleted in MLflow, restore it instead of failing.",
-    },
+export const mlflowModelRepositoryConfigSchema = mlflowConfigSchema(
+  {
+    experiment_name:
+      "Experiment of the registration runs created when register_model gets no MLflow run (e.g. with LocalMetadataTracker). null: MLFLOW_EXPERIMENT_NAME, else the project folder's name.",
+    restore: "When that experiment was deleted in MLflow, restore it instead of failing.",
+  },
+  {
     download_dir: {
       type: ["string", "null"],
       default: null,
@@ -463,7 +450,7 @@ export const mlflowModelRepositoryConfigSchema = {
       description: "How long to wait for a new model version to leave PENDING_REGISTRATION.",
     },
   },
-};
+);
 
 /**
  * Builds the `MLflowModelRepository` component definition (the package passes its name and version).

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CancelledError, ConfigError, createLogger, type LogRecord, RemoteServiceError } from "@lolpop/core";
-import { freePort } from "../test-fixtures/mlflow-server.mjs";
+import { freePort } from "../test/fixtures/mlflow-server.mjs";
 import { MlflowClient } from "./mlflow-client.js";
 import { chunkLogBatch, encodeJson, keyProblem, MLFLOW_LIMITS } from "./mlflow-limits.js";
 import { readCredentialsFile, resolveConnectionSettings } from "./mlflow-settings.js";

@@ -35,7 +35,7 @@ import {
   repoRoot,
   startMlflowServer,
   venvPython,
-} from "../test-fixtures/mlflow-server.mjs";
+} from "../test/fixtures/mlflow-server.mjs";
 import { mlflowMetadataTracker, mlflowModelRepository } from "./index.js";
 import { MlflowClient } from "./mlflow-client.js";
 import type { MlflowMetadataTracker } from "./mlflow-metadata-tracker.js";
@@ -141,8 +141,8 @@ predict:
 async function build(dir: string, text: string, file = "lolpop.yaml") {
   const path = join(dir, file);
   writeFileSync(path, text);
-  const { plan, source } = validateConfigText(text, path, {});
-  return createWorkflow(plan, { logger: silentLogger, source });
+  const { plan } = validateConfigText(text, path, {});
+  return createWorkflow(plan, { logger: silentLogger });
 }
 
 describe("penguins quickstart with MLflow", () => {
@@ -295,7 +295,7 @@ describe("penguins quickstart with MLflow", () => {
     const r = spawnSync(
       python,
       [
-        join(pkgDir, "test-fixtures", "read_back.py"),
+        join(pkgDir, "test", "fixtures", "read_back.py"),
         server.uri,
         first.run_id!,
         trainRun.id,
@@ -354,7 +354,7 @@ describe("penguins quickstart with MLflow", () => {
     const freshDownloads = mkdtempSync(join(tmpdir(), "lolpop-mlflow-fresh-"));
     const file = join(dir, "fresh.yaml");
     writeFileSync(file, yaml({ experiment, output: "predictions/fresh.csv", downloadDir: freshDownloads }));
-    const r = spawnSync(process.execPath, [join(pkgDir, "test-fixtures", "predict-fresh.mjs"), file], {
+    const r = spawnSync(process.execPath, [join(pkgDir, "test", "fixtures", "predict-fresh.mjs"), file], {
       cwd: dir,
       encoding: "utf8",
       timeout: 120_000,
@@ -547,7 +547,7 @@ describe("MLflowMetadataTracker", () => {
   it("sends buffered points when the process exits without ending the run", async () => {
     const r = spawnSync(
       process.execPath,
-      [join(pkgDir, "test-fixtures", "exit-flush.mjs"), server.uri, `exit-${Date.now()}`],
+      [join(pkgDir, "test", "fixtures", "exit-flush.mjs"), server.uri, `exit-${Date.now()}`],
       {
         encoding: "utf8",
         timeout: 60_000,

@@ -19,6 +19,9 @@ export const randomForestPlugin = registerPlugin(
 );
 
 export default randomForestPlugin;
+// What users and plugin authors need: the component, its config (types, schema, defaults), the
+// model classes a fit returns and the saved-model file names and format. The engines' internals
+// (binning, tree building, the forest's binary layout, the params merge) stay private.
 export { MODEL_FILE, MODEL_FORMAT, MODEL_FORMAT_VERSION } from "./random-forest-data.js";
 export {
   FOREST_FILE,
@@ -26,7 +29,6 @@ export {
   HistogramForestModel,
   type HistogramModelFile,
 } from "./random-forest-histogram-engine.js";
-export { FOREST_BINARY_VERSION, FOREST_MAGIC } from "./random-forest-histogram-forest.js";
 export {
   ML_MODEL_FORMAT_VERSION,
   RandomForestModel,
@@ -46,8 +48,5 @@ export {
   type RandomForestParams,
   type RandomForestTrainerConfig,
   type RandomForestTrainingParams,
-  type ResolvedParams,
   randomForestConfigSchema,
-  resolveMaxFeatures,
-  resolveTrainingParams,
 } from "./random-forest-params.js";

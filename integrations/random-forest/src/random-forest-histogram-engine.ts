@@ -15,15 +15,15 @@ import { join } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import {
   CancelledError,
-  type ClassificationPredictions,
   type ComponentContext,
-  ConfigError,
+  classificationPredictions,
+  classWeights,
   createRng,
   type FitInput,
   LolpopError,
   type Predictions,
   type ProblemType,
-  type RegressionPredictions,
+  regressionPredictions,
   StoreError,
   type Table,
   type TrainedModel,
@@ -35,9 +35,9 @@ import {
   isStringArray,
   MODEL_FILE,
   MODEL_FORMAT,
+  modelFields,
   type PreparedData,
   predictColumns,
-  quote,
 } from "./random-forest-data.js";
 import {
   assembleBins,
@@ -194,24 +194,9 @@ export class HistogramForestModel implements TrainedModel {
       accumulatePredictions(this.#pack(false), columns, 0, n, sums);
     }
     for (let i = 0; i < sums.length; i++) sums[i]! /= T;
-    if (this.problem_type === "regression") {
-      const out: RegressionPredictions = { problem_type: "regression", values: sums };
-      return out;
-    }
-    const labels = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const base = i * V;
-      let best = 0;
-      for (let k = 1; k < V; k++) if (sums[base + k]! > sums[base + best]!) best = k;
-      labels[i] = best;
-    }
-    const out: ClassificationPredictions = {
-      problem_type: "classification",
-      classes: [...this.classes!],
-      labels,
-      proba: sums,
-    };
-    return out;
+    return this.problem_type === "regression"
+      ? regressionPredictions(sums)
+      : classificationPredictions(this.classes!, sums, n);
   }
 
   #pack(shared: boolean): PackedForest {
@@ -245,11 +230,7 @@ export class HistogramForestModel implements TrainedModel {
 
   /** Mean decrease in impurity by feature name (computed at fit time; sums to 1). */
   feature_importance(): Record<string, number> {
-    const out: Record<string, number> = {};
-    this.feature_names.forEach((name, j) => {
-      out[name] = this.#importance[j]!;
-    });
-    return out;
+    return Object.fromEntries(this.feature_names.map((name, j) => [name, this.#importance[j]!]));
   }
 
   /** The trees in the binary layout of {@link FOREST_FILE}. */
@@ -265,10 +246,7 @@ export class HistogramForestModel implements TrainedModel {
       engine: "histogram",
       trainer: this.trainer,
       library: { name: pkg.name, version: this.#libraryVersion },
-      problem_type: this.problem_type,
-      params: { ...this.params },
-      feature_names: [...this.feature_names],
-      ...(this.classes ? { classes: [...this.classes] } : {}),
+      ...modelFields(this),
       feature_importance: this.feature_importance(),
       training_rows: this.training_rows,
       forest: {
@@ -293,44 +271,6 @@ export class HistogramForestModel implements TrainedModel {
 }
 
 // ---------------------------------------------------------------- fit
-
-/** Class weights as an array in `classes` order (null = all 1), or the per-tree rule. */
-function resolveClassWeights(
-  value: RandomForestTrainingParams["class_weight"],
-  classes: readonly string[],
-  target: Int32Array,
-  path: string,
-): { weights: Float64Array | null; balancedSubsample: boolean } {
-  if (value === null) return { weights: null, balancedSubsample: false };
-  if (value === "balanced_subsample") return { weights: null, balancedSubsample: true };
-  const K = classes.length;
-  const weights = new Float64Array(K).fill(1);
-  if (value === "balanced") {
-    const counts = new Float64Array(K);
-    for (let i = 0; i < target.length; i++) counts[target[i]!]!++;
-    let present = 0;
-    for (let k = 0; k < K; k++) if (counts[k]! > 0) present++;
-    for (let k = 0; k < K; k++) if (counts[k]! > 0) weights[k] = target.length / (present * counts[k]!);
-    return { weights, balancedSubsample: false };
-  }
-  const unknown = Object.keys(value).filter((label) => !classes.includes(label));
-  if (unknown.length) {
-    throw new ConfigError({
-      issues: [
-        {
-          code: "invalid_value",
-          path: `${path}.config.training_params.class_weight`,
-          message: `class_weight names label(s) ${quote(unknown)} that are not among the classes ${quote(classes)}`,
-        },
-      ],
-    });
-  }
-  classes.forEach((label, k) => {
-    const w = value[label];
-    if (typeof w === "number") weights[k] = w;
-  });
-  return { weights, balancedSubsample: false };
-}
 
 /** `count` distinct rows of `0..n-1` drawn with `rand`, ascending. */
 function sampleRows(n: number, count: number, rand: () => number): Int32Array {
@@ -388,9 +328,17 @@ export async function fitHistogramForest(
   const { rule, count: mtry } = resolveMaxFeatures(params.max_features, F, problem);
   const criterion = resolveCriterion(params.criterion, problem);
   const K = classes ? classes.length : 0;
-  const { weights, balancedSubsample } = classes
-    ? resolveClassWeights(params.class_weight, classes, target as Int32Array, path)
-    : { weights: null, balancedSubsample: false };
+  // `balanced_subsample` is computed per tree, on each tree's sample; the rest once, here.
+  const balancedSubsample = params.class_weight === "balanced_subsample";
+  const weights =
+    classes && params.class_weight !== "balanced_subsample"
+      ? (classWeights(
+          params.class_weight,
+          classes,
+          target as Int32Array,
+          `${path}.config.training_params.class_weight`,
+        ) ?? null)
+      : null;
   const sampleSize = Math.max(1, Math.round(n * params.max_samples));
   const nTrees = params.n_estimators;
   const threads = Math.max(1, Math.min(nJobs, nTrees));

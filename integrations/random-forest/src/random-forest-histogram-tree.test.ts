@@ -1,7 +1,7 @@
 // Unit tests of the histogram engine's parts: binning, the tree builder, the forest arrays and
 // their binary format.
 import { createRng } from "@lolpop/core";
-import { gaussian, syntheticClassification } from "./__fixtures__/datasets.js";
+import { gaussian, syntheticClassification } from "../test/fixtures/datasets.js";
 import { binColumn, binFeatures, binOf, binThresholds } from "./random-forest-histogram-binning.js";
 import {
   accumulatePredictions,

@@ -26,7 +26,7 @@ import {
   penguins,
   syntheticClassification,
   toTable,
-} from "./__fixtures__/datasets.js";
+} from "../test/fixtures/datasets.js";
 import {
   FOREST_FILE,
   HistogramForestModel,

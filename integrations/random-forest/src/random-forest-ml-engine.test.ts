@@ -23,8 +23,8 @@ import plugin, {
   type RandomForestModelFile,
   type RandomForestTrainerConfig,
   randomForestModelTrainer,
-  resolveMaxFeatures,
 } from "./index.js";
+import { resolveMaxFeatures } from "./random-forest-params.js";
 
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dataDir = join(pkgDir, "node_modules", "vega-datasets", "data");
@@ -386,7 +386,7 @@ describe("save and load", () => {
   });
 
   it("loads a model saved by 0.1.0, before engines existed, with identical predictions", async () => {
-    const dir = join(pkgDir, "src", "__fixtures__", "ml-random-forest-0.1.0");
+    const dir = join(pkgDir, "test", "fixtures", "ml-random-forest-0.1.0");
     const file = JSON.parse(await readFile(join(dir, "model.json"), "utf8"));
     expect(file.format_version).toBe(1);
     expect(file.engine).toBeUndefined();

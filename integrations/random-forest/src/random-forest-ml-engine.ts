@@ -21,14 +21,15 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import {
-  type ClassificationPredictions,
   type ComponentContext,
+  classificationPredictions,
   createRng,
   type FitInput,
   LolpopError,
   type Predictions,
   type ProblemType,
-  type RegressionPredictions,
+  permutation,
+  regressionPredictions,
   type Table,
   type TrainedModel,
   writeFileAtomic,
@@ -40,6 +41,7 @@ import {
   isStringArray,
   MODEL_FILE,
   MODEL_FORMAT,
+  modelFields,
   type PreparedData,
   predictColumns,
   quote,
@@ -133,20 +135,6 @@ function loadLibrary(): Promise<Library> {
 }
 
 // ---------------------------------------------------------------- helpers
-
-/** A seeded Fisher-Yates permutation of 0..n-1. */
-function shuffledIndices(n: number, seed: number): Int32Array {
-  const idx = new Int32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  const rand = createRng((seed ^ 0x9e3779b9) >>> 0);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = idx[i]!;
-    idx[i] = idx[j]!;
-    idx[j] = t;
-  }
-  return idx;
-}
 
 /** The `maxFeatures` value ml-random-forest turns into exactly `count` features (it reads 1 as "all"). */
 function libraryMaxFeatures(count: number, numFeatures: number): number {
@@ -325,33 +313,21 @@ export class RandomForestModel implements TrainedModel {
     const columns = predictColumns(X, this.feature_names);
     const n = X.numRows;
     if (this.problem_type === "classification") {
-      const classes = this.classes!;
-      const k = classes.length;
-      const labels = new Int32Array(n);
+      const k = this.classes!.length;
       const proba = new Float64Array(n * k);
-      if (n === 0) return { problem_type: "classification", classes: [...classes], labels, proba };
-      const votes = this.#forest.predictionValues(imputedRows(columns, this.impute_means));
-      const trees = votes.columns;
-      for (let i = 0; i < n; i++) {
-        const base = i * k;
-        for (let t = 0; t < trees; t++) {
-          const c = votes.get(i, t);
-          if (c >= 0 && c < k) proba[base + c]++;
+      if (n > 0) {
+        // Probabilities are vote shares (the library's own predictProbability is off by one vote).
+        const votes = this.#forest.predictionValues(imputedRows(columns, this.impute_means));
+        const trees = votes.columns;
+        for (let i = 0; i < n; i++) {
+          for (let t = 0; t < trees; t++) {
+            const c = votes.get(i, t);
+            if (c >= 0 && c < k) proba[i * k + c]++;
+          }
+          for (let c = 0; c < k; c++) proba[i * k + c] /= trees;
         }
-        let best = 0;
-        for (let c = 0; c < k; c++) {
-          proba[base + c] /= trees;
-          if (proba[base + c]! > proba[base + best]!) best = c;
-        }
-        labels[i] = best;
       }
-      const out: ClassificationPredictions = {
-        problem_type: "classification",
-        classes: [...classes],
-        labels,
-        proba,
-      };
-      return out;
+      return classificationPredictions(this.classes!, proba, n);
     }
     const values = new Float64Array(n);
     if (n > 0) {
@@ -363,17 +339,12 @@ export class RandomForestModel implements TrainedModel {
         values[i] = s / trees;
       }
     }
-    const out: RegressionPredictions = { problem_type: "regression", values };
-    return out;
+    return regressionPredictions(values);
   }
 
   /** Mean decrease in impurity by feature name (computed at fit time; sums to 1). */
   feature_importance(): Record<string, number> {
-    const out: Record<string, number> = {};
-    this.feature_names.forEach((name, j) => {
-      out[name] = this.#importance[j]!;
-    });
-    return out;
+    return Object.fromEntries(this.feature_names.map((name, j) => [name, this.#importance[j]!]));
   }
 
   /** The `model.json` content. */
@@ -384,10 +355,7 @@ export class RandomForestModel implements TrainedModel {
       engine: "ml-random-forest",
       trainer: this.trainer,
       library: { name: LIBRARY_NAME, version: this.#libraryVersion },
-      problem_type: this.problem_type,
-      params: { ...this.params },
-      feature_names: [...this.feature_names],
-      ...(this.classes ? { classes: [...this.classes] } : {}),
+      ...modelFields(this),
       impute_means: [...this.impute_means],
       feature_importance: this.feature_importance(),
       training_rows: this.training_rows,
@@ -427,7 +395,7 @@ export async function fitMlForest(
       "too_few_rows",
     );
   }
-  const order = shuffledIndices(n, seed).subarray(0, keep);
+  const order = permutation(n, createRng((seed ^ 0x9e3779b9) >>> 0)).subarray(0, keep);
   const { means, allMissing } = columnMeans(columns);
   if (allMissing.length) {
     ctx.logger.warn(

@@ -11,15 +11,16 @@
  */
 import {
   type ComponentContext,
+  checkProblemType,
   defineComponent,
   type FitInput,
   type ModelTrainer,
+  pickSeed,
   readSavedModelFile,
   type TrainedModel,
 } from "@lolpop/core";
 import {
   checkAborted,
-  fail,
   MODEL_FILE,
   MODEL_FORMAT,
   MODEL_FORMAT_VERSION,
@@ -46,15 +47,9 @@ async function fit(ctx: ComponentContext<RandomForestTrainerConfig>, input: FitI
   const path = ctx.path;
   checkAborted([input.signal, ctx.signal], path);
   const problem = input.problem_type;
-  if (problem !== "classification" && problem !== "regression") {
-    fail(
-      `problem_type must be "classification" or "regression", got ${JSON.stringify(problem)}`,
-      "invalid_problem_type",
-    );
-  }
+  checkProblemType(problem);
   const resolved = resolveTrainingParams(ctx.config.training_params, input.params, path);
-  const seed = resolved.seed ?? input.seed ?? ctx.config.seed ?? DEFAULT_SEED;
-  if (!Number.isSafeInteger(seed)) fail(`seed must be an integer, got ${String(seed)}`, "invalid_params");
+  const seed = pickSeed(resolved.seed, input.seed, ctx.config.seed, DEFAULT_SEED);
   const engine = resolved.engine ?? ctx.config.engine ?? DEFAULT_ENGINE;
   checkEngineParams(engine, resolved.params, problem, path);
   const data = prepareFitData(input);

@@ -2,7 +2,16 @@
  * Config of RandomForestModelTrainer: types, defaults, JSON Schema and the merge of
  * `training_params` with a tuner's `params`.
  */
-import { ConfigError, type ConfigIssue, DataError, type ProblemType } from "@lolpop/core";
+import {
+  ConfigError,
+  type ConfigIssue,
+  checkClassWeight,
+  classWeightForRegression,
+  DataError,
+  mergeTrainingParams,
+  type ProblemType,
+  type TrainingParamsSpec,
+} from "@lolpop/core";
 
 /** The component type name used in YAML. */
 export const RANDOM_FOREST_TRAINER_TYPE = "RandomForestModelTrainer";
@@ -74,10 +83,6 @@ export const DEFAULT_TRAINING_PARAMS: Readonly<RandomForestTrainingParams> = Obj
 
 /** Default seed. */
 export const DEFAULT_SEED = 42;
-
-const PARAM_KEYS = Object.keys(DEFAULT_TRAINING_PARAMS) as Array<keyof RandomForestTrainingParams>;
-/** Keys a tuner may pass besides the training params. */
-const EXTRA_PARAM_KEYS = ["seed", "engine", "n_jobs"] as const;
 
 /** JSON Schema of the component's config. */
 export const randomForestConfigSchema = {
@@ -217,6 +222,23 @@ export interface ResolvedParams {
   n_jobs?: number | null;
 }
 
+/** How `training_params` and a tuner's `params` are merged and checked (see `mergeTrainingParams`). */
+const PARAMS_SPEC: TrainingParamsSpec<RandomForestTrainingParams> = {
+  trainer: RANDOM_FOREST_TRAINER_TYPE,
+  defaults: DEFAULT_TRAINING_PARAMS,
+  check: checkParam,
+  tunerKeys: {
+    engine: (v) =>
+      (ENGINES as readonly unknown[]).includes(v)
+        ? undefined
+        : `engine must be one of ${ENGINES.map((e) => `"${e}"`).join(", ")}, got ${JSON.stringify(v)}`,
+    n_jobs: (v) =>
+      v === null || (typeof v === "number" && Number.isSafeInteger(v) && v >= 1)
+        ? undefined
+        : `n_jobs must be an integer >= 1 or null (one per core), got ${JSON.stringify(v)}`,
+  },
+};
+
 /**
  * Validates and merges training params: defaults, then config, then a tuner's overrides (which may
  * also carry `seed`, `engine` and `n_jobs`). Every problem is reported at once.
@@ -226,59 +248,21 @@ export function resolveTrainingParams(
   overrides: Record<string, unknown> | undefined,
   path = RANDOM_FOREST_TRAINER_TYPE,
 ): ResolvedParams {
-  const issues: ConfigIssue[] = [];
-  const merged: Record<string, unknown> = { ...DEFAULT_TRAINING_PARAMS };
-  const out: Omit<ResolvedParams, "params"> = {};
-  const sources: Array<[string, Record<string, unknown> | undefined]> = [
-    [`${path}.config.training_params`, config as Record<string, unknown> | undefined],
-    [`${path}.params`, overrides],
-  ];
-  for (const [where, source] of sources) {
-    for (const [key, value] of Object.entries(source ?? {})) {
-      if (value === undefined) continue;
-      const at = `${where}.${key}`;
-      if ((EXTRA_PARAM_KEYS as readonly string[]).includes(key) && where.endsWith(".params")) {
-        const problem = checkExtra(key as (typeof EXTRA_PARAM_KEYS)[number], value);
-        if (problem) issues.push({ code: "invalid_value", path: at, message: problem });
-        else (out as Record<string, unknown>)[key] = value;
-        continue;
-      }
-      if (!(PARAM_KEYS as string[]).includes(key)) {
-        issues.push({
-          code: "unknown_key",
-          path: at,
-          message: `unknown parameter "${key}" for ${RANDOM_FOREST_TRAINER_TYPE} (known: ${[...PARAM_KEYS, ...EXTRA_PARAM_KEYS].join(", ")})`,
-        });
-        continue;
-      }
-      const problem = checkParam(key as keyof RandomForestTrainingParams, value);
-      if (problem) issues.push({ code: "invalid_value", path: at, message: problem });
-      else merged[key] = value;
-    }
-  }
-  if (issues.length) throw new ConfigError({ issues });
-  return { params: merged as unknown as RandomForestTrainingParams, ...out };
+  const { params, seed, tuner } = mergeTrainingParams(
+    PARAMS_SPEC,
+    config as Record<string, unknown> | undefined,
+    overrides,
+    path,
+  );
+  return { params, ...(seed !== undefined ? { seed } : {}), ...tuner };
 }
 
-function checkExtra(key: (typeof EXTRA_PARAM_KEYS)[number], v: unknown): string | undefined {
-  const got = JSON.stringify(v);
-  switch (key) {
-    case "seed":
-      return typeof v === "number" && Number.isSafeInteger(v)
-        ? undefined
-        : `seed must be an integer, got ${got}`;
-    case "engine":
-      return (ENGINES as readonly unknown[]).includes(v)
-        ? undefined
-        : `engine must be one of ${ENGINES.map((e) => `"${e}"`).join(", ")}, got ${got}`;
-    case "n_jobs":
-      return v === null || (typeof v === "number" && Number.isSafeInteger(v) && v >= 1)
-        ? undefined
-        : `n_jobs must be an integer >= 1 or null (one per core), got ${got}`;
-  }
-}
-
-function checkParam(key: keyof RandomForestTrainingParams, v: unknown): string | undefined {
+function checkParam(
+  key: keyof RandomForestTrainingParams,
+  v: unknown,
+  at: string,
+  issues: ConfigIssue[],
+): string | undefined {
   const got = JSON.stringify(v);
   const isInt = typeof v === "number" && Number.isSafeInteger(v);
   switch (key) {
@@ -310,16 +294,8 @@ function checkParam(key: keyof RandomForestTrainingParams, v: unknown): string |
         ? undefined
         : `criterion must be "auto", "gini", "entropy" or "squared_error", got ${got}`;
     case "class_weight":
-      if (v === null || v === "balanced" || v === "balanced_subsample") return undefined;
-      if (
-        typeof v === "object" &&
-        !Array.isArray(v) &&
-        Object.values(v as Record<string, unknown>).every(
-          (w) => typeof w === "number" && Number.isFinite(w) && w >= 0,
-        )
-      )
-        return undefined;
-      return `class_weight must be null, "balanced", "balanced_subsample" or a mapping from class label to a weight >= 0, got ${got}`;
+      checkClassWeight(v, at, issues, { modes: ["balanced_subsample"], allowZero: true });
+      return undefined;
     case "max_bins":
       return isInt && (v as number) >= 2 && (v as number) <= 255
         ? undefined
@@ -354,13 +330,8 @@ export function checkEngineParams(
       message: `criterion "${c}" is for classification; use "squared_error" or "auto" for regression`,
     });
   }
-  if (problem === "regression" && params.class_weight !== null) {
-    issues.push({
-      code: "invalid_value",
-      path: at("class_weight"),
-      message: "class_weight only applies to classification; remove it for regression",
-    });
-  }
+  const classWeightIssue = classWeightForRegression(params.class_weight, problem, at("class_weight"));
+  if (classWeightIssue) issues.push(classWeightIssue);
   if (engine === "ml-random-forest") {
     const only = (key: string, value: unknown, fix: string) =>
       issues.push({

@@ -24,7 +24,7 @@ import {
   seattleWeather,
   syntheticClassification,
   toTable,
-} from "./__fixtures__/datasets.js";
+} from "../test/fixtures/datasets.js";
 import { type RandomForestTrainerConfig, randomForestModelTrainer } from "./index.js";
 
 const run = promisify(execFile);

@@ -19,20 +19,21 @@ export const tfjsPlugin = registerPlugin(
 );
 
 export default tfjsPlugin;
+// What users and plugin authors need: the component, its config (types, schema, defaults), the
+// model class a fit returns with its saved files and metadata, and the backend checks. The training
+// loop, the params merge and the tensor plumbing stay private.
 export {
   ACTIVATIONS,
   DEFAULT_EARLY_STOPPING,
   DEFAULT_SEED,
   DEFAULT_TRAINING_PARAMS,
   OPTIMIZERS,
-  resolveTrainingParams,
   type TfjsTrainerConfig,
   type TfjsTrainingParamsInput,
   tfjsConfigSchema,
 } from "./tfjs-config.js";
 export {
   type EarlyStopping,
-  forward,
   type LayerSpec,
   META_FILE,
   MODEL_FORMAT,
@@ -51,9 +52,8 @@ export type { EpochMetrics, ProgressMode } from "./tfjs-progress.js";
 export {
   type BackendChoice,
   type BackendName,
-  type BackendResolution,
+  type BackendProbe,
   loadTf,
   probeBackend,
-  resolveBackend,
   TFJS_VERSION,
 } from "./tfjs-runtime.js";

@@ -2,7 +2,12 @@
  * TfjsModelTrainer's configuration: the config type, defaults, the JSON Schema, and the merge and
  * validation of training parameters (config, then a tuner's params).
  */
-import { ConfigError, type ConfigIssue } from "@lolpop/core";
+import {
+  type ConfigIssue,
+  checkClassWeight,
+  mergeTrainingParams,
+  type TrainingParamsSpec,
+} from "@lolpop/core";
 import { TFJS_TRAINER_TYPE, type TfjsTrainingParams } from "./tfjs-model.js";
 import type { ProgressMode } from "./tfjs-progress.js";
 import type { BackendChoice } from "./tfjs-runtime.js";
@@ -70,8 +75,6 @@ export const DEFAULT_TRAINING_PARAMS: Readonly<TfjsTrainingParams> = Object.free
 
 /** Default seed. */
 export const DEFAULT_SEED = 42;
-
-const PARAM_KEYS = Object.keys(DEFAULT_TRAINING_PARAMS) as Array<keyof TfjsTrainingParams>;
 
 const layerSchema = {
   type: "object",
@@ -210,21 +213,24 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function checkParam(key: keyof TfjsTrainingParams, v: unknown, at: string, issues: ConfigIssue[]): unknown {
+/** Checks one training parameter: a message for the key itself, or issues at deeper paths. */
+function checkParam(
+  key: keyof TfjsTrainingParams,
+  v: unknown,
+  at: string,
+  issues: ConfigIssue[],
+): string | undefined {
   const got = JSON.stringify(v);
-  const bad = (message: string) => {
-    issues.push({ code: "invalid_value", path: at, message });
-    return undefined;
-  };
   const isInt = typeof v === "number" && Number.isSafeInteger(v);
+  const bad = (path: string, message: string) => issues.push({ code: "invalid_value", path, message });
   switch (key) {
     case "layers": {
-      if (!Array.isArray(v)) return bad(`layers must be a list of {units, activation, dropout}, got ${got}`);
-      const out = [];
+      if (!Array.isArray(v)) return `layers must be a list of {units, activation, dropout}, got ${got}`;
       for (const [i, layer] of v.entries()) {
         const p = `${at}.${i}`;
         if (!isPlainObject(layer)) {
           bad(
+            at,
             `layer ${i} must be an object like {units: 64, activation: relu}, got ${JSON.stringify(layer)}`,
           );
           continue;
@@ -236,48 +242,35 @@ function checkParam(key: keyof TfjsTrainingParams, v: unknown, at: string, issue
               path: `${p}.${k}`,
               message: `unknown layer key "${k}" (known: units, activation, dropout)`,
             });
-        const units = layer.units ?? 64;
+        const { units, activation, dropout } = withLayerDefaults(layer);
         if (!(typeof units === "number" && Number.isSafeInteger(units) && units >= 1))
-          issues.push({
-            code: "invalid_value",
-            path: `${p}.units`,
-            message: `units must be an integer >= 1, got ${JSON.stringify(units)}`,
-          });
-        const activation = layer.activation ?? "relu";
+          bad(`${p}.units`, `units must be an integer >= 1, got ${JSON.stringify(units)}`);
         if (!(ACTIVATIONS as readonly unknown[]).includes(activation))
-          issues.push({
-            code: "invalid_value",
-            path: `${p}.activation`,
-            message: `activation must be one of ${ACTIVATIONS.join(", ")}, got ${JSON.stringify(activation)}`,
-          });
-        const dropout = layer.dropout ?? 0;
+          bad(
+            `${p}.activation`,
+            `activation must be one of ${ACTIVATIONS.join(", ")}, got ${JSON.stringify(activation)}`,
+          );
         if (!(typeof dropout === "number" && dropout >= 0 && dropout < 1))
-          issues.push({
-            code: "invalid_value",
-            path: `${p}.dropout`,
-            message: `dropout must be a number in [0, 1), got ${JSON.stringify(dropout)}`,
-          });
-        out.push({ units, activation, dropout });
+          bad(`${p}.dropout`, `dropout must be a number in [0, 1), got ${JSON.stringify(dropout)}`);
       }
-      return out;
+      return undefined;
     }
     case "optimizer":
       return (OPTIMIZERS as readonly unknown[]).includes(v)
-        ? v
-        : bad(`optimizer must be one of ${OPTIMIZERS.join(", ")}, got ${got}`);
+        ? undefined
+        : `optimizer must be one of ${OPTIMIZERS.join(", ")}, got ${got}`;
     case "learning_rate":
       return typeof v === "number" && v > 0 && Number.isFinite(v)
-        ? v
-        : bad(`learning_rate must be a number > 0, got ${got}`);
+        ? undefined
+        : `learning_rate must be a number > 0, got ${got}`;
     case "epochs":
-      return isInt && (v as number) >= 1 ? v : bad(`epochs must be an integer >= 1, got ${got}`);
+      return isInt && (v as number) >= 1 ? undefined : `epochs must be an integer >= 1, got ${got}`;
     case "batch_size":
-      return isInt && (v as number) >= 1 ? v : bad(`batch_size must be an integer >= 1, got ${got}`);
+      return isInt && (v as number) >= 1 ? undefined : `batch_size must be an integer >= 1, got ${got}`;
     case "early_stopping": {
-      if (v === false) return false;
+      if (v === false) return undefined;
       if (!isPlainObject(v))
-        return bad(`early_stopping must be false or {patience, min_delta, restore_best_weights}, got ${got}`);
-      const es = { ...DEFAULT_EARLY_STOPPING, ...v } as Record<string, unknown>;
+        return `early_stopping must be false or {patience, min_delta, restore_best_weights}, got ${got}`;
       for (const k of Object.keys(v))
         if (!(k in DEFAULT_EARLY_STOPPING))
           issues.push({
@@ -285,50 +278,45 @@ function checkParam(key: keyof TfjsTrainingParams, v: unknown, at: string, issue
             path: `${at}.${k}`,
             message: `unknown early_stopping key "${k}" (known: patience, min_delta, restore_best_weights)`,
           });
+      const es = { ...DEFAULT_EARLY_STOPPING, ...v } as Record<string, unknown>;
       if (!(typeof es.patience === "number" && Number.isSafeInteger(es.patience) && es.patience >= 1))
-        issues.push({
-          code: "invalid_value",
-          path: `${at}.patience`,
-          message: `patience must be an integer >= 1, got ${JSON.stringify(es.patience)}`,
-        });
+        bad(`${at}.patience`, `patience must be an integer >= 1, got ${JSON.stringify(es.patience)}`);
       if (!(typeof es.min_delta === "number" && es.min_delta >= 0))
-        issues.push({
-          code: "invalid_value",
-          path: `${at}.min_delta`,
-          message: `min_delta must be a number >= 0, got ${JSON.stringify(es.min_delta)}`,
-        });
+        bad(`${at}.min_delta`, `min_delta must be a number >= 0, got ${JSON.stringify(es.min_delta)}`);
       if (typeof es.restore_best_weights !== "boolean")
-        issues.push({
-          code: "invalid_value",
-          path: `${at}.restore_best_weights`,
-          message: `restore_best_weights must be true or false, got ${JSON.stringify(es.restore_best_weights)}`,
-        });
-      return {
-        patience: es.patience,
-        min_delta: es.min_delta,
-        restore_best_weights: es.restore_best_weights,
-      };
+        bad(
+          `${at}.restore_best_weights`,
+          `restore_best_weights must be true or false, got ${JSON.stringify(es.restore_best_weights)}`,
+        );
+      return undefined;
     }
-    case "class_weight": {
-      if (v === null || v === "balanced") return v;
-      if (!isPlainObject(v))
-        return bad(`class_weight must be null, "balanced" or {label: weight}, got ${got}`);
-      for (const [label, w] of Object.entries(v))
-        if (!(typeof w === "number" && w > 0 && Number.isFinite(w)))
-          issues.push({
-            code: "invalid_value",
-            path: `${at}.${label}`,
-            message: `the weight of class ${JSON.stringify(label)} must be a number > 0, got ${JSON.stringify(w)}`,
-          });
-      return { ...v };
-    }
+    case "class_weight":
+      checkClassWeight(v, at, issues);
+      return undefined;
     case "standardize_target":
-      return typeof v === "boolean" ? v : bad(`standardize_target must be true or false, got ${got}`);
+      return typeof v === "boolean" ? undefined : `standardize_target must be true or false, got ${got}`;
   }
 }
 
+/** A layer with the defaults of the keys it leaves out (64 units, relu, no dropout). */
+function withLayerDefaults(layer: Record<string, unknown>): {
+  units: unknown;
+  activation: unknown;
+  dropout: unknown;
+} {
+  return { units: layer.units ?? 64, activation: layer.activation ?? "relu", dropout: layer.dropout ?? 0 };
+}
+
+/** How `training_params` and a tuner's `params` are merged and checked (see `mergeTrainingParams`). */
+const PARAMS_SPEC: TrainingParamsSpec<TfjsTrainingParams> = {
+  trainer: TFJS_TRAINER_TYPE,
+  defaults: DEFAULT_TRAINING_PARAMS,
+  check: checkParam,
+};
+
 /**
- * Validates and merges training params: defaults, then config, then overrides (a tuner's params).
+ * Validates and merges training params: defaults, then config, then overrides (a tuner's params),
+ * with the defaults of nested keys filled in (layer keys, early_stopping keys).
  * Every problem is reported at once, with its path.
  * @throws ConfigError
  */
@@ -337,40 +325,16 @@ export function resolveTrainingParams(
   overrides: Record<string, unknown> | undefined,
   path = TFJS_TRAINER_TYPE,
 ): { params: TfjsTrainingParams; seed?: number } {
-  const issues: ConfigIssue[] = [];
-  const merged: Record<string, unknown> = structuredClone({ ...DEFAULT_TRAINING_PARAMS });
-  let seed: number | undefined;
-  const sources: Array<[string, Record<string, unknown> | undefined]> = [
-    [`${path}.config.training_params`, config as Record<string, unknown> | undefined],
-    [`${path}.params`, overrides],
-  ];
-  for (const [where, source] of sources) {
-    for (const [key, value] of Object.entries(source ?? {})) {
-      if (value === undefined) continue;
-      const at = `${where}.${key}`;
-      if (key === "seed" && where.endsWith(".params")) {
-        if (typeof value !== "number" || !Number.isSafeInteger(value))
-          issues.push({
-            code: "invalid_value",
-            path: at,
-            message: `seed must be an integer, got ${JSON.stringify(value)}`,
-          });
-        else seed = value;
-        continue;
-      }
-      if (!(PARAM_KEYS as string[]).includes(key)) {
-        issues.push({
-          code: "unknown_key",
-          path: at,
-          message: `unknown parameter "${key}" for ${TFJS_TRAINER_TYPE} (known: ${[...PARAM_KEYS, "seed"].join(", ")})`,
-        });
-        continue;
-      }
-      const before = issues.length;
-      const checked = checkParam(key as keyof TfjsTrainingParams, value, at, issues);
-      if (issues.length === before) merged[key] = checked;
-    }
-  }
-  if (issues.length) throw new ConfigError({ issues });
-  return { params: merged as unknown as TfjsTrainingParams, seed };
+  const { params, seed } = mergeTrainingParams(
+    PARAMS_SPEC,
+    config as Record<string, unknown> | undefined,
+    overrides,
+    path,
+  );
+  params.layers = params.layers.map((l) =>
+    withLayerDefaults(l as unknown as Record<string, unknown>),
+  ) as TfjsTrainingParams["layers"];
+  if (params.early_stopping !== false)
+    params.early_stopping = { ...DEFAULT_EARLY_STOPPING, ...params.early_stopping };
+  return { params, seed };
 }

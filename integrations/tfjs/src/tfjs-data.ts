@@ -2,7 +2,7 @@
  * From lolpop tables and columns to the dense Float32 matrices a network trains on, and back.
  * Plain typed-array loops; nothing here touches TensorFlow.js.
  */
-import { type Column, createRng, DataError, type Table } from "@lolpop/core";
+import { createRng, DataError, type Table } from "@lolpop/core";
 
 /** Quotes names for messages. */
 export function quote(names: readonly string[]): string {
@@ -77,99 +77,6 @@ export function toMatrix(columns: readonly Float64Array[], means: readonly numbe
     }
   }
   return out;
-}
-
-/** Number of values of a column. */
-export function columnSize(y: Column): number {
-  return y.type === "numeric" ? y.values.length : y.codes.length;
-}
-
-/** Class labels present in `y`, sorted, when the caller gave none. */
-export function classesOf(y: Column): string[] {
-  const seen = new Set<string>();
-  if (y.type === "categorical") {
-    for (const c of y.codes) if (c >= 0) seen.add(y.dictionary[c]!);
-  } else {
-    for (const v of y.values) if (!Number.isNaN(v)) seen.add(String(v));
-  }
-  return [...seen].sort((a, b) => a.localeCompare(b, "en"));
-}
-
-/** A classification target as indices into `classes`; missing or unknown labels are errors. */
-export function encodeClasses(y: Column, classes: readonly string[], what = "the target"): Int32Array {
-  const index = new Map(classes.map((c, i) => [c, i]));
-  const n = columnSize(y);
-  const out = new Int32Array(n);
-  const unknown = new Set<string>();
-  let missing = 0;
-  let firstMissing = -1;
-  for (let i = 0; i < n; i++) {
-    let label: string | undefined;
-    if (y.type === "categorical") {
-      const c = y.codes[i]!;
-      if (c >= 0) label = y.dictionary[c];
-    } else if (!Number.isNaN(y.values[i]!)) label = String(y.values[i]);
-    if (label === undefined) {
-      missing++;
-      if (firstMissing < 0) firstMissing = i;
-      continue;
-    }
-    const k = index.get(label);
-    if (k === undefined) unknown.add(label);
-    else out[i] = k;
-  }
-  if (missing) {
-    fail(
-      `${what} has ${missing} missing value(s) (first at row ${firstMissing}); drop or fill those rows before training`,
-      "missing_target",
-    );
-  }
-  if (unknown.size) {
-    fail(
-      `${what} has label(s) ${quote([...unknown].slice(0, 10))} that are not among the classes ${quote(classes)}`,
-      "unknown_class",
-      { labels: [...unknown], classes },
-    );
-  }
-  return out;
-}
-
-/** A regression target as numbers; missing or infinite values are errors. */
-export function numericTarget(y: Column, what = "the target"): Float64Array {
-  if (y.type !== "numeric") {
-    fail(
-      `regression needs a numeric target, but ${what} is categorical (values like ${quote(y.dictionary.slice(0, 3))}); use classification for labels or convert the column to numbers`,
-      "non_numeric_target",
-    );
-  }
-  let bad = 0;
-  let first = -1;
-  for (let i = 0; i < y.values.length; i++) {
-    if (!Number.isFinite(y.values[i]!)) {
-      bad++;
-      if (first < 0) first = i;
-    }
-  }
-  if (bad) {
-    fail(
-      `${what} has ${bad} missing or infinite value(s) (first at row ${first}); drop or fill those rows before training`,
-      "missing_target",
-    );
-  }
-  return y.values;
-}
-
-/** A seeded Fisher-Yates permutation of 0..n-1 drawn from `rand`. */
-export function permutation(n: number, rand: () => number): Int32Array {
-  const idx = new Int32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = idx[i]!;
-    idx[i] = idx[j]!;
-    idx[j] = t;
-  }
-  return idx;
 }
 
 /** Independent seeded streams derived from one seed (initializers, batch order, dropout masks). */

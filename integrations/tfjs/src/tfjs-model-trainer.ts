@@ -12,12 +12,21 @@ import {
   CancelledError,
   type ComponentContext,
   ConfigError,
+  checkProblemType,
+  classificationTarget,
+  classWeightForRegression,
+  classWeights,
+  columnLength,
   DataError,
   defineComponent,
+  encodeClasses,
   type FitInput,
   LolpopError,
   type ModelTrainer,
+  permutation,
+  pickSeed,
   readSavedModelFile,
+  regressionTarget,
 } from "@lolpop/core";
 import {
   DEFAULT_SEED,
@@ -26,18 +35,7 @@ import {
   type TfjsTrainerConfig,
   tfjsConfigSchema,
 } from "./tfjs-config.js";
-import {
-  classesOf,
-  columnMeans,
-  columnSize,
-  encodeClasses,
-  numericFeatures,
-  numericTarget,
-  permutation,
-  quote,
-  seedStreams,
-  toMatrix,
-} from "./tfjs-data.js";
+import { columnMeans, numericFeatures, quote, seedStreams, toMatrix } from "./tfjs-data.js";
 import {
   forward,
   loadLayersModel,
@@ -171,40 +169,6 @@ function validationMetrics(
   return { val_loss: loss / n, val_accuracy: correct / n };
 }
 
-/** Class weights as one weight per class, or undefined when all are equal. */
-function resolveClassWeights(
-  setting: TfjsTrainingParams["class_weight"],
-  classes: readonly string[],
-  codes: Int32Array,
-  path: string,
-): Float32Array | undefined {
-  if (setting === null) return undefined;
-  const k = classes.length;
-  const w = new Float32Array(k).fill(1);
-  if (setting === "balanced") {
-    const counts = new Float64Array(k);
-    for (const c of codes) counts[c]++;
-    for (let c = 0; c < k; c++) w[c] = counts[c]! > 0 ? codes.length / (k * counts[c]!) : 1;
-    return w;
-  }
-  const unknown = Object.keys(setting).filter((l) => !classes.includes(l));
-  if (unknown.length) {
-    throw new ConfigError({
-      issues: [
-        {
-          code: "invalid_value",
-          path: `${path}.config.training_params.class_weight`,
-          message: `class_weight names label(s) ${quote(unknown)} that are not among the classes ${quote(classes)}`,
-        },
-      ],
-    });
-  }
-  classes.forEach((label, c) => {
-    if (setting[label] !== undefined) w[c] = setting[label]!;
-  });
-  return w;
-}
-
 /** Mutable per-component state. */
 interface TrainerState {
   backend?: Promise<BackendResolution>;
@@ -251,16 +215,9 @@ async function fitNetwork(
   const signals = [input.signal, ctx.signal];
   checkAborted(signals, path);
   const problem = input.problem_type;
-  if (problem !== "classification" && problem !== "regression") {
-    throw new DataError({
-      message: `problem_type must be "classification" or "regression", got ${JSON.stringify(problem)}`,
-      code: "invalid_problem_type",
-    });
-  }
+  checkProblemType(problem);
   const { params, seed: paramSeed } = resolveTrainingParams(ctx.config.training_params, input.params, path);
-  const seed = paramSeed ?? input.seed ?? ctx.config.seed ?? DEFAULT_SEED;
-  if (!Number.isSafeInteger(seed))
-    throw new DataError({ message: `seed must be an integer, got ${String(seed)}`, code: "invalid_params" });
+  const seed = pickSeed(paramSeed, input.seed, ctx.config.seed, DEFAULT_SEED);
 
   // Features.
   const X = input.X;
@@ -275,9 +232,9 @@ async function fitNetwork(
   const d = featureNames.length;
   if (n === 0)
     throw new DataError({ message: `${TFJS_TRAINER_TYPE} cannot fit on 0 rows`, code: "empty_data" });
-  if (columnSize(input.y) !== n)
+  if (columnLength(input.y) !== n)
     throw new DataError({
-      message: `X has ${n} rows but y has ${columnSize(input.y)} values`,
+      message: `X has ${n} rows but y has ${columnLength(input.y)} values`,
       code: "length_mismatch",
     });
   const stats = columnMeans(columns);
@@ -298,40 +255,26 @@ async function fitNetwork(
   let output: "sigmoid" | "softmax" | "linear";
   let k = 1;
   let scaling: { mean: number; std: number } | undefined;
-  let classWeights: Float32Array | undefined;
+  let classWeights32: Float32Array | undefined;
   if (problem === "classification") {
-    classes = input.classes ? [...input.classes] : classesOf(input.y);
-    if (new Set(classes).size !== classes.length)
-      throw new DataError({
-        message: `classes contain duplicates: ${quote(classes)}`,
-        code: "invalid_classes",
-      });
-    if (classes.length < 2)
-      throw new DataError({
-        message: `classification needs at least 2 classes, got ${classes.length} (${quote(classes)}); check the target column or use regression`,
-        code: "too_few_classes",
-      });
-    codes = encodeClasses(input.y, classes);
-    if (new Set(codes).size < 2)
-      throw new DataError({
-        message: `classification needs at least 2 distinct classes in the training target, but every row is ${JSON.stringify(classes[codes[0] ?? 0])}`,
-        code: "too_few_classes",
-      });
+    ({ classes, codes } = classificationTarget(input.y, input.classes));
     output = classes.length === 2 ? "sigmoid" : "softmax";
     k = output === "sigmoid" ? 1 : classes.length;
-    classWeights = resolveClassWeights(params.class_weight, classes, codes, path);
+    const weights = classWeights(
+      params.class_weight,
+      classes,
+      codes,
+      `${path}.config.training_params.class_weight`,
+    );
+    classWeights32 = weights && Float32Array.from(weights);
   } else {
-    if (params.class_weight !== null)
-      throw new ConfigError({
-        issues: [
-          {
-            code: "invalid_value",
-            path: `${path}.config.training_params.class_weight`,
-            message: "class_weight applies to classification only; remove it for regression",
-          },
-        ],
-      });
-    values = numericTarget(input.y);
+    const issue = classWeightForRegression(
+      params.class_weight,
+      problem,
+      `${path}.config.training_params.class_weight`,
+    );
+    if (issue) throw new ConfigError({ issues: [issue] });
+    values = regressionTarget(input.y);
     output = "linear";
     if (params.standardize_target) {
       let mean = 0;
@@ -348,7 +291,7 @@ async function fitNetwork(
     y: encodeTarget(output, codes, values, k, scaling),
     n,
   };
-  const rowWeights = classWeights ? Float32Array.from(codes!, (c) => classWeights![c]!) : undefined;
+  const rowWeights = classWeights32 ? Float32Array.from(codes!, (c) => classWeights32![c]!) : undefined;
 
   // Validation split (for early stopping and the per-epoch metrics).
   let valid: Prepared | undefined;
@@ -362,7 +305,7 @@ async function fitNetwork(
       });
     const vCols = numericFeatures(vX, featureNames, TFJS_TRAINER_TYPE, "fit");
     const vCodes = classes ? encodeClasses(input.valid.y, classes, "the validation target") : undefined;
-    const vValues = classes ? undefined : numericTarget(input.valid.y, "the validation target");
+    const vValues = classes ? undefined : regressionTarget(input.valid.y, "the validation target");
     valid = {
       x: toMatrix(vCols, stats.means),
       y: encodeTarget(output, vCodes, vValues, k, scaling),

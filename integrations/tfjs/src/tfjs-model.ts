@@ -1,13 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
-  type ClassificationPredictions,
   checkPredictFeatures,
+  classificationPredictions,
   DataError,
   type Logger,
   type Predictions,
   type ProblemType,
-  type RegressionPredictions,
+  regressionPredictions,
   StoreError,
   type Table,
   type TrainedModel,
@@ -144,40 +144,26 @@ export function toPredictions(
     const values = new Float64Array(n);
     const { mean, std } = meta.target_scaling ?? { mean: 0, std: 1 };
     for (let i = 0; i < n; i++) values[i] = raw[i]! * std + mean;
-    const out: RegressionPredictions = { problem_type: "regression", values };
-    return out;
+    return regressionPredictions(values);
   }
   const classes = meta.classes!;
   const k = classes.length;
-  const labels = new Int32Array(n);
   const proba = new Float64Array(n * k);
   if (meta.output === "sigmoid") {
     for (let i = 0; i < n; i++) {
       const p = Math.min(1, Math.max(0, raw[i]!));
       proba[i * 2] = 1 - p;
       proba[i * 2 + 1] = p;
-      labels[i] = p > 0.5 ? 1 : 0;
     }
   } else {
     for (let i = 0; i < n; i++) {
       let sum = 0;
       for (let c = 0; c < k; c++) sum += Math.max(0, raw[i * k + c]!);
-      let best = 0;
-      for (let c = 0; c < k; c++) {
-        const p = sum > 0 ? Math.max(0, raw[i * k + c]!) / sum : 1 / k;
-        proba[i * k + c] = p;
-        if (p > proba[i * k + best]!) best = c;
-      }
-      labels[i] = best;
+      for (let c = 0; c < k; c++) proba[i * k + c] = sum > 0 ? Math.max(0, raw[i * k + c]!) / sum : 1 / k;
     }
   }
-  const out: ClassificationPredictions = {
-    problem_type: "classification",
-    classes: [...classes],
-    labels,
-    proba,
-  };
-  return out;
+  // The label is the most probable class: for a sigmoid, classes[1] exactly when p > 0.5.
+  return classificationPredictions(classes, proba, n);
 }
 
 /** A fitted TensorFlow.js network. */

@@ -55,8 +55,8 @@ function project(): string {
 async function run(dir: string, text: string): Promise<WorkflowSummary> {
   const file = join(dir, "lolpop.yaml");
   writeFileSync(file, text);
-  const { plan, source } = validateConfigText(text, file, {});
-  const wf = await createWorkflow(plan, { logger: silentLogger, source });
+  const { plan } = validateConfigText(text, file, {});
+  const wf = await createWorkflow(plan, { logger: silentLogger });
   return (await wf.run("build_all")) as WorkflowSummary;
 }
 

@@ -561,7 +561,7 @@ describe("bad input", () => {
         X: features(smooth(20, 1)),
         y: target(smooth(20, 1)),
       }),
-    ).rejects.toThrow(/class_weight applies to classification only/);
+    ).rejects.toThrow(/class_weight only applies to classification/);
   });
 
   slow("imputes missing feature values with the training means and warns", async () => {

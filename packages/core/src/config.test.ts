@@ -1,4 +1,4 @@
-import { fixturePlugin } from "./__fixtures__/plugin.js";
+import { fixturePlugin } from "../test/fixtures/plugin.js";
 import {
   ConfigError,
   redactValue,

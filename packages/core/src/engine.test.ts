@@ -1,4 +1,4 @@
-import { calls, fixturePlugin } from "./__fixtures__/plugin.js";
+import { calls, fixturePlugin } from "../test/fixtures/plugin.js";
 import {
   CancelledError,
   ComponentCallError,

@@ -2,6 +2,7 @@
  * lolpop errors. Every error carries a stable `code`, structured `details` and a marker symbol, so
  * `XError.isInstance(e)` works across copies of `@lolpop/core` (never rely on `instanceof`).
  */
+import { apiMismatch } from "./manifest.js";
 
 const BASE_MARKER = Symbol.for("lolpop.error");
 
@@ -147,12 +148,12 @@ export class IncompatiblePluginError extends LolpopError {
     coreApiVersion: number;
     coreVersion: string;
   }) {
-    const newer = typeof opts.pluginApiVersion === "number" && opts.pluginApiVersion > opts.coreApiVersion;
-    const fix = newer
-      ? `upgrade @lolpop/core (and @lolpop/cli) to a version that supports plugin API ${String(opts.pluginApiVersion)}`
-      : `upgrade ${opts.plugin} to a version built for plugin API ${opts.coreApiVersion}`;
+    const { message } = apiMismatch(opts.plugin, opts.pluginApiVersion, {
+      version: opts.coreVersion,
+      apiVersion: opts.coreApiVersion,
+    });
     super({
-      message: `Plugin ${opts.plugin} targets lolpop plugin API ${String(opts.pluginApiVersion)}, but @lolpop/core ${opts.coreVersion} supports API ${opts.coreApiVersion}: ${fix}.`,
+      message,
       code: "plugin_incompatible",
       details: { ...opts },
     });

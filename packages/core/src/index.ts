@@ -28,7 +28,7 @@ export {
   type Workflow,
 } from "./engine.js";
 export * from "./errors.js";
-export * from "./fs-atomic.js";
+export * from "./kit/index.js";
 export {
   createLineageRecorder,
   gitInfo,
@@ -38,6 +38,14 @@ export {
   stableStringify,
 } from "./lineage.js";
 export {
+  type LoadedProject,
+  type LoadProjectOptions,
+  loadProject,
+  type PluginFailure,
+  type ProjectPlugins,
+  typesUsed,
+} from "./load-project.js";
+export {
   createLogger,
   type LogFields,
   type Logger,
@@ -46,6 +54,17 @@ export {
   type LogRecord,
   silentLogger,
 } from "./logger.js";
+export {
+  COMMAND_NAME,
+  checkManifestCommands,
+  defineCommand,
+  inspectManifest,
+  type ManifestCheck,
+  type ManifestCommand,
+  type ManifestCore,
+  type PluginCommandContext,
+  type PluginCommandFunction,
+} from "./manifest.js";
 export {
   type AnyDefinition,
   type BaseContext,
@@ -65,8 +84,6 @@ export {
   type RunnerContext,
   type RunnerInstance,
 } from "./plugin.js";
-export * from "./predict-input.js";
-export { createRng } from "./random.js";
 export { isSecretKey, REDACTED, redactText, redactValue, registerSecret } from "./redact.js";
 export {
   assertPlugin,
@@ -84,9 +101,9 @@ export {
   resolveType,
   unregisterPlugin,
 } from "./registry.js";
-export * from "./saved-model.js";
 export { instantiateComponent, type StandaloneOptions } from "./standalone.js";
 export {
+  asCategorical,
   type CategoricalColumn,
   type Column,
   type ColumnInput,
@@ -94,6 +111,7 @@ export {
   type ColumnSchema,
   categoricalColumn,
   categoricalFromCodes,
+  categoricalFromText,
   cellValue,
   columnLength,
   isMissing,

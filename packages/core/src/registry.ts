@@ -5,6 +5,7 @@
  * on whichever copy created it.
  */
 import { IncompatiblePluginError, LolpopError, PluginConflictError, PluginLoadError } from "./errors.js";
+import { inspectManifest, type PluginManifest } from "./manifest.js";
 import { type AnyDefinition, isPlugin, type Plugin } from "./plugin.js";
 import { CORE_VERSION, PLUGIN_API_VERSION } from "./version.js";
 
@@ -167,45 +168,24 @@ export function resetRegistry(): void {
 }
 
 /**
- * Checks a plugin's package.json `lolpop` manifest before its code is imported.
+ * Checks a plugin's package.json `lolpop` manifest before its code is imported: the throwing form of
+ * {@link inspectManifest} (`@lolpop/core/manifest`), against this core.
  * @throws IncompatiblePluginError on a wrong `apiVersion`; PluginLoadError when the manifest is missing or malformed.
  */
 export function checkManifest(packageName: string, manifest: unknown): PluginManifest {
-  if (typeof manifest !== "object" || manifest === null) {
-    throw new PluginLoadError({
-      plugin: packageName,
-      message: `${packageName} is not a lolpop plugin: its package.json has no "lolpop" manifest field.`,
-    });
-  }
-  const m = manifest as Partial<PluginManifest>;
-  if (m.apiVersion !== PLUGIN_API_VERSION) {
+  const checked = inspectManifest(packageName, manifest);
+  if (checked.status === "ok") return checked.manifest;
+  if (checked.status === "incompatible")
     throw new IncompatiblePluginError({
       plugin: packageName,
-      pluginApiVersion: m.apiVersion,
+      pluginApiVersion: (manifest as { apiVersion?: unknown }).apiVersion,
       coreApiVersion: PLUGIN_API_VERSION,
       coreVersion: CORE_VERSION,
     });
-  }
-  if (
-    !Array.isArray(m.components) ||
-    m.components.some((c) => typeof c?.kind !== "string" || typeof c?.type !== "string")
-  ) {
-    throw new PluginLoadError({
-      plugin: packageName,
-      message: `${packageName}: "lolpop.components" in package.json must be a list of {kind, type}.`,
-    });
-  }
-  return m as PluginManifest;
+  throw new PluginLoadError({ plugin: packageName, message: checked.error });
 }
 
-/** The static `lolpop` field of a plugin's package.json. */
-export interface PluginManifest {
-  apiVersion: number;
-  components: Array<{ kind: string; type: string }>;
-  /** Path (relative to the package) of a JSON file mapping type name to config JSON Schema. */
-  configSchemas?: string;
-  commands?: unknown[];
-}
+export type { PluginManifest };
 
 /** Throws a clear error if `value` is not a registered-or-registrable plugin. */
 export function assertPlugin(packageName: string, value: unknown): Plugin {

@@ -1,11 +1,17 @@
 import { join } from "node:path";
 import { validateAgainstSchema } from "./config/schema-validator.js";
+import {
+  type ConfigParent,
+  type ContextHost,
+  type ContextScope,
+  createContext,
+  rememberComponentInfo,
+} from "./context.js";
 import type { ComponentKind, ComponentKinds, ProblemType } from "./contracts.js";
 import { ConfigError } from "./errors.js";
 import { createLineageRecorder, type LineageRecorder } from "./lineage.js";
 import { type Logger, silentLogger } from "./logger.js";
 import type { ComponentContext, Definition, ProjectInfo } from "./plugin.js";
-import { listTypes, resolveType } from "./registry.js";
 import { CORE_VERSION } from "./version.js";
 
 /** Options of {@link instantiateComponent}. */
@@ -24,11 +30,18 @@ export interface StandaloneOptions {
   lineage?: LineageRecorder;
   /** Path used in messages (default: the type name). */
   path?: string;
+  /**
+   * Imports the plugin that provides `type` when `ctx.hasType` / `ctx.createComponent` ask for a
+   * type that is not registered (as `EngineOptions.loadType`). Without it, only registered types are found.
+   */
+  loadType?: (type: string, kind: string) => Promise<void>;
 }
 
 /**
  * Creates one component outside a workflow (library use, tests): validates `config` against the
- * definition's schema and calls `create` with a context. Methods are called directly (no middleware).
+ * definition's schema and calls `create` with the same context a workflow gives (context.ts):
+ * `lookup` falls back to `inherited`, `component(kind)` finds `peers`, `componentInfo(kind)` tells
+ * the type and config of a peer made with this function. Methods are called directly (no middleware).
  * @throws ConfigError naming each invalid key.
  */
 export async function instantiateComponent<K extends ComponentKind, C>(
@@ -53,55 +66,37 @@ export async function instantiateComponent<K extends ComponentKind, C>(
   }
   const root = options.project?.root ?? process.cwd();
   const project: ProjectInfo = { root, stateDir: join(root, ".lolpop"), ...options.project };
-  const logger = options.logger ?? silentLogger;
-  const peers = options.peers ?? {};
-  const ctx: ComponentContext<C> = {
-    path,
-    type: definition.type,
-    config: config as C,
+  const inherited: ConfigParent[] = options.inherited ? [{ config: options.inherited, path: [] }] : [];
+  // The peers, as one scope by kind (what `ctx.component(kind)` finds).
+  const peers: ContextScope = new Map(
+    Object.entries(options.peers ?? {})
+      .filter(([, instance]) => instance !== undefined)
+      .map(([kind, instance]) => [kind, { kind, instance: instance as object }]),
+  );
+  const host: ContextHost = {
     problemType: options.problemType,
-    logger,
+    logger: options.logger ?? silentLogger,
     signal: options.signal ?? new AbortController().signal,
     project,
     lineage: options.lineage ?? createLineageRecorder({ config: {}, plugins: [], coreVersion: CORE_VERSION }),
-    lookup: <T>(key: string) =>
-      (config[key] ??
-        options.inherited?.[key] ??
-        (key === "problem_type" ? options.problemType : undefined)) as T,
-    component: <P extends ComponentKind>(kind: P) => {
-      const peer = peers[kind];
-      if (!peer) throw new Error(`${path} needs a ${kind} component, but none was given in options.peers`);
-      return peer as ComponentKinds[P];
-    },
-    optionalComponent: <P extends ComponentKind>(kind: P) => peers[kind] as ComponentKinds[P] | undefined,
-    componentInfo: () => undefined,
-    hasType: async (kind: string, type: string) => resolveType(type)?.kind === kind,
-    createComponent: async <P extends ComponentKind>(
-      kind: P,
-      type: string,
-      cfg: Record<string, unknown> = {},
-    ) => {
-      const reg = resolveType(type);
-      if (!reg || reg.kind !== kind)
-        throw new Error(
-          `no ${kind} type "${type}" is registered (registered: ${
-            listTypes(kind)
-              .map((t) => t.type)
-              .join(", ") || "none"
-          })`,
-        );
-      return instantiateComponent(reg.definition, {
+    loadType: options.loadType,
+    missingComponent: () => "was given in options.peers",
+    // On demand: made the same way, with the same options, inheriting what this component inherits.
+    build: (registered, cfg, caller) =>
+      instantiateComponent(registered.definition, {
         ...options,
         config: cfg,
-        inherited: options.inherited,
-        path: `${path}.${type}`,
-      }) as Promise<ComponentKinds[P]>;
-    },
-    notify: async (message, level = "warn", details) => {
-      const notifier = peers.notifier;
-      if (notifier) await notifier.notify(message, level, details);
-      else logger.log(level, message, details);
-    },
+        path: `${caller.path}.${registered.type}`,
+      }),
   };
-  return definition.create(ctx);
+  const ctx = createContext<C>(host, {
+    path,
+    type: definition.type,
+    config,
+    parents: inherited,
+    scopes: [peers],
+  });
+  const instance = await definition.create(ctx);
+  rememberComponentInfo(instance, { type: definition.type, path, config });
+  return instance;
 }

@@ -1,4 +1,11 @@
-import { categoricalColumn, DataError, numericColumn, Table } from "./index.js";
+import {
+  asCategorical,
+  categoricalColumn,
+  categoricalFromText,
+  DataError,
+  numericColumn,
+  Table,
+} from "./index.js";
 
 describe("Table", () => {
   const t = Table.fromColumns(
@@ -81,5 +88,37 @@ describe("Table", () => {
     expect(r.values("b")).toEqual(["u", null, "v"]);
     expect(r.take([2, 0]).values("a")).toEqual([1, 1]);
     expect(() => r.take([5])).toThrow(RangeError);
+  });
+});
+
+describe("asCategorical", () => {
+  it("keeps a categorical column and turns numbers into their text by logical type", () => {
+    const cat = categoricalColumn(["a", null]);
+    expect(asCategorical(cat)).toBe(cat);
+    expect(asCategorical(numericColumn([2, Number.NaN, 0.5, 2]))).toEqual({
+      type: "categorical",
+      codes: Int32Array.from([0, -1, 1, 0]),
+      dictionary: ["2", "0.5"],
+    });
+    expect(asCategorical(numericColumn([1, 0, 1], "bool")).dictionary).toEqual(["true", "false"]);
+    expect(asCategorical(numericColumn([Date.UTC(2024, 0, 2)], "datetime")).dictionary).toEqual([
+      "2024-01-02T00:00:00.000Z",
+    ]);
+  });
+});
+
+describe("categoricalFromText", () => {
+  it("builds codes and a first-seen dictionary from each row's text, undefined as missing", () => {
+    const text = ["b", undefined, "a", "b"];
+    expect(categoricalFromText(4, (i) => text[i])).toEqual({
+      type: "categorical",
+      codes: Int32Array.from([0, -1, 1, 0]),
+      dictionary: ["b", "a"],
+    });
+    expect(categoricalColumn(["b", null, "a", "b", "", Number.NaN, 1])).toEqual({
+      type: "categorical",
+      codes: Int32Array.from([0, -1, 1, 0, -1, -1, 2]),
+      dictionary: ["b", "a", "1"],
+    });
   });
 });

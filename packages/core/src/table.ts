@@ -56,16 +56,28 @@ export function numericColumn(
 export function categoricalColumn(
   values: ReadonlyArray<string | number | boolean | null | undefined>,
 ): CategoricalColumn {
+  return categoricalFromText(values.length, (i) => {
+    const v = values[i];
+    return v === null || v === undefined || v === "" || (typeof v === "number" && Number.isNaN(v))
+      ? undefined
+      : String(v);
+  });
+}
+
+/**
+ * Creates a categorical column of `n` rows from each row's text (`undefined` = missing), dictionary
+ * in first-seen order.
+ */
+export function categoricalFromText(n: number, text: (row: number) => string | undefined): CategoricalColumn {
   const dict: string[] = [];
   const index = new Map<string, number>();
-  const codes = new Int32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null || v === undefined || v === "" || (typeof v === "number" && Number.isNaN(v))) {
+  const codes = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = text(i);
+    if (s === undefined) {
       codes[i] = -1;
       continue;
     }
-    const s = String(v);
     let code = index.get(s);
     if (code === undefined) {
       code = dict.length;
@@ -75,6 +87,22 @@ export function categoricalColumn(
     codes[i] = code;
   }
   return { type: "categorical", codes, dictionary: dict };
+}
+
+/**
+ * A column as text labels: a categorical column as it is; a numeric one with each value as its text
+ * (`true`/`false` for logical type `bool`, ISO 8601 for `datetime`, else `String(value)`; NaN is
+ * missing), dictionary in first-seen order.
+ */
+export function asCategorical(col: Column): CategoricalColumn {
+  if (col.type === "categorical") return col;
+  const { values, logical } = col;
+  return categoricalFromText(values.length, (i) => {
+    const v = values[i]!;
+    if (Number.isNaN(v)) return undefined;
+    if (logical === "bool") return v ? "true" : "false";
+    return logical === "datetime" ? new Date(v).toISOString() : String(v);
+  });
 }
 
 /** Creates a categorical column from codes and a dictionary (validated). */

@@ -33,8 +33,6 @@ export const localPlugin = registerPlugin(
 );
 
 export default localPlugin;
-export { writeFileAtomic, writeJsonAtomic } from "./fs-atomic.js";
-export * from "./metrics.js";
 export {
   localDataConnector,
   localDataSplitter,

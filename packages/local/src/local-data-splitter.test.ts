@@ -14,15 +14,11 @@ import {
   type LogRecord,
   type ProblemType,
   type StandaloneOptions,
+  shuffleInPlace,
   Table,
 } from "@lolpop/core";
-import { readTable } from "./local-data-connector.js";
-import {
-  allocate,
-  type LocalDataSplitter,
-  localDataSplitter,
-  shuffleInPlace,
-} from "./local-data-splitter.js";
+import { allocate, type LocalDataSplitter, localDataSplitter } from "./local-data-splitter.js";
+import { readTable } from "./local-table-reader.js";
 
 const create = (options: StandaloneOptions = {}) =>
   instantiateComponent(localDataSplitter, options) as Promise<LocalDataSplitter>;

@@ -4,8 +4,8 @@
  * train/valid/test labels) and `time` (sorted by a time column; the latest rows are valid, then test).
  */
 import {
+  asCategorical,
   type CategoricalColumn,
-  type Column,
   type ColumnRole,
   ConfigError,
   createRng,
@@ -13,7 +13,9 @@ import {
   type DataSplits,
   type DataSplitter,
   defineComponent,
+  type JsonSchema,
   type ProblemType,
+  shuffleInPlace,
   type Table,
 } from "@lolpop/core";
 
@@ -43,20 +45,6 @@ export interface LocalDataSplitterConfig {
   time_column?: string | null;
 }
 
-/** Shuffles `arr` in place (Fisher-Yates) with `rng`. */
-export function shuffleInPlace<T extends { length: number; [i: number]: number }>(
-  arr: T,
-  rng: () => number,
-): T {
-  for (let i = arr.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    const tmp = arr[i]!;
-    arr[i] = arr[j]!;
-    arr[j] = tmp;
-  }
-  return arr;
-}
-
 /** Splits `n` into parts proportional to `ratios` (largest remainder; ties go to the earlier part). */
 export function allocate(n: number, ratios: readonly number[]): number[] {
   const exact = ratios.map((r) => r * n);
@@ -79,38 +67,69 @@ function columnsError(what: string, names: string[], table: Table, hint: string)
   });
 }
 
-function toCategoricalTarget(col: Column): CategoricalColumn {
-  if (col.type === "categorical") return col;
-  const dict: string[] = [];
-  const index = new Map<string, number>();
-  const codes = new Int32Array(col.values.length);
-  for (let i = 0; i < codes.length; i++) {
-    const v = col.values[i]!;
-    if (Number.isNaN(v)) {
-      codes[i] = -1;
-      continue;
-    }
-    const s =
-      col.logical === "bool"
-        ? v
-          ? "true"
-          : "false"
-        : col.logical === "datetime"
-          ? new Date(v).toISOString()
-          : String(v);
-    let c = index.get(s);
-    if (c === undefined) {
-      c = dict.length;
-      dict.push(s);
-      index.set(s, c);
-    }
-    codes[i] = c;
-  }
-  return { type: "categorical", codes, dictionary: dict };
-}
-
 /** An instance of {@link localDataSplitter}: the `DataSplitter` contract. */
 export type LocalDataSplitter = DataSplitter;
+
+/** JSON Schema of {@link localDataSplitter}'s config. */
+export const localDataSplitterConfigSchema: JsonSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["target"],
+  properties: {
+    target: {
+      type: "string",
+      minLength: 1,
+      description: "Target column. Usually inherited from the runner's config (config.target). Required.",
+    },
+    index: {
+      type: ["string", "null"],
+      minLength: 1,
+      description:
+        "Index column: kept in every split with role index, never used as a feature. Usually inherited from the runner's config. Default: none.",
+      default: null,
+    },
+    drop_columns: {
+      type: "array",
+      items: { type: "string" },
+      description: "Columns removed before splitting (identifiers, leaks...).",
+      default: [],
+    },
+    method: {
+      enum: ["auto", "random", "stratified", "column", "time"],
+      description:
+        "How rows are assigned: auto = column if split_column is set, time if time_column is set, else stratified for classification and random otherwise.",
+      default: "auto",
+    },
+    split_ratio: {
+      type: "array",
+      items: { type: "number", exclusiveMinimum: 0, maximum: 1 },
+      minItems: 2,
+      maxItems: 3,
+      description:
+        "Shares of [train, valid, test] summing to 1; two numbers mean no test split. Not used by method column.",
+      default: [0.7, 0.15, 0.15],
+    },
+    seed: {
+      type: "integer",
+      description: "Seed of the random and stratified shuffles; the same seed and data give the same split.",
+      default: 42,
+    },
+    split_column: {
+      type: ["string", "null"],
+      minLength: 1,
+      description:
+        "For method column: a column whose values are train, valid (or validation) and test. It is removed from the splits.",
+      default: null,
+    },
+    time_column: {
+      type: ["string", "null"],
+      minLength: 1,
+      description:
+        "For method time: a numeric or datetime column; rows are sorted by it and the latest ones become valid, then test.",
+      default: null,
+    },
+  },
+};
 
 /**
  * `LocalDataSplitter` (kind `data_splitter`): train/valid/test splits by seeded random or stratified
@@ -123,66 +142,7 @@ export const localDataSplitter = defineComponent<"data_splitter", LocalDataSplit
   kind: "data_splitter",
   type: "LocalDataSplitter",
   description: "Splits data into train/valid/test: random, stratified, by a split column or by time",
-  configSchema: {
-    type: "object",
-    additionalProperties: false,
-    required: ["target"],
-    properties: {
-      target: {
-        type: "string",
-        minLength: 1,
-        description: "Target column. Usually inherited from the runner's config (config.target). Required.",
-      },
-      index: {
-        type: ["string", "null"],
-        minLength: 1,
-        description:
-          "Index column: kept in every split with role index, never used as a feature. Usually inherited from the runner's config. Default: none.",
-        default: null,
-      },
-      drop_columns: {
-        type: "array",
-        items: { type: "string" },
-        description: "Columns removed before splitting (identifiers, leaks...).",
-        default: [],
-      },
-      method: {
-        enum: ["auto", "random", "stratified", "column", "time"],
-        description:
-          "How rows are assigned: auto = column if split_column is set, time if time_column is set, else stratified for classification and random otherwise.",
-        default: "auto",
-      },
-      split_ratio: {
-        type: "array",
-        items: { type: "number", exclusiveMinimum: 0, maximum: 1 },
-        minItems: 2,
-        maxItems: 3,
-        description:
-          "Shares of [train, valid, test] summing to 1; two numbers mean no test split. Not used by method column.",
-        default: [0.7, 0.15, 0.15],
-      },
-      seed: {
-        type: "integer",
-        description:
-          "Seed of the random and stratified shuffles; the same seed and data give the same split.",
-        default: 42,
-      },
-      split_column: {
-        type: ["string", "null"],
-        minLength: 1,
-        description:
-          "For method column: a column whose values are train, valid (or validation) and test. It is removed from the splits.",
-        default: null,
-      },
-      time_column: {
-        type: ["string", "null"],
-        minLength: 1,
-        description:
-          "For method time: a numeric or datetime column; rows are sorted by it and the latest ones become valid, then test.",
-        default: null,
-      },
-    },
-  },
+  configSchema: localDataSplitterConfigSchema,
   create(ctx) {
     const cfg = ctx.config;
     const configPath = `${ctx.path}.config`;
@@ -278,7 +238,7 @@ export const localDataSplitter = defineComponent<"data_splitter", LocalDataSplit
         let table = input;
         let y = table.column(target);
         if (problemType === "classification" && y.type === "numeric") {
-          y = toCategoricalTarget(y);
+          y = asCategorical(y);
           table = table.withColumn(target, y);
           ctx.logger.debug(
             `target "${target}" is numeric: its values are used as class labels (${(y as CategoricalColumn).dictionary.slice(0, 10).join(", ")})`,

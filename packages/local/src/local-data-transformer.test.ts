@@ -2,14 +2,13 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ConfigError, DataError, instantiateComponent, type StandaloneOptions, Table } from "@lolpop/core";
+import { type LocalDataTransformer, localDataTransformer } from "./local-data-transformer.js";
 import {
   ExpressionError,
   evaluateExpression,
   expressionColumns,
-  type LocalDataTransformer,
-  localDataTransformer,
   parseExpression,
-} from "./local-data-transformer.js";
+} from "./local-data-transformer-expression.js";
 
 const create = (options: StandaloneOptions = {}) =>
   instantiateComponent(localDataTransformer, options) as Promise<LocalDataTransformer>;

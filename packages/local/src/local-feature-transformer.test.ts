@@ -12,14 +12,14 @@ import {
   type StandaloneOptions,
   Table,
 } from "@lolpop/core";
-import { readTable } from "./local-data-connector.js";
+import { baselinePredictions, computeMetric } from "@lolpop/core/metrics";
 import { type LocalDataSplitter, localDataSplitter } from "./local-data-splitter.js";
 import {
   FEATURE_TRANSFORMER_FORMAT,
   type LocalFeatureTransformer,
   localFeatureTransformer,
 } from "./local-feature-transformer.js";
-import { baselinePredictions, computeMetric } from "./metrics.js";
+import { readTable } from "./local-table-reader.js";
 
 const create = (options: StandaloneOptions = {}) =>
   instantiateComponent(localFeatureTransformer, options) as Promise<LocalFeatureTransformer>;

@@ -26,9 +26,10 @@ import {
   DataError,
   defineComponent,
   type FeatureTransformer,
+  type JsonSchema,
   Table,
+  writeJsonAtomic,
 } from "@lolpop/core";
-import { writeJsonAtomic } from "./fs-atomic.js";
 
 /** File written by `save(dir)`. */
 export const FEATURE_TRANSFORMER_FILE = "feature_transformer.json";
@@ -324,6 +325,55 @@ function validateState(value: unknown, file: string): SavedFeatureTransformer {
 /** An instance of {@link localFeatureTransformer}: the `FeatureTransformer` contract. */
 export type LocalFeatureTransformer = FeatureTransformer;
 
+/** JSON Schema of {@link localFeatureTransformer}'s config. */
+export const localFeatureTransformerConfigSchema: JsonSchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    numeric_impute: {
+      enum: ["mean", "median", "most_frequent", "constant"],
+      description:
+        "How missing numeric values are filled, from the training values (constant: fill_value, default 0).",
+      default: "median",
+    },
+    categorical_impute: {
+      enum: ["most_frequent", "constant"],
+      description: "How missing categorical values are filled (constant: fill_value, default __missing__).",
+      default: "most_frequent",
+    },
+    fill_value: {
+      type: ["number", "string", "null"],
+      description:
+        "Value used by the constant strategies: a number for numeric columns, text for categorical ones. Default: 0 / __missing__.",
+      default: null,
+    },
+    encoding: {
+      enum: ["onehot", "ordinal", "passthrough"],
+      description:
+        "onehot: one 0/1 column per category named col=value; ordinal: one column of category indices (alphabetical order); passthrough: the column stays categorical text, missing values imputed (for trainers with native categorical support such as CatBoost).",
+      default: "onehot",
+    },
+    scaling: {
+      enum: ["standard", "minmax", "none"],
+      description:
+        "Scaling of numeric features: standard (mean 0, unit variance), minmax (0..1 on the training range) or none.",
+      default: "standard",
+    },
+    max_categories: {
+      type: "integer",
+      minimum: 1,
+      description:
+        "Most frequent categories kept per categorical column; the others share the __other__ category.",
+      default: 50,
+    },
+    add_missing_indicators: {
+      type: "boolean",
+      description: "Adds a col__missing 0/1 column for each feature that had missing values at fit.",
+      default: false,
+    },
+  },
+};
+
 /**
  * `LocalFeatureTransformer` (kind `feature_transformer`): imputation, one-hot or ordinal encoding with
  * an `__other__` bucket, and standard or min-max scaling, learned on the `feature` columns at fit.
@@ -333,53 +383,7 @@ export const localFeatureTransformer = defineComponent<"feature_transformer", Lo
   kind: "feature_transformer",
   type: "LocalFeatureTransformer",
   description: "Imputes, encodes (one-hot/ordinal, or passes categories through) and scales feature columns",
-  configSchema: {
-    type: "object",
-    additionalProperties: false,
-    properties: {
-      numeric_impute: {
-        enum: ["mean", "median", "most_frequent", "constant"],
-        description:
-          "How missing numeric values are filled, from the training values (constant: fill_value, default 0).",
-        default: "median",
-      },
-      categorical_impute: {
-        enum: ["most_frequent", "constant"],
-        description: "How missing categorical values are filled (constant: fill_value, default __missing__).",
-        default: "most_frequent",
-      },
-      fill_value: {
-        type: ["number", "string", "null"],
-        description:
-          "Value used by the constant strategies: a number for numeric columns, text for categorical ones. Default: 0 / __missing__.",
-        default: null,
-      },
-      encoding: {
-        enum: ["onehot", "ordinal", "passthrough"],
-        description:
-          "onehot: one 0/1 column per category named col=value; ordinal: one column of category indices (alphabetical order); passthrough: the column stays categorical text, missing values imputed (for trainers with native categorical support such as CatBoost).",
-        default: "onehot",
-      },
-      scaling: {
-        enum: ["standard", "minmax", "none"],
-        description:
-          "Scaling of numeric features: standard (mean 0, unit variance), minmax (0..1 on the training range) or none.",
-        default: "standard",
-      },
-      max_categories: {
-        type: "integer",
-        minimum: 1,
-        description:
-          "Most frequent categories kept per categorical column; the others share the __other__ category.",
-        default: 50,
-      },
-      add_missing_indicators: {
-        type: "boolean",
-        description: "Adds a col__missing 0/1 column for each feature that had missing values at fit.",
-        default: false,
-      },
-    },
-  },
+  configSchema: localFeatureTransformerConfigSchema,
   create(ctx) {
     const cfg: LocalFeatureTransformerConfig = {
       numeric_impute: ctx.config.numeric_impute ?? "median",

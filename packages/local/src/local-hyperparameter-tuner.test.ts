@@ -14,13 +14,13 @@ import {
   type TrainedModel,
   type TuningInput,
 } from "@lolpop/core";
+import { computeMetric } from "@lolpop/core/metrics";
 import {
   type FailedTrialResult,
   type LocalHyperparameterTuner,
   localHyperparameterTuner,
   planTrials,
 } from "./local-hyperparameter-tuner.js";
-import { computeMetric } from "./metrics.js";
 
 // ---------------------------------------------------------------- a tiny real trainer: k nearest neighbours
 

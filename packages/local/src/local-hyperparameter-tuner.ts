@@ -10,6 +10,7 @@ import {
   createRng,
   defineComponent,
   type HyperparameterTuner,
+  type JsonSchema,
   LolpopError,
   type ModelTrainer,
   type TrainedModel,
@@ -17,7 +18,7 @@ import {
   type TuningInput,
   type TuningResult,
 } from "@lolpop/core";
-import { computeMetric, isLowerBetter } from "./metrics.js";
+import { computeMetric, isLowerBetter } from "@lolpop/core/metrics";
 
 /** Config of {@link localHyperparameterTuner}. */
 export interface LocalHyperparameterTunerConfig {
@@ -271,6 +272,47 @@ function createTuner(ctx: ComponentContext<LocalHyperparameterTunerConfig>): Loc
   };
 }
 
+/** JSON Schema of {@link localHyperparameterTuner}'s config. */
+export const localHyperparameterTunerConfigSchema: JsonSchema = {
+  type: "object",
+  properties: {
+    training_params: {
+      type: "object",
+      description:
+        "Search space by trainer type, e.g. {RandomForestModelTrainer: {max_depth: [4, 8], n_estimators: 100}}. A list gives the candidates of a parameter, any other value is fixed; wrap a list value in a list to fix it ([[64, 32]]).",
+      minProperties: 1,
+      additionalProperties: { type: "object" },
+    },
+    method: {
+      enum: ["grid", "random"],
+      description:
+        "grid: every combination, in order. random: n_trials distinct combinations drawn with the seed.",
+      default: "grid",
+    },
+    n_trials: {
+      type: "integer",
+      minimum: 1,
+      description: "Number of trials of a random search.",
+      default: 10,
+    },
+    seed: {
+      type: "integer",
+      description:
+        "Seed of the random search and of every fit (a seed in the tuning input takes precedence).",
+      default: 42,
+    },
+    max_trials: {
+      type: "integer",
+      minimum: 1,
+      description:
+        "Safety cap on the number of trials: a larger grid (or n_trials) is a configuration error.",
+      default: 200,
+    },
+  },
+  required: ["training_params"],
+  additionalProperties: false,
+};
+
 /**
  * `LocalHyperparameterTuner` (kind `hyperparameter_tuner`): grid or seeded random search over
  * `training_params` (trainer types and parameter candidates), winner by the valid-split `perf_metric`.
@@ -283,44 +325,6 @@ export const localHyperparameterTuner = defineComponent<
   kind: "hyperparameter_tuner",
   type: "LocalHyperparameterTuner",
   description: "Grid or random search over trainer types and parameters, winner by valid perf_metric",
-  configSchema: {
-    type: "object",
-    properties: {
-      training_params: {
-        type: "object",
-        description:
-          "Search space by trainer type, e.g. {RandomForestModelTrainer: {max_depth: [4, 8], n_estimators: 100}}. A list gives the candidates of a parameter, any other value is fixed; wrap a list value in a list to fix it ([[64, 32]]).",
-        minProperties: 1,
-        additionalProperties: { type: "object" },
-      },
-      method: {
-        enum: ["grid", "random"],
-        description:
-          "grid: every combination, in order. random: n_trials distinct combinations drawn with the seed.",
-        default: "grid",
-      },
-      n_trials: {
-        type: "integer",
-        minimum: 1,
-        description: "Number of trials of a random search.",
-        default: 10,
-      },
-      seed: {
-        type: "integer",
-        description:
-          "Seed of the random search and of every fit (a seed in the tuning input takes precedence).",
-        default: 42,
-      },
-      max_trials: {
-        type: "integer",
-        minimum: 1,
-        description:
-          "Safety cap on the number of trials: a larger grid (or n_trials) is a configuration error.",
-        default: 200,
-      },
-    },
-    required: ["training_params"],
-    additionalProperties: false,
-  },
+  configSchema: localHyperparameterTunerConfigSchema,
   create: (ctx) => createTuner(ctx),
 });

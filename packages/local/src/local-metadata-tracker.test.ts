@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { instantiateComponent, registerSecret, StoreError, Table } from "@lolpop/core";
-import { bundleWorker, runWorker } from "../test-fixtures/bundle.mjs";
+import { bundleWorker, runWorker } from "../test/fixtures/bundle.mjs";
 import {
   createLocalMetadataTracker,
   type LocalMetadataTracker,

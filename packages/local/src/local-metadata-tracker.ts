@@ -28,8 +28,10 @@ import {
   type RunStatus,
   redactText,
   StoreError,
+  stringifyParam,
+  writeFileAtomic,
+  writeJsonAtomic,
 } from "@lolpop/core";
-import { writeFileAtomic, writeJsonAtomic } from "./fs-atomic.js";
 import {
   copyTree,
   corruptedFileError,
@@ -45,7 +47,7 @@ import {
   readJsonIfExists,
   resolveStoreDir,
   SAFE_SEGMENT,
-  STORE_DIR_SCHEMA,
+  STORE_CONFIG_SCHEMA,
   type StoreConfig,
   safeRelativePath,
   tempName,
@@ -85,18 +87,6 @@ const RUN_STATUSES: readonly RunStatus[] = ["RUNNING", "FINISHED", "FAILED", "KI
 /** Temp names left by {@link writeFileAtomic} (`.<name>.<pid>.<hex>.tmp`) or by copies (`.tmp-<pid>-<hex>`). */
 function isTempName(name: string): boolean {
   return name.startsWith(".tmp-") || /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/.test(name) || name === ".lock";
-}
-
-function stringifyParam(v: unknown): string {
-  if (typeof v === "string") return v;
-  if (v === undefined) return "undefined";
-  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint" || v === null)
-    return String(v);
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
 }
 
 function toTags(tags: Record<string, unknown> | undefined): Record<string, string> {
@@ -493,10 +483,6 @@ export const localMetadataTracker = defineComponent<"metadata_tracker", LocalMet
   kind: "metadata_tracker",
   type: "LocalMetadataTracker",
   description: "Tracks runs, params, metrics, datasets and artifacts as files under .lolpop/runs",
-  configSchema: {
-    type: "object",
-    properties: { dir: STORE_DIR_SCHEMA },
-    additionalProperties: false,
-  },
+  configSchema: STORE_CONFIG_SCHEMA,
   create: (ctx) => createLocalMetadataTracker(resolveStoreDir(ctx)),
 });

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { instantiateComponent, StoreError } from "@lolpop/core";
-import { bundleWorker, runWorker } from "../test-fixtures/bundle.mjs";
+import { bundleWorker, runWorker } from "../test/fixtures/bundle.mjs";
 import {
   createLocalModelRepository,
   type LocalModelRepository,

@@ -26,8 +26,15 @@ import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { defineComponent, type ModelRepository, type ModelVersionInfo, StoreError } from "@lolpop/core";
-import { writeJsonAtomic } from "./fs-atomic.js";
+import {
+  CHAMPION_ALIAS,
+  defineComponent,
+  MODEL_TAGS,
+  type ModelRepository,
+  type ModelVersionInfo,
+  StoreError,
+  writeJsonAtomic,
+} from "@lolpop/core";
 import {
   copyTree,
   corruptedFileError,
@@ -42,7 +49,7 @@ import {
   readJsonIfExists,
   resolveStoreDir,
   SAFE_SEGMENT,
-  STORE_DIR_SCHEMA,
+  STORE_CONFIG_SCHEMA,
   type StoreConfig,
   tempName,
   tempOwnerPid,
@@ -80,20 +87,6 @@ export interface AliasesFile {
   aliases: Record<string, number>;
   history: AliasChange[];
 }
-
-/** The alias `promote_model` moves. */
-export const CHAMPION_ALIAS = "champion";
-
-/** Tag names the repository writes. */
-export const MODEL_TAGS = {
-  approved: "lolpop.approved",
-  approvedBy: "lolpop.approved_by",
-  approvalComment: "lolpop.approval_comment",
-  approvedAt: "lolpop.approved_at",
-  previousChampion: "lolpop.previous_champion",
-  promotedAt: "lolpop.promoted_at",
-  demotedAt: "lolpop.demoted_at",
-} as const;
 
 /** File names inside a version folder that the repository owns; a registered folder must not contain them. */
 const RESERVED = new Set(["version.json", "tags.json"]);
@@ -476,10 +469,6 @@ export const localModelRepository = defineComponent<"model_repository", LocalMod
   kind: "model_repository",
   type: "LocalModelRepository",
   description: "Versions models, moves the champion alias and records approval as files under .lolpop/models",
-  configSchema: {
-    type: "object",
-    properties: { dir: STORE_DIR_SCHEMA },
-    additionalProperties: false,
-  },
+  configSchema: STORE_CONFIG_SCHEMA,
   create: (ctx) => createLocalModelRepository(resolveStoreDir(ctx)),
 });

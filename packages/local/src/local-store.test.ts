@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:f
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { StoreError } from "@lolpop/core";
-import { bundleWorker, runWorker } from "../test-fixtures/bundle.mjs";
+import { bundleWorker, runWorker } from "../test/fixtures/bundle.mjs";
 import {
   copyTree,
   decodeNumber,

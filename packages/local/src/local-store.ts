@@ -18,13 +18,19 @@ export interface StoreConfig {
   dir?: string;
 }
 
-/** JSON Schema of the `dir` key (shared by the tracker and the model repository). */
-export const STORE_DIR_SCHEMA: JsonSchema = {
-  type: "string",
-  minLength: 1,
-  description:
-    "Folder of the local store. Relative paths are resolved from the project root (the config file's folder). Default: the project's state folder, `<project>/.lolpop`.",
-  default: ".lolpop",
+/** JSON Schema of the config of the store-backed components (the tracker and the model repository): `dir`. */
+export const STORE_CONFIG_SCHEMA: JsonSchema = {
+  type: "object",
+  properties: {
+    dir: {
+      type: "string",
+      minLength: 1,
+      description:
+        "Folder of the local store. Relative paths are resolved from the project root (the config file's folder). Default: the project's state folder, `<project>/.lolpop`.",
+      default: ".lolpop",
+    },
+  },
+  additionalProperties: false,
 };
 
 /**

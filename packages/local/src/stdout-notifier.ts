@@ -3,7 +3,7 @@
  * `[lolpop] WARN model drift on test split {"drift_share":0.4}`. Registered secret values are
  * scrubbed from the message and the details.
  */
-import { defineComponent, type Notifier, redactText, redactValue } from "@lolpop/core";
+import { defineComponent, type JsonSchema, type Notifier, redactText, redactValue } from "@lolpop/core";
 
 /** Notification levels, lowest first. */
 export type NotifyLevel = "info" | "warn" | "error";
@@ -41,6 +41,16 @@ export function formatNotification(
 /** A notifier writing to standard output. */
 export type StdoutNotifier = Notifier;
 
+/** JSON Schema of {@link stdoutNotifier}'s config. */
+export const stdoutNotifierConfigSchema: JsonSchema = {
+  type: "object",
+  properties: {
+    min_level: { enum: ["info", "warn", "error"], description: "Lowest level printed.", default: "info" },
+    prefix: { type: "string", description: "Text at the start of every line.", default: "[lolpop]" },
+  },
+  additionalProperties: false,
+};
+
 /**
  * `StdoutNotifier` (kind `notifier`): writes `<prefix> LEVEL message {details}` lines to stdout
  * for notifications at or above `min_level`, with registered secrets replaced by `***`.
@@ -49,14 +59,7 @@ export const stdoutNotifier = defineComponent<"notifier", StdoutNotifierConfig>(
   kind: "notifier",
   type: "StdoutNotifier",
   description: "Prints notifications as lines on standard output",
-  configSchema: {
-    type: "object",
-    properties: {
-      min_level: { enum: ["info", "warn", "error"], description: "Lowest level printed.", default: "info" },
-      prefix: { type: "string", description: "Text at the start of every line.", default: "[lolpop]" },
-    },
-    additionalProperties: false,
-  },
+  configSchema: stdoutNotifierConfigSchema,
   create: (ctx): StdoutNotifier => {
     const min = LEVELS[ctx.config.min_level] ?? LEVELS.info;
     return {

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { removeTempDirs as cleanTemp, tempDir } from "../test/helpers.js";
 import { findPython, PythonNotFoundError } from "./index.js";
-import { removeTempDirs as cleanTemp, tempDir } from "./test-support.js";
 
 afterAll(() => cleanTemp());
 

@@ -42,6 +42,8 @@ export {
   installSpec,
   type PythonRequirement,
   parseRelease,
+  parseRequirementLine,
+  parseRequirements,
   pipInstallCommand,
   readRequirementsFile,
   satisfiesVersion,

@@ -12,7 +12,7 @@ import {
   processState,
   venvPythonForTests,
   waitNotRunning,
-} from "./test-support.js";
+} from "../test/helpers.js";
 
 /** Per-test timeout: jest's testTimeout is not applied per project when the root config runs every package. */
 const TIMEOUT = 120_000;

@@ -2,6 +2,15 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CancelledError, registerSecret, Table } from "@lolpop/core";
 import {
+  removeTempDirs as cleanTemp,
+  commandLine,
+  processState,
+  tempDir,
+  testHandlers,
+  venvPythonForTests,
+  waitNotRunning,
+} from "../test/helpers.js";
+import {
   encodeTable,
   PythonCallError,
   PythonModuleMissingError,
@@ -10,15 +19,6 @@ import {
   PythonWorker,
   PythonWorkerError,
 } from "./index.js";
-import {
-  removeTempDirs as cleanTemp,
-  commandLine,
-  processState,
-  tempDir,
-  testHandlers,
-  venvPythonForTests,
-  waitNotRunning,
-} from "./test-support.js";
 
 afterAll(() => cleanTemp());
 

@@ -1,13 +1,15 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { removeTempDirs as cleanTemp, tempDir } from "../test/helpers.js";
 import {
   parseRelease,
+  parseRequirementLine,
+  parseRequirements,
   pipInstallCommand,
   readRequirementsFile,
   satisfiesVersion,
   unmetRequirements,
 } from "./index.js";
-import { removeTempDirs as cleanTemp, tempDir } from "./test-support.js";
 
 afterAll(() => cleanTemp());
 
@@ -61,5 +63,20 @@ describe("version specifiers", () => {
     expect(pipInstallCommand("/p y/python", reqs.slice(0, 1))).toBe(
       "'/p y/python' -m pip install catboost==1.2.10",
     );
+  });
+
+  it("parses one requirement line: name, specifier without extras or markers, the line to install", () => {
+    expect(parseRequirementLine("evidently[llm]==0.7.23")).toEqual({
+      name: "evidently",
+      version: "==0.7.23",
+      install: "evidently[llm]==0.7.23",
+    });
+    expect(parseRequirementLine("scikit-learn")).toEqual({ name: "scikit-learn", install: "scikit-learn" });
+    expect(parseRequirementLine("  # only a comment")).toBeUndefined();
+    expect(parseRequirementLine("-r other.txt")).toBeUndefined();
+    expect(parseRequirements("a==1  # pinned\n\nb>=2,<3\n").map((r) => [r.name, r.version])).toEqual([
+      ["a", "==1"],
+      ["b", ">=2,<3"],
+    ]);
   });
 });

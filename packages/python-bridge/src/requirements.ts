@@ -133,19 +133,29 @@ export function pipInstallCommand(
 }
 
 /**
+ * Parses one pip requirement line: `name==1.2.3` gives `{name, version: "==1.2.3", install: line}`,
+ * `name[extra]>=1,<2 ; python_version>"3"` keeps the specifier (extras and markers dropped from
+ * `version`, kept in `install`). Comments, blank lines and options (`-r`, `--index-url`...) give undefined.
+ */
+export function parseRequirementLine(raw: string): PythonRequirement | undefined {
+  const line = raw.replace(/\s+#.*$/, "").trim();
+  if (!line || line.startsWith("#") || line.startsWith("-")) return undefined;
+  const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*(.*)$/.exec(line);
+  if (!m) return undefined;
+  const spec = m[2]!.split(";")[0]!.trim();
+  return { name: m[1]!, ...(spec ? { version: spec } : {}), install: line };
+}
+
+/** Parses the lines of a requirements file (see {@link parseRequirementLine}). */
+export function parseRequirements(text: string): PythonRequirement[] {
+  return text.split(/\r?\n/).flatMap((l) => parseRequirementLine(l) ?? []);
+}
+
+/**
  * Reads a pip requirements file into exact pins: `name==version` lines become
  * `{name, version: "==version", install: line}`; other specifier lines keep their specifier.
  * Comments, blank lines and options (`-r`, `--index-url`...) are skipped.
  */
 export function readRequirementsFile(file: string): PythonRequirement[] {
-  const out: PythonRequirement[] = [];
-  for (const raw of readFileSync(file, "utf8").split(/\r?\n/)) {
-    const line = raw.replace(/\s+#.*$/, "").trim();
-    if (!line || line.startsWith("#") || line.startsWith("-")) continue;
-    const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*(.*)$/.exec(line);
-    if (!m) continue;
-    const spec = m[2]!.split(";")[0]!.trim();
-    out.push({ name: m[1]!, ...(spec ? { version: spec } : {}), install: line });
-  }
-  return out;
+  return parseRequirements(readFileSync(file, "utf8"));
 }

@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { removeTempDirs as cleanTemp, tempDir, venvPythonForTests } from "../test/helpers.js";
 import { findPython, PythonNotFoundError, PythonWorker, setupPythonEnv } from "./index.js";
-import { removeTempDirs as cleanTemp, tempDir, venvPythonForTests } from "./test-support.js";
 
 afterAll(() => cleanTemp());
 
@@ -51,6 +51,8 @@ describe("setupPythonEnv", () => {
     try {
       setupPythonEnv({
         projectRoot: root,
+        // A venv that does not exist yet (not LOLPOP_VENV's, which the test run may set).
+        venv: join(root, ".venv"),
         requirements: [],
         bootstrapPython: "/no/such/python3",
         log: () => {},

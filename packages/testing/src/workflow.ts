@@ -1,20 +1,19 @@
 /**
  * Helpers to run a workflow in a temp project: write the config and data files into a folder under
- * the OS temp dir, validate the config against the registered plugins (import your plugins first),
- * build the workflow through the engine and call a runner method.
+ * the OS temp dir, load it with core's `loadProject` against the registered plugins (import your
+ * plugins first), build the workflow through the engine and call a runner method.
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import {
-  createWorkflow,
   type Hook,
   type Lineage,
   type Logger,
+  loadProject,
   type Middleware,
   type ProblemType,
   silentLogger,
-  validateConfigFile,
   type Workflow,
 } from "@lolpop/core";
 import { sampleTable, writeCsv } from "./sample-data.js";
@@ -118,11 +117,13 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunWorkf
     const text =
       typeof options.config === "string" ? options.config : JSON.stringify(options.config, null, 2);
     const file = project.write("lolpop.yaml", text);
-    const { source, plan } = await validateConfigFile(file, options.env);
-    const workflow = await createWorkflow(plan, {
-      source,
-      logger: options.logger ?? silentLogger,
+    const loaded = await loadProject({
+      configPath: file,
+      ...(options.env ? { env: options.env } : {}),
       project: { root: project.dir },
+    });
+    const workflow = await loaded.createWorkflow({
+      logger: options.logger ?? silentLogger,
       ...(options.hooks ? { hooks: options.hooks } : {}),
       ...(options.middlewares ? { middlewares: options.middlewares } : {}),
     });

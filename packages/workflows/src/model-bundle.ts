@@ -7,8 +7,8 @@ import {
   type ProblemType,
   StoreError,
   type TrainedModel,
+  writeJsonAtomic,
 } from "@lolpop/core";
-import { writeJsonAtomic } from "@lolpop/local";
 
 /** Metadata saved with every model version (`lolpop-model.json`). */
 export interface ModelBundleMeta {

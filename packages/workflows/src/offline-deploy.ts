@@ -1,4 +1,4 @@
-import { definePipeline } from "@lolpop/core";
+import { CHAMPION_ALIAS, definePipeline } from "@lolpop/core";
 import type { DeployResult, StageOptions, TrainResult } from "./types.js";
 
 interface DeployConfig {
@@ -115,7 +115,7 @@ export const offlineDeploy = definePipeline({
             `model ${trained.model_name} v${trained.version} was not promoted: ${reasons.join("; ")}`,
             "info",
           );
-        const champion = await repo.get_alias(trained.model_name, "champion");
+        const champion = await repo.get_alias(trained.model_name, CHAMPION_ALIAS);
         return {
           version: trained.version,
           promoted: ok,

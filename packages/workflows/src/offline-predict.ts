@@ -1,6 +1,6 @@
 import { isAbsolute, join, resolve } from "node:path";
-import { DataError, definePipeline, type Predictions, Table } from "@lolpop/core";
-import { computeMetrics, defaultMetrics, PROBABILITY_METRICS } from "@lolpop/local";
+import { CHAMPION_ALIAS, DataError, definePipeline, type Predictions, Table } from "@lolpop/core";
+import { computeMetrics, defaultMetrics, PROBABILITY_METRICS } from "@lolpop/core/metrics";
 import { loadBundle } from "./model-bundle.js";
 import type { EvaluateOptions, EvaluateResult, PredictResult, StageOptions } from "./types.js";
 
@@ -60,7 +60,7 @@ export const offlinePredict = definePipeline({
         const repo = ctx.component("model_repository");
         const mv = cfg.model_version
           ? await repo.get_model_version(cfg.model_name, cfg.model_version)
-          : await repo.get_alias(cfg.model_name, "champion");
+          : await repo.get_alias(cfg.model_name, CHAMPION_ALIAS);
         if (!mv)
           throw new DataError({
             message: `no champion of model "${cfg.model_name}" yet: run the train and deploy steps first (lolpop run --step all)`,
@@ -173,7 +173,7 @@ export const offlinePredict = definePipeline({
           ? await repo.get_model_version(cfg.model_name, jobVersion)
           : cfg.model_version
             ? await repo.get_model_version(cfg.model_name, cfg.model_version)
-            : await repo.get_alias(cfg.model_name, "champion");
+            : await repo.get_alias(cfg.model_name, CHAMPION_ALIAS);
         if (!mv)
           throw new DataError({ message: `no champion of model "${cfg.model_name}"`, code: "no_champion" });
         const bundle = await loadBundle(ctx, await repo.download_model(cfg.model_name, mv.version));

@@ -1,4 +1,5 @@
 import {
+  CHAMPION_ALIAS,
   type Column,
   DataError,
   definePipeline,
@@ -13,7 +14,7 @@ import {
   defaultMetrics,
   isLowerBetter,
   PROBABILITY_METRICS,
-} from "@lolpop/local";
+} from "@lolpop/core/metrics";
 import { loadBundle, type ModelBundleMeta, removeBundle, writeBundle } from "./model-bundle.js";
 import type { ProcessResult, SplitMetrics, StageOptions, TrainResult } from "./types.js";
 
@@ -223,7 +224,7 @@ export const offlineTrain = definePipeline({
 
           // Champion, scored on the same raw split with its own transformer and model.
           let champion: TrainResult["champion"];
-          const current = await repo.get_alias(cfg.model_name, "champion");
+          const current = await repo.get_alias(cfg.model_name, CHAMPION_ALIAS);
           if (current) {
             const bundle = await loadBundle(ctx, await repo.download_model(cfg.model_name, current.version));
             const rawSplit = split === "test" ? splits.test! : splits.valid;

@@ -7,22 +7,29 @@ export function trainerSource(args: { type: string; exportName: string; packageN
  * ${type}: k-nearest-neighbours models for classification (majority vote) and regression (mean of
  * the neighbours' targets). Features are standardized with the training means and deviations;
  * missing values (NaN) are replaced by the training mean. The model keeps its training rows.
+ *
+ * The checks and builders every trainer needs come from @lolpop/core's component-author kit:
+ * mergeTrainingParams (config, then a tuner's params, every problem at its YAML path), fitTarget
+ * (problem type, classes, target), checkPredictFeatures, classificationPredictions /
+ * regressionPredictions, writeJsonAtomic and readSavedModelFile.
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
-  type ClassificationPredictions,
-  type Column,
-  cellValue,
   type ComponentContext,
+  checkPredictFeatures,
+  classificationPredictions,
   defineComponent,
   type FitInput,
+  fitTarget,
+  mergeTrainingParams,
   type ModelTrainer,
   type Predictions,
   type ProblemType,
-  type RegressionPredictions,
+  readSavedModelFile,
+  regressionPredictions,
   type Table,
   type TrainedModel,
+  writeJsonAtomic,
 } from "@lolpop/core";
 
 /** Type name used in lolpop.yaml. */
@@ -74,13 +81,27 @@ interface ModelState {
   targets: number[];
 }
 
+/**
+ * The parameters of a fit: the config's k and weights, then a hyperparameter tuner's \`params\`
+ * (FitInput.params) key by key. A bad tuner value is a ConfigError at \`<path>.params.<key>\`.
+ */
 function params(config: ${type}Config, override: Record<string, unknown> | undefined, path: string) {
-  const merged = { ...config, ...override };
-  if (!Number.isInteger(merged.k) || (merged.k as number) < 1)
-    throw new Error(\`\${path}: k must be an integer >= 1 (got \${JSON.stringify(merged.k)})\`);
-  if (merged.weights !== "uniform" && merged.weights !== "distance")
-    throw new Error(\`\${path}: weights must be "uniform" or "distance" (got \${JSON.stringify(merged.weights)})\`);
-  return { k: merged.k as number, weights: merged.weights as "uniform" | "distance" };
+  return mergeTrainingParams(
+    {
+      trainer: ${exportName.toUpperCase()}_TYPE,
+      defaults: { k: config.k, weights: config.weights },
+      check: (key, value) => {
+        if (key === "k" && !(Number.isInteger(value) && (value as number) >= 1))
+          return \`k must be an integer >= 1, got \${JSON.stringify(value)}\`;
+        if (key === "weights" && value !== "uniform" && value !== "distance")
+          return \`weights must be "uniform" or "distance", got \${JSON.stringify(value)}\`;
+        return undefined;
+      },
+    },
+    undefined,
+    override,
+    path,
+  ).params;
 }
 
 function matrix(X: Table, names: string[], means: number[], scales: number[]): Float64Array {
@@ -88,7 +109,6 @@ function matrix(X: Table, names: string[], means: number[], scales: number[]): F
   const d = names.length;
   const out = new Float64Array(n * d);
   names.forEach((name, j) => {
-    if (!X.has(name)) throw new Error(\`column "\${name}" is missing: predict needs the training features\`);
     const col = X.column(name);
     if (col.type !== "numeric")
       throw new Error(\`feature "\${name}" is not numeric: encode it first (a feature_transformer does)\`);
@@ -97,24 +117,6 @@ function matrix(X: Table, names: string[], means: number[], scales: number[]): F
       out[i * d + j] = ((Number.isNaN(v) ? means[j] : v) - means[j]) / scales[j];
     }
   });
-  return out;
-}
-
-function targets(y: Column, problem: ProblemType, classes: string[] | undefined): number[] {
-  const n = y.type === "numeric" ? y.values.length : y.codes.length;
-  const out: number[] = new Array(n);
-  if (problem === "regression") {
-    if (y.type !== "numeric") throw new Error("regression needs a numeric target");
-    for (let i = 0; i < n; i++) out[i] = y.values[i];
-    return out;
-  }
-  const index = new Map((classes ?? []).map((c, i) => [c, i]));
-  for (let i = 0; i < n; i++) {
-    const label = cellValue(y, i);
-    const k = label === null ? undefined : index.get(String(label));
-    if (k === undefined) throw new Error(\`target row \${i} has label \${JSON.stringify(label)}, which is not in classes\`);
-    out[i] = k;
-  }
   return out;
 }
 
@@ -146,6 +148,8 @@ function model(state: ModelState): TrainedModel {
     feature_names: [...state.feature_names],
     ...(state.classes ? { classes: [...state.classes] } : {}),
     async predict(X: Table): Promise<Predictions> {
+      // A DataError naming the missing and unexpected feature columns.
+      checkPredictFeatures(X, state.feature_names, ${exportName.toUpperCase()}_TYPE);
       const q = matrix(X, state.feature_names, state.means, state.scales);
       const n = X.numRows;
       if (state.problem_type === "regression") {
@@ -159,11 +163,10 @@ function model(state: ModelState): TrainedModel {
           }
           values[i] = sum / weight;
         }
-        return { problem_type: "regression", values } satisfies RegressionPredictions;
+        return regressionPredictions(values);
       }
       const classes = state.classes ?? [];
       const c = classes.length;
-      const labels = new Int32Array(n);
       const proba = new Float64Array(n * c);
       for (let i = 0; i < n; i++) {
         let weight = 0;
@@ -171,18 +174,14 @@ function model(state: ModelState): TrainedModel {
           proba[i * c + state.targets[r]] += w;
           weight += w;
         }
-        let best = 0;
-        for (let j = 0; j < c; j++) {
-          proba[i * c + j] /= weight;
-          if (proba[i * c + j] > proba[i * c + best]) best = j;
-        }
-        labels[i] = best;
+        for (let j = 0; j < c; j++) proba[i * c + j] /= weight;
       }
-      return { problem_type: "classification", classes: [...classes], labels, proba } satisfies ClassificationPredictions;
+      // Labels each row with its most probable class.
+      return classificationPredictions(classes, proba, n);
     },
     async save(dir: string): Promise<void> {
-      await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, MODEL_FILE), JSON.stringify(state));
+      // Temporary file, then rename: a crash never leaves half a model.
+      await writeJsonAtomic(join(dir, MODEL_FILE), state);
     },
   };
 }
@@ -192,12 +191,9 @@ async function fit(ctx: ComponentContext<${type}Config>, input: FitInput): Promi
   const names = input.X.columnNames;
   if (input.X.numRows === 0) throw new Error(\`\${ctx.path}: cannot fit on an empty table\`);
   if (names.length === 0) throw new Error(\`\${ctx.path}: the table has no feature columns\`);
-  const classes =
-    input.problem_type === "classification"
-      ? (input.classes ?? (input.y.type === "categorical" ? [...input.y.dictionary] : undefined))
-      : undefined;
-  if (input.problem_type === "classification" && (!classes || classes.length === 0))
-    throw new Error(\`\${ctx.path}: classification needs FitInput.classes or a categorical target\`);
+  // The problem type checked; the classes (FitInput.classes, else the labels of y) and each row's
+  // class index, or the numeric target; DataErrors that name the rows otherwise.
+  const { problem, classes, target } = fitTarget(input);
   const means: number[] = [];
   const scales: number[] = [];
   for (const name of names) {
@@ -220,7 +216,7 @@ async function fit(ctx: ComponentContext<${type}Config>, input: FitInput): Promi
   const state: ModelState = {
     format: FORMAT,
     format_version: 1,
-    problem_type: input.problem_type,
+    problem_type: problem,
     k: p.k,
     weights: p.weights,
     feature_names: names,
@@ -228,17 +224,22 @@ async function fit(ctx: ComponentContext<${type}Config>, input: FitInput): Promi
     means,
     scales,
     points: Array.from(matrix(input.X, names, means, scales)),
-    targets: targets(input.y, input.problem_type, classes),
+    targets: Array.from(target),
   };
   ctx.logger.debug(\`fitted on \${input.X.numRows} rows, \${names.length} features (k=\${p.k})\`);
   return model(state);
 }
 
 async function load(dir: string): Promise<TrainedModel> {
-  const state = JSON.parse(await readFile(join(dir, MODEL_FILE), "utf8")) as ModelState;
-  if (state.format !== FORMAT || state.format_version !== 1)
-    throw new Error(\`\${join(dir, MODEL_FILE)} is not a ${type} model (format \${state.format})\`);
-  return model(state);
+  // StoreErrors naming the file when it is missing, not JSON, of another format or a newer version.
+  const { data } = await readSavedModelFile<ModelState>(dir, {
+    fileName: MODEL_FILE,
+    trainer: ${exportName.toUpperCase()}_TYPE,
+    package: "${packageName}",
+    format: FORMAT,
+    maxVersion: 1,
+  });
+  return model(data as ModelState);
 }
 
 /** The ${type} component. */

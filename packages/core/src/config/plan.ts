@@ -39,6 +39,8 @@ export interface PipelinePlan {
 /** A validated workflow. */
 export interface WorkflowPlan {
   file: string;
+  /** The parsed config the plan was made from (the engine points errors of on-demand components at its lines). */
+  source: ConfigSource;
   runner: { type: string; registered: RegisteredType; config: Record<string, unknown> };
   /** Global components, in written order. */
   components: ComponentPlan[];
@@ -192,7 +194,7 @@ function validateSection(
   def: AnyDefinition,
   raw: unknown,
   sectionPath: Path,
-  parents: Array<{ config: Record<string, unknown>; path: Path }>,
+  parents: ReadonlyArray<{ config: Record<string, unknown>; path: Path }>,
   secretPaths: ReadonlySet<string>,
   opts: { allowExtra: boolean; extraKnown?: Set<string>; referenced?: ReadonlySet<string> },
 ): Record<string, unknown> {
@@ -523,6 +525,7 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
   for (const r of allDefs) plugins.set(r.plugin, r.pluginVersion);
   return {
     file: source.file,
+    source,
     runner: { type: runner!.type, registered: runner!, config: runnerConfig },
     components,
     pipelines,
@@ -540,7 +543,7 @@ export function validateComponentConfig(
   def: AnyDefinition,
   config: Record<string, unknown>,
   path: Path,
-  parents: Array<{ config: Record<string, unknown>; path: Path }>,
+  parents: ReadonlyArray<{ config: Record<string, unknown>; path: Path }>,
 ): Record<string, unknown> {
   const c = new IssueCollector(source);
   const out = validateSection(c, def, config, path, parents, new Set(), { allowExtra: false });

@@ -1,0 +1,44 @@
+/**
+ * The component-author kit: the helpers that model trainers, trackers, repositories and other
+ * components need, in one place, so no integration writes its own copy. Exported from
+ * `@lolpop/core` (pure functions and constants: importing them loads nothing else).
+ *
+ * - target: `checkProblemType`, `classesOf`, `encodeClasses`, `classificationTarget`,
+ *   `regressionTarget`, `fitTarget`;
+ * - training params: `mergeTrainingParams` (defaults, `training_params`, a tuner's `params`),
+ *   `pickSeed`;
+ * - class weights: `checkClassWeight`, `classWeightForRegression`, `classWeights`;
+ * - predictions: `classificationPredictions`, `regressionPredictions`, `checkPredictFeatures`;
+ * - randomness: `createRng`, `shuffleInPlace`, `permutation`;
+ * - saved models: `readSavedModelFile`, `writeFileAtomic`, `writeJsonAtomic`;
+ * - tracking vocabulary: `CHAMPION_ALIAS`, `MODEL_TAGS`, `stringifyParam`.
+ */
+export {
+  type ClassWeight,
+  type ClassWeightRules,
+  checkClassWeight,
+  classWeightForRegression,
+  classWeights,
+} from "./class-weight.js";
+export { writeFileAtomic, writeJsonAtomic } from "./fs-atomic.js";
+export { checkPredictFeatures } from "./predict-input.js";
+export { classificationPredictions, regressionPredictions } from "./predictions.js";
+export { createRng, permutation, shuffleInPlace } from "./random.js";
+export { readSavedModelFile, type SavedModelFile, type SavedModelFileSpec } from "./saved-model.js";
+export {
+  type ClassificationTarget,
+  checkProblemType,
+  classesOf,
+  classificationTarget,
+  encodeClasses,
+  type FitTarget,
+  fitTarget,
+  regressionTarget,
+} from "./target.js";
+export { CHAMPION_ALIAS, MODEL_TAGS, stringifyParam } from "./tracking.js";
+export {
+  type MergedTrainingParams,
+  mergeTrainingParams,
+  pickSeed,
+  type TrainingParamsSpec,
+} from "./training-params.js";

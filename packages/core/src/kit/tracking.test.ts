@@ -1,0 +1,30 @@
+import { CHAMPION_ALIAS, MODEL_TAGS, stringifyParam } from "../index.js";
+
+test("the alias and tag names both model repositories write", () => {
+  expect(CHAMPION_ALIAS).toBe("champion");
+  expect(MODEL_TAGS).toEqual({
+    approved: "lolpop.approved",
+    approvedBy: "lolpop.approved_by",
+    approvalComment: "lolpop.approval_comment",
+    approvedAt: "lolpop.approved_at",
+    previousChampion: "lolpop.previous_champion",
+    promotedAt: "lolpop.promoted_at",
+    demotedAt: "lolpop.demoted_at",
+  });
+});
+
+test("stringifyParam: strings as they are, scalars by String, the rest as JSON", () => {
+  expect(stringifyParam("0.1")).toBe("0.1");
+  expect(stringifyParam(0.1)).toBe("0.1");
+  expect(stringifyParam(Number.NaN)).toBe("NaN");
+  expect(stringifyParam(true)).toBe("true");
+  expect(stringifyParam(10n)).toBe("10");
+  expect(stringifyParam(null)).toBe("null");
+  expect(stringifyParam(undefined)).toBe("undefined");
+  expect(stringifyParam({ layers: [64, 32] })).toBe('{"layers":[64,32]}');
+  const fn = () => 1;
+  expect(stringifyParam(fn)).toBe(String(fn));
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  expect(stringifyParam(cyclic)).toBe("[object Object]");
+});

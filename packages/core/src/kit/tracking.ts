@@ -1,0 +1,43 @@
+/**
+ * The vocabulary that metadata trackers, model repositories and the standard workflows share, so a
+ * model promoted through one repository reads the same through another (LocalModelRepository and
+ * MLflowModelRepository write the same alias and tags).
+ */
+
+/** The alias `ModelRepository.promote_model` moves; the standard workflows predict with it. */
+export const CHAMPION_ALIAS = "champion";
+
+/** Tag names a model repository writes on model versions. */
+export const MODEL_TAGS = {
+  /** `"true"` once the version is approved. */
+  approved: "lolpop.approved",
+  /** Who approved it. */
+  approvedBy: "lolpop.approved_by",
+  /** The approval comment, when one was given. */
+  approvalComment: "lolpop.approval_comment",
+  /** ISO time of the approval. */
+  approvedAt: "lolpop.approved_at",
+  /** `"true"` on a version that was champion before the current one. */
+  previousChampion: "lolpop.previous_champion",
+  /** ISO time the version became champion. */
+  promotedAt: "lolpop.promoted_at",
+  /** ISO time the version stopped being champion. */
+  demotedAt: "lolpop.demoted_at",
+} as const;
+
+/**
+ * A param or tag value as the text a tracker stores: strings as they are, numbers, booleans,
+ * bigints and null by `String`, `undefined` as `"undefined"`, anything else as JSON (or `String`
+ * when it cannot be serialized). It does not redact: trackers pass the result through `redactText`.
+ */
+export function stringifyParam(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value === undefined) return "undefined";
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint" || value === null)
+    return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,2 +1,0 @@
-// The atomic writers live in @lolpop/core; @lolpop/local keeps exporting them.
-export { writeFileAtomic, writeJsonAtomic } from "@lolpop/core";

@@ -1,0 +1,66 @@
+/** Behaviour checks of a `metadata_tracker`. */
+import type { MetadataTracker } from "@lolpop/core";
+import { sampleTable } from "../sample-data.js";
+import { type BehaviourEnv, expectThat, type NamedCheck } from "./support.js";
+
+export function metadataTrackerChecks(env: BehaviourEnv): NamedCheck[] {
+  return [
+    {
+      name: "records a run: params, metrics, tags, dataset, artifact, nested run, search, end",
+      run: async () => {
+        const root = env.tmp();
+        const t = (await env.create(root)) as MetadataTracker;
+        const run = await t.start_run({ name: "conformance", tags: { suite: "lolpop-testing" } });
+        expectThat(run && typeof run.id === "string" && run.id, "start_run must return a run with an id");
+        expectThat(run.status === "RUNNING", `a started run has status RUNNING (got ${run.status})`);
+        await t.log_params(run.id, { alpha: 0.5, name: "x" });
+        await t.log_metrics(run.id, { "valid.f1_macro": 0.75 });
+        await t.log_tags(run.id, { stage: "test" });
+        const table = sampleTable("classification");
+        await t.log_dataset(run.id, {
+          name: "sample",
+          fingerprint: table.fingerprint(),
+          rows: table.numRows,
+          columns: table.numColumns,
+          context: "training",
+        });
+        const uri = await t.log_artifact(run.id, "notes/readme.txt", "hello");
+        expectThat(typeof uri === "string" && uri, "log_artifact must return the artifact's uri");
+        const child = await t.start_run({ name: "conformance-child", parent_id: run.id });
+        await t.end_run(child.id, "FINISHED");
+        const rec = await t.get_run(run.id);
+        expectThat(
+          rec.params.alpha === "0.5",
+          `params are stored as strings (alpha: ${JSON.stringify(rec.params.alpha)})`,
+        );
+        expectThat(rec.metrics["valid.f1_macro"] === 0.75, "the logged metric is not in get_run()");
+        expectThat(
+          rec.tags.stage === "test" && rec.tags.suite === "lolpop-testing",
+          "tags are missing in get_run()",
+        );
+        expectThat(
+          rec.artifacts.some((a) => a.includes("readme.txt")),
+          `the artifact is not listed (${rec.artifacts.join(", ")})`,
+        );
+        expectThat(
+          rec.datasets.some((d) => d.fingerprint === table.fingerprint()),
+          "the dataset is not in get_run()",
+        );
+        const children = await t.search_runs({ parent_id: run.id });
+        expectThat(
+          children.some((c) => c.id === child.id),
+          "search_runs({parent_id}) does not find the nested run",
+        );
+        const tagged = await t.search_runs({ tags: { suite: "lolpop-testing" } });
+        expectThat(
+          tagged.some((r) => r.id === run.id),
+          "search_runs({tags}) does not find the run",
+        );
+        await t.end_run(run.id, "FINISHED");
+        const ended = await t.get_run(run.id);
+        expectThat(ended.status === "FINISHED", `after end_run the status is ${ended.status}`);
+        expectThat(typeof ended.ended_at === "string", "an ended run has ended_at");
+      },
+    },
+  ];
+}
