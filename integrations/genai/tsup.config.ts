@@ -1,10 +1,6 @@
 import { defineConfig } from "tsup";
+import { tsupConfig } from "../../tsup.base.mjs";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "node20",
-});
+// The command module is its own entry: the manifest lists it and the CLI imports it only when
+// `lolpop generate` runs.
+export default defineConfig(tsupConfig({ entry: ["src/index.ts", "src/genai-generate-command.ts"] }));

@@ -107,14 +107,23 @@ export function configOptions(schema: JsonSchema): ConfigOptionFacts[] {
 
 let coreDeclarations: string | undefined;
 
-/** The text of @lolpop/core's bundled declarations (dist/index.d.ts). */
+/**
+ * The text of @lolpop/core's bundled declarations: its `types` file and the declaration chunks next
+ * to it (the bundler splits declarations shared by core's entry points into their own files).
+ */
 function coreDts(): string | undefined {
   if (coreDeclarations !== undefined) return coreDeclarations || undefined;
   try {
     const pkgJson = createRequire(import.meta.url).resolve("@lolpop/core/package.json");
     const types =
       (JSON.parse(readFileSync(pkgJson, "utf8")) as { types?: string }).types ?? "dist/index.d.ts";
-    coreDeclarations = readFileSync(join(dirname(pkgJson), types), "utf8");
+    const main = join(dirname(pkgJson), types);
+    const dir = dirname(main);
+    const chunks = readdirSync(dir)
+      .filter((n) => n.endsWith(".d.ts") && join(dir, n) !== main)
+      .sort()
+      .map((n) => readFileSync(join(dir, n), "utf8"));
+    coreDeclarations = [readFileSync(main, "utf8"), ...chunks].join("\n");
   } catch {
     coreDeclarations = "";
   }

@@ -3,8 +3,21 @@
  * interface with JSON-Schema structured output: any OpenAI-compatible server, or a local GGUF model
  * through node-llama-cpp (an optional peer dependency, loaded only when the local provider is used).
  *
- * A library: importing it registers nothing, loads no model and sends nothing.
+ * A plugin that adds the `lolpop generate docs|tests` command (its manifest lists the command's
+ * module; it defines no component type) and a library. Importing it registers the (empty) plugin;
+ * it loads no model and sends nothing.
  */
+import { createRequire } from "node:module";
+import { definePlugin, registerPlugin } from "@lolpop/core";
+
+const pkg = createRequire(import.meta.url)("../package.json") as { name: string; version: string };
+
+/** The @lolpop/genai plugin (registered on import): no types, one command (`lolpop generate`). */
+export const genaiPlugin = registerPlugin(
+  definePlugin({ name: pkg.name, version: pkg.version, components: [] }),
+);
+
+export default genaiPlugin;
 
 export { unifiedDiff } from "./genai-diff.js";
 export {
@@ -42,6 +55,22 @@ export {
   type SourceFacts,
   type WorkflowFacts,
 } from "./genai-facts.js";
+export {
+  type FileChange,
+  type GenerateHost,
+  type GenerateOutcome,
+  type GenerateRequest,
+  renderOutcome,
+  runGenerate,
+} from "./genai-generate.js";
+export {
+  GENAI_SETTINGS_FILE,
+  GENERATE_HELP,
+  type GenerateArgs,
+  generateCommand,
+  generateSettings,
+  parseGenerateArgs,
+} from "./genai-generate-command.js";
 export {
   createLocalModel,
   LOCAL_PROVIDER,
@@ -114,3 +143,16 @@ export type {
   RequestPreview,
   TokenUsage,
 } from "./genai-types.js";
+export {
+  DEFAULT_WORKFLOW_DOCS_LIMITS,
+  generateWorkflowDocs,
+  renderWorkflowSection,
+  type WorkflowDocs,
+  type WorkflowDocsLimits,
+  type WorkflowDocsRequestOptions,
+  type WorkflowTypeFacts,
+  workflowDocsMessages,
+  workflowDocsRequest,
+  workflowDocsSchema,
+  workflowSectionKey,
+} from "./genai-workflow-docs.js";
