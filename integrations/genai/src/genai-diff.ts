@@ -54,7 +54,8 @@ function toLines(text: string): string[] {
 
 /**
  * A unified diff (`--- a/file`, `+++ b/file`, `@@` hunks with `context` lines around changes) of
- * `before` and `after`; the empty string when they are equal.
+ * `before` and `after`; the empty string when they are equal. An absolute `file` is written without
+ * the `a/` and `b/` prefixes.
  */
 export function unifiedDiff(file: string, before: string, after: string, context = 3): string {
   if (before === after) return "";
@@ -70,7 +71,9 @@ export function unifiedDiff(file: string, before: string, after: string, context
     if (last && from <= last[1]) last[1] = Math.max(last[1], to);
     else hunks.push([from, to]);
   }
-  const out = [`--- a/${file}`, `+++ b/${file}`];
+  // A relative path gets git's a/ and b/ prefixes; an absolute one is shown as it is.
+  const abs = file.startsWith("/");
+  const out = [`--- ${abs ? "" : "a/"}${file}`, `+++ ${abs ? "" : "b/"}${file}`];
   // Line numbers at each op index.
   let aLine = 1;
   let bLine = 1;

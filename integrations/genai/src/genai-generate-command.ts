@@ -47,6 +47,7 @@ Options:
   --base-url <url>   openai-compatible: the API root, e.g. http://127.0.0.1:11434/v1
   --settings <file>  provider settings (YAML); default ${GENAI_SETTINGS_FILE} in the project when present
   -c, --config <file>  the workflow config (default lolpop.yaml); its plugins: list applies
+  --max-cases <n>    tests: most config cases asked of the model (default 6)
   --dry-run          print the exact prompt and request instead of sending anything
   --write            apply the changes (default: show the diff only)
   --json             print the outcome as JSON on stdout
@@ -67,6 +68,7 @@ export interface GenerateArgs {
   baseUrl?: string;
   settings?: string;
   config?: string;
+  maxCases?: number;
   dryRun: boolean;
   write: boolean;
   json: boolean;
@@ -102,6 +104,9 @@ export function parseGenerateArgs(args: string[]): GenerateArgs | "help" {
   if (v.provider !== undefined && v.provider !== "local" && v.provider !== "openai-compatible")
     throw usageError(`--provider must be local or openai-compatible (got "${v.provider}")`);
   if (v["dry-run"] && v.write) throw usageError("--dry-run and --write exclude each other");
+  const maxCases = v["max-cases"] === undefined ? undefined : Number(v["max-cases"]);
+  if (maxCases !== undefined && !(Number.isInteger(maxCases) && maxCases >= 1 && maxCases <= 20))
+    throw usageError(`--max-cases must be a whole number from 1 to 20 (got "${v["max-cases"]}")`);
   return {
     what,
     target,
@@ -110,6 +115,7 @@ export function parseGenerateArgs(args: string[]): GenerateArgs | "help" {
     ...(v["base-url"] ? { baseUrl: v["base-url"] } : {}),
     ...(v.settings ? { settings: v.settings } : {}),
     ...(v.config ? { config: v.config } : {}),
+    ...(maxCases !== undefined ? { maxCases } : {}),
     dryRun: !!v["dry-run"],
     write: !!v.write,
     json: !!v.json,
@@ -127,6 +133,7 @@ function parse(args: string[]) {
       "base-url": { type: "string" },
       settings: { type: "string" },
       config: { type: "string", short: "c" },
+      "max-cases": { type: "string" },
       "dry-run": { type: "boolean" },
       write: { type: "boolean" },
       json: { type: "boolean" },
@@ -216,6 +223,7 @@ export async function generateCommand(args: string[], ctx: PluginCommandContext)
         settings,
         settingsWhere: where,
         ...(a.config ? { config: a.config } : {}),
+        ...(a.maxCases !== undefined ? { maxCases: a.maxCases } : {}),
         dryRun: a.dryRun,
         write: a.write,
         json: a.json,

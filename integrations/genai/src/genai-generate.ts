@@ -70,6 +70,8 @@ export interface GenerateRequest {
   settingsWhere?: string;
   /** The workflow config (for `workflow` and for its `plugins:` list). Default `lolpop.yaml` in the project. */
   config?: string;
+  /** Tests: most config cases asked of the model. Default 6. */
+  maxCases?: number;
   dryRun?: boolean;
   write?: boolean;
   json?: boolean;
@@ -83,6 +85,12 @@ export interface FileChange {
   file: string;
   before: string;
   after: string;
+}
+
+/** A path for people: relative to `cwd` when it is inside it, else absolute. */
+function shown(cwd: string, file: string): string {
+  const rel = relative(cwd, file);
+  return rel && !rel.startsWith("..") && !rel.startsWith(sep) ? rel : file;
 }
 
 /** Resolved target. */
@@ -350,15 +358,17 @@ function applyComponentDocs(
   file: string,
   readme: string,
 ): void {
-  const rel = relative(run.host.cwd, file);
-  run.change(file, applyDocComment(run.text(file), facts.type, renderDocComment(facts, docs), rel));
+  run.change(
+    file,
+    applyDocComment(run.text(file), facts.type, renderDocComment(facts, docs), shown(run.host.cwd, file)),
+  );
   run.change(
     readme,
     applyReadmeSection(
       run.text(readme),
       facts.type,
       renderReadmeSection(facts, docs),
-      relative(run.host.cwd, readme),
+      shown(run.host.cwd, readme),
     ),
   );
 }
@@ -380,7 +390,7 @@ async function docsForWorkflow(run: Run, configFile: string): Promise<void> {
       run.text(readme),
       workflowSectionKey(facts),
       renderWorkflowSection(facts, types, docs),
-      relative(run.host.cwd, readme),
+      shown(run.host.cwd, readme),
     ),
   );
 }
@@ -450,7 +460,9 @@ async function testsForType(
     });
     return;
   }
-  if (facts.options.length > 0 && !run.preview(`config cases of ${type}`, testsRequest(facts))) return;
+  const maxCases = run.req.maxCases;
+  const asked = maxCases === undefined ? {} : { maxCases };
+  if (facts.options.length > 0 && !run.preview(`config cases of ${type}`, testsRequest(facts, asked))) return;
   const source = sourceFile(facts, plugin);
   const rel = relative(plugin.dir, source);
   const exportName = exportNameOf(facts, readFileSync(source, "utf8"), rel);
@@ -466,6 +478,7 @@ async function testsForType(
     file: testRel,
     importFrom: `./${base}.js`,
     exportName,
+    ...asked,
   });
   if (out.result) run.counted(type, out.result);
   run.outcome.dropped.push(...out.dropped);
@@ -498,7 +511,7 @@ export async function runGenerate(req: GenerateRequest, host: GenerateHost): Pro
     createLanguageModel(req.settings, { env: host.env, where: req.settingsWhere ?? "genai settings" });
   const label =
     target.kind === "workflow"
-      ? { kind: target.kind, name: relative(host.cwd, target.configFile) || target.configFile }
+      ? { kind: target.kind, name: shown(host.cwd, target.configFile) }
       : target.kind === "plugin"
         ? { kind: target.kind, name: target.plugin.name, plugin: target.plugin.name }
         : { kind: target.kind, name: target.type, plugin: target.plugin.name };
@@ -530,8 +543,8 @@ export async function runGenerate(req: GenerateRequest, host: GenerateHost): Pro
   const changes = [...run.changes.values()].filter((c) => c.after !== c.before);
   for (const c of changes)
     run.outcome.files.push({
-      file: relative(host.cwd, c.file) || c.file,
-      diff: unifiedDiff(relative(host.cwd, c.file) || basename(c.file), c.before, c.after),
+      file: shown(host.cwd, c.file),
+      diff: unifiedDiff(shown(host.cwd, c.file), c.before, c.after),
       written: false,
     });
   if (req.write && run.outcome.ok) {

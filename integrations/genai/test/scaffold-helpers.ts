@@ -1,23 +1,10 @@
 // A plugin package made by `lolpop create plugin`, with its dependencies linked from the workspace
 // (a stand-in for `npm install` without a registry), for the test-generation tests.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync } from "node:fs";
-import { createRequire } from "node:module";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { pkgDir } from "./local-helpers.js";
-
-const repoRoot = join(pkgDir, "..", "..");
-const require = createRequire(join(pkgDir, "package.json"));
-
-/** Folder of an installed package: workspace packages through this package, tools from the repo root. */
-function packageFolder(name: string): string {
-  try {
-    return dirname(realpathSync(require.resolve(`${name}/package.json`)));
-  } catch {
-    return realpathSync(join(repoRoot, "node_modules", name));
-  }
-}
+import { packageFolder } from "./cli-helpers.js";
 
 export interface ScaffoldedPlugin {
   root: string;
