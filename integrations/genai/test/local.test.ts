@@ -146,7 +146,8 @@ test("previewRequest: what the model would get, and that nothing leaves the mach
 });
 
 // `lolpop generate` through the real binary on the real model: the CLI process loads its own copy
-// of the model (one thread), so these tests measure what a user waits for.
+// of the model (one thread). Generous timeouts: about 90 s (docs) and 180 s (tests) on an idle
+// machine, several times that when the two cores are shared with other test files.
 describe("lolpop generate docs on a first-party component (StdoutNotifier of @lolpop/local)", () => {
   let project: GenaiProject | undefined;
   afterAll(() => {
@@ -221,7 +222,7 @@ describe("lolpop generate docs on a first-party component (StdoutNotifier of @lo
       // The summary sentence of the doc comment is the one in the section.
       expect(section).toContain(`\n${head.replace(/^`StdoutNotifier` \(kind `notifier`\): /, "")}\n`);
     },
-    2 * MODEL_TIMEOUT,
+    3 * MODEL_TIMEOUT,
   );
 });
 
@@ -301,7 +302,7 @@ describe("lolpop generate tests on a scaffolded plugin (lolpop create plugin)", 
       expect(results.numPassedTests).toBeGreaterThan(kept + 5);
       expect(jest.status).toBe(0);
     },
-    3 * MODEL_TIMEOUT,
+    4 * MODEL_TIMEOUT,
   );
 });
 
