@@ -143,13 +143,14 @@ test(
 );
 
 test(
-  "docs workflow --dry-run: the config is sent with secret values replaced and ${env:} references as written",
+  "docs workflow --dry-run: the config is sent with secret values replaced and env references as written",
   async () => {
     const r = await lolpop(["generate", "docs", "workflow", "--dry-run"]);
     expect([r.code, r.stderr]).toEqual([0, ""]);
     expect(r.stdout).toContain("=== docs of the workflow lolpop.yaml ===");
     expect(r.stdout).toContain("Destination: local: ");
     expect(r.stdout).toContain("    password: <secret>\n");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal lolpop env reference, not a template
     expect(r.stdout).toContain("    token: ${env:GENAI_E2E_TOKEN}\n");
     // Types are described from their plugins' definitions.
     expect(r.stdout).toContain(
