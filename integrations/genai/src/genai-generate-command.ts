@@ -40,6 +40,9 @@ only with --write.
                      config cases the model proposes; type-checked and run before it is offered,
                      failing cases are dropped and reported
   tests <plugin>     the same for every component of a plugin package
+  tests workflow     hooks for lolpop test (lolpop.genai-tests.yaml + tests/genai-hooks.mjs): the
+                     model picks calls and checks from fixed lists; run with lolpop test before they
+                     are offered, hooks that fail or never run are dropped and reported
 
 Options:
   --provider <name>  local (default: a GGUF model in this process) or openai-compatible
@@ -47,7 +50,7 @@ Options:
   --base-url <url>   openai-compatible: the API root, e.g. http://127.0.0.1:11434/v1
   --settings <file>  provider settings (YAML); default ${GENAI_SETTINGS_FILE} in the project when present
   -c, --config <file>  the workflow config (default lolpop.yaml); its plugins: list applies
-  --max-cases <n>    tests: most config cases asked of the model (default 6)
+  --max-cases <n>    tests: most config cases (or workflow hooks) asked of the model (default 6)
   --dry-run          print the exact prompt and request instead of sending anything
   --write            apply the changes (default: show the diff only)
   --json             print the outcome as JSON on stdout

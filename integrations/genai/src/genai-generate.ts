@@ -48,6 +48,7 @@ import {
   workflowDocsRequest,
   workflowSectionKey,
 } from "./genai-workflow-docs.js";
+import { generateWorkflowTests, workflowTestsRequest } from "./genai-workflow-tests.js";
 
 /** What the command runs in: the host's folders, discovery and output (a plugin command's context). */
 export interface GenerateHost {
@@ -498,6 +499,31 @@ async function testsForType(
   run.change(join(plugin.dir, testRel), out.text);
 }
 
+async function testsForWorkflow(run: Run, configFile: string): Promise<void> {
+  const facts: WorkflowFacts = collectWorkflowFacts(configFile);
+  const types = await workflowTypes(run.host, configFile, facts);
+  const maxCases = run.req.maxCases;
+  const asked = maxCases === undefined ? {} : { maxCases };
+  const name = basename(configFile);
+  if (!run.preview(`workflow hooks of ${name}`, workflowTestsRequest(facts, types, asked))) return;
+  run.note(`asking ${run.model.provider} model ${run.model.model} for workflow hooks of ${name}...`);
+  const out = await generateWorkflowTests(run.model, facts, types, {
+    ...asked,
+    projectRoot: run.host.projectRoot,
+  });
+  run.counted(name, out.result);
+  run.outcome.dropped.push(...out.dropped);
+  run.note(
+    `checked with lolpop test (${out.runs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(", then ")}): ${out.hooks.length} hooks kept, ${out.dropped.length} dropped`,
+  );
+  if (!out.offer) {
+    run.outcome.ok = false;
+    run.outcome.problems.push(...out.problems);
+    return;
+  }
+  for (const [file, text] of Object.entries(out.files)) run.change(file, text);
+}
+
 /**
  * Runs `generate`. The outcome lists the changes (with diffs); files are written only with
  * `write` (each atomically, after every change was computed: a failure leaves nothing half-written).
@@ -526,12 +552,8 @@ export async function runGenerate(req: GenerateRequest, host: GenerateHost): Pro
         for (const c of target.plugin.components) await docsForType(run, target.plugin, target.found, c.type);
       }
     } else {
-      if (target.kind === "workflow")
-        throw usage(
-          "generate tests workflow is not available yet: write workflow hooks by hand (lolpop test --help), or generate component tests: lolpop generate tests <Type>.",
-          "genai_unsupported_target",
-        );
-      if (target.kind === "type") await testsForType(run, target.plugin, target.found, target.type);
+      if (target.kind === "workflow") await testsForWorkflow(run, target.configFile);
+      else if (target.kind === "type") await testsForType(run, target.plugin, target.found, target.type);
       else
         for (const c of target.plugin.components)
           if (c.kind !== "pipeline" && c.kind !== "runner")

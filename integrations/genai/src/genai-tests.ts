@@ -243,31 +243,40 @@ export interface Verification {
   ms: { typecheck: number; run: number };
 }
 
-function run(
+/** Runs a command: `out` is its stdout and stderr together, `stdout` its stdout; killed after `timeoutMs`. @internal */
+export function run(
   cmd: string,
   args: string[],
   cwd: string,
   timeoutMs: number,
-): Promise<{ code: number | null; out: string }> {
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; out: string; stdout: string }> {
   return new Promise((resolvePromise) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" } });
+    const child = spawn(cmd, args, {
+      cwd,
+      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
+    });
     let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      stdout += d.toString();
+    });
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.on("error", (e) => {
       clearTimeout(timer);
-      resolvePromise({ code: null, out: `${out}${e.message}` });
+      resolvePromise({ code: null, out: `${out}${e.message}`, stdout });
     });
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolvePromise({ code, out });
+      resolvePromise({ code, out, stdout });
     });
   });
 }
 
-/** A package's bin script, resolved from `packageDir` (the project's own TypeScript and jest). */
-function binOf(packageDir: string, name: string, bin: string): string {
+/** A package's bin script, resolved from `packageDir` (the project's own TypeScript and jest). @internal */
+export function binOf(packageDir: string, name: string, bin: string): string {
   try {
     const req = createRequire(join(resolve(packageDir), "package.json"));
     const pkgJson = req.resolve(`${name}/package.json`);

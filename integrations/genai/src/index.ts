@@ -156,3 +156,22 @@ export {
   workflowDocsSchema,
   workflowSectionKey,
 } from "./genai-workflow-docs.js";
+export {
+  type GeneratedWorkflowTests,
+  generateWorkflowTests,
+  parseHooks,
+  renderWorkflowTests,
+  runWorkflowHooks,
+  WORKFLOW_CHECKS,
+  WORKFLOW_HOOKS_FILE,
+  WORKFLOW_HOOKS_MODULE,
+  type WorkflowCheck,
+  type WorkflowHookCase,
+  type WorkflowTestRun,
+  type WorkflowTestsRequestOptions,
+  workflowHookPoints,
+  workflowTestsFile,
+  workflowTestsMessages,
+  workflowTestsRequest,
+  workflowTestsSchema,
+} from "./genai-workflow-tests.js";
