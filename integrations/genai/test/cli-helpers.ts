@@ -23,7 +23,8 @@ import { pkgDir } from "./local-helpers.js";
 
 const require = createRequire(join(pkgDir, "package.json"));
 
-const repoRoot = join(pkgDir, "..", "..");
+/** The repository's root folder. */
+export const repoRoot = join(pkgDir, "..", "..");
 
 /**
  * Folder of an installed package (real path): as `from` resolves it (default this package, whose

@@ -3,21 +3,29 @@
 // discovery, --dry-run prints the exact request, and --write changes only doc comments and marked
 // README sections. The model here is the fake OpenAI-compatible server on loopback (the real local
 // model is in local.test.ts).
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { JsonSchema } from "@lolpop/core";
 import { stdoutNotifier } from "@lolpop/local";
+import { parse } from "yaml";
 import {
   collectComponentFacts,
   createOpenAICompatibleModel,
   docsRequest,
   formatDryRun,
   readmeMarkers,
+  WORKFLOW_CHECKS,
+  WORKFLOW_HOOKS_MODULE,
 } from "../src/index.js";
 import {
   changedFiles,
   fileHashes,
   type GenaiProject,
   genaiProject,
+  link,
+  packageFolder,
+  repoRoot,
   runLolpop,
   withoutDocComments,
 } from "./cli-helpers.js";
@@ -310,6 +318,171 @@ test(
   },
   SLOW,
 );
+
+test(
+  "tests workflow --dry-run: the hook points and checks offered, the config with secrets replaced; nothing sent",
+  async () => {
+    const before = fileHashes(project.dir);
+    const sent = server.requests.length;
+    const r = await lolpop([
+      "generate",
+      "tests",
+      "workflow",
+      "--dry-run",
+      "--max-cases",
+      "4",
+      ...viaServer(),
+    ]);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).toContain("=== workflow hooks of lolpop.yaml ===");
+    expect(r.stdout).toContain("Choose up to 4 checks for a test run of the lolpop workflow");
+    expect(r.stdout).toContain("- process.data_connector.get_data: LocalDataConnector, data_connector\n");
+    expect(r.stdout).toContain("- notifier.notify: StdoutNotifier, notifier\n");
+    expect(r.stdout).toContain("- has_rows (after the call): ");
+    expect(r.stdout).toContain("    password: <secret>\n");
+    expect(r.stdout).not.toContain(PASSWORD);
+    expect(r.stdout).not.toContain(TOKEN);
+    expect(server.requests).toHaveLength(sent);
+    expect(changedFiles(before, fileHashes(project.dir))).toEqual([]);
+  },
+  SLOW,
+);
+
+describe("tests workflow: hooks for lolpop test, checked by running it", () => {
+  let wf: GenaiProject | undefined;
+  afterAll(() => {
+    if (wf) rmSync(wf.dir, { recursive: true, force: true });
+  });
+
+  test(
+    "--write: the hooks that pass are written, the failing, never-run and repeated ones are dropped and reported; lolpop test passes on the files",
+    async () => {
+      wf = genaiProject();
+      prepareData(wf.dir);
+      const hooks = [
+        { point: "process.data_connector.get_data", check: "has_rows", name: "the training data has rows" },
+        { point: "train.model_trainer.fit", check: "input_has_rows", name: "fit gets rows" },
+        { point: "metadata_tracker.log_metrics", check: "input_has_rows", name: "metrics are tables" },
+        { point: "notifier.notify", check: "returns_value", name: "notify returns something" },
+        { point: "process.data_connector.get_data", check: "has_rows", name: "again" },
+      ];
+      server.reset(); // replies left queued by earlier tests would come first
+      server.reply({ json: completion(JSON.stringify({ hooks })) });
+      const r = await runLolpop(
+        wf.bin,
+        ["generate", "tests", "workflow", "--write", "--json", ...viaServer()],
+        wf.dir,
+      );
+      expect([r.code, r.stderr, r.code === 0 ? "" : r.stdout]).toEqual([0, "", ""]);
+      const out = JSON.parse(r.stdout);
+      expect(out).toMatchObject({
+        ok: true,
+        written: true,
+        target: { kind: "workflow", name: "lolpop.yaml" },
+      });
+      expect(out.files.map((f: { file: string }) => f.file)).toEqual([
+        "lolpop.genai-tests.yaml",
+        "tests/genai-hooks.mjs",
+      ]);
+      expect(
+        out.dropped.map((d: { option: string; value: string; reason: string }) => [
+          d.option,
+          d.value,
+          d.reason,
+        ]),
+      ).toEqual([
+        ["process.data_connector.get_data", "has_rows", "the same check as an earlier hook"],
+        [
+          "metadata_tracker.log_metrics",
+          "input_has_rows",
+          "failed when run: the arguments hold no table or list",
+        ],
+        ["notifier.notify", "returns_value", "the workflow never made this call"],
+      ]);
+      // The request offered only known points and checks.
+      const sent = server.requests.at(-1)!.body as {
+        response_format: { json_schema: { schema: JsonSchema } };
+      };
+      const item = (sent.response_format.json_schema.schema as any).properties.hooks.items;
+      expect(item.properties.check.enum).toEqual(Object.keys(WORKFLOW_CHECKS));
+      expect(item.properties.point.enum).toContain("train.model_trainer.fit");
+
+      const tests = readFileSync(join(wf.dir, "lolpop.genai-tests.yaml"), "utf8");
+      expect(tests).toContain("# Run: npx lolpop test lolpop.yaml --tests lolpop.genai-tests.yaml\n");
+      expect(parse(tests)).toEqual({
+        tests: {
+          "process.data_connector.get_data": {
+            post_hooks: [
+              {
+                hook_file: "tests/genai-hooks.mjs",
+                hook_method: "has_rows",
+                name: "1: the training data has rows",
+              },
+            ],
+          },
+          "train.model_trainer.fit": {
+            pre_hooks: [
+              { hook_file: "tests/genai-hooks.mjs", hook_method: "input_has_rows", name: "2: fit gets rows" },
+            ],
+          },
+        },
+      });
+      expect(readFileSync(join(wf.dir, "tests", "genai-hooks.mjs"), "utf8")).toBe(WORKFLOW_HOOKS_MODULE);
+      // No temporary file of the check is left behind.
+      expect(Object.keys(fileHashes(wf.dir)).filter((f) => f.includes("genai-check"))).toEqual([]);
+
+      // The files as written pass with lolpop test, each hook called.
+      const t = await runLolpop(
+        wf.bin,
+        ["test", "lolpop.yaml", "--tests", "lolpop.genai-tests.yaml", "--json"],
+        wf.dir,
+      );
+      expect(t.code).toBe(0);
+      const report = JSON.parse(t.stdout);
+      expect(report.hooks.map((h: { name: string; status: string }) => [h.name, h.status])).toEqual([
+        ["1: the training data has rows", "passed"],
+        ["2: fit gets rows", "passed"],
+      ]);
+    },
+    3 * SLOW,
+  );
+
+  test(
+    "no proposed hook passes: exit 1, nothing written, the reasons listed",
+    async () => {
+      const dir = wf!.dir;
+      rmSync(join(dir, "lolpop.genai-tests.yaml"), { force: true });
+      rmSync(join(dir, "tests"), { recursive: true, force: true });
+      server.reset();
+      server.reply({
+        json: completion(
+          JSON.stringify({
+            hooks: [{ point: "metadata_tracker.log_metrics", check: "has_rows", name: "logged rows" }],
+          }),
+        ),
+      });
+      const r = await runLolpop(wf!.bin, ["generate", "tests", "workflow", "--write", ...viaServer()], dir);
+      expect([r.code, r.stdout]).toEqual([1, expect.stringContaining("Nothing offered")]);
+      expect(r.stdout).toContain(
+        "Nothing offered: the generated tests did not pass:\n  - no proposed hook passed\n",
+      );
+      expect(r.stdout).toContain(
+        "logged rows: metadata_tracker.log_metrics = has_rows: failed when run: the output holds no table or list",
+      );
+      expect(existsSync(join(dir, "lolpop.genai-tests.yaml"))).toBe(false);
+      expect(existsSync(join(dir, "tests"))).toBe(false);
+    },
+    3 * SLOW,
+  );
+});
+
+/** Writes the penguins quickstart's data into `dir` with its own script. */
+function prepareData(dir: string): void {
+  const example = join(repoRoot, "examples", "quickstart", "penguins");
+  cpSync(join(example, "prepare-data.mjs"), join(dir, "prepare-data.mjs"));
+  link(dir, "vega-datasets", packageFolder("vega-datasets", example));
+  execFileSync(process.execPath, ["prepare-data.mjs"], { cwd: dir });
+}
 
 function stdoutNotifierVersion(): string {
   return JSON.parse(readFileSync(join(project.localDir, "package.json"), "utf8")).version;
