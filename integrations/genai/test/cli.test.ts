@@ -186,6 +186,34 @@ test(
 );
 
 test(
+  "docs <pipeline> and <runner> --dry-run: resolved through discovery, described from their definitions",
+  async () => {
+    const pipeline = await lolpop(["generate", "docs", "OfflineTrain", "--dry-run", ...viaServer()]);
+    expect([pipeline.code, pipeline.stderr]).toEqual([0, ""]);
+    expect(pipeline.stdout).toContain("=== docs of OfflineTrain ===");
+    expect(pipeline.stdout).toContain(
+      "Document the lolpop pipeline type `OfflineTrain` from the package @lolpop/workflows.",
+    );
+    expect(pipeline.stdout).toContain("Component kinds it needs: data_splitter, feature_transformer");
+    expect(pipeline.stdout).toContain('- model_name (string, default "model"): Registered model name.');
+    const runner = await lolpop([
+      "generate",
+      "docs",
+      "ClassificationRunner",
+      "--dry-run",
+      "--json",
+      ...viaServer(),
+    ]);
+    expect(runner.code).toBe(0);
+    const out = JSON.parse(runner.stdout);
+    expect(out.target).toEqual({ kind: "type", name: "ClassificationRunner", plugin: "@lolpop/workflows" });
+    expect(out.requests[0].preview).toContain("Document the lolpop runner type `ClassificationRunner`");
+    expect(out.requests[0].preview).toContain("Pipelines it runs: process, train, deploy.");
+  },
+  SLOW,
+);
+
+test(
   "docs <Type>: a diff without --write; --write changes only the doc comment and the marked README section",
   async () => {
     const source = join(project.localDir, "src", "stdout-notifier.ts");
