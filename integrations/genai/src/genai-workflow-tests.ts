@@ -62,14 +62,19 @@ export function workflowTestsFile(configFile: string): string {
 /**
  * The calls a hook may check: every contract method of each component of the workflow, as
  * `<path>.<method>` the way `lolpop test` names them (`notifier.notify` for a global component,
- * `train.model_trainer.fit` for a pipeline's). Components of kinds core does not define are left out.
+ * `train.model_trainer.fit` for a pipeline's), the pipelines' components first. Components of kinds
+ * core does not define are left out.
  */
 export function workflowHookPoints(
   facts: WorkflowFacts,
   types: Record<string, WorkflowTypeFacts>,
 ): Array<{ point: string; type: string; kind: string }> {
   const out: Array<{ point: string; type: string; kind: string }> = [];
-  for (const [yamlPath, type] of Object.entries(facts.components)) {
+  // The pipelines' components first (they touch the data), then the shared ones (tracker, repository...).
+  const entries = Object.entries(facts.components);
+  const shared = (p: string) => p.startsWith("components.");
+  const ordered = [...entries.filter(([p]) => !shared(p)), ...entries.filter(([p]) => shared(p))];
+  for (const [yamlPath, type] of ordered) {
     const kind = types[type]?.kind;
     const methods = kind ? (CONTRACT_METHODS as Record<string, readonly string[]>)[kind] : undefined;
     if (!kind || !methods) continue;
@@ -93,7 +98,7 @@ export function workflowTestsSchema(points: string[], maxCases = 6): JsonSchema 
           properties: {
             point: { type: "string", enum: points },
             check: { type: "string", enum: Object.keys(WORKFLOW_CHECKS) },
-            name: { type: "string", minLength: 3, maxLength: 80 },
+            name: { type: "string", minLength: 3, maxLength: 60 },
           },
           required: ["point", "check", "name"],
           additionalProperties: false,
@@ -135,6 +140,7 @@ export function workflowTestsMessages(
 export interface WorkflowTestsRequestOptions {
   /** Most hooks asked for. Default 6. */
   maxCases?: number;
+  /** Default 100 per hook, plus 48. */
   maxTokens?: number;
   /** Default 0. */
   seed?: number;
@@ -160,7 +166,8 @@ export function workflowTestsRequest(
     messages: workflowTestsMessages(facts, types, max),
     schema: workflowTestsSchema(points, max),
     schemaName: "workflow_hooks",
-    maxTokens: options.maxTokens ?? 48 * max + 32,
+    // About 100 tokens per hook: a small model spells out the point, the check and the name.
+    maxTokens: options.maxTokens ?? 100 * max + 48,
     temperature: options.temperature ?? 0,
     seed: options.seed ?? 0,
     signal: options.signal,

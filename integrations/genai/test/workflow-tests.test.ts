@@ -45,19 +45,19 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-test("hook points: each contract method of the components, named as lolpop test names calls", () => {
+test("hook points: each contract method of the components (pipelines' first), named as lolpop test names calls", () => {
   expect(workflowHookPoints(facts, types).map((p) => p.point)).toEqual([
-    "notifier.notify",
     "process.data_connector.get_data",
     "process.data_connector.save_data",
+    "notifier.notify",
   ]);
   const req = workflowTestsRequest(facts, types, { maxCases: 3 });
   const items = (req.schema.properties as any).hooks.items;
   expect((req.schema.properties as any).hooks.maxItems).toBe(3);
   expect(items.properties.point.enum).toEqual([
-    "notifier.notify",
     "process.data_connector.get_data",
     "process.data_connector.save_data",
+    "notifier.notify",
   ]);
   expect(items.properties.check.enum).toEqual(Object.keys(WORKFLOW_CHECKS));
   expect(req).toMatchObject({ temperature: 0, seed: 0, schemaName: "workflow_hooks" });
