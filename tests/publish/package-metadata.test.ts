@@ -165,7 +165,7 @@ test("core's catalog of first-party types lists every type a first-party plugin 
     pub
       .filter(isPlugin)
       .flatMap((p) =>
-        (p.pkg.lolpop.components as { type: string; kind: string }[]).map((c) => [
+        ((p.pkg.lolpop.components ?? []) as { type: string; kind: string }[]).map((c) => [
           c.type,
           { package: p.name, kind: c.kind },
         ]),
