@@ -65,6 +65,16 @@ export {
   type PluginCommandContext,
   type PluginCommandFunction,
 } from "./manifest.js";
+export type {
+  OnnxAttribute,
+  OnnxElementType,
+  OnnxExportOptions,
+  OnnxGraphPiece,
+  OnnxNode,
+  OnnxTensor,
+  OnnxTensorData,
+  OnnxValueInfo,
+} from "./onnx-piece.js";
 export {
   type AnyDefinition,
   type BaseContext,
