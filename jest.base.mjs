@@ -3,6 +3,14 @@
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
+/**
+ * A test environment whose realm has Node's typed-array constructors, for packages whose tests call
+ * native code that checks them (tfjs, onnxruntime-node): `testEnvironment: TYPED_ARRAYS_ENVIRONMENT`.
+ */
+export const TYPED_ARRAYS_ENVIRONMENT = fileURLToPath(
+  new URL("./jest.typed-arrays-environment.mjs", import.meta.url),
+);
+
 /** Builds the jest config of one package from its jest.config.mjs URL. */
 export function jestConfig(configUrl, overrides = {}) {
   const rootDir = dirname(fileURLToPath(configUrl));
