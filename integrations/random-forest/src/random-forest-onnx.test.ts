@@ -14,9 +14,12 @@ async function fit(
   engine: "histogram" | "ml-random-forest",
   params: Record<string, unknown>,
 ): Promise<{ model: TrainedModel; X: Table }> {
-  const trainer = await instantiateComponent<RandomForestTrainerConfig>(randomForestModelTrainer, {
-    config: { engine, n_jobs: 1, training_params: params },
-  });
+  const trainer = await instantiateComponent<"model_trainer", RandomForestTrainerConfig>(
+    randomForestModelTrainer,
+    {
+      config: { engine, n_jobs: 1, training_params: params },
+    },
+  );
   const table = toTable(d);
   const X = table.select(d.featureNames);
   const model = await trainer.fit({
