@@ -3,10 +3,12 @@
  * both engines: an ONNX-ML `TreeEnsembleClassifier` (leaf class weights = leaf values / trees, so
  * their sum is the mean lolpop predicts; `post_transform` NONE) or `TreeEnsembleRegressor`
  * (`aggregate_function` AVERAGE). ml-random-forest models first replace missing and infinite values
- * by their training means (Imputer, then IsInf + Where), as the engine does.
+ * by their training means (IsNaN, IsInf, Or + Where), as the engine does.
  *
- * ONNX-ML tree ensembles compare in float32: a value within float32 rounding (about 1e-7 relative)
- * of a split threshold may take the other branch than in lolpop, which compares in float64.
+ * The piece reads `features` as `double [N, F]` and holds thresholds and leaf values as double
+ * tensors (`nodes_values_as_tensor`, ONNX-ML opset 3), so splits compare in float64 as lolpop's own
+ * engines do: float32 thresholds would send values within one float32 rounding of a split down the
+ * other branch. The outputs are float (the operators' only output type).
  */
 import type { OnnxAttribute, OnnxGraphPiece, ProblemType } from "@lolpop/core";
 import {
@@ -17,6 +19,7 @@ import {
   PieceBuilder,
   PREDICTION,
   PROBABILITIES,
+  tensor,
   tensorInfo,
 } from "@lolpop/onnx";
 import type { ForestTrees } from "./random-forest-trees.js";
@@ -33,19 +36,14 @@ export function forestToOnnx(
   if (classification && K !== model.classes!.length)
     throw new Error(`the forest has ${K} values per leaf for ${model.classes!.length} classes`);
   const b = new PieceBuilder();
-  let x = b.input(tensorInfo(FEATURES, "float", [BATCH_DIM, F]));
+  let x = b.input(tensorInfo(FEATURES, "double", [BATCH_DIM, F]));
   if (forest.impute) {
-    const means = forest.impute;
-    x = b.op(
-      "Imputer",
-      [x],
-      { imputed_value_floats: attr.floats(means), replaced_value_float: attr.float(Number.NaN) },
-      { domain: ONNX_ML_DOMAIN, hint: "imputed", doc_string: "missing values: training means" },
-    );
+    const nan = b.op("IsNaN", [x], undefined, { hint: "missing" });
     const infinite = b.op("IsInf", [x], undefined, { hint: "infinite" });
-    x = b.op("Where", [infinite, b.floats("means", means, [1, F]), x], undefined, {
-      hint: "finite",
-      doc_string: "infinite values: training means",
+    const replace = b.op("Or", [nan, infinite], undefined, { hint: "not_finite" });
+    x = b.op("Where", [replace, b.doubles("means", forest.impute, [1, F]), x], undefined, {
+      hint: "imputed",
+      doc_string: "missing and infinite values: training means",
     });
   }
 
@@ -95,14 +93,16 @@ export function forestToOnnx(
     nodes_treeids: attr.ints(treeIds),
     nodes_nodeids: attr.ints(nodeIds),
     nodes_featureids: attr.ints(featureIds),
-    nodes_values: attr.floats(thresholds),
+    nodes_values_as_tensor: attr.tensor(
+      tensor("nodes_values", "double", [thresholds.length], Float64Array.from(thresholds)),
+    ),
     nodes_modes: attr.strings(modes),
     nodes_truenodeids: attr.ints(trueIds),
     nodes_falsenodeids: attr.ints(falseIds),
     nodes_missing_value_tracks_true: attr.ints(missingTrue),
     post_transform: attr.string("NONE"),
   };
-  const doc = `random forest of ${T} trees (${forest.split === "<=" ? "histogram" : "ml-random-forest"} engine); splits compare in float32`;
+  const doc = `random forest of ${T} trees (${forest.split === "<=" ? "histogram" : "ml-random-forest"} engine); splits compare in float64`;
   if (classification) {
     const probabilities = b.outputName(PROBABILITIES);
     b.node(
@@ -114,7 +114,9 @@ export function forestToOnnx(
         class_treeids: attr.ints(leafTree),
         class_nodeids: attr.ints(leafNode),
         class_ids: attr.ints(leafTarget),
-        class_weights: attr.floats(leafWeight),
+        class_weights_as_tensor: attr.tensor(
+          tensor("class_weights", "double", [leafWeight.length], Float64Array.from(leafWeight)),
+        ),
         classlabels_int64s: attr.ints(model.classes!.map((_, i) => i)),
       },
       { domain: ONNX_ML_DOMAIN, doc_string: doc },
@@ -132,7 +134,9 @@ export function forestToOnnx(
         target_treeids: attr.ints(leafTree),
         target_nodeids: attr.ints(leafNode),
         target_ids: attr.ints(leafTarget),
-        target_weights: attr.floats(leafWeight),
+        target_weights_as_tensor: attr.tensor(
+          tensor("target_weights", "double", [leafWeight.length], Float64Array.from(leafWeight)),
+        ),
         aggregate_function: attr.string("AVERAGE"),
       },
       { domain: ONNX_ML_DOMAIN, doc_string: doc },

@@ -67,7 +67,7 @@ function matrix(t: Table): Float64Array {
   return out;
 }
 
-async function scoreInNode(bytes: Uint8Array, table: Table): Promise<Float32Array> {
+async function scoreInNode(bytes: Uint8Array, table: Table): Promise<Float64Array> {
   const ort = await loadOnnxRuntime();
   const session = await ort.InferenceSession.create(bytes);
   try {
@@ -77,13 +77,13 @@ async function scoreInNode(bytes: Uint8Array, table: Table): Promise<Float32Arra
         spec.type === "string"
           ? new ort.Tensor("string", spec.values as string[], [table.numRows, 1])
           : new ort.Tensor(
-              "float32",
-              Float32Array.from(spec.values as Array<number | null>, (v) => (v === null ? Number.NaN : v)),
+              "float64",
+              Float64Array.from(spec.values as Array<number | null>, (v) => (v === null ? Number.NaN : v)),
               [table.numRows, 1],
             );
     }
     const out = await session.run(feeds);
-    return out.features!.data as Float32Array;
+    return out.features!.data as Float64Array;
   } finally {
     await session.release();
   }
@@ -111,7 +111,7 @@ describe.each(CONFIGS)("LocalFeatureTransformer %j as ONNX", (config) => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("computes the features transform() computes, in both onnxruntimes", async () => {
+  it("computes the very features transform() computes (double arithmetic), in both onnxruntimes", async () => {
     const ft = (await instantiateComponent(localFeatureTransformer, {
       config,
       path: "train.feature_transformer",
@@ -125,9 +125,9 @@ describe.each(CONFIGS)("LocalFeatureTransformer %j as ONNX", (config) => {
     expect(piece.inputs.map((i) => `${i.name}:${i.type}`)).toEqual([
       "island:string",
       "sex:string",
-      "beak_length_mm:float",
-      "flipper_length_mm:float",
-      "body_mass_g:float",
+      "beak_length_mm:double",
+      "flipper_length_mm:double",
+      "body_mass_g:double",
     ]);
     const bytes = encodeModel(pieceModel(piece));
     const file = join(dir, "features.onnx");
@@ -136,8 +136,8 @@ describe.each(CONFIGS)("LocalFeatureTransformer %j as ONNX", (config) => {
     expect(py.checker).toBe("ok");
     const want = matrix(expected);
     expect(py.outputs.features!.dims).toEqual([table.numRows, expected.columnNames.length]);
-    expect(maxAbsDiff(py.outputs.features!.values as number[], want)).toBeLessThan(1e-5);
-    expect(maxAbsDiff(await scoreInNode(bytes, table), want)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(py.outputs.features!.values as number[], want)).toBe(0);
+    expect(maxAbsDiff(await scoreInNode(bytes, table), want)).toBe(0);
   }, 120_000);
 });
 

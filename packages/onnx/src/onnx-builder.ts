@@ -134,6 +134,11 @@ export class PieceBuilder {
     return this.constant(hint, "float", dims, Float32Array.from(values));
   }
 
+  /** A double constant of shape `dims` (a 1-D vector when `dims` is absent). */
+  doubles(hint: string, values: ArrayLike<number>, dims: readonly number[] = [values.length]): string {
+    return this.constant(hint, "double", dims, Float64Array.from(values));
+  }
+
   /** An int64 constant of shape `dims` (a 1-D vector when `dims` is absent). */
   int64s(hint: string, values: ArrayLike<number>, dims: readonly number[] = [values.length]): string {
     return this.constant(hint, "int64", dims, BigInt64Array.from(Array.from(values, (v) => BigInt(v))));

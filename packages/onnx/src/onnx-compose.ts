@@ -3,7 +3,11 @@
  * model's outputs out.
  *
  * - Inputs: the feature transformer piece's inputs (one per raw feature column), or, without a
- *   transformer, one `float [N, 1]` input per model feature, concatenated into `features`.
+ *   transformer, one `[N, 1]` input per model feature (of the element type the model piece reads),
+ *   concatenated into `features`.
+ * - `features` is float or double: a piece reads and writes the type it computes in. When the
+ *   transformer writes double and the model reads float (TensorFlow.js, CatBoost), a `Cast` rounds
+ *   the values as lolpop rounds them when it hands float64 features to such a model.
  * - The transformer's `features` columns are matched to the model's `feature_names` by name (a
  *   `Gather` reorders or selects them when the orders differ; a missing one is an error).
  * - Outputs: classification `label` (`string [N]`, the class of the highest probability, the
@@ -122,10 +126,11 @@ function mergeOpsets(...pieces: OnnxGraphPiece[]): Record<string, number> {
   return out;
 }
 
-/** Without a feature transformer: one float input per model feature, concatenated. */
+/** Without a feature transformer: one input per model feature (of type `type`), concatenated. */
 function rawInputsPiece(
   featureNames: readonly string[],
   schema: readonly ColumnSchema[] | undefined,
+  type: "float" | "double",
 ): OnnxGraphPiece {
   const b = new PieceBuilder();
   const cols = featureNames.map((name) => {
@@ -136,11 +141,11 @@ function rawInputsPiece(
         `feature "${name}" (categorical, no feature transformer)`,
         { column: name },
       );
-    return b.input(tensorInfo(name, "float", [BATCH_DIM, 1], "numeric feature; NaN is missing"));
+    return b.input(tensorInfo(name, type, [BATCH_DIM, 1], "numeric feature; NaN is missing"));
   });
   const out = b.outputName(FEATURES);
   b.node("Concat", cols, [out], { axis: attr.int(1) });
-  b.output(tensorInfo(FEATURES, "float", [BATCH_DIM, featureNames.length]));
+  b.output(tensorInfo(FEATURES, type, [BATCH_DIM, featureNames.length]));
   return b.finish({ feature_names: [...featureNames] });
 }
 
@@ -156,8 +161,9 @@ export function composeModel(options: ComposeOptions): OnnxModel {
     throw new Error("composeModel: a classifier needs at least two classes");
   checkPiece(model, "model piece");
   const modelIn = model.inputs.find((i) => i.name === FEATURES);
-  if (!modelIn || model.inputs.length !== 1 || modelIn.type !== "float")
-    throw new Error(`composeModel: the model piece must read one float input "${FEATURES}"`);
+  if (!modelIn || model.inputs.length !== 1 || (modelIn.type !== "float" && modelIn.type !== "double"))
+    throw new Error(`composeModel: the model piece must read one float or double input "${FEATURES}"`);
+  const modelType = modelIn.type;
   const modelOut = problem === "classification" ? PROBABILITIES : PREDICTION;
   if (!model.outputs.some((o) => o.name === modelOut))
     throw new Error(`composeModel: the model piece has no "${modelOut}" output`);
@@ -166,12 +172,12 @@ export function composeModel(options: ComposeOptions): OnnxModel {
     throw new Error("composeModel: the model piece's feature_names differ from the model's");
 
   // The preprocessing piece: the transformer's, or raw numeric inputs.
-  const pre = options.features ?? rawInputsPiece(featureNames, options.input_schema);
+  const pre = options.features ?? rawInputsPiece(featureNames, options.input_schema, modelType);
   checkPiece(pre, "feature transformer piece");
   const preOut = pre.outputs.find((o) => o.name === FEATURES);
-  if (preOut?.type !== "float" || !pre.feature_names)
+  if ((preOut?.type !== "float" && preOut?.type !== "double") || !pre.feature_names)
     throw new Error(
-      `composeModel: the feature transformer piece must produce a float "${FEATURES}" with feature_names`,
+      `composeModel: the feature transformer piece must produce a float or double "${FEATURES}" with feature_names`,
     );
 
   const outputs = problem === "classification" ? [LABEL, PROBABILITIES] : [PREDICTION];
@@ -230,6 +236,18 @@ export function composeModel(options: ComposeOptions): OnnxModel {
       outputs: [modelInput],
       attributes: { axis: attr.int(1) },
     });
+  }
+  if (preOut.type !== modelType) {
+    const cast = "cast/features";
+    nodes.push({
+      op_type: "Cast",
+      name: "cast/Cast",
+      inputs: [modelInput],
+      outputs: [cast],
+      attributes: { to: attr.int(modelType === "float" ? 1 : 11) },
+      doc_string: `${preOut.type} features to the ${modelType} the model reads`,
+    });
+    modelInput = cast;
   }
   const modelOutName = problem === "classification" ? PROBABILITIES : PREDICTION;
   const modelRenamed = renamed(

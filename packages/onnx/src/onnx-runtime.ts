@@ -44,7 +44,7 @@ export function loadOnnxRuntime(): Promise<Ort> {
 /** One input of an exported model. */
 export interface OnnxInput {
   name: string;
-  type: "float" | "string";
+  type: "float" | "double" | "string";
 }
 
 /** Options of {@link OnnxScorer.create}. */
@@ -64,9 +64,9 @@ function describe(model: OnnxModel): { problem: ProblemType; classes?: string[];
     });
   const inputs: OnnxInput[] = model.graph.inputs.map((v) => {
     const t = "tensor" in v.type ? v.type.tensor : undefined;
-    if (t !== "float" && t !== "string")
+    if (t !== "float" && t !== "double" && t !== "string")
       throw new DataError({
-        message: `input "${v.name}" of the ONNX model is not a float or string tensor`,
+        message: `input "${v.name}" of the ONNX model is not a float, double or string tensor`,
         code: "onnx_not_lolpop",
       });
     return { name: v.name, type: t };
@@ -110,7 +110,10 @@ export class OnnxScorer {
     return new OnnxScorer(ort, session, info);
   }
 
-  /** The model's inputs from a table: float32 `[N, 1]` for numeric inputs (NaN missing), string for text ("" missing). */
+  /**
+   * The model's inputs from a table, `[N, 1]` each: float32 or float64 (as the input is typed) for
+   * numeric inputs (NaN missing), string for text ("" missing).
+   */
   feeds(table: Table): Record<string, OrtTensor> {
     const n = table.numRows;
     const absent = this.inputs.filter((i) => !table.has(i.name)).map((i) => i.name);
@@ -129,8 +132,9 @@ export class OnnxScorer {
         feeds[input.name] = new this.#ort.Tensor("string", text, [n, 1]);
         continue;
       }
-      let values: Float32Array;
-      if (col.type === "numeric") values = Float32Array.from(col.values);
+      let values: Float64Array;
+      if (col.type === "numeric")
+        values = col.values instanceof Float64Array ? col.values : Float64Array.from(col.values);
       else {
         const parsed = col.dictionary.map((d) => (NUMBER.test(d.trim()) ? Number(d.trim()) : Number.NaN));
         const bad = col.dictionary.find((_d, j) => Number.isNaN(parsed[j]!) && col.codes.includes(j));
@@ -140,9 +144,12 @@ export class OnnxScorer {
             code: "wrong_column_type",
             details: { column: input.name },
           });
-        values = Float32Array.from(col.codes, (code) => (code < 0 ? Number.NaN : parsed[code]!));
+        values = Float64Array.from(col.codes, (code) => (code < 0 ? Number.NaN : parsed[code]!));
       }
-      feeds[input.name] = new this.#ort.Tensor("float32", values, [n, 1]);
+      feeds[input.name] =
+        input.type === "double"
+          ? new this.#ort.Tensor("float64", values, [n, 1])
+          : new this.#ort.Tensor("float32", Float32Array.from(values), [n, 1]);
     }
     return feeds;
   }
