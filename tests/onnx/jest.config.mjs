@@ -6,4 +6,6 @@ export default jestConfig(import.meta.url, {
   testMatch: ["<rootDir>/*.test.ts"],
   testTimeout: 300000,
   testEnvironment: TYPED_ARRAYS_ENVIRONMENT,
+  // TensorFlow.js keeps its engine on the global object (see integrations/tfjs/jest.config.mjs).
+  testEnvironmentOptions: { globalsCleanup: "off" },
 });

@@ -7,8 +7,10 @@
 import { execFileSync } from "node:child_process";
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
+import { catboostModelTrainer, closeCatBoostWorkers } from "@lolpop/catboost-bridge";
 import {
   type ComponentKinds,
+  type DataConnector,
   type Definition,
   type FeatureTransformer,
   instantiateComponent,
@@ -16,7 +18,6 @@ import {
   type ProblemType,
   type Table,
 } from "@lolpop/core";
-import { catboostModelTrainer, closeCatBoostWorkers } from "@lolpop/catboost-bridge";
 import { localDataConnector, localFeatureTransformer } from "@lolpop/local";
 import { composeModel, encodeModel } from "@lolpop/onnx";
 import { randomForestModelTrainer } from "@lolpop/random-forest";
@@ -71,10 +72,17 @@ const TRAINERS: Array<{
 /** The quickstart's CSVs, read by LocalDataConnector as the workflow reads them. */
 async function load(q: Quickstart): Promise<{ train: Table; fresh: Table }> {
   const dir = tempProject(`lolpop-onnx-${q.name}-`);
-  copyFileSync(join(repoRoot, "examples", "quickstart", q.name, "prepare-data.mjs"), join(dir, "prepare-data.mjs"));
+  copyFileSync(
+    join(repoRoot, "examples", "quickstart", q.name, "prepare-data.mjs"),
+    join(dir, "prepare-data.mjs"),
+  );
   execFileSync(process.execPath, ["prepare-data.mjs"], { cwd: dir });
   const read = async (file: string) =>
-    (await instantiateComponent(localDataConnector, { config: { path: join(dir, "data", file) } })).get_data();
+    (
+      (await instantiateComponent(localDataConnector, {
+        config: { path: join(dir, "data", file) },
+      })) as DataConnector
+    ).get_data();
   const train = (await read("train.csv")).withRoles({ [q.target]: "target", id: "index" });
   const fresh = (await read("new.csv")).withRoles({ id: "index" });
   return { train, fresh };
@@ -103,7 +111,9 @@ describe.each(QUICKSTARTS)("$name quickstart", (q) => {
 
   beforeAll(async () => {
     ({ train, fresh } = await load(q));
-    ft = (await instantiateComponent(localFeatureTransformer, { path: "train.feature_transformer" })) as FeatureTransformer;
+    ft = (await instantiateComponent(localFeatureTransformer, {
+      path: "train.feature_transformer",
+    })) as FeatureTransformer;
     await ft.fit(train.select(train.columnsWithRole("feature")));
     trainX = await ft.transform(train.select(train.columnsWithRole("feature")));
     freshX = await ft.transform(fresh.select(train.columnsWithRole("feature")));
