@@ -131,9 +131,10 @@ export interface FeatureTransformer {
   /**
    * Optional: the fitted encoding as a piece of an ONNX graph (see `@lolpop/onnx`), so an exported
    * model takes raw feature columns. Inputs: one per raw feature column, named after it, shape
-   * `[N, 1]`, `float` for a numeric column and `string` for a categorical one (`""` is missing).
-   * Output: `features` (`float`, `[N, F]`), whose columns are the piece's `feature_names` in the
-   * order `transform` writes them. Throws an error naming what ONNX cannot express (e.g. a
+   * `[N, 1]`, `float` or `double` for a numeric column (NaN is missing) and `string` for a
+   * categorical one (`""` is missing). Output: `features` (`float` or `double`, `[N, F]`; the type
+   * the piece computes in, `double` to reproduce float64 arithmetic), whose columns are the piece's
+   * `feature_names` in the order `transform` writes them. Throws an error naming what ONNX cannot express (e.g. a
    * column passed through as text).
    */
   to_onnx?(options?: OnnxExportOptions): Promise<OnnxGraphPiece>;
@@ -184,7 +185,8 @@ export interface TrainedModel {
   save(dir: string): Promise<void>;
   /**
    * Optional: the model as a piece of an ONNX graph (see `@lolpop/onnx`). Input: `features`
-   * (`float`, `[N, feature_names.length]`, columns in `feature_names` order). Output:
+   * (`float` or `double`, as the model computes, `[N, feature_names.length]`, columns in
+   * `feature_names` order; the composer casts between the two). Output:
    * `probabilities` (`float`, `[N, classes.length]`, columns in `classes` order) for
    * classification, `prediction` (`float`, `[N]`) for regression. Throws an error naming what
    * ONNX cannot express (e.g. categorical features inside the model).
