@@ -5,7 +5,7 @@
 // onnxruntime-node equal lolpop's own: identical labels, probabilities within 1e-5, regression
 // values within 1e-5 (relative).
 import { execFileSync } from "node:child_process";
-import { copyFileSync } from "node:fs";
+import { copyFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { catboostModelTrainer, closeCatBoostWorkers } from "@lolpop/catboost-bridge";
 import {
@@ -72,6 +72,7 @@ const TRAINERS: Array<{
 /** The quickstart's CSVs, read by LocalDataConnector as the workflow reads them. */
 async function load(q: Quickstart): Promise<{ train: Table; fresh: Table }> {
   const dir = tempProject(`lolpop-onnx-${q.name}-`);
+  projects.push(dir);
   copyFileSync(
     join(repoRoot, "examples", "quickstart", q.name, "prepare-data.mjs"),
     join(dir, "prepare-data.mjs"),
@@ -89,9 +90,12 @@ async function load(q: Quickstart): Promise<{ train: Table; fresh: Table }> {
 }
 
 const measured: Array<{ case: string } & Parity> = [];
+/** Temp projects made by load(), removed at the end. */
+const projects: string[] = [];
 
 afterAll(async () => {
   await closeCatBoostWorkers();
+  for (const dir of projects) rmSync(dir, { recursive: true, force: true });
   console.log(
     `ONNX parity on the quickstart data (max difference: probability, or relative value):\n${measured
       .map(
