@@ -68,6 +68,16 @@ export {
   type PluginCommandPlugin,
   type PluginCommandPlugins,
 } from "./manifest.js";
+export type {
+  OnnxAttribute,
+  OnnxElementType,
+  OnnxExportOptions,
+  OnnxGraphPiece,
+  OnnxNode,
+  OnnxTensor,
+  OnnxTensorData,
+  OnnxValueInfo,
+} from "./onnx-piece.js";
 export {
   type AnyDefinition,
   type BaseContext,
