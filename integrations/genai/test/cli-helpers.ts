@@ -85,7 +85,9 @@ export function genaiProject(extraYaml = ""): GenaiProject {
   for (const f of ["package.json", "README.md", "src", "dist"])
     cpSync(join(source, f), join(localDir, f), { recursive: true });
   link(dir, "@lolpop/local", localDir);
-  link(dir, "csv-parse", packageFolder("csv-parse", source));
+  // the copy resolves its own dependencies (csv-parse, hyparquet...) from the project
+  const localDeps = JSON.parse(readFileSync(join(source, "package.json"), "utf8")).dependencies ?? {};
+  for (const dep of Object.keys(localDeps)) link(dir, dep, packageFolder(dep, source));
   deps["@lolpop/local"] = "file:vendor/local";
   writeFileSync(
     join(dir, "package.json"),
