@@ -69,6 +69,8 @@ export {
   type AnyDefinition,
   type BaseContext,
   type ComponentContext,
+  type ConfigCheckInfo,
+  type ConfigCheckIssue,
   type Definition,
   defineComponent,
   definePipeline,

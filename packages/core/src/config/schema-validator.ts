@@ -127,12 +127,22 @@ function describe(
         code: "invalid_type",
         message: `must be ${String(p.type).replace(/,/g, " or ")}${gotType}`,
       };
-    case "enum":
+    case "enum": {
+      const allowed = p.allowedValues as unknown[];
+      const guess =
+        typeof value === "string" && !secret
+          ? didYouMean(
+              value,
+              allowed.filter((v): v is string => typeof v === "string"),
+              1,
+            )
+          : [];
       return {
         path,
         code: "invalid_value",
-        message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}${got}`,
+        message: `${guess.length ? `did you mean ${JSON.stringify(guess[0])}? ` : ""}must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}${got}`,
       };
+    }
     case "const":
       return { path, code: "invalid_value", message: `must be ${JSON.stringify(p.allowedValue)}${got}` };
     default:

@@ -11,7 +11,8 @@
  * - predictions: `classificationPredictions`, `regressionPredictions`, `checkPredictFeatures`;
  * - randomness: `createRng`, `shuffleInPlace`, `permutation`;
  * - saved models: `readSavedModelFile`, `writeFileAtomic`, `writeJsonAtomic`;
- * - tracking vocabulary: `CHAMPION_ALIAS`, `MODEL_TAGS`, `stringifyParam`.
+ * - tracking vocabulary: `CHAMPION_ALIAS`, `MODEL_TAGS`, `stringifyParam`;
+ * - terminal text: `stripControlChars`, `terminalJson` (data-derived text printed on a terminal).
  */
 export {
   type ClassWeight,
@@ -35,6 +36,7 @@ export {
   fitTarget,
   regressionTarget,
 } from "./target.js";
+export { type StripControlOptions, stripControlChars, terminalJson } from "./terminal-text.js";
 export { CHAMPION_ALIAS, MODEL_TAGS, stringifyParam } from "./tracking.js";
 export {
   type MergedTrainingParams,
