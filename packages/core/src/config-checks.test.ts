@@ -194,3 +194,31 @@ describe("config checks", () => {
     expect(e.issues[0]).toMatchObject({ path: "p.data_connector.config.source", line: 9 });
   });
 });
+
+describe("configIssuesOf", () => {
+  it("turns a validator's ConfigError into issues relative to the config", async () => {
+    const { configIssuesOf } = await import("./index.js");
+    const issues = configIssuesOf("train.model_trainer", () => {
+      throw new ConfigError({
+        issues: [
+          {
+            code: "unknown_key",
+            path: "train.model_trainer.config.training_params.depth",
+            message: "unknown",
+          },
+          { code: "invalid_value", path: "train.model_trainer.config.gates.2", message: "bad gate" },
+        ],
+      });
+    });
+    expect(issues).toEqual([
+      { path: ["training_params", "depth"], code: "unknown_key", message: "unknown" },
+      { path: ["gates", 2], code: "invalid_value", message: "bad gate" },
+    ]);
+    expect(configIssuesOf("x", () => 1)).toEqual([]);
+    expect(() =>
+      configIssuesOf("x", () => {
+        throw new TypeError("boom");
+      }),
+    ).toThrow("boom");
+  });
+});

@@ -31,6 +31,7 @@ describe("logger", () => {
     const s = sink(true);
     createLogger({ stream: s.stream, level: "info", color: false }).warn(hostile, { column: hostile });
     expect(s.lines[0]).toContain("column city");
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
     expect(s.lines[0]).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     const j = sink(false);
     createLogger({ stream: j.stream, level: "info" }).warn(hostile);

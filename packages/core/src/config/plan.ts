@@ -4,14 +4,14 @@
  */
 
 import { didYouMean, FIRST_PARTY_TYPES } from "../catalog.js";
+import type { ProblemType } from "../contracts.js";
 import { BUILTIN_KINDS } from "../contracts.js";
 import { ConfigError, type ConfigIssue, PluginConflictError, UnknownComponentError } from "../errors.js";
-import type { ProblemType } from "../contracts.js";
 import type { AnyDefinition, JsonSchema } from "../plugin.js";
 import { redactText, redactValue } from "../redact.js";
 import { listTypes, type RegisteredType, resolveType } from "../registry.js";
-import { type ResolvedConfig, resolveConfig } from "./resolve.js";
 import { runConfigChecks } from "./config-checks.js";
+import { type ResolvedConfig, resolveConfig } from "./resolve.js";
 import { validateAgainstSchema } from "./schema-validator.js";
 import type { ConfigSource } from "./yaml-source.js";
 
@@ -237,7 +237,7 @@ function validateSection(
   for (const p of problems) {
     const where = toYamlPath(p.path);
     let message = p.message;
-    if (p.code === "missing_key") {
+    if (p.code === "missing_key" && p.path.length === 1) {
       const alt = parents.map((x) => (x.path.length ? x.path.join(".") : "config")).join(" or ");
       message += ` for ${def.type}: set it under ${sectionPath.join(".")}${alt ? `, or in ${alt}` : ""}`;
     } else message = `${message} [${def.type}]`;

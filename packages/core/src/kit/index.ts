@@ -12,6 +12,7 @@
  * - randomness: `createRng`, `shuffleInPlace`, `permutation`;
  * - saved models: `readSavedModelFile`, `writeFileAtomic`, `writeJsonAtomic`;
  * - tracking vocabulary: `CHAMPION_ALIAS`, `MODEL_TAGS`, `stringifyParam`;
+ * - config checks: `configIssuesOf` (a throwing validator as a definition's `checkConfig`);
  * - terminal text: `stripControlChars`, `terminalJson` (data-derived text printed on a terminal).
  */
 export {
@@ -21,6 +22,7 @@ export {
   classWeightForRegression,
   classWeights,
 } from "./class-weight.js";
+export { configIssuesOf } from "./config-checks.js";
 export { writeFileAtomic, writeJsonAtomic } from "./fs-atomic.js";
 export { checkPredictFeatures } from "./predict-input.js";
 export { classificationPredictions, regressionPredictions } from "./predictions.js";

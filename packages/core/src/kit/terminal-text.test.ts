@@ -20,6 +20,7 @@ describe("terminalJson", () => {
   it("escapes C1 controls that JSON.stringify leaves raw, and parses back to the same value", () => {
     const value = { name: "a\u009b2Jb\u001b[2J" };
     const text = terminalJson(value);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
     expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
     expect(JSON.parse(text)).toEqual(value);
   });

@@ -7,11 +7,23 @@
 
 // C0 controls except tab and newline, DEL, C1 controls (0x80-0x9f: 0x9b is a one-byte CSI), and
 // the bidirectional overrides and isolates that reorder what a terminal shows.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 // Whole escape sequences, so their printable tail ("[2J", "]0;title") goes too: CSI, OSC (ended by
 // BEL or ST), and two-character escapes.
-const SEQUENCE =
-  /\u001b\[[0-?]*[ -/]*[@-~]|\u009b[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|\u009d[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|\u001b[@-Z\\-_]/g;
+const OSC_TAIL = "[^\\u0007\\u001b\\u009c]*(?:\\u0007|\\u001b\\\\|\\u009c)?";
+const SEQUENCE = new RegExp(
+  [
+    "\\u001b\\[[0-?]*[ -/]*[@-~]",
+    "\\u009b[0-?]*[ -/]*[@-~]",
+    `\\u001b\\]${OSC_TAIL}`,
+    `\\u009d${OSC_TAIL}`,
+    "\\u001b[@-Z\\\\-_]",
+  ].join("|"),
+  "g",
+);
+
+const JSON_UNSAFE = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Options of {@link stripControlChars}. */
 export interface StripControlOptions {
@@ -35,7 +47,7 @@ export function stripControlChars(text: string, options: StripControlOptions = {
  */
 export function terminalJson(value: unknown, space?: number): string {
   return JSON.stringify(value, null, space).replace(
-    /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+    JSON_UNSAFE,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
 }
