@@ -17,6 +17,7 @@ import {
   classWeightForRegression,
   classWeights,
   columnLength,
+  configIssuesOf,
   DataError,
   defineComponent,
   encodeClasses,
@@ -576,8 +577,11 @@ export const tfjsModelTrainer = defineComponent<"model_trainer", TfjsTrainerConf
   description:
     "Dense neural networks for classification and regression on TensorFlow.js (tfjs-node when installed, else wasm, else cpu)",
   configSchema: tfjsConfigSchema as unknown as Record<string, unknown>,
+  uses: ["metadata_tracker"],
+  // Bad training_params are config errors that validation finds (and create too, for direct use).
+  checkConfig: (config, info) =>
+    configIssuesOf(info.path, () => resolveTrainingParams(config.training_params, undefined, info.path)),
   create: (ctx): ModelTrainer & { backend(): Promise<BackendName> } => {
-    // Fail on bad training_params when the component is created, not at the first fit.
     resolveTrainingParams(ctx.config.training_params, undefined, ctx.path);
     const state: TrainerState = {};
     return {
