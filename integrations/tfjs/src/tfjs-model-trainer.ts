@@ -57,6 +57,7 @@ import {
   type BackendResolution,
   beginFit,
   loadTf,
+  probeBackend,
   resolveBackend,
   TFJS_VERSION,
   type Tf,
@@ -190,6 +191,33 @@ async function componentBackend(
   } catch (e) {
     state.backend = undefined;
     throw e;
+  }
+}
+
+/**
+ * The backend a saved model is loaded on. The configured backend (and the one the model was
+ * trained on) is a preference when loading: weights are plain float32 and predict the same on
+ * every backend (within float32 rounding), so when the configured backend cannot be used here,
+ * loading falls back to the best available one (as `auto` would) and says so in a warning.
+ * Training on an unusable configured backend stays an error.
+ */
+async function loadingBackend(
+  ctx: ComponentContext<TfjsTrainerConfig>,
+  state: TrainerState,
+  trainedOn: BackendName | undefined,
+): Promise<BackendName> {
+  try {
+    return await componentBackend(ctx, state);
+  } catch (e) {
+    const choice = ctx.config.backend ?? "auto";
+    if (choice === "auto" || !LolpopError.isInstance(e) || e.code !== "backend_unavailable") throw e;
+    const why = (await probeBackend(choice)).reason ?? "it does not initialize";
+    const r = await resolveBackend("auto", ctx.path);
+    ctx.logger.warn(
+      `${TFJS_TRAINER_TYPE}: backend ${choice} (configured${trainedOn === choice ? ", the model was trained on it" : ""}) is not usable here: ${why}; loading the model on ${r.backend} instead (predictions agree across backends within float32 rounding)`,
+      { backend: r.backend },
+    );
+    return r.backend;
   }
 }
 
@@ -545,7 +573,7 @@ async function loadNetwork(
     return corrupt("classes is missing");
   if (meta.output !== expectedOutput)
     return corrupt(`output is ${JSON.stringify(meta.output)}, expected "${expectedOutput}"`);
-  const backend = await componentBackend(ctx, state);
+  const backend = await loadingBackend(ctx, state, meta.training?.backend);
   const tf = await loadTf();
   await activateBackend(tf, backend, ctx.logger);
   const net = await loadLayersModel(tf, dir);
