@@ -232,7 +232,9 @@ if (!supported) {
             /backend tensorflow \(configured, the model was trained on it\) is not usable here: @tensorflow\/tfjs-node is not installed.*loading the model on wasm instead/,
           ),
         });
-        const ours = (await model.predict(X)).proba!;
+        const predicted = await model.predict(X);
+        if (predicted.problem_type !== "classification") throw new Error("classification expected");
+        const ours = predicted.proba!;
         let diff = 0;
         for (let i = 0; i < ours.length; i++) diff = Math.max(diff, Math.abs(ours[i]! - out.proba![i]!));
         expect(out.proba).toHaveLength(ours.length);
