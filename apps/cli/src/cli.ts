@@ -353,8 +353,9 @@ async function exitCodeOf(
     if (e.message) process.stderr.write(`lolpop: ${e.message}\n`);
     return e.code;
   }
-  const { ConfigError, redactText } = await import("@lolpop/core");
-  process.stderr.write(`lolpop: ${redactText(await describeError(e))}\n`);
+  const { ConfigError, redactText, stripControlChars } = await import("@lolpop/core");
+  // Error messages quote data (column names, values): no escape sequence reaches the terminal.
+  process.stderr.write(`lolpop: ${stripControlChars(redactText(await describeError(e)))}\n`);
   return ConfigError.isInstance(e) ? 2 : 1;
 }
 
@@ -420,7 +421,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--json", "print the summary as JSON on stdout")
     .action(async (config: string, opts: { step: string; json?: boolean }) => {
       checkStep(opts.step);
-      const { createLogger, redactText } = await import("@lolpop/core");
+      const { createLogger, redactText, terminalJson } = await import("@lolpop/core");
       const { openProject } = await import("./project.js");
       const { renderSummary } = await import("./summary.js");
       const { createProgress, progressEnabled } = await import("./progress.js");
@@ -446,7 +447,7 @@ export async function main(argv: string[]): Promise<number> {
           ...(progress ? { middlewares: [progress.middleware] } : {}),
         });
         const summary = result as Record<string, unknown>;
-        if (opts.json) write(JSON.stringify({ ...summary, lineage: workflow.lineage() }));
+        if (opts.json) write(terminalJson({ ...summary, lineage: workflow.lineage() }));
         else write(`\n${redactText(renderSummary(summary))}`);
       } finally {
         progress?.stop();
