@@ -76,6 +76,8 @@ export {
   definePipeline,
   definePlugin,
   defineRunner,
+  type EnvironmentCheckInfo,
+  type EnvironmentIssue,
   isDefinition,
   isPlugin,
   type JsonSchema,

@@ -111,6 +111,24 @@ export interface ConfigCheckInfo {
   path: string;
 }
 
+/** What {@link Definition.checkEnvironment} is told besides the config. */
+export interface EnvironmentCheckInfo {
+  /** Dotted YAML path of the component, e.g. `train.model_trainer`. */
+  path: string;
+  /** The project root a workflow gets (the config file's folder). */
+  projectRoot: string;
+}
+
+/** One problem of the machine a {@link Definition.checkEnvironment} finds. */
+export interface EnvironmentIssue {
+  /** What is missing or broken. */
+  message: string;
+  /** What to do about it. */
+  fix?: string;
+  /** `fail` (a run would fail; the default) or `warn` (a run works, worse). */
+  level?: "fail" | "warn";
+}
+
 /** What `defineComponent`, `definePipeline` and `defineRunner` return. */
 export interface Definition<Instance = unknown, Ctx = BaseContext> {
   readonly $$type: typeof DEFINITION_TYPE;
@@ -141,6 +159,15 @@ export interface Definition<Instance = unknown, Ctx = BaseContext> {
    * at its YAML path with file and line.
    */
   readonly checkConfig?: (config: any, info: ConfigCheckInfo) => readonly ConfigCheckIssue[] | undefined;
+  /**
+   * Checks of this machine for the validated config, run by `lolpop doctor` (never by a run or
+   * `validate`): optional packages, native backends, files the component needs. May import the
+   * component's heavy dependencies; must not reach the network. Returns no issue when all is well.
+   */
+  readonly checkEnvironment?: (
+    config: any,
+    info: EnvironmentCheckInfo,
+  ) => Promise<readonly EnvironmentIssue[]>;
   /** For runners: pipelines that must be configured, and the problem type it sets. */
   readonly requiresPipelines?: readonly string[];
   readonly problemType?: ProblemType;
@@ -172,6 +199,8 @@ export function defineComponent<K extends ComponentKind, C = Record<string, unkn
   uses?: readonly string[];
   /** Config checks beyond the schema (see {@link Definition.checkConfig}). */
   checkConfig?: (config: C, info: ConfigCheckInfo) => readonly ConfigCheckIssue[] | undefined;
+  /** Machine checks for `lolpop doctor` (see {@link Definition.checkEnvironment}). */
+  checkEnvironment?: (config: C, info: EnvironmentCheckInfo) => Promise<readonly EnvironmentIssue[]>;
   create: (ctx: ComponentContext<C>) => ComponentKinds[K] | Promise<ComponentKinds[K]>;
 }): Definition<ComponentKinds[K], ComponentContext<C>> {
   return brand({ ...spec, configSchema: spec.configSchema ?? EMPTY_SCHEMA }) as unknown as Definition<
