@@ -585,7 +585,7 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command("doctor")
     .description(
-      "Check Node, @lolpop/core copies, plugins, Python modules and configured servers; prints a fix for each problem",
+      "Check Node, @lolpop/core copies, plugins, the config (every check of validate), the data files it reads, what its components need on this machine (e.g. a tfjs backend), Python modules and configured servers; prints a fix for each problem",
     )
     .argument("[config]", "path of the workflow config (default: lolpop.yaml if present)")
     .option("--json", "print as JSON")
