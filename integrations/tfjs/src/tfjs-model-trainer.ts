@@ -55,6 +55,8 @@ import {
   activateBackend,
   type BackendName,
   type BackendResolution,
+  BUILD_COMMAND,
+  BUILD_TFJS_NODE_HINT,
   beginFit,
   loadTf,
   probeBackend,
@@ -609,6 +611,27 @@ export const tfjsModelTrainer = defineComponent<"model_trainer", TfjsTrainerConf
   // Bad training_params are config errors that validation finds (and create too, for direct use).
   checkConfig: (config, info) =>
     configIssuesOf(info.path, () => resolveTrainingParams(config.training_params, undefined, info.path)),
+  // `lolpop doctor`: the configured backend is usable on this machine.
+  checkEnvironment: async (config) => {
+    const choice = config.backend ?? "auto";
+    if (choice === "auto") {
+      const r = await resolveBackend("auto", "backend");
+      return r.degraded
+        ? [{ level: "warn", message: `training runs on ${r.reason}`, fix: BUILD_TFJS_NODE_HINT }]
+        : [];
+    }
+    const probe = await probeBackend(choice);
+    if (probe.ok) return [];
+    return [
+      {
+        message: `backend ${choice} (configured) is not usable: ${probe.reason}`,
+        fix:
+          choice === "tensorflow"
+            ? `install and build @tensorflow/tfjs-node (npm install @tensorflow/tfjs-node@${TFJS_VERSION} --ignore-scripts && ${BUILD_COMMAND}), or set backend: auto (training then runs on wasm; saved models load on any backend)`
+            : "reinstall @lolpop/tfjs, or set backend: auto",
+      },
+    ];
+  },
   create: (ctx): ModelTrainer & { backend(): Promise<BackendName> } => {
     resolveTrainingParams(ctx.config.training_params, undefined, ctx.path);
     const state: TrainerState = {};
