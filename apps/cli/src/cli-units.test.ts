@@ -226,3 +226,49 @@ describe("workflow summary", () => {
     expect(text).toContain("out.csv");
   });
 });
+
+describe("plugins list and info do not cut names and types", () => {
+  const long = "AVeryLongComponentTypeNameThatGoesOnAndOnForecasterWithExogenousRegressors";
+  const plugin = {
+    name: "@acme/lolpop-a-plugin-with-a-rather-long-package-name",
+    version: "1.0.0",
+    status: "ok",
+    dir: "/x",
+    warnings: [],
+    manifest: {
+      apiVersion: 1,
+      components: Array.from({ length: 6 }, (_, i) => ({ kind: "model_trainer", type: `${long}${i}` })),
+    },
+  };
+  it("lists every type in full", async () => {
+    const { renderList } = await import("./plugins-command.js");
+    const text = renderList(
+      { plugins: [plugin], cores: [], problems: [], conflicts: [], commands: [] } as never,
+      { version: "0.1.0", path: "/cli" } as never,
+    );
+    for (let i = 0; i < 6; i++) expect(text).toContain(`${long}${i} (model_trainer)`);
+    expect(text).toContain(plugin.name);
+  });
+  it("shows enum types in full", async () => {
+    const { renderInfo } = await import("./plugins-command.js");
+    const values = [
+      "additive_damped_trend",
+      "multiplicative_seasonality",
+      "holt_winters_exponential",
+      "none",
+    ];
+    const text = renderInfo(plugin as never, [
+      {
+        plugin: plugin.name,
+        kind: "model_trainer",
+        type: long,
+        source: "code",
+        configSchema: {
+          type: "object",
+          properties: { method: { enum: values, default: "none", description: "How." } },
+        },
+      },
+    ]);
+    for (const v of values) expect(text).toContain(v);
+  });
+});

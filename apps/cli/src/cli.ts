@@ -55,6 +55,10 @@ async function describeError(e: unknown): Promise<string> {
 
 const STEPS = ["process", "train", "deploy", "predict", "evaluate", "all"];
 
+/** What each `--step` runs (the runner's `run_step`), for --help. */
+const STEP_HELP =
+  "process: read, transform and check the data | train: process + train and register a model | deploy: train + promote the winner | predict: only score predict's data with the current champion | evaluate: only compare the latest predictions with predict.config.ground_truth_path | all (default): process, train, deploy, then predict when a predict pipeline is configured";
+
 function checkStep(step: string): void {
   if (!STEPS.includes(step))
     throw new ExitError(2, `--step must be one of ${STEPS.join(", ")} (got "${step}")`);
@@ -417,7 +421,7 @@ export async function main(argv: string[]): Promise<number> {
     .command("run")
     .description("Run a workflow (default: all steps)")
     .argument("[config]", "path of the workflow config", "lolpop.yaml")
-    .option("--step <step>", "process | train | deploy | predict | evaluate | all", "all")
+    .option("--step <step>", STEP_HELP, "all")
     .option("--json", "print the summary as JSON on stdout")
     .action(async (config: string, opts: { step: string; json?: boolean }) => {
       checkStep(opts.step);
@@ -461,7 +465,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .argument("[config]", "path of the workflow config", "lolpop.yaml")
     .option("--tests <file>", "a YAML file with the tests: section (default: the config's own)")
-    .option("--step <step>", "process | train | deploy | predict | evaluate | all", "all")
+    .option("--step <step>", STEP_HELP, "all")
     .option("--json", "print the report as JSON on stdout")
     .action(async (config: string, opts: { step: string; json?: boolean; tests?: string }) => {
       exitCode = await testCommand(config, opts);
@@ -567,19 +571,34 @@ export async function main(argv: string[]): Promise<number> {
       .argument("<Type>", "PascalCase type name, e.g. MyDataTransformer")
       .option("--folder <folder>", "the project's plugin folder", "extensions")
       .option("--force", "overwrite an existing type of that name");
-    if (what === "component") cmd.requiredOption("--kind <kind>", "component kind, e.g. data_transformer");
-    cmd.action(async (type: string, opts: { kind?: string; folder: string; force?: boolean }) => {
-      const { createInProject } = await import("./create.js");
-      let made: ReturnType<typeof createInProject>;
-      try {
-        made = createInProject({ what, type, kind: opts.kind, folder: opts.folder, force: opts.force });
-      } catch (e) {
-        throw new ExitError(2, (e as Error).message);
-      }
-      write(
-        `created ${type} in ${made.file}\n${made.packageName} (file:./${opts.folder}) is a dependency of ${made.root}/package.json, so lolpop discovers it; use ${type} in lolpop.yaml.`,
-      );
-    });
+    if (what === "component")
+      cmd
+        .requiredOption(
+          "--kind <kind>",
+          "component kind core defines: data_connector, data_transformer, model_trainer, notifier... (`lolpop plugins list` shows them)",
+        )
+        .option("--new-kind", "--kind is a new kind that your own pipelines look up, not one core defines");
+    cmd.action(
+      async (type: string, opts: { kind?: string; newKind?: boolean; folder: string; force?: boolean }) => {
+        const { createInProject } = await import("./create.js");
+        let made: ReturnType<typeof createInProject>;
+        try {
+          made = createInProject({
+            what,
+            type,
+            kind: opts.kind,
+            newKind: opts.newKind,
+            folder: opts.folder,
+            force: opts.force,
+          });
+        } catch (e) {
+          throw new ExitError(2, (e as Error).message);
+        }
+        write(
+          `created ${type} in ${made.file}\n${made.packageName} (file:./${opts.folder}) is a dependency of ${made.root}/package.json, so lolpop discovers it; use ${type} in lolpop.yaml.`,
+        );
+      },
+    );
   }
 
   program
