@@ -230,7 +230,7 @@ describe("lolpop create component|pipeline|runner", () => {
     expect(typo.stderr).toMatch(/unknown kind "model_traner": did you mean model_trainer\?.*pass --new-kind/);
     expect(existsSync(join(dir, "extensions", "components", "thing.js"))).toBe(false);
     const help = lolpop(["run", "--help"], dir);
-    expect(help.stdout).toMatch(/train: process \+ train and register a model/);
-    expect(help.stdout).toMatch(/predict: only score predict's data with the current champion/);
+    expect(help.stdout).toMatch(/^ {2}train +process, then train and register a model$/m);
+    expect(help.stdout).toMatch(/^ {2}predict +only: score predict's data with the current champion$/m);
   }, 120_000);
 });

@@ -55,9 +55,15 @@ async function describeError(e: unknown): Promise<string> {
 
 const STEPS = ["process", "train", "deploy", "predict", "evaluate", "all"];
 
-/** What each `--step` runs (the runner's `run_step`), for --help. */
-const STEP_HELP =
-  "process: read, transform and check the data | train: process + train and register a model | deploy: train + promote the winner | predict: only score predict's data with the current champion | evaluate: only compare the latest predictions with predict.config.ground_truth_path | all (default): process, train, deploy, then predict when a predict pipeline is configured";
+/** What each `--step` runs (the runner's `run_step`), shown after --help. */
+const STEP_HELP = `
+Steps (--step):
+  process   read, transform and check the data
+  train     process, then train and register a model
+  deploy    process and train, then promote the winner
+  predict   only: score predict's data with the current champion
+  evaluate  only: compare the latest predictions with predict.config.ground_truth_path
+  all       process, train, deploy, then predict when a predict pipeline is configured (default)`;
 
 function checkStep(step: string): void {
   if (!STEPS.includes(step))
@@ -148,7 +154,7 @@ async function testCommand(
   const t0 = performance.now();
   const { ConfigError, createLogger, loadConfigFile, redactText } = await import("@lolpop/core");
   const { openProject } = await import("./project.js");
-  const { buildReport, createRecorder, loadHooks, parseTests, stopCause, throwIssues } = await import(
+  const { buildReport, checkTests, createRecorder, stopCause, throwIssues } = await import(
     "./workflow-test.js"
   );
   const loaded = await openProject(config);
@@ -156,18 +162,8 @@ async function testCommand(
   const source = plan.source;
   const testsSource = opts.tests ? await loadConfigFile(resolve(opts.tests)) : source;
   const issues: ConfigIssue[] = [];
-  if (opts.tests) {
-    for (const key of Object.keys((testsSource.data as Record<string, unknown> | null) ?? {}))
-      if (key !== "tests")
-        issues.push({
-          code: "unknown_section",
-          path: key,
-          file: testsSource.file,
-          message: `a tests file holds only a tests: section (found "${key}")`,
-        });
-  }
   const base = dirname(testsSource.file);
-  const specs = parseTests(testsSource, base, issues);
+  const { specs, fns } = await checkTests(plan, testsSource, Boolean(opts.tests), issues);
   if (specs.length === 0 && issues.length === 0)
     issues.push({
       code: "no_tests",
@@ -176,7 +172,6 @@ async function testCommand(
       message:
         "no workflow tests: add a tests: section mapping path.method (e.g. train.model_trainer.fit) to pre_hooks / post_hooks",
     });
-  const fns = await loadHooks(specs, plan, testsSource, issues);
   throwIssues(issues);
 
   const logger = createLogger({ level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info" });
@@ -389,12 +384,24 @@ export async function main(argv: string[]): Promise<number> {
     .command("validate")
     .description("Check a workflow config against the installed plugins (nothing runs, nothing is written)")
     .argument("[config]", "path of the workflow config", "lolpop.yaml")
+    .option(
+      "--tests <file>",
+      "also check the workflow tests of this file (as `lolpop test --tests` reads them)",
+    )
     .option("--json", "print the result as JSON")
-    .action(async (config: string, opts: { json?: boolean }) => {
-      const { ConfigError } = await import("@lolpop/core");
+    .action(async (config: string, opts: { json?: boolean; tests?: string }) => {
+      const { ConfigError, loadConfigFile } = await import("@lolpop/core");
       const { openProject } = await import("./project.js");
       try {
         const { plan, pluginFailures: failures } = await openProject(config);
+        // The workflow tests (the config's tests: section, or --tests): what `lolpop test` checks first.
+        const testsSource = opts.tests ? await loadConfigFile(resolve(opts.tests)) : plan.source;
+        if (opts.tests || (plan.source.data as Record<string, unknown> | null)?.tests !== undefined) {
+          const { checkTests, throwIssues } = await import("./workflow-test.js");
+          const issues: ConfigIssue[] = [];
+          await checkTests(plan, testsSource, Boolean(opts.tests), issues);
+          throwIssues(issues);
+        }
         const result = {
           ok: true,
           file: plan.file,
@@ -421,7 +428,8 @@ export async function main(argv: string[]): Promise<number> {
     .command("run")
     .description("Run a workflow (default: all steps)")
     .argument("[config]", "path of the workflow config", "lolpop.yaml")
-    .option("--step <step>", STEP_HELP, "all")
+    .option("--step <step>", "the steps to run: process | train | deploy | predict | evaluate | all", "all")
+    .addHelpText("after", STEP_HELP)
     .option("--json", "print the summary as JSON on stdout")
     .action(async (config: string, opts: { step: string; json?: boolean }) => {
       checkStep(opts.step);
@@ -465,7 +473,8 @@ export async function main(argv: string[]): Promise<number> {
     )
     .argument("[config]", "path of the workflow config", "lolpop.yaml")
     .option("--tests <file>", "a YAML file with the tests: section (default: the config's own)")
-    .option("--step <step>", STEP_HELP, "all")
+    .option("--step <step>", "the steps to run: process | train | deploy | predict | evaluate | all", "all")
+    .addHelpText("after", STEP_HELP)
     .option("--json", "print the report as JSON on stdout")
     .action(async (config: string, opts: { step: string; json?: boolean; tests?: string }) => {
       exitCode = await testCommand(config, opts);
