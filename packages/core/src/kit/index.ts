@@ -10,6 +10,7 @@
  * - class weights: `checkClassWeight`, `classWeightForRegression`, `classWeights`;
  * - predictions: `classificationPredictions`, `regressionPredictions`, `checkPredictFeatures`;
  * - randomness: `createRng`, `shuffleInPlace`, `permutation`;
+ * - data files: `DEFAULT_NA_VALUES`;
  * - saved models: `readSavedModelFile`, `writeFileAtomic`, `writeJsonAtomic`;
  * - tracking vocabulary: `CHAMPION_ALIAS`, `MODEL_TAGS`, `stringifyParam`;
  * - config checks: `configIssuesOf` (a throwing validator as a definition's `checkConfig`);
@@ -23,6 +24,7 @@ export {
   classWeights,
 } from "./class-weight.js";
 export { configIssuesOf } from "./config-checks.js";
+export { DEFAULT_NA_VALUES } from "./data-files.js";
 export { writeFileAtomic, writeJsonAtomic } from "./fs-atomic.js";
 export { checkPredictFeatures } from "./predict-input.js";
 export { classificationPredictions, regressionPredictions } from "./predictions.js";
