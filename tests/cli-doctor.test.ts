@@ -114,8 +114,87 @@ describe("lolpop doctor", () => {
     const r = await lolpopAsync(["doctor", "servers.yaml"], dir, { LOLPOP_PYTHON: python });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^FAIL {2}python lolpop-surely-missing-dist: .*\n {6}fix: .* -m pip install/m);
-    expect(r.stdout).toMatch(/2 problem\(s\), 0 warning\(s\)$/m);
+    // The Python module, the closed server, and the config's own problems (servers.yaml is not a workflow).
+    expect(r.stdout).toMatch(/^FAIL {2}config .*servers\.yaml:\d+:\d+ /m);
+    const problems = Number(/(\d+) problem\(s\), 0 warning\(s\)$/m.exec(r.stdout)?.[1]);
+    expect(problems).toBe((r.stdout.match(/^FAIL /gm) ?? []).length);
+    expect(problems).toBeGreaterThan(2);
   });
+});
+
+describe("lolpop doctor runs validate and checks what the config needs here", () => {
+  const proj = tempDir("lolpop-doctor-config-");
+  const workflow = (trainer: string) => `runner: ClassificationRunner
+config:
+  target: species
+  model_name: penguins
+components:
+  metadata_tracker: LocalMetadataTracker
+  model_repository: LocalModelRepository
+pipelines:
+  process: OfflineProcess
+  train: OfflineTrain
+  deploy: OfflineDeploy
+process:
+  components:
+    data_connector: LocalDataConnector
+  data_connector:
+    config:
+      path: data/penguins.csv
+train:
+  components:
+    data_splitter: LocalDataSplitter
+    feature_transformer: LocalFeatureTransformer
+    model_trainer: ${trainer}
+`;
+  beforeAll(() => {
+    linkPackages(proj, ["@lolpop/core", "@lolpop/local", "@lolpop/workflows", "@lolpop/random-forest"]);
+    writePackage(proj, {
+      name: "doctor-config-project",
+      private: true,
+      type: "module",
+      dependencies: {
+        "@lolpop/core": "*",
+        "@lolpop/local": "*",
+        "@lolpop/workflows": "*",
+        "@lolpop/random-forest": "*",
+      },
+    });
+    writeFileSync(join(proj, "unknown-trainer.yaml"), workflow("RandomForestTrainer"));
+    writeFileSync(join(proj, "missing-data.yaml"), workflow("RandomForestModelTrainer"));
+  });
+  afterAll(() => rmSync(proj, { recursive: true, force: true }));
+
+  type Doc = {
+    ok: boolean;
+    checks: Array<{ area: string; name: string; status: string; detail: string; fix?: string }>;
+  };
+
+  it("fails an unknown trainer type at its line, as validate does", async () => {
+    const r = await lolpopAsync(["doctor", "unknown-trainer.yaml", "--json"], proj);
+    expect(r.code).toBe(1);
+    const bad = json<Doc>(r).checks.find(
+      (c) => c.area === "config" && c.name === "train.components.model_trainer",
+    );
+    expect(bad).toMatchObject({ status: "fail" });
+    expect(bad!.detail).toMatch(
+      /unknown-trainer\.yaml:22:20 .*"RandomForestTrainer"\. Did you mean RandomForestModelTrainer\?/,
+    );
+  }, 120_000);
+
+  it("fails a data file that does not exist, and passes once it does", async () => {
+    const r = await lolpopAsync(["doctor", "missing-data.yaml", "--json"], proj);
+    expect(r.code).toBe(1);
+    const doc = json<Doc>(r);
+    expect(doc.checks.find((c) => c.area === "config")).toMatchObject({ status: "ok" });
+    const file = doc.checks.find((c) => c.area === "files")!;
+    expect(file).toMatchObject({ status: "fail", name: "process.data_connector.config.path" });
+    expect(file.detail).toMatch(/data\/penguins\.csv does not exist/);
+    mkdirSync(join(proj, "data"), { recursive: true });
+    writeFileSync(join(proj, "data", "penguins.csv"), "bill,species\n1,a\n");
+    const again = json<Doc>(await lolpopAsync(["doctor", "missing-data.yaml", "--json"], proj));
+    expect(again.checks.find((c) => c.area === "files")).toMatchObject({ status: "ok" });
+  }, 120_000);
 });
 
 // Doctor and the integrations find Python the same way: @lolpop/python-bridge's findPython, from the
@@ -177,6 +256,9 @@ train:
     feature_transformer: LocalFeatureTransformer
     model_trainer: CatBoostModelTrainer
 ${python ? `  model_trainer:\n    config:\n      python: ${python}\n` : ""}`;
+    // The data file the config reads (doctor checks it exists).
+    mkdirSync(join(nested, "data"), { recursive: true });
+    writeFileSync(join(nested, "data", "train.csv"), "bill,species\n1,a\n");
     writeFileSync(join(nested, "lolpop.yaml"), config());
     writeFileSync(join(nested, "own-python.yaml"), config(join(venv, "bin", "python")));
   }, 60_000);

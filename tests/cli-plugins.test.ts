@@ -10,6 +10,7 @@ import {
   realpathSync,
   rmSync,
   symlinkSync,
+  writeFileSync,
 } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -368,5 +369,23 @@ describe("commands from plugins", () => {
     const r = lolpop(["nosuchcommand"], dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown command 'nosuchcommand'/);
+  });
+});
+
+describe("a config outside any project", () => {
+  it("says where plugins were looked for, before the unknown types", () => {
+    const bare = tempDir("lolpop-no-project-");
+    writeFileSync(
+      join(bare, "lolpop.yaml"),
+      "runner: ClassificationRunner\npipelines:\n  process: OfflineProcess\nprocess:\n  components:\n    data_connector: LocalDataConnector\n",
+    );
+    const r = lolpop(["validate", "lolpop.yaml"], bare);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.split("\n");
+    expect(lines[1]).toContain(
+      `no lolpop plugin was found for this config: plugins are looked up in the dependencies of the nearest package.json from ${bare} up, and there is none`,
+    );
+    expect(r.stderr).toMatch(/unknown runner type "ClassificationRunner"/);
+    rmSync(bare, { recursive: true, force: true });
   });
 });

@@ -39,6 +39,8 @@ describe("lolpop init", () => {
       });
       expect(pkg.devDependencies).toEqual({ "@lolpop/cli": `^${versionOf("@lolpop/cli")}` });
       expect(readFileSync(join(dir, ".gitignore"), "utf8")).toMatch(/^\.lolpop\/$/m);
+      // The user's data is part of the project: not ignored.
+      expect(readFileSync(join(dir, ".gitignore"), "utf8")).not.toMatch(/^data\/?$/m);
       const yaml = readFileSync(join(dir, "lolpop.yaml"), "utf8");
       expect(yaml).toMatch(/model_trainer: RandomForestModelTrainer/);
       expect(yaml).toMatch(/^# yaml-language-server: \$schema=\.\/lolpop\.schema\.json/);
@@ -52,9 +54,18 @@ describe("lolpop init", () => {
       expect(s.deploy.promoted).toBe(true);
       if (template === "classification") expect(s.train.metrics.test.f1_macro).toBeGreaterThan(0.8);
       else expect(s.train.metrics.test.r2).toBeGreaterThan(0.8);
+      // The ground truth prepare-data.mjs writes is the one the config evaluates against.
+      const evaluated = lolpop(["run", "--step", "evaluate", "--json"], dir);
+      if (evaluated.code !== 0) throw new Error(evaluated.stderr);
+      expect(JSON.parse(evaluated.stdout).evaluate.rows).toBe(100);
       const test = lolpop(["test", "--json"], dir);
       if (test.code !== 0) throw new Error(`${test.stdout}\n${test.stderr}`);
       expect(json(test).hooks.map((h: { status: string }) => h.status)).toEqual(["passed", "passed"]);
+      // npm install writes the schema file lolpop.yaml points at (the postinstall script).
+      expect(pkg.scripts.postinstall).toBe("lolpop schema --out lolpop.schema.json || exit 0");
+      expect(existsSync(join(dir, "lolpop.schema.json"))).toBe(false);
+      execFileSync("npm", ["run", "postinstall", "--silent"], { cwd: dir });
+      expect(existsSync(join(dir, "lolpop.schema.json"))).toBe(true);
       expect(lolpop(["schema", "--out", "lolpop.schema.json"], dir).code).toBe(0);
       expect(JSON.parse(readFileSync(join(dir, "lolpop.schema.json"), "utf8")).title).toBe(
         "lolpop workflow config",
@@ -214,5 +225,12 @@ describe("lolpop create component|pipeline|runner", () => {
     const noKind = lolpop(["create", "component", "Thing"], dir);
     expect(noKind.code).toBe(2);
     expect(noKind.stderr).toMatch(/required option '--kind <kind>' not specified/);
+    const typo = lolpop(["create", "component", "Thing", "--kind", "model_traner"], dir);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/unknown kind "model_traner": did you mean model_trainer\?.*pass --new-kind/);
+    expect(existsSync(join(dir, "extensions", "components", "thing.js"))).toBe(false);
+    const help = lolpop(["run", "--help"], dir);
+    expect(help.stdout).toMatch(/^ {2}train +process, then train and register a model$/m);
+    expect(help.stdout).toMatch(/^ {2}predict +only: score predict's data with the current champion$/m);
   }, 120_000);
 });

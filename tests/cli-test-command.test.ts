@@ -1,7 +1,7 @@
 // `lolpop test`: workflow tests with pre/post hooks on component, pipeline and runner methods. A
 // failing hook fails the command (exit 1) and is named; the report lists every hook with its timing.
 import { execFileSync } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { initProject } from "@lolpop/cli";
 import { json } from "./cli-helpers.js";
@@ -210,6 +210,39 @@ describe("lolpop test", () => {
     expect(missing.stderr).toMatch(
       /exports no function "nothing_here" \(exported functions: fit_input_has_rows, slow_pass, stop_here, throws, wants_many_features\)/,
     );
+  });
+
+  it("validate finds the problems of the workflow tests that lolpop test would, before any work", () => {
+    const args = testsFile(`  train.train_model:
+    post_hooks:
+      - { hook_file: tests/more.mjs, hook_method: slow_pas }
+  train.model_traner.fit:
+    post_hooks:
+      - { hook_file: tests/more.mjs, hook_method: slow_pass }
+`);
+    const v = lolpop(["validate", ...args], dir);
+    expect(v.code).toBe(2);
+    expect(v.stderr).toMatch(
+      /t\.yaml:4:\d+ tests\.train\.train_model\.post_hooks\.0\.hook_method: .*exports no function "slow_pas"/,
+    );
+    expect(v.stderr).toMatch(
+      /t\.yaml:5:3 tests\.train\.model_traner\.fit: no component, pipeline or runner at "train\.model_traner"/,
+    );
+    // The config's own tests: section is checked by a plain validate.
+    const own = join(dir, "own-tests.yaml");
+    writeFileSync(
+      own,
+      readFileSync(join(dir, "lolpop.yaml"), "utf8").replace(
+        "hook_method: has_enough_rows",
+        "hook_method: has_enuf_rows",
+      ),
+    );
+    const plain = lolpop(["validate", "own-tests.yaml"], dir);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(
+      /own-tests\.yaml:\d+:\d+ tests\..*hook_method: .*exports no function "has_enuf_rows"/,
+    );
+    expect(lolpop(["validate"], dir).code).toBe(0);
   });
 
   it("a config without tests: says how to add them", () => {

@@ -135,3 +135,26 @@ describe("cars quickstart", () => {
     expect(existsSync(join(dir, "predictions", "cars.csv"))).toBe(true);
   });
 });
+
+describe("pnpm quickstart", () => {
+  it("shows the build only when it fails", () => {
+    const r = spawnSync(process.execPath, [join(repoRoot, "scripts", "quickstart.mjs"), "--build-only"], {
+      cwd: repoRoot,
+      encoding: "utf8",
+      timeout: 600_000,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^quickstart: packages built \(\d+\.\d s\)\n$/);
+    expect(r.stderr).toBe("");
+    const bad = spawnSync(
+      process.execPath,
+      [join(repoRoot, "scripts", "quickstart.mjs"), "--example", "nope"],
+      {
+        cwd: repoRoot,
+        encoding: "utf8",
+      },
+    );
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/unknown example "nope": one of .*penguins/);
+  }, 600_000);
+});

@@ -186,3 +186,89 @@ describe("plugins list fast path", () => {
       expect(fastPluginsList(args)).toBeUndefined();
   });
 });
+
+describe("workflow summary", () => {
+  const train = (metrics: Record<string, number>, notes?: Record<string, Record<string, string>>) => ({
+    train: {
+      trainer: "RandomForestModelTrainer",
+      params: { n_estimators: 10 },
+      metrics: { train: metrics, test: metrics },
+      ...(notes ? { metric_notes: notes } : {}),
+      baseline: { test: metrics },
+      perf_metric: "rmse",
+      comparison: { split: "test", challenger: 1, baseline: 2 },
+      model_name: "m",
+      version: 1,
+    },
+  });
+
+  it("keeps the metric table aligned for huge values and says why a value is not meaningful", async () => {
+    const { renderSummary } = await import("./summary.js");
+    const why = "3 of 40 actual values are 0 and MAPE divides by |actual|, so it is not meaningful here";
+    const text = renderSummary(
+      train({ rmse: 1.25, mape: 5.5e12, roc: Number.NaN }, { test: { mape: why, roc: "a class is absent" } }),
+    );
+    const rows = text.split("\n").filter((l) => /^ {2}(metric|rmse|mape|roc)\b/.test(l));
+    expect(rows).toHaveLength(4);
+    expect(new Set(rows.map((r) => r.length)).size).toBe(1);
+    expect(text).toMatch(/mape.*5\.50e\+12/);
+    expect(text).toContain(`mape (test): ${why}`);
+    expect(text).toContain("roc (test): a class is absent");
+  });
+
+  it("strips control characters from data-derived text", async () => {
+    const { renderSummary } = await import("./summary.js");
+    const s = train({ rmse: 1 });
+    s.train.params = { column: "x\u001b[2J\u001b]0;title\u0007y" } as never;
+    const text = renderSummary({ ...s, predict: { rows: 1, version: 1, path: "out\u009b2J.csv" } });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(text).toContain("out.csv");
+  });
+});
+
+describe("plugins list and info do not cut names and types", () => {
+  const long = "AVeryLongComponentTypeNameThatGoesOnAndOnForecasterWithExogenousRegressors";
+  const plugin = {
+    name: "@acme/lolpop-a-plugin-with-a-rather-long-package-name",
+    version: "1.0.0",
+    status: "ok",
+    dir: "/x",
+    warnings: [],
+    manifest: {
+      apiVersion: 1,
+      components: Array.from({ length: 6 }, (_, i) => ({ kind: "model_trainer", type: `${long}${i}` })),
+    },
+  };
+  it("lists every type in full", async () => {
+    const { renderList } = await import("./plugins-command.js");
+    const text = renderList(
+      { plugins: [plugin], cores: [], problems: [], conflicts: [], commands: [] } as never,
+      { version: "0.1.0", path: "/cli" } as never,
+    );
+    for (let i = 0; i < 6; i++) expect(text).toContain(`${long}${i} (model_trainer)`);
+    expect(text).toContain(plugin.name);
+  });
+  it("shows enum types in full", async () => {
+    const { renderInfo } = await import("./plugins-command.js");
+    const values = [
+      "additive_damped_trend",
+      "multiplicative_seasonality",
+      "holt_winters_exponential",
+      "none",
+    ];
+    const text = renderInfo(plugin as never, [
+      {
+        plugin: plugin.name,
+        kind: "model_trainer",
+        type: long,
+        source: "code",
+        configSchema: {
+          type: "object",
+          properties: { method: { enum: values, default: "none", description: "How." } },
+        },
+      },
+    ]);
+    for (const v of values) expect(text).toContain(v);
+  });
+});

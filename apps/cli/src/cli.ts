@@ -55,6 +55,16 @@ async function describeError(e: unknown): Promise<string> {
 
 const STEPS = ["process", "train", "deploy", "predict", "evaluate", "all"];
 
+/** What each `--step` runs (the runner's `run_step`), shown after --help. */
+const STEP_HELP = `
+Steps (--step):
+  process   read, transform and check the data
+  train     process, then train and register a model
+  deploy    process and train, then promote the winner
+  predict   only: score predict's data with the current champion
+  evaluate  only: compare the latest predictions with predict.config.ground_truth_path
+  all       process, train, deploy, then predict when a predict pipeline is configured (default)`;
+
 function checkStep(step: string): void {
   if (!STEPS.includes(step))
     throw new ExitError(2, `--step must be one of ${STEPS.join(", ")} (got "${step}")`);
@@ -144,7 +154,7 @@ async function testCommand(
   const t0 = performance.now();
   const { ConfigError, createLogger, loadConfigFile, redactText } = await import("@lolpop/core");
   const { openProject } = await import("./project.js");
-  const { buildReport, createRecorder, loadHooks, parseTests, stopCause, throwIssues } = await import(
+  const { buildReport, checkTests, createRecorder, stopCause, throwIssues } = await import(
     "./workflow-test.js"
   );
   const loaded = await openProject(config);
@@ -152,18 +162,8 @@ async function testCommand(
   const source = plan.source;
   const testsSource = opts.tests ? await loadConfigFile(resolve(opts.tests)) : source;
   const issues: ConfigIssue[] = [];
-  if (opts.tests) {
-    for (const key of Object.keys((testsSource.data as Record<string, unknown> | null) ?? {}))
-      if (key !== "tests")
-        issues.push({
-          code: "unknown_section",
-          path: key,
-          file: testsSource.file,
-          message: `a tests file holds only a tests: section (found "${key}")`,
-        });
-  }
   const base = dirname(testsSource.file);
-  const specs = parseTests(testsSource, base, issues);
+  const { specs, fns } = await checkTests(plan, testsSource, Boolean(opts.tests), issues);
   if (specs.length === 0 && issues.length === 0)
     issues.push({
       code: "no_tests",
@@ -172,7 +172,6 @@ async function testCommand(
       message:
         "no workflow tests: add a tests: section mapping path.method (e.g. train.model_trainer.fit) to pre_hooks / post_hooks",
     });
-  const fns = await loadHooks(specs, plan, testsSource, issues);
   throwIssues(issues);
 
   const logger = createLogger({ level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info" });
@@ -353,8 +352,9 @@ async function exitCodeOf(
     if (e.message) process.stderr.write(`lolpop: ${e.message}\n`);
     return e.code;
   }
-  const { ConfigError, redactText } = await import("@lolpop/core");
-  process.stderr.write(`lolpop: ${redactText(await describeError(e))}\n`);
+  const { ConfigError, redactText, stripControlChars } = await import("@lolpop/core");
+  // Error messages quote data (column names, values): no escape sequence reaches the terminal.
+  process.stderr.write(`lolpop: ${stripControlChars(redactText(await describeError(e)))}\n`);
   return ConfigError.isInstance(e) ? 2 : 1;
 }
 
@@ -384,12 +384,24 @@ export async function main(argv: string[]): Promise<number> {
     .command("validate")
     .description("Check a workflow config against the installed plugins (nothing runs, nothing is written)")
     .argument("[config]", "path of the workflow config", "lolpop.yaml")
+    .option(
+      "--tests <file>",
+      "also check the workflow tests of this file (as `lolpop test --tests` reads them)",
+    )
     .option("--json", "print the result as JSON")
-    .action(async (config: string, opts: { json?: boolean }) => {
-      const { ConfigError } = await import("@lolpop/core");
+    .action(async (config: string, opts: { json?: boolean; tests?: string }) => {
+      const { ConfigError, loadConfigFile } = await import("@lolpop/core");
       const { openProject } = await import("./project.js");
       try {
         const { plan, pluginFailures: failures } = await openProject(config);
+        // The workflow tests (the config's tests: section, or --tests): what `lolpop test` checks first.
+        const testsSource = opts.tests ? await loadConfigFile(resolve(opts.tests)) : plan.source;
+        if (opts.tests || (plan.source.data as Record<string, unknown> | null)?.tests !== undefined) {
+          const { checkTests, throwIssues } = await import("./workflow-test.js");
+          const issues: ConfigIssue[] = [];
+          await checkTests(plan, testsSource, Boolean(opts.tests), issues);
+          throwIssues(issues);
+        }
         const result = {
           ok: true,
           file: plan.file,
@@ -416,11 +428,12 @@ export async function main(argv: string[]): Promise<number> {
     .command("run")
     .description("Run a workflow (default: all steps)")
     .argument("[config]", "path of the workflow config", "lolpop.yaml")
-    .option("--step <step>", "process | train | deploy | predict | evaluate | all", "all")
+    .option("--step <step>", "the steps to run: process | train | deploy | predict | evaluate | all", "all")
+    .addHelpText("after", STEP_HELP)
     .option("--json", "print the summary as JSON on stdout")
     .action(async (config: string, opts: { step: string; json?: boolean }) => {
       checkStep(opts.step);
-      const { createLogger, redactText } = await import("@lolpop/core");
+      const { createLogger, redactText, terminalJson } = await import("@lolpop/core");
       const { openProject } = await import("./project.js");
       const { renderSummary } = await import("./summary.js");
       const { createProgress, progressEnabled } = await import("./progress.js");
@@ -446,7 +459,7 @@ export async function main(argv: string[]): Promise<number> {
           ...(progress ? { middlewares: [progress.middleware] } : {}),
         });
         const summary = result as Record<string, unknown>;
-        if (opts.json) write(JSON.stringify({ ...summary, lineage: workflow.lineage() }));
+        if (opts.json) write(terminalJson({ ...summary, lineage: workflow.lineage() }));
         else write(`\n${redactText(renderSummary(summary))}`);
       } finally {
         progress?.stop();
@@ -460,7 +473,8 @@ export async function main(argv: string[]): Promise<number> {
     )
     .argument("[config]", "path of the workflow config", "lolpop.yaml")
     .option("--tests <file>", "a YAML file with the tests: section (default: the config's own)")
-    .option("--step <step>", "process | train | deploy | predict | evaluate | all", "all")
+    .option("--step <step>", "the steps to run: process | train | deploy | predict | evaluate | all", "all")
+    .addHelpText("after", STEP_HELP)
     .option("--json", "print the report as JSON on stdout")
     .action(async (config: string, opts: { step: string; json?: boolean; tests?: string }) => {
       exitCode = await testCommand(config, opts);
@@ -566,25 +580,40 @@ export async function main(argv: string[]): Promise<number> {
       .argument("<Type>", "PascalCase type name, e.g. MyDataTransformer")
       .option("--folder <folder>", "the project's plugin folder", "extensions")
       .option("--force", "overwrite an existing type of that name");
-    if (what === "component") cmd.requiredOption("--kind <kind>", "component kind, e.g. data_transformer");
-    cmd.action(async (type: string, opts: { kind?: string; folder: string; force?: boolean }) => {
-      const { createInProject } = await import("./create.js");
-      let made: ReturnType<typeof createInProject>;
-      try {
-        made = createInProject({ what, type, kind: opts.kind, folder: opts.folder, force: opts.force });
-      } catch (e) {
-        throw new ExitError(2, (e as Error).message);
-      }
-      write(
-        `created ${type} in ${made.file}\n${made.packageName} (file:./${opts.folder}) is a dependency of ${made.root}/package.json, so lolpop discovers it; use ${type} in lolpop.yaml.`,
-      );
-    });
+    if (what === "component")
+      cmd
+        .requiredOption(
+          "--kind <kind>",
+          "component kind core defines: data_connector, data_transformer, model_trainer, notifier... (`lolpop plugins list` shows them)",
+        )
+        .option("--new-kind", "--kind is a new kind that your own pipelines look up, not one core defines");
+    cmd.action(
+      async (type: string, opts: { kind?: string; newKind?: boolean; folder: string; force?: boolean }) => {
+        const { createInProject } = await import("./create.js");
+        let made: ReturnType<typeof createInProject>;
+        try {
+          made = createInProject({
+            what,
+            type,
+            kind: opts.kind,
+            newKind: opts.newKind,
+            folder: opts.folder,
+            force: opts.force,
+          });
+        } catch (e) {
+          throw new ExitError(2, (e as Error).message);
+        }
+        write(
+          `created ${type} in ${made.file}\n${made.packageName} (file:./${opts.folder}) is a dependency of ${made.root}/package.json, so lolpop discovers it; use ${type} in lolpop.yaml.`,
+        );
+      },
+    );
   }
 
   program
     .command("doctor")
     .description(
-      "Check Node, @lolpop/core copies, plugins, Python modules and configured servers; prints a fix for each problem",
+      "Check Node, @lolpop/core copies, plugins, the config (every check of validate), the data files it reads, what its components need on this machine (e.g. a tfjs backend), Python modules and configured servers; prints a fix for each problem",
     )
     .argument("[config]", "path of the workflow config (default: lolpop.yaml if present)")
     .option("--json", "print as JSON")

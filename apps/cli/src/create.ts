@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { BUILTIN_KINDS, CONTRACT_METHODS, PLUGIN_API_VERSION } from "@lolpop/core";
+import { BUILTIN_KINDS, CONTRACT_METHODS, didYouMean, PLUGIN_API_VERSION } from "@lolpop/core";
 import { findPackageRoot } from "./discovery.js";
 import { trainerSource } from "./templates/plugin-trainer.js";
 import { lolpopRange, TOOL_VERSIONS } from "./versions.js";
@@ -435,8 +435,10 @@ export interface CreateInProjectOptions {
   what: "component" | "pipeline" | "runner";
   /** Type name (PascalCase). */
   type: string;
-  /** Component kind (components only). */
+  /** Component kind (components only): one core defines, unless `newKind`. */
   kind?: string;
+  /** `kind` is a new kind (one the project's own pipelines look up), not one core defines. */
+  newKind?: boolean;
   /** Folder inside the project (default: the project root found from cwd). */
   cwd?: string;
   /** Folder of the local plugin package, relative to the project (default `extensions`). */
@@ -472,6 +474,12 @@ export function createInProject(options: CreateInProjectOptions): {
       throw new Error(`--kind is required for a component: one of ${BUILTIN_KINDS.join(", ")}`);
     if (!/^[a-z][a-z0-9_]*$/.test(options.kind))
       throw new Error(`--kind must be a snake_case kind such as data_transformer (got "${options.kind}")`);
+    if (!options.newKind && !(BUILTIN_KINDS as readonly string[]).includes(options.kind)) {
+      const near = didYouMean(options.kind, BUILTIN_KINDS);
+      throw new Error(
+        `unknown kind "${options.kind}"${near.length ? `: did you mean ${near.join(" or ")}?` : "."} The kinds core defines: ${BUILTIN_KINDS.join(", ")}. To define a new kind that your own pipelines look up, pass --new-kind.`,
+      );
+    }
     kind = options.kind;
   }
   const projectPkgFile = join(root, "package.json");

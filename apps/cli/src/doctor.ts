@@ -9,7 +9,9 @@ import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   CORE_VERSION,
+  ConfigError,
   coreCopies,
+  formatConfigIssue,
   loadConfigFile,
   loadProject,
   PLUGIN_API_VERSION,
@@ -468,6 +470,17 @@ export async function runDoctor(args: {
       fix: "run `npm install` (or `pnpm install`)",
     });
 
+  // The config as `validate` sees it, the files it reads, and what its components need here.
+  if (args.configFile && existsSync(args.configFile)) checks.push(...(await configChecks(args.configFile)));
+  else if (args.configFile)
+    checks.push({
+      area: "config",
+      name: args.configFile,
+      status: "fail",
+      detail: `${args.configFile} does not exist`,
+      fix: "pass the workflow config: lolpop doctor path/to/lolpop.yaml",
+    });
+
   // Python: the interpreter each Python-backed component will use, and the modules plugins need.
   checks.push(...(await pythonChecks(d, args.configFile)));
 
@@ -504,6 +517,77 @@ export async function runDoctor(args: {
     }
   }
   return { ok: checks.every((c) => c.status !== "fail"), checks };
+}
+
+/**
+ * The config and what it needs on this machine: every check of `lolpop validate` (one failed check
+ * per issue, with file and line), the files its data connectors read, and each component's own
+ * `checkEnvironment` (optional packages, native backends). The doctor has imported every plugin
+ * first, so the registered types are the project's.
+ */
+export async function configChecks(configFile: string): Promise<DoctorCheck[]> {
+  let plan: WorkflowPlan;
+  try {
+    plan = (await loadProject({ configPath: configFile })).plan;
+  } catch (e) {
+    if (ConfigError.isInstance(e))
+      return e.issues.map((i) => ({
+        area: "config",
+        name: i.path || configFile,
+        status: "fail",
+        detail: redactText(formatConfigIssue(i)),
+        fix: "fix the config at that line (`lolpop validate` lists the same problems)",
+      }));
+    return [
+      {
+        area: "config",
+        name: configFile,
+        status: "fail",
+        detail: redactText((e as Error).message),
+        fix: "run `lolpop validate` for the problem with its line",
+      },
+    ];
+  }
+  const checks: DoctorCheck[] = [
+    { area: "config", name: configFile, status: "ok", detail: "valid (every check of `lolpop validate`)" },
+  ];
+  const root = dirname(resolve(configFile));
+  for (const c of [...plan.components, ...plan.pipelines.flatMap((p) => p.components)]) {
+    const file = c.kind === "data_connector" ? c.config.path : undefined;
+    if (typeof file === "string" && file && !/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) {
+      const full = resolve(root, file);
+      checks.push(
+        existsSync(full)
+          ? { area: "files", name: `${c.path}.config.path`, status: "ok", detail: full }
+          : {
+              area: "files",
+              name: `${c.path}.config.path`,
+              status: "fail",
+              detail: `${full} does not exist (a run reads it)`,
+              fix: `create the file, or fix ${c.path}.config.path in ${configFile} (relative paths start at the config's folder)`,
+            },
+      );
+    }
+    const check = c.registered.definition.checkEnvironment;
+    if (!check) continue;
+    let issues: readonly { message: string; fix?: string; level?: "fail" | "warn" }[];
+    try {
+      issues = await check(c.config, { path: c.path, projectRoot: root });
+    } catch (e) {
+      issues = [{ message: `its environment check failed: ${(e as Error).message}` }];
+    }
+    for (const i of issues)
+      checks.push({
+        area: "env",
+        name: c.path,
+        status: i.level === "warn" ? "warn" : "fail",
+        detail: `${c.type}: ${redactText(i.message)}`,
+        ...(i.fix ? { fix: i.fix } : {}),
+      });
+    if (!issues.length)
+      checks.push({ area: "env", name: c.path, status: "ok", detail: `${c.type}: ready on this machine` });
+  }
+  return checks;
 }
 
 /** Text for people. */

@@ -84,6 +84,8 @@ predict:
       path: data/new.csv
   config:
     output_path: predictions/${name}.csv
+    # Labels of data/new.csv, for \`lolpop run --step evaluate\` (written by prepare-data.mjs).
+    ground_truth_path: data/new_truth.csv
 # Workflow tests, run by \`lolpop test\`: hooks before (pre_hooks) or after (post_hooks) any
 # component, pipeline or runner method. A failing hook fails the command (exit 1).
 tests:
@@ -186,7 +188,7 @@ mkdirSync("data", { recursive: true });
 writeFileSync("data/train.csv", csv(labelled, columns));
 writeFileSync("data/new.csv", csv(fresh, columns.filter((c) => c !== target)));
 writeFileSync("data/new_truth.csv", csv(fresh, columns));
-console.log(\`data/train.csv: \${labelled.length} rows, data/new.csv: \${fresh.length} rows\`);
+console.log(\`data/train.csv: \${labelled.length} rows, data/new.csv: \${fresh.length} rows, data/new_truth.csv: their labels\`);
 `;
 
 const README = (t: Template, name: string) => `# ${name}
@@ -197,10 +199,11 @@ with runs, model versions and the champion stored under \`.lolpop/\`.
 ## Run it
 
 \`\`\`sh
-npm install
-npm run prepare-data     # writes data/train.csv and data/new.csv (synthetic, seeded)
+npm install              # also writes lolpop.schema.json (the editor schema lolpop.yaml points at)
+npm run prepare-data     # writes data/train.csv, data/new.csv and its labels data/new_truth.csv (synthetic, seeded)
 npx lolpop validate      # checks lolpop.yaml against the installed plugins
 npx lolpop run           # process -> train -> deploy -> predict
+npx lolpop run --step evaluate   # compares the predictions with data/new_truth.csv
 npx lolpop test          # runs the workflow with the hooks of the tests: section
 \`\`\`
 
@@ -214,7 +217,7 @@ baseline; predictions are written to \`predictions/${name}.csv\`.
 | \`lolpop.yaml\` | the workflow: runner, pipelines, components and their config, workflow tests |
 | \`prepare-data.mjs\` | writes the sample data; replace it with your own data under \`data/\` |
 | \`tests/hooks.mjs\` | hooks used by \`lolpop test\` |
-| \`lolpop.schema.json\` | JSON Schema of lolpop.yaml for your editor (\`npm run schema\` regenerates it) |
+| \`lolpop.schema.json\` | JSON Schema of lolpop.yaml for your editor (written by \`npm install\`; \`npm run schema\` regenerates it after adding plugins) |
 
 ## Next steps
 
@@ -227,7 +230,6 @@ baseline; predictions are written to \`predictions/${name}.csv\`.
 
 const GITIGNORE = `node_modules/
 .lolpop/
-data/
 predictions/
 `;
 
@@ -245,6 +247,8 @@ export function projectFiles(template: Template, name: string): Record<string, s
       start: "lolpop run",
       test: "lolpop test",
       schema: "lolpop schema --out lolpop.schema.json",
+      // lolpop.yaml points the editor at lolpop.schema.json: written once the plugins are installed.
+      postinstall: "lolpop schema --out lolpop.schema.json || exit 0",
     },
     dependencies: {
       "@lolpop/core": lolpopRange("@lolpop/core"),

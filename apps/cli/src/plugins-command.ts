@@ -125,7 +125,8 @@ export function renderList(d: ProjectDiscovery, cli: CliInfo): string {
           p.name,
           p.version,
           p.status,
-          cell((p.manifest?.components ?? []).map((c) => `${c.type} (${c.kind})`).join(", "), 90),
+          // The last column: never cut (a type name cut short cannot be written in a config).
+          (p.manifest?.components ?? []).map((c) => `${c.type} (${c.kind})`).join(", "),
         ]),
       ),
     );
@@ -191,7 +192,13 @@ export function renderInfo(p: DiscoveredPlugin, components: ComponentInfo[]): st
     lines.push(
       renderTable(
         ["KEY", "TYPE", "DEFAULT", "DESCRIPTION"],
-        rows.map((r) => [r.key, cell(r.type, 40), cell(r.default, 30), r.description.replace(/\s+/g, " ")]),
+        // Keys and types in full (an enum's values are the choices); long defaults are shortened.
+        rows.map((r) => [
+          r.key,
+          cell(r.type, Infinity),
+          cell(r.default, 40),
+          r.description.replace(/\s+/g, " "),
+        ]),
         "  ",
       ),
     );

@@ -8,12 +8,13 @@ import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import {
   ConfigError,
+  type ConfigIssue,
   type ConfigSource,
   type LoadedProject,
   loadProject,
   type ProjectPlugins,
 } from "@lolpop/core";
-import { cliPackageDir, discoverProject, type ProjectDiscovery } from "./discovery.js";
+import { cliPackageDir, discoverProject, findPackageRoot, type ProjectDiscovery } from "./discovery.js";
 import { loadPlugins } from "./loader.js";
 
 /** The config's `plugins:` list, when it is a list of strings. */
@@ -73,7 +74,41 @@ export function projectPlugins(source: ConfigSource): ProjectPlugins & { discove
   };
 }
 
+/**
+ * Where plugins were looked for, when none was found and the config names types: one issue that
+ * heads the list of unknown types (they all have this one cause).
+ */
+export function noPluginsIssue(discovery: ProjectDiscovery, configFile: string): ConfigIssue {
+  const pkg = findPackageRoot(dirname(configFile));
+  const message = discovery.pluginList
+    ? `no plugin of the config's plugins: list is installed where it is looked up (${discovery.root}/node_modules): install them there (npm install ${discovery.pluginList.join(" ")})`
+    : pkg
+      ? `no lolpop plugin is installed in the project at ${pkg} (plugins are the dependencies of its package.json that declare a "lolpop" manifest): npm install @lolpop/workflows @lolpop/local there, or move the config into the project that has them`
+      : `no lolpop plugin was found for this config: plugins are looked up in the dependencies of the nearest package.json from ${dirname(configFile)} up, and there is none. Put the config in a lolpop project (\`lolpop init\` creates one), or list the plugins under plugins: in the config and install them next to it`;
+  return { code: "no_plugins", path: "", file: configFile, message };
+}
+
 /** Loads and validates the project of a config argument; plugin failures are part of config errors. */
-export function openProject(configArg: string | undefined): Promise<LoadedProject> {
-  return loadProject({ configPath: configFileOf(configArg), discover: projectPlugins });
+export async function openProject(configArg: string | undefined): Promise<LoadedProject> {
+  const configPath = configFileOf(configArg);
+  let discovery: ProjectDiscovery | undefined;
+  try {
+    return await loadProject({
+      configPath,
+      discover: (source) => {
+        const p = projectPlugins(source);
+        discovery = p.discovery;
+        return p;
+      },
+    });
+  } catch (e) {
+    if (
+      discovery &&
+      discovery.plugins.length === 0 &&
+      ConfigError.isInstance(e) &&
+      e.issues.some((i) => i.code === "unknown_type")
+    )
+      throw new ConfigError({ issues: [noPluginsIssue(discovery, configPath), ...e.issues] });
+    throw e;
+  }
 }

@@ -1,7 +1,20 @@
-/** Renders a workflow summary for people. */
+import { stripControlChars } from "@lolpop/core";
+
+/** A number in at most 8 characters: fixed 4 decimals, or exponent form when that would not fit. */
+function fmt(v: unknown): string {
+  if (typeof v !== "number") return String(v);
+  if (!Number.isFinite(v)) return String(v);
+  const fixed = v.toFixed(4);
+  return fixed.length <= 8 ? fixed : v.toExponential(2);
+}
+
+/**
+ * Renders a workflow summary for people. Values marked `*` have a note (`metric_notes`: MAPE over
+ * zero actuals, a NaN with its reason) printed under the table. Control characters are stripped
+ * (data-derived text reaches the terminal).
+ */
 export function renderSummary(s: Record<string, any>): string {
   const lines: string[] = [];
-  const fmt = (v: unknown) => (typeof v === "number" ? v.toFixed(4) : String(v));
   if (s.process)
     lines.push(
       `data        ${s.process.rows} rows x ${s.process.columns} columns  (fingerprint ${String(s.process.fingerprint).slice(0, 12)})${s.process.data_check ? `  data check: ${s.process.data_check}` : ""}`,
@@ -16,14 +29,18 @@ export function renderSummary(s: Record<string, any>): string {
     const width = Math.max(10, ...names.map((n: string) => n.length));
     lines.push("");
     lines.push(
-      `  ${"metric".padEnd(width)}  ${splits.map((sp) => sp.padStart(8)).join("  ")}  ${"baseline".padStart(8)}`,
+      `  ${"metric".padEnd(width)}  ${splits.map((sp) => `${sp.padStart(8)} `).join(" ")}  ${"baseline".padStart(8)}`,
     );
+    const notes: Record<string, Record<string, string>> = t.metric_notes ?? {};
+    const cell = (sp: string, n: string) => `${fmt(t.metrics[sp][n])}${notes[sp]?.[n] ? "*" : " "}`;
     for (const n of names) {
       const base = t.baseline[t.comparison.split]?.[n];
       lines.push(
-        `  ${n.padEnd(width)}  ${splits.map((sp) => fmt(t.metrics[sp][n]).padStart(8)).join("  ")}  ${(base === undefined ? "" : fmt(base)).padStart(8)}`,
+        `  ${n.padEnd(width)}  ${splits.map((sp) => cell(sp, n).padStart(9)).join(" ")}  ${(base === undefined ? "" : fmt(base)).padStart(8)}`,
       );
     }
+    for (const [sp, byMetric] of Object.entries(notes))
+      for (const [n, why] of Object.entries(byMetric)) lines.push(`  * ${n} (${sp}): ${why}`);
     lines.push("");
     const c = t.comparison;
     lines.push(
@@ -42,11 +59,13 @@ export function renderSummary(s: Record<string, any>): string {
   const e = s.evaluate;
   if (e) {
     const metrics = Object.entries(e.metrics as Record<string, number>)
-      .map(([k, v]) => `${k} ${fmt(v)}`)
+      .map(([k, v]) => `${k} ${fmt(v)}${e.metric_notes?.[k] ? "*" : ""}`)
       .join(", ");
     lines.push(
       `evaluation  v${e.model_version} on ${e.rows} rows with ground truth${e.unmatched ? ` (${e.unmatched} without)` : ""}${e.job_id ? ` (job ${e.job_id})` : ""}: ${metrics}`,
     );
+    for (const [n, why] of Object.entries((e.metric_notes ?? {}) as Record<string, string>))
+      lines.push(`  * ${n}: ${why}`);
   }
-  return lines.join("\n");
+  return stripControlChars(lines.join("\n"));
 }

@@ -455,6 +455,33 @@ export function stopCause(e: unknown): HookStopError | undefined {
 }
 
 /** Throws a ConfigError when issues were collected. */
+/**
+ * Reads and checks the hooks of a tests source (the config itself, or a `--tests` file that may hold
+ * only a `tests:` section): targets exist in the plan, hook files exist and export the named
+ * functions. Used by `lolpop validate` (which finds what `lolpop test` would) and `lolpop test`.
+ * Problems are collected into `issues`; imports the hook modules.
+ */
+export async function checkTests(
+  plan: WorkflowPlan,
+  testsSource: ConfigSource,
+  separateFile: boolean,
+  issues: ConfigIssue[],
+): Promise<{ specs: HookSpec[]; fns: Map<HookSpec, (ctx: HookContext) => unknown> }> {
+  if (separateFile) {
+    for (const key of Object.keys((testsSource.data as Record<string, unknown> | null) ?? {}))
+      if (key !== "tests")
+        issues.push({
+          code: "unknown_section",
+          path: key,
+          file: testsSource.file,
+          message: `a tests file holds only a tests: section (found "${key}")`,
+        });
+  }
+  const specs = parseTests(testsSource, dirname(testsSource.file), issues);
+  const fns = await loadHooks(specs, plan, testsSource, issues);
+  return { specs, fns };
+}
+
 export function throwIssues(issues: ConfigIssue[]): void {
   if (issues.length) throw new ConfigError({ issues });
 }

@@ -16,12 +16,14 @@ import {
   checkProblemType,
   classificationTarget,
   columnLength,
+  configIssuesOf,
   DataError,
   defineComponent,
   encodeClasses,
   type FitInput,
   type LabeledData,
   type ModelTrainer,
+  type ProblemType,
   pickSeed,
   readSavedModelFile,
   regressionTarget,
@@ -330,6 +332,21 @@ async function loadCatBoost(
   return new CatBoostModel(full, { dir }, modelJson, runtime);
 }
 
+/**
+ * Checks `training_params` / `extra_params` and, when the problem type is known, that the loss
+ * function fits it. @throws ConfigError at their YAML paths.
+ */
+function checkTrainerConfig(config: CatBoostTrainerConfig, path: string, problemType?: ProblemType): void {
+  const resolved = resolveParams(config, undefined, path);
+  const issue = problemType ? lossProblem(resolved.params.loss_function, problemType) : undefined;
+  if (issue)
+    throw new ConfigError({
+      issues: [
+        { code: "invalid_value", path: `${path}.config.training_params.loss_function`, message: issue },
+      ],
+    });
+}
+
 /** `model_trainer` CatBoostModelTrainer: CatBoost in Python for training, native TypeScript scoring for numeric models. */
 export const catboostModelTrainer = defineComponent<"model_trainer", CatBoostTrainerConfig>({
   kind: "model_trainer",
@@ -337,22 +354,12 @@ export const catboostModelTrainer = defineComponent<"model_trainer", CatBoostTra
   description:
     "CatBoost gradient boosting (Python catboost through @lolpop/python-bridge) for classification and regression, with categorical features; numeric models predict natively in TypeScript",
   configSchema: catboostConfigSchema as unknown as Record<string, unknown>,
+  // Bad training_params / extra_params and a loss of the other problem type are config errors that
+  // validation finds (and create too, for direct use).
+  checkConfig: (config, info) =>
+    configIssuesOf(info.path, () => checkTrainerConfig(config, info.path, info.problemType)),
   create: (ctx): ModelTrainer => {
-    // Bad training_params / extra_params fail when the component is created, not at the first fit.
-    const resolved = resolveParams(ctx.config, undefined, ctx.path);
-    if (ctx.problemType) {
-      const issue = lossProblem(resolved.params.loss_function, ctx.problemType);
-      if (issue)
-        throw new ConfigError({
-          issues: [
-            {
-              code: "invalid_value",
-              path: `${ctx.path}.config.training_params.loss_function`,
-              message: issue,
-            },
-          ],
-        });
-    }
+    checkTrainerConfig(ctx.config, ctx.path, ctx.problemType);
     return {
       fit: (input) => fitCatBoost(ctx, input),
       load: (dir) => loadCatBoost(ctx, dir),

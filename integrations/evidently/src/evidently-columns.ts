@@ -35,6 +35,8 @@ export interface ColumnDefinitionOptions {
   config_path?: string;
   /** Leave out columns whose table role is `index`, `time` or `ignore` (Evidently's id/timestamp columns). Default true. */
   skip_special_roles?: boolean;
+  /** The workflow's index column (the runner's `config.index`): left out like a column with role `index`. */
+  index?: string;
 }
 
 /** One column of the data definition. */
@@ -130,7 +132,7 @@ const DECLARABLE = new Set(["numerical", "categorical", "text", "datetime", "ign
 /**
  * The data definition of `table` (the current data: Evidently takes the definition from the
  * current dataset), in table column order. Columns declared `ignore` and, by default, columns with
- * role index/time/ignore are left out.
+ * role index/time/ignore and the `index` column are left out.
  */
 export function defineColumns(table: Table, options: ColumnDefinitionOptions = {}): ColumnInfo[] {
   const declared = options.column_types ?? {};
@@ -161,7 +163,11 @@ export function defineColumns(table: Table, options: ColumnDefinitionOptions = {
       });
       continue;
     }
-    if (skipRoles && (s.role === "index" || s.role === "time" || s.role === "ignore")) continue;
+    if (
+      skipRoles &&
+      (s.role === "index" || s.role === "time" || s.role === "ignore" || s.name === options.index)
+    )
+      continue;
     out.push({ name: s.name, ...inferColumnType(col, options.infer_integers ?? true), declared: false });
   }
   return out;

@@ -35,6 +35,28 @@ async function checker(config: Record<string, unknown> = {}, peers = {}) {
 }
 
 describe("EvidentlyDataChecker", () => {
+  it("leaves the runner's index out of every check (a date index is not a drifting text column)", async () => {
+    const dates = (n: number, year: number) =>
+      g.times(
+        n,
+        (i) =>
+          `${year}-${String((i % 12) + 1).padStart(2, "0")}-${String((i % 28) + 1).padStart(2, "0")}T${i}`,
+      );
+    const root = tempDir();
+    const c = await instantiateComponent<"data_checker", EvidentlyDataCheckerConfig>(evidentlyDataChecker, {
+      config: {},
+      inherited: { index: "day" },
+      project: { root },
+      path: "process.data_checker",
+    });
+    const r = await c.check_data(table(300, 0, { day: dates(300, 2025) }), {
+      reference: table(300, 0, { day: dates(300, 2024) }),
+      name: "by day",
+    });
+    expect(r.checks.filter((k) => k.name.includes("day") || k.message.includes("day"))).toEqual([]);
+    expect(r.status).toBe("PASS");
+  });
+
   it("gates on dataset drift (ERROR) and reports drifted columns (WARN) against a reference", async () => {
     const { c, root } = await checker();
     const r = await c.check_data(table(400, 1), { reference: table(300, 0), name: "new data" });
@@ -183,7 +205,7 @@ describe("EvidentlyDataChecker", () => {
       /process\.data_checker\.config\.drift\.method/,
     );
     await expect(checker({ gates: [{ check: "min_rows", status: "ERROR" }] })).rejects.toThrow(
-      /gates\.0\.threshold: a min_rows gate needs a threshold/,
+      /gates\.0\.threshold: missing required key "threshold": a min_rows gate needs a threshold/,
     );
     const { c } = await checker({ drift: { per_column_method: { nope: "psi" } } });
     await expect(c.check_data(table(10, 0), { reference: table(10, 0) })).rejects.toThrow(

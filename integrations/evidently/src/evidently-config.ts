@@ -66,6 +66,12 @@ export const driftSchema = {
 
 /** Schema properties common to both components. */
 export const commonProperties = {
+  index: {
+    type: ["string", "null"],
+    default: null,
+    description:
+      "Index column (row ids, a date index), left out of every check like a column with role index. Usually inherited from the runner's config.index; null: none.",
+  },
   column_types: {
     type: "object",
     additionalProperties: {
@@ -110,6 +116,7 @@ export interface DriftConfig {
 
 /** Config keys common to both components. */
 export interface CommonConfig {
+  index?: string | null;
   column_types?: Record<string, DeclaredColumnType>;
   infer_integers?: boolean;
   drift?: DriftConfig;
@@ -124,6 +131,7 @@ export function driftOptionsFrom(cfg: CommonConfig, configPath: string): DriftOp
   const o: DriftOptions = { config_path: `${configPath}.` };
   if (cfg.column_types && Object.keys(cfg.column_types).length) o.column_types = cfg.column_types;
   if (cfg.infer_integers !== undefined) o.infer_integers = cfg.infer_integers;
+  if (cfg.index) o.index = cfg.index;
   if (d.columns) o.columns = d.columns;
   if (d.drift_share !== undefined) o.drift_share = d.drift_share;
   for (const k of ["method", "num_method", "cat_method"] as const) if (d[k]) o[k] = d[k]!;

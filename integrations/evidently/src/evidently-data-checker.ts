@@ -104,6 +104,13 @@ export const evidentlyDataCheckerConfigSchema = {
             description: "Only these columns (column_drift and missing_share); default every column.",
           },
         },
+        // A min_rows gate needs its threshold (the minimum number of rows).
+        if: { properties: { check: { const: "min_rows" } }, required: ["check"] },
+        // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, not a thenable.
+        then: {
+          required: ["threshold"],
+          description: "a min_rows gate needs a threshold (the minimum number of rows)",
+        },
       },
     },
     reference_source: {
@@ -247,18 +254,6 @@ export const evidentlyDataChecker = defineComponent<"data_checker", EvidentlyDat
     const cfg = ctx.config;
     const options = driftOptionsFrom(cfg, `${ctx.path}.config`);
     const gates = cfg.gates ?? [...DEFAULT_GATES];
-    gates.forEach((g, i) => {
-      if (g.check === "min_rows" && g.threshold === undefined)
-        throw new ConfigError({
-          issues: [
-            {
-              code: "invalid_value",
-              path: `${ctx.path}.config.gates.${i}.threshold`,
-              message: "a min_rows gate needs a threshold (the minimum number of rows)",
-            },
-          ],
-        });
-    });
     let cachedReference: Table | undefined;
     return {
       async check_data(table, opts = {}) {

@@ -3,7 +3,12 @@
  * experiment name default.
  */
 import { basename } from "node:path";
-import type { ComponentContext } from "@lolpop/core";
+import {
+  type ComponentContext,
+  type ConfigCheckInfo,
+  type ConfigCheckIssue,
+  configIssuesOf,
+} from "@lolpop/core";
 import { MlflowClient } from "./mlflow-client.js";
 import { MLFLOW_LIMITS } from "./mlflow-limits.js";
 import {
@@ -35,6 +40,21 @@ export function clientFromContext(
     ...(options.cancellable ? { signal: ctx.signal } : {}),
     userAgent: `${pkg.name}/${pkg.version}`,
   });
+}
+
+/**
+ * The components' `checkConfig`: the connection settings resolve (a tracking URI is set, from the
+ * config or `MLFLOW_TRACKING_URI`, and is an http(s) URL; username and password come together;
+ * the MLflow environment variables are numbers), so `lolpop validate` finds what building the
+ * client would. Reads the environment, never the network.
+ */
+export function checkConnectionConfig(
+  config: MlflowConnectionConfig,
+  info: ConfigCheckInfo,
+): ConfigCheckIssue[] {
+  return configIssuesOf(info.path, () =>
+    resolveConnectionSettings(config, { configPath: `${info.path}.config` }),
+  );
 }
 
 /** Experiment name: the configured one, else `MLFLOW_EXPERIMENT_NAME`, else the project folder's name. */

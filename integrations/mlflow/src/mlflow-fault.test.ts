@@ -2,7 +2,7 @@
 // middle of a run and restarted on the same port with the same sqlite database; the run still
 // ends with every metric point, and a param logged during the outage is recorded too. The server
 // runs MLflow's basic-auth app, and the tracker takes its credentials from MLFLOW_TRACKING_USERNAME
-// and MLFLOW_TRACKING_PASSWORD.
+// and MLFLOW_TRACKING_PASSWORD, paired with the server by MLFLOW_TRACKING_URI.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,12 +22,13 @@ const savedEnv = { ...process.env };
 
 beforeAll(async () => {
   server = await startMlflowServer({ basicAuth: auth });
+  process.env.MLFLOW_TRACKING_URI = server.uri;
   process.env.MLFLOW_TRACKING_USERNAME = auth.username;
   process.env.MLFLOW_TRACKING_PASSWORD = auth.password;
 }, 240_000);
 
 afterAll(async () => {
-  for (const k of ["MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"]) {
+  for (const k of ["MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"]) {
     if (savedEnv[k] === undefined) delete process.env[k];
     else process.env[k] = savedEnv[k];
   }
@@ -51,7 +52,11 @@ it("authenticates with MLflow's basic auth from the environment, and reports a r
   const wrong = new MlflowClient({
     config: { tracking_uri: server!.uri },
     resolve: {
-      env: { MLFLOW_TRACKING_USERNAME: "admin", MLFLOW_TRACKING_PASSWORD: `${auth.password}-wrong` },
+      env: {
+        MLFLOW_TRACKING_URI: server!.uri,
+        MLFLOW_TRACKING_USERNAME: "admin",
+        MLFLOW_TRACKING_PASSWORD: `${auth.password}-wrong`,
+      },
     },
   });
   const denied = await wrong.getExperiment("0").catch((e) => e);
@@ -59,6 +64,14 @@ it("authenticates with MLflow's basic auth from the environment, and reports a r
   expect(JSON.stringify({ m: denied.message, d: denied.details })).not.toContain(auth.password);
   const fromEnv = new MlflowClient({ config: { tracking_uri: server!.uri } });
   expect((await fromEnv.getExperiment("0")).name).toBe("Default");
+  // The same credentials are not sent to a server MLFLOW_TRACKING_URI does not name.
+  const elsewhere = new MlflowClient({
+    config: { tracking_uri: server!.uri.replace("127.0.0.1", "localhost") },
+    resolve: { env: { ...process.env, MLFLOW_TRACKING_URI: "http://mlflow.example.invalid" } },
+  });
+  const unpaired = await elsewhere.getExperiment("0").catch((e) => e);
+  expect(unpaired.status).toBe(401);
+  expect(unpaired.message).toMatch(/credentials from the environment were not sent/);
 });
 const KEYS = Array.from({ length: 20 }, (_, i) => `metric_${i}`);
 

@@ -41,6 +41,7 @@ import {
   REQUEST_ID_TAG,
 } from "./mlflow-client.js";
 import {
+  checkConnectionConfig,
   clientFromContext,
   defaultExperimentName,
   mlflowConfigSchema,
@@ -749,6 +750,7 @@ export function defineMlflowMetadataTracker(pkg: PackageInfo) {
     description:
       "Tracks runs, params, metrics, datasets and artifacts on an MLflow server (nested runs for stages and trials)",
     configSchema: mlflowMetadataTrackerConfigSchema,
+    checkConfig: checkConnectionConfig,
     create: (ctx) => {
       const cfg = ctx.config;
       return createMlflowMetadataTracker({

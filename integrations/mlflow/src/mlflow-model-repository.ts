@@ -39,6 +39,7 @@ import {
   REQUEST_ID_TAG,
 } from "./mlflow-client.js";
 import {
+  checkConnectionConfig,
   clientFromContext,
   defaultExperimentName,
   mlflowConfigSchema,
@@ -463,6 +464,7 @@ export function defineMlflowModelRepository(pkg: PackageInfo) {
     description:
       "Registers model versions in an MLflow model registry (MLmodel with a lolpop flavor), moves the champion alias, records approval as tags",
     configSchema: mlflowModelRepositoryConfigSchema,
+    checkConfig: checkConnectionConfig,
     create: (ctx) => {
       const cfg = ctx.config;
       return createMlflowModelRepository({

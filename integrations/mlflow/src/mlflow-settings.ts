@@ -28,6 +28,12 @@ export interface MlflowRetryPolicy {
   backoffJitterMs: number;
   /** Longest single wait (config `max_backoff_s`). Default 120 s. */
   maxBackoffMs: number;
+  /**
+   * Until the server has answered once, connection failures (refused, unknown host) are retried
+   * for at most this long (config `connect_timeout_s`), not the full policy: a wrong host or port
+   * fails fast instead of waiting minutes. Default 15 s.
+   */
+  connectTimeoutMs: number;
 }
 
 /** Everything the transport needs to reach a server. */
@@ -46,6 +52,12 @@ export interface MlflowConnectionSettings {
   /** Per-attempt request timeout. Default `MLFLOW_HTTP_REQUEST_TIMEOUT` (seconds) or 120 s. */
   timeoutMs: number;
   retry: MlflowRetryPolicy;
+  /**
+   * Credentials set in the environment (or `~/.mlflow/credentials`) that were not used because
+   * they are not paired with this server (see {@link resolveConnectionSettings}), e.g.
+   * `MLFLOW_TRACKING_TOKEN`; a 401 names them.
+   */
+  unpairedCredentials?: string[];
 }
 
 /** The connection keys of both components' `config` (snake_case, as in YAML). */
@@ -63,6 +75,7 @@ export interface MlflowConnectionConfig {
   backoff_factor_s?: number | null;
   backoff_jitter_s?: number | null;
   max_backoff_s?: number;
+  connect_timeout_s?: number;
 }
 
 /** JSON Schema properties of {@link MlflowConnectionConfig}; `null` means "from the environment". */
@@ -146,6 +159,13 @@ export const CONNECTION_SCHEMA_PROPERTIES: Record<string, JsonSchema> = {
     default: 120,
     description: "Longest wait between two attempts (a server's Retry-After can extend it up to this).",
   },
+  connect_timeout_s: {
+    type: "number",
+    minimum: 0,
+    default: 15,
+    description:
+      "Until the server has answered once, a refused connection or unknown host is retried for at most this long (then the error says what to check); afterwards the full retry policy applies, so a server restart mid-run is waited for.",
+  },
 };
 
 type Env = Record<string, string | undefined>;
@@ -201,6 +221,20 @@ export function readCredentialsFile(path: string): { username?: string; password
   return out;
 }
 
+/** Whether two tracking URIs name the same server (scheme, host, port and path; credentials ignored). */
+export function sameServer(a: string | undefined, b: string | undefined): boolean {
+  if (!a || !b) return false;
+  const norm = (u: string) => {
+    try {
+      const url = new URL(u.trim());
+      return `${url.protocol}//${url.host.toLowerCase()}${url.pathname.replace(/\/+$/, "")}`;
+    } catch {
+      return u.trim();
+    }
+  };
+  return norm(a) === norm(b);
+}
+
 /** Options of {@link resolveConnectionSettings}. */
 export interface ResolveSettingsOptions {
   /** Environment to read (default `process.env`). */
@@ -213,8 +247,11 @@ export interface ResolveSettingsOptions {
 
 /**
  * Resolves connection settings: explicit config first, then MLflow's environment variables, then
- * `~/.mlflow/credentials` for username and password. Secrets found are registered so logs and
- * errors scrub them.
+ * `~/.mlflow/credentials` for username and password. Credentials from the environment or the
+ * credentials file are used only when the tracking URI comes from `MLFLOW_TRACKING_URI` or names
+ * the same server (an ambient token never goes to a server the config names on its own); explicit
+ * credentials (config `username`/`password`, `token`, user info in `tracking_uri`) win over them.
+ * Secrets found are registered so logs and errors scrub them.
  * @throws ConfigError when no tracking URI is set, or it is not an http(s) URL.
  */
 export function resolveConnectionSettings(
@@ -265,14 +302,30 @@ export function resolveConnectionSettings(
   url.hash = "";
   const trackingUri = url.toString().replace(/\/+$/, "");
 
-  // Credentials: explicit config wins; else MLflow's precedence (username/password over token).
+  // Credentials. Explicit ones win: the config's username/password, then its token, then user
+  // info in the tracking URI. Ambient ones (MLFLOW_TRACKING_USERNAME/PASSWORD, then
+  // MLFLOW_TRACKING_TOKEN, then ~/.mlflow/credentials, MLflow's precedence) are sent only to the
+  // server they are paired with: the one MLFLOW_TRACKING_URI names. A config that names another
+  // server never receives them.
   const file = () =>
     readCredentialsFile(options.credentialsFile ?? join(homedir(), ".mlflow", "credentials"));
-  let auth: MlflowAuth = { type: "none" };
   const basic = (username: string | undefined, password: string | undefined): MlflowAuth | undefined =>
     username !== undefined && password !== undefined && username !== ""
       ? { type: "basic", username, password }
       : undefined;
+  const paired = config.tracking_uri == null || sameServer(config.tracking_uri, env.MLFLOW_TRACKING_URI);
+  const ambient = (): MlflowAuth | undefined => {
+    const fromFile =
+      env.MLFLOW_TRACKING_USERNAME === undefined || env.MLFLOW_TRACKING_PASSWORD === undefined ? file() : {};
+    return (
+      basic(
+        env.MLFLOW_TRACKING_USERNAME ?? fromFile.username,
+        env.MLFLOW_TRACKING_PASSWORD ?? fromFile.password,
+      ) ?? (env.MLFLOW_TRACKING_TOKEN ? { type: "bearer", token: env.MLFLOW_TRACKING_TOKEN } : undefined)
+    );
+  };
+  let auth: MlflowAuth = { type: "none" };
+  let unpairedCredentials: string[] | undefined;
   if (config.username != null || config.password != null) {
     if (config.username == null || config.password == null)
       fail(
@@ -282,15 +335,17 @@ export function resolveConnectionSettings(
     auth = { type: "basic", username: config.username!, password: config.password! };
   } else if (config.token != null) {
     auth = { type: "bearer", token: config.token };
+  } else if (uriUser) {
+    auth = basic(uriUser, uriPassword ?? "") ?? { type: "none" };
+  } else if (paired) {
+    auth = ambient() ?? { type: "none" };
   } else {
-    const fromFile =
-      env.MLFLOW_TRACKING_USERNAME === undefined || env.MLFLOW_TRACKING_PASSWORD === undefined ? file() : {};
-    auth = basic(
-      env.MLFLOW_TRACKING_USERNAME ?? fromFile.username,
-      env.MLFLOW_TRACKING_PASSWORD ?? fromFile.password,
-    ) ??
-      (env.MLFLOW_TRACKING_TOKEN ? { type: "bearer", token: env.MLFLOW_TRACKING_TOKEN } : undefined) ??
-      basic(uriUser, uriPassword ?? "") ?? { type: "none" };
+    const found = [
+      ...(env.MLFLOW_TRACKING_USERNAME !== undefined ? ["MLFLOW_TRACKING_USERNAME/PASSWORD"] : []),
+      ...(env.MLFLOW_TRACKING_TOKEN ? ["MLFLOW_TRACKING_TOKEN"] : []),
+      ...(Object.keys(file()).length ? ["~/.mlflow/credentials"] : []),
+    ];
+    if (found.length) unpairedCredentials = found;
   }
   if (auth.type === "basic") {
     registerSecret(auth.password);
@@ -309,6 +364,7 @@ export function resolveConnectionSettings(
     clientCertPath: config.client_cert ?? (env.MLFLOW_TRACKING_CLIENT_CERT_PATH || undefined),
     clientKeyPath: config.client_key ?? undefined,
     timeoutMs: seconds(config.request_timeout_s, "MLFLOW_HTTP_REQUEST_TIMEOUT", "request_timeout_s", 120),
+    ...(unpairedCredentials ? { unpairedCredentials } : {}),
     retry: {
       maxRetries: Math.floor(maxRetries),
       backoffFactorMs: seconds(
@@ -324,6 +380,7 @@ export function resolveConnectionSettings(
         1,
       ),
       maxBackoffMs: (config.max_backoff_s ?? 120) * 1000,
+      connectTimeoutMs: (config.connect_timeout_s ?? 15) * 1000,
     },
   };
 }

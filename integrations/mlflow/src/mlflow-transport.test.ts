@@ -134,6 +134,59 @@ describe("retries", () => {
     expect(await client.health()).toBe(false);
   });
 
+  it("gives up on a server that refuses the first connection within connect_timeout_s, saying what to check", async () => {
+    const port = await freePort();
+    const client = new MlflowClient({
+      config: {
+        tracking_uri: `http://127.0.0.1:${port}`,
+        connect_timeout_s: 1,
+        backoff_factor_s: 0.1,
+        backoff_jitter_s: 0,
+      },
+      resolve: { env: {} },
+    });
+    const t0 = Date.now();
+    const err = await client.getRun("abc").catch((e) => e);
+    const took = Date.now() - t0;
+    expect(took).toBeLessThan(10_000);
+    expect(err.details.reason).toBe("connect");
+    expect(err.message).toMatch(
+      /cannot connect to MLflow at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\).*gave up after \d+ attempts.*connect_timeout_s/,
+    );
+    expect(err.message).toMatch(/is `mlflow server` running.*port/);
+  });
+
+  it("keeps retrying a server that answered once and then went away (the full retry policy)", async () => {
+    let n = 0;
+    const server2 = createServer((_req, res) => {
+      n++;
+      json(res, 200, { run: { info: { run_id: `r${n}` } } });
+    });
+    await new Promise<void>((r) => server2.listen(0, "127.0.0.1", r));
+    const port = (server2.address() as AddressInfo).port;
+    const client = new MlflowClient({
+      config: {
+        tracking_uri: `http://127.0.0.1:${port}`,
+        connect_timeout_s: 0.2,
+        max_retries: 40,
+        backoff_factor_s: 0.05,
+        backoff_jitter_s: 0,
+        max_backoff_s: 0.1,
+      },
+      resolve: { env: {} },
+    });
+    expect((await client.getRun("a")).info!.run_id).toBe("r1");
+    server2.closeAllConnections();
+    await new Promise((r) => server2.close(r));
+    const later = client.getRun("b");
+    await new Promise((r) => setTimeout(r, 1000));
+    const again = createServer((_req, res) => json(res, 200, { run: { info: { run_id: "back" } } }));
+    await new Promise<void>((r) => again.listen(port, "127.0.0.1", r));
+    expect((await later).info!.run_id).toBe("back");
+    again.closeAllConnections();
+    await new Promise((r) => again.close(r));
+  });
+
   it("times out slow attempts and retries idempotent ones", async () => {
     let n = 0;
     handler = (_req, _body, res) => {
@@ -201,6 +254,7 @@ describe("error bodies", () => {
 describe("auth and secrets", () => {
   it("sends basic auth (winning over a token), bearer tokens, and credentials from the URL or the credentials file", async () => {
     handler = (_req, _body, res) => json(res, 200, {});
+    // Credentials from the environment go to the server MLFLOW_TRACKING_URI names (paired).
     await mk({ username: "ann", password: "s3cret-pass" }, { MLFLOW_TRACKING_TOKEN: "tok-123456" }).getRun(
       "x",
     );
@@ -208,13 +262,14 @@ describe("auth and secrets", () => {
     await mk(
       {},
       {
+        MLFLOW_TRACKING_URI: base,
         MLFLOW_TRACKING_USERNAME: "bob",
         MLFLOW_TRACKING_PASSWORD: "pw-987654",
         MLFLOW_TRACKING_TOKEN: "tok-123456",
       },
     ).getRun("x");
     expect(seen[1]!.headers.authorization).toBe(`Basic ${Buffer.from("bob:pw-987654").toString("base64")}`);
-    await mk({}, { MLFLOW_TRACKING_TOKEN: "tok-123456" }).getRun("x");
+    await mk({}, { MLFLOW_TRACKING_URI: `${base}/`, MLFLOW_TRACKING_TOKEN: "tok-123456" }).getRun("x");
     expect(seen[2]!.headers.authorization).toBe("Bearer tok-123456");
     const withUser = new MlflowClient({
       config: { tracking_uri: base.replace("http://", "http://carol:pa%24%24word@") },
@@ -232,7 +287,7 @@ describe("auth and secrets", () => {
     expect(readCredentialsFile(file)).toEqual({ username: "dave", password: "file-pass-1" });
     await new MlflowClient({
       config: { tracking_uri: base },
-      resolve: { env: {}, credentialsFile: file },
+      resolve: { env: { MLFLOW_TRACKING_URI: base }, credentialsFile: file },
     }).getRun("x");
     expect(seen[4]!.headers.authorization).toBe(
       `Basic ${Buffer.from("dave:file-pass-1").toString("base64")}`,
@@ -240,6 +295,46 @@ describe("auth and secrets", () => {
     await mk().getRun("x");
     expect(seen[5]!.headers.authorization).toBeUndefined();
     expect(seen.every((s) => s.headers.origin === undefined)).toBe(true);
+  });
+
+  it("lets credentials in tracking_uri win over MLFLOW_TRACKING_TOKEN", async () => {
+    handler = (_req, _body, res) => json(res, 200, {});
+    await new MlflowClient({
+      config: { tracking_uri: base.replace("http://", "http://erin:uri-pass-1@") },
+      resolve: {
+        env: { MLFLOW_TRACKING_URI: base, MLFLOW_TRACKING_TOKEN: "tok-ambient-1" },
+        credentialsFile: join(tmpdir(), "lolpop-no-credentials"),
+      },
+    }).getRun("x");
+    expect(seen[0]!.headers.authorization).toBe(`Basic ${Buffer.from("erin:uri-pass-1").toString("base64")}`);
+  });
+
+  it("never sends ambient credentials to a server they are not paired with, and says so on a 401", async () => {
+    handler = (_req, _body, res) => json(res, 401, { error_code: "UNAUTHENTICATED", message: "who are you" });
+    const ambient = {
+      MLFLOW_TRACKING_TOKEN: "tok-ambient-2",
+      MLFLOW_TRACKING_USERNAME: "frank",
+      MLFLOW_TRACKING_PASSWORD: "pw-ambient-2",
+    };
+    const file = join(mkdtempSync(join(tmpdir(), "lolpop-cred-")), "credentials");
+    writeFileSync(
+      file,
+      "[mlflow]\nmlflow_tracking_username = gina\nmlflow_tracking_password = file-pass-2\n",
+    );
+    for (const env of [ambient, { ...ambient, MLFLOW_TRACKING_URI: "https://mlflow.company.example" }]) {
+      const err = await new MlflowClient({
+        config: { tracking_uri: base, max_retries: 0 },
+        resolve: { env, credentialsFile: file },
+      })
+        .getRun("x")
+        .catch((e) => e);
+      expect(err.status).toBe(401);
+      expect(err.message).toMatch(
+        /credentials from the environment were not sent.*MLFLOW_TRACKING_URI.*token: \$\{env:MLFLOW_TRACKING_TOKEN\}/,
+      );
+      expect(err.message).not.toContain("tok-ambient-2");
+    }
+    expect(seen.map((x) => x.headers.authorization)).toEqual([undefined, undefined]);
   });
 
   it("never puts credentials in logs or errors, even when the server echoes them", async () => {

@@ -7,6 +7,9 @@
  * whatever its method; 408, 429 and 5xx answers, timeouts and broken connections are retried only
  * for idempotent calls (a retried `log-metric` would append a duplicate point). Non-idempotent calls
  * may pass `recover`, which looks for the effect of an attempt that may have succeeded before retrying.
+ * Until the server has answered once, connection failures are retried only for `connect_timeout_s`
+ * (a wrong host or port fails within seconds, saying what to check); once it has answered, an
+ * outage gets the full retry policy (a server restart mid-run is waited for).
  *
  * Credentials never reach logs or errors: headers and bodies are never logged, messages are passed
  * through `redactText`, and the URL is stripped of user info.
@@ -154,7 +157,15 @@ function parseRetryAfter(value: string | null): number | undefined {
 }
 
 /** Hint appended to an error message, by status and body. */
-function hintFor(status: number, code: string | undefined, plainText: boolean, body: string): string {
+function hintFor(
+  status: number,
+  code: string | undefined,
+  plainText: boolean,
+  body: string,
+  unpaired?: string[],
+): string {
+  if (status === 401 && unpaired?.length)
+    return ` The credentials from the environment were not sent: ${unpaired.join(", ")} pair with the server MLFLOW_TRACKING_URI names, and the config's tracking_uri names another one (or MLFLOW_TRACKING_URI is unset). To send them to this server, set MLFLOW_TRACKING_URI to it, or write token: \${env:MLFLOW_TRACKING_TOKEN} (or username and password) in the component's config.`;
   if (status === 401)
     return " Check the credentials: set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN), or username/password/token in the component's config.";
   if (status === 403 && plainText && /host|cross-origin|cors/i.test(body))
@@ -164,6 +175,15 @@ function hintFor(status: number, code: string | undefined, plainText: boolean, b
   if (status === 404 && (code === undefined || code === "ENDPOINT_NOT_FOUND") && plainText)
     return " The endpoint does not exist: check that tracking_uri points at an MLflow 3.x server (and its path prefix), and that artifacts are served (--serve-artifacts).";
   return "";
+}
+
+/** What to check when a connection cannot be made, by the network error code. */
+function connectAdvice(codes: string[]): string {
+  if (codes.includes("ENOTFOUND") || codes.includes("EAI_AGAIN"))
+    return "the host name does not resolve: check the host in tracking_uri / MLFLOW_TRACKING_URI (and your network or VPN)";
+  if (codes.includes("ECONNREFUSED"))
+    return "nothing listens there: is `mlflow server` running, and do tracking_uri / MLFLOW_TRACKING_URI name its host and port (mlflow server --host 127.0.0.1 --port 5000 serves http://127.0.0.1:5000)?";
+  return "the host cannot be reached: is `mlflow server` running, and do tracking_uri / MLFLOW_TRACKING_URI name its host and port (and does your network reach it)?";
 }
 
 /** Sends requests to one MLflow server. Create one per client; it keeps connections alive. */
@@ -177,6 +197,8 @@ export class MlflowTransport {
   private fetchInit?: Promise<typeof fetch>;
   private readonly customFetch?: typeof fetch;
   private dispatcher?: unknown;
+  /** The server has answered at least once (any HTTP status): connection failures get the full retry policy. */
+  private contacted = false;
 
   constructor(options: MlflowTransportOptions) {
     this.settings = options.settings;
@@ -327,13 +349,20 @@ export class MlflowTransport {
       if (failure.ok) return failure.value;
       const f = failure.failure;
       const retryable = f.transient && (req.idempotent || f.notProcessed || req.recover !== undefined);
-      if (!retryable || attempt >= max) {
+      // Before the server has ever answered, a refused connection or unknown host is most likely a
+      // wrong URL or a server not started: retried only within connect_timeout_s.
+      const firstContact = !this.contacted && f.error.details.reason === "connect";
+      const elapsed = Date.now() - started;
+      const budget = this.settings.retry.connectTimeoutMs;
+      const overBudget = firstContact && elapsed >= budget;
+      if (!retryable || attempt >= max || overBudget) {
         if (attempt > 0) f.error.details.attempts = attempt + 1;
         if (attempt > 0 && retryable)
-          f.error.message = `${f.error.message} (gave up after ${attempt + 1} attempts over ${Math.round((Date.now() - started) / 1000)} s)`;
+          f.error.message = `${f.error.message} (gave up after ${attempt + 1} attempts over ${Math.round(elapsed / 1000)} s${firstContact ? `; connect_timeout_s (${budget / 1000} s) sets how long a first connection is retried` : ""})`;
         throw f.error;
       }
-      const wait = this.backoffMs(attempt + 1, f.retryAfterMs);
+      const backoff = this.backoffMs(attempt + 1, f.retryAfterMs);
+      const wait = firstContact ? Math.max(0, Math.min(backoff, budget - elapsed)) : backoff;
       this.logger.warn(
         `MLflow ${req.method} ${req.path}: ${f.error.message.split("\n")[0]}; retry ${attempt + 1}/${max} in ${(wait / 1000).toFixed(1)} s`,
       );
@@ -406,6 +435,7 @@ export class MlflowTransport {
       } catch (e) {
         return { ok: false, failure: this.networkFailure(e, req, outer, timeout.signal, t0) };
       }
+      this.contacted = true;
       this.logger.debug(`MLflow ${req.method} ${req.path} -> ${res.status} in ${Date.now() - t0} ms`);
       if (res.ok) {
         try {
@@ -469,7 +499,7 @@ export class MlflowTransport {
         service: "mlflow",
         message: redactText(
           notSent
-            ? `cannot connect to MLflow at ${this.settings.trackingUri} (${codes.find((c) => NOT_SENT_CODES.has(c))}): is the server running, and is tracking_uri / MLFLOW_TRACKING_URI right?`
+            ? `cannot connect to MLflow at ${this.settings.trackingUri} (${codes.find((c) => NOT_SENT_CODES.has(c))}): ${connectAdvice(codes)}`
             : `MLflow ${what} failed: ${innermostMessage(e)}`,
         ),
         details: { method: req.method, path: req.path, reason: notSent ? "connect" : "network", codes },
@@ -503,7 +533,7 @@ export class MlflowTransport {
             .slice(0, 300) || res.statusText;
     const plain = body === undefined;
     const message = redactText(
-      `MLflow ${this.describe(req)} failed with ${res.status}${code ? ` ${code}` : ""}: ${serverMessage}.${hintFor(res.status, code, plain, text)}`,
+      `MLflow ${this.describe(req)} failed with ${res.status}${code ? ` ${code}` : ""}: ${serverMessage}.${hintFor(res.status, code, plain, text, this.settings.unpairedCredentials)}`,
     );
     const status = res.status;
     return {

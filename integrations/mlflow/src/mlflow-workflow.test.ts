@@ -12,6 +12,8 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { createServer, request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -642,4 +644,71 @@ describe("MLflowMetadataTracker", () => {
     const run = await (await mk(true)).start_run({ name: "after" });
     expect(run.status).toBe("RUNNING");
   });
+});
+
+describe("a registration that fails", () => {
+  // A proxy in front of the real server that refuses the upload of the MLmodel file (the last file
+  // of a registration), so some files of the version are already on the server when it fails.
+  let proxy: Server;
+  let proxyUri: string;
+  beforeAll(async () => {
+    const target = new URL(server.uri);
+    proxy = createServer((req, res) => {
+      if (req.method === "PUT" && /\/model\/MLmodel$/.test(req.url ?? "")) {
+        req.resume();
+        res.writeHead(400, { "content-type": "application/json" });
+        res.end(
+          JSON.stringify({ error_code: "INVALID_PARAMETER_VALUE", message: "refused by the test proxy" }),
+        );
+        return;
+      }
+      const up = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: target.host },
+        },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    proxyUri = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    proxy.closeAllConnections();
+    await new Promise((r) => proxy.close(r));
+  });
+
+  it("keeps the training record, ends the runs FAILED and leaves no partial model files", async () => {
+    const dir = project();
+    const experiment = `failed-registration-${Date.now()}`;
+    const text = yaml({ experiment }).replace(`tracking_uri: ${server.uri}`, `tracking_uri: ${proxyUri}`);
+    const wf = await build(dir, text);
+    const err = (await wf.run("build_all").catch((e: unknown) => e)) as Error;
+    expect(String(err.message)).toMatch(/refused by the test proxy/);
+    const exp = await client.getExperimentByName(experiment);
+    const runs = (await client.searchRuns({ experimentIds: [exp!.experiment_id!] })).items;
+    const tag = (r: (typeof runs)[number], k: string) => r.data?.tags?.find((t) => t.key === k)?.value;
+    const train = runs.find((r) => tag(r, "lolpop.stage") === "train")!;
+    const root = runs.find((r) => tag(r, "lolpop.stage") === "workflow")!;
+    expect(train.info!.status).toBe("FAILED");
+    expect(root.info!.status).toBe("FAILED");
+    const params = Object.fromEntries((train.data!.params ?? []).map((p) => [p.key, p.value]));
+    expect(params).toMatchObject({
+      trainer: "RandomForestModelTrainer",
+      n_estimators: "30",
+      perf_metric: "f1_macro",
+    });
+    const metrics = Object.fromEntries((train.data!.metrics ?? []).map((m) => [m.key, m.value]));
+    expect(metrics["test.f1_macro"]).toBeGreaterThan(0.5);
+    expect(await client.listArtifactsRecursive(train.info!.artifact_uri!)).toEqual([]);
+    const versions = await client.searchAllModelVersions({ filter: "name = 'penguins'" });
+    expect(versions.filter((v) => v.run_id === train.info!.run_id)).toEqual([]);
+  }, 180_000);
 });

@@ -12,6 +12,7 @@
 import {
   type ComponentContext,
   checkProblemType,
+  configIssuesOf,
   defineComponent,
   type FitInput,
   type ModelTrainer,
@@ -84,6 +85,12 @@ async function load(ctx: ComponentContext<RandomForestTrainerConfig>, dir: strin
   return corrupt(`unknown engine ${JSON.stringify(engine)}; upgrade @lolpop/random-forest`);
 }
 
+/** Checks `training_params` and the engine's own parameters. @throws ConfigError at their YAML paths. */
+function checkTrainerConfig(config: RandomForestTrainerConfig, path: string): void {
+  const resolved = resolveTrainingParams(config.training_params, undefined, path);
+  checkEngineParams(config.engine ?? DEFAULT_ENGINE, resolved.params, undefined, path);
+}
+
 /**
  * `model_trainer` RandomForestModelTrainer: random forests for classification and regression.
  * Engine `histogram` (default) or `ml-random-forest`; see {@link randomForestConfigSchema}.
@@ -94,10 +101,10 @@ export const randomForestModelTrainer = defineComponent<"model_trainer", RandomF
   description:
     "Random forests for classification and regression (histogram engine on worker threads by default; ml-random-forest for compatibility)",
   configSchema: randomForestConfigSchema as unknown as Record<string, unknown>,
+  // Bad training_params are config errors that validation finds (and create too, for direct use).
+  checkConfig: (config, info) => configIssuesOf(info.path, () => checkTrainerConfig(config, info.path)),
   create: (ctx): ModelTrainer => {
-    // Fail on bad training_params when the component is created, not at the first fit.
-    const resolved = resolveTrainingParams(ctx.config.training_params, undefined, ctx.path);
-    checkEngineParams(ctx.config.engine ?? DEFAULT_ENGINE, resolved.params, undefined, ctx.path);
+    checkTrainerConfig(ctx.config, ctx.path);
     return {
       fit: (input) => fit(ctx, input),
       load: (dir) => load(ctx, dir),

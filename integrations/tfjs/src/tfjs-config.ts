@@ -192,7 +192,7 @@ export const tfjsConfigSchema = {
       enum: ["auto", "tensorflow", "wasm", "cpu"],
       default: "auto",
       description:
-        "TensorFlow.js backend: tensorflow (@tensorflow/tfjs-node, native), wasm, cpu (pure JS), or auto = tensorflow when @tensorflow/tfjs-node is installed and loads, else wasm, else cpu. The choice is logged.",
+        "TensorFlow.js backend: tensorflow (@tensorflow/tfjs-node, native), wasm, cpu (pure JS), or auto = tensorflow when @tensorflow/tfjs-node is installed and loads, else wasm, else cpu. The choice is logged. Training on a configured backend that is not usable is an error; loading a saved model falls back to the best available backend with a warning (predictions agree within float32 rounding).",
     },
     seed: {
       type: "integer",

@@ -17,6 +17,7 @@ import {
   classWeightForRegression,
   classWeights,
   columnLength,
+  configIssuesOf,
   DataError,
   defineComponent,
   encodeClasses,
@@ -54,8 +55,11 @@ import {
   activateBackend,
   type BackendName,
   type BackendResolution,
+  BUILD_COMMAND,
+  BUILD_TFJS_NODE_HINT,
   beginFit,
   loadTf,
+  probeBackend,
   resolveBackend,
   TFJS_VERSION,
   type Tf,
@@ -189,6 +193,33 @@ async function componentBackend(
   } catch (e) {
     state.backend = undefined;
     throw e;
+  }
+}
+
+/**
+ * The backend a saved model is loaded on. The configured backend (and the one the model was
+ * trained on) is a preference when loading: weights are plain float32 and predict the same on
+ * every backend (within float32 rounding), so when the configured backend cannot be used here,
+ * loading falls back to the best available one (as `auto` would) and says so in a warning.
+ * Training on an unusable configured backend stays an error.
+ */
+async function loadingBackend(
+  ctx: ComponentContext<TfjsTrainerConfig>,
+  state: TrainerState,
+  trainedOn: BackendName | undefined,
+): Promise<BackendName> {
+  try {
+    return await componentBackend(ctx, state);
+  } catch (e) {
+    const choice = ctx.config.backend ?? "auto";
+    if (choice === "auto" || !LolpopError.isInstance(e) || e.code !== "backend_unavailable") throw e;
+    const why = (await probeBackend(choice)).reason ?? "it does not initialize";
+    const r = await resolveBackend("auto", ctx.path);
+    ctx.logger.warn(
+      `${TFJS_TRAINER_TYPE}: backend ${choice} (configured${trainedOn === choice ? ", the model was trained on it" : ""}) is not usable here: ${why}; loading the model on ${r.backend} instead (predictions agree across backends within float32 rounding)`,
+      { backend: r.backend },
+    );
+    return r.backend;
   }
 }
 
@@ -544,7 +575,7 @@ async function loadNetwork(
     return corrupt("classes is missing");
   if (meta.output !== expectedOutput)
     return corrupt(`output is ${JSON.stringify(meta.output)}, expected "${expectedOutput}"`);
-  const backend = await componentBackend(ctx, state);
+  const backend = await loadingBackend(ctx, state, meta.training?.backend);
   const tf = await loadTf();
   await activateBackend(tf, backend, ctx.logger);
   const net = await loadLayersModel(tf, dir);
@@ -576,8 +607,32 @@ export const tfjsModelTrainer = defineComponent<"model_trainer", TfjsTrainerConf
   description:
     "Dense neural networks for classification and regression on TensorFlow.js (tfjs-node when installed, else wasm, else cpu)",
   configSchema: tfjsConfigSchema as unknown as Record<string, unknown>,
+  uses: ["metadata_tracker"],
+  // Bad training_params are config errors that validation finds (and create too, for direct use).
+  checkConfig: (config, info) =>
+    configIssuesOf(info.path, () => resolveTrainingParams(config.training_params, undefined, info.path)),
+  // `lolpop doctor`: the configured backend is usable on this machine.
+  checkEnvironment: async (config) => {
+    const choice = config.backend ?? "auto";
+    if (choice === "auto") {
+      const r = await resolveBackend("auto", "backend");
+      return r.degraded
+        ? [{ level: "warn", message: `training runs on ${r.reason}`, fix: BUILD_TFJS_NODE_HINT }]
+        : [];
+    }
+    const probe = await probeBackend(choice);
+    if (probe.ok) return [];
+    return [
+      {
+        message: `backend ${choice} (configured) is not usable: ${probe.reason}`,
+        fix:
+          choice === "tensorflow"
+            ? `install and build @tensorflow/tfjs-node (npm install @tensorflow/tfjs-node@${TFJS_VERSION} --ignore-scripts && ${BUILD_COMMAND}), or set backend: auto (training then runs on wasm; saved models load on any backend)`
+            : "reinstall @lolpop/tfjs, or set backend: auto",
+      },
+    ];
+  },
   create: (ctx): ModelTrainer & { backend(): Promise<BackendName> } => {
-    // Fail on bad training_params when the component is created, not at the first fit.
     resolveTrainingParams(ctx.config.training_params, undefined, ctx.path);
     const state: TrainerState = {};
     return {

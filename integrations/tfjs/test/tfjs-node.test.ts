@@ -2,7 +2,7 @@
 // global setup), and predictions across backends. These tests never skip: when the build failed
 // on a platform it supports, they fail with the build's output.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -179,6 +179,68 @@ if (!supported) {
         expect(maxDiff(predictions.cpu!, await model.predict(features(c.test)))).toBeLessThan(1e-4);
       }
     });
+
+    slow(
+      "a model trained on tensorflow loads without tfjs-node: backend tensorflow is a preference, loading falls back to wasm with a warning",
+      async () => {
+        const trainer = await makeTrainer({ backend: "tensorflow", training_params: { epochs: 4 } });
+        const train = blobs(200, 11);
+        const test = blobs(60, 12);
+        const model = (await trainer.fit({
+          problem_type: "classification",
+          X: features(train),
+          y: target(train),
+        })) as TfjsModel;
+        expect(model.training.backend).toBe("tensorflow");
+        const dir = tempDir("trained-on-tensorflow");
+        await model.save(dir);
+        const X = features(test);
+        const file = join(mkdtempSync(join(tmpdir(), "lolpop-tfjs-features-")), "features.json");
+        writeFileSync(
+          file,
+          JSON.stringify(Object.fromEntries(X.columnNames.map((c) => [c, [...X.numeric(c)]]))),
+        );
+        const r = spawnSync(
+          process.execPath,
+          [
+            "--import",
+            "./test/fixtures/register-hide-tfjs-node.mjs",
+            "test/fixtures/load-model.mjs",
+            "tensorflow",
+            dir,
+            file,
+          ],
+          {
+            cwd: pkgDir,
+            encoding: "utf8",
+            env: { ...process.env, LOLPOP_TEST_TFJS_NODE: "missing" },
+            timeout: 120_000,
+          },
+        );
+        if (r.status !== 0) throw new Error(`load-model.mjs failed (run pnpm build first?):\n${r.stderr}`);
+        const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as {
+          backend?: string;
+          error?: string;
+          proba?: number[];
+          lines: Array<{ level: string; msg: string }>;
+        };
+        expect(out.error).toBeUndefined();
+        expect(out.backend).toBe("wasm");
+        expect(out.lines).toContainEqual({
+          level: "warn",
+          msg: expect.stringMatching(
+            /backend tensorflow \(configured, the model was trained on it\) is not usable here: @tensorflow\/tfjs-node is not installed.*loading the model on wasm instead/,
+          ),
+        });
+        const predicted = await model.predict(X);
+        if (predicted.problem_type !== "classification") throw new Error("classification expected");
+        const ours = predicted.proba!;
+        let diff = 0;
+        for (let i = 0; i < ours.length; i++) diff = Math.max(diff, Math.abs(ours[i]! - out.proba![i]!));
+        expect(out.proba).toHaveLength(ours.length);
+        expect(diff).toBeLessThan(1e-5);
+      },
+    );
 
     slow("saves folders that tfjs-node's own file:// loader reads", async () => {
       const trainer = await makeTrainer({ backend: "wasm", training_params: { epochs: 3 } });

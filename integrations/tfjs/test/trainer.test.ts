@@ -129,6 +129,7 @@ describe("backend auto without a working tfjs-node", () => {
     return JSON.parse(r.stdout.trim().split("\n").pop()!) as {
       backend?: string;
       error?: string;
+      environment: unknown[];
       lines: Array<{ level: string; msg: string }>;
     };
   };
@@ -160,6 +161,28 @@ describe("backend auto without a working tfjs-node", () => {
       /backend "tensorflow" is not usable: .*npx lolpop-build-tfjs-node.*Use backend: auto/,
     );
   });
+
+  slow(
+    "lolpop doctor's environment check fails backend tensorflow without tfjs-node, and warns for a broken one under auto",
+    () => {
+      const explicit = choose("missing", "tensorflow");
+      expect(explicit.environment).toEqual([
+        {
+          message: expect.stringMatching(
+            /backend tensorflow \(configured\) is not usable: @tensorflow\/tfjs-node is not installed/,
+          ),
+          fix: expect.stringMatching(/npx lolpop-build-tfjs-node\), or set backend: auto/),
+        },
+      ]);
+      expect(choose("missing", "wasm").environment).toEqual([]);
+      expect(choose("broken").environment).toEqual([
+        expect.objectContaining({
+          level: "warn",
+          message: expect.stringMatching(/training runs on backend wasm/),
+        }),
+      ]);
+    },
+  );
 });
 
 describe("wasm backend", () => {

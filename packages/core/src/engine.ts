@@ -5,7 +5,12 @@
  * one middleware chain (middleware.ts); every context comes from context.ts.
  */
 import { dirname, join } from "node:path";
-import { type ComponentPlan, validateComponentConfig, type WorkflowPlan } from "./config/plan.js";
+import {
+  type ComponentPlan,
+  locateConfigError,
+  validateComponentConfig,
+  type WorkflowPlan,
+} from "./config/plan.js";
 import {
   type ConfigParent,
   type ContextHost,
@@ -14,7 +19,7 @@ import {
   rememberComponentInfo,
   type ScopeEntry,
 } from "./context.js";
-import { CancelledError, ComponentCallError } from "./errors.js";
+import { CancelledError, ComponentCallError, ConfigError, thrownError } from "./errors.js";
 import { createLineageRecorder, type Lineage } from "./lineage.js";
 import { createLogger, type Logger } from "./logger.js";
 import {
@@ -125,6 +130,7 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
           config,
           path.split("."),
           caller.parents,
+          plan.runner.registered.definition.problemType,
         );
         const cp = { path, kind: registered.kind, type: registered.type, config: validated };
         return buildComponent(b, registered.definition, cp, caller.parents, caller.scopes);
@@ -223,7 +229,7 @@ async function buildComponent(
   try {
     instance = (await def.create(ctx)) as object;
   } catch (e) {
-    throw new ComponentCallError({ frame: `${cp.path}.create`, cause: e });
+    throw createFailure(b.plan, `${cp.path}.create`, e);
   }
   const info = { path: cp.path, scope: "component" as const, kind: cp.kind, type: cp.type };
   const wrapped = wrapInstance(instance, info, b.invoke, b.signal);
@@ -244,9 +250,19 @@ async function buildOwner(
   try {
     instance = (await def.create(ctx)) as object;
   } catch (e) {
-    throw new ComponentCallError({ frame: `${path}.create`, cause: e });
+    throw createFailure(b.plan, `${path}.create`, e);
   }
   return wrapInstance(instance, { path, scope, kind: scope, type }, b.invoke, b.signal);
+}
+
+/**
+ * What a failed `create` throws: a config error as itself, located in the config file (it is the
+ * config that is wrong, and `lolpop` reports it as one with file and line); anything else wrapped
+ * in a {@link ComponentCallError} naming the `create` call.
+ */
+function createFailure(plan: WorkflowPlan, frame: string, e: unknown): unknown {
+  if (ConfigError.isInstance(e)) return locateConfigError(e, plan.source);
+  return new ComponentCallError({ frame, cause: e });
 }
 
 /** Calls a runner method and finishes lineage with the outcome. */
@@ -273,6 +289,9 @@ async function runMethod(
     return out;
   } catch (e) {
     lineage.finish(CancelledError.isInstance(e) ? "cancelled" : "failed");
+    // A config error found while running (a key only a step reads) is still a config error.
+    const thrown = thrownError(e);
+    if (ConfigError.isInstance(thrown)) throw locateConfigError(thrown, plan.source);
     throw e;
   }
 }

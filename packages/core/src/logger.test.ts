@@ -26,6 +26,18 @@ describe("logger", () => {
     expect(Number.isNaN(Date.parse(rec.time))).toBe(false);
   });
 
+  it("strips control characters of data-derived text from pretty lines, and keeps JSON lines exact", () => {
+    const hostile = "column \u001b[2J\u001b]0;title\u0007city\u009b2J";
+    const s = sink(true);
+    createLogger({ stream: s.stream, level: "info", color: false }).warn(hostile, { column: hostile });
+    expect(s.lines[0]).toContain("column city");
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+    expect(s.lines[0]).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    const j = sink(false);
+    createLogger({ stream: j.stream, level: "info" }).warn(hostile);
+    expect(JSON.parse(j.lines[0]!).msg).toBe(hostile);
+  });
+
   it("writes pretty colored lines on a TTY, and no color with NO_COLOR", () => {
     const s = sink(true);
     createLogger({ stream: s.stream }).warn("careful", { n: 1 });

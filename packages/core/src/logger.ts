@@ -1,3 +1,4 @@
+import { stripControlChars } from "./kit/terminal-text.js";
 import { redactText } from "./redact.js";
 
 /** Log levels, lowest first. */
@@ -26,7 +27,7 @@ export interface Logger {
 export interface LoggerOptions {
   /** Minimum level. Default: `LOLPOP_LOG_LEVEL` or `info`. */
   level?: LogLevel;
-  /** `pretty` for people, `json` for JSON lines, `auto` (default): pretty on a TTY, else JSON (`LOLPOP_LOG_FORMAT` overrides). */
+  /** `pretty` for people (control characters stripped from messages and fields), `json` for JSON lines, `auto` (default): pretty on a TTY, else JSON (`LOLPOP_LOG_FORMAT` overrides). */
   format?: "pretty" | "json" | "auto";
   /** Where lines go. Default: `process.stderr`. */
   stream?: { write(chunk: string): unknown; isTTY?: boolean };
@@ -84,10 +85,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         stream.write(`${JSON.stringify(record)}\n`);
         return;
       }
-      const { time, level: l, msg, ...rest } = record;
-      const extras = Object.entries(rest)
-        .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
-        .join(" ");
+      const { time, level: l, msg: raw, ...rest } = record;
+      // Pretty lines go to a terminal: data-derived text loses its control characters there.
+      const msg = stripControlChars(raw);
+      const extras = stripControlChars(
+        Object.entries(rest)
+          .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+          .join(" "),
+        { newlines: false },
+      );
       const tag = l.toUpperCase().padEnd(5);
       const head = color ? `${COLORS[l]}${tag}\x1b[0m` : tag;
       const dim = (s: string) => (color ? `\x1b[90m${s}\x1b[0m` : s);

@@ -93,6 +93,42 @@ export type RunnerInstance = Record<string, unknown> & { build_all?: (...args: n
 
 const DEFINITION_TYPE = "@lolpop/Definition";
 
+/** One problem a {@link Definition.checkConfig} finds in a validated config. */
+export interface ConfigCheckIssue {
+  /** Key path inside the config section, e.g. `["split_ratio"]` or `["gates", 2, "threshold"]`. */
+  path: ReadonlyArray<string | number>;
+  /** What is wrong and what to do. */
+  message: string;
+  /** Machine readable kind of problem. Default `invalid_value`. */
+  code?: string;
+}
+
+/** What {@link Definition.checkConfig} is told besides the config. */
+export interface ConfigCheckInfo {
+  /** The problem type the workflow's runner sets, when there is one. */
+  problemType?: ProblemType;
+  /** Dotted YAML path of the section's owner, e.g. `train.data_splitter`. */
+  path: string;
+}
+
+/** What {@link Definition.checkEnvironment} is told besides the config. */
+export interface EnvironmentCheckInfo {
+  /** Dotted YAML path of the component, e.g. `train.model_trainer`. */
+  path: string;
+  /** The project root a workflow gets (the config file's folder). */
+  projectRoot: string;
+}
+
+/** One problem of the machine a {@link Definition.checkEnvironment} finds. */
+export interface EnvironmentIssue {
+  /** What is missing or broken. */
+  message: string;
+  /** What to do about it. */
+  fix?: string;
+  /** `fail` (a run would fail; the default) or `warn` (a run works, worse). */
+  level?: "fail" | "warn";
+}
+
 /** What `defineComponent`, `definePipeline` and `defineRunner` return. */
 export interface Definition<Instance = unknown, Ctx = BaseContext> {
   readonly $$type: typeof DEFINITION_TYPE;
@@ -108,6 +144,30 @@ export interface Definition<Instance = unknown, Ctx = BaseContext> {
   readonly create: (ctx: Ctx) => Instance | Promise<Instance>;
   /** For pipelines: kinds that must be configured (locally or globally). */
   readonly requires?: readonly string[];
+  /**
+   * Kinds this definition may use besides `requires`: for a pipeline, the optional components it
+   * looks up (a pipeline that declares `uses` makes a local component of any other kind an
+   * `unused_component` config error, unless another component in scope uses that kind); for a
+   * component, the peers it reaches through `ctx.component`.
+   */
+  readonly uses?: readonly string[];
+  /**
+   * Checks of the validated config (defaults applied) that its JSON Schema cannot express, such as
+   * shares that must sum to 1 or a metric that must fit the problem type. Runs wherever config is
+   * validated (`lolpop validate`, a run, `instantiateComponent`) before anything is built: a pure,
+   * synchronous function of the config, with no I/O and no heavy imports. Each issue is reported
+   * at its YAML path with file and line.
+   */
+  readonly checkConfig?: (config: any, info: ConfigCheckInfo) => readonly ConfigCheckIssue[] | undefined;
+  /**
+   * Checks of this machine for the validated config, run by `lolpop doctor` (never by a run or
+   * `validate`): optional packages, native backends, files the component needs. May import the
+   * component's heavy dependencies; must not reach the network. Returns no issue when all is well.
+   */
+  readonly checkEnvironment?: (
+    config: any,
+    info: EnvironmentCheckInfo,
+  ) => Promise<readonly EnvironmentIssue[]>;
   /** For runners: pipelines that must be configured, and the problem type it sets. */
   readonly requiresPipelines?: readonly string[];
   readonly problemType?: ProblemType;
@@ -135,6 +195,12 @@ export function defineComponent<K extends ComponentKind, C = Record<string, unkn
   type: string;
   description?: string;
   configSchema?: JsonSchema;
+  /** Peer kinds the component reaches through `ctx.component` / `ctx.optionalComponent`. */
+  uses?: readonly string[];
+  /** Config checks beyond the schema (see {@link Definition.checkConfig}). */
+  checkConfig?: (config: C, info: ConfigCheckInfo) => readonly ConfigCheckIssue[] | undefined;
+  /** Machine checks for `lolpop doctor` (see {@link Definition.checkEnvironment}). */
+  checkEnvironment?: (config: C, info: EnvironmentCheckInfo) => Promise<readonly EnvironmentIssue[]>;
   create: (ctx: ComponentContext<C>) => ComponentKinds[K] | Promise<ComponentKinds[K]>;
 }): Definition<ComponentKinds[K], ComponentContext<C>> {
   return brand({ ...spec, configSchema: spec.configSchema ?? EMPTY_SCHEMA }) as unknown as Definition<
@@ -149,6 +215,10 @@ export function definePipeline<I extends PipelineInstance, C = Record<string, un
   description?: string;
   configSchema?: JsonSchema;
   requires?: readonly string[];
+  /** Optional kinds it looks up; with it, local components of other kinds are config errors. */
+  uses?: readonly string[];
+  /** Config checks beyond the schema (see {@link Definition.checkConfig}). */
+  checkConfig?: (config: C, info: ConfigCheckInfo) => readonly ConfigCheckIssue[] | undefined;
   create: (ctx: PipelineContext<C>) => I | Promise<I>;
 }): Definition<I, PipelineContext<C>> {
   return brand({
@@ -165,6 +235,8 @@ export function defineRunner<I extends RunnerInstance, C = Record<string, unknow
   configSchema?: JsonSchema;
   requiresPipelines?: readonly string[];
   problemType?: ProblemType;
+  /** Config checks beyond the schema (see {@link Definition.checkConfig}). */
+  checkConfig?: (config: C, info: ConfigCheckInfo) => readonly ConfigCheckIssue[] | undefined;
   create: (ctx: RunnerContext<C>) => I | Promise<I>;
 }): Definition<I, RunnerContext<C>> {
   return brand({

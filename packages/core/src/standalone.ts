@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { runConfigChecks } from "./config/config-checks.js";
 import { validateAgainstSchema } from "./config/schema-validator.js";
 import {
   type ConfigParent,
@@ -42,7 +43,7 @@ export interface StandaloneOptions {
  * definition's schema and calls `create` with the same context a workflow gives (context.ts):
  * `lookup` falls back to `inherited`, `component(kind)` finds `peers`, `componentInfo(kind)` tells
  * the type and config of a peer made with this function. Methods are called directly (no middleware).
- * @throws ConfigError naming each invalid key.
+ * @throws ConfigError naming each invalid key (schema and `checkConfig`).
  */
 export async function instantiateComponent<K extends ComponentKind, C>(
   definition: Definition<ComponentKinds[K], ComponentContext<C>>,
@@ -55,10 +56,16 @@ export async function instantiateComponent<K extends ComponentKind, C>(
     if (config[k] === undefined && options.inherited?.[k] !== undefined)
       config[k] = structuredClone(options.inherited[k]);
   const problems = validateAgainstSchema(definition.configSchema, config);
-  if (problems.length) {
+  const checked = runConfigChecks(
+    definition,
+    config,
+    { path, problemType: options.problemType },
+    problems.length === 0,
+  );
+  if (problems.length || checked.length) {
     throw new ConfigError({
-      issues: problems.map((p) => ({
-        code: p.code,
+      issues: [...problems, ...checked].map((p) => ({
+        code: p.code ?? "invalid_value",
         path: [path, "config", ...p.path].join("."),
         message: `${p.message} [${definition.type}]`,
       })),

@@ -7,7 +7,7 @@ import {
   asCategorical,
   type CategoricalColumn,
   type ColumnRole,
-  ConfigError,
+  type ConfigCheckIssue,
   createRng,
   DataError,
   type DataSplits,
@@ -65,6 +65,35 @@ function columnsError(what: string, names: string[], table: Table, hint: string)
     code: "missing_column",
     details: { columns: names, available: table.columnNames },
   });
+}
+
+/**
+ * The rules of {@link localDataSplitter}'s config that JSON Schema cannot express: `split_ratio`
+ * sums to 1, method `column` needs `split_column` and method `time` needs `time_column`. Run by
+ * validation (`lolpop validate`, a run, `instantiateComponent`).
+ */
+export function checkSplitterConfig(cfg: LocalDataSplitterConfig): ConfigCheckIssue[] {
+  const issues: ConfigCheckIssue[] = [];
+  const ratios = cfg.split_ratio ?? [0.7, 0.15, 0.15];
+  const sum = ratios.reduce((a, b) => a + b, 0);
+  if (Math.abs(sum - 1) > 1e-9)
+    issues.push({
+      path: ["split_ratio"],
+      message: `split_ratio [${ratios.join(", ")}] sums to ${Number(sum.toPrecision(12))}, it must sum to 1`,
+    });
+  if (cfg.method === "column" && !cfg.split_column)
+    issues.push({
+      path: ["split_column"],
+      code: "missing_key",
+      message: "method column needs split_column (a column of train/valid/test values)",
+    });
+  if (cfg.method === "time" && !cfg.time_column)
+    issues.push({
+      path: ["time_column"],
+      code: "missing_key",
+      message: "method time needs time_column (a numeric or datetime column)",
+    });
+  return issues;
 }
 
 /** An instance of {@link localDataSplitter}: the `DataSplitter` contract. */
@@ -143,48 +172,14 @@ export const localDataSplitter = defineComponent<"data_splitter", LocalDataSplit
   type: "LocalDataSplitter",
   description: "Splits data into train/valid/test: random, stratified, by a split column or by time",
   configSchema: localDataSplitterConfigSchema,
+  checkConfig: checkSplitterConfig,
   create(ctx) {
     const cfg = ctx.config;
-    const configPath = `${ctx.path}.config`;
     const ratios = cfg.split_ratio ?? [0.7, 0.15, 0.15];
-    const sum = ratios.reduce((a, b) => a + b, 0);
-    if (Math.abs(sum - 1) > 1e-9) {
-      throw new ConfigError({
-        issues: [
-          {
-            code: "invalid_value",
-            path: `${configPath}.split_ratio`,
-            message: `split_ratio [${ratios.join(", ")}] sums to ${Number(sum.toPrecision(12))}, it must sum to 1`,
-          },
-        ],
-      });
-    }
     const seed = cfg.seed ?? 42;
     const splitColumn = cfg.split_column ?? undefined;
     const timeColumn = cfg.time_column ?? undefined;
     const requested = cfg.method ?? "auto";
-    if (requested === "column" && !splitColumn) {
-      throw new ConfigError({
-        issues: [
-          {
-            code: "missing_key",
-            path: `${configPath}.split_column`,
-            message: "method column needs split_column (a column of train/valid/test values)",
-          },
-        ],
-      });
-    }
-    if (requested === "time" && !timeColumn) {
-      throw new ConfigError({
-        issues: [
-          {
-            code: "missing_key",
-            path: `${configPath}.time_column`,
-            message: "method time needs time_column (a numeric or datetime column)",
-          },
-        ],
-      });
-    }
 
     return {
       async split_data(input: Table): Promise<DataSplits> {

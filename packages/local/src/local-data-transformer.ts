@@ -7,6 +7,7 @@
  */
 import {
   ConfigError,
+  configIssuesOf,
   DataError,
   type DataTransformer,
   defineComponent,
@@ -64,6 +65,41 @@ export const localDataTransformerConfigSchema: JsonSchema = {
 };
 
 /**
+ * Checks `module` / `steps` (exactly one of them) and compiles the steps' expressions.
+ * @throws ConfigError at `<path>.config...` for each problem.
+ */
+function checkTransformerConfig(
+  cfg: LocalDataTransformerConfig,
+  path: string,
+): ReturnType<typeof compileSteps> {
+  const steps = cfg.steps ?? [];
+  const configPath = `${path}.config`;
+  if (cfg.module && steps.length) {
+    throw new ConfigError({
+      issues: [
+        {
+          code: "invalid_value",
+          path: `${configPath}.module`,
+          message: "set either `module` or `steps`, not both",
+        },
+      ],
+    });
+  }
+  if (!cfg.module && !steps.length) {
+    throw new ConfigError({
+      issues: [
+        {
+          code: "missing_key",
+          path: configPath,
+          message: "LocalDataTransformer needs `module` (a transform file) or `steps`",
+        },
+      ],
+    });
+  }
+  return compileSteps(steps, configPath);
+}
+
+/**
  * `LocalDataTransformer` (kind `data_transformer`): applies a user module's `transform(table, ctx)`
  * (`.js`, `.mjs`, or `.ts` compiled by esbuild into a temporary file outside the project) or a list
  * of declarative `steps`. Exactly one of `module` and `steps` must be set. The input table is never
@@ -74,33 +110,10 @@ export const localDataTransformer = defineComponent<"data_transformer", LocalDat
   type: "LocalDataTransformer",
   description: "Transforms data with a user module (.js/.mjs/.ts) or declarative steps",
   configSchema: localDataTransformerConfigSchema,
+  checkConfig: (config, info) => configIssuesOf(info.path, () => checkTransformerConfig(config, info.path)),
   create(ctx) {
     const cfg = ctx.config;
-    const steps = cfg.steps ?? [];
-    const configPath = `${ctx.path}.config`;
-    if (cfg.module && steps.length) {
-      throw new ConfigError({
-        issues: [
-          {
-            code: "invalid_value",
-            path: `${configPath}.module`,
-            message: "set either `module` or `steps`, not both",
-          },
-        ],
-      });
-    }
-    if (!cfg.module && !steps.length) {
-      throw new ConfigError({
-        issues: [
-          {
-            code: "missing_key",
-            path: configPath,
-            message: "LocalDataTransformer needs `module` (a transform file) or `steps`",
-          },
-        ],
-      });
-    }
-    const compiled = compileSteps(steps, configPath);
+    const compiled = checkTransformerConfig(cfg, ctx.path);
     const fnName = cfg.function ?? "transform";
     let loaded: Promise<TransformFunction> | undefined;
 

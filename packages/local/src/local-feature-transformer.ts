@@ -22,7 +22,6 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type Column,
-  ConfigError,
   DataError,
   defineComponent,
   type FeatureTransformer,
@@ -385,6 +384,15 @@ export const localFeatureTransformer = defineComponent<"feature_transformer", Lo
   type: "LocalFeatureTransformer",
   description: "Imputes, encodes (one-hot/ordinal, or passes categories through) and scales feature columns",
   configSchema: localFeatureTransformerConfigSchema,
+  checkConfig: (config) =>
+    config.numeric_impute === "constant" && typeof config.fill_value === "string"
+      ? [
+          {
+            path: ["fill_value"],
+            message: `numeric_impute constant needs a number as fill_value, got "${config.fill_value}"`,
+          },
+        ]
+      : [],
   create(ctx) {
     const cfg: LocalFeatureTransformerConfig = {
       numeric_impute: ctx.config.numeric_impute ?? "median",
@@ -395,17 +403,6 @@ export const localFeatureTransformer = defineComponent<"feature_transformer", Lo
       max_categories: ctx.config.max_categories ?? 50,
       add_missing_indicators: ctx.config.add_missing_indicators ?? false,
     };
-    if (cfg.numeric_impute === "constant" && typeof cfg.fill_value === "string") {
-      throw new ConfigError({
-        issues: [
-          {
-            code: "invalid_value",
-            path: `${ctx.path}.config.fill_value`,
-            message: `numeric_impute constant needs a number as fill_value, got "${cfg.fill_value}"`,
-          },
-        ],
-      });
-    }
     const numericFill = typeof cfg.fill_value === "number" ? cfg.fill_value : 0;
     const categoricalFill =
       cfg.fill_value === null || cfg.fill_value === undefined ? "__missing__" : String(cfg.fill_value);

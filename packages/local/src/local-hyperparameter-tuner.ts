@@ -7,6 +7,7 @@ import {
   CancelledError,
   type ComponentContext,
   ConfigError,
+  configIssuesOf,
   createRng,
   defineComponent,
   type HyperparameterTuner,
@@ -326,5 +327,7 @@ export const localHyperparameterTuner = defineComponent<
   type: "LocalHyperparameterTuner",
   description: "Grid or random search over trainer types and parameters, winner by valid perf_metric",
   configSchema: localHyperparameterTunerConfigSchema,
+  // An empty candidate list or a grid over max_trials is found by validation.
+  checkConfig: (config, info) => configIssuesOf(info.path, () => planTrials(config, config.seed, info.path)),
   create: (ctx) => createTuner(ctx),
 });

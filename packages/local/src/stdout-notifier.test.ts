@@ -65,4 +65,15 @@ describe("StdoutNotifier", () => {
   it("indents continuation lines of multi-line messages", () => {
     expect(formatNotification("[lolpop]", "warn", "two\nlines")).toBe("[lolpop] WARN two\n    lines");
   });
+
+  it("strips escape sequences and control characters that data put in the message or the details", () => {
+    const hostile = "city\u001b[2J\u001b]0;pwned\u0007\u009b2J\r";
+    const line = formatNotification("[lolpop]", "warn", `drift in ${hostile}`, { [hostile]: `v${hostile}` });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+    expect(line).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    // The message loses whole sequences; the details stay JSON with the controls escaped (inert).
+    const [message, details] = line.split(" {");
+    expect(message).toBe("[lolpop] WARN drift in city");
+    expect(JSON.parse(`{${details}`)).toEqual({ [hostile]: `v${hostile}` });
+  });
 });

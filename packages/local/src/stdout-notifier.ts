@@ -1,9 +1,19 @@
 /**
  * `StdoutNotifier`: prints notifications as lines on standard output, e.g.
  * `[lolpop] WARN model drift on test split {"drift_share":0.4}`. Registered secret values are
- * scrubbed from the message and the details.
+ * scrubbed from the message and the details. Messages often carry data-derived text (column names,
+ * values): escape sequences and control characters are removed from the message, and escaped in
+ * the details' JSON, so nothing from the data reaches the terminal raw.
  */
-import { defineComponent, type JsonSchema, type Notifier, redactText, redactValue } from "@lolpop/core";
+import {
+  defineComponent,
+  type JsonSchema,
+  type Notifier,
+  redactText,
+  redactValue,
+  stripControlChars,
+  terminalJson,
+} from "@lolpop/core";
 
 /** Notification levels, lowest first. */
 export type NotifyLevel = "info" | "warn" | "error";
@@ -18,7 +28,7 @@ export interface StdoutNotifierConfig {
   prefix: string;
 }
 
-/** Formats one notification line (without the newline); secrets are scrubbed. */
+/** Formats one notification line (without the newline); secrets are scrubbed, control characters stripped. */
 export function formatNotification(
   prefix: string,
   level: NotifyLevel,
@@ -28,13 +38,13 @@ export function formatNotification(
   let extra = "";
   if (details && Object.keys(details).length > 0) {
     try {
-      extra = ` ${JSON.stringify(redactValue(details))}`;
+      extra = ` ${terminalJson(redactValue(details))}`;
     } catch {
       extra = " [details not serializable]";
     }
   }
   // Continuation lines are indented so every notification stays one visual block.
-  const body = redactText(`${message}${extra}`).replace(/\r?\n/g, "\n    ");
+  const body = redactText(`${stripControlChars(message)}${extra}`).replace(/\r?\n/g, "\n    ");
   return `${prefix ? `${prefix} ` : ""}${level.toUpperCase()} ${body}`;
 }
 

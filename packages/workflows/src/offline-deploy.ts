@@ -17,6 +17,7 @@ export const offlineDeploy = definePipeline({
   type: "OfflineDeploy",
   description: "Applies an explicit promotion policy and moves the champion alias.",
   requires: ["model_repository"],
+  uses: ["metadata_tracker"],
   configSchema: {
     type: "object",
     additionalProperties: false,

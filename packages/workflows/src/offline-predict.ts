@@ -1,6 +1,13 @@
 import { isAbsolute, join, resolve } from "node:path";
-import { CHAMPION_ALIAS, DataError, definePipeline, type Predictions, Table } from "@lolpop/core";
-import { computeMetrics, defaultMetrics, PROBABILITY_METRICS } from "@lolpop/core/metrics";
+import {
+  CHAMPION_ALIAS,
+  ConfigError,
+  DataError,
+  definePipeline,
+  type Predictions,
+  Table,
+} from "@lolpop/core";
+import { computeMetrics, defaultMetrics, metricNotes, PROBABILITY_METRICS } from "@lolpop/core/metrics";
 import { loadBundle } from "./model-bundle.js";
 import type { EvaluateOptions, EvaluateResult, PredictResult, StageOptions } from "./types.js";
 
@@ -35,6 +42,7 @@ export const offlinePredict = definePipeline({
   type: "OfflinePredict",
   description: "Scores new data with the champion and saves predictions; tracked as a prediction job.",
   requires: ["data_connector", "model_repository"],
+  uses: ["data_checker", "metadata_tracker"],
   configSchema: {
     type: "object",
     additionalProperties: false,
@@ -131,6 +139,19 @@ export const offlinePredict = definePipeline({
        * prediction job. `truth_source` is read with this pipeline's data connector.
        */
       async evaluate_ground_truth(options: EvaluateOptions = {}): Promise<EvaluateResult> {
+        // A missing setting is a config error (exit 2, with the line), found before any work.
+        const truthSource = options.truth_source ?? cfg.ground_truth_path;
+        if (!truthSource) {
+          throw new ConfigError({
+            issues: [
+              {
+                code: "missing_key",
+                path: `${ctx.path}.config.ground_truth_path`,
+                message: `no ground truth to evaluate against: set ${ctx.path}.config.ground_truth_path to a file with the index and target columns`,
+              },
+            ],
+          });
+        }
         const repo = ctx.component("model_repository");
         const connector = ctx.component("data_connector");
         const tracker = ctx.optionalComponent("metadata_tracker");
@@ -157,14 +178,6 @@ export const offlinePredict = definePipeline({
           throw new DataError({
             message: `no prediction job of model "${cfg.model_name}" found: run the predict step first (lolpop run --step predict)`,
             code: "no_prediction_job",
-          });
-        }
-        const truthSource = options.truth_source ?? cfg.ground_truth_path;
-        if (!truthSource) {
-          throw new DataError({
-            message:
-              "no ground truth to evaluate against: set predict.config.ground_truth_path to a file with the index and target columns",
-            code: "no_ground_truth",
           });
         }
         const preds = await connector.get_data(predictionsPath);
@@ -238,6 +251,7 @@ export const offlinePredict = definePipeline({
             !PROBABILITY_METRICS.has(m),
         );
         const metrics = computeMetrics(names, y, predictions);
+        const notes = metricNotes(metrics, y, predictions);
         if (tracker && jobId)
           await tracker.log_metrics(
             jobId,
@@ -249,6 +263,7 @@ export const offlinePredict = definePipeline({
           rows: pi.length,
           unmatched: preds.numRows - pi.length,
           metrics,
+          ...(Object.keys(notes).length ? { metric_notes: notes } : {}),
         };
       },
     };

@@ -7,6 +7,7 @@ export const offlineProcess = definePipeline({
   description:
     "Loads data with the data_connector, applies the data_transformer, tracks the dataset and runs the data_checker.",
   requires: ["data_connector"],
+  uses: ["data_transformer", "data_checker", "metadata_tracker"],
   configSchema: {
     type: "object",
     additionalProperties: false,

@@ -1,6 +1,8 @@
 import {
   CHAMPION_ALIAS,
   type Column,
+  type ConfigCheckInfo,
+  type ConfigCheckIssue,
   DataError,
   definePipeline,
   type LabeledData,
@@ -13,6 +15,9 @@ import {
   computeMetrics,
   defaultMetrics,
   isLowerBetter,
+  METRIC_NAMES,
+  metricNotes,
+  metricProblemType,
   PROBABILITY_METRICS,
 } from "@lolpop/core/metrics";
 import { loadBundle, type ModelBundleMeta, removeBundle, writeBundle } from "./model-bundle.js";
@@ -40,6 +45,29 @@ function classesOf(tables: Table[], target: string): string[] {
   return [...set].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
 }
 
+/** `perf_metric` and `metrics` must be metrics of the runner's problem type. */
+function checkMetrics(cfg: TrainConfig, info: ConfigCheckInfo): ConfigCheckIssue[] {
+  const problemType = info.problemType;
+  if (!problemType) return [];
+  const valid = METRIC_NAMES.filter((m) => metricProblemType(m) === problemType);
+  const check = (name: unknown, path: Array<string | number>): ConfigCheckIssue[] =>
+    typeof name === "string" &&
+    (METRIC_NAMES as readonly string[]).includes(name) &&
+    metricProblemType(name) !== problemType
+      ? [
+          {
+            path,
+            code: "metric_not_applicable",
+            message: `${name} is a ${metricProblemType(name)} metric, and this workflow is ${problemType}: use one of ${valid.join(", ")}`,
+          },
+        ]
+      : [];
+  return [
+    ...check(cfg.perf_metric, ["perf_metric"]),
+    ...(Array.isArray(cfg.metrics) ? cfg.metrics.flatMap((m, i) => check(m, ["metrics", i])) : []),
+  ];
+}
+
 /** Better means higher, or lower for error metrics. */
 export function isBetter(metric: string, a: number, b: number): boolean {
   return isLowerBetter(metric) ? a < b : a > b;
@@ -56,6 +84,8 @@ export const offlineTrain = definePipeline({
   description:
     "Splits, encodes, trains or tunes, scores, compares with baseline and champion, registers a model version.",
   requires: ["data_splitter", "feature_transformer", "model_repository"],
+  uses: ["model_trainer", "hyperparameter_tuner", "metadata_tracker"],
+  checkConfig: checkMetrics,
   configSchema: {
     type: "object",
     additionalProperties: false,
@@ -65,12 +95,12 @@ export const offlineTrain = definePipeline({
       index: { type: "string", description: "Index column (kept out of the features)." },
       model_name: { type: "string", default: "model", description: "Registered model name." },
       perf_metric: {
-        type: "string",
+        enum: [...METRIC_NAMES],
         description: "Metric the winner is chosen and compared by (default f1_macro / rmse).",
       },
       metrics: {
         type: "array",
-        items: { type: "string" },
+        items: { enum: [...METRIC_NAMES] },
         description: "Metrics computed on every split (default: all for the problem type).",
       },
       refit_on_all_data: {
@@ -183,6 +213,7 @@ export const offlineTrain = definePipeline({
           // Score every split, and a baseline fitted on train.
           const metrics: SplitMetrics = {};
           const baseline: SplitMetrics = {};
+          const notes: Record<string, Record<string, string>> = {};
           for (const [name] of named) {
             const d = encoded.get(name)!;
             const predicted = await model.predict(d.X);
@@ -209,6 +240,8 @@ export const offlineTrain = definePipeline({
               }
             }
             metrics[name] = computeMetrics(metricNames, d.y, predicted);
+            const splitNotes = metricNotes(metrics[name]!, d.y, predicted);
+            if (Object.keys(splitNotes).length) notes[name] = splitNotes;
             baseline[name] = computeMetrics(
               metricNames,
               d.y,
@@ -311,6 +344,16 @@ export const offlineTrain = definePipeline({
             ],
             ...(options.run_id ? { workflow_run_id: options.run_id } : {}),
           };
+          // The training record is logged before registration, so a failed registration keeps it.
+          if (tracker && run) {
+            await tracker.log_params(run.id, {
+              trainer: finalModel.trainer,
+              ...finalModel.params,
+              perf_metric: perfMetric,
+              refit_on_all_data: cfg.refit_on_all_data,
+            });
+            await tracker.log_metrics(run.id, flat);
+          }
           const dir = await writeBundle(finalModel, ft, meta);
           let version: number;
           try {
@@ -326,13 +369,6 @@ export const offlineTrain = definePipeline({
             await removeBundle(dir);
           }
           if (tracker && run) {
-            await tracker.log_params(run.id, {
-              trainer: finalModel.trainer,
-              ...finalModel.params,
-              perf_metric: perfMetric,
-              refit_on_all_data: cfg.refit_on_all_data,
-            });
-            await tracker.log_metrics(run.id, flat);
             await tracker.log_tags(run.id, { model_name: cfg.model_name, model_version: String(version) });
             await tracker.end_run(run.id, "FINISHED");
           }
@@ -343,6 +379,7 @@ export const offlineTrain = definePipeline({
             params: finalModel.params,
             perf_metric: perfMetric,
             metrics,
+            ...(Object.keys(notes).length ? { metric_notes: notes } : {}),
             baseline,
             ...(champion ? { champion } : {}),
             comparison,

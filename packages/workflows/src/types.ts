@@ -25,6 +25,11 @@ export interface TrainResult {
   params: Record<string, unknown>;
   perf_metric: string;
   metrics: SplitMetrics;
+  /**
+   * Why some values should not be read at face value, by split then metric (MAPE over actual
+   * values that contain 0, a NaN ROC AUC with a class absent from the split...). Absent when none.
+   */
+  metric_notes?: Record<string, Record<string, string>>;
   baseline: SplitMetrics;
   /** The current champion scored on the challenger's test split, when there is one. */
   champion?: { version: number; metrics: Record<string, number> };
@@ -75,4 +80,6 @@ export interface EvaluateResult {
   /** Predicted rows without ground truth. */
   unmatched: number;
   metrics: Record<string, number>;
+  /** Why some metric values should not be read at face value (see `TrainResult.metric_notes`). */
+  metric_notes?: Record<string, string>;
 }

@@ -4,11 +4,13 @@
  */
 
 import { didYouMean, FIRST_PARTY_TYPES } from "../catalog.js";
+import type { ProblemType } from "../contracts.js";
 import { BUILTIN_KINDS } from "../contracts.js";
 import { ConfigError, type ConfigIssue, PluginConflictError, UnknownComponentError } from "../errors.js";
 import type { AnyDefinition, JsonSchema } from "../plugin.js";
 import { redactText, redactValue } from "../redact.js";
 import { listTypes, type RegisteredType, resolveType } from "../registry.js";
+import { runConfigChecks } from "./config-checks.js";
 import { type ResolvedConfig, resolveConfig } from "./resolve.js";
 import { validateAgainstSchema } from "./schema-validator.js";
 import type { ConfigSource } from "./yaml-source.js";
@@ -196,7 +198,13 @@ function validateSection(
   sectionPath: Path,
   parents: ReadonlyArray<{ config: Record<string, unknown>; path: Path }>,
   secretPaths: ReadonlySet<string>,
-  opts: { allowExtra: boolean; extraKnown?: Set<string>; referenced?: ReadonlySet<string> },
+  opts: {
+    allowExtra: boolean;
+    extraKnown?: Set<string>;
+    referenced?: ReadonlySet<string>;
+    /** Runs the definition's `checkConfig` (when the schema passed) for the owner at `path`. */
+    check?: { path: string; problemType?: ProblemType };
+  },
 ): Record<string, unknown> {
   if (raw !== undefined && raw !== null && !isMapping(raw)) {
     c.add(sectionPath, "invalid_type", "config must be a mapping of key: value");
@@ -229,12 +237,15 @@ function validateSection(
   for (const p of problems) {
     const where = toYamlPath(p.path);
     let message = p.message;
-    if (p.code === "missing_key") {
+    if (p.code === "missing_key" && p.path.length === 1) {
       const alt = parents.map((x) => (x.path.length ? x.path.join(".") : "config")).join(" or ");
       message += ` for ${def.type}: set it under ${sectionPath.join(".")}${alt ? `, or in ${alt}` : ""}`;
     } else message = `${message} [${def.type}]`;
     c.add(where, p.code, message, p.code === "unknown_key" ? "key" : "value");
   }
+  if (opts.check)
+    for (const issue of runConfigChecks(def, own, opts.check, problems.length === 0))
+      c.add(toYamlPath([...issue.path]), issue.code ?? "invalid_value", `${issue.message} [${def.type}]`);
   if (opts.allowExtra && opts.extraKnown && raw) {
     for (const key of Object.keys(raw as object)) {
       if (!opts.extraKnown.has(key) && !opts.referenced?.has([...sectionPath, key].join("."))) {
@@ -441,6 +452,25 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
     }
   }
 
+  // Local components a pipeline never looks up (only for pipelines that declare what they use).
+  for (const p of pipelineTypes) {
+    const def = p.reg.definition;
+    if (!def.uses) continue;
+    const used = new Set<string>([...(def.requires ?? []), ...def.uses, "notifier"]);
+    for (const peer of [...p.locals, ...globalTypes])
+      for (const k of peer.reg.definition.uses ?? []) used.add(k);
+    for (const l of p.locals) {
+      if (used.has(l.reg.kind)) continue;
+      const kinds = [...new Set([...(def.requires ?? []), ...def.uses])];
+      c.add(
+        [p.attr, "components", l.attr],
+        "unused_component",
+        `${p.reg.type} does not use a ${l.reg.kind}, so ${l.reg.type} would never run: remove it from ${p.attr}.components (${p.reg.type} uses ${kinds.join(", ")}), or list it under the pipeline that uses it`,
+        "key",
+      );
+    }
+  }
+
   // Config validation, nearest-first inheritance.
   const secretPaths = resolved.secretPaths;
   const allDefs = [
@@ -449,11 +479,13 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
     ...pipelineTypes.flatMap((p) => [p.reg, ...p.locals.map((l) => l.reg)]),
   ].filter(Boolean) as RegisteredType[];
   const runnerKnown = new Set<string>(allDefs.flatMap((r) => declaredKeys(r.definition)));
+  const problemType = runner?.definition.problemType;
   const runnerConfig = runner
     ? validateSection(c, runner.definition, data.config, ["config"], [], secretPaths, {
         allowExtra: true,
         extraKnown: runnerKnown,
         referenced: resolved.referenced,
+        check: { path: "runner", problemType },
       })
     : runnerRaw;
   const runnerParent = { config: runnerConfig, path: ["config"] as Path };
@@ -470,7 +502,7 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
       [attr, "config"],
       [runnerParent],
       secretPaths,
-      { allowExtra: false },
+      { allowExtra: false, check: { path: attr, problemType } },
     ),
   }));
   const pipelines: PipelinePlan[] = pipelineTypes.map(({ attr, reg, locals }) => {
@@ -485,7 +517,12 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
       [attr, "config"],
       [runnerParent],
       secretPaths,
-      { allowExtra: true, extraKnown: known, referenced: resolved.referenced },
+      {
+        allowExtra: true,
+        extraKnown: known,
+        referenced: resolved.referenced,
+        check: { path: attr, problemType },
+      },
     );
     const pipelineParent = { config, path: [attr, "config"] as Path };
     return {
@@ -507,9 +544,7 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
           [attr, l.attr, "config"],
           [pipelineParent, runnerParent],
           secretPaths,
-          {
-            allowExtra: false,
-          },
+          { allowExtra: false, check: { path: `${attr}.${l.attr}`, problemType } },
         ),
       })),
     };
@@ -544,11 +579,32 @@ export function validateComponentConfig(
   config: Record<string, unknown>,
   path: Path,
   parents: ReadonlyArray<{ config: Record<string, unknown>; path: Path }>,
+  problemType?: ProblemType,
 ): Record<string, unknown> {
   const c = new IssueCollector(source);
-  const out = validateSection(c, def, config, path, parents, new Set(), { allowExtra: false });
+  const owner = path[path.length - 1] === "config" ? path.slice(0, -1) : path;
+  const out = validateSection(c, def, config, path, parents, new Set(), {
+    allowExtra: false,
+    check: { path: owner.join("."), problemType },
+  });
   if (c.issues.length) throw new ConfigError({ issues: c.issues });
   return out;
+}
+
+/**
+ * A config error raised while building or running a workflow, with every issue located in the
+ * config file: issues without a file get `source`'s file and the line of their YAML path (or of
+ * its nearest existing ancestor). Returns the same error when every issue is located.
+ */
+export function locateConfigError(error: ConfigError, source: ConfigSource): ConfigError {
+  if (error.issues.every((i) => i.file !== undefined)) return error;
+  const issues = error.issues.map((i) => {
+    if (i.file !== undefined) return i;
+    const path = i.path ? i.path.split(".").map((s) => (/^\d+$/.test(s) ? Number(s) : s)) : [];
+    const loc = source.locate(path);
+    return { ...i, file: source.file, ...(loc ? { line: loc.line, column: loc.column } : {}) };
+  });
+  return new ConfigError({ issues, code: error.code, cause: error });
 }
 
 /** Parses nothing: resolves and plans an already loaded source in one step. */

@@ -37,7 +37,9 @@ export function validateAgainstSchema(
     cache.set(schema, validate);
   }
   if (validate(value)) return [];
-  return dedupe((validate.errors ?? []).map((e) => describe(e, schema, value, options.isSecretPath)));
+  // An `if` failure only says "must match then": the `then` keyword's own errors say what is wrong.
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== "if");
+  return dedupe(errors.map((e) => describe(e, schema, value, options.isSecretPath)));
 }
 
 function dedupe(problems: SchemaProblem[]): SchemaProblem[] {
@@ -104,12 +106,15 @@ function describe(
     : ` (got ${typeName(value)} ${show(value)})`;
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
-    case "required":
+    case "required": {
+      // A conditional requirement (`if`/`then`) explains itself by the `then` schema's description.
+      const why = e.schemaPath.includes("/then/") ? schemaAt(schema, e.schemaPath)?.description : undefined;
       return {
         path: [...path, String(p.missingProperty)],
         code: "missing_key",
-        message: `missing required key "${String(p.missingProperty)}"`,
+        message: `missing required key "${String(p.missingProperty)}"${typeof why === "string" ? `: ${why}` : ""}`,
       };
+    }
     case "additionalProperties": {
       const key = String(p.additionalProperty);
       const parent = schemaAt(schema, e.schemaPath);
@@ -127,12 +132,22 @@ function describe(
         code: "invalid_type",
         message: `must be ${String(p.type).replace(/,/g, " or ")}${gotType}`,
       };
-    case "enum":
+    case "enum": {
+      const allowed = p.allowedValues as unknown[];
+      const guess =
+        typeof value === "string" && !secret
+          ? didYouMean(
+              value,
+              allowed.filter((v): v is string => typeof v === "string"),
+              1,
+            )
+          : [];
       return {
         path,
         code: "invalid_value",
-        message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}${got}`,
+        message: `${guess.length ? `did you mean ${JSON.stringify(guess[0])}? ` : ""}must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}${got}`,
       };
+    }
     case "const":
       return { path, code: "invalid_value", message: `must be ${JSON.stringify(p.allowedValue)}${got}` };
     default:

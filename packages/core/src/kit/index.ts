@@ -12,7 +12,9 @@
  * - randomness: `createRng`, `shuffleInPlace`, `permutation`;
  * - data files: `DEFAULT_NA_VALUES`;
  * - saved models: `readSavedModelFile`, `writeFileAtomic`, `writeJsonAtomic`;
- * - tracking vocabulary: `CHAMPION_ALIAS`, `MODEL_TAGS`, `stringifyParam`.
+ * - tracking vocabulary: `CHAMPION_ALIAS`, `MODEL_TAGS`, `stringifyParam`;
+ * - config checks: `configIssuesOf` (a throwing validator as a definition's `checkConfig`);
+ * - terminal text: `stripControlChars`, `terminalJson` (data-derived text printed on a terminal).
  */
 export {
   type ClassWeight,
@@ -21,6 +23,7 @@ export {
   classWeightForRegression,
   classWeights,
 } from "./class-weight.js";
+export { configIssuesOf } from "./config-checks.js";
 export { DEFAULT_NA_VALUES } from "./data-files.js";
 export { writeFileAtomic, writeJsonAtomic } from "./fs-atomic.js";
 export { checkPredictFeatures } from "./predict-input.js";
@@ -37,6 +40,7 @@ export {
   fitTarget,
   regressionTarget,
 } from "./target.js";
+export { type StripControlOptions, stripControlChars, terminalJson } from "./terminal-text.js";
 export { CHAMPION_ALIAS, MODEL_TAGS, stringifyParam } from "./tracking.js";
 export {
   type MergedTrainingParams,

@@ -12,6 +12,8 @@ export {
   isMetricName,
   METRIC_NAMES,
   type MetricName,
+  metricNote,
+  metricNotes,
   metricProblemType,
   PROBABILITY_METRICS,
 } from "./metrics.js";

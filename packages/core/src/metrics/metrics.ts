@@ -565,3 +565,64 @@ export function computeMetrics(
   for (const name of names) out[name] = computeMetric(name, yTrue, predictions);
   return out;
 }
+
+// ---------------------------------------------------------------- notes
+
+/** Labels of `yTrue` that occur at least once (the number's text for a numeric column). */
+function presentLabels(yTrue: Column): Set<string> {
+  const out = new Set<string>();
+  if (yTrue.type === "categorical") {
+    const used = new Uint8Array(yTrue.dictionary.length);
+    for (let i = 0; i < yTrue.codes.length; i++) if (yTrue.codes[i]! >= 0) used[yTrue.codes[i]!] = 1;
+    yTrue.dictionary.forEach((d, i) => used[i] && out.add(d));
+  } else for (const v of yTrue.values) if (!Number.isNaN(v)) out.add(String(v));
+  return out;
+}
+
+const quoted = (labels: string[]) => labels.map((l) => JSON.stringify(l)).join(", ");
+
+/**
+ * Why a computed metric value should not be read at face value, in one sentence for the summary
+ * and the JSON output; undefined when there is nothing to say.
+ * - `mape` when some actual values are 0: it divides by `max(|y|, eps)`, so each such row adds
+ *   about |error| / 2.2e-16 and the value is meaningless;
+ * - a NaN value: why it is undefined (ROC AUC with a class absent from `yTrue`, R² under two rows).
+ */
+export function metricNote(
+  name: string,
+  yTrue: Column,
+  predictions: Predictions,
+  value: number,
+): string | undefined {
+  if (name === "mape" && yTrue.type === "numeric") {
+    let zeros = 0;
+    for (const v of yTrue.values) if (v === 0) zeros++;
+    if (zeros > 0)
+      return `${zeros} of ${yTrue.values.length} actual values are 0 and MAPE divides by |actual|, so it is not meaningful here: compare models by mae or rmse (or drop mape from metrics)`;
+  }
+  if (!Number.isNaN(value)) return undefined;
+  if (name === "r2") return "R² is undefined with fewer than 2 rows";
+  if (predictions.problem_type === "classification" && PROBABILITY_METRICS.has(name)) {
+    const present = presentLabels(yTrue);
+    const absent = predictions.classes.filter((c) => !present.has(c));
+    if (name === "roc_auc_ovr" && absent.length)
+      return `class ${quoted(absent)} ${absent.length === 1 ? "has" : "have"} no row in these actual values: its one-vs-rest ROC AUC is undefined, and so is the average (use more data, or a stratified split)`;
+    if ((name === "roc_auc" || name === "pr_auc") && present.size < 2)
+      return `only ${quoted([...present])} occurs in these actual values: ${name === "roc_auc" ? "ROC AUC" : "average precision"} needs rows of both classes (use more data, or a stratified split)`;
+  }
+  return "undefined on these rows";
+}
+
+/** {@link metricNote} for each metric of `values` that has one. */
+export function metricNotes(
+  values: Record<string, number>,
+  yTrue: Column,
+  predictions: Predictions,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values)) {
+    const note = metricNote(name, yTrue, predictions, value);
+    if (note) out[name] = note;
+  }
+  return out;
+}
