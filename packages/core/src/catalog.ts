@@ -5,10 +5,13 @@
 export const FIRST_PARTY_TYPES: Readonly<Record<string, { package: string; kind: string }>> = Object.freeze({
   ClassificationRunner: { package: "@lolpop/workflows", kind: "runner" },
   RegressionRunner: { package: "@lolpop/workflows", kind: "runner" },
+  TimeSeriesRunner: { package: "@lolpop/workflows", kind: "runner" },
   OfflineProcess: { package: "@lolpop/workflows", kind: "pipeline" },
   OfflineTrain: { package: "@lolpop/workflows", kind: "pipeline" },
   OfflineDeploy: { package: "@lolpop/workflows", kind: "pipeline" },
   OfflinePredict: { package: "@lolpop/workflows", kind: "pipeline" },
+  TimeSeriesTrain: { package: "@lolpop/workflows", kind: "pipeline" },
+  TimeSeriesPredict: { package: "@lolpop/workflows", kind: "pipeline" },
   LocalDataConnector: { package: "@lolpop/local", kind: "data_connector" },
   LocalDataTransformer: { package: "@lolpop/local", kind: "data_transformer" },
   LocalDataSplitter: { package: "@lolpop/local", kind: "data_splitter" },
@@ -24,6 +27,10 @@ export const FIRST_PARTY_TYPES: Readonly<Record<string, { package: string; kind:
   MLflowModelRepository: { package: "@lolpop/mlflow", kind: "model_repository" },
   EvidentlyDataChecker: { package: "@lolpop/evidently", kind: "data_checker" },
   EvidentlyDataProfiler: { package: "@lolpop/evidently", kind: "data_profiler" },
+  SeasonalNaiveForecaster: { package: "@lolpop/forecast", kind: "forecaster" },
+  ETSForecaster: { package: "@lolpop/forecast", kind: "forecaster" },
+  MLForecaster: { package: "@lolpop/forecast", kind: "forecaster" },
+  ProphetForecaster: { package: "@lolpop/forecast", kind: "forecaster" },
 });
 
 /** Levenshtein distance, case-insensitive. */

@@ -14,8 +14,11 @@
 import type { LogFields, LogLevel } from "./logger.js";
 import type { Column, Table } from "./table.js";
 
-/** The problem a workflow solves; set by the runner and visible to every component. */
-export type ProblemType = "classification" | "regression";
+/**
+ * The problem a workflow solves; set by the runner and visible to every component. `timeseries`
+ * workflows (the `TimeSeriesRunner`) use the `forecaster` kind instead of `model_trainer`.
+ */
+export type ProblemType = "classification" | "regression" | "timeseries";
 
 /** Outcome of a check: `ERROR` can gate a workflow, `WARN` notifies. */
 export type CheckStatus = "PASS" | "WARN" | "ERROR";

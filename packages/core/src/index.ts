@@ -19,6 +19,7 @@ export {
 export { type ResolvedConfig, resolveConfig } from "./config/resolve.js";
 export { type ConfigSource, loadConfigFile, parseConfigText } from "./config/yaml-source.js";
 export * from "./contracts.js";
+export * from "./forecasting.js";
 export {
   type CallInfo,
   createWorkflow,

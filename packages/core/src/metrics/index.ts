@@ -15,3 +15,18 @@ export {
   metricProblemType,
   PROBABILITY_METRICS,
 } from "./metrics.js";
+export {
+  defaultForecastMetrics,
+  FORECAST_ERROR_METRICS,
+  type ForecastErrorMetric,
+  forecastMae,
+  forecastMape,
+  forecastMase,
+  forecastMetrics,
+  forecastRmse,
+  forecastSmape,
+  hasZeroActuals,
+  intervalCoverage,
+  isForecastMetric,
+  type ScoredSeries,
+} from "./forecast.js";
