@@ -11,6 +11,7 @@
  * }
  * ```
  */
+import type { Forecaster } from "./forecasting.js";
 import type { LogFields, LogLevel } from "./logger.js";
 import type { Column, Table } from "./table.js";
 
@@ -403,6 +404,8 @@ export interface ComponentKinds {
   model_checker: ModelChecker;
   notifier: Notifier;
   logger: LoggerComponent;
+  /** Time-series forecasters (see forecasting.ts). */
+  forecaster: Forecaster;
 }
 
 /** A component kind name. */

@@ -71,6 +71,8 @@ export interface ForecastFold {
   test: ForecastSeries[];
   /** Keys of series left out of the fold (too little history, or no test point). */
   skipped: string[];
+  /** Future exogenous values for forecasting the fold (by series key then column), when there are exogenous columns. */
+  exogenous?: Record<string, Record<string, Float64Array>>;
 }
 
 /** A prediction interval at one level. */
@@ -87,6 +89,8 @@ export interface ForecastOutput {
   idValues: Array<string | number | null>;
   /** Timestamps of the forecast points. */
   time: Float64Array;
+  /** The timestamps as written in outputs (`2024-05-01`, ISO 8601 with time of day, or the index). */
+  labels: string[];
   mean: Float64Array;
   /** Prediction intervals, ascending levels; empty when the model gives none. */
   intervals: ForecastIntervalBand[];
@@ -144,12 +148,6 @@ export interface Forecaster {
   fit(data: ForecastSeriesSet, options?: { signal?: AbortSignal; seed?: number }): Promise<FittedForecast>;
   /** Loads a fitted forecast written by `FittedForecast.save`. */
   load(dir: string): Promise<FittedForecast>;
-}
-
-declare module "./contracts.js" {
-  interface ComponentKinds {
-    forecaster: Forecaster;
-  }
 }
 
 /** The methods of the `forecaster` kind's contract. */
