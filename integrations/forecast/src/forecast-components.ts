@@ -78,7 +78,13 @@ const seasonLengthProp = {
 };
 
 function withSet(data: SeriesSet, seasonLength: number): ForecastSeriesSet {
-  return { ...data, frequencyLabel: formatFrequency(data.frequency), seasonLength };
+  const f: Frequency = data.timeKind === "index" ? { unit: "index", step: 1 } : data.frequency;
+  return {
+    ...data,
+    frequencyLabel: formatFrequency(data.frequency),
+    seasonLength,
+    formatTime: (t) => formatTime(t, f),
+  };
 }
 
 /**

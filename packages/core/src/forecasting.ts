@@ -55,6 +55,8 @@ export interface ForecastSeriesSet {
   idColumns: string[];
   exogenousColumns: string[];
   series: ForecastSeries[];
+  /** Writes a timestamp of these series as outputs show it (`2024-05-01`, ISO 8601 with time of day, or the index). */
+  formatTime(time: number): string;
 }
 
 /** One rolling-origin fold: train on `time <= origin`, test on `origin < time <= testEnd`. */
