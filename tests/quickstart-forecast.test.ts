@@ -1,0 +1,155 @@
+// The forecast quickstart end to end through the CLI, in a temp copy outside the repo: the
+// TimeSeriesRunner on 14 monthly unemployment series, no Python.
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { lolpop, repoRoot, tempProject } from "./helpers.js";
+
+const example = join(repoRoot, "examples", "quickstart", "forecast");
+
+function setup(): string {
+  const dir = tempProject("lolpop-forecast-");
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({
+      name: "tmp-forecast",
+      private: true,
+      type: "module",
+      dependencies: { "@lolpop/workflows": "*", "@lolpop/local": "*", "@lolpop/forecast": "*" },
+    }),
+  );
+  mkdirSync(join(dir, "data"));
+  copyFileSync(join(example, "lolpop.yaml"), join(dir, "lolpop.yaml"));
+  copyFileSync(join(example, "data", "unemployment.csv"), join(dir, "data", "unemployment.csv"));
+  return dir;
+}
+
+const RUN_TIMEOUT = 600_000;
+
+describe("forecast quickstart", () => {
+  const dir = setup();
+
+  test("validates", () => {
+    const r = lolpop(["validate"], dir);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("valid (TimeSeriesRunner");
+  });
+
+  test(
+    "first run: backtests, beats the seasonal naive, registers and promotes v1, forecasts 12 months per series",
+    () => {
+      const r = lolpop(["run", "--json"], dir);
+      if (r.code !== 0) throw new Error(r.stderr);
+      const s = JSON.parse(r.stdout);
+      expect(s.problem_type).toBe("timeseries");
+      expect(s.train.trainer).toBe("ETSForecaster");
+      expect(s.train.perf_metric).toBe("mase");
+      // ETS beats the seasonal naive on the backtest folds and on the test split (the 2009 recession:
+      // repeating last year misses the rise badly).
+      expect(s.train.metrics.valid.mase).toBeLessThan(s.train.baseline.valid.mase);
+      expect(s.train.metrics.test.mase).toBeLessThan(s.train.baseline.test.mase * 0.6);
+      expect(s.train.metrics.test.mae).toBeLessThan(s.train.baseline.test.mae);
+      expect(s.train.comparison).toMatchObject({ split: "test", beats_baseline: true, beats_champion: true });
+      // Intervals: the 95% band covers more than the 80% one.
+      expect(s.train.metrics.test.coverage_95).toBeGreaterThan(s.train.metrics.test.coverage_80);
+      expect(s.train.metrics.test.coverage_80).toBeGreaterThan(0.5);
+
+      // Time-ordered splits: the test split is the last 12 months; each fold trains strictly
+      // before what it is scored on, and every fold ends before the test split starts.
+      expect(s.train.test_split).toEqual({
+        train_end: "2009-02-01",
+        test_start: "2009-03-01",
+        test_end: "2010-02-01",
+      });
+      expect(s.train.backtest.map((f: { train_end: string }) => f.train_end)).toEqual([
+        "2006-02-01",
+        "2007-02-01",
+        "2008-02-01",
+      ]);
+      for (const f of s.train.backtest) {
+        expect(f.train_end < f.test_start).toBe(true);
+        expect(f.test_end < s.train.test_split.test_start).toBe(true);
+        expect(f.series).toBe(14);
+        expect(Object.keys(f.metrics).sort()).toEqual([
+          "ETSForecaster#1",
+          "ETSForecaster#2",
+          "baseline SeasonalNaiveForecaster",
+        ]);
+      }
+      expect(s.deploy).toMatchObject({ promoted: true, champion_version: 1 });
+
+      // Forecasts: 14 series x 12 months after February 2010, mean inside nested intervals.
+      const csv = readFileSync(join(dir, "predictions", "unemployment.csv"), "utf8").trim().split("\n");
+      expect(csv[0]).toBe("industry,month,mean,lower_80,upper_80,lower_95,upper_95");
+      expect(csv.length - 1).toBe(14 * 12);
+      expect(s.predict.rows).toBe(14 * 12);
+      const rows = csv.slice(1).map((l) => {
+        const m = /^("[^"]*"|[^,]*),(.*)$/.exec(l)!;
+        return [m[1]!, ...m[2]!.split(",")];
+      });
+      const byIndustry = new Map<string, string[]>();
+      for (const [industry, month] of rows) byIndustry.set(industry!, [...(byIndustry.get(industry!) ?? []), month!]);
+      expect(byIndustry.size).toBe(14);
+      for (const months of byIndustry.values()) {
+        expect(months[0]).toBe("2010-03-01");
+        expect(months[11]).toBe("2011-02-01");
+        expect(months).toHaveLength(12);
+      }
+      for (const r of rows) {
+        const [mean, lo80, hi80, lo95, hi95] = r.slice(2).map(Number);
+        expect(lo95!).toBeLessThanOrEqual(lo80!);
+        expect(lo80!).toBeLessThan(mean!);
+        expect(mean!).toBeLessThan(hi80!);
+        expect(hi80!).toBeLessThanOrEqual(hi95!);
+      }
+    },
+    RUN_TIMEOUT,
+  );
+
+  test(
+    "second run on the same data: v2 registered, not promoted, v1 stays champion",
+    () => {
+      const r = lolpop(["run"], dir);
+      if (r.code !== 0) throw new Error(r.stderr);
+      expect(r.stdout).toMatch(/model\s+unemployment v2 registered/);
+      expect(r.stdout).toMatch(/promotion\s+not promoted: does not beat champion v1/);
+      expect(r.stdout).toMatch(/predictions 168 rows with v1 ->/);
+    },
+    RUN_TIMEOUT,
+  );
+
+  test("validate names a missing horizon and a misspelt forecaster with the file and line", () => {
+    const yaml = readFileSync(join(dir, "lolpop.yaml"), "utf8")
+      .replace(/^  horizon: 12\n/m, "")
+      .replace("forecaster: ETSForecaster", "forecaster: ETSForecastr");
+    writeFileSync(join(dir, "broken.yaml"), yaml);
+    const r = lolpop(["validate", "broken.yaml"], dir);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/broken\.yaml:\d+/);
+    expect(r.stderr).toMatch(/horizon/);
+    expect(r.stderr).toMatch(/did you mean ETSForecaster/i);
+  });
+
+  test(
+    "bad data: a duplicate and a missing month are reported with the series and the timestamps",
+    () => {
+      const bad = tempProject("lolpop-forecast-bad-");
+      writeFileSync(join(bad, "package.json"), readFileSync(join(dir, "package.json")));
+      copyFileSync(join(dir, "lolpop.yaml"), join(bad, "lolpop.yaml"));
+      mkdirSync(join(bad, "data"));
+      const lines = readFileSync(join(example, "data", "unemployment.csv"), "utf8").split("\n");
+      const out = lines.filter((l) => !l.startsWith("Finance,2005-06-01"));
+      const dup = lines.find((l) => l.startsWith("Mining and Extraction,2003-04-01"))!;
+      out.splice(out.indexOf(dup), 0, dup);
+      writeFileSync(join(bad, "data", "unemployment.csv"), out.join("\n"));
+      const r = lolpop(["run"], bad);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/Mining and Extraction/);
+      expect(r.stderr).toMatch(/2003-04-01/);
+      expect(r.stderr).toMatch(/Finance/);
+      expect(r.stderr).toMatch(/2005-06-01/);
+      expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // a message, not a stack trace
+    },
+    RUN_TIMEOUT,
+  );
+});
