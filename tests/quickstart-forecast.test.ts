@@ -79,7 +79,9 @@ describe("forecast quickstart", () => {
       expect(s.deploy).toMatchObject({ promoted: true, champion_version: 1 });
 
       // Forecasts: 14 series x 12 months after February 2010, mean inside nested intervals.
-      const csv = readFileSync(join(dir, "predictions", "unemployment.csv"), "utf8").trim().split("\n");
+      const csv = readFileSync(join(dir, "predictions", "unemployment.csv"), "utf8")
+        .trim()
+        .split("\n");
       expect(csv[0]).toBe("industry,month,mean,lower_80,upper_80,lower_95,upper_95");
       expect(csv.length - 1).toBe(14 * 12);
       expect(s.predict.rows).toBe(14 * 12);
@@ -88,7 +90,8 @@ describe("forecast quickstart", () => {
         return [m[1]!, ...m[2]!.split(",")];
       });
       const byIndustry = new Map<string, string[]>();
-      for (const [industry, month] of rows) byIndustry.set(industry!, [...(byIndustry.get(industry!) ?? []), month!]);
+      for (const [industry, month] of rows)
+        byIndustry.set(industry!, [...(byIndustry.get(industry!) ?? []), month!]);
       expect(byIndustry.size).toBe(14);
       for (const months of byIndustry.values()) {
         expect(months[0]).toBe("2010-03-01");
@@ -120,7 +123,7 @@ describe("forecast quickstart", () => {
 
   test("validate names a missing horizon and a misspelt forecaster with the file and line", () => {
     const yaml = readFileSync(join(dir, "lolpop.yaml"), "utf8")
-      .replace(/^  horizon: 12\n/m, "")
+      .replace(/^ {2}horizon: 12\n/m, "")
       .replace("forecaster: ETSForecaster", "forecaster: ETSForecastr");
     writeFileSync(join(dir, "broken.yaml"), yaml);
     const r = lolpop(["validate", "broken.yaml"], dir);

@@ -10,8 +10,8 @@ import {
   type ComponentContext,
   defineComponent,
   type FittedForecast,
-  type ForecastFold,
   type Forecaster as ForecasterComponent,
+  type ForecastFold,
   type ForecastSeriesSet,
   type JsonSchema,
   type SeriesSpec,
@@ -19,9 +19,9 @@ import {
 } from "@lolpop/core";
 import { foldExogenous, rollingOriginFolds, splitAtFold } from "./forecast-backtest.js";
 import type { EtsCriterion } from "./forecast-ets.js";
+import type { CalendarFeature, Normalization, RollingStat } from "./forecast-features.js";
 import type { FittedForecaster, Forecaster } from "./forecast-forecaster.js";
 import { etsForecaster, seasonalNaiveForecaster } from "./forecast-forecaster.js";
-import type { CalendarFeature, Normalization, RollingStat } from "./forecast-features.js";
 import { defaultSeasonLength, type Frequency, formatFrequency, formatTime } from "./forecast-frequency.js";
 import { loadForecaster } from "./forecast-load.js";
 import { type MlStrategy, mlForecaster } from "./forecast-ml.js";
@@ -37,7 +37,8 @@ interface TimeInfo {
 }
 
 function wrapFitted(type: string, fitted: FittedForecaster, time: TimeInfo): FittedForecast {
-  const label = (t: number) => formatTime(t, time.timeKind === "index" ? { unit: "index", step: 1 } : time.frequency);
+  const label = (t: number) =>
+    formatTime(t, time.timeKind === "index" ? { unit: "index", step: 1 } : time.frequency);
   return {
     forecaster: type,
     get summary() {
@@ -117,7 +118,10 @@ function forecasterComponent<C extends BaseConfig>(opts: {
           ...(spec.frequency ? { frequency: spec.frequency } : {}),
           ...(spec.season_length ? { seasonLength: spec.season_length } : {}),
         });
-        return withSet(set, spec.season_length ?? ctx.config.season_length ?? defaultSeasonLength(set.frequency));
+        return withSet(
+          set,
+          spec.season_length ?? ctx.config.season_length ?? defaultSeasonLength(set.frequency),
+        );
       },
       async split_series(data, o) {
         const set = data as unknown as SeriesSet;
@@ -162,7 +166,8 @@ export interface SeasonalNaiveForecasterConfig extends BaseConfig {}
 /** `SeasonalNaiveForecaster`: each series repeats its last season (the forecasting baseline), with intervals. */
 export const seasonalNaiveForecasterComponent = forecasterComponent<SeasonalNaiveForecasterConfig>({
   type: "SeasonalNaiveForecaster",
-  description: "Seasonal naive: each series repeats its last season (the baseline), with prediction intervals.",
+  description:
+    "Seasonal naive: each series repeats its last season (the baseline), with prediction intervals.",
   properties: {},
   make: async (_ctx, seasonLength) => seasonalNaiveForecaster({ seasonLength }),
   load: loadStatistical,
@@ -194,7 +199,8 @@ export const etsForecasterComponent = forecasterComponent<EtsForecasterConfig>({
       type: "string",
       pattern: "^[AMZ][NAMZ][NAMZ]$",
       default: "ZZZ",
-      description: "Error, trend and season letters (A additive, M multiplicative, N none, Z choose). Default ZZZ.",
+      description:
+        "Error, trend and season letters (A additive, M multiplicative, N none, Z choose). Default ZZZ.",
     },
     damped: { type: "boolean", description: "Damped trend: true or false; unset tries both." },
     allow_multiplicative_trend: {
@@ -269,7 +275,11 @@ export const mlForecasterComponent = forecasterComponent<MlForecasterConfig>({
       minimum: 1,
       description: "Steps the direct strategy trains models for. Default: the runner's horizon.",
     },
-    lags: { type: "array", items: { type: "integer", minimum: 1 }, description: "Lags. Default 1..season length." },
+    lags: {
+      type: "array",
+      items: { type: "integer", minimum: 1 },
+      description: "Lags. Default 1..season length.",
+    },
     windows: {
       type: "array",
       items: { type: "integer", minimum: 2 },
@@ -342,7 +352,8 @@ const prophetOptions = (ctx: ComponentContext<ProphetForecasterConfig>) => ({
 /** `ProphetForecaster`: Prophet per series through the Python bridge (needs Python with prophet). */
 export const prophetForecasterComponent = forecasterComponent<ProphetForecasterConfig>({
   type: "ProphetForecaster",
-  description: "Prophet per series through @lolpop/python-bridge (fitting and forecasting need Python with prophet).",
+  description:
+    "Prophet per series through @lolpop/python-bridge (fitting and forecasting need Python with prophet).",
   properties: {
     prophet: {
       type: "object",
@@ -352,7 +363,8 @@ export const prophetForecasterComponent = forecasterComponent<ProphetForecasterC
     },
     python: {
       type: "string",
-      description: "Python interpreter. Default: LOLPOP_PYTHON, LOLPOP_VENV, the project's .venv, then python3.",
+      description:
+        "Python interpreter. Default: LOLPOP_PYTHON, LOLPOP_VENV, the project's .venv, then python3.",
     },
     seed: { type: "integer", default: 0, description: "Seed of Prophet's interval sampling." },
     timeout_ms: { type: "integer", minimum: 1, description: "Timeout of one fit or predict call (ms)." },

@@ -35,16 +35,6 @@ export const forecastPlugin = registerPlugin(
 
 export default forecastPlugin;
 export {
-  type EtsForecasterConfig,
-  etsForecasterComponent,
-  type MlForecasterConfig,
-  mlForecasterComponent,
-  type ProphetForecasterConfig,
-  prophetForecasterComponent,
-  type SeasonalNaiveForecasterConfig,
-  seasonalNaiveForecasterComponent,
-} from "./forecast-components.js";
-export {
   type BacktestFold,
   type BacktestFoldResult,
   type BacktestOptions,
@@ -54,6 +44,16 @@ export {
   rollingOriginFolds,
   splitAtFold,
 } from "./forecast-backtest.js";
+export {
+  type EtsForecasterConfig,
+  etsForecasterComponent,
+  type MlForecasterConfig,
+  mlForecasterComponent,
+  type ProphetForecasterConfig,
+  prophetForecasterComponent,
+  type SeasonalNaiveForecasterConfig,
+  seasonalNaiveForecasterComponent,
+} from "./forecast-components.js";
 export {
   ForecastDataError,
   type ForecastDataIssue,

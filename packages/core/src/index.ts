@@ -19,7 +19,6 @@ export {
 export { type ResolvedConfig, resolveConfig } from "./config/resolve.js";
 export { type ConfigSource, loadConfigFile, parseConfigText } from "./config/yaml-source.js";
 export * from "./contracts.js";
-export * from "./forecasting.js";
 export {
   type CallInfo,
   createWorkflow,
@@ -29,6 +28,7 @@ export {
   type Workflow,
 } from "./engine.js";
 export * from "./errors.js";
+export * from "./forecasting.js";
 export * from "./kit/index.js";
 export {
   createLineageRecorder,

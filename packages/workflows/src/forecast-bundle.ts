@@ -43,7 +43,9 @@ export interface LoadedForecastBundle {
 }
 
 /** Reads the metadata of a model version folder; `problem_type` tells time-series versions apart. */
-export async function readBundleMeta(dir: string): Promise<{ problem_type: string } & Record<string, unknown>> {
+export async function readBundleMeta(
+  dir: string,
+): Promise<{ problem_type: string } & Record<string, unknown>> {
   const file = join(dir, MODEL_META_FILE);
   try {
     return JSON.parse(await readFile(file, "utf8")) as { problem_type: string };
@@ -57,7 +59,10 @@ export async function readBundleMeta(dir: string): Promise<{ problem_type: strin
 }
 
 /** Loads a time-series model version, rebuilding its forecaster type from the metadata. */
-export async function loadForecastBundle(ctx: BaseContext<unknown>, dir: string): Promise<LoadedForecastBundle> {
+export async function loadForecastBundle(
+  ctx: BaseContext<unknown>,
+  dir: string,
+): Promise<LoadedForecastBundle> {
   const meta = (await readBundleMeta(dir)) as unknown as ForecastBundleMeta;
   if (meta.problem_type !== "timeseries")
     throw new StoreError({

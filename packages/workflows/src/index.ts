@@ -40,6 +40,8 @@ export {
 } from "./forecast-bundle.js";
 export { type LoadedBundle, loadBundle, type ModelBundleMeta } from "./model-bundle.js";
 export type { WorkflowSummary } from "./runners.js";
+export { forecastTable } from "./timeseries-predict.js";
+export type { TimeSeriesTrainConfig } from "./timeseries-train.js";
 export type * from "./types.js";
 export {
   classificationRunner,
@@ -52,5 +54,3 @@ export {
   timeSeriesRunner,
   timeSeriesTrain,
 };
-export { forecastTable } from "./timeseries-predict.js";
-export type { TimeSeriesTrainConfig } from "./timeseries-train.js";

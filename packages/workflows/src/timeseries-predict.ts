@@ -23,7 +23,12 @@ export function forecastTable(meta: ForecastBundleMeta, forecasts: ForecastOutpu
   idCols.forEach((name, j) => {
     const v: Array<string | number | null> = [];
     for (const f of forecasts) for (let k = 0; k < f.mean.length; k++) v.push(f.idValues[j] ?? null);
-    cols.push([name, v.every((x) => typeof x === "number") ? Float64Array.from(v as number[]) : v.map((x) => (x === null ? null : String(x)))]);
+    cols.push([
+      name,
+      v.every((x) => typeof x === "number")
+        ? Float64Array.from(v as number[])
+        : v.map((x) => (x === null ? null : String(x))),
+    ]);
   });
   cols.push([meta.series.time, forecasts.flatMap((f) => f.labels)]);
   const mean = new Float64Array(n);
@@ -46,7 +51,9 @@ export function forecastTable(meta: ForecastBundleMeta, forecasts: ForecastOutpu
       cols.push([`${side}_${level}`, col]);
     }
   }
-  return Table.fromColumns(cols as never, { roles: Object.fromEntries(idCols.map((c) => [c, "index"])) as never });
+  return Table.fromColumns(cols as never, {
+    roles: Object.fromEntries(idCols.map((c) => [c, "index"])) as never,
+  });
 }
 
 /**
@@ -56,7 +63,8 @@ export function forecastTable(meta: ForecastBundleMeta, forecasts: ForecastOutpu
  */
 export const timeSeriesPredict = definePipeline({
   type: "TimeSeriesPredict",
-  description: "Forecasts the next horizon of every series with the champion and saves them (time, ids, mean, interval bounds).",
+  description:
+    "Forecasts the next horizon of every series with the champion and saves them (time, ids, mean, interval bounds).",
   requires: ["data_connector", "model_repository"],
   configSchema: {
     type: "object",
@@ -68,7 +76,11 @@ export const timeSeriesPredict = definePipeline({
         type: "string",
         description: "Where forecasts are written (default .lolpop/predictions/<job>.csv).",
       },
-      horizon: { type: "integer", minimum: 1, description: "Points per series. Default: the horizon the model was trained for." },
+      horizon: {
+        type: "integer",
+        minimum: 1,
+        description: "Points per series. Default: the horizon the model was trained for.",
+      },
       levels: {
         type: "array",
         items: { type: "number", exclusiveMinimum: 0, exclusiveMaximum: 100 },
@@ -90,7 +102,10 @@ export const timeSeriesPredict = definePipeline({
             message: `no champion of model "${cfg.model_name}" yet: run the train and deploy steps first (lolpop run --step all)`,
             code: "no_champion",
           });
-        const { meta, fitted } = await loadForecastBundle(ctx, await repo.download_model(cfg.model_name, mv.version));
+        const { meta, fitted } = await loadForecastBundle(
+          ctx,
+          await repo.download_model(cfg.model_name, mv.version),
+        );
         if (meta.series.exogenous.length)
           throw new DataError({
             message: `model v${mv.version} uses exogenous columns (${meta.series.exogenous.join(", ")}): forecasting it needs their future values, which TimeSeriesPredict does not read yet`,
@@ -107,7 +122,11 @@ export const timeSeriesPredict = definePipeline({
           ? await tracker.start_run({
               name: `predict-${cfg.model_name}-v${mv.version}`,
               ...(options.run_id ? { parent_id: options.run_id } : {}),
-              tags: { "lolpop.stage": "prediction_job", model_name: cfg.model_name, model_version: String(mv.version) },
+              tags: {
+                "lolpop.stage": "prediction_job",
+                model_name: cfg.model_name,
+                model_version: String(mv.version),
+              },
             })
           : undefined;
         const jobName = job?.id ?? `${cfg.model_name}-v${mv.version}-${Date.now()}`;
@@ -130,7 +149,12 @@ export const timeSeriesPredict = definePipeline({
           await tracker.log_metrics(job.id, { rows: out.numRows, series: forecasts.length });
           await tracker.end_run(job.id, "FINISHED");
         }
-        return { version: mv.version, rows: out.numRows, path: saved.uri, ...(job ? { job_id: job.id } : {}) };
+        return {
+          version: mv.version,
+          rows: out.numRows,
+          path: saved.uri,
+          ...(job ? { job_id: job.id } : {}),
+        };
       },
 
       /** Not available for time series yet: says so instead of scoring the wrong thing. */

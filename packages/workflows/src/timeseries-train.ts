@@ -3,8 +3,8 @@ import {
   DataError,
   definePipeline,
   type FittedForecast,
-  type ForecastFold,
   type Forecaster,
+  type ForecastFold,
   type ForecastSeries,
   type ForecastSeriesSet,
 } from "@lolpop/core";
@@ -15,7 +15,7 @@ import {
   hasZeroActuals,
   type ScoredSeries,
 } from "@lolpop/core/metrics";
-import { type ForecastBundleMeta, loadForecastBundle, readBundleMeta, writeForecastBundle } from "./forecast-bundle.js";
+import { type ForecastBundleMeta, readBundleMeta, writeForecastBundle } from "./forecast-bundle.js";
 import { removeBundle } from "./model-bundle.js";
 import type { BacktestFoldSummary, ProcessResult, SplitMetrics, StageOptions, TrainResult } from "./types.js";
 
@@ -55,14 +55,19 @@ export const SERIES_PROPERTIES = {
   },
   frequency: {
     type: "string",
-    description: "Frequency (Y, Q, M, W, D, H, min, s, index, with multiples such as 15min). Default: inferred and checked.",
+    description:
+      "Frequency (Y, Q, M, W, D, H, min, s, index, with multiples such as 15min). Default: inferred and checked.",
   },
   season_length: {
     type: "integer",
     minimum: 1,
     description: "Season length. Default: from the frequency (12 monthly, 7 daily, 24 hourly...).",
   },
-  horizon: { type: "integer", minimum: 1, description: "Points forecast per series (and per fold and test split)." },
+  horizon: {
+    type: "integer",
+    minimum: 1,
+    description: "Points forecast per series (and per fold and test split).",
+  },
   levels: {
     type: "array",
     items: { type: "number", exclusiveMinimum: 0, exclusiveMaximum: 100 },
@@ -72,13 +77,18 @@ export const SERIES_PROPERTIES = {
   model_name: { type: "string", default: "model", description: "Registered model name." },
 } as const;
 
-const ids = (v: string | string[] | undefined): string[] => (v === undefined ? [] : typeof v === "string" ? [v] : v);
+const ids = (v: string | string[] | undefined): string[] =>
+  v === undefined ? [] : typeof v === "string" ? [v] : v;
 
 /** The test points of `test` against `forecast`, aligned by time, with the training values for MASE. */
 function scored(
   train: ForecastSeries,
   test: ForecastSeries,
-  forecast: { time: Float64Array; mean: Float64Array; intervals: Array<{ level: number; lower: Float64Array; upper: Float64Array }> },
+  forecast: {
+    time: Float64Array;
+    mean: Float64Array;
+    intervals: Array<{ level: number; lower: Float64Array; upper: Float64Array }>;
+  },
   seasonLength: number,
 ): ScoredSeries {
   const at = new Map<number, number>();
@@ -104,7 +114,11 @@ function scored(
     mean: pick(forecast.mean),
     insample: train.values,
     seasonLength,
-    intervals: forecast.intervals.map((b) => ({ level: b.level, lower: pick(b.lower), upper: pick(b.upper) })),
+    intervals: forecast.intervals.map((b) => ({
+      level: b.level,
+      lower: pick(b.lower),
+      upper: pick(b.upper),
+    })),
   };
 }
 
@@ -138,7 +152,8 @@ export const timeSeriesTrain = definePipeline({
       perf_metric: {
         enum: [...FORECAST_ERROR_METRICS],
         default: "mase",
-        description: "Error metric the forecaster is chosen and compared by (mean over backtest folds, then test).",
+        description:
+          "Error metric the forecaster is chosen and compared by (mean over backtest folds, then test).",
       },
       metrics: {
         type: "array",
@@ -147,7 +162,11 @@ export const timeSeriesTrain = definePipeline({
           "Metrics computed on every split (mae, rmse, mape, smape, mase, coverage_<level>). Default: all of them; mape is left out with a warning when actuals hold zeros (asked for explicitly, it is an error).",
       },
       folds: { type: "integer", minimum: 1, default: 3, description: "Rolling-origin backtest folds." },
-      step: { type: "integer", minimum: 1, description: "Periods between fold origins. Default: the horizon." },
+      step: {
+        type: "integer",
+        minimum: 1,
+        description: "Periods between fold origins. Default: the horizon.",
+      },
       min_train_length: {
         type: "integer",
         minimum: 2,
@@ -163,7 +182,8 @@ export const timeSeriesTrain = definePipeline({
           required: ["type"],
           properties: { type: { type: "string" }, config: { type: "object" } },
         },
-        description: "Forecaster types (and configs) to choose from by backtest. Default: the forecaster component alone.",
+        description:
+          "Forecaster types (and configs) to choose from by backtest. Default: the forecaster component alone.",
       },
       baseline: {
         type: "string",
@@ -173,7 +193,8 @@ export const timeSeriesTrain = definePipeline({
       refit_on_all_data: {
         type: "boolean",
         default: true,
-        description: "Refit the winner on every point (test split included) before registering it, so predict forecasts from the end of the data.",
+        description:
+          "Refit the winner on every point (test split included) before registering it, so predict forecasts from the end of the data.",
       },
     },
   },
@@ -188,7 +209,11 @@ export const timeSeriesTrain = definePipeline({
         const repo = ctx.component("model_repository");
         const run =
           tracker && options.run_id
-            ? await tracker.start_run({ name: "train", parent_id: options.run_id, tags: { "lolpop.stage": "train" } })
+            ? await tracker.start_run({
+                name: "train",
+                parent_id: options.run_id,
+                tags: { "lolpop.stage": "train" },
+              })
             : undefined;
         try {
           const main = ctx.component("forecaster");
@@ -225,7 +250,8 @@ export const timeSeriesTrain = definePipeline({
             });
 
           const mainInfo = ctx.componentInfo("forecaster")!;
-          const candidates: Array<{ type: string; config: Record<string, unknown>; forecaster: Forecaster }> = [];
+          const candidates: Array<{ type: string; config: Record<string, unknown>; forecaster: Forecaster }> =
+            [];
           // Candidates are named by type, with their position when one type appears more than once.
           if (cfg.candidates)
             for (const c of cfg.candidates)
@@ -265,14 +291,20 @@ export const timeSeriesTrain = definePipeline({
             const series = fold.test.map((t, i) => {
               const o = byKey.get(t.key);
               if (!o)
-                throw new DataError({ message: `the forecaster returned no forecast for series "${t.key}"`, code: "bad_predictions" });
+                throw new DataError({
+                  message: `the forecaster returned no forecast for series "${t.key}"`,
+                  code: "bad_predictions",
+                });
               return scored(fold.train.series[i]!, t, o, data.seasonLength);
             });
             return { fitted, series };
           };
-          for (const fold of [...valid, testFold]) for (const t of fold.test) allScored.push({ key: t.key, actual: t.values, mean: t.values });
+          for (const fold of [...valid, testFold])
+            for (const t of fold.test) allScored.push({ key: t.key, actual: t.values, mean: t.values });
           if (hasZeroActuals(allScored) && !cfg.metrics && cfg.perf_metric !== "mape")
-            ctx.logger.warn("the actuals hold zeros: mape is undefined there and is not computed (smape and mase are)");
+            ctx.logger.warn(
+              "the actuals hold zeros: mape is undefined there and is not computed (smape and mase are)",
+            );
 
           // Backtest every candidate and the baseline on the folds.
           const backtest: BacktestFoldSummary[] = valid.map((f) => ({
@@ -293,7 +325,12 @@ export const timeSeriesTrain = definePipeline({
           }> = [];
           const entrants = [
             ...candidates.map((c, i) => ({ ...c, name: nameOf(i) })),
-            { type: cfg.baseline, name: `baseline ${cfg.baseline}`, config: {}, forecaster: baselineForecaster },
+            {
+              type: cfg.baseline,
+              name: `baseline ${cfg.baseline}`,
+              config: {},
+              forecaster: baselineForecaster,
+            },
           ];
           for (const c of entrants) {
             const perFold: Array<Record<string, number>> = [];
@@ -308,7 +345,8 @@ export const timeSeriesTrain = definePipeline({
           const baselineValid = results.pop()!.valid;
           const pm = cfg.perf_metric;
           let winner = results[0]!;
-          for (const r of results.slice(1)) if (r.valid[pm]! < winner.valid[pm]! || Number.isNaN(winner.valid[pm]!)) winner = r;
+          for (const r of results.slice(1))
+            if (r.valid[pm]! < winner.valid[pm]! || Number.isNaN(winner.valid[pm]!)) winner = r;
           ctx.logger.info(
             `backtest (${valid.length} folds) ${pm}: ${results.map((r) => `${r.name} ${r.valid[pm]!.toFixed(4)}`).join(", ")}, baseline ${baselineValid[pm]!.toFixed(4)}`,
           );
@@ -316,7 +354,10 @@ export const timeSeriesTrain = definePipeline({
           // Test split: winner, baseline and the champion's forecaster, each fitted before the test window.
           const testScores = await scoreFold(winner.forecaster, testFold);
           const names = namesFor(testScores.series);
-          const metrics: SplitMetrics = { valid: winner.valid, test: forecastMetrics(names, testScores.series) };
+          const metrics: SplitMetrics = {
+            valid: winner.valid,
+            test: forecastMetrics(names, testScores.series),
+          };
           const baselineTest = await scoreFold(baselineForecaster, testFold);
           const baseline: SplitMetrics = {
             valid: baselineValid,
@@ -327,8 +368,14 @@ export const timeSeriesTrain = definePipeline({
           if (current) {
             const dir = await repo.download_model(cfg.model_name, current.version);
             const meta = (await readBundleMeta(dir)) as unknown as ForecastBundleMeta;
-            if (meta.problem_type !== "timeseries" || meta.series.target !== cfg.target || meta.series.time !== cfg.time) {
-              ctx.logger.warn(`champion v${current.version} is not a forecaster of ${cfg.target} by ${cfg.time}: it is not compared`);
+            if (
+              meta.problem_type !== "timeseries" ||
+              meta.series.target !== cfg.target ||
+              meta.series.time !== cfg.time
+            ) {
+              ctx.logger.warn(
+                `champion v${current.version} is not a forecaster of ${cfg.target} by ${cfg.time}: it is not compared`,
+              );
             } else {
               // The champion's fitted state has seen the test window: its forecaster is refitted on the same data as the challenger.
               const f = await ctx.createComponent("forecaster", meta.forecaster.type, meta.forecaster.config);
@@ -347,18 +394,24 @@ export const timeSeriesTrain = definePipeline({
             beats_baseline: challengerScore < baselineScore,
             beats_champion: championScore === undefined || challengerScore < championScore,
           };
-          ctx.logger.info(`baseline ${pm} on test: ${baselineScore.toFixed(4)}, challenger: ${challengerScore.toFixed(4)}`);
+          ctx.logger.info(
+            `baseline ${pm} on test: ${baselineScore.toFixed(4)}, challenger: ${challengerScore.toFixed(4)}`,
+          );
           if (!comparison.beats_baseline)
             await ctx.notify(
               `the forecaster does not beat the ${cfg.baseline} baseline on test ${pm} (${challengerScore.toFixed(4)} vs ${baselineScore.toFixed(4)})`,
               "warn",
             );
 
-          const final = cfg.refit_on_all_data ? (await winner.forecaster.fit(data, { signal: ctx.signal })) : testScores.fitted;
+          const final = cfg.refit_on_all_data
+            ? await winner.forecaster.fit(data, { signal: ctx.signal })
+            : testScores.fitted;
           const fitSet: ForecastSeriesSet = cfg.refit_on_all_data ? data : testFold.train;
           const flat: Record<string, number> = {};
-          for (const [s, m] of Object.entries(metrics)) for (const [k, v] of Object.entries(m)) flat[`${s}.${k}`] = v;
-          for (const [s, m] of Object.entries(baseline)) for (const [k, v] of Object.entries(m)) flat[`baseline.${s}.${k}`] = v;
+          for (const [s, m] of Object.entries(metrics))
+            for (const [k, v] of Object.entries(m)) flat[`${s}.${k}`] = v;
+          for (const [s, m] of Object.entries(baseline))
+            for (const [k, v] of Object.entries(m)) flat[`baseline.${s}.${k}`] = v;
           if (championScore !== undefined) flat[`champion.test.${pm}`] = championScore;
           const meta: ForecastBundleMeta = {
             format: 1,
@@ -372,8 +425,16 @@ export const timeSeriesTrain = definePipeline({
             levels,
             forecaster: { type: winner.type, config: winner.config },
             metrics: flat,
-            datasets: [{ name: processed.dataset.name, fingerprint: processed.dataset.fingerprint, rows: processed.dataset.rows }],
-            series_end: Object.fromEntries(fitSet.series.map((s) => [s.key, label(fitSet, s.time[s.time.length - 1]!)])),
+            datasets: [
+              {
+                name: processed.dataset.name,
+                fingerprint: processed.dataset.fingerprint,
+                rows: processed.dataset.rows,
+              },
+            ],
+            series_end: Object.fromEntries(
+              fitSet.series.map((s) => [s.key, label(fitSet, s.time[s.time.length - 1]!)]),
+            ),
             ...(options.run_id ? { workflow_run_id: options.run_id } : {}),
           };
           const dir = await writeForecastBundle(final, meta);
@@ -425,7 +486,11 @@ export const timeSeriesTrain = definePipeline({
             ...(candidates.length > 1 ? { trials: candidates.length } : {}),
             ...(processed.check ? { data_check: processed.check.status } : {}),
             backtest,
-            test_split: { train_end: label(testFold.train, testFold.origin), test_start: firstTestLabel(testFold), test_end: label(testFold.train, testFold.testEnd) },
+            test_split: {
+              train_end: label(testFold.train, testFold.origin),
+              test_start: firstTestLabel(testFold),
+              test_end: label(testFold.train, testFold.testEnd),
+            },
           };
         } catch (e) {
           if (tracker && run) await tracker.end_run(run.id, "FAILED").catch(() => undefined);

@@ -141,7 +141,10 @@ export function defaultForecastMetrics(levels: readonly number[] = [], withMape 
  * @throws DataError for an unknown name, for `mape` when an actual value is 0 (naming the series),
  *   and for a coverage level no forecast has.
  */
-export function forecastMetrics(names: readonly string[], series: readonly ScoredSeries[]): Record<string, number> {
+export function forecastMetrics(
+  names: readonly string[],
+  series: readonly ScoredSeries[],
+): Record<string, number> {
   const out: Record<string, number> = {};
   if (series.length === 0) throw new DataError({ message: "no forecast to score" });
   for (const name of names) {

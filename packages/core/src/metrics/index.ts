@@ -5,17 +5,6 @@
  */
 export { baselinePredictions } from "./baseline.js";
 export {
-  computeMetric,
-  computeMetrics,
-  defaultMetrics,
-  isLowerBetter,
-  isMetricName,
-  METRIC_NAMES,
-  type MetricName,
-  metricProblemType,
-  PROBABILITY_METRICS,
-} from "./metrics.js";
-export {
   defaultForecastMetrics,
   FORECAST_ERROR_METRICS,
   type ForecastErrorMetric,
@@ -30,3 +19,14 @@ export {
   isForecastMetric,
   type ScoredSeries,
 } from "./forecast.js";
+export {
+  computeMetric,
+  computeMetrics,
+  defaultMetrics,
+  isLowerBetter,
+  isMetricName,
+  METRIC_NAMES,
+  type MetricName,
+  metricProblemType,
+  PROBABILITY_METRICS,
+} from "./metrics.js";
