@@ -156,3 +156,95 @@ describe("forecast quickstart", () => {
     RUN_TIMEOUT,
   );
 });
+
+describe("TimeSeriesRunner on counts with zeros", () => {
+  // Two small monthly series of counts, one with zero months: MAPE is undefined there.
+  const dir = tempProject("lolpop-forecast-zeros-");
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({
+      name: "tmp-forecast-zeros",
+      private: true,
+      type: "module",
+      dependencies: { "@lolpop/workflows": "*", "@lolpop/local": "*", "@lolpop/forecast": "*" },
+    }),
+  );
+  mkdirSync(join(dir, "data"));
+  const lines = ["shop,day,sales"];
+  for (const shop of ["north", "south"])
+    for (let m = 0; m < 48; m++) {
+      const month = `${2020 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, "0")}-01`;
+      const sales = shop === "north" ? (m % 4 === 0 ? 0 : 3 + (m % 3)) : 20 + (m % 12) + m / 4;
+      lines.push(`${shop},${month},${sales}`);
+    }
+  writeFileSync(join(dir, "data", "sales.csv"), `${lines.join("\n")}\n`);
+  const yaml = (metrics: string) => `runner: TimeSeriesRunner
+config:
+  target: sales
+  time: day
+  ids: shop
+  horizon: 6
+  levels: [80]
+  model_name: sales
+components:
+  metadata_tracker: LocalMetadataTracker
+  model_repository: LocalModelRepository
+pipelines:
+  process: OfflineProcess
+  train: TimeSeriesTrain
+  deploy: OfflineDeploy
+  predict: TimeSeriesPredict
+process:
+  components: { data_connector: LocalDataConnector }
+  data_connector: { config: { path: data/sales.csv } }
+train:
+  config:
+    folds: 2
+    perf_metric: mae
+${metrics}
+  components: { forecaster: ETSForecaster }
+  forecaster: { config: { model: ANN } }
+deploy:
+  config: { require_beat_baseline: false }
+predict:
+  components: { data_connector: LocalDataConnector }
+  config: { output_path: predictions/sales.csv }
+`;
+
+  test(
+    "default metrics: MAPE is left out with a warning, the others are computed",
+    () => {
+      writeFileSync(join(dir, "lolpop.yaml"), yaml(""));
+      const r = lolpop(["run", "--json"], dir);
+      if (r.code !== 0) throw new Error(r.stderr);
+      const s = JSON.parse(r.stdout);
+      expect(r.stderr).toMatch(/the actuals hold zeros: mape is undefined/);
+      expect(Object.keys(s.train.metrics.test).sort()).toEqual([
+        "coverage_80",
+        "mae",
+        "mase",
+        "rmse",
+        "smape",
+      ]);
+      expect(s.train.backtest).toHaveLength(2);
+      expect(s.predict.rows).toBe(2 * 6);
+      const csv = readFileSync(join(dir, "predictions", "sales.csv"), "utf8")
+        .trim()
+        .split("\n");
+      expect(csv[0]).toBe("shop,day,mean,lower_80,upper_80");
+      expect(csv[1]).toMatch(/^north,2024-01-01,/);
+    },
+    RUN_TIMEOUT,
+  );
+
+  test(
+    "MAPE asked for explicitly is refused, naming the series",
+    () => {
+      writeFileSync(join(dir, "lolpop.yaml"), yaml("    metrics: [mae, mape]"));
+      const r = lolpop(["run"], dir);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/mape is undefined: \d+ of \d+ actual values of series "north" are 0/);
+    },
+    RUN_TIMEOUT,
+  );
+});
