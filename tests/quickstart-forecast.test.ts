@@ -248,3 +248,112 @@ predict:
     RUN_TIMEOUT,
   );
 });
+
+describe("TimeSeriesRunner with an exogenous column known in the future", () => {
+  const dir = tempProject("lolpop-forecast-exog-");
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({
+      name: "tmp-forecast-exog",
+      private: true,
+      type: "module",
+      dependencies: {
+        "@lolpop/workflows": "*",
+        "@lolpop/local": "*",
+        "@lolpop/forecast": "*",
+        "@lolpop/random-forest": "*",
+      },
+    }),
+  );
+  mkdirSync(join(dir, "data"));
+  // Sales jump by 40 in promotion months; the promotion calendar is known ahead.
+  const promo = (m: number) => (m % 5 === 0 ? 1 : 0);
+  const month = (m: number) => `${2020 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, "0")}-01`;
+  const train = ["shop,month,sales,promo"];
+  const future = ["shop,month,promo"];
+  for (const shop of ["north", "south"]) {
+    for (let m = 0; m < 48; m++)
+      train.push(
+        `${shop},${month(m)},${(shop === "north" ? 50 : 80) + 40 * promo(m) + (m % 12)},${promo(m)}`,
+      );
+    for (let m = 48; m < 54; m++) future.push(`${shop},${month(m)},${promo(m)}`);
+  }
+  writeFileSync(join(dir, "data", "sales.csv"), `${train.join("\n")}\n`);
+  writeFileSync(join(dir, "data", "future.csv"), `${future.join("\n")}\n`);
+  writeFileSync(
+    join(dir, "lolpop.yaml"),
+    `runner: TimeSeriesRunner
+config:
+  target: sales
+  time: month
+  ids: shop
+  exogenous: [promo]
+  horizon: 6
+  levels: [80]
+  model_name: sales
+components:
+  metadata_tracker: LocalMetadataTracker
+  model_repository: LocalModelRepository
+pipelines:
+  process: OfflineProcess
+  train: TimeSeriesTrain
+  deploy: OfflineDeploy
+  predict: TimeSeriesPredict
+process:
+  components: { data_connector: LocalDataConnector }
+  data_connector: { config: { path: data/sales.csv } }
+train:
+  config: { folds: 2, perf_metric: mae }
+  components: { forecaster: MLForecaster }
+  forecaster:
+    config:
+      trainer_config: { n_jobs: 1, training_params: { n_estimators: 30 } }
+      lags: [1, 12]
+      normalize: none
+      target_base: level
+deploy:
+  config: { require_beat_baseline: false }
+predict:
+  components: { data_connector: LocalDataConnector }
+  data_connector: { config: { path: data/future.csv } }
+  config: { output_path: predictions/sales.csv }
+`,
+  );
+
+  test(
+    "predict reads the future promotions and the forecasts follow them",
+    () => {
+      const r = lolpop(["run", "--json"], dir);
+      if (r.code !== 0) throw new Error(r.stderr);
+      const s = JSON.parse(r.stdout);
+      expect(s.train.trainer).toBe("MLForecaster");
+      expect(s.predict.rows).toBe(12);
+      const csv = readFileSync(join(dir, "predictions", "sales.csv"), "utf8")
+        .trim()
+        .split("\n");
+      expect(csv[0]).toBe("shop,month,mean");
+      const north = csv.slice(1).filter((l) => l.startsWith("north,"));
+      expect(north.map((l) => l.split(",")[1])).toEqual([48, 49, 50, 51, 52, 53].map(month));
+      // Months 50 (March 2024) is a promotion month: its forecast stands well above the others.
+      const mean = north.map((l) => Number(l.split(",")[2]));
+      const others = mean.filter((_, i) => promo(48 + i) === 0);
+      expect(mean[2]!).toBeGreaterThan(Math.max(...others) + 15);
+    },
+    RUN_TIMEOUT,
+  );
+
+  test(
+    "future rows missing for a series: the error names the series and the last training month",
+    () => {
+      writeFileSync(
+        join(dir, "data", "future.csv"),
+        `${future.filter((l) => !l.startsWith("south,2024-06")).join("\n")}\n`,
+      );
+      const r = lolpop(["run", "--step", "predict"], dir);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/series "south" has 5 future rows of promo/);
+      expect(r.stderr).toMatch(/after 2023-12-01/);
+    },
+    RUN_TIMEOUT,
+  );
+});

@@ -56,6 +56,12 @@ export function forecastTable(meta: ForecastBundleMeta, forecasts: ForecastOutpu
   });
 }
 
+/** A future timestamp as text, in the same form as the forecast's labels when it is one of them. */
+function timeText(t: number, f: ForecastOutput): string {
+  const i = Array.prototype.indexOf.call(f.time, t);
+  return i >= 0 ? f.labels[i]! : new Date(t).toISOString();
+}
+
 /**
  * `TimeSeriesPredict`: forecasts the next `horizon` points of every series with the champion (or a
  * pinned version), with prediction intervals where the model gives them, and saves them with the
@@ -74,7 +80,8 @@ export const timeSeriesPredict = definePipeline({
       model_version: { type: "integer", minimum: 1, description: "Pin a version instead of the champion." },
       output_path: {
         type: "string",
-        description: "Where forecasts are written (default .lolpop/predictions/<job>.csv).",
+        description:
+          "Where forecasts are written (default .lolpop/predictions/<job>.csv). With exogenous columns, the data connector's configured data holds their future values (time, ids, exogenous columns, one row per future step).",
       },
       horizon: {
         type: "integer",
@@ -92,7 +99,7 @@ export const timeSeriesPredict = definePipeline({
     const cfg = ctx.config as unknown as TimeSeriesPredictConfig;
     return {
       /** Forecasts the next horizon of every series the champion was fitted on. */
-      async predict_data(options: StageOptions = {}): Promise<PredictResult> {
+      async predict_data(options: StageOptions & { source?: string } = {}): Promise<PredictResult> {
         const repo = ctx.component("model_repository");
         const mv = cfg.model_version
           ? await repo.get_model_version(cfg.model_name, cfg.model_version)
@@ -106,16 +113,68 @@ export const timeSeriesPredict = definePipeline({
           ctx,
           await repo.download_model(cfg.model_name, mv.version),
         );
-        if (meta.series.exogenous.length)
-          throw new DataError({
-            message: `model v${mv.version} uses exogenous columns (${meta.series.exogenous.join(", ")}): forecasting it needs their future values, which TimeSeriesPredict does not read yet`,
-            code: "exogenous_future_missing",
+        const horizon = cfg.horizon ?? meta.horizon;
+        const level = cfg.levels ?? meta.levels;
+        let exogenous: Record<string, Record<string, Float64Array>> | undefined;
+        let future: Map<string, Float64Array> | undefined;
+        if (meta.series.exogenous.length) {
+          // Future values of the exogenous columns: rows of the connector's data after the end of
+          // each series, read and checked like training data (the target is not needed).
+          const raw = await ctx.component("data_connector").get_data(options.source);
+          const missing = [meta.series.time, ...meta.series.ids, ...meta.series.exogenous].filter(
+            (c) => !raw.has(c),
+          );
+          if (missing.length)
+            throw new DataError({
+              message: `model v${mv.version} forecasts with exogenous columns: the prediction data must hold their future values, but lacks ${missing.join(", ")}`,
+              code: "missing_column",
+            });
+          const forecaster = await ctx.createComponent(
+            "forecaster",
+            meta.forecaster.type,
+            meta.forecaster.config,
+          );
+          const rows = raw
+            .select([meta.series.time, ...meta.series.ids, ...meta.series.exogenous])
+            .withColumn(meta.series.target, new Float64Array(raw.numRows));
+          // No season length: a future window shorter than a season is fine.
+          const data = await forecaster.prepare_series(rows, {
+            time: meta.series.time,
+            target: meta.series.target,
+            ids: meta.series.ids,
+            exogenous: meta.series.exogenous,
+            frequency: meta.series.frequency,
           });
+          exogenous = {};
+          future = new Map();
+          const byKey = new Map(data.series.map((s) => [s.key, s]));
+          for (const key of Object.keys(meta.series_end ?? {})) {
+            const s = byKey.get(key);
+            if (!s || s.time.length < horizon)
+              throw new DataError({
+                message: `series "${key}" has ${s?.time.length ?? 0} future rows of ${meta.series.exogenous.join(", ")} in the prediction data; forecasting ${horizon} points needs ${horizon}, from the step after ${meta.series_end![key]}`,
+                code: "exogenous_future_missing",
+              });
+            exogenous[key] = Object.fromEntries(
+              meta.series.exogenous.map((c) => [c, s.exogenous[c]!.slice(0, horizon)]),
+            );
+            future.set(key, s.time);
+          }
+        }
         const forecasts = await fitted.forecast({
-          horizon: cfg.horizon ?? meta.horizon,
-          level: cfg.levels ?? meta.levels,
+          horizon,
+          level,
+          ...(exogenous ? { exogenous } : {}),
           signal: ctx.signal,
         });
+        for (const f of forecasts) {
+          const t = future?.get(f.key);
+          if (t && t[0] !== f.time[0])
+            throw new DataError({
+              message: `the future rows of series "${f.key}" start at ${meta.series.time} = ${timeText(t[0]!, f)} but its forecast starts at ${f.labels[0]}: give the prediction data the ${horizon} steps right after the training data`,
+              code: "exogenous_future_misaligned",
+            });
+        }
         const out = forecastTable(meta, forecasts);
         const tracker = ctx.optionalComponent("metadata_tracker");
         const job = tracker
