@@ -280,6 +280,11 @@ describe("TimeSeriesRunner with an exogenous column known in the future", () => 
   }
   writeFileSync(join(dir, "data", "sales.csv"), `${train.join("\n")}\n`);
   writeFileSync(join(dir, "data", "future.csv"), `${future.join("\n")}\n`);
+  const truth = ["shop,month,sales"];
+  for (const shop of ["north", "south"])
+    for (let m = 48; m < 54; m++)
+      truth.push(`${shop},${month(m)},${(shop === "north" ? 50 : 80) + 40 * promo(m) + (m % 12)}`);
+  writeFileSync(join(dir, "data", "truth.csv"), `${truth.join("\n")}\n`);
   writeFileSync(
     join(dir, "lolpop.yaml"),
     `runner: TimeSeriesRunner
@@ -316,7 +321,7 @@ deploy:
 predict:
   components: { data_connector: LocalDataConnector }
   data_connector: { config: { path: data/future.csv } }
-  config: { output_path: predictions/sales.csv }
+  config: { output_path: predictions/sales.csv, ground_truth_path: data/truth.csv }
 `,
   );
 
@@ -338,6 +343,32 @@ predict:
       const mean = north.map((l) => Number(l.split(",")[2]));
       const others = mean.filter((_, i) => promo(48 + i) === 0);
       expect(mean[2]!).toBeGreaterThan(Math.max(...others) + 15);
+    },
+    RUN_TIMEOUT,
+  );
+
+  test(
+    "--step evaluate joins the forecasts with the actuals by shop and month",
+    () => {
+      const r = lolpop(["run", "--step", "evaluate", "--json"], dir);
+      if (r.code !== 0) throw new Error(r.stderr);
+      const e = JSON.parse(r.stdout).evaluate;
+      expect(e).toMatchObject({ model_version: 1, rows: 12, unmatched: 0 });
+      // Recompute MAE from the saved forecasts and the truth file.
+      const preds = readFileSync(join(dir, "predictions", "sales.csv"), "utf8")
+        .trim()
+        .split("\n")
+        .slice(1);
+      const actual = new Map(
+        truth.slice(1).map((l) => [l.split(",").slice(0, 2).join(","), Number(l.split(",")[2])]),
+      );
+      const errors = preds.map((l) =>
+        Math.abs(Number(l.split(",")[2]) - actual.get(l.split(",").slice(0, 2).join(","))!),
+      );
+      const maeNorth = errors.slice(0, 6).reduce((a, b) => a + b, 0) / 6;
+      const maeSouth = errors.slice(6).reduce((a, b) => a + b, 0) / 6;
+      expect(e.metrics.mae).toBeCloseTo((maeNorth + maeSouth) / 2, 9);
+      expect(Object.keys(e.metrics).sort()).toEqual(["mae", "mape", "rmse", "smape"]);
     },
     RUN_TIMEOUT,
   );

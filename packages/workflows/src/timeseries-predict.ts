@@ -1,10 +1,12 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { CHAMPION_ALIAS, DataError, definePipeline, type ForecastOutput, Table } from "@lolpop/core";
+import { forecastMetrics, hasZeroActuals, type ScoredSeries } from "@lolpop/core/metrics";
 import type { ForecastBundleMeta } from "./forecast-bundle.js";
-import { loadForecastBundle } from "./forecast-bundle.js";
-import type { PredictResult, StageOptions } from "./types.js";
+import { loadForecastBundle, readBundleMeta } from "./forecast-bundle.js";
+import type { EvaluateOptions, EvaluateResult, PredictResult, StageOptions } from "./types.js";
 
 interface TimeSeriesPredictConfig {
+  ground_truth_path?: string;
   model_name: string;
   model_version?: number;
   output_path?: string;
@@ -82,6 +84,11 @@ export const timeSeriesPredict = definePipeline({
         type: "string",
         description:
           "Where forecasts are written (default .lolpop/predictions/<job>.csv). With exogenous columns, the data connector's configured data holds their future values (time, ids, exogenous columns, one row per future step).",
+      },
+      ground_truth_path: {
+        type: "string",
+        description:
+          "File with the series ids, the time column and the target of forecast points, read by the evaluate step with this pipeline's data connector.",
       },
       horizon: {
         type: "integer",
@@ -216,13 +223,119 @@ export const timeSeriesPredict = definePipeline({
         };
       },
 
-      /** Not available for time series yet: says so instead of scoring the wrong thing. */
-      async evaluate_ground_truth(): Promise<never> {
-        throw new DataError({
-          message:
-            "evaluating saved forecasts against ground truth is not available for time series yet: retrain instead (the test split and backtest folds score the forecaster)",
-          code: "not_supported",
-        });
+      /**
+       * Joins saved forecasts with ground truth by series ids and time, and logs the metrics on the
+       * prediction job: mae, rmse, smape, mape (when no actual is 0) and coverage per interval level.
+       * MASE needs the training data and is not computed here.
+       */
+      async evaluate_ground_truth(options: EvaluateOptions = {}): Promise<EvaluateResult> {
+        const repo = ctx.component("model_repository");
+        const connector = ctx.component("data_connector");
+        const tracker = ctx.optionalComponent("metadata_tracker");
+        let jobId = options.job_id;
+        let predictionsPath = options.predictions_path;
+        let jobVersion: number | undefined;
+        if (tracker && (!predictionsPath || jobId)) {
+          const job = jobId
+            ? await tracker.get_run(jobId)
+            : (
+                await tracker.search_runs({
+                  tags: { "lolpop.stage": "prediction_job", model_name: cfg.model_name },
+                  limit: 1,
+                })
+              )[0];
+          if (job) {
+            jobId = job.id;
+            predictionsPath ??= job.tags.predictions_path;
+            jobVersion = Number(job.tags.model_version) || undefined;
+          }
+        }
+        if (!predictionsPath)
+          throw new DataError({
+            message: `no prediction job of model "${cfg.model_name}" found: run the predict step first (lolpop run --step predict)`,
+            code: "no_prediction_job",
+          });
+        const truthSource = options.truth_source ?? cfg.ground_truth_path;
+        if (!truthSource)
+          throw new DataError({
+            message:
+              "no ground truth to evaluate against: set predict.config.ground_truth_path to a file with the series ids, the time column and the target",
+            code: "no_ground_truth",
+          });
+        const version =
+          jobVersion ?? cfg.model_version ?? (await repo.get_alias(cfg.model_name, CHAMPION_ALIAS))?.version;
+        if (!version)
+          throw new DataError({ message: `no champion of model "${cfg.model_name}"`, code: "no_champion" });
+        const meta = (await readBundleMeta(
+          await repo.download_model(cfg.model_name, version),
+        )) as unknown as ForecastBundleMeta;
+        const preds = await connector.get_data(predictionsPath);
+        const truth = await connector.get_data(truthSource);
+        const keyCols = [...meta.series.ids, meta.series.time];
+        for (const [name, t, cols] of [
+          ["predictions", preds, [...keyCols, "mean"]],
+          ["ground truth", truth, [...keyCols, meta.series.target]],
+        ] as const)
+          for (const c of cols)
+            if (!t.has(c))
+              throw new DataError({ message: `the ${name} have no column "${c}"`, code: "missing_column" });
+        // Time values are compared as written ("2024-05-01"); datetimes read back are compared by instant.
+        const cell = (t: Table, c: string, i: number) => {
+          const v = t.get(i, c);
+          if (c !== meta.series.time || v === null) return String(v);
+          const ms = typeof v === "number" ? v : Date.parse(String(v));
+          return Number.isNaN(ms) || /index/.test(meta.series.frequency) ? String(v) : String(ms);
+        };
+        const rowKey = (t: Table, i: number) => keyCols.map((c) => cell(t, c, i)).join("\u0000");
+        const truthRow = new Map<string, number>();
+        for (let i = 0; i < truth.numRows; i++) truthRow.set(rowKey(truth, i), i);
+        const levels = preds.columnNames
+          .filter((c) => c.startsWith("lower_") && preds.has(`upper_${c.slice(6)}`))
+          .map((c) => Number(c.slice(6)));
+        const groups = new Map<string, { p: number[]; t: number[] }>();
+        let unmatched = 0;
+        for (let i = 0; i < preds.numRows; i++) {
+          const j = truthRow.get(rowKey(preds, i));
+          if (j === undefined) {
+            unmatched++;
+            continue;
+          }
+          const series = meta.series.ids.map((c) => cell(preds, c, i)).join(", ");
+          const g = groups.get(series) ?? { p: [], t: [] };
+          g.p.push(i);
+          g.t.push(j);
+          groups.set(series, g);
+        }
+        if (groups.size === 0)
+          throw new DataError({
+            message: `no forecast matches a ground-truth row by ${keyCols.join(", ")}`,
+          });
+        const y = truth.numeric(meta.series.target);
+        const scoredSeries: ScoredSeries[] = [...groups].map(([key, g]) => ({
+          key,
+          actual: Float64Array.from(g.t, (j) => y[j]!),
+          mean: Float64Array.from(g.p, (i) => preds.numeric("mean")[i]!),
+          intervals: levels.map((level) => ({
+            level,
+            lower: Float64Array.from(g.p, (i) => preds.numeric(`lower_${level}`)[i]!),
+            upper: Float64Array.from(g.p, (i) => preds.numeric(`upper_${level}`)[i]!),
+          })),
+        }));
+        const names = [
+          "mae",
+          "rmse",
+          ...(hasZeroActuals(scoredSeries) ? [] : ["mape"]),
+          "smape",
+          ...levels.map((l) => `coverage_${l}`),
+        ];
+        const metrics = forecastMetrics(names, scoredSeries);
+        if (tracker && jobId)
+          await tracker.log_metrics(
+            jobId,
+            Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`ground_truth.${k}`, v])),
+          );
+        const rows = scoredSeries.reduce((a, s) => a + s.actual.length, 0);
+        return { ...(jobId ? { job_id: jobId } : {}), model_version: version, rows, unmatched, metrics };
       },
     };
   },
