@@ -4,6 +4,14 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
+ * A test environment whose realm has Node's typed-array constructors, for packages whose tests call
+ * native code that checks them (tfjs, onnxruntime-node): `testEnvironment: TYPED_ARRAYS_ENVIRONMENT`.
+ */
+export const TYPED_ARRAYS_ENVIRONMENT = fileURLToPath(
+  new URL("./jest.typed-arrays-environment.mjs", import.meta.url),
+);
+
+/**
  * Timeout (ms) of every test and hook that sets none, in every project built by {@link jestConfig}
  * (jest's own default, 5 s, is too short on a busy 2-core CI machine). A package raises it with
  * `jestConfig(import.meta.url, { testTimeout })`.

@@ -10,5 +10,6 @@ export default {
     "<rootDir>/apps/*/jest.config.mjs",
     "<rootDir>/tests/jest.config.mjs",
     "<rootDir>/tests/publish/jest.config.mjs",
+    "<rootDir>/tests/onnx/jest.config.mjs",
   ],
 };

@@ -1,3 +1,7 @@
-import { jestConfig } from "../../jest.base.mjs";
+import { jestConfig, TYPED_ARRAYS_ENVIRONMENT } from "../../jest.base.mjs";
 
-export default jestConfig(import.meta.url, { testTimeout: 120000 });
+// The ONNX tests score with onnxruntime-node, which checks typed arrays against Node's own.
+export default jestConfig(import.meta.url, {
+  testTimeout: 120000,
+  testEnvironment: TYPED_ARRAYS_ENVIRONMENT,
+});

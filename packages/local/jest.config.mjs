@@ -1,3 +1,4 @@
-import { jestConfig } from "../../jest.base.mjs";
+import { jestConfig, TYPED_ARRAYS_ENVIRONMENT } from "../../jest.base.mjs";
 
-export default jestConfig(import.meta.url);
+// The ONNX tests score with onnxruntime-node, which checks typed arrays against Node's own.
+export default jestConfig(import.meta.url, { testEnvironment: TYPED_ARRAYS_ENVIRONMENT });

@@ -184,6 +184,22 @@ def predict(params, call):
     return {"values": np.ascontiguousarray(out, dtype=np.float64)}
 
 
+def export_onnx(params, call):
+    """CatBoost's own ONNX export of a cached model: the .onnx bytes, and its scale and bias
+    (CatBoost's ONNX export writes the bias but not the scale)."""
+    model = _model(params["model_id"])
+    scale, bias = model.get_scale_and_bias()
+    fd, path = tempfile.mkstemp(prefix="lolpop-catboost-", suffix=".onnx")
+    os.close(fd)
+    try:
+        model.save_model(path, format="onnx")
+        with open(path, "rb") as f:
+            data = f.read()
+    finally:
+        os.remove(path)
+    return {"onnx": data, "scale": float(scale), "bias": np.atleast_1d(np.asarray(bias, dtype=np.float64))}
+
+
 def forget(params, call):
     """Drops a model from the cache."""
     _MODELS.pop(params["model_id"], None)

@@ -12,6 +12,8 @@ import {
   classificationPredictions,
   DataError,
   type Logger,
+  type OnnxExportOptions,
+  type OnnxGraphPiece,
   type ProblemType,
   type RegressionPredictions,
   regressionPredictions,
@@ -276,7 +278,8 @@ export class CatBoostModel implements TrainedModel {
     }
   }
 
-  async #pythonPredict(X: Table, predictionType?: string, signal?: AbortSignal): Promise<Float64Array> {
+  /** Calls a worker method on this model, loading the model into the worker first when it is not there. */
+  async #callModel<T>(method: string, params: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
     const worker = this.#runtime.worker();
     const callOptions = { timeoutMs: this.#runtime.timeoutMs, signal };
     const load = async () => {
@@ -291,8 +294,18 @@ export class CatBoostModel implements TrainedModel {
       await worker.start();
       if (this.#loadedIn?.worker !== worker || this.#loadedIn.generation !== worker.generation) await load();
     }
+    const call = { model_id: this.#modelId, ...params };
+    try {
+      return await worker.call<T>(method, call, callOptions);
+    } catch (e) {
+      if (!(PythonCallError.isInstance(e) && e.pythonType === "UnknownModelError")) throw e;
+      await load();
+      return await worker.call<T>(method, call, callOptions);
+    }
+  }
+
+  async #pythonPredict(X: Table, predictionType?: string, signal?: AbortSignal): Promise<Float64Array> {
     const params = {
-      model_id: this.#modelId,
       table: encodeTable(X, this.feature_names),
       features: this.feature_names,
       cat_features: this.cat_features,
@@ -301,15 +314,26 @@ export class CatBoostModel implements TrainedModel {
       thread_count: this.#runtime.threadCount,
       ...(predictionType ? { prediction_type: predictionType } : {}),
     };
-    let result: { values: Float64Array };
-    try {
-      result = await worker.call<{ values: Float64Array }>("catboost.predict", params, callOptions);
-    } catch (e) {
-      if (!(PythonCallError.isInstance(e) && e.pythonType === "UnknownModelError")) throw e;
-      await load();
-      result = await worker.call<{ values: Float64Array }>("catboost.predict", params, callOptions);
-    }
+    const result = await this.#callModel<{ values: Float64Array }>("catboost.predict", params, signal);
     return result.values;
+  }
+
+  /**
+   * The model as a piece of an ONNX graph: CatBoost's own ONNX export (through the Python worker),
+   * with its input renamed `features`, its probabilities exposed as a tensor (no ZipMap) and the
+   * regression output flattened. Throws an OnnxExportError for categorical features (CatBoost's
+   * ONNX export has none), for a model whose scale is not 1 (the export drops the scale), and for
+   * losses whose output transform the export does not apply.
+   */
+  async to_onnx(options: OnnxExportOptions = {}): Promise<OnnxGraphPiece> {
+    const { checkCatBoostOnnx, catboostOnnxPiece } = await import("./catboost-onnx.js");
+    checkCatBoostOnnx(this, this.#runtime.path);
+    const result = await this.#callModel<{ onnx: Uint8Array; scale: number; bias: Float64Array }>(
+      "catboost.export_onnx",
+      {},
+      options.signal,
+    );
+    return catboostOnnxPiece(this, result, this.#runtime.path);
   }
 
   /** PredictionValuesChange importance by feature name (fractions summing to 1), computed by CatBoost at fit. */

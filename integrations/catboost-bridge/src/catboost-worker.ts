@@ -2,10 +2,10 @@
  * The Python side of CatBoostModelTrainer: one shared @lolpop/python-bridge worker per interpreter
  * choice and project, with `python/lolpop_catboost.py` loaded and catboost / numpy checked.
  */
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "@lolpop/core";
-import { type PythonRequirement, PythonWorker, readRequirementsFile } from "@lolpop/python-bridge";
+import { definePythonIntegration, type PythonRequirement, type PythonWorker } from "@lolpop/python-bridge";
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -16,35 +16,24 @@ export const CATBOOST_HANDLER_FILE = join(packageDir, "python", "lolpop_catboost
 /** The setup command printed in install hints. */
 export const SETUP_COMMAND = "npx lolpop-catboost-setup";
 
-/** Versions accepted at run time (the pinned ones are what the tests use). */
-const ACCEPTED: Record<string, string> = { catboost: ">=1.2,<2", numpy: ">=1.16" };
-
-let requirementsCache: PythonRequirement[] | undefined;
+/** CatBoost's Python side: requirements, shared workers and the setup command. */
+export const catboostPython = definePythonIntegration({
+  name: "catboost",
+  requirementsFile: CATBOOST_REQUIREMENTS_FILE,
+  // Versions accepted at run time (the pinned ones are what the tests use).
+  accepted: { catboost: ">=1.2,<2", numpy: ">=1.16" },
+  handler: { name: "catboost", path: CATBOOST_HANDLER_FILE },
+  setupCommand: SETUP_COMMAND,
+  setupHelp:
+    "Creates DIR/.venv (default: the current folder) when missing and installs the Python packages\n" +
+    "CatBoostModelTrainer needs, at the versions this @lolpop/catboost-bridge was tested with.\n" +
+    "lolpop finds the project's .venv by itself (or set LOLPOP_PYTHON / the trainer's python key).\n",
+});
 
 /** What the worker checks: catboost and numpy, with the pinned versions as the install line. */
 export function catboostRequirements(): PythonRequirement[] {
-  if (!requirementsCache) {
-    let pinned: PythonRequirement[] = [];
-    try {
-      pinned = readRequirementsFile(CATBOOST_REQUIREMENTS_FILE);
-    } catch {
-      // a damaged install: fall back to the names only
-    }
-    requirementsCache = Object.entries(ACCEPTED).map(([name, version]) => ({
-      name,
-      version,
-      install: pinned.find((p) => p.name.toLowerCase() === name)?.install ?? name,
-    }));
-  }
-  return requirementsCache;
+  return catboostPython.requirements();
 }
-
-interface Shared {
-  worker: PythonWorker;
-  logger: { current?: Logger };
-}
-
-const workers = new Map<string, Shared>();
 
 /**
  * The shared worker for an interpreter setting and project root (started on its first call).
@@ -56,31 +45,10 @@ export function catboostWorker(options: {
   projectRoot: string;
   logger?: Logger;
 }): PythonWorker {
-  const root = resolve(options.projectRoot);
-  const key = `${options.python ?? ""}\u0000${root}`;
-  let shared = workers.get(key);
-  if (!shared) {
-    const holder: { current?: Logger } = {};
-    const worker = new PythonWorker({
-      name: "catboost",
-      python: options.python ?? undefined,
-      pythonOptionName: options.pythonOptionName,
-      projectRoot: root,
-      modules: [{ name: "catboost", path: CATBOOST_HANDLER_FILE }],
-      requirements: catboostRequirements(),
-      installHint: `Or run \`${SETUP_COMMAND}\` in the project folder: it creates .venv there with the pinned versions, and lolpop uses it.`,
-      onStderr: (line) => holder.current?.debug(`catboost: ${line}`),
-    });
-    shared = { worker, logger: holder };
-    workers.set(key, shared);
-  }
-  if (options.logger) shared.logger.current = options.logger;
-  return shared.worker;
+  return catboostPython.worker(options);
 }
 
 /** Closes every shared worker (tests, or a host that wants Python gone now). */
 export async function closeCatBoostWorkers(): Promise<void> {
-  const all = [...workers.values()];
-  workers.clear();
-  await Promise.all(all.map((s) => s.worker.close()));
+  await catboostPython.closeWorkers();
 }

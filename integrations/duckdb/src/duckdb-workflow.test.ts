@@ -82,8 +82,8 @@ async function run(dir: string, text: string): Promise<{ summary: WorkflowSummar
     format: "json",
     stream: { write: (s: string) => (logs += s) },
   });
-  const { plan, source } = validateConfigText(text, file, {});
-  const wf = await createWorkflow(plan, { logger, source });
+  const { plan } = validateConfigText(text, file, {});
+  const wf = await createWorkflow(plan, { logger });
   const summary = (await wf.run("build_all")) as WorkflowSummary;
   return { summary, logs };
 }

@@ -7,67 +7,21 @@
 // Data: seeded Gaussian clusters (20 features, 8 informative, 2 classes, 3% label noise), generated
 // here and handed to Python as raw float64. Prints a table and ratios (ours / reference: < 1 = faster).
 // Usage: node bench/histogram.mjs [--quick]   (needs `pnpm build`; the Python venv from `pnpm python:setup`)
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRng, instantiateComponent, Table } from "@lolpop/core";
+import { instantiateComponent } from "@lolpop/core";
 import { randomForestModelTrainer } from "../dist/index.js";
+import { F, makeData, python, runSklearn, table } from "./bench-data.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = join(here, "..", "..", "..");
-const python = join(process.env.LOLPOP_VENV ?? join(repoRoot, ".venv"), "bin", "python");
-const reference = join(here, "..", "python", "sklearn_reference.py");
 const quick = process.argv.includes("--quick");
 
 /** Settings shared by both sides. */
 const SETTINGS = { n_estimators: 30, max_depth: 16, max_features: "sqrt" };
 /** ml-random-forest is ~100x slower: fewer trees for that comparison (same on both sides). */
 const ML_SETTINGS = { n_estimators: 5, max_depth: 16, max_features: "sqrt" };
-const F = 20;
-
-/** Seeded two-class data: Gaussian clusters on hypercube vertices in 8 dimensions, 12 noise features. */
-function makeData(n, seed) {
-  const rand = createRng(seed);
-  let spare;
-  const normal = () => {
-    if (spare !== undefined) {
-      const s = spare;
-      spare = undefined;
-      return s;
-    }
-    const u = Math.max(rand(), 1e-300);
-    const v = rand();
-    const r = Math.sqrt(-2 * Math.log(u));
-    spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  };
-  const I = 8;
-  const centreRand = createRng(12345); // the same clusters for every n and seed
-  const centres = Array.from({ length: 8 }, () =>
-    Array.from({ length: I }, () => (centreRand() < 0.5 ? -1 : 1) * 1.2),
-  );
-  const columns = Array.from({ length: F }, () => new Float64Array(n));
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const cluster = Math.floor(rand() * 8);
-    const k = cluster % 2;
-    for (let d = 0; d < I; d++) columns[d][i] = centres[cluster][d] + normal();
-    for (let f = I; f < F; f++) columns[f][i] = normal();
-    y[i] = rand() < 0.03 ? (rand() < 0.5 ? 0 : 1) : k;
-  }
-  return { columns, y };
-}
-
-function table({ columns, y }, start, end) {
-  const cols = {};
-  columns.forEach((c, f) => {
-    cols[`x${f}`] = c.subarray(start, end);
-  });
-  cols.y = Array.from(y.subarray(start, end), (k) => (k ? "b" : "a"));
-  return Table.fromColumns(cols, { roles: { y: "target" } });
-}
 
 function accuracy(pred, y, start) {
   let ok = 0;
@@ -91,36 +45,6 @@ async function runOurs(data, n, config) {
   const pred = await model.predict(test.drop(["y"]));
   const predict_s = (performance.now() - t0) / 1000;
   return { fit_s, predict_s, score: accuracy(pred, data.y, n) };
-}
-
-function runSklearn(data, n, dir) {
-  const X = new Float64Array(2 * n * F);
-  for (let i = 0; i < 2 * n; i++) for (let f = 0; f < F; f++) X[i * F + f] = data.columns[f][i];
-  writeFileSync(join(dir, "X.f64"), X);
-  writeFileSync(join(dir, "y.i32"), data.y.subarray(0, 2 * n));
-  writeFileSync(
-    join(dir, "train.i32"),
-    Int32Array.from({ length: n }, (_, i) => i),
-  );
-  writeFileSync(
-    join(dir, "test.i32"),
-    Int32Array.from({ length: n }, (_, i) => n + i),
-  );
-  const spec = {
-    task: "classification",
-    X: join(dir, "X.f64"),
-    y: join(dir, "y.i32"),
-    n: 2 * n,
-    F,
-    params: { ...SETTINGS, min_samples_split: 2, min_samples_leaf: 1, bootstrap: true, criterion: "gini" },
-    n_jobs: 2,
-    runs: [{ train: join(dir, "train.i32"), test: join(dir, "test.i32"), seed: 0 }],
-  };
-  writeFileSync(join(dir, "spec.json"), JSON.stringify(spec));
-  const out = JSON.parse(
-    execFileSync(python, [reference, join(dir, "spec.json")], { encoding: "utf8", maxBuffer: 1 << 26 }),
-  );
-  return { ...out.runs[0], peak_rss_mb: out.peak_rss_mb };
 }
 
 const fmt = (s) => `${s.toFixed(2)} s`;
@@ -162,7 +86,7 @@ try {
   for (const n of quick ? [50_000] : [50_000, 500_000]) {
     const data = makeData(2 * n, n);
     const ours = await runOurs(data, n, { training_params: SETTINGS, seed: 0 });
-    const sk = runSklearn(data, n, dir);
+    const sk = runSklearn(data, n, dir, SETTINGS);
     rows.push({
       case: `${n.toLocaleString("en")} x ${F} vs scikit-learn`,
       ours,

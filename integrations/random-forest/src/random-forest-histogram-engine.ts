@@ -21,6 +21,7 @@ import {
   createRng,
   type FitInput,
   LolpopError,
+  type OnnxGraphPiece,
   type Predictions,
   type ProblemType,
   regressionPredictions,
@@ -76,6 +77,7 @@ import {
   resolveCriterion,
   resolveMaxFeatures,
 } from "./random-forest-params.js";
+import type { ForestTree, ForestTrees } from "./random-forest-trees.js";
 
 const pkg = createRequire(import.meta.url)("../package.json") as { name: string; version: string };
 
@@ -231,6 +233,50 @@ export class HistogramForestModel implements TrainedModel {
   /** Mean decrease in impurity by feature name (computed at fit time; sums to 1). */
   feature_importance(): Record<string, number> {
     return Object.fromEntries(this.feature_names.map((name, j) => [name, this.#importance[j]!]));
+  }
+
+  /** The trees in the engine-neutral shape that exporters read (a copy). */
+  trees(): ForestTrees {
+    const f = this.#forest;
+    const V = f.valueWidth;
+    const trees: ForestTree[] = [];
+    let leafOffset = 0;
+    for (let t = 0; t < f.nTrees; t++) {
+      const start = f.treeStart[t]!;
+      const n = f.treeStart[t + 1]! - start;
+      const tree: ForestTree = {
+        feature: f.feature.slice(start, start + n),
+        threshold: new Float64Array(n),
+        left: new Int32Array(n).fill(-1),
+        right: new Int32Array(n).fill(-1),
+        missingLeft: f.missingLeft.slice(start, start + n),
+        leaf: new Int32Array(n).fill(-1),
+        values: new Float64Array(0),
+      };
+      let leaves = 0;
+      for (let j = 0; j < n; j++) {
+        if (tree.feature[j]! < 0) {
+          // Leaf: `right` holds its global leaf index.
+          tree.leaf[j] = f.right[start + j]! - leafOffset;
+          leaves++;
+        } else {
+          // Pre-order: the left child follows its parent; `right` is a global node index.
+          tree.threshold[j] = f.threshold[start + j]!;
+          tree.left[j] = j + 1;
+          tree.right[j] = f.right[start + j]! - start;
+        }
+      }
+      tree.values = f.values.slice(leafOffset * V, (leafOffset + leaves) * V);
+      leafOffset += leaves;
+      trees.push(tree);
+    }
+    return { split: "<=", valueWidth: V, trees };
+  }
+
+  /** The forest as a piece of an ONNX graph (a TreeEnsembleClassifier or TreeEnsembleRegressor). */
+  async to_onnx(): Promise<OnnxGraphPiece> {
+    const { forestToOnnx } = await import("./random-forest-onnx.js");
+    return forestToOnnx(this, this.trees());
   }
 
   /** The trees in the binary layout of {@link FOREST_FILE}. */

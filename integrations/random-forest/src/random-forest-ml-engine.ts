@@ -26,6 +26,7 @@ import {
   createRng,
   type FitInput,
   LolpopError,
+  type OnnxGraphPiece,
   type Predictions,
   type ProblemType,
   permutation,
@@ -55,6 +56,7 @@ import {
   type RandomForestTrainingParams,
   resolveMaxFeatures,
 } from "./random-forest-params.js";
+import type { ForestTrees } from "./random-forest-trees.js";
 
 /** `format_version` of the `model.json` files this engine writes (unchanged since the first release). */
 export const ML_MODEL_FORMAT_VERSION = 1;
@@ -66,8 +68,29 @@ const LIBRARY_NAME = "ml-random-forest";
 interface TreeNodeLike {
   splitColumn?: number;
   splitValue?: number;
+  distribution?: unknown;
   left?: TreeNodeLike;
   right?: TreeNodeLike;
+}
+
+/** A leaf's `distribution`: a ml-matrix row vector (class shares) or a number (regression). */
+interface DistributionLike {
+  getRow?(row: number): number[];
+  to1DArray?(): number[];
+}
+
+/** What a leaf contributes: the one-hot vote of its first most frequent class, or its value. */
+function leafValue(node: TreeNodeLike, K: number): number[] {
+  const d = node.distribution;
+  if (K === 1) return [typeof d === "number" ? d : Number(d)];
+  const shares: number[] = Array.isArray(d)
+    ? (d as unknown[]).flat(2).map(Number)
+    : ((d as DistributionLike).to1DArray?.() ?? (d as DistributionLike).getRow?.(0) ?? []);
+  let best = 0;
+  for (let c = 1; c < shares.length; c++) if (shares[c]! > shares[best]!) best = c;
+  const vote = new Array<number>(K).fill(0);
+  if (shares.length) vote[best] = 1;
+  return vote;
 }
 
 interface PredictionMatrix {
@@ -345,6 +368,64 @@ export class RandomForestModel implements TrainedModel {
   /** Mean decrease in impurity by feature name (computed at fit time; sums to 1). */
   feature_importance(): Record<string, number> {
     return Object.fromEntries(this.feature_names.map((name, j) => [name, this.#importance[j]!]));
+  }
+
+  /**
+   * The trees in the engine-neutral shape that exporters read. A classification leaf holds the
+   * tree's vote (1 for the class it predicts, the first of its most frequent classes), so the mean
+   * over trees is the vote share, as in {@link predict}.
+   */
+  trees(): ForestTrees {
+    const K = this.problem_type === "classification" ? this.classes!.length : 1;
+    const trees = this.#forest.estimators.map((estimator, t) => {
+      const used = this.#forest.indexes[t]!;
+      const nodes: TreeNodeLike[] = [];
+      const feature: number[] = [];
+      const threshold: number[] = [];
+      const left: number[] = [];
+      const right: number[] = [];
+      const leaf: number[] = [];
+      const values: number[] = [];
+      // Pre-order walk; children get their indexes when they are visited.
+      const visit = (node: TreeNodeLike): number => {
+        const id = nodes.length;
+        nodes.push(node);
+        feature.push(-1);
+        threshold.push(0);
+        left.push(-1);
+        right.push(-1);
+        leaf.push(-1);
+        if (node.left && node.right && node.splitColumn !== undefined && node.splitValue !== undefined) {
+          feature[id] = used[node.splitColumn]!;
+          threshold[id] = node.splitValue;
+          left[id] = visit(node.left);
+          right[id] = visit(node.right);
+        } else {
+          leaf[id] = values.length / K;
+          values.push(...leafValue(node, K));
+        }
+        return id;
+      };
+      visit(estimator.root);
+      const n = nodes.length;
+      return {
+        feature: Int32Array.from(feature),
+        threshold: Float64Array.from(threshold),
+        left: Int32Array.from(left),
+        right: Int32Array.from(right),
+        // Missing values are imputed before the trees (see `impute`); NaN would go right.
+        missingLeft: new Uint8Array(n),
+        leaf: Int32Array.from(leaf),
+        values: Float64Array.from(values),
+      };
+    });
+    return { split: "<", valueWidth: K, trees, impute: [...this.impute_means] };
+  }
+
+  /** The forest as a piece of an ONNX graph (imputation, then a TreeEnsembleClassifier or TreeEnsembleRegressor). */
+  async to_onnx(): Promise<OnnxGraphPiece> {
+    const { forestToOnnx } = await import("./random-forest-onnx.js");
+    return forestToOnnx(this, this.trees());
   }
 
   /** The `model.json` content. */

@@ -5,6 +5,7 @@ import {
   classificationPredictions,
   DataError,
   type Logger,
+  type OnnxGraphPiece,
   type Predictions,
   type ProblemType,
   regressionPredictions,
@@ -237,6 +238,17 @@ export class TfjsModel implements TrainedModel {
     this.#alive();
     await saveLayersModel(this.#tf, this.#net, dir);
     await writeFileAtomic(join(dir, META_FILE), `${JSON.stringify(this.#meta, null, 2)}\n`);
+  }
+
+  /**
+   * The network as a piece of an ONNX graph, from its layer weights: imputation of the training
+   * means, MatMul + Add + activation per Dense layer, the output as lolpop reads it. Throws an
+   * OnnxExportError naming a layer or activation it cannot translate.
+   */
+  async to_onnx(): Promise<OnnxGraphPiece> {
+    this.#alive();
+    const { denseLayers, tfjsToOnnx } = await import("./tfjs-onnx.js");
+    return tfjsToOnnx(this.#meta, denseLayers(this.#net, TFJS_TRAINER_TYPE), TFJS_TRAINER_TYPE);
   }
 
   /** Frees the network's tensors. The model cannot predict or save afterwards. */

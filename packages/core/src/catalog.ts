@@ -31,6 +31,8 @@ export const FIRST_PARTY_TYPES: Readonly<Record<string, { package: string; kind:
   ETSForecaster: { package: "@lolpop/forecast", kind: "forecaster" },
   MLForecaster: { package: "@lolpop/forecast", kind: "forecaster" },
   ProphetForecaster: { package: "@lolpop/forecast", kind: "forecaster" },
+  DuckDBDataConnector: { package: "@lolpop/duckdb", kind: "data_connector" },
+  DuckDBDataTransformer: { package: "@lolpop/duckdb", kind: "data_transformer" },
 });
 
 /** Levenshtein distance, case-insensitive. */

@@ -13,6 +13,7 @@
  */
 import type { Forecaster } from "./forecasting.js";
 import type { LogFields, LogLevel } from "./logger.js";
+import type { OnnxExportOptions, OnnxGraphPiece } from "./onnx-piece.js";
 import type { Column, Table } from "./table.js";
 
 /**
@@ -131,6 +132,16 @@ export interface FeatureTransformer {
   save(dir: string): Promise<void>;
   /** Restores a fitted state written by `save`. */
   load(dir: string): Promise<void>;
+  /**
+   * Optional: the fitted encoding as a piece of an ONNX graph (see `@lolpop/onnx`), so an exported
+   * model takes raw feature columns. Inputs: one per raw feature column, named after it, shape
+   * `[N, 1]`, `float` or `double` for a numeric column (NaN is missing) and `string` for a
+   * categorical one (`""` is missing). Output: `features` (`float` or `double`, `[N, F]`; the type
+   * the piece computes in, `double` to reproduce float64 arithmetic), whose columns are the piece's
+   * `feature_names` in the order `transform` writes them. Throws an error naming what ONNX cannot express (e.g. a
+   * column passed through as text).
+   */
+  to_onnx?(options?: OnnxExportOptions): Promise<OnnxGraphPiece>;
 }
 
 // ---------------------------------------------------------------- models
@@ -176,6 +187,15 @@ export interface TrainedModel {
   feature_importance?(): Record<string, number> | undefined;
   /** Writes the model's files into `dir`. */
   save(dir: string): Promise<void>;
+  /**
+   * Optional: the model as a piece of an ONNX graph (see `@lolpop/onnx`). Input: `features`
+   * (`float` or `double`, as the model computes, `[N, feature_names.length]`, columns in
+   * `feature_names` order; the composer casts between the two). Output:
+   * `probabilities` (`float`, `[N, classes.length]`, columns in `classes` order) for
+   * classification, `prediction` (`float`, `[N]`) for regression. Throws an error naming what
+   * ONNX cannot express (e.g. categorical features inside the model).
+   */
+  to_onnx?(options?: OnnxExportOptions): Promise<OnnxGraphPiece>;
 }
 
 /** `model_trainer`: fits models of one library and loads saved ones. */

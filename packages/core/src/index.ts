@@ -64,8 +64,21 @@ export {
   type ManifestCommand,
   type ManifestCore,
   type PluginCommandContext,
+  type PluginCommandDiscoverOptions,
   type PluginCommandFunction,
+  type PluginCommandPlugin,
+  type PluginCommandPlugins,
 } from "./manifest.js";
+export type {
+  OnnxAttribute,
+  OnnxElementType,
+  OnnxExportOptions,
+  OnnxGraphPiece,
+  OnnxNode,
+  OnnxTensor,
+  OnnxTensorData,
+  OnnxValueInfo,
+} from "./onnx-piece.js";
 export {
   type AnyDefinition,
   type BaseContext,

@@ -27,6 +27,7 @@ import {
   defineComponent,
   type FeatureTransformer,
   type JsonSchema,
+  type OnnxGraphPiece,
   Table,
   writeJsonAtomic,
 } from "@lolpop/core";
@@ -587,6 +588,17 @@ export const localFeatureTransformer = defineComponent<"feature_transformer", Lo
       async fit_transform(table: Table): Promise<Table> {
         await self.fit(table);
         return self.transform(table);
+      },
+
+      /**
+       * The fitted encoding as a piece of an ONNX graph (Imputer, Scaler, LabelEncoder,
+       * OneHotEncoder, Concat): one input per raw feature column, output `features`. Throws an
+       * OnnxExportError for `encoding: passthrough`.
+       */
+      async to_onnx(): Promise<OnnxGraphPiece> {
+        const s = fitted("to_onnx");
+        const { featureTransformerToOnnx } = await import("./local-feature-transformer-onnx.js");
+        return featureTransformerToOnnx(s, ctx.path);
       },
 
       async save(dir: string): Promise<void> {

@@ -25,6 +25,13 @@ export {
   PROTOCOL_VERSION,
 } from "./protocol.js";
 export { PythonCallError } from "./python-call-error.js";
+export {
+  definePythonIntegration,
+  type PythonIntegration,
+  type PythonIntegrationSetupOptions,
+  type PythonIntegrationSpec,
+  type PythonIntegrationWorkerOptions,
+} from "./python-integration.js";
 export { PythonModuleMissingError, type UnmetRequirement } from "./python-module-missing-error.js";
 export { PythonNotFoundError } from "./python-not-found-error.js";
 export { PythonTimeoutError } from "./python-timeout-error.js";

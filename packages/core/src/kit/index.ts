@@ -10,6 +10,7 @@
  * - class weights: `checkClassWeight`, `classWeightForRegression`, `classWeights`;
  * - predictions: `classificationPredictions`, `regressionPredictions`, `checkPredictFeatures`;
  * - randomness: `createRng`, `shuffleInPlace`, `permutation`;
+ * - data files: `DEFAULT_NA_VALUES`;
  * - saved models: `readSavedModelFile`, `writeFileAtomic`, `writeJsonAtomic`;
  * - tracking vocabulary: `CHAMPION_ALIAS`, `MODEL_TAGS`, `stringifyParam`.
  */
@@ -20,6 +21,7 @@ export {
   classWeightForRegression,
   classWeights,
 } from "./class-weight.js";
+export { DEFAULT_NA_VALUES } from "./data-files.js";
 export { writeFileAtomic, writeJsonAtomic } from "./fs-atomic.js";
 export { checkPredictFeatures } from "./predict-input.js";
 export { classificationPredictions, regressionPredictions } from "./predictions.js";

@@ -1,8 +1,9 @@
 // Jest runs each test file in its own realm, whose typed-array and ArrayBuffer constructors differ
-// from Node's. TensorFlow.js (and Node APIs such as fs and Buffer) create and check typed arrays
-// against Node's constructors, so tensors built from a test's Float32Array fail with "requires
-// values to be number[][] or flat/TypedArray" (jest #2549). This environment gives the test realm
-// Node's own constructors.
+// from Node's. Native addons and libraries that check typed arrays with instanceof then fail under
+// jest only: TensorFlow.js ("requires values to be number[][] or flat/TypedArray") and
+// onnxruntime-node ("A float32 tensor's data must be type of function Float32Array()") (jest
+// #2549). This environment gives the test realm Node's own constructors. A package opts in with
+// `testEnvironment: TYPED_ARRAYS_ENVIRONMENT` (jest.base.mjs).
 import { TestEnvironment } from "jest-environment-node";
 
 const SHARED = [
@@ -22,7 +23,7 @@ const SHARED = [
   "BigUint64Array",
 ];
 
-export default class TfjsTestEnvironment extends TestEnvironment {
+export default class TypedArraysTestEnvironment extends TestEnvironment {
   constructor(config, context) {
     super(config, context);
     for (const name of SHARED) this.global[name] = globalThis[name];
