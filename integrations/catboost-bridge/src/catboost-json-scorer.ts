@@ -16,6 +16,7 @@
  * Speed: each feature value is first turned into its bin (the number of borders below it, by binary
  * search), then every split is one integer comparison.
  */
+import type { ProblemType } from "@lolpop/core";
 
 /** The parts of CatBoost's JSON model format this scorer reads. */
 export interface CatBoostJsonModel {
@@ -87,10 +88,8 @@ export function lossName(loss: string): string {
  * The transform CatBoost applies in `predict_proba` (classification) or `predict` (regression) for
  * a loss function, or undefined when the native scorer does not know it.
  */
-export function outputTransformFor(
-  loss: string,
-  problem: "classification" | "regression",
-): OutputTransform | undefined {
+export function outputTransformFor(loss: string, problem: ProblemType): OutputTransform | undefined {
+  if (problem === "timeseries") return undefined; // a model_trainer never fits time series
   const name = lossName(loss);
   return problem === "classification" ? CLASSIFICATION_TRANSFORMS[name] : REGRESSION_TRANSFORMS[name];
 }

@@ -11,7 +11,7 @@
  * of those checked against CatBoost's predictions (Logloss, MultiClass, and the regression losses
  * whose prediction is the raw score).
  */
-import type { OnnxGraphPiece, OnnxNode, OnnxValueInfo } from "@lolpop/core";
+import type { OnnxGraphPiece, OnnxNode, OnnxValueInfo, ProblemType } from "@lolpop/core";
 import {
   BATCH_DIM,
   DEFAULT_OPSETS,
@@ -26,7 +26,7 @@ import { lossName, outputTransformFor } from "./catboost-json-scorer.js";
 
 /** What a CatBoost model's export needs to know about it. */
 interface CatBoostLike {
-  problem_type: "classification" | "regression";
+  problem_type: ProblemType;
   feature_names: readonly string[];
   classes?: readonly string[];
   cat_features: readonly string[];

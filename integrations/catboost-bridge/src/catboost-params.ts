@@ -419,7 +419,8 @@ export function resolveParams(
 export function lossProblem(loss: string | null, problem: ProblemType): string | undefined {
   if (loss === null) return undefined;
   const name = lossName(loss);
-  const list: readonly string[] = SUPPORTED_LOSSES[problem];
+  // A model_trainer never fits `timeseries` (forecasters do): no loss suits it.
+  const list: readonly string[] = problem === "timeseries" ? [] : SUPPORTED_LOSSES[problem];
   if (!list.includes(name))
     return `loss_function ${JSON.stringify(loss)} is not a ${problem} loss (use one of ${list.join(", ")})`;
   return undefined;

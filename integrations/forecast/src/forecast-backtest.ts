@@ -153,6 +153,35 @@ export function splitAtFold(data: SeriesSet, fold: BacktestFold, options: Backte
 }
 
 /**
+ * Future exogenous values of a fold: for each training series, `horizon` values of every exogenous
+ * column after its last training point, the last known value repeated where the data ends first.
+ * Undefined when `data` has no exogenous column.
+ */
+export function foldExogenous(
+  data: SeriesSet,
+  split: FoldData,
+  horizon: number,
+): Record<string, Record<string, Float64Array>> | undefined {
+  if (!data.exogenousColumns.length) return undefined;
+  const exogenous: Record<string, Record<string, Float64Array>> = {};
+  for (const trainSeries of split.train.series) {
+    const byCol: Record<string, Float64Array> = {};
+    const full = data.series.find((s) => s.key === trainSeries.key)!;
+    const start = trainSeries.time.length;
+    for (const name of data.exogenousColumns) {
+      const v = full.exogenous[name]!.slice(start, start + horizon);
+      if (v.length < horizon) {
+        const padded = new Float64Array(horizon).fill(v.length ? v[v.length - 1]! : Number.NaN);
+        padded.set(v);
+        byCol[name] = padded;
+      } else byCol[name] = v;
+    }
+    exogenous[trainSeries.key] = byCol;
+  }
+  return exogenous;
+}
+
+/**
  * Runs a rolling-origin backtest: for each fold, fits `forecaster` on the data up to the origin
  * and forecasts `horizon` periods (with `level` intervals), with future exogenous values taken from
  * the test window. Folds run one after another.
@@ -168,28 +197,11 @@ export async function backtest(
     const split = splitAtFold(data, fold, options);
     if (!split.train.series.length) continue;
     const fitted = await forecaster.fit(split.train, { signal: options.signal });
-    const exogenous: Record<string, Record<string, Float64Array>> = {};
-    if (data.exogenousColumns.length)
-      split.test.forEach((t, i) => {
-        const trainSeries = split.train.series[i]!;
-        // future exogenous values for every step of the horizon (the test window may be shorter at the end of a series)
-        const byCol: Record<string, Float64Array> = {};
-        for (const name of data.exogenousColumns) {
-          const full = data.series.find((s) => s.key === t.key)!;
-          const start = trainSeries.time.length;
-          const v = full.exogenous[name]!.slice(start, start + options.horizon);
-          if (v.length < options.horizon) {
-            const padded = new Float64Array(options.horizon).fill(v.length ? v[v.length - 1]! : Number.NaN);
-            padded.set(v);
-            byCol[name] = padded;
-          } else byCol[name] = v;
-        }
-        exogenous[t.key] = byCol;
-      });
+    const exogenous = foldExogenous(data, split, options.horizon);
     const forecasts = await fitted.forecast({
       horizon: options.horizon,
       level: options.level,
-      exogenous: data.exogenousColumns.length ? exogenous : undefined,
+      exogenous,
       signal: options.signal,
     });
     results.push({

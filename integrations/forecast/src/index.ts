@@ -4,17 +4,56 @@
  * features over any regression `model_trainer`), Prophet through `@lolpop/python-bridge`, the
  * time-series data checks, and rolling-origin backtesting.
  *
- * A library for now: importing it registers nothing.
+ * Importing it registers the plugin: the `forecaster` components `SeasonalNaiveForecaster`,
+ * `ETSForecaster`, `MLForecaster` and `ProphetForecaster` (used by the `TimeSeriesRunner` of
+ * `@lolpop/workflows`). Prophet's Python worker starts only when a Prophet forecaster fits or loads.
  */
+import { createRequire } from "node:module";
+import { definePlugin, registerPlugin } from "@lolpop/core";
+import {
+  etsForecasterComponent,
+  mlForecasterComponent,
+  prophetForecasterComponent,
+  seasonalNaiveForecasterComponent,
+} from "./forecast-components.js";
+
+const pkg = createRequire(import.meta.url)("../package.json") as { name: string; version: string };
+
+/** The @lolpop/forecast plugin (registered on import). */
+export const forecastPlugin = registerPlugin(
+  definePlugin({
+    name: pkg.name,
+    version: pkg.version,
+    components: [
+      seasonalNaiveForecasterComponent,
+      etsForecasterComponent,
+      mlForecasterComponent,
+      prophetForecasterComponent,
+    ],
+  }),
+);
+
+export default forecastPlugin;
 export {
   type BacktestFold,
   type BacktestFoldResult,
   type BacktestOptions,
   backtest,
   type FoldData,
+  foldExogenous,
   rollingOriginFolds,
   splitAtFold,
 } from "./forecast-backtest.js";
+export {
+  type EtsForecasterConfig,
+  etsForecasterComponent,
+  type MlForecasterConfig,
+  mlForecasterComponent,
+  type ProphetForecasterConfig,
+  prophetForecasterComponent,
+  type SeasonalNaiveForecasterConfig,
+  seasonalNaiveForecasterComponent,
+} from "./forecast-components.js";
 export {
   ForecastDataError,
   type ForecastDataIssue,

@@ -11,12 +11,16 @@
  * }
  * ```
  */
+import type { Forecaster } from "./forecasting.js";
 import type { LogFields, LogLevel } from "./logger.js";
 import type { OnnxExportOptions, OnnxGraphPiece } from "./onnx-piece.js";
 import type { Column, Table } from "./table.js";
 
-/** The problem a workflow solves; set by the runner and visible to every component. */
-export type ProblemType = "classification" | "regression";
+/**
+ * The problem a workflow solves; set by the runner and visible to every component. `timeseries`
+ * workflows (the `TimeSeriesRunner`) use the `forecaster` kind instead of `model_trainer`.
+ */
+export type ProblemType = "classification" | "regression" | "timeseries";
 
 /** Outcome of a check: `ERROR` can gate a workflow, `WARN` notifies. */
 export type CheckStatus = "PASS" | "WARN" | "ERROR";
@@ -420,6 +424,8 @@ export interface ComponentKinds {
   model_checker: ModelChecker;
   notifier: Notifier;
   logger: LoggerComponent;
+  /** Time-series forecasters (see forecasting.ts). */
+  forecaster: Forecaster;
 }
 
 /** A component kind name. */

@@ -28,6 +28,7 @@ export {
   type Workflow,
 } from "./engine.js";
 export * from "./errors.js";
+export * from "./forecasting.js";
 export * from "./kit/index.js";
 export {
   createLineageRecorder,

@@ -7,7 +7,9 @@ import { offlineDeploy } from "./offline-deploy.js";
 import { offlinePredict } from "./offline-predict.js";
 import { offlineProcess } from "./offline-process.js";
 import { offlineTrain } from "./offline-train.js";
-import { classificationRunner, regressionRunner } from "./runners.js";
+import { classificationRunner, regressionRunner, timeSeriesRunner } from "./runners.js";
+import { timeSeriesPredict } from "./timeseries-predict.js";
+import { timeSeriesTrain } from "./timeseries-train.js";
 
 const pkg = createRequire(import.meta.url)("../package.json") as { name: string; version: string };
 
@@ -19,17 +21,27 @@ export const workflowsPlugin = registerPlugin(
     components: [
       classificationRunner,
       regressionRunner,
+      timeSeriesRunner,
       offlineProcess,
       offlineTrain,
       offlineDeploy,
       offlinePredict,
+      timeSeriesTrain,
+      timeSeriesPredict,
     ],
   }),
 );
 
 export default workflowsPlugin;
+export {
+  type ForecastBundleMeta,
+  type LoadedForecastBundle,
+  loadForecastBundle,
+} from "./forecast-bundle.js";
 export { type LoadedBundle, loadBundle, type ModelBundleMeta } from "./model-bundle.js";
 export type { WorkflowSummary } from "./runners.js";
+export { forecastTable } from "./timeseries-predict.js";
+export type { TimeSeriesTrainConfig } from "./timeseries-train.js";
 export type * from "./types.js";
 export {
   classificationRunner,
@@ -38,4 +50,7 @@ export {
   offlineProcess,
   offlineTrain,
   regressionRunner,
+  timeSeriesPredict,
+  timeSeriesRunner,
+  timeSeriesTrain,
 };

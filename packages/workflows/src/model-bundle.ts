@@ -27,7 +27,9 @@ export interface ModelBundleMeta {
   workflow_run_id?: string;
 }
 
-const META = "lolpop-model.json";
+/** File of a model version that holds its metadata. */
+export const MODEL_META_FILE = "lolpop-model.json";
+const META = MODEL_META_FILE;
 
 /** Writes model, fitted feature transformer and metadata into a new temp folder; returns it. */
 export async function writeBundle(
@@ -69,6 +71,11 @@ export async function loadBundle(ctx: BaseContext<unknown>, dir: string): Promis
       cause: e,
     });
   }
+  if ((meta.problem_type as string) === "timeseries")
+    throw new StoreError({
+      message: `the model version in ${dir} is a time-series forecaster: predict it with the TimeSeriesPredict pipeline (runner TimeSeriesRunner)`,
+      path: file,
+    });
   const transformer = await ctx.createComponent(
     "feature_transformer",
     meta.feature_transformer.type,

@@ -1,4 +1,5 @@
 import { defineRunner, type ProblemType, type RunnerContext } from "@lolpop/core";
+import { SERIES_PROPERTIES } from "./timeseries-train.js";
 import type {
   DeployResult,
   EvaluateOptions,
@@ -138,4 +139,20 @@ export const regressionRunner = defineRunner({
   requiresPipelines: ["process", "train", "deploy"],
   configSchema: runnerSchema,
   create: (ctx) => createRunner(ctx, "regression"),
+});
+
+/** `TimeSeriesRunner`: the standard workflow for forecasting many series. */
+export const timeSeriesRunner = defineRunner({
+  type: "TimeSeriesRunner",
+  description:
+    "Process, train (time-ordered splits, rolling-origin backtesting, seasonal naive baseline), deploy and forecast the next horizon of every series.",
+  problemType: "timeseries",
+  requiresPipelines: ["process", "train", "deploy"],
+  configSchema: {
+    type: "object",
+    additionalProperties: false,
+    required: ["target", "time", "horizon"],
+    properties: SERIES_PROPERTIES,
+  },
+  create: (ctx) => createRunner(ctx, "timeseries"),
 });

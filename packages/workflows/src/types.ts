@@ -45,6 +45,27 @@ export interface TrainResult {
   trials?: number;
   /** Status of the data check, when a data checker ran. */
   data_check?: CheckReport["status"];
+  /** Time series: the rolling-origin backtest folds the forecaster was chosen on. */
+  backtest?: BacktestFoldSummary[];
+  /** Time series: where the test split starts and ends (the last `horizon` points of every series). */
+  test_split?: { train_end: string; test_start: string; test_end: string };
+}
+
+/** One fold of a time-series backtest: trained up to `train_end`, scored from `test_start` to `test_end`. */
+export interface BacktestFoldSummary {
+  /** 0 = the earliest origin. */
+  fold: number;
+  /** Last timestamp the fold's forecasters were fitted on. */
+  train_end: string;
+  /** First and last timestamps scored. */
+  test_start: string;
+  test_end: string;
+  /** Series in the fold. */
+  series: number;
+  /** Series left out (too little history before the origin). */
+  skipped: string[];
+  /** Metrics of each candidate (its type, with `#<position>` when a type appears twice) and of `baseline <type>` on this fold. */
+  metrics: Record<string, Record<string, number>>;
 }
 
 /** What `deploy_model` returns. */

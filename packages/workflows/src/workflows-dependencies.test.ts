@@ -44,6 +44,9 @@ console.log(JSON.stringify({
     "OfflineProcess",
     "OfflineTrain",
     "RegressionRunner",
+    "TimeSeriesPredict",
+    "TimeSeriesRunner",
+    "TimeSeriesTrain",
   ]);
   expect(out.types.filter((t) => t.startsWith("Local"))).toEqual([]);
   expect(out.local).toBe("ERR_MODULE_NOT_FOUND");

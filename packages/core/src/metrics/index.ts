@@ -5,6 +5,21 @@
  */
 export { baselinePredictions } from "./baseline.js";
 export {
+  defaultForecastMetrics,
+  FORECAST_ERROR_METRICS,
+  type ForecastErrorMetric,
+  forecastMae,
+  forecastMape,
+  forecastMase,
+  forecastMetrics,
+  forecastRmse,
+  forecastSmape,
+  hasZeroActuals,
+  intervalCoverage,
+  isForecastMetric,
+  type ScoredSeries,
+} from "./forecast.js";
+export {
   computeMetric,
   computeMetrics,
   defaultMetrics,
