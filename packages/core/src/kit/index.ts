@@ -11,7 +11,9 @@
  * - predictions: `classificationPredictions`, `regressionPredictions`, `checkPredictFeatures`;
  * - randomness: `createRng`, `shuffleInPlace`, `permutation`;
  * - saved models: `readSavedModelFile`, `writeFileAtomic`, `writeJsonAtomic`;
- * - tracking vocabulary: `CHAMPION_ALIAS`, `MODEL_TAGS`, `stringifyParam`.
+ * - tracking vocabulary: `CHAMPION_ALIAS`, `MODEL_TAGS`, `stringifyParam`;
+ * - worker threads: `WorkerPool`, `withWorkerPool`, `resolveWorkerScript` (tasks split over threads,
+ *   responses in task order, an idle pool kept for the next caller).
  */
 export {
   type ClassWeight,
@@ -42,3 +44,10 @@ export {
   pickSeed,
   type TrainingParamsSpec,
 } from "./training-params.js";
+export {
+  resolveWorkerScript,
+  WorkerPool,
+  type WorkerPoolRunOptions,
+  type WorkerTask,
+  withWorkerPool,
+} from "./worker-pool.js";
