@@ -12,8 +12,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRng, instantiateComponent, Table } from "@lolpop/core";
+import { instantiateComponent } from "@lolpop/core";
 import { randomForestModelTrainer } from "../dist/index.js";
+import { F, makeData, table } from "./data.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, "..", "..", "..");
@@ -25,49 +26,6 @@ const quick = process.argv.includes("--quick");
 const SETTINGS = { n_estimators: 30, max_depth: 16, max_features: "sqrt" };
 /** ml-random-forest is ~100x slower: fewer trees for that comparison (same on both sides). */
 const ML_SETTINGS = { n_estimators: 5, max_depth: 16, max_features: "sqrt" };
-const F = 20;
-
-/** Seeded two-class data: Gaussian clusters on hypercube vertices in 8 dimensions, 12 noise features. */
-function makeData(n, seed) {
-  const rand = createRng(seed);
-  let spare;
-  const normal = () => {
-    if (spare !== undefined) {
-      const s = spare;
-      spare = undefined;
-      return s;
-    }
-    const u = Math.max(rand(), 1e-300);
-    const v = rand();
-    const r = Math.sqrt(-2 * Math.log(u));
-    spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  };
-  const I = 8;
-  const centreRand = createRng(12345); // the same clusters for every n and seed
-  const centres = Array.from({ length: 8 }, () =>
-    Array.from({ length: I }, () => (centreRand() < 0.5 ? -1 : 1) * 1.2),
-  );
-  const columns = Array.from({ length: F }, () => new Float64Array(n));
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const cluster = Math.floor(rand() * 8);
-    const k = cluster % 2;
-    for (let d = 0; d < I; d++) columns[d][i] = centres[cluster][d] + normal();
-    for (let f = I; f < F; f++) columns[f][i] = normal();
-    y[i] = rand() < 0.03 ? (rand() < 0.5 ? 0 : 1) : k;
-  }
-  return { columns, y };
-}
-
-function table({ columns, y }, start, end) {
-  const cols = {};
-  columns.forEach((c, f) => {
-    cols[`x${f}`] = c.subarray(start, end);
-  });
-  cols.y = Array.from(y.subarray(start, end), (k) => (k ? "b" : "a"));
-  return Table.fromColumns(cols, { roles: { y: "target" } });
-}
 
 function accuracy(pred, y, start) {
   let ok = 0;
