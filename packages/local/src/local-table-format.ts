@@ -5,7 +5,7 @@
 import { extname } from "node:path";
 
 /** File formats the connector reads and writes. */
-export type DataFormat = "csv" | "json" | "jsonl";
+export type DataFormat = "csv" | "json" | "jsonl" | "parquet";
 
 /** Types a column can be forced to with the `columns` option. */
 export type ForcedColumnType = "numeric" | "categorical" | "datetime" | "bool";
@@ -19,6 +19,7 @@ export function formatFromExtension(path: string): DataFormat | undefined {
   if (ext === ".csv" || ext === ".tsv" || ext === ".txt") return "csv";
   if (ext === ".json") return "json";
   if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
+  if (ext === ".parquet" || ext === ".pq") return "parquet";
   return undefined;
 }
 
