@@ -6,13 +6,15 @@
 //  - in process: the read alone (timed inside each process);
 //  - peak RSS of each process.
 // Ratios are lolpop / pandas (< 1 = faster). The file is generated once per run (seeded).
-// Usage: node bench/csv-read.mjs [--runs N] [--rows N] [--keep]
+// With --before DIR (another build's packages/local/dist, e.g. main's), that build is timed as a
+// third side in the same alternating runs, and its ratio to pandas printed as "before".
+// Usage: node bench/csv-read.mjs [--runs N] [--rows N] [--keep] [--before DIR]
 //   (needs `pnpm build`; pandas from the project's venv: `pnpm python:setup`, or LOLPOP_VENV)
 import { spawnSync } from "node:child_process";
 import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, "..", "..", "..");
@@ -74,9 +76,12 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 if (process.argv.includes("--child")) {
   // One read in this process (the "whole process" side): start, imports, get_data.
   const csv = process.argv[process.argv.indexOf("--child") + 1];
+  const distIndex = process.argv.includes("--dist")
+    ? pathToFileURL(join(process.argv[process.argv.indexOf("--dist") + 1], "index.js")).href
+    : "../dist/index.js";
   const t0 = performance.now();
   const { instantiateComponent, silentLogger } = await import("@lolpop/core");
-  const { localDataConnector } = await import("../dist/index.js");
+  const { localDataConnector } = await import(distIndex);
   const c = await instantiateComponent(localDataConnector, { config: { path: csv }, logger: silentLogger });
   const t1 = performance.now();
   const t = await c.get_data();
@@ -118,15 +123,24 @@ print(json.dumps({"ms": ms, "rows": len(df), "columns": df.shape[1], "types": ty
       if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
       return { wall, ...JSON.parse(r.stdout.trim().split("\n").at(-1)) };
     };
+    const beforeDist = process.argv.includes("--before")
+      ? process.argv[process.argv.indexOf("--before") + 1]
+      : undefined;
     const ours = [];
     const ref = [];
+    const before = [];
+    const runBefore = () => {
+      if (beforeDist) before.push(run(process.execPath, [self, "--child", csv, "--dist", beforeDist]));
+    };
     run(process.execPath, [self, "--child", csv]); // warm the page cache and both runtimes' files
     run(python, [pyScript]);
     for (let r = 0; r < RUNS; r++) {
       if (r % 2 === 0) {
         ours.push(run(process.execPath, [self, "--child", csv]));
         ref.push(run(python, [pyScript]));
+        runBefore();
       } else {
+        runBefore();
         ref.push(run(python, [pyScript]));
         ours.push(run(process.execPath, [self, "--child", csv]));
       }
@@ -150,12 +164,28 @@ print(json.dumps({"ms": ms, "rows": len(df), "columns": df.shape[1], "types": ty
       in_process_ratio: +(m(ours, "ms") / m(ref, "ms")).toFixed(3),
       peak_rss_mb: { lolpop: Math.round(m(ours, "rss_mb")), pandas: Math.round(m(ref, "rss_mb")) },
       goal: "process_ratio <= 1.0",
+      ...(beforeDist
+        ? {
+            before: {
+              dist: beforeDist,
+              process_s: +(m(before, "wall") / 1000).toFixed(3),
+              process_ratio: +(m(before, "wall") / m(ref, "wall")).toFixed(3),
+              in_process_ratio: +(m(before, "ms") / m(ref, "ms")).toFixed(3),
+              peak_rss_mb: Math.round(m(before, "rss_mb")),
+            },
+          }
+        : {}),
     };
     console.log(
       `CSV read ${ROWS.toLocaleString("en")} x ${result.columns} (${result.file_mb} MB): whole process lolpop ${result.process_s.lolpop} s vs pandas ${result.process_s.pandas} s, ratio ${result.process_ratio} (goal <= 1.0); ` +
         `in process ${result.in_process_s.lolpop} s vs ${result.in_process_s.pandas} s, ratio ${result.in_process_ratio}; ` +
         `peak RSS ${result.peak_rss_mb.lolpop} MB vs ${result.peak_rss_mb.pandas} MB; medians of ${RUNS} alternating runs, load ${result.load}`,
     );
+    if (result.before) {
+      console.log(
+        `before (${beforeDist}): whole process ${result.before.process_s} s, ratio ${result.before.process_ratio}; in process ratio ${result.before.in_process_ratio}; peak RSS ${result.before.peak_rss_mb} MB`,
+      );
+    }
     console.log(JSON.stringify(result));
     if (keep) console.log(`kept ${csv}`);
   } finally {
