@@ -57,6 +57,14 @@ export function table({ columns, y }, start, end) {
   return Table.fromColumns(cols, { roles: { y: "target" } });
 }
 
+/** Rows `[start, end)` as one row-major float64 matrix (what numpy reads with fromfile + reshape). */
+export function rowMajor({ columns }, start, end) {
+  const n = end - start;
+  const X = new Float64Array(n * F);
+  for (let i = 0; i < n; i++) for (let f = 0; f < F; f++) X[i * F + f] = columns[f][start + i];
+  return X;
+}
+
 /**
  * Fits scikit-learn's RandomForestClassifier (n_jobs=2, `settings`) on the first n rows of `data`
  * and times `predict_proba` on the next n, median of `predictRepeats` (python/sklearn_reference.py,

@@ -56,7 +56,7 @@ import {
   type PackedForest,
   packForest,
 } from "./random-forest-histogram-forest.js";
-import { withPool } from "./random-forest-histogram-pool.js";
+import { tasks, withPool } from "./random-forest-histogram-pool.js";
 import {
   CRITERION_ENTROPY,
   CRITERION_GINI,
@@ -215,15 +215,17 @@ export class HistogramForestModel implements TrainedModel {
     // of the table are duplicated at a time.
     const chunk = Math.max(5_000, Math.ceil(n / (threads * 4)));
     return withPool(threads, async (pool) => {
-      const results = await pool.run(Math.ceil(n / chunk), (i) => {
-        const start = i * chunk;
-        const end = Math.min(n, start + chunk);
-        const part = columns.map((c) => c.slice(start, end));
-        return {
-          message: { type: "predict", forest, columns: part, start: 0, end: end - start, offset: start },
-          transfer: part.map((c) => c.buffer as ArrayBuffer),
-        };
-      });
+      const results = await pool.run(
+        tasks(Math.ceil(n / chunk), (i) => {
+          const start = i * chunk;
+          const end = Math.min(n, start + chunk);
+          const part = columns.map((c) => c.slice(start, end));
+          return {
+            message: { type: "predict", forest, columns: part, start: 0, end: end - start, offset: start },
+            transfer: part.map((c) => c.buffer as ArrayBuffer),
+          };
+        }),
+      );
       const sums = new Float64Array(n * V);
       for (const r of results) if (r.type === "predict") sums.set(r.out, r.offset * V);
       return sums;
@@ -434,8 +436,7 @@ export async function fitHistogramForest(
       const bins = new Uint8Array(new SharedArrayBuffer(F * n));
       const sharedSample = sample ? sharedCopy(sample, true) : undefined;
       const binned = await pool.run(
-        F,
-        (feature) => {
+        tasks(F, (feature) => {
           const column = columns[feature]!;
           return {
             type: "bin",
@@ -449,7 +450,7 @@ export async function fitHistogramForest(
             sample: sharedSample,
             bins,
           };
-        },
+        }),
         { ...(signal ? { signal } : {}), onAbort },
       );
       const thresholds = binned.map((r) => (r as { thresholds: Float64Array }).thresholds);
@@ -459,10 +460,13 @@ export async function fitHistogramForest(
         data: treeDataFrom(assembleBins(thresholds, bins)),
         params: treeParams,
       });
-      const results = await pool.run(nTrees, (index) => ({ type: "tree", index, seed: seeds[index]! }), {
-        ...(signal ? { signal } : {}),
-        onAbort,
-      });
+      const results = await pool.run(
+        tasks(nTrees, (index) => ({ type: "tree", index, seed: seeds[index]! })),
+        {
+          ...(signal ? { signal } : {}),
+          onAbort,
+        },
+      );
       pool.broadcast({ type: "release" });
       return results.map((r) => {
         if (r.type !== "tree") throw new Error(`unexpected worker reply ${r.type}`);

@@ -13,6 +13,7 @@ import {
   type SavedData,
   type Table,
 } from "@lolpop/core";
+import { TEXT_ENCODINGS, type TextEncoding } from "./local-table-csv.js";
 import { type DataFormat, DEFAULT_NA_VALUES, type ForcedColumnType } from "./local-table-format.js";
 import { type ReadTableOptions, readTable } from "./local-table-reader.js";
 import { writeTable } from "./local-table-writer.js";
@@ -31,6 +32,8 @@ export interface LocalDataConnectorConfig {
   na_values: string[];
   /** Forced column types by name. Default `{}` (all inferred). */
   columns?: Record<string, ForcedColumnType>;
+  /** Text encoding of the files read. Default `utf-8` (invalid UTF-8 is an error naming the line). */
+  encoding: TextEncoding;
 }
 
 const COLUMN_TYPES: ForcedColumnType[] = ["numeric", "categorical", "datetime", "bool"];
@@ -81,8 +84,14 @@ export const localDataConnectorConfigSchema: JsonSchema = {
       type: "object",
       additionalProperties: { enum: COLUMN_TYPES },
       description:
-        "Forces column types by name: numeric, categorical, datetime (epoch milliseconds) or bool. Other columns are inferred.",
+        "Forces column types by name: numeric, categorical, datetime (epoch milliseconds) or bool. Other columns are inferred (and a forced column gets no data-hygiene warning).",
       default: {},
+    },
+    encoding: {
+      enum: [...TEXT_ENCODINGS],
+      description:
+        "Text encoding of the files read: utf-8 (invalid bytes are an error naming the line), latin1 (ISO-8859-1) or windows-1252.",
+      default: "utf-8",
     },
   },
 };
@@ -92,6 +101,12 @@ export const localDataConnectorConfigSchema: JsonSchema = {
  * writes CSV, JSON Lines or Parquet, atomically. `get_data(source?)` reads `source` or the configured `path`;
  * `save_data(table, target?)` writes to `target` or `output_path`. Relative paths resolve from the
  * project root (the config file's folder).
+ *
+ * Reading logs a warning for a column that is probably not read as meant: a column of numbers with
+ * a few non-numeric tokens (read as text; suggests `na_values`), a column of ISO dates (read as
+ * text), a column with a different value on every row (like an ID). Date-like and ID-like warnings
+ * are not given for the runner's `index` and `target` columns, and no warning for a column whose type
+ * is set in `columns`.
  */
 export const localDataConnector = defineComponent<"data_connector", LocalDataConnectorConfig>({
   kind: "data_connector",
@@ -105,7 +120,15 @@ export const localDataConnector = defineComponent<"data_connector", LocalDataCon
       format: cfg.format ?? "auto",
       delimiter: cfg.delimiter ?? ",",
       na_values: cfg.na_values ?? DEFAULT_NA_VALUES,
+      encoding: cfg.encoding ?? "utf-8",
       ...(cfg.columns && Object.keys(cfg.columns).length ? { columns: cfg.columns } : {}),
+      onWarning: (w) => {
+        if (w.code !== "stray_tokens") {
+          const roles = [ctx.lookup<string>("index"), ctx.lookup<string>("target")];
+          if (roles.includes(w.column)) return;
+        }
+        ctx.logger.warn(w.message, { code: w.code, ...w.details });
+      },
     });
     return {
       async get_data(source?: string): Promise<Table> {

@@ -4,17 +4,8 @@
  * a forced type (`columns` option) that a value does not fit is an error naming the row.
  */
 import { type Column, DataError, type NumericLogicalType, Table } from "@lolpop/core";
+import { parseDecimal } from "./local-table-csv.js";
 import type { ForcedColumnType } from "./local-table-format.js";
-
-const NUMBER_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-/** Parses a finite decimal number (no hex, no Infinity, no empty string); NaN otherwise. */
-function parseNumber(text: string): number {
-  const s = text.trim();
-  if (!NUMBER_RE.test(s)) return Number.NaN;
-  const v = Number(s);
-  return Number.isFinite(v) ? v : Number.NaN;
-}
 
 const SIMPLE_DECIMAL_RE = /^-?(?:[1-9]\d*|0)(?:\.\d*[1-9])?$/;
 
@@ -68,6 +59,30 @@ export class ColumnBuilder {
   #index = new Map<string, number>();
 
   constructor(private readonly typed: boolean) {}
+
+  /** A CSV column read as numbers (exactly `values.length` rows; the array is kept, not copied). */
+  static ofNumbers(values: Float64Array): ColumnBuilder {
+    const b = new ColumnBuilder(false);
+    b.#values = values;
+    b.#length = values.length;
+    return b;
+  }
+
+  /**
+   * A CSV column read as text (exactly `codes.length` rows, codes into `dict`, -1 missing;
+   * `firstRow[k]` is the row where `dict[k]` first appears). The arrays are kept, not copied.
+   */
+  static ofText(codes: Int32Array, dict: string[], firstRow: number[]): ColumnBuilder {
+    const b = new ColumnBuilder(false);
+    b.#values = undefined;
+    b.#codes = codes;
+    b.#length = codes.length;
+    b.#dict = dict;
+    b.#kinds = dict.map(() => Kind.Text);
+    b.#firstRow = firstRow;
+    for (let k = 0; k < dict.length; k++) b.#index.set(dict[k]!, k);
+    return b;
+  }
 
   get length(): number {
     return this.#length;
@@ -138,7 +153,7 @@ export class ColumnBuilder {
           kind === Kind.Number
             ? Number(text)
             : kind === Kind.Text && !this.typed
-              ? parseNumber(text)
+              ? parseDecimal(text)
               : Number.NaN;
         canonical = String(v) === text;
       }
@@ -159,7 +174,7 @@ export class ColumnBuilder {
   finish(name: string, forced: ForcedColumnType | undefined): Column {
     const n = this.#length;
     if (this.#values) {
-      const values = this.#values.slice(0, n);
+      const values = this.#values.length === n ? this.#values : this.#values.slice(0, n);
       if (!forced || forced === "numeric") return { type: "numeric", values, logical: "float" };
       if (forced === "datetime") return { type: "numeric", values, logical: "datetime" };
       if (forced === "bool") {
@@ -172,7 +187,7 @@ export class ColumnBuilder {
       }
       this.#toText();
     }
-    const codes = this.#codes!.slice(0, n);
+    const codes = this.#codes!.length === n ? this.#codes! : this.#codes!.slice(0, n);
     const dict = this.#dict;
     const kinds = this.#kinds;
     const numericFrom = (perEntry: Float64Array, logical: NumericLogicalType): Column => {
@@ -195,7 +210,7 @@ export class ColumnBuilder {
     if (forced === "categorical") return { type: "categorical", codes, dictionary: [...dict] };
     if (forced === "numeric")
       return numericFrom(
-        convert("numeric", (t, k) => (k === Kind.Bool ? parseBool(t) : parseNumber(t))),
+        convert("numeric", (t, k) => (k === Kind.Bool ? parseBool(t) : parseDecimal(t))),
         "float",
       );
     if (forced === "bool") {
@@ -213,7 +228,7 @@ export class ColumnBuilder {
       return numericFrom(
         convert("datetime", (t, k) => {
           if (k === Kind.Number) return Number(t);
-          const num = parseNumber(t);
+          const num = parseDecimal(t);
           return Number.isNaN(num) ? Date.parse(t.trim()) : num;
         }),
         "datetime",

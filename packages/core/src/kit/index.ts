@@ -14,7 +14,9 @@
  * - saved models: `readSavedModelFile`, `writeFileAtomic`, `writeJsonAtomic`;
  * - tracking vocabulary: `CHAMPION_ALIAS`, `MODEL_TAGS`, `stringifyParam`;
  * - config checks: `configIssuesOf` (a throwing validator as a definition's `checkConfig`);
- * - terminal text: `stripControlChars`, `terminalJson` (data-derived text printed on a terminal).
+ * - terminal text: `stripControlChars`, `terminalJson` (data-derived text printed on a terminal);
+ * - worker threads: `WorkerPool`, `withWorkerPool`, `resolveWorkerScript` (tasks split over threads,
+ *   responses in task order, an idle pool kept for the next caller).
  */
 export {
   type ClassWeight,
@@ -48,3 +50,10 @@ export {
   pickSeed,
   type TrainingParamsSpec,
 } from "./training-params.js";
+export {
+  resolveWorkerScript,
+  WorkerPool,
+  type WorkerPoolRunOptions,
+  type WorkerTask,
+  withWorkerPool,
+} from "./worker-pool.js";
