@@ -41,9 +41,9 @@ describe("bad data corpus", () => {
       const output = `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
       if (r.code !== expected.exit) throw new Error(`expected exit ${expected.exit}, got ${output}`);
       // Messages are matched as read: log records on a pipe are JSON, so their quotes are escaped.
-      const unescape = (text: string) => text.replaceAll('\\"', '"');
-      for (const m of expected.stderr ?? []) expect(unescape(r.stderr)).toContain(m);
-      for (const m of expected.stdout ?? []) expect(unescape(r.stdout)).toContain(m);
+      const unquoted = (text: string) => text.replaceAll('\\"', '"');
+      for (const m of expected.stderr ?? []) expect(unquoted(r.stderr)).toContain(m);
+      for (const m of expected.stdout ?? []) expect(unquoted(r.stdout)).toContain(m);
       // Data-derived text reaches the terminal without escape sequences or control characters.
       // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
       const control = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
