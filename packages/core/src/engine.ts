@@ -14,7 +14,7 @@ import {
   rememberComponentInfo,
   type ScopeEntry,
 } from "./context.js";
-import { CancelledError, ComponentCallError } from "./errors.js";
+import { ComponentCallError, isCancellation } from "./errors.js";
 import { createLineageRecorder, type Lineage } from "./lineage.js";
 import { createLogger, type Logger } from "./logger.js";
 import {
@@ -29,6 +29,7 @@ import type { AnyDefinition, PipelineInstance, ProjectInfo, RunnerInstance } fro
 import { listTypes } from "./registry.js";
 import { CORE_VERSION } from "./version.js";
 
+export { uncancellable } from "./middleware.js";
 export type { CallInfo, Hook, Middleware };
 
 /** Options of {@link createWorkflow}. */
@@ -113,6 +114,10 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
       lineage,
       usePlugin: lineage.usePlugin,
       loadType: options.loadType,
+      locate: (path) => {
+        const loc = plan.source.locate(path);
+        return { file: plan.file, ...(loc ? { line: loc.line, column: loc.column } : {}) };
+      },
       missingComponent: (kind) =>
         `is configured here: add "${kind}: ${listTypes(kind)[0]?.type ?? "a type of that kind"}" under components:`,
       // On demand: validated like YAML config (errors point into the config file), inheriting from
@@ -272,7 +277,7 @@ async function runMethod(
     lineage.finish("succeeded");
     return out;
   } catch (e) {
-    lineage.finish(CancelledError.isInstance(e) ? "cancelled" : "failed");
+    lineage.finish(isCancellation(e) ? "cancelled" : "failed");
     throw e;
   }
 }

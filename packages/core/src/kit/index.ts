@@ -11,7 +11,8 @@
  * - predictions: `classificationPredictions`, `regressionPredictions`, `checkPredictFeatures`;
  * - randomness: `createRng`, `shuffleInPlace`, `permutation`;
  * - saved models: `readSavedModelFile`, `writeFileAtomic`, `writeJsonAtomic`;
- * - tracking vocabulary: `CHAMPION_ALIAS`, `MODEL_TAGS`, `stringifyParam`.
+ * - processes: `isProcessAlive` (lock owners, runs left by a killed process);
+ * - tracking vocabulary: `CHAMPION_ALIAS`, `MODEL_TAGS`, `RUN_TAGS`, `stringifyParam`.
  */
 export {
   type ClassWeight,
@@ -23,6 +24,7 @@ export {
 export { writeFileAtomic, writeJsonAtomic } from "./fs-atomic.js";
 export { checkPredictFeatures } from "./predict-input.js";
 export { classificationPredictions, regressionPredictions } from "./predictions.js";
+export { isProcessAlive } from "./process.js";
 export { createRng, permutation, shuffleInPlace } from "./random.js";
 export { readSavedModelFile, type SavedModelFile, type SavedModelFileSpec } from "./saved-model.js";
 export {
@@ -35,7 +37,7 @@ export {
   fitTarget,
   regressionTarget,
 } from "./target.js";
-export { CHAMPION_ALIAS, MODEL_TAGS, stringifyParam } from "./tracking.js";
+export { CHAMPION_ALIAS, MODEL_TAGS, RUN_TAGS, stringifyParam } from "./tracking.js";
 export {
   type MergedTrainingParams,
   mergeTrainingParams,
