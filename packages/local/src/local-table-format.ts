@@ -3,12 +3,13 @@
  * missing-value strings, and the choice of format and CSV delimiter from a file's extension.
  */
 import { extname } from "node:path";
+import type { ColumnTyping } from "@lolpop/core";
 
 /** File formats the connector reads and writes. */
 export type DataFormat = "csv" | "json" | "jsonl";
 
-/** Types a column can be forced to with the `columns` option. */
-export type ForcedColumnType = "numeric" | "categorical" | "datetime" | "bool";
+/** Types a column can be forced to with the `columns` option (core's {@link ColumnTyping}). */
+export type ForcedColumnType = ColumnTyping;
 
 /** Default strings read as missing values. */
 export const DEFAULT_NA_VALUES: readonly string[] = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"];

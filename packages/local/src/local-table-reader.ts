@@ -18,7 +18,7 @@ import { extname, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { pipeline } from "node:stream/promises";
 import { DataError, type Table } from "@lolpop/core";
-import { buildTable, ColumnBuilder, Kind } from "./local-table-columns.js";
+import { buildTable, ColumnBuilder, type ExpectedTyping, Kind } from "./local-table-columns.js";
 import {
   type DataFormat,
   DEFAULT_NA_VALUES,
@@ -37,6 +37,8 @@ export interface ReadTableOptions {
   na_values?: readonly string[];
   /** Forces column types by name; unknown names are an error. */
   columns?: Record<string, ForcedColumnType>;
+  /** Types expected by someone else (a model version at predict): absent columns are skipped, `columns` wins. */
+  expected?: ExpectedTyping;
 }
 
 async function checkFile(path: string): Promise<number> {
@@ -198,7 +200,7 @@ async function readCsv(path: string, options: ReadTableOptions): Promise<Table> 
       details: { file: path },
     });
   }
-  return buildTable(names, builders, path, options.columns, locate);
+  return buildTable(names, builders, path, options.columns, locate, options.expected);
 }
 
 /** Feeds JSON records into builders (columns are the union of keys, first-seen order). */
@@ -277,7 +279,14 @@ async function readJson(path: string, options: ReadTableOptions): Promise<Table>
   }
   const sink = new RecordSink(new Set(options.na_values ?? DEFAULT_NA_VALUES), path);
   for (let i = 0; i < data.length; i++) sink.add(data[i], `element ${i}`);
-  return buildTable(sink.names, sink.builders, path, options.columns, async (row) => `element ${row}`);
+  return buildTable(
+    sink.names,
+    sink.builders,
+    path,
+    options.columns,
+    async (row) => `element ${row}`,
+    options.expected,
+  );
 }
 
 async function readJsonl(path: string, options: ReadTableOptions): Promise<Table> {
@@ -320,6 +329,7 @@ async function readJsonl(path: string, options: ReadTableOptions): Promise<Table
     path,
     options.columns,
     async (row) => `line ${lineOfRow[row]}`,
+    options.expected,
   );
 }
 
