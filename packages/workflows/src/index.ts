@@ -28,8 +28,7 @@ export const workflowsPlugin = registerPlugin(
 );
 
 export default workflowsPlugin;
-export { type LoadedBundle, loadBundle, type ModelBundleMeta } from "./model-bundle.js";
-export type { WorkflowSummary } from "./runners.js";
+export type { RunStepOptions, WorkflowStep, WorkflowSummary } from "./runners.js";
 export type * from "./types.js";
 export {
   classificationRunner,
