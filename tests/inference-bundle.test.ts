@@ -82,7 +82,7 @@ describe("column typing", () => {
       connector: "LocalDataConnector",
       columns: { date: "datetime" },
     });
-  });
+  }, 180_000);
 
   it("a predict value that does not fit the bundle's typing names the line and the column", async () => {
     const dir = penguinsProject("lolpop-bundle-badvalue-", { dates: true });
@@ -95,7 +95,7 @@ describe("column typing", () => {
       /line 5.*"date"|"date".*line 5/,
     );
     expect(existsSync(join(dir, "predictions"))).toBe(false);
-  });
+  }, 180_000);
 
   it("a predict connector whose columns: contradict the process connector's is a validate error with file:line", () => {
     const dir = penguinsProject("lolpop-bundle-contradict-", { dates: true });
@@ -104,7 +104,7 @@ describe("column typing", () => {
     const issue = issues.find((i) => i.path === "predict.data_connector.config.columns.date");
     expect(issue).toMatchObject({ file: join(dir, "lolpop.yaml"), line: expect.any(Number) });
     expect(issue!.message).toMatch(/datetime/);
-  });
+  }, 180_000);
 
   it("run checks the predict connector's columns: against the bundle of the version it loads", async () => {
     const dir = penguinsProject("lolpop-bundle-contradict-run-", { dates: true });
@@ -116,7 +116,7 @@ describe("column typing", () => {
     const issue = issues.find((i) => i.path === "predict.data_connector.config.columns.date");
     expect(issue).toMatchObject({ line: expect.any(Number) });
     expect(issue!.message).toMatch(/v1.*datetime/);
-  });
+  }, 180_000);
 });
 
 /** The issues of a ConfigError anywhere in an error's cause chain. */
@@ -143,7 +143,7 @@ describe("the process data transformer", () => {
     });
     // The raw input schema is the data as read, before the transformer.
     expect(meta.input.columns.map((c: { name: string }) => c.name)).not.toContain("month");
-  });
+  }, 180_000);
 
   it("predict refuses a transformer module that changed since the version was trained", async () => {
     const dir = penguinsProject("lolpop-bundle-module-changed-", { dates: true });
@@ -152,7 +152,7 @@ describe("the process data transformer", () => {
     await run(dir, config, "deploy");
     writeFileSync(join(dir, "features.mjs"), MONTH_MODULE.replace("getUTCMonth() + 1", "getUTCMonth()"));
     await expect(run(dir, config, "predict")).rejects.toThrow(/features\.mjs.*changed since.*v1/s);
-  });
+  }, 180_000);
 
   it("a predict data_transformer is a validate error with file:line (predict replays the process one)", () => {
     const dir = penguinsProject("lolpop-bundle-predict-transformer-");
@@ -165,7 +165,7 @@ describe("the process data transformer", () => {
     const r = lolpop(["validate"], dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/lolpop\.yaml:\d+:\d+ predict\.components\.data_transformer/);
-  });
+  }, 180_000);
 });
 
 describe("output columns", () => {
@@ -173,7 +173,7 @@ describe("output columns", () => {
     const dir = penguinsProject("lolpop-bundle-passthrough-");
     await run(dir, { predictConfig: ["    passthrough: [island, sex]"] });
     expect(csvRows(dir)[0]).toBe("id,island,sex,prediction,proba_Adelie,proba_Chinstrap,proba_Gentoo");
-  });
+  }, 180_000);
 
   it("input without the index column is an error naming it, not predictions without ids", async () => {
     const dir = penguinsProject("lolpop-bundle-noid-");
@@ -181,7 +181,7 @@ describe("output columns", () => {
     dropColumn(dir, "new.csv", "id");
     await expect(run(dir, {}, "predict")).rejects.toThrow(/index column "id"/);
     expect(existsSync(join(dir, "predictions"))).toBe(false);
-  });
+  }, 180_000);
 });
 
 describe("a version written in format 1 (before the inference bundle)", () => {
@@ -198,5 +198,5 @@ describe("a version written in format 1 (before the inference bundle)", () => {
     );
     expect(r.stderr).toMatch(/format 1/);
     expect(r.stderr).toMatch(/no input schema/);
-  });
+  }, 180_000);
 });

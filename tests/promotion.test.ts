@@ -73,7 +73,7 @@ describe("a champion that cannot be scored on the challenger's test split", () =
       /champion v1 could not be scored on the test split.*date.*kept \(on_champion_unscorable: keep\)/,
     );
     expect(aliases(dir).aliases.champion).toBe(1);
-  });
+  }, 180_000);
 
   it("replace: the challenger replaces it, and says so", async () => {
     const dir = await withUnscorableChampion("lolpop-unscorable-replace-");
@@ -83,7 +83,7 @@ describe("a champion that cannot be scored on the challenger's test split", () =
       /champion v1 could not be scored.*replaced \(on_champion_unscorable: replace\)/,
     );
     expect(aliases(dir).aliases.champion).toBe(2);
-  });
+  }, 180_000);
 
   it("fail: the run fails after registering, with the summary of what was done", async () => {
     const dir = await withUnscorableChampion("lolpop-unscorable-fail-");
@@ -91,7 +91,7 @@ describe("a champion that cannot be scored on the challenger's test split", () =
     expect(String(err.message)).toMatch(/champion v1 could not be scored/);
     expect(partialSummary(err)?.train?.version).toBe(2);
     expect(aliases(dir).aliases.champion).toBe(1);
-  });
+  }, 180_000);
 });
 
 describe("promotion reasons", () => {
@@ -106,7 +106,7 @@ describe("promotion reasons", () => {
     expect(reasons).toMatch(/does not beat champion v1.*require_beat_champion: false/);
     const workflowRun = runs(dir).find((r) => r.id === s.run_id)!;
     expect(workflowRun.tags.promotion_reasons).toBe(reasons);
-  });
+  }, 180_000);
 });
 
 describe("compare-and-set", () => {
@@ -117,19 +117,29 @@ describe("compare-and-set", () => {
     expect(aliases(dir).aliases.champion).toBe(2);
     // While v3 is being decided on (against v2), another process makes v1 champion again.
     let repo: ModelRepository | undefined;
+    const deployed: WorkflowSummary["train"][] = [];
     const hooks: Hook[] = [
-      { match: "deploy.deploy_model", before: async () => void (await repo!.promote_model("penguins", 1)) },
+      {
+        match: "deploy.deploy_model",
+        before: async (call) => {
+          deployed.push(structuredClone(call.args[0] as WorkflowSummary["train"]));
+          await repo!.promote_model("penguins", 1);
+        },
+      },
     ];
     const wf = await build(dir, { trees: 3, depth: 2, noPredict: true }, hooks);
     repo = wf.component<ModelRepository>("model_repository");
     const s = (await wf.run("run_step", "deploy")) as WorkflowSummary;
     expect(s.train!.version).toBe(3);
-    expect(s.train!.comparison.beats_champion).toBe(true); // against v2
+    // v3 beat v2 (the champion when it was trained); the decision was made again against v1.
+    expect(deployed[0]).toMatchObject({ champion: { version: 2 }, comparison: { beats_champion: true } });
+    expect(s.train!.champion!.version).toBe(1);
+    expect(s.train!.comparison.beats_champion).toBe(false);
     expect(s.deploy!.promoted).toBe(false);
     expect(s.deploy!.champion_version).toBe(1);
     expect(s.deploy!.reasons.join("; ")).toMatch(/champion changed from v2 to v1.*does not beat champion v1/);
     expect(aliases(dir).aliases.champion).toBe(1);
-  });
+  }, 180_000);
 });
 
 describe("an identical challenger", () => {
@@ -149,7 +159,7 @@ describe("an identical challenger", () => {
     if (forced.code !== 0) throw new Error(forced.stderr);
     expect(JSON.parse(forced.stdout).train).toMatchObject({ version: 2, registered: true });
     expect(versions(dir)).toEqual([1, 2]);
-  });
+  }, 180_000);
 });
 
 describe("concurrent promotions", () => {

@@ -21,7 +21,7 @@ describe("a failing step", () => {
     expect(r.stdout).toMatch(/promotion\s+PROMOTED/);
     expect(r.stdout).toMatch(/FAILED at predict/);
     expect(r.stderr).toMatch(/island/);
-  });
+  }, 180_000);
 
   it("--json emits {ok: false, summary, error} with the lineage of the failed run", () => {
     const dir = penguinsProject("lolpop-outcome-json-");
@@ -38,7 +38,7 @@ describe("a failing step", () => {
     expect(out.lineage.status).toBe("failed");
     const workflowRun = runs(dir).find((x) => x.id === out.summary.run_id)!;
     expect(workflowRun).toMatchObject({ status: "FAILED", ended_at: expect.any(String) });
-  });
+  }, 180_000);
 });
 
 describe("lineage.json", () => {
@@ -56,7 +56,7 @@ describe("lineage.json", () => {
       expect.objectContaining({ name: "penguins", version: 1, registered: true, promoted: true }),
     ]);
     expect(s.lineage.run_id).toBe(s.run_id);
-  });
+  }, 180_000);
 });
 
 /** Starts a slow `lolpop run` and resolves once its train run exists. */
