@@ -3,9 +3,25 @@
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** Builds the jest config of one package from its jest.config.mjs URL. */
+/**
+ * Timeout (ms) of every test and hook that sets none, in every project built by {@link jestConfig}
+ * (jest's own default, 5 s, is too short on a busy 2-core CI machine). A package raises it with
+ * `jestConfig(import.meta.url, { testTimeout })`.
+ */
+export const DEFAULT_TEST_TIMEOUT = 30_000;
+
+// jest 30 reads `testTimeout` from the top-level config only and ignores it in a `projects` entry,
+// so each project applies its own with jest.setTimeout in this setup file (read per project).
+const timeoutSetup = fileURLToPath(new URL("./jest.timeout-setup.cjs", import.meta.url));
+
+/**
+ * Builds the jest config of one package from its jest.config.mjs URL. `overrides.testTimeout`
+ * (default {@link DEFAULT_TEST_TIMEOUT}) applies to this project's tests and hooks both when it runs
+ * alone and as one of the root config's projects.
+ */
 export function jestConfig(configUrl, overrides = {}) {
   const rootDir = dirname(fileURLToPath(configUrl));
+  const { testTimeout = DEFAULT_TEST_TIMEOUT, setupFilesAfterEnv = [], globals = {}, ...rest } = overrides;
   return {
     rootDir,
     displayName: rootDir.split("/").slice(-2).join("/"),
@@ -23,6 +39,9 @@ export function jestConfig(configUrl, overrides = {}) {
     moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
     testMatch: ["<rootDir>/src/**/*.test.ts", "<rootDir>/test/**/*.test.ts"],
     testPathIgnorePatterns: ["/node_modules/", "/dist/"],
-    ...overrides,
+    testTimeout,
+    setupFilesAfterEnv: [timeoutSetup, ...setupFilesAfterEnv],
+    globals: { ...globals, __lolpopTestTimeout: testTimeout },
+    ...rest,
   };
 }

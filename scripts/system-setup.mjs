@@ -1,11 +1,19 @@
 #!/usr/bin/env node
 // Installs the Debian packages the test suite needs when they are missing: headless Chromium, which
-// the Evidently HTML-report test opens. Runs apt-get only as root; otherwise it says what to run.
+// the Evidently HTML-report test opens, and the PostgreSQL server binaries, which @lolpop/duckdb's
+// tests start a throwaway cluster with. Runs apt-get only as root; otherwise it says what to run.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 
-const needed = [{ path: "/usr/bin/chromium", pkg: "chromium" }];
-const missing = needed.filter((n) => !existsSync(n.path)).map((n) => n.pkg);
+const hasPostgresServer = () =>
+  existsSync("/usr/lib/postgresql") &&
+  readdirSync("/usr/lib/postgresql").some((v) => existsSync(join("/usr/lib/postgresql", v, "bin", "initdb")));
+const needed = [
+  { present: () => existsSync("/usr/bin/chromium"), pkg: "chromium" },
+  { present: hasPostgresServer, pkg: "postgresql" },
+];
+const missing = needed.filter((n) => !n.present()).map((n) => n.pkg);
 if (missing.length === 0) process.exit(0);
 
 const cmd = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(" ")}`;

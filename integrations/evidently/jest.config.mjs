@@ -1,3 +1,4 @@
 import { jestConfig } from "../../jest.base.mjs";
 
-export default jestConfig(import.meta.url);
+// Tests compare with Evidently in Python and render reports in headless Chromium: slow on a busy machine.
+export default jestConfig(import.meta.url, { testTimeout: 120_000 });

@@ -119,7 +119,7 @@ beforeAll(async () => {
     y: car.y,
   });
   regressorPred = (await regressor.predict(car.Xtest)) as RegressionPredictions;
-});
+}, 120_000);
 
 describe("histogram engine: fit and predict", () => {
   it("is the default engine", () => {
@@ -520,21 +520,20 @@ describe("histogram engine: cancellation", () => {
   const d = syntheticClassification({ n: 20_000, features: 10, informative: 5, classes: 2, seed: 6 });
   const t = toTable(d);
   const fit = async (n_jobs: number, signal: AbortSignal) =>
-    (await trainer({ n_jobs, training_params: { n_estimators: 2000, max_depth: null } })).fit({
+    (await trainer({ n_jobs, training_params: { n_estimators: 20_000, max_depth: null } })).fit({
       problem_type: "classification",
       X: t.drop(["y"]),
       y: t.column("y"),
       signal,
     });
 
-  it.each([1, 2])("stops a long fit soon after the signal aborts (n_jobs %i)", async (n_jobs) => {
+  // 20,000 unlimited trees on 20k rows take hours (a tenth of a second or more per tree): a fit that
+  // noticed the signal only at its end would fail these tests by their timeout.
+  it.each([1, 2])("stops a long fit when the signal aborts mid-fit (n_jobs %i)", async (n_jobs) => {
     const ac = new AbortController();
-    const started = performance.now();
     setTimeout(() => ac.abort("stop"), 300);
     const err = await fit(n_jobs, ac.signal).catch((e) => e);
     expect(CancelledError.isInstance(err)).toBe(true);
-    // 2000 unlimited trees on 20k rows take far longer than this.
-    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it("does not start when already aborted", async () => {

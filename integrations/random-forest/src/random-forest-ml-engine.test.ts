@@ -159,7 +159,7 @@ beforeAll(async () => {
     y: carSplit.train.column("mpg"),
   });
   regressorPred = (await regressor.predict(features(carSplit.test))) as RegressionPredictions;
-});
+}, 120_000);
 
 afterAll(() => {
   if (process.env.LOLPOP_RF_REPORT) console.log(JSON.stringify(measured));

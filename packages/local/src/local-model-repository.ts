@@ -20,7 +20,8 @@
  *
  * Test-only: the environment variable `LOLPOP_TEST_CRASH_AT` makes the process SIGKILL itself at one
  * point (`register:mid-copy`, `register:after-lock`, `register:before-rename`,
- * `register:after-rename`, `promote:before-write`) so crash safety can be tested. Never set it otherwise.
+ * `register:after-rename`, `promote:before-write`), and `LOLPOP_TEST_PAUSE_AT` makes it stop there
+ * until a test kills it, so crash safety can be tested. Never set them otherwise.
  */
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { userInfo } from "node:os";

@@ -6,7 +6,7 @@
  * Nothing here is a public API of `@lolpop/local`; the layout it serves is documented on each component.
  */
 import { randomBytes } from "node:crypto";
-import { constants as fsConstants } from "node:fs";
+import { constants as fsConstants, writeSync } from "node:fs";
 import { copyFile, lstat, mkdir, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
@@ -458,10 +458,19 @@ export function tempName(): string {
 }
 
 /**
- * Crash-injection points for tests only: when the environment variable `LOLPOP_TEST_CRASH_AT`
+ * Crash-injection points for tests only. When the environment variable `LOLPOP_TEST_CRASH_AT`
  * equals `point`, the process kills itself with SIGKILL (no cleanup, like a power cut for the store).
- * Never set it outside tests.
+ * When `LOLPOP_TEST_PAUSE_AT` equals `point`, it writes the line `lolpop-test-paused-at <point>` on
+ * stderr and blocks (event loop included) so that a test can kill it from outside exactly there;
+ * nobody killing it within 10 minutes is an error. Never set either outside tests.
  */
 export function crashPoint(point: string): void {
   if (process.env.LOLPOP_TEST_CRASH_AT === point) process.kill(process.pid, "SIGKILL");
+  if (process.env.LOLPOP_TEST_PAUSE_AT === point) {
+    writeSync(2, `lolpop-test-paused-at ${point}\n`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600_000);
+    throw new Error(
+      `paused at crash point ${point} (LOLPOP_TEST_PAUSE_AT) for 10 minutes and nobody killed the process`,
+    );
+  }
 }

@@ -56,6 +56,8 @@ describe("setupPythonEnv", () => {
         requirements: [],
         bootstrapPython: "/no/such/python3",
         log: () => {},
+        // Not the shared venv that LOLPOP_VENV may name: it exists, so nothing would be bootstrapped.
+        env: { ...process.env, LOLPOP_VENV: "" },
       });
     } catch (e) {
       err = e;
@@ -63,7 +65,12 @@ describe("setupPythonEnv", () => {
     expect(PythonNotFoundError.isInstance(err)).toBe(true);
     expect((err as Error).message).toMatch(/\/no\/such\/python3 was not found: install Python 3\.9\+/);
     expect(() =>
-      setupPythonEnv({ projectRoot: root, requirements: [join(root, "nope.txt")], log: () => {} }),
+      setupPythonEnv({
+        projectRoot: root,
+        requirements: [join(root, "nope.txt")],
+        log: () => {},
+        env: { ...process.env, LOLPOP_VENV: "" },
+      }),
     ).toThrow(/requirements file .*nope\.txt does not exist/);
   });
 });

@@ -294,7 +294,8 @@ beforeAll(() => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-});
+  // Longer than the scikit-learn run's own 120 s limit, so that its clearer error is the one seen.
+}, 150_000);
 
 function close(actual: number, expected: number | null): boolean {
   if (expected === null) return Number.isNaN(actual);
