@@ -101,7 +101,10 @@ export function modelRepositoryChecks(env: BehaviourEnv): NamedCheck[] {
         );
         const right = await r.promote_model("cas", 3, { expected_champion: 1, promoted_by: "conformance" });
         expectThat(
-          right?.promoted === true && right.champion === 3 && right.previous === 1 && (await champion()) === 3,
+          right?.promoted === true &&
+            right.champion === 3 &&
+            right.previous === 1 &&
+            (await champion()) === 3,
           `promote_model(3, expected_champion: 1) while v1 is champion must promote (got ${JSON.stringify(right)}, champion v${await champion()})`,
         );
         const again = await r.promote_model("cas", 3);
