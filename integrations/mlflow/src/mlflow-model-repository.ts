@@ -19,7 +19,6 @@
  */
 import { createHash } from "node:crypto";
 import { readFile, rename, rm, stat } from "node:fs/promises";
-import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import {
   CHAMPION_ALIAS,
@@ -29,6 +28,7 @@ import {
   MODEL_TAGS,
   type ModelRepository,
   type ModelVersionInfo,
+  osUserName,
   RemoteServiceError,
   silentLogger,
 } from "@lolpop/core";
@@ -109,15 +109,6 @@ function checkName(name: unknown): string {
   if (typeof name !== "string" || name.trim() === "")
     invalidRequest(`Invalid registered model name ${JSON.stringify(name)}: use a non-empty name`);
   return name as string;
-}
-
-/** The OS user name, or `unknown`. */
-function osUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return "unknown";
-  }
 }
 
 /** A file-system-safe folder name for a model name. */
@@ -391,7 +382,7 @@ export function createMlflowModelRepository(options: MlflowModelRepositoryOption
     async promote_model(name, version, opts = {}) {
       const v = checkVersion(version);
       const mv = await getVersion(name, version);
-      const by = (opts.promoted_by || osUser()).slice(0, MLFLOW_LIMITS.registryTagValueLength);
+      const by = (opts.promoted_by || osUserName()).slice(0, MLFLOW_LIMITS.registryTagValueLength);
       const reason =
         opts.reason === undefined ? undefined : opts.reason.slice(0, MLFLOW_LIMITS.registryTagValueLength);
       // MLflow has no conditional alias update: the champion is read again right before the alias
@@ -428,7 +419,7 @@ export function createMlflowModelRepository(options: MlflowModelRepositoryOption
     async approve_model(name, version, opts = {}) {
       const v = checkVersion(version);
       const mv = await getVersion(name, version);
-      const who = opts.approved_by || osUser();
+      const who = opts.approved_by || osUserName();
       const tags: Record<string, string> = {
         [MODEL_TAGS.approved]: "true",
         [MODEL_TAGS.approvedBy]: who.slice(0, MLFLOW_LIMITS.registryTagValueLength),

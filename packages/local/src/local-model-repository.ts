@@ -24,7 +24,6 @@
  * until a test kills it, so crash safety can be tested. Never set them otherwise.
  */
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
-import { userInfo } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
@@ -33,6 +32,7 @@ import {
   MODEL_TAGS,
   type ModelRepository,
   type ModelVersionInfo,
+  osUserName,
   StoreError,
   writeJsonAtomic,
 } from "@lolpop/core";
@@ -97,15 +97,6 @@ export interface AliasesFile {
 const RESERVED = new Set(["version.json", "tags.json"]);
 
 const VERSION_DIR = /^[1-9][0-9]*$/;
-
-/** The OS user name, or `unknown`. */
-function osUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return "unknown";
-  }
-}
 
 /** A local, file-based model repository. */
 export type LocalModelRepository = ModelRepository & {
@@ -410,7 +401,7 @@ export function createLocalModelRepository(root: string): LocalModelRepository {
 
     async promote_model(name, version, options = {}) {
       await readVersionFile(name, version);
-      const by = options.promoted_by ?? osUser();
+      const by = options.promoted_by ?? osUserName();
       return withLock(modelDir(name), async () => {
         await readVersionFile(name, version);
         const file = await readAliases(name);
@@ -461,7 +452,7 @@ export function createLocalModelRepository(root: string): LocalModelRepository {
 
     async approve_model(name, version, options = {}) {
       await readVersionFile(name, version);
-      const who = options.approved_by || osUser();
+      const who = options.approved_by || osUserName();
       await withLock(modelDir(name), () =>
         updateTags(name, version, (tags) => {
           tags[MODEL_TAGS.approved] = "true";

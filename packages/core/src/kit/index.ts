@@ -11,7 +11,7 @@
  * - predictions: `classificationPredictions`, `regressionPredictions`, `checkPredictFeatures`;
  * - randomness: `createRng`, `shuffleInPlace`, `permutation`;
  * - saved models: `readSavedModelFile`, `writeFileAtomic`, `writeJsonAtomic`;
- * - processes: `isProcessAlive` (lock owners, runs left by a killed process);
+ * - processes: `isProcessAlive` (lock owners, runs left by a killed process), `osUserName`;
  * - tracking vocabulary: `CHAMPION_ALIAS`, `MODEL_TAGS`, `RUN_TAGS`, `stringifyParam`.
  */
 export {
@@ -24,7 +24,7 @@ export {
 export { writeFileAtomic, writeJsonAtomic } from "./fs-atomic.js";
 export { checkPredictFeatures } from "./predict-input.js";
 export { classificationPredictions, regressionPredictions } from "./predictions.js";
-export { isProcessAlive } from "./process.js";
+export { isProcessAlive, osUserName } from "./process.js";
 export { createRng, permutation, shuffleInPlace } from "./random.js";
 export { readSavedModelFile, type SavedModelFile, type SavedModelFileSpec } from "./saved-model.js";
 export {
