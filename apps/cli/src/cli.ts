@@ -227,6 +227,9 @@ async function testCommand(
       logger,
       hooks: recorder.hooks,
       built: checkMethods,
+      // The hooks on training must run every time: an identical challenger is trained and
+      // registered anyway (as with lolpop run --force).
+      args: [{ force: true }],
     });
     workflow = { status: "succeeded", duration_ms: Math.round(performance.now() - w0) };
   } catch (e) {
