@@ -100,6 +100,7 @@ beforeAll(() => {
         commands: [
           { name: "greet", description: "Greet someone (fixture)", module: "./commands/greet.js" },
           { name: "explode", description: "Fails (fixture)", module: "./commands/explode.js" },
+          { name: "which", description: "Finds a type's plugin (fixture)", module: "./commands/which.js" },
           { name: "run", description: "Tries to replace a built-in", module: "./commands/greet.js" },
           { name: "escape", description: "Module outside the package", module: "../evil.js" },
         ],
@@ -115,6 +116,16 @@ export default function greet(args, ctx) {
 }
 `,
       "commands/explode.js": `throw new Error("explode.js is broken");\n`,
+      // Uses the host's discovery: finds the plugin of a type from the manifests, imports only it.
+      "commands/which.js": `import { resolveType } from "@lolpop/core";
+export default async function which([type], ctx) {
+  const found = await ctx.discoverPlugins();
+  const owner = found.plugins.find((p) => p.components.some((c) => c.type === type));
+  const failures = await found.loadTypes(new Set([type]));
+  ctx.stdout(JSON.stringify({ root: found.root, count: found.plugins.length, owner: owner?.name ?? null, registered: resolveType(type)?.plugin ?? null, failures }) + "\\n");
+  return owner ? 0 : 3;
+}
+`,
     },
   );
   deps["lolpop-fixture-commands"] = "*";
@@ -336,6 +347,21 @@ describe("commands from plugins", () => {
     expect(r.stderr).toMatch(
       /command explode \(from lolpop-fixture-commands\) failed to load \.\/commands\/explode\.js: explode\.js is broken/,
     );
+  });
+
+  it("a command gets the CLI's discovery: it finds a type's plugin and imports only that one", () => {
+    const r = lolpop(["which", "StdoutNotifier"], dir);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(JSON.parse(r.stdout)).toEqual({
+      root: dir,
+      // The 50 fixtures, local, workflows, random-forest and the command plugin.
+      count: FIXTURES + 4,
+      owner: "@lolpop/local",
+      registered: "@lolpop/local",
+      failures: [],
+    });
+    // None of the fixture plugins (whose entries throw) was imported, nor the command plugin's entry.
+    expect(imported()).toBe("");
   });
 
   it("an unknown command is a usage error", () => {

@@ -1,10 +1,4 @@
 import { defineConfig } from "tsup";
+import { tsupConfig } from "../../tsup.base.mjs";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "node20",
-});
+export default defineConfig(tsupConfig());

@@ -156,6 +156,24 @@ console.log(JSON.stringify(Object.fromEntries(plugin.components.map((c) =>
   );
 });
 
+test("core's catalog of first-party types lists every type a first-party plugin declares", async () => {
+  // `lolpop validate` says which package to install for an unknown type from this catalog.
+  const { FIRST_PARTY_TYPES } = (await import(
+    pathToFileURL(join(repoRoot, "packages", "core", "dist", "index.js")).href
+  )) as { FIRST_PARTY_TYPES: Record<string, { package: string; kind: string }> };
+  const declared = Object.fromEntries(
+    pub
+      .filter(isPlugin)
+      .flatMap((p) =>
+        ((p.pkg.lolpop.components ?? []) as { type: string; kind: string }[]).map((c) => [
+          c.type,
+          { package: p.name, kind: c.kind },
+        ]),
+      ),
+  );
+  expect(FIRST_PARTY_TYPES).toEqual(declared);
+});
+
 describe("public surfaces", () => {
   // What each plugin's entry exports at run time: the plugin, its component definitions, config
   // schemas and constants, model classes, errors, and the tools its README documents. Internals
@@ -267,6 +285,17 @@ describe("public surfaces", () => {
       "mlflowModelRepositoryConfigSchema",
       "mlflowPlugin",
     ],
+    "@lolpop/duckdb": [
+      "DUCKDB_TRANSFORM_FORMAT",
+      "DuckDBQueryError",
+      "default",
+      "describeDuckDBTransform",
+      "duckdbDataConnector",
+      "duckdbDataConnectorConfigSchema",
+      "duckdbDataTransformer",
+      "duckdbDataTransformerConfigSchema",
+      "duckdbPlugin",
+    ],
     "@lolpop/evidently": [
       "DEFAULT_GATES",
       "EVIDENTLY_DATA_CHECKER_TYPE",
@@ -279,6 +308,93 @@ describe("public surfaces", () => {
       "evidentlyDataProfiler",
       "evidentlyDataProfilerConfigSchema",
       "evidentlyPlugin",
+    ],
+    // The command's steps as a library (providers, facts, prompts, writers, checks, the command).
+    "@lolpop/genai": [
+      "DEFAULT_API_KEY_ENV",
+      "DEFAULT_DOCS_LIMITS",
+      "DEFAULT_LOCAL_MODEL",
+      "DEFAULT_MAX_SOURCE_CHARS",
+      "DEFAULT_WORKFLOW_DOCS_LIMITS",
+      "FETCH_MODEL_COMMAND",
+      "GENAI_SETTINGS_FILE",
+      "GENERATE_HELP",
+      "GenaiOutputError",
+      "GenaiSetupError",
+      "LOCAL_PROVIDER",
+      "NODE_LLAMA_CPP_VERSION",
+      "OPENAI_COMPATIBLE_PROVIDER",
+      "REQUEST_DEFAULTS",
+      "SECRET_PLACEHOLDER",
+      "WORKFLOW_CHECKS",
+      "WORKFLOW_HOOKS_FILE",
+      "WORKFLOW_HOOKS_MODULE",
+      "applyDocComment",
+      "applyReadmeSection",
+      "checkAnswer",
+      "cleanProse",
+      "collectComponentFacts",
+      "collectWorkflowFacts",
+      "componentFactsFromRegistry",
+      "configOptions",
+      "contractFacts",
+      "createLanguageModel",
+      "createLocalModel",
+      "createOpenAICompatibleModel",
+      "createScrubber",
+      "default",
+      "defaultModelPath",
+      "defaultModelStatus",
+      "definitionRange",
+      "docsMessages",
+      "docsRequest",
+      "docsSchema",
+      "fetchDefaultModel",
+      "findDefinitionSource",
+      "formatDryRun",
+      "genaiPlugin",
+      "genaiSettingsSchema",
+      "generateCommand",
+      "generateComponentDocs",
+      "generateComponentTests",
+      "generateSettings",
+      "generateWorkflowDocs",
+      "generateWorkflowTests",
+      "interfaceDeclaration",
+      "modelCacheDir",
+      "parseCases",
+      "parseGenerateArgs",
+      "parseHooks",
+      "portableSchema",
+      "readmeMarkers",
+      "redactForPrompt",
+      "renderConfigTable",
+      "renderDocComment",
+      "renderOutcome",
+      "renderReadmeSection",
+      "renderTestFile",
+      "renderWorkflowSection",
+      "renderWorkflowTests",
+      "repairMessage",
+      "runGenerate",
+      "runWorkflowHooks",
+      "scrubForPrompt",
+      "sha256File",
+      "testCasesSchema",
+      "testsMessages",
+      "testsRequest",
+      "unifiedDiff",
+      "verifyTestFile",
+      "workflowDocsMessages",
+      "workflowDocsRequest",
+      "workflowDocsSchema",
+      "workflowHookPoints",
+      "workflowSectionKey",
+      "workflowTestsFile",
+      "workflowTestsMessages",
+      "workflowTestsRequest",
+      "workflowTestsSchema",
+      "yamlForPrompt",
     ],
   };
 

@@ -10,13 +10,14 @@ import {
   ConfigError,
   type DataConnector,
   DataError,
+  DEFAULT_NA_VALUES,
   defineComponent,
   type JsonSchema,
   type SavedData,
   type Table,
 } from "@lolpop/core";
 import { attachDatabases, type DatabaseConfig } from "./duckdb-databases.js";
-import { DEFAULT_NA_VALUES, type FileFormat, readFiles, resolveFiles } from "./duckdb-files.js";
+import { type FileFormat, readFiles, resolveFiles } from "./duckdb-files.js";
 import { type ForcedColumnType, readQuery } from "./duckdb-query.js";
 import { type DuckDBSession, type DuckDBSettings, withDuckDB } from "./duckdb-runtime.js";
 import { quoteLiteral, quoteQualified, trimStatement } from "./duckdb-sql.js";

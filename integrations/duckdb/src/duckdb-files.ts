@@ -8,7 +8,7 @@
  */
 import { open, readdir, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { DataError, type Table } from "@lolpop/core";
+import { DataError, DEFAULT_NA_VALUES, type Table } from "@lolpop/core";
 import { type ForcedColumnType, readQuery } from "./duckdb-query.js";
 import { DuckDBQueryError } from "./duckdb-query-error.js";
 import type { DuckDBSession } from "./duckdb-runtime.js";
@@ -17,9 +17,6 @@ import type { BigIntPolicy, NestedPolicy } from "./duckdb-types.js";
 
 /** File formats read and written. */
 export type FileFormat = "csv" | "parquet" | "json" | "jsonl";
-
-/** Default strings read as missing values in CSV (the same as LocalDataConnector's). */
-export const DEFAULT_NA_VALUES: readonly string[] = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"];
 
 /** How files are read. */
 export interface FileReadOptions {

@@ -22,6 +22,9 @@ export const duckdbPlugin = registerPlugin(
 
 export default duckdbPlugin;
 
+// The public surface: the components, their config schemas, the transform description the
+// inference bundle records, and the query error. Readers, sessions and type tables stay in their
+// modules (tests/publish/package-metadata.test.ts pins this list).
 export {
   type DuckDBDataConnector,
   type DuckDBDataConnectorConfig,
@@ -38,42 +41,7 @@ export {
   duckdbDataTransformer,
   duckdbDataTransformerConfigSchema,
 } from "./duckdb-data-transformer.js";
-export {
-  attachDatabases,
-  type DatabaseConfig,
-  ensureExtension,
-  registerConnectionSecrets,
-} from "./duckdb-databases.js";
-export {
-  DEFAULT_NA_VALUES,
-  type FileFormat,
-  type FileReadOptions,
-  formatFromExtension,
-  type ResolvedFiles,
-  readFiles,
-  readFunction,
-  resolveFiles,
-} from "./duckdb-files.js";
-export { describeQuery, type ForcedColumnType, type ReadRequest, readQuery } from "./duckdb-query.js";
+export type { DatabaseConfig } from "./duckdb-databases.js";
 export { DuckDBQueryError, type SqlPosition } from "./duckdb-query-error.js";
-export { type ResultToTableOptions, resultToTable } from "./duckdb-result-table.js";
-export {
-  type DuckDBBindings,
-  type DuckDBModules,
-  DuckDBSession,
-  type DuckDBSettings,
-  loadDuckDB,
-  queryError,
-  type SqlLabel,
-  sqlPosition,
-  withDuckDB,
-} from "./duckdb-runtime.js";
-export { loadTable } from "./duckdb-table-input.js";
-export {
-  type BigIntPolicy,
-  DuckDBTypeIds,
-  MAX_EXACT_INTEGER,
-  type NestedPolicy,
-  UNSUPPORTED_TYPE_HINTS,
-} from "./duckdb-types.js";
-export { type ParquetCompression, type WriteOptions, writeTableFile } from "./duckdb-write.js";
+export type { BigIntPolicy, NestedPolicy } from "./duckdb-types.js";
+export type { ParquetCompression } from "./duckdb-write.js";

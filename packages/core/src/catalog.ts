@@ -24,6 +24,8 @@ export const FIRST_PARTY_TYPES: Readonly<Record<string, { package: string; kind:
   MLflowModelRepository: { package: "@lolpop/mlflow", kind: "model_repository" },
   EvidentlyDataChecker: { package: "@lolpop/evidently", kind: "data_checker" },
   EvidentlyDataProfiler: { package: "@lolpop/evidently", kind: "data_profiler" },
+  DuckDBDataConnector: { package: "@lolpop/duckdb", kind: "data_connector" },
+  DuckDBDataTransformer: { package: "@lolpop/duckdb", kind: "data_transformer" },
 });
 
 /** Levenshtein distance, case-insensitive. */

@@ -66,7 +66,10 @@ export {
   type ManifestCommand,
   type ManifestCore,
   type PluginCommandContext,
+  type PluginCommandDiscoverOptions,
   type PluginCommandFunction,
+  type PluginCommandPlugin,
+  type PluginCommandPlugins,
 } from "./manifest.js";
 export {
   type AnyDefinition,

@@ -164,6 +164,53 @@ export interface PluginCommandContext {
   stdout: (text: string) => void;
   /** Writes to stderr. */
   stderr: (text: string) => void;
+  /**
+   * The host's plugin discovery, for commands that work on the project's components (e.g. `lolpop
+   * generate docs <Type>`): manifests are read, no plugin code runs until `loadTypes`. The lolpop CLI
+   * always provides it; absent in hosts that offer no discovery.
+   */
+  discoverPlugins?: (options?: PluginCommandDiscoverOptions) => Promise<PluginCommandPlugins>;
+}
+
+/** Options of {@link PluginCommandContext.discoverPlugins}. */
+export interface PluginCommandDiscoverOptions {
+  /**
+   * A workflow config whose `plugins:` list applies; its folder anchors the lookup. Default: none,
+   * the project's dependencies from {@link PluginCommandContext.projectRoot}.
+   */
+  configFile?: string;
+  /**
+   * Plugins to use instead of the project's dependencies: package names or paths relative to the
+   * config's folder, else the project root (`"."` is the project's own package when it is a
+   * plugin). Wins over the config's list.
+   */
+  pluginList?: string[];
+}
+
+/** One plugin as the host's discovery found it (from its manifest). */
+export interface PluginCommandPlugin {
+  name: string;
+  version: string;
+  /** Package folder (real path; empty when it could not be resolved). */
+  dir: string;
+  /** `ok`: usable (its code has not necessarily run); `broken` or `incompatible`: see `error`. */
+  status: "ok" | "broken" | "incompatible";
+  error?: string;
+  /** The component, pipeline and runner types its manifest lists. */
+  components: Array<{ kind: string; type: string }>;
+}
+
+/** The project's plugins, as a plugin command sees them. */
+export interface PluginCommandPlugins {
+  /** Folder packages are resolved from. */
+  root: string;
+  plugins: PluginCommandPlugin[];
+  /**
+   * Imports the plugins that provide `types` (bare type names), or every plugin for `"all"`; they
+   * register their types with `@lolpop/core`. Never throws for a plugin: returns those that could
+   * not be used. Fits `loadProject`'s `discover` (`ProjectPlugins.loadTypes`).
+   */
+  loadTypes(types: ReadonlySet<string> | "all"): Promise<Array<{ plugin: string; error: string }>>;
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * LocalDataConnector: reads and writes CSV, JSON and JSON Lines files on the local disk. The files
+ * LocalDataConnector: reads and writes CSV, JSON, JSON Lines and Parquet files on the local disk. The files
  * are read by `local-table-reader.ts` (streamed, types inferred per column) and written by
  * `local-table-writer.ts`; this module is the component: its config, paths relative to the project
  * root, and the `DataConnector` contract.
@@ -55,13 +55,13 @@ export const localDataConnectorConfigSchema: JsonSchema = {
       type: ["string", "null"],
       minLength: 1,
       description:
-        "File written by save_data() when no target is given; relative paths resolve from the project root. The format follows its extension (.csv, .jsonl, .json). Default: none (save_data needs a target).",
+        "File written by save_data() when no target is given; relative paths resolve from the project root. The format follows its extension (.csv, .jsonl, .json, .parquet). Default: none (save_data needs a target).",
       default: null,
     },
     format: {
-      enum: ["auto", "csv", "json", "jsonl"],
+      enum: ["auto", "csv", "json", "jsonl", "parquet"],
       description:
-        "Format of the files read: auto picks it from the extension (.csv/.tsv/.txt, .json, .jsonl/.ndjson).",
+        "Format of the files read: auto picks it from the extension (.csv/.tsv/.txt, .json, .jsonl/.ndjson, .parquet/.pq).",
       default: "auto",
     },
     delimiter: {
@@ -74,7 +74,8 @@ export const localDataConnectorConfigSchema: JsonSchema = {
     na_values: {
       type: "array",
       items: { type: "string" },
-      description: "Strings read as missing values (NaN for numeric columns, missing for categorical).",
+      description:
+        "Strings read as missing values (NaN for numeric columns, missing for categorical). In Parquet files nulls are missing and only string columns are checked against na_values.",
       default: [...DEFAULT_NA_VALUES],
     },
     columns: {
@@ -88,18 +89,18 @@ export const localDataConnectorConfigSchema: JsonSchema = {
 };
 
 /**
- * `LocalDataConnector` (kind `data_connector`): reads CSV / JSON / JSON Lines files and writes CSV or
- * JSON Lines, atomically. `get_data(source?, options?)` reads `source` or the configured `path`;
- * given a model version's input schema (`options.expected`), it reads each of its columns as the
- * version was trained on it (its `columns` option still wins) and adds the training connector's
- * `na_values` to its own, so a value that does not fit is an error naming the file's line;
+ * `LocalDataConnector` (kind `data_connector`): reads CSV / JSON / JSON Lines / Parquet files and
+ * writes CSV, JSON Lines or Parquet, atomically. `get_data(source?, options?)` reads `source` or the
+ * configured `path`; given a model version's input schema (`options.expected`), it reads each of its
+ * columns as the version was trained on it (its `columns` option still wins) and adds the training
+ * connector's `na_values` to its own, so a value that does not fit is an error naming the file's line;
  * `save_data(table, target?)` writes to `target` or `output_path`. Relative paths resolve from the
  * project root (the config file's folder).
  */
 export const localDataConnector = defineComponent<"data_connector", LocalDataConnectorConfig>({
   kind: "data_connector",
   type: "LocalDataConnector",
-  description: "Reads and writes local CSV, JSON and JSON Lines files",
+  description: "Reads and writes local CSV, JSON, JSON Lines and Parquet files",
   configSchema: localDataConnectorConfigSchema,
   create(ctx) {
     const cfg = ctx.config;

@@ -6,13 +6,13 @@ import { extname } from "node:path";
 import type { ColumnTyping } from "@lolpop/core";
 
 /** File formats the connector reads and writes. */
-export type DataFormat = "csv" | "json" | "jsonl";
+export type DataFormat = "csv" | "json" | "jsonl" | "parquet";
 
 /** Types a column can be forced to with the `columns` option (core's {@link ColumnTyping}). */
 export type ForcedColumnType = ColumnTyping;
 
-/** Default strings read as missing values. */
-export const DEFAULT_NA_VALUES: readonly string[] = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"];
+/** Default strings read as missing values (core's list, shared with every connector). */
+export { DEFAULT_NA_VALUES } from "@lolpop/core";
 
 /** The format of a file by its extension, or undefined. */
 export function formatFromExtension(path: string): DataFormat | undefined {
@@ -20,6 +20,7 @@ export function formatFromExtension(path: string): DataFormat | undefined {
   if (ext === ".csv" || ext === ".tsv" || ext === ".txt") return "csv";
   if (ext === ".json") return "json";
   if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
+  if (ext === ".parquet" || ext === ".pq") return "parquet";
   return undefined;
 }
 

@@ -1,5 +1,6 @@
 /**
- * Reading CSV, JSON and JSON Lines files into tables (what LocalDataConnector.get_data does).
+ * Reading CSV, JSON and JSON Lines files into tables (what LocalDataConnector.get_data does; Parquet
+ * is read by `local-table-parquet.ts`).
  *
  * CSV is stream-parsed (csv-parse) straight into dictionary-encoded column builders, so no array of
  * row objects is ever kept. Types are inferred per column once the whole file is read:
@@ -26,10 +27,11 @@ import {
   formatFromExtension,
   pickDelimiter,
 } from "./local-table-format.js";
+import { readParquet } from "./local-table-parquet.js";
 
 /** Options of {@link readTable}. */
 export interface ReadTableOptions {
-  /** `auto` (default) picks the format from the extension: `.csv`/`.tsv`/`.txt` CSV, `.json` JSON, `.jsonl`/`.ndjson` JSON Lines. */
+  /** `auto` (default) picks the format from the extension: `.csv`/`.tsv`/`.txt` CSV, `.json` JSON, `.jsonl`/`.ndjson` JSON Lines, `.parquet`/`.pq` Parquet. */
   format?: DataFormat | "auto";
   /** CSV field delimiter (one character). Default `,`; a `.tsv` file with the default uses a tab. */
   delimiter?: string;
@@ -334,7 +336,7 @@ async function readJsonl(path: string, options: ReadTableOptions): Promise<Table
 }
 
 /**
- * Reads a CSV, JSON (array of objects) or JSON Lines file into a {@link Table} (every column role
+ * Reads a CSV, JSON (array of objects), JSON Lines or Parquet file into a {@link Table} (every column role
  * `feature`).
  * @param path File path (resolved from the current directory when relative).
  * @throws DataError naming the file for a missing or empty file, a header without rows, a ragged CSV
@@ -346,7 +348,7 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
   const format = options.format && options.format !== "auto" ? options.format : formatFromExtension(abs);
   if (!format) {
     throw new DataError({
-      message: `cannot tell the format of ${abs} from its extension "${extname(abs)}"; set \`format\` to csv, json or jsonl`,
+      message: `cannot tell the format of ${abs} from its extension "${extname(abs)}"; set \`format\` to csv, json, jsonl or parquet`,
       code: "unknown_format",
       details: { file: abs },
     });
@@ -354,5 +356,6 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
   await checkFile(abs);
   if (format === "csv") return readCsv(abs, options);
   if (format === "json") return readJson(abs, options);
+  if (format === "parquet") return readParquet(abs, options);
   return readJsonl(abs, options);
 }

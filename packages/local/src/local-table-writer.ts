@@ -1,14 +1,15 @@
 /**
- * Writing tables as CSV, JSON Lines or a JSON array, atomically (what LocalDataConnector.save_data
+ * Writing tables as CSV, JSON Lines, a JSON array or Parquet (`local-table-parquet.ts`), atomically (what LocalDataConnector.save_data
  * does).
  */
 import { extname, resolve } from "node:path";
 import { type Column, DataError, type SavedData, type Table, writeFileAtomic } from "@lolpop/core";
 import { type DataFormat, formatFromExtension, pickDelimiter } from "./local-table-format.js";
+import { writeParquet } from "./local-table-parquet.js";
 
 /** Options of {@link writeTable}. */
 export interface WriteTableOptions {
-  /** `auto` (default): by extension (`.csv`/`.tsv`/`.txt`, `.json`, `.jsonl`/`.ndjson`). */
+  /** `auto` (default): by extension (`.csv`/`.tsv`/`.txt`, `.json`, `.jsonl`/`.ndjson`, `.parquet`). */
   format?: DataFormat | "auto";
   /** CSV delimiter. Default `,` (a tab for `.tsv`). */
   delimiter?: string;
@@ -65,11 +66,12 @@ export async function writeTable(
     formatFromExtension(abs) ?? (options.format && options.format !== "auto" ? options.format : undefined);
   if (!format) {
     throw new DataError({
-      message: `cannot tell which format to write ${abs} in from its extension "${extname(abs)}"; use .csv, .jsonl or .json, or set \`format\``,
+      message: `cannot tell which format to write ${abs} in from its extension "${extname(abs)}"; use .csv, .jsonl, .json or .parquet, or set \`format\``,
       code: "unknown_format",
       details: { file: abs },
     });
   }
+  if (format === "parquet") return writeParquet(table, abs);
   const names = table.columnNames;
   const cols = names.map((n) => table.column(n));
   const parts: string[] = [];

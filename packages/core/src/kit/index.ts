@@ -10,6 +10,7 @@
  * - class weights: `checkClassWeight`, `classWeightForRegression`, `classWeights`;
  * - predictions: `classificationPredictions`, `regressionPredictions`, `checkPredictFeatures`;
  * - randomness: `createRng`, `shuffleInPlace`, `permutation`;
+ * - data files: `DEFAULT_NA_VALUES`;
  * - saved models: `readSavedModelFile`, `writeFileAtomic`, `writeJsonAtomic`;
  * - processes: `isProcessAlive` (lock owners, runs left by a killed process), `osUserName`;
  * - tracking vocabulary: `CHAMPION_ALIAS`, `MODEL_TAGS`, `RUN_TAGS`, `stringifyParam`.
@@ -21,6 +22,7 @@ export {
   classWeightForRegression,
   classWeights,
 } from "./class-weight.js";
+export { DEFAULT_NA_VALUES } from "./data-files.js";
 export { writeFileAtomic, writeJsonAtomic } from "./fs-atomic.js";
 export { checkPredictFeatures } from "./predict-input.js";
 export { classificationPredictions, regressionPredictions } from "./predictions.js";
