@@ -46,8 +46,17 @@ describe("penguins quickstart", () => {
     ]);
   });
 
-  it("second run with identical data and seeds: v2 registered, not promoted, v1 stays champion", () => {
+  it("second run with identical data, config and seeds: nothing registered, v1 stays champion", () => {
     const r = lolpop(["run"], dir);
+    if (r.code !== 0) throw new Error(r.stderr);
+    expect(r.stdout).toMatch(/model\s+penguins: not registered, identical to v1 .*--force/);
+    expect(r.stdout).toMatch(/promotion\s+not promoted: v1 is already the champion/);
+    expect(r.stdout).toMatch(/predictions .* with v1 ->/);
+    expect(existsSync(join(dir, ".lolpop", "models", "penguins", "versions", "2"))).toBe(false);
+  });
+
+  it("--force registers the identical challenger as v2; it ties v1, so v1 stays champion", () => {
+    const r = lolpop(["run", "--force"], dir);
     if (r.code !== 0) throw new Error(r.stderr);
     expect(r.stdout).toMatch(/model\s+penguins v2 registered/);
     expect(r.stdout).toMatch(/promotion\s+not promoted: does not beat champion v1/);

@@ -174,9 +174,10 @@ describe("bad data through lolpop run", () => {
 describe("the .lolpop store under concurrency and SIGKILL", () => {
   it("two concurrent lolpop run on one store both succeed with distinct complete versions", async () => {
     const dir = penguinsProject();
+    // --force: the two runs are identical challengers, and both must register.
     const run = () =>
       new Promise<number>((resolve) => {
-        const child = spawn(process.execPath, [cliBin, "run"], {
+        const child = spawn(process.execPath, [cliBin, "run", "--force"], {
           cwd: dir,
           env: { ...process.env, LOLPOP_NO_HANDOFF: "1" },
           stdio: "ignore",
@@ -227,10 +228,11 @@ describe("the .lolpop store under concurrency and SIGKILL", () => {
       // Promoting: the aliases file is not rewritten.
       ["promote:before-write", { registered: true, check: (pid) => expect(lockOwner()).toBe(pid) }],
     ];
+    // --force: every run is an identical challenger (same data, config and seeds) and must register.
     for (const [point, expected] of points) {
       const before = versions(dir);
       const aliasesBefore = readAliases(dir);
-      const outcome = await runKilledAt(dir, point);
+      const outcome = await runKilledAt(dir, point, ["run", "--force"]);
       expectKilledAt(outcome);
       expected.check(outcome.pid);
       expectCompleteVersions(dir);
@@ -238,7 +240,7 @@ describe("the .lolpop store under concurrency and SIGKILL", () => {
       expect(readAliases(dir)).toEqual(aliasesBefore);
     }
     const before = versions(dir).length;
-    const r = lolpop(["run", "--json"], dir);
+    const r = lolpop(["run", "--json", "--force"], dir);
     if (r.code !== 0) throw new Error(r.stderr);
     const version = JSON.parse(r.stdout).train.version;
     expect(version).toBe(before + 1);

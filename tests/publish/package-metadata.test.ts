@@ -183,7 +183,6 @@ describe("public surfaces", () => {
     "@lolpop/workflows": [
       "classificationRunner",
       "default",
-      "loadBundle",
       "offlineDeploy",
       "offlinePredict",
       "offlineProcess",

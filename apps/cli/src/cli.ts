@@ -33,9 +33,11 @@ import { cliVersion } from "./versions.js";
 import type { TestReport } from "./workflow-test.js";
 
 async function describeError(e: unknown): Promise<string> {
-  const { ComponentCallError, ConfigError, formatConfigIssue, LolpopError, thrownError } = await import(
-    "@lolpop/core"
-  );
+  const { ComponentCallError, ConfigError, formatConfigIssue, LolpopError, partialRunOf, thrownError } =
+    await import("@lolpop/core");
+  // A failed run: describe the failing step's own error (with its call frames).
+  const partial = partialRunOf(e);
+  if (partial && partial.cause !== undefined && partial.cause !== e) return describeError(partial.cause);
   if (ConfigError.isInstance(e)) {
     return e.issues.length === 1
       ? `config error: ${formatConfigIssue(e.issues[0]!)}`
@@ -126,6 +128,8 @@ async function runStep(
     hooks?: Hook[];
     middlewares?: Middleware[];
     built?: (wf: Workflow) => void;
+    /** Extra arguments of `run_step` after the step (e.g. `{force: true}`). */
+    args?: unknown[];
   },
 ): Promise<{ workflow: Workflow; result: unknown }> {
   for (const f of loaded.pluginFailures)
@@ -139,7 +143,9 @@ async function runStep(
       ...(opts.middlewares ? { middlewares: opts.middlewares } : {}),
     });
     opts.built?.(workflow);
-    const result = await stdoutToStderr(opts.json, () => workflow.run("run_step", opts.step));
+    const result = await stdoutToStderr(opts.json, () =>
+      workflow.run("run_step", opts.step, ...(opts.args ?? [])),
+    );
     return { workflow, result };
   } finally {
     run.done();
@@ -220,6 +226,9 @@ async function testCommand(
       logger,
       hooks: recorder.hooks,
       built: checkMethods,
+      // The hooks on training must run every time: an identical challenger is trained and
+      // registered anyway (as with lolpop run --force).
+      args: [{ force: true }],
     });
     workflow = { status: "succeeded", duration_ms: Math.round(performance.now() - w0) };
   } catch (e) {
@@ -430,12 +439,21 @@ export async function main(argv: string[]): Promise<number> {
     .argument("[config]", "path of the workflow config", "lolpop.yaml")
     .option("--step <step>", "the steps to run: process | train | deploy | predict | evaluate | all", "all")
     .addHelpText("after", STEP_HELP)
-    .option("--json", "print the summary as JSON on stdout")
-    .action(async (config: string, opts: { step: string; json?: boolean }) => {
+    .option(
+      "--json",
+      "print the summary as JSON on stdout ({ok, ...summary, lineage}, or {ok: false, summary, error, lineage})",
+    )
+    .option(
+      "--force",
+      "register the challenger even when a version with the same data, config and seeds exists",
+    )
+    .action(async (config: string, opts: { step: string; json?: boolean; force?: boolean }) => {
       checkStep(opts.step);
-      const { createLogger, redactText, terminalJson } = await import("@lolpop/core");
+      const { createLogger, partialRunOf, redactText, redactValue, terminalJson } = await import(
+        "@lolpop/core"
+      );
       const { openProject } = await import("./project.js");
-      const { renderSummary } = await import("./summary.js");
+      const { renderFailure, renderSummary } = await import("./summary.js");
       const { createProgress, progressEnabled } = await import("./progress.js");
       const loaded = await openProject(config);
       const delay = process.env.LOLPOP_PROGRESS_DELAY_MS;
@@ -451,18 +469,41 @@ export async function main(argv: string[]): Promise<number> {
         level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info",
         ...(progress ? { stream: progress.logStream } : {}),
       });
+      let built: Workflow | undefined;
       try {
         const { workflow, result } = await runStep(loaded, {
           step: opts.step,
           json: opts.json,
           logger,
           ...(progress ? { middlewares: [progress.middleware] } : {}),
+          ...(opts.force ? { args: [{ force: true }] } : {}),
+          built: (wf) => {
+            built = wf;
+          },
         });
         const summary = result as Record<string, unknown>;
-        if (opts.json) write(terminalJson({ ...summary, lineage: workflow.lineage() }));
-        else write(`\n${redactText(renderSummary(summary))}`);
-      } finally {
         progress?.stop();
+        if (opts.json) write(terminalJson({ ok: true, ...summary, lineage: workflow.lineage() }));
+        else write(`\n${redactText(renderSummary(summary))}`);
+      } catch (e) {
+        progress?.stop();
+        // Whatever step failed, say what was done before it (runs, registered version, promotion).
+        const partial = partialRunOf(e);
+        if (partial) {
+          const message = redactText(await describeError(e));
+          if (opts.json)
+            write(
+              terminalJson({
+                ok: false,
+                summary: redactValue(partial.summary),
+                error: { step: partial.step, code: partial.code, message },
+                ...(built ? { lineage: built.lineage() } : {}),
+              }),
+            );
+          else
+            write(`\n${redactText(renderSummary(partial.summary))}\n${renderFailure(partial.step, message)}`);
+        }
+        throw e;
       }
     });
 

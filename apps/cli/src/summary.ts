@@ -43,11 +43,19 @@ export function renderSummary(s: Record<string, any>): string {
       for (const [n, why] of Object.entries(byMetric)) lines.push(`  * ${n} (${sp}): ${why}`);
     lines.push("");
     const c = t.comparison;
+    const champion =
+      c.champion !== undefined
+        ? `, champion v${t.champion.version} ${fmt(c.champion)}`
+        : t.champion && t.champion.scored === false
+          ? `, champion v${t.champion.version} not scored (${t.champion.reason})`
+          : ", no champion yet";
     lines.push(
-      `compare     ${t.perf_metric} on ${c.split}: challenger ${fmt(c.challenger)}, baseline ${fmt(c.baseline)}${c.champion !== undefined ? `, champion v${t.champion.version} ${fmt(c.champion)}` : ", no champion yet"}`,
+      `compare     ${t.perf_metric} on ${c.split}: challenger ${fmt(c.challenger)}, baseline ${fmt(c.baseline)}${champion}`,
     );
     lines.push(
-      `model       ${t.model_name} v${t.version} registered${t.refit_on_all_data ? " (refit on all data)" : ""}`,
+      t.registered === false
+        ? `model       ${t.model_name}: not registered, identical to v${t.identical_to ?? t.version} (same data, config and seeds; lolpop run --force registers it)`
+        : `model       ${t.model_name} v${t.version} registered${t.refit_on_all_data ? " (refit on all data)" : ""}`,
     );
   }
   if (s.deploy)
@@ -68,4 +76,10 @@ export function renderSummary(s: Record<string, any>): string {
       lines.push(`  * ${n}: ${why}`);
   }
   return stripControlChars(lines.join("\n"));
+}
+
+/** The line that ends the summary of a failed run: where it stopped and why. */
+export function renderFailure(step: string, message: string): string {
+  const first = message.split("\n")[0] ?? message;
+  return `${/^Cancelled\b/.test(first) ? "INTERRUPTED" : "FAILED"} at ${step}: ${first}`;
 }

@@ -10,13 +10,15 @@
  * - Metrics at registration are model version tags `lolpop.metric.<name>`; approval and promotion
  *   history use the same tag names as `LocalModelRepository` (`lolpop.approved`, ...).
  * - `promote_model` moves the `champion` alias; the previous champion keeps its files and gets
- *   `lolpop.previous_champion=true`.
+ *   `lolpop.previous_champion=true`; who and why are version tags (`lolpop.promoted_by`,
+ *   `lolpop.promotion_reason`). With `expected_champion` it is a compare-and-set as far as MLflow
+ *   allows: the alias is read again right before it is set (MLflow has no conditional update, so
+ *   two processes deciding within the few milliseconds between that read and the write can both move it).
  * - `download_model` downloads a version once into `download_dir` (a temp folder renamed into
  *   place), so a fresh process can load the champion.
  */
 import { createHash } from "node:crypto";
 import { readFile, rename, rm, stat } from "node:fs/promises";
-import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import {
   CHAMPION_ALIAS,
@@ -26,6 +28,7 @@ import {
   MODEL_TAGS,
   type ModelRepository,
   type ModelVersionInfo,
+  osUserName,
   RemoteServiceError,
   silentLogger,
 } from "@lolpop/core";
@@ -277,7 +280,7 @@ export function createMlflowModelRepository(options: MlflowModelRepositoryOption
           flavor: {
             lolpop_version: options.lolpopVersion ?? "0.0.0",
             format: BUNDLE_FORMAT,
-            format_version: 1,
+            format_version: typeof meta.format === "number" ? meta.format : 1,
             runtime: "node",
             data: "lolpop-model.json",
             ...(typeOf("trainer") ? { trainer: typeOf("trainer") } : {}),
@@ -377,16 +380,32 @@ export function createMlflowModelRepository(options: MlflowModelRepositoryOption
       return target;
     },
 
-    async promote_model(name, version) {
+    async promote_model(name, version, opts = {}) {
       const v = checkVersion(version);
       const mv = await getVersion(name, version);
+      const by = (opts.promoted_by || osUserName()).slice(0, MLFLOW_LIMITS.registryTagValueLength);
+      const reason =
+        opts.reason === undefined ? undefined : opts.reason.slice(0, MLFLOW_LIMITS.registryTagValueLength);
+      // MLflow has no conditional alias update: the champion is read again right before the alias
+      // is set, and compared with the one the decision was made against.
       const current = await client.getModelVersionByAlias(name, CHAMPION_ALIAS);
-      if (current?.version === v) return;
+      const previous = current?.version ? Number(current.version) : null;
+      if (opts.expected_champion !== undefined && previous !== opts.expected_champion)
+        return { promoted: false, champion: previous, previous };
+      if (previous === version) return { promoted: false, champion: version, previous };
       await client.setRegisteredModelAlias(name, CHAMPION_ALIAS, v);
       const at = new Date().toISOString();
       const tags = fromTagList(mv.tags);
-      await deleteTags(name, v, tags, [MODEL_TAGS.previousChampion, MODEL_TAGS.demotedAt]);
-      await setTags(name, v, { [MODEL_TAGS.promotedAt]: at });
+      await deleteTags(name, v, tags, [
+        MODEL_TAGS.previousChampion,
+        MODEL_TAGS.demotedAt,
+        ...(reason === undefined ? [MODEL_TAGS.promotionReason] : []),
+      ]);
+      await setTags(name, v, {
+        [MODEL_TAGS.promotedAt]: at,
+        [MODEL_TAGS.promotedBy]: by,
+        ...(reason !== undefined ? { [MODEL_TAGS.promotionReason]: reason } : {}),
+      });
       if (current?.version)
         await setTags(name, current.version, {
           [MODEL_TAGS.previousChampion]: "true",
@@ -395,19 +414,13 @@ export function createMlflowModelRepository(options: MlflowModelRepositoryOption
       logger.info(
         `MLflow model ${name}: alias ${CHAMPION_ALIAS} -> version ${v}${current?.version ? ` (was ${current.version})` : ""}`,
       );
+      return { promoted: true, champion: version, previous };
     },
 
     async approve_model(name, version, opts = {}) {
       const v = checkVersion(version);
       const mv = await getVersion(name, version);
-      let who = opts.approved_by;
-      if (!who) {
-        try {
-          who = userInfo().username;
-        } catch {
-          who = "unknown";
-        }
-      }
+      const who = opts.approved_by || osUserName();
       const tags: Record<string, string> = {
         [MODEL_TAGS.approved]: "true",
         [MODEL_TAGS.approvedBy]: who.slice(0, MLFLOW_LIMITS.registryTagValueLength),

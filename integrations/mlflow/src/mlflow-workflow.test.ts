@@ -378,6 +378,105 @@ describe("penguins quickstart with MLflow", () => {
   }, 180_000);
 });
 
+describe("inference bundles and honest promotion with MLflowModelRepository", () => {
+  /** Adds a `date` column (`2024-MM-DD`, from the id) after the id column of data/<file>. */
+  const addDate = (dir: string, file: string) => {
+    const path = join(dir, "data", file);
+    const [header, ...rows] = readFileSync(path, "utf8").trimEnd().split("\n");
+    const pad = (n: number) => String(n).padStart(2, "0");
+    const out = [header!.replace(/^id,/, "id,date,")];
+    for (const r of rows)
+      out.push(
+        r.replace(
+          /^(\d+),/,
+          (_, id) => `${id},2024-${pad(((Number(id) * 7) % 12) + 1)}-${pad((Number(id) % 28) + 1)},`,
+        ),
+      );
+    writeFileSync(path, `${out.join("\n")}\n`);
+  };
+  const dropDate = (dir: string, file: string) => {
+    const path = join(dir, "data", file);
+    const lines = readFileSync(path, "utf8").trimEnd().split("\n");
+    writeFileSync(path, `${lines.map((l) => l.replace(/^([^,]*),[^,]*,/, "$1,")).join("\n")}\n`);
+  };
+  /** A month feature derived from the datetime column `date` by a user module. */
+  const MONTH_MODULE = `export function transform(table) {
+  const date = table.numeric("date");
+  return table.withColumn("month", Float64Array.from(date, (v) => (Number.isNaN(v) ? Number.NaN : new Date(v).getUTCMonth() + 1)));
+}
+`;
+  /** yaml() for model `name`, the process connector typing `date` as datetime, and optionally the month module. */
+  const datedYaml = (experiment: string, name: string, o: { module?: boolean } = {}) => {
+    let text = yaml({ experiment })
+      .replace("model_name: penguins", `model_name: ${name}`)
+      .replace(
+        "      path: data/train.csv\n",
+        "      path: data/train.csv\n      columns: {date: datetime}\n",
+      );
+    if (o.module)
+      text = text.replace(
+        "process:\n  components:\n    data_connector: LocalDataConnector\n",
+        "process:\n  components:\n    data_connector: LocalDataConnector\n    data_transformer: LocalDataTransformer\n  data_transformer:\n    config:\n      module: features.mjs\n",
+      );
+    return text;
+  };
+
+  it("a version registered in MLflow carries the typing and the data transformer, and predict replays them", async () => {
+    const dir = project();
+    for (const f of ["train.csv", "new.csv", "new_truth.csv"]) addDate(dir, f);
+    writeFileSync(join(dir, "features.mjs"), MONTH_MODULE);
+    const name = `bundle-${Date.now()}`;
+    const text = datedYaml(`bundle-${Date.now()}`, name, { module: true });
+    const wf = await build(dir, text);
+    const s = (await wf.run("run_step", "all")) as WorkflowSummary;
+    expect(s.deploy).toMatchObject({ promoted: true, champion_version: 1 });
+    expect(s.predict).toMatchObject({ version: 1, rows: 68 });
+    expect(readFileSync(join(dir, "predictions", "penguins.csv"), "utf8")).toMatch(/^id,prediction,proba_/);
+    // The bundle as MLflow stores it: format 2, the connector's typing, the module's hash.
+    const repo = wf.component<MlflowModelRepository>("model_repository");
+    const meta = JSON.parse(
+      readFileSync(join(await repo.download_model(name, 1), "lolpop-model.json"), "utf8"),
+    );
+    expect(meta).toMatchObject({
+      format: 2,
+      input: { typing: { columns: { date: "datetime" } } },
+      data_transformer: {
+        type: "LocalDataTransformer",
+        code: { sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      },
+    });
+    expect(meta.feature_columns).toContain("month");
+    // The module changed after training: predict refuses to replay it.
+    writeFileSync(join(dir, "features.mjs"), MONTH_MODULE.replace("getUTCMonth() + 1", "getUTCMonth()"));
+    const again = await build(dir, text);
+    await expect(again.run("run_step", "predict")).rejects.toThrow(/features\.mjs.*changed since.*v1/s);
+  }, 240_000);
+
+  it("a champion that cannot be scored on the new test split is kept (on_champion_unscorable: keep), and the reason is stored", async () => {
+    const dir = project();
+    for (const f of ["train.csv", "new.csv", "new_truth.csv"]) addDate(dir, f);
+    const name = `unscorable-${Date.now()}`;
+    const experiment = `unscorable-${Date.now()}`;
+    const first = (await (
+      await build(dir, datedYaml(experiment, name))
+    ).run("run_step", "deploy")) as WorkflowSummary;
+    expect(first.deploy).toMatchObject({ promoted: true, champion_version: 1 });
+    dropDate(dir, "train.csv");
+    const text = datedYaml(experiment, name).replace("      columns: {date: datetime}\n", "");
+    const wf = await build(dir, text);
+    const s = (await wf.run("run_step", "deploy")) as WorkflowSummary;
+    expect(s.train).toMatchObject({ version: 2, champion: { version: 1, scored: false } });
+    expect(s.deploy!.promoted).toBe(false);
+    expect(s.deploy!.reasons.join("; ")).toMatch(
+      /champion v1 could not be scored on the test split.*date.*kept \(on_champion_unscorable: keep\)/,
+    );
+    const repo = wf.component<MlflowModelRepository>("model_repository");
+    expect((await repo.get_alias(name, "champion"))?.version).toBe(1);
+    const tracker = wf.component<MlflowMetadataTracker>("metadata_tracker");
+    expect((await tracker.get_run(s.run_id!)).tags.promotion_reasons).toBe(s.deploy!.reasons.join("; "));
+  }, 240_000);
+});
+
 describe("MLflowModelRepository", () => {
   let repo: MlflowModelRepository;
   let work: string;
@@ -479,6 +578,45 @@ describe("MLflowModelRepository", () => {
     await expect(repo.promote_model(name, 9)).rejects.toMatchObject({
       serviceCode: "RESOURCE_DOES_NOT_EXIST",
     });
+  });
+
+  it("promote_model with expected_champion is a compare-and-set, and records who and why", async () => {
+    const name = `cas-${Date.now()}`;
+    for (let i = 0; i < 3; i++) await repo.register_model({ name, dir: bundle({ "m.txt": String(i) }) });
+    expect(await repo.promote_model(name, 1, { expected_champion: null, reason: "first" })).toEqual({
+      promoted: true,
+      champion: 1,
+      previous: null,
+    });
+    // Decided against "no champion" or against v2: v1 is champion now, nothing moves.
+    expect(await repo.promote_model(name, 2, { expected_champion: null })).toEqual({
+      promoted: false,
+      champion: 1,
+      previous: 1,
+    });
+    expect(await repo.promote_model(name, 3, { expected_champion: 2 })).toMatchObject({
+      promoted: false,
+      champion: 1,
+    });
+    expect((await repo.get_alias(name, "champion"))?.version).toBe(1);
+    expect(
+      await repo.promote_model(name, 3, {
+        expected_champion: 1,
+        promoted_by: "ci",
+        reason: "beats champion v1 on test f1_macro",
+      }),
+    ).toEqual({ promoted: true, champion: 3, previous: 1 });
+    const v3 = await repo.get_model_version(name, 3);
+    expect(v3.aliases).toEqual(["champion"]);
+    expect(v3.tags).toMatchObject({
+      "lolpop.promoted_by": "ci",
+      "lolpop.promotion_reason": "beats champion v1 on test f1_macro",
+    });
+    expect((await repo.get_model_version(name, 1)).tags["lolpop.previous_champion"]).toBe("true");
+    // A promotion without a reason does not leave an old one behind.
+    await repo.promote_model(name, 1);
+    await repo.promote_model(name, 3);
+    expect((await repo.get_model_version(name, 3)).tags["lolpop.promotion_reason"]).toBeUndefined();
   });
 });
 

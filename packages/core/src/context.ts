@@ -58,6 +58,8 @@ export interface ContextHost {
   build(registered: RegisteredType, config: Record<string, unknown>, caller: ContextArgs): Promise<object>;
   /** Ends "`path` needs a `kind` component, but none ..." when `ctx.component(kind)` finds none. */
   missingComponent(kind: string): string;
+  /** Where a YAML path of the config file is (the engine: the plan's source). */
+  locate?(path: ReadonlyArray<string | number>): { file: string; line?: number; column?: number } | undefined;
 }
 
 const INFO = new WeakMap<object, ComponentInfo>();
@@ -134,6 +136,7 @@ export function createContext<C>(host: ContextHost, args: ContextArgs): BaseCont
       host.usePlugin?.({ name: registered.plugin, version: registered.pluginVersion });
       return (await host.build(registered, config, args)) as ComponentKinds[K];
     },
+    locate: (path) => host.locate?.(path),
     notify: async (message, level = "warn", details) => {
       const notifier = find("notifier") as ComponentKinds["notifier"] | undefined;
       if (notifier && args.path !== "notifier" && !args.path.endsWith(".notifier"))

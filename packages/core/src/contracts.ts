@@ -11,6 +11,9 @@
  * }
  * ```
  */
+
+import type { CodeFingerprint } from "./bundle/bundle-format.js";
+import type { InputSchema } from "./bundle/input-schema.js";
 import type { Forecaster } from "./forecasting.js";
 import type { LogFields, LogLevel } from "./logger.js";
 import type { OnnxExportOptions, OnnxGraphPiece } from "./onnx-piece.js";
@@ -94,13 +97,30 @@ export interface SavedData {
   format: string;
 }
 
+/** Options of {@link DataConnector.get_data}. */
+export interface GetDataOptions {
+  /**
+   * The columns and typing the data is expected in: a model version's input schema, given when a
+   * workflow reads data to predict with that version. A connector that can read a column as a
+   * given type should (its errors then name the file's line, and the training connector's
+   * `na_values` apply); the workflow checks and types the table against the schema either way, so
+   * a connector may ignore it.
+   */
+  expected?: {
+    schema: InputSchema;
+    /** Who expects it, for messages, e.g. `model v3`. */
+    label: string;
+  };
+}
+
 /** `data_connector`: reads and writes tables (files, databases, object stores). */
 export interface DataConnector {
   /**
    * Reads a table.
    * @param source Path, URI or name of what to read; defaults to the connector's configured source.
+   * @param options What the data is expected to look like (see {@link GetDataOptions}).
    */
-  get_data(source?: string): Promise<Table>;
+  get_data(source?: string, options?: GetDataOptions): Promise<Table>;
   /**
    * Writes a table atomically: readers never see a half-written target.
    * @param target Path or URI to write; defaults to the connector's configured target.
@@ -112,6 +132,12 @@ export interface DataConnector {
 export interface DataTransformer {
   /** Returns the transformed table (the input is never mutated). */
   transform(table: Table): Promise<Table>;
+  /**
+   * Optional: the code the transformer runs beyond its config (a user module), by content hash;
+   * undefined when it runs none. Saved with each model version, so predict refuses to replay a
+   * transformer whose code changed since training.
+   */
+  code_fingerprint?(): Promise<CodeFingerprint | undefined>;
 }
 
 /** `data_splitter`: splits a table into train, valid and (optionally) test. */
@@ -329,6 +355,31 @@ export interface ModelVersionInfo {
   uri: string;
 }
 
+/** Options of {@link ModelRepository.promote_model}. */
+export interface PromoteOptions {
+  /**
+   * Compare-and-set: move the alias only if the champion is still this version (`null`: only if
+   * there is no champion). Checked atomically with the move where the store allows it (the local
+   * store: under the model's lock), else re-read right before the move. Omitted: move it whatever
+   * it points at.
+   */
+  expected_champion?: number | null;
+  /** Who promotes, stored with the promotion. Default: the OS user. */
+  promoted_by?: string;
+  /** Why, stored with the promotion (e.g. the promotion policy's reasons). */
+  reason?: string;
+}
+
+/** What {@link ModelRepository.promote_model} did. */
+export interface PromoteResult {
+  /** True when this call moved the alias to the version. */
+  promoted: boolean;
+  /** The champion after the call (`null`: none). */
+  champion: number | null;
+  /** The champion before the call (`null`: none). */
+  previous: number | null;
+}
+
 /** `model_repository`: versions models, moves the `champion` alias, records approval. */
 export interface ModelRepository {
   /**
@@ -350,8 +401,13 @@ export interface ModelRepository {
   list_versions(name: string): Promise<ModelVersionInfo[]>;
   /** A local directory with the version's files (downloaded when remote). */
   download_model(name: string, version: number): Promise<string>;
-  /** Moves the `champion` alias to `version`; the previous champion is kept and tagged. */
-  promote_model(name: string, version: number): Promise<void>;
+  /**
+   * Moves the `champion` alias to `version` (who, why and when are recorded; the previous champion
+   * is kept and tagged). With `expected_champion` it is a compare-and-set: nothing moves when the
+   * champion is no longer that version, and the result says which version is. Promoting the
+   * current champion again moves nothing (`promoted: false`, `champion: version`).
+   */
+  promote_model(name: string, version: number, options?: PromoteOptions): Promise<PromoteResult>;
   /** Records approval of a version. */
   approve_model(
     name: string,

@@ -19,7 +19,7 @@ import {
   rememberComponentInfo,
   type ScopeEntry,
 } from "./context.js";
-import { CancelledError, ComponentCallError, ConfigError, thrownError } from "./errors.js";
+import { ComponentCallError, ConfigError, isCancellation, thrownError } from "./errors.js";
 import { createLineageRecorder, type Lineage } from "./lineage.js";
 import { createLogger, type Logger } from "./logger.js";
 import {
@@ -34,6 +34,7 @@ import type { AnyDefinition, PipelineInstance, ProjectInfo, RunnerInstance } fro
 import { listTypes } from "./registry.js";
 import { CORE_VERSION } from "./version.js";
 
+export { uncancellable } from "./middleware.js";
 export type { CallInfo, Hook, Middleware };
 
 /** Options of {@link createWorkflow}. */
@@ -118,6 +119,10 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
       lineage,
       usePlugin: lineage.usePlugin,
       loadType: options.loadType,
+      locate: (path) => {
+        const loc = plan.source.locate(path);
+        return { file: plan.file, ...(loc ? { line: loc.line, column: loc.column } : {}) };
+      },
       missingComponent: (kind) =>
         `is configured here: add "${kind}: ${listTypes(kind)[0]?.type ?? "a type of that kind"}" under components:`,
       // On demand: validated like YAML config (errors point into the config file), inheriting from
@@ -288,7 +293,7 @@ async function runMethod(
     lineage.finish("succeeded");
     return out;
   } catch (e) {
-    lineage.finish(CancelledError.isInstance(e) ? "cancelled" : "failed");
+    lineage.finish(isCancellation(e) ? "cancelled" : "failed");
     // A config error found while running (a key only a step reads) is still a config error.
     const thrown = thrownError(e);
     if (ConfigError.isInstance(thrown)) throw locateConfigError(thrown, plan.source);

@@ -338,6 +338,56 @@ export class ComponentCallError extends LolpopError {
   }
 }
 
+const PARTIAL_MARKER = marker("PartialRunError");
+
+/**
+ * A workflow run failed (or was cancelled) after doing part of its work: `summary` says what was
+ * done (runs, registered version, promotion decision), `step` where it stopped, and `cause` is the
+ * error of that step (with its call frames). Find it in an error's cause chain with {@link partialRunOf}.
+ */
+export class PartialRunError extends LolpopError {
+  private readonly [PARTIAL_MARKER] = true;
+  /** What the run did before it failed (JSON-serializable, e.g. a workflow summary). */
+  readonly summary: Record<string, unknown>;
+  /** The step that failed, e.g. `predict`. */
+  readonly step: string;
+  constructor(opts: { summary: Record<string, unknown>; step: string; cause: unknown }) {
+    const root = thrownError(opts.cause);
+    super({
+      message: root instanceof Error ? root.message : String(root),
+      code: LolpopError.isInstance(root) ? root.code : "run_failed",
+      details: { step: opts.step },
+      cause: opts.cause,
+    });
+    this.name = "PartialRunError";
+    this.summary = opts.summary;
+    this.step = opts.step;
+  }
+  static override isInstance(error: unknown): error is PartialRunError {
+    return hasMarker(error, PARTIAL_MARKER);
+  }
+}
+
+/** The {@link PartialRunError} in `error`'s cause chain, if any. */
+export function partialRunOf(error: unknown): PartialRunError | undefined {
+  let current = error;
+  for (let i = 0; i < 1000 && typeof current === "object" && current !== null; i++) {
+    if (PartialRunError.isInstance(current)) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** True when `error` or an error in its cause chain is a {@link CancelledError}. */
+export function isCancellation(error: unknown): boolean {
+  let current = error;
+  for (let i = 0; i < 1000 && typeof current === "object" && current !== null; i++) {
+    if (CancelledError.isInstance(current)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** The error a failing component threw: `error` without its {@link ComponentCallError} wrappers. */
 export function thrownError(error: unknown): unknown {
   let current = error;

@@ -8,6 +8,7 @@ import { CORE_VERSION } from "./version.js";
 
 recordCoreCopy({ version: CORE_VERSION, path: import.meta.url });
 
+export * from "./bundle/index.js";
 export { didYouMean, editDistance, FIRST_PARTY_TYPES } from "./catalog.js";
 export {
   type ComponentPlan,
@@ -25,6 +26,7 @@ export {
   type EngineOptions,
   type Hook,
   type Middleware,
+  uncancellable,
   type Workflow,
 } from "./engine.js";
 export * from "./errors.js";
@@ -35,6 +37,7 @@ export {
   gitInfo,
   hashValue,
   type Lineage,
+  type LineageModel,
   type LineageRecorder,
   stableStringify,
 } from "./lineage.js";
@@ -97,6 +100,10 @@ export {
   type JsonSchema,
   type PipelineContext,
   type PipelineInstance,
+  type PlanCheck,
+  type PlanComponentView,
+  type PlanIssue,
+  type PlanView,
   type Plugin,
   type ProjectInfo,
   type RunnerContext,

@@ -3,9 +3,19 @@ import { createHash, randomUUID } from "node:crypto";
 import type { DatasetInfo } from "./contracts.js";
 import { redactValue } from "./redact.js";
 
+/** A model version a run produced or changed (see {@link LineageRecorder.recordModel}). */
+export interface LineageModel {
+  name: string;
+  version: number;
+  /** True when this run registered it (false: an identical version was reused). */
+  registered: boolean;
+  /** True when this run made it the champion. */
+  promoted: boolean;
+}
+
 /** What a run records about itself. Never contains secrets (config is redacted). */
 export interface Lineage {
-  /** Unique id of this run. */
+  /** Id of this run: the tracked workflow run's id once the runner started one, else a random UUID. */
   run_id: string;
   started_at: string;
   ended_at?: string;
@@ -26,6 +36,8 @@ export interface Lineage {
   datasets: DatasetInfo[];
   /** Wall time of each pipeline and component call, in call order. */
   timings: Array<{ path: string; ms: number; ok: boolean }>;
+  /** Model versions the run registered, reused or promoted. */
+  models: LineageModel[];
   /** Other facts components chose to record. */
   extra: Record<string, unknown>;
 }
@@ -38,6 +50,13 @@ export interface LineageRecorder {
   recordDataset(dataset: DatasetInfo): void;
   /** Records any other (non-secret) fact; it is redacted anyway. */
   record(key: string, value: unknown): void;
+  /**
+   * Records a model version the run produced (`registered`) or reused, or promoted; calls for the
+   * same name and version merge (a flag once true stays true).
+   */
+  recordModel(model: { name: string; version: number; registered?: boolean; promoted?: boolean }): void;
+  /** Names the tracked run this lineage belongs to (the runner calls it when it starts the workflow run). */
+  bindRun(runId: string): void;
   /** A snapshot of what was recorded. */
   snapshot(): Lineage;
 }
@@ -107,6 +126,7 @@ export function createLineageRecorder(init: {
     seeds: {},
     datasets: [],
     timings: [],
+    models: [],
     extra: {},
   };
   if (!lineage.git) delete lineage.git;
@@ -120,6 +140,18 @@ export function createLineageRecorder(init: {
     },
     record: (key, value) => {
       lineage.extra[key] = redactValue(value);
+    },
+    recordModel: (m) => {
+      let entry = lineage.models.find((x) => x.name === m.name && x.version === m.version);
+      if (!entry) {
+        entry = { name: m.name, version: m.version, registered: false, promoted: false };
+        lineage.models.push(entry);
+      }
+      if (m.registered) entry.registered = true;
+      if (m.promoted) entry.promoted = true;
+    },
+    bindRun: (runId) => {
+      lineage.run_id = runId;
     },
     usePlugin: (p) => {
       if (!lineage.plugins.some((q) => q.name === p.name))

@@ -5,6 +5,7 @@
  * wrapped in a Proxy so calls from outside go through the chain; calls an instance makes on itself
  * do not.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { performance } from "node:perf_hooks";
 import { CancelledError, ComponentCallError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -52,11 +53,35 @@ export function hookMatches(pattern: Hook["match"], call: CallInfo): boolean {
   return re.test(full);
 }
 
-/** Fails a call made after `signal` aborted, and races a call in flight against the abort. */
+/** Marks calls made inside {@link uncancellable}; one store per process, shared by copies of core. */
+const CLEANUP_KEY = Symbol.for("lolpop.uncancellable@1");
+const cleanupScope = sharedStore();
+
+function sharedStore(): AsyncLocalStorage<true> {
+  const g = globalThis as Record<symbol, unknown>;
+  if (!g[CLEANUP_KEY]) Object.defineProperty(g, CLEANUP_KEY, { value: new AsyncLocalStorage<true>() });
+  return g[CLEANUP_KEY] as AsyncLocalStorage<true>;
+}
+
+/**
+ * Runs `fn` so that the component calls it makes still go through after the run was cancelled
+ * (ending tracker runs, writing lineage): cleanup after a cancellation, nothing else.
+ */
+export function uncancellable<T>(fn: () => Promise<T>): Promise<T> {
+  return cleanupScope.run(true, fn);
+}
+
+/**
+ * Fails a call made after `signal` aborted, and races a call in flight against the abort. Runner
+ * methods are not raced: their pipeline calls fail at once, and the runner then ends its tracked
+ * runs and reports what was done. Calls inside {@link uncancellable} pass.
+ */
 export function cancellationMiddleware(signal: AbortSignal): Middleware {
   return async (call, next) => {
+    if (cleanupScope.getStore()) return next();
     if (signal.aborted)
       throw new CancelledError({ path: `${call.path}.${call.method}`, reason: signal.reason });
+    if (call.scope === "runner") return next();
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () =>

@@ -58,6 +58,11 @@ export interface BaseContext<C = Record<string, unknown>> {
     type: string,
     config?: Record<string, unknown>,
   ): Promise<ComponentKinds[K]>;
+  /**
+   * Where a YAML path of the workflow's config file is, so a run-time error can point at it
+   * (`file:line`, as `validate` does); undefined for a component made outside a config-built workflow.
+   */
+  locate(path: ReadonlyArray<string | number>): { file: string; line?: number; column?: number } | undefined;
   /** Sends a message to the workflow's notifier, if any (else logs it). */
   notify(
     message: string,
@@ -90,6 +95,44 @@ export type PipelineInstance = Record<string, unknown>;
 
 /** A runner instance: async methods, at least `build_all`. */
 export type RunnerInstance = Record<string, unknown> & { build_all?: (...args: never[]) => Promise<unknown> };
+
+/** A component of a {@link PlanView}: where it is configured and its validated config. */
+export interface PlanComponentView {
+  /** Attribute name, usually the kind (`data_connector`). */
+  attr: string;
+  /** Dotted path, e.g. `predict.data_connector` (a global component: `metadata_tracker`). */
+  path: string;
+  kind: string;
+  type: string;
+  config: Record<string, unknown>;
+}
+
+/** The validated plan as a `checkPlan` sees it. */
+export interface PlanView {
+  runner: { type: string; config: Record<string, unknown> };
+  /** Global components. */
+  components: readonly PlanComponentView[];
+  pipelines: ReadonlyArray<{
+    attr: string;
+    type: string;
+    config: Record<string, unknown>;
+    components: readonly PlanComponentView[];
+  }>;
+}
+
+/** A problem a `checkPlan` found: the YAML path it is at (located in the file by the planner). */
+export interface PlanIssue {
+  path: Array<string | number>;
+  code: string;
+  message: string;
+}
+
+/**
+ * Checks the whole validated plan for what a type's own config schema cannot see (a pipeline's
+ * local components, two pipelines' configs that must agree). `self` is where the definition is
+ * used. Runs at `validate` and before every run, only when the config is otherwise valid.
+ */
+export type PlanCheck = (plan: PlanView, self: { attr: string; path: string }) => PlanIssue[];
 
 const DEFINITION_TYPE = "@lolpop/Definition";
 
@@ -171,6 +214,8 @@ export interface Definition<Instance = unknown, Ctx = BaseContext> {
   /** For runners: pipelines that must be configured, and the problem type it sets. */
   readonly requiresPipelines?: readonly string[];
   readonly problemType?: ProblemType;
+  /** Static checks over the whole plan (see {@link PlanCheck}). */
+  readonly checkPlan?: PlanCheck;
 }
 
 /** Any definition, as stored in the registry. */
@@ -201,6 +246,7 @@ export function defineComponent<K extends ComponentKind, C = Record<string, unkn
   checkConfig?: (config: C, info: ConfigCheckInfo) => readonly ConfigCheckIssue[] | undefined;
   /** Machine checks for `lolpop doctor` (see {@link Definition.checkEnvironment}). */
   checkEnvironment?: (config: C, info: EnvironmentCheckInfo) => Promise<readonly EnvironmentIssue[]>;
+  checkPlan?: PlanCheck;
   create: (ctx: ComponentContext<C>) => ComponentKinds[K] | Promise<ComponentKinds[K]>;
 }): Definition<ComponentKinds[K], ComponentContext<C>> {
   return brand({ ...spec, configSchema: spec.configSchema ?? EMPTY_SCHEMA }) as unknown as Definition<
@@ -219,6 +265,7 @@ export function definePipeline<I extends PipelineInstance, C = Record<string, un
   uses?: readonly string[];
   /** Config checks beyond the schema (see {@link Definition.checkConfig}). */
   checkConfig?: (config: C, info: ConfigCheckInfo) => readonly ConfigCheckIssue[] | undefined;
+  checkPlan?: PlanCheck;
   create: (ctx: PipelineContext<C>) => I | Promise<I>;
 }): Definition<I, PipelineContext<C>> {
   return brand({
@@ -237,6 +284,7 @@ export function defineRunner<I extends RunnerInstance, C = Record<string, unknow
   problemType?: ProblemType;
   /** Config checks beyond the schema (see {@link Definition.checkConfig}). */
   checkConfig?: (config: C, info: ConfigCheckInfo) => readonly ConfigCheckIssue[] | undefined;
+  checkPlan?: PlanCheck;
   create: (ctx: RunnerContext<C>) => I | Promise<I>;
 }): Definition<I, RunnerContext<C>> {
   return brand({

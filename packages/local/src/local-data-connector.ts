@@ -6,12 +6,15 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import {
+  COLUMN_TYPINGS,
   type DataConnector,
   DataError,
   defineComponent,
+  type GetDataOptions,
   type JsonSchema,
   type SavedData,
   type Table,
+  typingOf,
 } from "@lolpop/core";
 import { TEXT_ENCODINGS, type TextEncoding } from "./local-table-csv.js";
 import { type DataFormat, DEFAULT_NA_VALUES, type ForcedColumnType } from "./local-table-format.js";
@@ -35,8 +38,6 @@ export interface LocalDataConnectorConfig {
   /** Text encoding of the files read. Default `utf-8` (invalid UTF-8 is an error naming the line). */
   encoding: TextEncoding;
 }
-
-const COLUMN_TYPES: ForcedColumnType[] = ["numeric", "categorical", "datetime", "bool"];
 
 /** An instance of {@link localDataConnector}: the `DataConnector` contract. */
 export type LocalDataConnector = DataConnector;
@@ -82,7 +83,7 @@ export const localDataConnectorConfigSchema: JsonSchema = {
     },
     columns: {
       type: "object",
-      additionalProperties: { enum: COLUMN_TYPES },
+      additionalProperties: { enum: [...COLUMN_TYPINGS] },
       description:
         "Forces column types by name: numeric, categorical, datetime (epoch milliseconds) or bool. Other columns are inferred (and a forced column gets no data-hygiene warning).",
       default: {},
@@ -98,7 +99,10 @@ export const localDataConnectorConfigSchema: JsonSchema = {
 
 /**
  * `LocalDataConnector` (kind `data_connector`): reads CSV / JSON / JSON Lines / Parquet files and
- * writes CSV, JSON Lines or Parquet, atomically. `get_data(source?)` reads `source` or the configured `path`;
+ * writes CSV, JSON Lines or Parquet, atomically. `get_data(source?, options?)` reads `source` or the
+ * configured `path`; given a model version's input schema (`options.expected`), it reads each of its
+ * columns as the version was trained on it (its `columns` option still wins) and adds the training
+ * connector's `na_values` to its own, so a value that does not fit is an error naming the file's line;
  * `save_data(table, target?)` writes to `target` or `output_path`. Relative paths resolve from the
  * project root (the config file's folder).
  *
@@ -116,22 +120,35 @@ export const localDataConnector = defineComponent<"data_connector", LocalDataCon
   create(ctx) {
     const cfg = ctx.config;
     const abs = (p: string) => (isAbsolute(p) ? p : resolve(ctx.project.root, p));
-    const readOptions = (): ReadTableOptions => ({
-      format: cfg.format ?? "auto",
-      delimiter: cfg.delimiter ?? ",",
-      na_values: cfg.na_values ?? DEFAULT_NA_VALUES,
-      encoding: cfg.encoding ?? "utf-8",
-      ...(cfg.columns && Object.keys(cfg.columns).length ? { columns: cfg.columns } : {}),
-      onWarning: (w) => {
-        if (w.code !== "stray_tokens") {
-          const roles = [ctx.lookup<string>("index"), ctx.lookup<string>("target")];
-          if (roles.includes(w.column)) return;
-        }
-        ctx.logger.warn(w.message, { code: w.code, ...w.details });
-      },
-    });
+    const readOptions = (options: GetDataOptions): ReadTableOptions => {
+      const own = cfg.na_values ?? DEFAULT_NA_VALUES;
+      const expected = options.expected;
+      const typed: Record<string, ForcedColumnType> = {};
+      for (const c of expected?.schema.columns ?? []) {
+        const t = typingOf(c);
+        if (t) typed[c.name] = t;
+      }
+      const trainedNa = expected?.schema.typing.na_values ?? [];
+      return {
+        format: cfg.format ?? "auto",
+        delimiter: cfg.delimiter ?? ",",
+        na_values: [...own, ...trainedNa.filter((v) => !own.includes(v))],
+        encoding: cfg.encoding ?? "utf-8",
+        ...(cfg.columns && Object.keys(cfg.columns).length ? { columns: cfg.columns } : {}),
+        ...(expected && Object.keys(typed).length
+          ? { expected: { columns: typed, label: expected.label } }
+          : {}),
+        onWarning: (w) => {
+          if (w.code !== "stray_tokens") {
+            const roles = [ctx.lookup<string>("index"), ctx.lookup<string>("target")];
+            if (roles.includes(w.column)) return;
+          }
+          ctx.logger.warn(w.message, { code: w.code, ...w.details });
+        },
+      };
+    };
     return {
-      async get_data(source?: string): Promise<Table> {
+      async get_data(source?: string, options: GetDataOptions = {}): Promise<Table> {
         const p = source ?? cfg.path;
         if (!p) {
           throw new DataError({
@@ -141,7 +158,7 @@ export const localDataConnector = defineComponent<"data_connector", LocalDataCon
         }
         const file = abs(p);
         const started = performance.now();
-        const table = await readTable(file, readOptions());
+        const table = await readTable(file, readOptions(options));
         ctx.logger.info(`read ${table.numRows} rows x ${table.numColumns} columns from ${file}`, {
           file,
           rows: table.numRows,

@@ -165,6 +165,31 @@ export async function importUserModule(file: string): Promise<Record<string, unk
   }
 }
 
+/**
+ * The content hash of the user module `rel` (relative to `projectRoot`): what a model version
+ * records, so predict can tell that the module changed since training. Covers the module file
+ * itself, not the files it imports.
+ * @throws DataError `module_not_found` when the file does not exist.
+ */
+export async function moduleFingerprint(
+  rel: string,
+  projectRoot: string,
+): Promise<{ source: string; sha256: string }> {
+  const file = isAbsolute(rel) ? rel : resolve(projectRoot, rel);
+  let content: Buffer;
+  try {
+    content = await readFile(file);
+  } catch (e) {
+    throw new DataError({
+      message: `data_transformer module not found: ${file} (module: "${rel}", relative to the project root ${projectRoot})`,
+      code: "module_not_found",
+      details: { file },
+      cause: e,
+    });
+  }
+  return { source: rel, sha256: createHash("sha256").update(content).digest("hex") };
+}
+
 /** A user module's transform function. */
 export type TransformFunction = (table: Table, ctx: unknown) => unknown;
 

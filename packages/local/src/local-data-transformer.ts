@@ -18,6 +18,7 @@ import {
   describeValue,
   isTable,
   loadTransformFunction,
+  moduleFingerprint,
   type TransformFunction,
 } from "./local-data-transformer-module.js";
 import { applyStep, compileSteps, STEP_SCHEMA, type TransformStep } from "./local-data-transformer-steps.js";
@@ -103,7 +104,7 @@ function checkTransformerConfig(
  * `LocalDataTransformer` (kind `data_transformer`): applies a user module's `transform(table, ctx)`
  * (`.js`, `.mjs`, or `.ts` compiled by esbuild into a temporary file outside the project) or a list
  * of declarative `steps`. Exactly one of `module` and `steps` must be set. The input table is never
- * mutated.
+ * mutated. `code_fingerprint()` gives the module's SHA-256, which model versions record.
  */
 export const localDataTransformer = defineComponent<"data_transformer", LocalDataTransformerConfig>({
   kind: "data_transformer",
@@ -143,6 +144,10 @@ export const localDataTransformer = defineComponent<"data_transformer", LocalDat
           t = applyStep(step, t, ctx);
         }
         return t;
+      },
+      /** A user module's content hash (saved with model versions); undefined with `steps`. */
+      async code_fingerprint() {
+        return cfg.module ? moduleFingerprint(cfg.module, ctx.project.root) : undefined;
       },
     } satisfies DataTransformer;
   },

@@ -8,7 +8,7 @@
  * <dir>/models/<name>/versions/<n>/              the model files, copied from the registered folder
  * <dir>/models/<name>/versions/<n>/version.json  {name, version, created_at, run_id?, metrics, files} (immutable)
  * <dir>/models/<name>/versions/<n>/tags.json     mutable tags (approval, previous champion...)
- * <dir>/models/<name>/aliases.json               {aliases: {champion: n}, history: [{alias, version, previous, at}]}
+ * <dir>/models/<name>/aliases.json               {aliases: {champion: n}, history: [{alias, version, previous, at, by, reason?}]}
  * <dir>/models/<name>/.lock/                     held while a version number or an alias is chosen
  * ```
  *
@@ -24,7 +24,6 @@
  * until a test kills it, so crash safety can be tested. Never set them otherwise.
  */
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
-import { userInfo } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
@@ -33,6 +32,7 @@ import {
   MODEL_TAGS,
   type ModelRepository,
   type ModelVersionInfo,
+  osUserName,
   StoreError,
   writeJsonAtomic,
 } from "@lolpop/core";
@@ -81,6 +81,10 @@ export interface AliasChange {
   previous: number | null;
   /** ISO time. */
   at: string;
+  /** Who moved it (`PromoteOptions.promoted_by`, else the OS user). */
+  by?: string;
+  /** Why (`PromoteOptions.reason`), when given. */
+  reason?: string;
 }
 
 /** Content of `aliases.json`. */
@@ -395,17 +399,30 @@ export function createLocalModelRepository(root: string): LocalModelRepository {
       return versionDir(name, version);
     },
 
-    async promote_model(name, version) {
+    async promote_model(name, version, options = {}) {
       await readVersionFile(name, version);
-      await withLock(modelDir(name), async () => {
+      const by = options.promoted_by ?? osUserName();
+      return withLock(modelDir(name), async () => {
         await readVersionFile(name, version);
         const file = await readAliases(name);
-        const previous = file.aliases[CHAMPION_ALIAS];
-        if (previous === version) return;
+        const previous = file.aliases[CHAMPION_ALIAS] ?? null;
+        // Compare-and-set: decided and written under the model's lock, so no other process moves
+        // the alias in between.
+        if (options.expected_champion !== undefined && previous !== options.expected_champion)
+          return { promoted: false, champion: previous, previous };
+        if (previous === version) return { promoted: false, champion: version, previous };
         const at = new Date().toISOString();
+        const change: AliasChange = {
+          alias: CHAMPION_ALIAS,
+          version,
+          previous,
+          at,
+          by,
+          ...(options.reason !== undefined ? { reason: options.reason } : {}),
+        };
         const next: AliasesFile = {
           aliases: { ...file.aliases, [CHAMPION_ALIAS]: version },
-          history: [...file.history, { alias: CHAMPION_ALIAS, version, previous: previous ?? null, at }],
+          history: [...file.history, change],
         };
         crashPoint("promote:before-write");
         await writeJsonAtomic(aliasesPath(name), next);
@@ -413,8 +430,11 @@ export function createLocalModelRepository(root: string): LocalModelRepository {
           delete tags[MODEL_TAGS.previousChampion];
           delete tags[MODEL_TAGS.demotedAt];
           tags[MODEL_TAGS.promotedAt] = at;
+          tags[MODEL_TAGS.promotedBy] = by;
+          if (options.reason !== undefined) tags[MODEL_TAGS.promotionReason] = options.reason;
+          else delete tags[MODEL_TAGS.promotionReason];
         });
-        if (previous !== undefined) {
+        if (previous !== null) {
           const stillThere = await stat(join(versionDir(name, previous), "version.json")).then(
             () => true,
             () => false,
@@ -426,19 +446,13 @@ export function createLocalModelRepository(root: string): LocalModelRepository {
             });
           }
         }
+        return { promoted: true, champion: version, previous };
       });
     },
 
     async approve_model(name, version, options = {}) {
       await readVersionFile(name, version);
-      let who = options.approved_by;
-      if (!who) {
-        try {
-          who = userInfo().username;
-        } catch {
-          who = "unknown";
-        }
-      }
+      const who = options.approved_by || osUserName();
       await withLock(modelDir(name), () =>
         updateTags(name, version, (tags) => {
           tags[MODEL_TAGS.approved] = "true";
@@ -464,7 +478,8 @@ export function createLocalModelRepository(root: string): LocalModelRepository {
 /**
  * `LocalModelRepository` (kind `model_repository`): numbered versions of each model under
  * `<dir>/models/<name>/versions/<n>/` (default `<project>/.lolpop`), a `champion` alias with history,
- * approval as tags. Registration and promotion are atomic and safe across processes.
+ * approval as tags. Registration and promotion are atomic and safe across processes; a promotion
+ * with `expected_champion` is a compare-and-set under the model's lock.
  */
 export const localModelRepository = defineComponent<"model_repository", LocalModelRepositoryConfig>({
   kind: "model_repository",

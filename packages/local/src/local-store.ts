@@ -10,7 +10,7 @@ import { constants as fsConstants, writeSync } from "node:fs";
 import { copyFile, lstat, mkdir, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { type ComponentContext, type JsonSchema, StoreError } from "@lolpop/core";
+import { type ComponentContext, isProcessAlive, type JsonSchema, StoreError } from "@lolpop/core";
 
 /** Config shared by the store-backed components. */
 export interface StoreConfig {
@@ -228,16 +228,8 @@ export async function listFiles(
 
 // ---------------------------------------------------------------- process liveness
 
-/** True when a process with `pid` exists on this machine (a process owned by another user counts). */
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errorCode(e) === "EPERM";
-  }
-}
+/** Core's rule (`isProcessAlive`), re-exported for the store's modules. */
+export { isProcessAlive };
 
 // ---------------------------------------------------------------- inter-process lock
 

@@ -3,7 +3,14 @@
  * `Float64Array`, text dictionary-encoded) and each column's type is decided once the file is read;
  * a forced type (`columns` option) that a value does not fit is an error naming the row.
  */
-import { type Column, DataError, type NumericLogicalType, Table } from "@lolpop/core";
+import {
+  type Column,
+  DataError,
+  type NumericLogicalType,
+  parseBoolText,
+  parseDateText,
+  Table,
+} from "@lolpop/core";
 import { parseDecimal } from "./local-table-csv.js";
 import type { ForcedColumnType } from "./local-table-format.js";
 
@@ -19,10 +26,7 @@ function isCanonicalDecimal(text: string): boolean {
   return text.length <= 15 && SIMPLE_DECIMAL_RE.test(text) && text !== "-0" && !text.includes(".000000");
 }
 
-function parseBool(text: string): number {
-  const s = text.trim().toLowerCase();
-  return s === "true" ? 1 : s === "false" ? 0 : Number.NaN;
-}
+const parseBool = (text: string): number => parseBoolText(text);
 
 /** Kind of a value: text (CSV, or a JSON string) or a typed JSON number / boolean. */
 export const Kind = { Text: 0, Number: 1, Bool: 2 } as const;
@@ -215,22 +219,13 @@ export class ColumnBuilder {
       );
     if (forced === "bool") {
       return numericFrom(
-        convert("bool", (t) => {
-          const b = parseBool(t);
-          if (!Number.isNaN(b)) return b;
-          const s = t.trim().toLowerCase();
-          return s === "1" || s === "yes" ? 1 : s === "0" || s === "no" ? 0 : Number.NaN;
-        }),
+        convert("bool", (t) => parseBoolText(t, true)),
         "bool",
       );
     }
     if (forced === "datetime") {
       return numericFrom(
-        convert("datetime", (t, k) => {
-          if (k === Kind.Number) return Number(t);
-          const num = parseDecimal(t);
-          return Number.isNaN(num) ? Date.parse(t.trim()) : num;
-        }),
+        convert("datetime", (t, k) => (k === Kind.Number ? Number(t) : parseDateText(t))),
         "datetime",
       );
     }
@@ -248,6 +243,16 @@ export class ColumnBuilder {
   }
 }
 
+/**
+ * Column types a reader is asked to read columns as, by someone other than the `columns` option
+ * (a model version at predict): columns the file lacks are skipped, and `columns` wins.
+ */
+export interface ExpectedTyping {
+  columns: Record<string, ForcedColumnType>;
+  /** Who expects them, for messages: e.g. `model v3`. */
+  label: string;
+}
+
 /** Builds the table; `locate(row)` describes where a data row is in the file (for errors). */
 export async function buildTable(
   names: string[],
@@ -255,6 +260,7 @@ export async function buildTable(
   file: string,
   forced: Record<string, ForcedColumnType> | undefined,
   locate: (row: number) => Promise<string>,
+  expected?: ExpectedTyping,
 ): Promise<Table> {
   for (const name of Object.keys(forced ?? {})) {
     if (!names.includes(name)) {
@@ -265,8 +271,9 @@ export async function buildTable(
       });
     }
   }
+  const typeOf = (n: string) => forced?.[n] ?? expected?.columns[n];
   try {
-    return Table.fromColumns(names.map((n, j) => [n, builders[j]!.finish(n, forced?.[n])] as const));
+    return Table.fromColumns(names.map((n, j) => [n, builders[j]!.finish(n, typeOf(n))] as const));
   } catch (e) {
     if (!(e instanceof BadValue)) throw e;
     const where = await locate(e.row);
@@ -276,8 +283,11 @@ export async function buildTable(
         : e.forced === "datetime"
           ? "a date or epoch milliseconds"
           : "true/false";
+    const byOption = forced?.[e.column] !== undefined;
     throw new DataError({
-      message: `${file}: column "${e.column}" is set to ${e.forced} in \`columns\`, but the value "${e.value}" on ${where} is not ${what}; fix the value, add it to na_values, or change the column's type`,
+      message: byOption
+        ? `${file}: column "${e.column}" is set to ${e.forced} in \`columns\`, but the value "${e.value}" on ${where} is not ${what}; fix the value, add it to na_values, or change the column's type`
+        : `${file}: ${expected!.label} was trained with column "${e.column}" as ${e.forced}, but the value "${e.value}" on ${where} is not ${what}; fix the value, or add it to na_values`,
       code: "bad_value",
       details: { file, column: e.column, value: e.value, where },
     });

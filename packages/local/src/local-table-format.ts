@@ -3,12 +3,13 @@
  * missing-value strings, and the choice of format and CSV delimiter from a file's extension.
  */
 import { extname } from "node:path";
+import type { ColumnTyping } from "@lolpop/core";
 
 /** File formats the connector reads and writes. */
 export type DataFormat = "csv" | "json" | "jsonl" | "parquet";
 
-/** Types a column can be forced to with the `columns` option. */
-export type ForcedColumnType = "numeric" | "categorical" | "datetime" | "bool";
+/** Types a column can be forced to with the `columns` option (core's {@link ColumnTyping}). */
+export type ForcedColumnType = ColumnTyping;
 
 /** Default strings read as missing values (core's list, shared with every connector). */
 export { DEFAULT_NA_VALUES } from "@lolpop/core";

@@ -25,7 +25,7 @@ import { extname, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { DataError, resolveWorkerScript, type Table, type WorkerTask, withWorkerPool } from "@lolpop/core";
-import { buildTable, ColumnBuilder, Kind } from "./local-table-columns.js";
+import { buildTable, ColumnBuilder, type ExpectedTyping, Kind } from "./local-table-columns.js";
 import {
   type ChunkColumn,
   type ChunkProblem,
@@ -64,6 +64,8 @@ export interface ReadTableOptions {
   encoding?: TextEncoding;
   /** Receives warnings about columns whose type is probably not what was meant (see `local-table-hygiene.ts`). */
   onWarning?: (warning: DataWarning) => void;
+  /** Types expected by someone else (a model version at predict): absent columns are skipped, `columns` wins. */
+  expected?: ExpectedTyping;
 }
 
 async function checkFile(path: string): Promise<number> {
@@ -365,7 +367,7 @@ async function readCsv(path: string, options: ReadTableOptions): Promise<Table> 
     }
     const builders = names.map((_, j) => finishCsvColumn(fd, pieces, j, rows, spec(true)));
     const locate = async (row: number) => `line ${linesOfRows(fd, pieces, [row], delimiter)[0]}`;
-    const table = await buildTable(names, builders, path, options.columns, locate);
+    const table = await buildTable(names, builders, path, options.columns, locate, options.expected);
     if (options.onWarning) {
       const linesOf = (rs: number[]) => linesOfRows(fd, pieces, rs, delimiter);
       for (const w of dataWarnings(table, path, options.columns ?? {}, na, linesOf)) options.onWarning(w);
@@ -553,7 +555,14 @@ async function readJson(path: string, options: ReadTableOptions): Promise<Table>
   }
   const sink = new RecordSink(new Set(options.na_values ?? DEFAULT_NA_VALUES), path);
   for (let i = 0; i < data.length; i++) sink.add(data[i], `element ${i}`);
-  return buildTable(sink.names, sink.builders, path, options.columns, async (row) => `element ${row}`);
+  return buildTable(
+    sink.names,
+    sink.builders,
+    path,
+    options.columns,
+    async (row) => `element ${row}`,
+    options.expected,
+  );
 }
 
 async function readJsonl(path: string, options: ReadTableOptions): Promise<Table> {
@@ -596,6 +605,7 @@ async function readJsonl(path: string, options: ReadTableOptions): Promise<Table
     path,
     options.columns,
     async (row) => `line ${lineOfRow[row]}`,
+    options.expected,
   );
 }
 

@@ -7,10 +7,12 @@ import {
   type AnyDefinition,
   defineComponent,
   definePlugin,
+  type ModelRepository,
   type ModelTrainer,
   type Notifier,
   type TrainedModel,
 } from "@lolpop/core";
+import { localModelRepository } from "@lolpop/local";
 import {
   checkComponent,
   conformanceChecks,
@@ -113,6 +115,26 @@ describe("conformance checks fail on broken components", () => {
       /row 0 predicted 1 before and 2 after/,
     );
     expect(f["behaviour: fit and predict (regression)"]).toBeUndefined();
+  });
+
+  it("a model repository whose promote_model ignores expected_champion (no compare-and-set)", async () => {
+    const def = defineComponent({
+      kind: "model_repository",
+      type: "BlindModelRepository",
+      description: "moves the alias whatever the champion is",
+      configSchema: { type: "object", additionalProperties: false, properties: {} },
+      create: async (ctx): Promise<ModelRepository> => {
+        const inner = await localModelRepository.create(ctx);
+        return { ...inner, promote_model: (name, version) => inner.promote_model(name, version) };
+      },
+    });
+    const f = await failures(def);
+    expect(
+      f["behaviour: promote_model is a compare-and-set with expected_champion, and says what it did"],
+    ).toMatch(/expected_champion: null\) while v1 is champion must move nothing/);
+    expect(
+      f["behaviour: registers versions, moves the champion alias, records approval, downloads files"],
+    ).toBeUndefined();
   });
 
   it("a classifier with probabilities that do not sum to 1", async () => {

@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type BaseContext,
+  BUNDLE_FILE,
   type FittedForecast,
   type SeriesSpec,
   StoreError,
   writeJsonAtomic,
 } from "@lolpop/core";
-import { MODEL_META_FILE } from "./model-bundle.js";
 
 /** Metadata saved with every time-series model version (`lolpop-model.json`, `problem_type: timeseries`). */
 export interface ForecastBundleMeta {
@@ -32,7 +32,7 @@ export interface ForecastBundleMeta {
 export async function writeForecastBundle(fitted: FittedForecast, meta: ForecastBundleMeta): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "lolpop-model-"));
   await fitted.save(join(dir, "model"));
-  await writeJsonAtomic(join(dir, MODEL_META_FILE), meta);
+  await writeJsonAtomic(join(dir, BUNDLE_FILE), meta);
   return dir;
 }
 
@@ -46,7 +46,7 @@ export interface LoadedForecastBundle {
 export async function readBundleMeta(
   dir: string,
 ): Promise<{ problem_type: string } & Record<string, unknown>> {
-  const file = join(dir, MODEL_META_FILE);
+  const file = join(dir, BUNDLE_FILE);
   try {
     return JSON.parse(await readFile(file, "utf8")) as { problem_type: string };
   } catch (e) {
@@ -67,7 +67,7 @@ export async function loadForecastBundle(
   if (meta.problem_type !== "timeseries")
     throw new StoreError({
       message: `the model version in ${dir} is a ${meta.problem_type} model, not a time-series one: check model_name`,
-      path: join(dir, MODEL_META_FILE),
+      path: join(dir, BUNDLE_FILE),
     });
   const forecaster = await ctx.createComponent("forecaster", meta.forecaster.type, meta.forecaster.config);
   return { meta, fitted: await forecaster.load(join(dir, "model")) };

@@ -38,8 +38,7 @@ export {
   type LoadedForecastBundle,
   loadForecastBundle,
 } from "./forecast-bundle.js";
-export { type LoadedBundle, loadBundle, type ModelBundleMeta } from "./model-bundle.js";
-export type { WorkflowSummary } from "./runners.js";
+export type { RunStepOptions, WorkflowStep, WorkflowSummary } from "./runners.js";
 export { forecastTable } from "./timeseries-predict.js";
 export type { TimeSeriesTrainConfig } from "./timeseries-train.js";
 export type * from "./types.js";

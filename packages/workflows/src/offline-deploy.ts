@@ -1,5 +1,5 @@
-import { CHAMPION_ALIAS, definePipeline } from "@lolpop/core";
-import type { DeployResult, StageOptions, TrainResult } from "./types.js";
+import { CHAMPION_ALIAS, DataError, definePipeline } from "@lolpop/core";
+import type { DeployOptions, DeployResult, TrainResult } from "./types.js";
 
 interface DeployConfig {
   require_beat_champion: boolean;
@@ -7,11 +7,16 @@ interface DeployConfig {
   min_improvement: number;
   gate_on_data_check: boolean;
   approval: "automatic" | "manual";
+  on_champion_unscorable: "keep" | "replace" | "fail";
 }
+
+const f4 = (x: number) => x.toFixed(4);
 
 /**
  * `OfflineDeploy`: applies the promotion policy to a trained challenger and, when it passes,
- * moves the `champion` alias (the previous champion is kept).
+ * moves the `champion` alias by compare-and-set: only if the champion is still the version the
+ * decision was made against (else the result carries `conflict`, nothing moves, and the runner
+ * makes the decision again). Every reason given and stored is true of the decision made.
  */
 export const offlineDeploy = definePipeline({
   type: "OfflineDeploy",
@@ -48,82 +53,149 @@ export const offlineDeploy = definePipeline({
         default: "automatic",
         description: "manual: promote only versions approved in the model repository beforehand.",
       },
+      on_champion_unscorable: {
+        enum: ["keep", "replace", "fail"],
+        default: "keep",
+        description:
+          "When the champion cannot be scored on the challenger's comparison split (columns the data lacks, another data transformer...) and require_beat_champion is true: keep it, replace it with the challenger, or fail the run.",
+      },
     },
   },
   create: (ctx) => {
     const cfg = ctx.config as unknown as DeployConfig;
     return {
-      /** Decides on promotion and promotes when the policy allows. */
-      async deploy_model(trained: TrainResult, options: StageOptions = {}): Promise<DeployResult> {
+      /** Decides on promotion and promotes when the policy allows (compare-and-set against the champion the decision was made against). */
+      async deploy_model(trained: TrainResult, options: DeployOptions = {}): Promise<DeployResult> {
         const repo = ctx.component("model_repository");
+        const tracker = ctx.optionalComponent("metadata_tracker");
         const c = trained.comparison;
-        const reasons: string[] = [];
-        let ok = true;
         const m = trained.perf_metric;
+        const name = trained.model_name;
+        const v = trained.version;
+        const ch = trained.champion;
+        const against = ch?.version ?? null;
+        const reasons: string[] = [...(options.notes ?? [])];
+        const done = async (result: DeployResult): Promise<DeployResult> => {
+          if (tracker && options.run_id)
+            await tracker.log_tags(options.run_id, {
+              promoted: String(result.promoted),
+              promotion_reasons: result.reasons.join("; "),
+            });
+          if (!result.promoted)
+            await ctx.notify(`model ${name} v${v} was not promoted: ${result.reasons.join("; ")}`, "info");
+          return result;
+        };
+
+        if (ch && ch.version === v)
+          return done({
+            version: v,
+            promoted: false,
+            reasons: [...reasons, `v${v} is already the champion`],
+            champion_version: v,
+            decided_against: against,
+          });
+
+        let ok = true;
+        /** Reasons that are true only if the alias really moves. */
+        const ifPromoted: string[] = [];
         if (cfg.require_beat_baseline && !c.beats_baseline) {
           ok = false;
           reasons.push(
-            `does not beat the baseline on ${c.split} ${m} (${c.challenger.toFixed(4)} vs ${c.baseline.toFixed(4)})`,
+            `does not beat the baseline on ${c.split} ${m} (${f4(c.challenger)} vs ${f4(c.baseline)})`,
           );
         }
-        if (cfg.require_beat_champion && c.champion !== undefined) {
-          const diff = Math.abs(c.challenger - c.champion);
+        if (ch && !ch.scored) {
+          const what = `champion v${ch.version} could not be scored on the ${c.split} split (${ch.reason ?? "unknown reason"})`;
+          if (!cfg.require_beat_champion)
+            reasons.push(`${what}; not compared (require_beat_champion: false)`);
+          else if (cfg.on_champion_unscorable === "fail")
+            throw new DataError({
+              message: `${what}; on_champion_unscorable: fail stops the run (set it to keep or replace to decide without the comparison)`,
+              code: "champion_unscorable",
+            });
+          else if (cfg.on_champion_unscorable === "keep") {
+            ok = false;
+            reasons.push(`${what}: kept (on_champion_unscorable: keep)`);
+          } else ifPromoted.push(`${what}: replaced (on_champion_unscorable: replace)`);
+        } else if (ch && c.champion !== undefined) {
+          const vs = `on ${c.split} ${m} (${f4(c.challenger)} vs ${f4(c.champion)})`;
           if (!c.beats_champion) {
-            ok = false;
-            reasons.push(
-              `does not beat champion v${trained.champion?.version} on ${c.split} ${m} (${c.challenger.toFixed(4)} vs ${c.champion.toFixed(4)})`,
-            );
-          } else if (diff < cfg.min_improvement) {
-            ok = false;
-            reasons.push(
-              `improves on champion by ${diff.toFixed(4)}, less than min_improvement ${cfg.min_improvement}`,
-            );
+            if (cfg.require_beat_champion) {
+              ok = false;
+              reasons.push(`does not beat champion v${ch.version} ${vs}`);
+            } else
+              reasons.push(
+                `does not beat champion v${ch.version} ${vs}; not required (require_beat_champion: false)`,
+              );
+          } else {
+            const diff = Math.abs(c.challenger - c.champion);
+            if (cfg.require_beat_champion && diff < cfg.min_improvement) {
+              ok = false;
+              reasons.push(
+                `improves on champion v${ch.version} by ${f4(diff)}, less than min_improvement ${cfg.min_improvement}`,
+              );
+            } else ifPromoted.push(`beats champion v${ch.version} ${vs}`);
           }
-        }
+        } else if (!ch) ifPromoted.push("no champion yet");
         if (cfg.gate_on_data_check && trained.data_check === "ERROR") {
           ok = false;
           reasons.push("the data check reported ERROR");
         }
         if (ok && cfg.approval === "manual") {
-          const approved = await repo.check_approval(trained.model_name, trained.version);
-          if (!approved) {
+          if (!(await repo.check_approval(name, v))) {
             ok = false;
             reasons.push(
-              `manual approval required: approve ${trained.model_name} v${trained.version} in the model repository, then deploy again`,
+              `manual approval required: approve ${name} v${v} in the model repository, then deploy again`,
             );
           }
         } else if (ok) {
-          await repo.approve_model(trained.model_name, trained.version, {
-            approved_by: "lolpop (automatic approval policy)",
+          await repo.approve_model(name, v, { approved_by: "lolpop (automatic approval policy)" });
+        }
+        if (!ok) {
+          const current = await repo.get_alias(name, CHAMPION_ALIAS);
+          return done({
+            version: v,
+            promoted: false,
+            reasons,
+            ...(current ? { champion_version: current.version } : {}),
+            decided_against: against,
           });
         }
-        if (ok) {
-          await repo.promote_model(trained.model_name, trained.version);
-          reasons.push(
-            c.champion === undefined
-              ? "no champion yet"
-              : `beats champion v${trained.champion?.version} on ${c.split} ${m}`,
-          );
-        }
-        const tracker = ctx.optionalComponent("metadata_tracker");
-        if (tracker && options.run_id)
-          await tracker.log_tags(options.run_id, {
-            promoted: String(ok),
-            promotion_reasons: reasons.join("; "),
-          });
-        if (!ok)
-          await ctx.notify(
-            `model ${trained.model_name} v${trained.version} was not promoted: ${reasons.join("; ")}`,
-            "info",
-          );
-        const champion = await repo.get_alias(trained.model_name, CHAMPION_ALIAS);
-        return {
-          version: trained.version,
-          promoted: ok,
-          reasons,
-          ...(champion ? { champion_version: champion.version } : {}),
-        };
+
+        const why = [...reasons, ...ifPromoted];
+        const res = await repo.promote_model(name, v, {
+          expected_champion: against,
+          reason: why.join("; "),
+          promoted_by: `lolpop ${ctx.type}${options.run_id ? ` (run ${options.run_id})` : ""}`,
+        });
+        // A repository written against the old contract returns nothing: it moved the alias.
+        const moved = res === undefined || res.promoted || res.champion === v;
+        if (!moved)
+          return {
+            version: v,
+            promoted: false,
+            reasons: [
+              ...reasons,
+              `the champion changed from ${vName(against)} to ${vName(res.champion)} before the alias moved`,
+            ],
+            ...(res.champion !== null ? { champion_version: res.champion } : {}),
+            decided_against: against,
+            conflict: { expected: against, actual: res.champion },
+          };
+        ctx.lineage.recordModel({ name, version: v, promoted: true });
+        return done({
+          version: v,
+          promoted: true,
+          reasons: why,
+          champion_version: v,
+          decided_against: against,
+        });
       },
     };
   },
 });
+
+/** `v3`, or `none`. */
+export function vName(version: number | null | undefined): string {
+  return version === null || version === undefined ? "none" : `v${version}`;
+}

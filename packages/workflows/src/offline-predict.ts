@@ -2,13 +2,20 @@ import { isAbsolute, join, resolve } from "node:path";
 import {
   CHAMPION_ALIAS,
   ConfigError,
+  type ConfigIssue,
   DataError,
   definePipeline,
+  type InferenceBundle,
+  loadInferenceBundle,
+  type PlanComponentView,
+  type PlanIssue,
+  type PlanView,
   type Predictions,
+  readBundleMeta,
   Table,
+  typingOf,
 } from "@lolpop/core";
 import { computeMetrics, defaultMetrics, metricNotes, PROBABILITY_METRICS } from "@lolpop/core/metrics";
-import { loadBundle } from "./model-bundle.js";
 import type { EvaluateOptions, EvaluateResult, PredictResult, StageOptions } from "./types.js";
 
 interface PredictConfig {
@@ -16,33 +23,69 @@ interface PredictConfig {
   model_version?: number;
   output_path?: string;
   ground_truth_path?: string;
+  passthrough: string[];
+  require_index: boolean;
 }
 
-/** Builds the output table: index (when present), prediction, and one probability column per class. */
-function predictionTable(data: Table, index: string | undefined, p: Predictions): Table {
-  const cols: Array<[string, ArrayLike<number> | Array<string | null>]> = [];
-  if (index && data.has(index)) cols.push([index, data.values(index) as Array<string | null>]);
-  if (p.problem_type === "regression") cols.push(["prediction", p.values]);
-  else {
-    cols.push(["prediction", Array.from(p.labels, (l) => p.classes[l] ?? null)]);
-    if (p.proba) {
-      const k = p.classes.length;
-      p.classes.forEach((c, j) => {
-        const col = new Float64Array(p.labels.length);
-        for (let i = 0; i < col.length; i++) col[i] = p.proba![i * k + j]!;
-        cols.push([`proba_${c}`, col]);
+/** The data connector a pipeline uses: its own, else the global one. */
+function connectorOf(plan: PlanView, pipeline: { components: readonly PlanComponentView[] }) {
+  return (
+    pipeline.components.find((c) => c.kind === "data_connector") ??
+    plan.components.find((c) => c.kind === "data_connector")
+  );
+}
+
+/** A connector's `columns:` typing option, when it has one. */
+function columnsOf(
+  c: PlanComponentView | { config: Record<string, unknown> } | undefined,
+): Record<string, string> {
+  const cols = c?.config.columns;
+  return cols && typeof cols === "object" && !Array.isArray(cols) ? (cols as Record<string, string>) : {};
+}
+
+/**
+ * What `validate` checks statically: a predict pipeline replays the data transformer saved with
+ * the model version, so a predict data_transformer is an error; and its connector may not type a
+ * column differently from the process connector (the model was trained on it as that type).
+ */
+function checkPredictPlan(plan: PlanView, self: { attr: string }): PlanIssue[] {
+  const me = plan.pipelines.find((p) => p.attr === self.attr);
+  if (!me) return [];
+  const issues: PlanIssue[] = [];
+  const dt = me.components.find((c) => c.kind === "data_transformer");
+  if (dt)
+    issues.push({
+      path: [self.attr, "components", dt.attr],
+      code: "predict_data_transformer",
+      message: `OfflinePredict replays the process pipeline's data_transformer, saved with the model version it predicts with, so this one would never run: remove it (to change the transformation, change process.data_transformer and train a new version)`,
+    });
+  const mine = connectorOf(plan, me);
+  for (const p of plan.pipelines) {
+    if (p.type !== "OfflineProcess") continue;
+    const theirs = connectorOf(plan, p);
+    if (!mine || !theirs || theirs.path === mine.path) continue;
+    const trained = columnsOf(theirs);
+    for (const [name, typing] of Object.entries(columnsOf(mine))) {
+      const t = trained[name];
+      if (t === undefined || t === typing) continue;
+      issues.push({
+        path: [...mine.path.split("."), "config", "columns", name],
+        code: "contradicts_training",
+        message: `"${name}" is ${t} in ${theirs.path}.config.columns, so models are trained on it as ${t} and predict reads it the same way: remove it here, or make it ${t}`,
       });
     }
   }
-  return Table.fromColumns(cols as never, index && data.has(index) ? { roles: { [index]: "index" } } : {});
+  return issues;
 }
 
 /** `OfflinePredict`: scores new data with the champion (or a pinned version) and saves predictions. */
 export const offlinePredict = definePipeline({
   type: "OfflinePredict",
-  description: "Scores new data with the champion and saves predictions; tracked as a prediction job.",
+  description:
+    "Scores new data by replaying the champion's inference bundle and saves predictions; tracked as a prediction job.",
   requires: ["data_connector", "model_repository"],
   uses: ["data_checker", "metadata_tracker"],
+  checkPlan: checkPredictPlan,
   configSchema: {
     type: "object",
     additionalProperties: false,
@@ -58,12 +101,46 @@ export const offlinePredict = definePipeline({
         description:
           "File with the index and target of predicted rows, read by the evaluate step with this pipeline's data connector.",
       },
+      passthrough: {
+        type: "array",
+        items: { type: "string", minLength: 1 },
+        default: [],
+        description: "Input columns copied into the predictions, after the index column.",
+      },
+      require_index: {
+        type: "boolean",
+        default: true,
+        description:
+          "The prediction data must have the index column (written with each prediction, to join ground truth). false: predict without it when it is missing.",
+      },
     },
   },
   create: (ctx) => {
     const cfg = ctx.config as unknown as PredictConfig;
+
+    /** The run-time half of the static check: the predict connector's columns: against the version's own typing. */
+    const checkAgainstBundle = (bundle: InferenceBundle): void => {
+      const info = ctx.componentInfo("data_connector");
+      if (!info) return;
+      const issues: ConfigIssue[] = [];
+      for (const [name, typing] of Object.entries(columnsOf(info))) {
+        const column = bundle.meta.input.columns.find((c) => c.name === name);
+        const trained = column && typingOf(column);
+        if (!trained || trained === typing) continue;
+        const path = [...info.path.split("."), "config", "columns", name];
+        const at = ctx.locate(path);
+        issues.push({
+          code: "contradicts_training",
+          path: path.join("."),
+          message: `${bundle.label} was trained with "${name}" as ${trained}, and predict replays its typing: remove it here, or make it ${trained}`,
+          ...(at ? { file: at.file, ...(at.line ? { line: at.line, column: at.column } : {}) } : {}),
+        });
+      }
+      if (issues.length) throw new ConfigError({ issues });
+    };
+
     return {
-      /** Predicts the connector's data with the champion; returns where the predictions went. */
+      /** Predicts the connector's data by replaying the champion's (or the pinned version's) bundle; returns where the predictions went. */
       async predict_data(options: StageOptions & { source?: string } = {}): Promise<PredictResult> {
         const repo = ctx.component("model_repository");
         const mv = cfg.model_version
@@ -74,26 +151,39 @@ export const offlinePredict = definePipeline({
             message: `no champion of model "${cfg.model_name}" yet: run the train and deploy steps first (lolpop run --step all)`,
             code: "no_champion",
           });
-        const bundle = await loadBundle(ctx, await repo.download_model(cfg.model_name, mv.version));
-        const data = await ctx.component("data_connector").get_data(options.source);
-        const missing = bundle.meta.feature_columns.filter((c) => !data.has(c));
-        if (missing.length)
-          throw new DataError({
-            message: `the prediction data lacks columns model v${mv.version} was trained on: ${missing.join(", ")}`,
-            code: "missing_column",
-          });
-        const raw = data.select(bundle.meta.feature_columns);
+        const label = `model v${mv.version}`;
+        const bundle = await loadInferenceBundle(ctx, await repo.download_model(cfg.model_name, mv.version), {
+          label,
+        });
+        checkAgainstBundle(bundle);
+        const index = bundle.meta.index;
+        const data = await ctx
+          .component("data_connector")
+          .get_data(options.source, { expected: { schema: bundle.meta.input, label } });
+        const { output: out, rows } = await bundle.predict(data, {
+          passthrough: cfg.passthrough ?? [],
+          requireIndex: cfg.require_index ?? true,
+          what: "the prediction data",
+          missingHint: (missing) =>
+            index && missing.includes(index)
+              ? `add the index column "${index}" (written with each prediction, to join it with ground truth), or set ${ctx.path}.config.require_index: false`
+              : undefined,
+        });
+        if (index && !out.has(index))
+          ctx.logger.warn(
+            `the prediction data has no index column "${index}": predictions are written without it`,
+          );
         const checker = ctx.optionalComponent("data_checker");
         if (checker) {
-          const report = await checker.check_data(raw, { name: "prediction_data" });
+          const report = await checker.check_data(rows.select(bundle.meta.feature_columns), {
+            name: "prediction_data",
+          });
           if (report.status !== "PASS")
             await ctx.notify(
               `prediction data check: ${report.status}`,
               report.status === "ERROR" ? "error" : "warn",
             );
         }
-        const predictions = await bundle.model.predict(await bundle.transformer.transform(raw));
-        const out = predictionTable(data, bundle.meta.index, predictions);
         const tracker = ctx.optionalComponent("metadata_tracker");
         const job = tracker
           ? await tracker.start_run({
@@ -189,7 +279,7 @@ export const offlinePredict = definePipeline({
             : await repo.get_alias(cfg.model_name, CHAMPION_ALIAS);
         if (!mv)
           throw new DataError({ message: `no champion of model "${cfg.model_name}"`, code: "no_champion" });
-        const bundle = await loadBundle(ctx, await repo.download_model(cfg.model_name, mv.version));
+        const bundle = await readBundleMeta(await repo.download_model(cfg.model_name, mv.version));
         const index = bundle.meta.index;
         if (!index)
           throw new DataError({

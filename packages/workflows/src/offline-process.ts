@@ -1,4 +1,5 @@
-import { DataError, type DatasetInfo, definePipeline } from "@lolpop/core";
+import { DataError, type DatasetInfo, definePipeline, describeColumns, type InputTyping } from "@lolpop/core";
+import { savedComponent } from "./saved-component.js";
 import type { ProcessResult, StageOptions } from "./types.js";
 
 /** `OfflineProcess`: load data, transform it, fingerprint and track it, check it (ERROR can stop the workflow). */
@@ -37,7 +38,38 @@ export const offlineProcess = definePipeline({
       ): Promise<ProcessResult> {
         const raw = await ctx.component("data_connector").get_data(options.source);
         const transformer = ctx.optionalComponent("data_transformer");
+        // What a model version saves to replay this stage at predict: the transformer (with the hash
+        // of the code it is about to run) and the data as read, with the connector's typing.
+        let transformerRecord: ProcessResult["data_transformer"];
+        if (transformer) {
+          const code =
+            typeof transformer.code_fingerprint === "function"
+              ? await transformer.code_fingerprint()
+              : undefined;
+          const info = ctx.componentInfo("data_transformer");
+          if (info) transformerRecord = { ...savedComponent(info), ...(code ? { code } : {}) };
+        }
         const table = transformer ? await transformer.transform(raw) : raw;
+        const index = ctx.lookup<string>("index");
+        const connector = ctx.componentInfo("data_connector");
+        const typing: InputTyping = {};
+        if (connector) {
+          typing.connector = connector.type;
+          const columns = connector.config.columns as InputTyping["columns"] | undefined;
+          if (columns && typeof columns === "object" && Object.keys(columns).length)
+            typing.columns = { ...columns };
+          const na = connector.config.na_values;
+          if (Array.isArray(na)) typing.na_values = na.map(String);
+        }
+        const input = {
+          columns: describeColumns(raw, {
+            roles: {
+              ...(index && raw.has(index) ? { [index]: "index" as const } : {}),
+              ...(cfg.target && raw.has(cfg.target) ? { [cfg.target]: "target" as const } : {}),
+            },
+          }),
+          typing,
+        };
         if (table.numRows === 0)
           throw new DataError({
             message: `${ctx.path}: the data has no rows after loading${transformer ? " and transforming" : ""}`,
@@ -87,7 +119,14 @@ export const offlineProcess = definePipeline({
             });
           }
         }
-        return { table, dataset, ...(check ? { check } : {}) };
+        return {
+          table,
+          dataset,
+          ...(check ? { check } : {}),
+          input,
+          ...(transformerRecord ? { data_transformer: transformerRecord } : {}),
+          ...(transformer ? { raw } : {}),
+        };
       },
     };
   },

@@ -1,14 +1,29 @@
 import {
+  BUNDLE_FORMAT,
   CHAMPION_ALIAS,
+  type ChallengerIdentity,
+  CORE_VERSION,
   type Column,
   type ConfigCheckInfo,
   type ConfigCheckIssue,
   DataError,
   definePipeline,
+  describeColumns,
+  hashValue,
+  type InferenceBundleMeta,
+  type InputSchema,
+  isCancellation,
   type LabeledData,
+  loadInferenceBundle,
+  MODEL_TAGS,
+  type ModelVersionInfo,
   type ProblemType,
+  readBundleMeta,
+  removeBundle,
   Table,
   type TrainedModel,
+  thrownError,
+  writeBundle,
 } from "@lolpop/core";
 import {
   baselinePredictions,
@@ -20,8 +35,15 @@ import {
   metricProblemType,
   PROBABILITY_METRICS,
 } from "@lolpop/core/metrics";
-import { loadBundle, type ModelBundleMeta, removeBundle, writeBundle } from "./model-bundle.js";
-import type { ProcessResult, SplitMetrics, StageOptions, TrainResult } from "./types.js";
+import { savedComponent } from "./saved-component.js";
+import type {
+  ChampionScore,
+  ProcessResult,
+  SplitMetrics,
+  StageOptions,
+  TrainOptions,
+  TrainResult,
+} from "./types.js";
 
 interface TrainConfig {
   target: string;
@@ -73,11 +95,67 @@ export function isBetter(metric: string, a: number, b: number): boolean {
   return isLowerBetter(metric) ? a < b : a > b;
 }
 
+/** Metrics by split as one flat map: `test.f1_macro`, `baseline.test.f1_macro`. */
+function flatten(metrics: SplitMetrics, baseline: SplitMetrics): Record<string, number> {
+  const flat: Record<string, number> = {};
+  for (const [s, m] of Object.entries(metrics)) for (const [k, v] of Object.entries(m)) flat[`${s}.${k}`] = v;
+  for (const [s, m] of Object.entries(baseline))
+    for (const [k, v] of Object.entries(m)) flat[`baseline.${s}.${k}`] = v;
+  return flat;
+}
+
+/** The inverse of {@link flatten} for the given splits (other keys, e.g. `champion.*`, are skipped). */
+function unflatten(
+  flat: Record<string, number>,
+  splits: string[],
+): { metrics: SplitMetrics; baseline: SplitMetrics } {
+  const metrics: SplitMetrics = {};
+  const baseline: SplitMetrics = {};
+  for (const [key, v] of Object.entries(flat)) {
+    const parts = key.split(".");
+    const [first, second, third] = parts as [string, string?, string?];
+    if (parts.length === 2 && splits.includes(first)) {
+      metrics[first] ??= {};
+      metrics[first][second!] = v;
+    } else if (parts.length === 3 && first === "baseline" && splits.includes(second!)) {
+      baseline[second!] ??= {};
+      baseline[second!]![third!] = v;
+    }
+  }
+  return { metrics, baseline };
+}
+
+/** Whether two saved data transformers are the same (type, config and code). */
+function sameTransformer(
+  a: ProcessResult["data_transformer"],
+  b: ProcessResult["data_transformer"],
+): boolean {
+  if (!a || !b) return !a && !b;
+  return (
+    hashValue({ type: a.type, config: a.config, code: a.code?.sha256 }) ===
+    hashValue({ type: b.type, config: b.config, code: b.code?.sha256 })
+  );
+}
+
+/** What it takes to score a champion on a challenger's comparison split (again, after a compare-and-set conflict). */
+interface ComparisonState {
+  split: string;
+  /** The split's rows as the workflow trains on them (after the process data transformer). */
+  rows: Table;
+  /** The data as read, when a data transformer ran (the champion's own transformer is replayed on it). */
+  raw?: Table;
+  index?: string;
+  dataTransformer?: ProcessResult["data_transformer"];
+  metricNames: string[];
+}
+
 /**
  * `OfflineTrain`: split, fit the feature transformer on train only, train one trainer or tune,
  * pick the winner on valid, score every split, compare with a baseline and with the champion on
- * the same test split (using the champion's own model and transformer), optionally refit on all
- * data, and register a model version.
+ * the same test split (replaying the champion's own inference bundle), optionally refit on all
+ * data, and register a model version (an inference bundle, format 2). A challenger identical to an
+ * existing version (same data fingerprint, config hash and seeds) is not trained or registered
+ * again unless `force` is given.
  */
 export const offlineTrain = definePipeline({
   type: "OfflineTrain",
@@ -115,12 +193,128 @@ export const offlineTrain = definePipeline({
     const cfg = ctx.config as unknown as TrainConfig;
     const problemType = (ctx.problemType ?? "classification") as ProblemType;
     const perfMetric = cfg.perf_metric ?? (problemType === "classification" ? "f1_macro" : "rmse");
+    /** Comparison states of this process's challengers, by `name@version` (the last few). */
+    const states = new Map<string, ComparisonState>();
+    const remember = (name: string, version: number, state: ComparisonState) => {
+      states.set(`${name}@${version}`, state);
+      while (states.size > 8) states.delete(states.keys().next().value!);
+    };
 
     const featuresOf = (t: Table) => t.select(t.columnsWithRole("feature"));
 
+    /**
+     * Scores model version `version` on the comparison split by replaying its own bundle: on the
+     * split's rows when its data transformer is the challenger's, else on the raw rows of the split
+     * (found by the index column). Anything that stops it (missing columns, a value of another
+     * type, another transformer without an index, a damaged version) makes it unscorable, with why.
+     */
+    const scoreVersion = async (state: ComparisonState, version: number): Promise<ChampionScore> => {
+      const repo = ctx.component("model_repository");
+      const label = `champion v${version}`;
+      const what = `the ${state.split} split`;
+      try {
+        const bundle = await loadInferenceBundle(ctx, await repo.download_model(cfg.model_name, version), {
+          label,
+        });
+        let input = state.rows;
+        let transformed = false;
+        if (sameTransformer(bundle.meta.data_transformer, state.dataTransformer)) {
+          transformed = bundle.meta.data_transformer !== undefined;
+        } else if (state.dataTransformer) {
+          // Another transformer made the split: replay the champion's own on the same rows as read.
+          const index = state.index;
+          if (!state.raw || !index || !state.raw.has(index) || !state.rows.has(index))
+            throw new DataError({
+              message: `it was trained with another process data_transformer (${bundle.meta.data_transformer?.type ?? "none"}), and without an index column the ${state.split} rows cannot be found in the data as read to replay it: set config.index`,
+            });
+          const wanted = new Set(state.rows.values(index).map(String));
+          const at: number[] = [];
+          const seen = new Set<string>();
+          state.raw.values(index).forEach((v, i) => {
+            const key = String(v);
+            if (!wanted.has(key)) return;
+            if (seen.has(key))
+              throw new DataError({
+                message: `the index column "${index}" repeats ${key}: the ${state.split} rows cannot be found in the data as read`,
+              });
+            seen.add(key);
+            at.push(i);
+          });
+          input = state.raw.take(at);
+        }
+        const result = await bundle.predict(input, { transformed, requireIndex: false, what });
+        if (!result.rows.has(bundle.meta.target))
+          throw new DataError({
+            message: `its data_transformer drops the target column "${bundle.meta.target}"`,
+          });
+        return {
+          version,
+          scored: true,
+          metrics: computeMetrics(
+            state.metricNames,
+            result.rows.column(bundle.meta.target),
+            result.predictions,
+          ),
+        };
+      } catch (e) {
+        if (isCancellation(e) || ctx.signal.aborted) throw e;
+        const root = thrownError(e);
+        const reason = root instanceof Error ? root.message : String(root);
+        ctx.logger.warn(`${label} could not be scored on ${what}: ${reason}`);
+        return { version, scored: false, reason };
+      }
+    };
+
+    /** The current champion on the comparison split (its stored metrics when it is the challenger itself). */
+    const scoreChampion = async (
+      state: ComparisonState,
+      challenger: { version?: number; metrics: Record<string, number> },
+    ): Promise<ChampionScore | undefined> => {
+      const current = await ctx.component("model_repository").get_alias(cfg.model_name, CHAMPION_ALIAS);
+      if (!current) return undefined;
+      if (current.version === challenger.version)
+        return { version: current.version, scored: true, metrics: challenger.metrics };
+      return scoreVersion(state, current.version);
+    };
+
+    const compare = (
+      split: string,
+      challenger: number,
+      baseline: number,
+      champion: ChampionScore | undefined,
+    ): TrainResult["comparison"] => {
+      const championScore = champion?.scored ? champion.metrics?.[perfMetric] : undefined;
+      return {
+        split,
+        challenger,
+        baseline,
+        ...(championScore !== undefined ? { champion: championScore } : {}),
+        beats_baseline: isBetter(perfMetric, challenger, baseline),
+        beats_champion: !champion
+          ? true
+          : championScore !== undefined && isBetter(perfMetric, challenger, championScore),
+      };
+    };
+
+    /** Seeds that decide the result: this pipeline's and its components' configured `seed`s. */
+    const identityOf = (processed: ProcessResult): ChallengerIdentity => {
+      const seeds: Record<string, number> = { [ctx.path]: cfg.seed };
+      for (const kind of ["data_splitter", "feature_transformer", "model_trainer", "hyperparameter_tuner"]) {
+        const info = ctx.componentInfo(kind);
+        const seed = info?.config.seed;
+        if (info && typeof seed === "number") seeds[info.path] = seed;
+      }
+      const parts = {
+        data_fingerprint: processed.dataset.fingerprint,
+        config_hash: ctx.lineage.snapshot().config_hash,
+        seeds,
+      };
+      return { key: hashValue(parts), ...parts };
+    };
+
     return {
       /** Trains (or tunes), evaluates and registers a challenger from processed data. */
-      async train_model(processed: ProcessResult, options: StageOptions = {}): Promise<TrainResult> {
+      async train_model(processed: ProcessResult, options: TrainOptions = {}): Promise<TrainResult> {
         const tracker = ctx.optionalComponent("metadata_tracker");
         const repo = ctx.component("model_repository");
         const run =
@@ -156,9 +350,70 @@ export const offlineTrain = definePipeline({
             });
           const metricNames = cfg.metrics ?? defaultMetrics(problemType, classes?.length);
           if (!metricNames.includes(perfMetric)) metricNames.push(perfMetric);
+          const split = splits.test ? "test" : "valid";
+          const state: ComparisonState = {
+            split,
+            rows: split === "test" ? splits.test! : splits.valid,
+            ...(processed.raw ? { raw: processed.raw } : {}),
+            ...(cfg.index ? { index: cfg.index } : {}),
+            ...(processed.data_transformer ? { dataTransformer: processed.data_transformer } : {}),
+            metricNames,
+          };
+          const identity = identityOf(processed);
+
+          // An identical challenger exists: compare it again, register nothing.
+          if (!options.force) {
+            const same = await findIdentical(repo.list_versions(cfg.model_name), identity.key);
+            const stored =
+              same &&
+              unflatten(
+                same.metrics,
+                named.map(([n]) => n),
+              );
+            const challengerScore = stored?.metrics[split]?.[perfMetric];
+            const baselineScore = stored?.baseline[split]?.[perfMetric];
+            if (same && stored && challengerScore !== undefined && baselineScore !== undefined) {
+              const { meta } = await readBundleMeta(await repo.download_model(cfg.model_name, same.version));
+              ctx.logger.info(
+                `${cfg.model_name} v${same.version} has the same data, config and seeds: not trained or registered again (lolpop run --force registers a new version)`,
+              );
+              const champion = await scoreChampion(state, {
+                version: same.version,
+                metrics: stored.metrics[split]!,
+              });
+              remember(cfg.model_name, same.version, state);
+              ctx.lineage.recordModel({ name: cfg.model_name, version: same.version, registered: false });
+              if (tracker && run) {
+                await tracker.log_tags(run.id, {
+                  model_name: cfg.model_name,
+                  model_version: String(same.version),
+                  identical_to: String(same.version),
+                });
+                await tracker.end_run(run.id, "FINISHED");
+              }
+              return {
+                model_name: cfg.model_name,
+                version: same.version,
+                registered: false,
+                identical_to: same.version,
+                trainer: meta.trainer.type,
+                params: meta.params,
+                perf_metric: perfMetric,
+                metrics: stored.metrics,
+                baseline: stored.baseline,
+                ...(champion ? { champion } : {}),
+                comparison: compare(split, challengerScore, baselineScore, champion),
+                refit_on_all_data: cfg.refit_on_all_data,
+                ...(processed.check ? { data_check: processed.check.status } : {}),
+              };
+            }
+          }
 
           const ft = ctx.component("feature_transformer");
           const rawFeatures = featuresOf(splits.train).columnNames;
+          const featureSchema = describeColumns(splits.train.select(rawFeatures), {
+            required: () => true,
+          });
           await ft.fit(featuresOf(splits.train));
           const encoded = new Map<string, LabeledData>();
           for (const [name, t] of named)
@@ -190,8 +445,8 @@ export const offlineTrain = definePipeline({
                 });
                 await tracker.log_params(r.id, trial.params);
                 const flat: Record<string, number> = {};
-                for (const [split, m] of Object.entries(trial.metrics))
-                  for (const [k, v] of Object.entries(m)) flat[`${split}.${k}`] = v;
+                for (const [s, m] of Object.entries(trial.metrics))
+                  for (const [k, v] of Object.entries(m)) flat[`${s}.${k}`] = v;
                 await tracker.log_metrics(r.id, flat);
                 await tracker.end_run(r.id, "FINISHED");
               }
@@ -248,46 +503,15 @@ export const offlineTrain = definePipeline({
               baselinePredictions(problemType, train.y, d.X.numRows, classes),
             );
           }
-          const split = splits.test ? "test" : "valid";
           const challengerScore = metrics[split]![perfMetric]!;
           const baselineScore = baseline[split]![perfMetric]!;
           ctx.logger.info(
             `baseline ${perfMetric} on ${split}: ${baselineScore.toFixed(4)}, challenger: ${challengerScore.toFixed(4)}`,
           );
 
-          // Champion, scored on the same raw split with its own transformer and model.
-          let champion: TrainResult["champion"];
-          const current = await repo.get_alias(cfg.model_name, CHAMPION_ALIAS);
-          if (current) {
-            const bundle = await loadBundle(ctx, await repo.download_model(cfg.model_name, current.version));
-            const rawSplit = split === "test" ? splits.test! : splits.valid;
-            const missing = bundle.meta.feature_columns.filter((c) => !rawSplit.has(c));
-            if (missing.length) {
-              ctx.logger.warn(
-                `champion v${current.version} needs columns the new data lacks (${missing.join(", ")}): it is not compared`,
-              );
-            } else {
-              const X = await bundle.transformer.transform(rawSplit.select(bundle.meta.feature_columns));
-              champion = {
-                version: current.version,
-                metrics: computeMetrics(
-                  metricNames,
-                  rawSplit.column(cfg.target),
-                  await bundle.model.predict(X),
-                ),
-              };
-            }
-          }
-          const championScore = champion?.metrics[perfMetric];
-          const comparison = {
-            split,
-            challenger: challengerScore,
-            baseline: baselineScore,
-            ...(championScore !== undefined ? { champion: championScore } : {}),
-            beats_baseline: isBetter(perfMetric, challengerScore, baselineScore),
-            beats_champion:
-              championScore === undefined || isBetter(perfMetric, challengerScore, championScore),
-          };
+          // The champion, scored on the same split by replaying its own bundle.
+          const champion = await scoreChampion(state, { metrics: metrics[split]! });
+          const comparison = compare(split, challengerScore, baselineScore, champion);
           if (!comparison.beats_baseline)
             await ctx.notify(
               `the model does not beat the baseline on ${split} ${perfMetric} (${challengerScore.toFixed(4)} vs ${baselineScore.toFixed(4)})`,
@@ -313,26 +537,27 @@ export const offlineTrain = definePipeline({
             });
           }
 
-          const flat: Record<string, number> = {};
-          for (const [s, m] of Object.entries(metrics))
-            for (const [k, v] of Object.entries(m)) flat[`${s}.${k}`] = v;
-          for (const [s, m] of Object.entries(baseline))
-            for (const [k, v] of Object.entries(m)) flat[`baseline.${s}.${k}`] = v;
-          if (championScore !== undefined) flat[`champion.${split}.${perfMetric}`] = championScore;
+          const flat = flatten(metrics, baseline);
+          if (comparison.champion !== undefined)
+            flat[`champion.${split}.${perfMetric}`] = comparison.champion;
           const ftInfo = ctx.componentInfo("feature_transformer")!;
           const trainerInfo = ctx.componentInfo("model_trainer");
-          const meta: ModelBundleMeta = {
-            format: 1,
+          const input = inputSchema(processed, rawFeatures, cfg.target, cfg.index);
+          const meta: InferenceBundleMeta = {
+            format: BUNDLE_FORMAT,
             problem_type: problemType,
             target: cfg.target,
             ...(cfg.index ? { index: cfg.index } : {}),
             ...(classes ? { classes } : {}),
+            input,
+            ...(processed.data_transformer ? { data_transformer: processed.data_transformer } : {}),
+            features: featureSchema,
             feature_columns: rawFeatures,
-            trainer: {
+            feature_transformer: savedComponent(ftInfo),
+            trainer: savedComponent({
               type: finalModel.trainer,
               config: trainerInfo?.type === finalModel.trainer ? trainerInfo.config : {},
-            },
-            feature_transformer: { type: ftInfo.type, config: ftInfo.config },
+            }),
             params: finalModel.params,
             metrics: flat,
             datasets: [
@@ -342,6 +567,10 @@ export const offlineTrain = definePipeline({
                 rows: processed.dataset.rows,
               },
             ],
+            identity,
+            plugins: ctx.lineage.snapshot().plugins,
+            core_version: CORE_VERSION,
+            created_at: new Date().toISOString(),
             ...(options.run_id ? { workflow_run_id: options.run_id } : {}),
           };
           // The training record is logged before registration, so a failed registration keeps it.
@@ -354,7 +583,7 @@ export const offlineTrain = definePipeline({
             });
             await tracker.log_metrics(run.id, flat);
           }
-          const dir = await writeBundle(finalModel, ft, meta);
+          const dir = await writeBundle({ model: finalModel, featureTransformer: ft, meta });
           let version: number;
           try {
             const mv = await repo.register_model({
@@ -362,12 +591,20 @@ export const offlineTrain = definePipeline({
               dir,
               ...(run ? { run_id: run.id } : {}),
               metrics: flat,
-              tags: { trainer: finalModel.trainer, problem_type: problemType },
+              tags: {
+                trainer: finalModel.trainer,
+                problem_type: problemType,
+                [MODEL_TAGS.identity]: identity.key,
+                [MODEL_TAGS.dataFingerprint]: identity.data_fingerprint,
+                [MODEL_TAGS.configHash]: identity.config_hash,
+              },
             });
             version = mv.version;
           } finally {
             await removeBundle(dir);
           }
+          ctx.lineage.recordModel({ name: cfg.model_name, version, registered: true });
+          remember(cfg.model_name, version, state);
           if (tracker && run) {
             await tracker.log_tags(run.id, { model_name: cfg.model_name, model_version: String(version) });
             await tracker.end_run(run.id, "FINISHED");
@@ -375,6 +612,7 @@ export const offlineTrain = definePipeline({
           return {
             model_name: cfg.model_name,
             version,
+            registered: true,
             trainer: finalModel.trainer,
             params: finalModel.params,
             perf_metric: perfMetric,
@@ -388,10 +626,82 @@ export const offlineTrain = definePipeline({
             ...(processed.check ? { data_check: processed.check.status } : {}),
           };
         } catch (e) {
-          if (tracker && run) await tracker.end_run(run.id, "FAILED").catch(() => undefined);
+          if (tracker && run)
+            await tracker.end_run(run.id, ctx.signal.aborted ? "KILLED" : "FAILED").catch(() => undefined);
           throw e;
         }
+      },
+
+      /**
+       * Compares a challenger of this process with the current champion again (after the champion
+       * changed while the challenger was being deployed): the same split, the champion's own bundle.
+       * @throws DataError when the challenger was not trained by this pipeline in this process.
+       */
+      async rescore_champion(trained: TrainResult, _options: StageOptions = {}): Promise<TrainResult> {
+        const state = states.get(`${trained.model_name}@${trained.version}`);
+        if (!state)
+          throw new DataError({
+            message: `${trained.model_name} v${trained.version} was not trained in this process: its ${trained.comparison.split} split is not at hand to compare it with the new champion; run the workflow again`,
+            code: "no_comparison_split",
+          });
+        const champion = await scoreChampion(state, {
+          version: trained.version,
+          metrics: trained.metrics[state.split] ?? {},
+        });
+        const { champion: _old, ...rest } = trained;
+        return {
+          ...rest,
+          ...(champion ? { champion } : {}),
+          comparison: compare(
+            state.split,
+            trained.comparison.challenger,
+            trained.comparison.baseline,
+            champion,
+          ),
+        };
       },
     };
   },
 });
+
+/** The version whose identity tag is `key`, if any. */
+async function findIdentical(
+  versions: Promise<ModelVersionInfo[]>,
+  key: string,
+): Promise<ModelVersionInfo | undefined> {
+  return (await versions).find((v) => v.tags[MODEL_TAGS.identity] === key);
+}
+
+/**
+ * The input schema saved with a version: the data as read (from the process step), each column
+ * required at predict when a data transformer runs (it may use any of them), else the features and
+ * the index. Without a process record, the training table itself.
+ */
+function inputSchema(
+  processed: ProcessResult,
+  features: string[],
+  target: string,
+  index: string | undefined,
+): InputSchema {
+  const transformer = processed.data_transformer !== undefined;
+  const base =
+    processed.input ??
+    ({
+      columns: describeColumns(processed.table, {
+        roles: {
+          ...(processed.table.has(target) ? { [target]: "target" as const } : {}),
+          ...(index && processed.table.has(index) ? { [index]: "index" as const } : {}),
+        },
+      }),
+      typing: {},
+    } satisfies InputSchema);
+  return {
+    typing: base.typing,
+    columns: base.columns.map((c) => ({
+      ...c,
+      required:
+        c.role !== "target" &&
+        (transformer || c.role === "index" || c.name === index || features.includes(c.name)),
+    })),
+  };
+}

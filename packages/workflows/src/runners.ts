@@ -1,12 +1,27 @@
-import { defineRunner, type ProblemType, type RunnerContext } from "@lolpop/core";
+import { hostname } from "node:os";
+import {
+  defineRunner,
+  isCancellation,
+  isProcessAlive,
+  type MetadataTracker,
+  PartialRunError,
+  type ProblemType,
+  RUN_TAGS,
+  type RunnerContext,
+  type RunStatus,
+  uncancellable,
+} from "@lolpop/core";
+import { vName } from "./offline-deploy.js";
 import { SERIES_PROPERTIES } from "./timeseries-train.js";
 import type {
+  DeployOptions,
   DeployResult,
   EvaluateOptions,
   EvaluateResult,
   PredictResult,
   ProcessResult,
   StageOptions,
+  TrainOptions,
   TrainResult,
 } from "./types.js";
 
@@ -21,49 +36,191 @@ export interface WorkflowSummary {
   evaluate?: EvaluateResult;
 }
 
+/** Options of `run_step` and `build_all`. */
+export interface RunStepOptions {
+  /** Register the challenger even when an identical version exists (`lolpop run --force`). */
+  force?: boolean;
+}
+
+/** The steps of `run_step`. */
+export type WorkflowStep = "process" | "train" | "deploy" | "predict" | "evaluate" | "all";
+
+/** How many times a promotion decision is made when the champion keeps changing under it. */
+const MAX_DECISIONS = 5;
+
 type Pipe<T> = T & Record<string, unknown>;
 interface ProcessPipe {
   process_data(o?: StageOptions & { source?: string }): Promise<ProcessResult>;
 }
 interface TrainPipe {
-  train_model(p: ProcessResult, o?: StageOptions): Promise<TrainResult>;
+  train_model(p: ProcessResult, o?: TrainOptions): Promise<TrainResult>;
+  rescore_champion?(t: TrainResult, o?: StageOptions): Promise<TrainResult>;
 }
 interface DeployPipe {
-  deploy_model(t: TrainResult, o?: StageOptions): Promise<DeployResult>;
+  deploy_model(t: TrainResult, o?: DeployOptions): Promise<DeployResult>;
 }
 interface PredictPipe {
   predict_data(o?: StageOptions & { source?: string }): Promise<PredictResult>;
   evaluate_ground_truth(o?: EvaluateOptions): Promise<EvaluateResult>;
 }
 
-function createRunner(ctx: RunnerContext, problemType: ProblemType) {
-  const tracker = () => ctx.optionalComponent("metadata_tracker");
-  const withRun = async <T>(name: string, fn: (runId?: string) => Promise<T>): Promise<T> => {
-    const t = tracker();
-    const run = t
-      ? await t.start_run({ name, tags: { "lolpop.stage": "workflow", "lolpop.runner": ctx.type } })
-      : undefined;
-    try {
-      const out = await fn(run?.id);
-      if (t && run) {
-        await t.log_artifact(run.id, "lineage.json", JSON.stringify(ctx.lineage.snapshot(), null, 2));
-        await t.end_run(run.id, "FINISHED");
-      }
-      return out;
-    } catch (e) {
-      if (t && run) await t.end_run(run.id, ctx.signal.aborted ? "KILLED" : "FAILED").catch(() => undefined);
-      throw e;
+/**
+ * Ends `runId`'s descendants (and the run itself with `self`) that are still RUNNING, with `status`
+ * and `tags`. Returns how many were ended.
+ */
+async function endOpenRuns(
+  t: MetadataTracker,
+  runId: string,
+  status: RunStatus,
+  options: { self?: boolean; tags?: Record<string, string> } = {},
+): Promise<number> {
+  let ended = 0;
+  const end = async (id: string) => {
+    if (options.tags) await t.log_tags(id, options.tags);
+    await t.end_run(id, status);
+    ended++;
+  };
+  const walk = async (parent: string, depth: number): Promise<void> => {
+    if (depth > 20) return;
+    for (const child of await t.search_runs({ parent_id: parent })) {
+      if (child.status === "RUNNING") await end(child.id);
+      await walk(child.id, depth + 1);
     }
   };
+  await walk(runId, 0);
+  if (options.self) await end(runId);
+  return ended;
+}
+
+function createRunner(ctx: RunnerContext, problemType: ProblemType) {
+  const tracker = () => ctx.optionalComponent("metadata_tracker");
+
+  /** Workflow runs left RUNNING by a process of this host that is gone (SIGKILL...) end KILLED, tagged stale. */
+  const markStaleRuns = async (t: MetadataTracker): Promise<void> => {
+    let candidates: Awaited<ReturnType<MetadataTracker["search_runs"]>>;
+    try {
+      candidates = await t.search_runs({ tags: { [RUN_TAGS.stage]: "workflow" }, limit: 50 });
+    } catch (e) {
+      ctx.logger.debug(`could not look for stale runs: ${(e as Error).message}`);
+      return;
+    }
+    const host = hostname();
+    for (const r of candidates) {
+      const pid = Number(r.tags[RUN_TAGS.pid]);
+      if (r.status !== "RUNNING" || r.tags[RUN_TAGS.host] !== host || !pid || pid === process.pid) continue;
+      if (isProcessAlive(pid)) continue;
+      const why = `process ${pid} on ${host} is gone`;
+      const n = await endOpenRuns(t, r.id, "KILLED", { self: true, tags: { [RUN_TAGS.stale]: why } });
+      ctx.logger.warn(
+        `marked ${n} stale run${n === 1 ? "" : "s"} KILLED: ${r.name} ${r.id} (started ${r.started_at}) was left RUNNING and ${why}`,
+      );
+    }
+  };
+
+  /**
+   * Runs `body` in a tracked workflow run and always ends it: FINISHED, FAILED, or KILLED when
+   * cancelled (with every run still open under it), after writing lineage.json with the final
+   * status, the run's own id and the model versions produced. A failure is rethrown as a
+   * {@link PartialRunError} carrying the summary of what was done and the step that failed.
+   */
+  const withRun = async (
+    name: string,
+    body: (runId: string | undefined, summary: WorkflowSummary, at: (step: string) => void) => Promise<void>,
+  ): Promise<WorkflowSummary> => {
+    const t = tracker();
+    if (t) await markStaleRuns(t);
+    const run = t
+      ? await t.start_run({
+          name,
+          tags: {
+            [RUN_TAGS.stage]: "workflow",
+            "lolpop.runner": ctx.type,
+            [RUN_TAGS.pid]: String(process.pid),
+            [RUN_TAGS.host]: hostname(),
+          },
+        })
+      : undefined;
+    if (run) ctx.lineage.bindRun(run.id);
+    const summary: WorkflowSummary = { problem_type: problemType, ...(run ? { run_id: run.id } : {}) };
+    let step = "start";
+    let failure: unknown;
+    try {
+      await body(run?.id, summary, (s) => {
+        step = s;
+      });
+    } catch (e) {
+      failure = e ?? new Error("unknown failure");
+    }
+    const cancelled = failure !== undefined && (isCancellation(failure) || ctx.signal.aborted);
+    const status = failure === undefined ? "succeeded" : cancelled ? "cancelled" : "failed";
+    if (t && run) {
+      try {
+        await uncancellable(async () => {
+          if (failure !== undefined) await endOpenRuns(t, run.id, cancelled ? "KILLED" : "FAILED");
+          const lineage = { ...ctx.lineage.snapshot(), status, ended_at: new Date().toISOString() };
+          await t.log_artifact(run.id, "lineage.json", JSON.stringify(lineage, null, 2));
+          await t.end_run(run.id, status === "succeeded" ? "FINISHED" : cancelled ? "KILLED" : "FAILED");
+        });
+      } catch (e) {
+        if (failure === undefined) failure = e;
+        else ctx.logger.error(`could not end the workflow run ${run.id}: ${(e as Error).message}`);
+        step = failure === e ? "finish" : step;
+      }
+    }
+    if (failure !== undefined)
+      throw new PartialRunError({
+        summary: summary as unknown as Record<string, unknown>,
+        step,
+        cause: failure,
+      });
+    return summary;
+  };
+
+  /**
+   * Deploys `train`, and when the champion changed before the alias moved (compare-and-set
+   * failed), compares with the new champion and decides again (at most {@link MAX_DECISIONS} times).
+   */
+  const deploy = async (
+    train: TrainResult,
+    o: StageOptions,
+    rescored: (t: TrainResult) => void = () => undefined,
+  ): Promise<DeployResult> => {
+    const notes: string[] = [];
+    let current = train;
+    for (let decision = 1; ; decision++) {
+      const d = await ctx.pipeline<Pipe<DeployPipe>>("deploy").deploy_model(current, { ...o, notes });
+      if (!d.conflict) return d;
+      notes.push(
+        `the champion changed from ${vName(d.conflict.expected)} to ${vName(d.conflict.actual)} while deciding, so the decision was made again`,
+      );
+      const trainPipe = ctx.optionalPipeline<Pipe<TrainPipe>>("train");
+      const canRescore = typeof trainPipe?.rescore_champion === "function";
+      if (decision >= MAX_DECISIONS || !canRescore) {
+        const reasons = [
+          ...notes,
+          canRescore
+            ? `the champion kept changing (${MAX_DECISIONS} decisions): not promoted; deploy again`
+            : "the comparison cannot be made again without the train pipeline: not promoted; deploy again",
+        ];
+        const t = tracker();
+        if (t && o.run_id)
+          await t.log_tags(o.run_id, { promoted: "false", promotion_reasons: reasons.join("; ") });
+        const { conflict: _c, ...rest } = d;
+        return { ...rest, promoted: false, reasons };
+      }
+      current = await trainPipe!.rescore_champion!(current, o);
+      rescored(current);
+    }
+  };
+
   const runner = {
     /** Loads, transforms, tracks and checks the training data. */
     process_data: (o: StageOptions = {}) => ctx.pipeline<Pipe<ProcessPipe>>("process").process_data({ ...o }),
     /** Trains and registers a challenger from processed data. */
-    train_model: (p: ProcessResult, o: StageOptions = {}) =>
+    train_model: (p: ProcessResult, o: TrainOptions = {}) =>
       ctx.pipeline<Pipe<TrainPipe>>("train").train_model(p, o),
-    /** Applies the promotion policy. */
-    deploy_model: (t: TrainResult, o: StageOptions = {}) =>
-      ctx.pipeline<Pipe<DeployPipe>>("deploy").deploy_model(t, o),
+    /** Applies the promotion policy (deciding again when the champion changes under it). */
+    deploy_model: (t: TrainResult, o: StageOptions = {}) => deploy(t, o),
     /** Scores the prediction data with the champion. */
     predict_data: (o: StageOptions = {}) => ctx.pipeline<Pipe<PredictPipe>>("predict").predict_data(o),
     /** Joins predictions with ground truth and logs metrics on the prediction job. */
@@ -72,19 +229,19 @@ function createRunner(ctx: RunnerContext, problemType: ProblemType) {
     /**
      * Runs the workflow up to `step`: `process`, `train` (process + train), `deploy` (+ deploy),
      * `predict` (predict only, with the current champion), `evaluate` (the latest prediction job
-     * against `predict.config.ground_truth_path`) or `all`.
+     * against `predict.config.ground_truth_path`) or `all`. Whatever happens, the workflow run
+     * ends (FINISHED, FAILED or KILLED); a failure is a `PartialRunError` with the summary so far.
      */
-    run_step: (
-      step: "process" | "train" | "deploy" | "predict" | "evaluate" | "all" = "all",
-    ): Promise<WorkflowSummary> =>
-      withRun(`workflow-${step}`, async (runId) => {
-        const summary: WorkflowSummary = { problem_type: problemType, ...(runId ? { run_id: runId } : {}) };
+    run_step: (step: WorkflowStep = "all", options: RunStepOptions = {}): Promise<WorkflowSummary> =>
+      withRun(`workflow-${step}`, async (runId, summary, at) => {
         const o = runId ? { run_id: runId } : {};
         if (step === "evaluate") {
+          at("evaluate");
           summary.evaluate = await self.evaluate_ground_truth();
-          return summary;
+          return;
         }
         if (step !== "predict") {
+          at("process");
           const processed = await self.process_data(o);
           summary.process = {
             rows: processed.dataset.rows,
@@ -92,17 +249,26 @@ function createRunner(ctx: RunnerContext, problemType: ProblemType) {
             fingerprint: processed.dataset.fingerprint,
             ...(processed.check ? { data_check: processed.check.status } : {}),
           };
-          if (step === "process") return summary;
-          summary.train = await self.train_model(processed, o);
-          if (step === "train") return summary;
-          summary.deploy = await self.deploy_model(summary.train, o);
-          if (step === "deploy") return summary;
+          if (step === "process") return;
+          at("train");
+          summary.train = await self.train_model(processed, {
+            ...o,
+            ...(options.force ? { force: true } : {}),
+          });
+          if (step === "train") return;
+          at("deploy");
+          summary.deploy = await deploy(summary.train, o, (t) => {
+            summary.train = t;
+          });
+          if (step === "deploy") return;
         }
-        if (ctx.optionalPipeline("predict")) summary.predict = await self.predict_data(o);
-        return summary;
+        if (ctx.optionalPipeline("predict")) {
+          at("predict");
+          summary.predict = await self.predict_data(o);
+        }
       }),
     /** The whole workflow: process, train, deploy, predict. */
-    build_all: (): Promise<WorkflowSummary> => self.run_step("all"),
+    build_all: (options: RunStepOptions = {}): Promise<WorkflowSummary> => self.run_step("all", options),
   };
   // Calls between runner methods go through the wrapped instance only when made from outside;
   // internally `self` is the plain object.

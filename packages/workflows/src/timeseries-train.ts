@@ -7,6 +7,7 @@ import {
   type ForecastFold,
   type ForecastSeries,
   type ForecastSeriesSet,
+  removeBundle,
 } from "@lolpop/core";
 import {
   defaultForecastMetrics,
@@ -16,7 +17,6 @@ import {
   type ScoredSeries,
 } from "@lolpop/core/metrics";
 import { type ForecastBundleMeta, readBundleMeta, writeForecastBundle } from "./forecast-bundle.js";
-import { removeBundle } from "./model-bundle.js";
 import type { BacktestFoldSummary, ProcessResult, SplitMetrics, StageOptions, TrainResult } from "./types.js";
 
 /** Config of `TimeSeriesTrain` (the series keys usually come from the runner's config). */
@@ -380,12 +380,16 @@ export const timeSeriesTrain = definePipeline({
               // The champion's fitted state has seen the test window: its forecaster is refitted on the same data as the challenger.
               const f = await ctx.createComponent("forecaster", meta.forecaster.type, meta.forecaster.config);
               const s = await scoreFold(f, testFold);
-              champion = { version: current.version, metrics: forecastMetrics(namesFor(s.series), s.series) };
+              champion = {
+                version: current.version,
+                scored: true,
+                metrics: forecastMetrics(namesFor(s.series), s.series),
+              };
             }
           }
           const challengerScore = metrics.test![pm]!;
           const baselineScore = baseline.test![pm]!;
-          const championScore = champion?.metrics[pm];
+          const championScore = champion?.metrics?.[pm];
           const comparison = {
             split: "test",
             challenger: challengerScore,
@@ -475,6 +479,7 @@ export const timeSeriesTrain = definePipeline({
           return {
             model_name: cfg.model_name,
             version,
+            registered: true,
             trainer: winner.type,
             params: winner.config,
             perf_metric: pm,

@@ -1,4 +1,11 @@
-import type { CheckReport, DatasetInfo, Table } from "@lolpop/core";
+import type {
+  BundleComponent,
+  CheckReport,
+  CodeFingerprint,
+  DatasetInfo,
+  InputSchema,
+  Table,
+} from "@lolpop/core";
 
 /** Passed between stages: the tracker run the stage logs under. */
 export interface StageOptions {
@@ -6,11 +13,38 @@ export interface StageOptions {
   run_id?: string;
 }
 
+/** Options of `train_model`. */
+export interface TrainOptions extends StageOptions {
+  /** Register the challenger even when a version with the same identity (data, config, seeds) exists. */
+  force?: boolean;
+}
+
 /** What `process_data` returns. */
 export interface ProcessResult {
+  /** The data the workflow trains on (after the data transformer). */
   table: Table;
   dataset: DatasetInfo;
   check?: CheckReport;
+  /**
+   * The data as read by the connector, before the data transformer: its columns (roles `target`,
+   * `index`, `feature`) and the connector's typing, saved with each model version.
+   */
+  input?: InputSchema;
+  /** The data transformer that made `table` (type, redacted config, code hash), replayed at predict. */
+  data_transformer?: BundleComponent & { code?: CodeFingerprint };
+  /** The rows as read, when a data transformer ran (to replay another transformer on them). */
+  raw?: Table;
+}
+
+/** How the champion did on the challenger's comparison split. */
+export interface ChampionScore {
+  version: number;
+  /** False when it could not be scored (columns the data lacks, another data transformer, a damaged version...). */
+  scored: boolean;
+  /** Its metrics on the split, when scored. */
+  metrics?: Record<string, number>;
+  /** Why it could not be scored. */
+  reason?: string;
 }
 
 /** Metrics by split then metric name, e.g. `{test: {f1_macro: 0.97}}`. */
@@ -19,8 +53,12 @@ export type SplitMetrics = Record<string, Record<string, number>>;
 /** What `train_model` returns. */
 export interface TrainResult {
   model_name: string;
-  /** Registered version of the challenger. */
+  /** Version of the challenger: registered now, or the identical version that exists (`identical_to`). */
   version: number;
+  /** False when an identical version (same data, config and seeds) existed and was not registered again. */
+  registered: boolean;
+  /** The existing identical version, when `registered` is false. */
+  identical_to?: number;
   trainer: string;
   params: Record<string, unknown>;
   perf_metric: string;
@@ -31,14 +69,16 @@ export interface TrainResult {
    */
   metric_notes?: Record<string, Record<string, string>>;
   baseline: SplitMetrics;
-  /** The current champion scored on the challenger's test split, when there is one. */
-  champion?: { version: number; metrics: Record<string, number> };
+  /** The current champion on the challenger's comparison split, when there is one. */
+  champion?: ChampionScore;
   comparison: {
     split: string;
     challenger: number;
     baseline: number;
+    /** The champion's score, when it was scored. */
     champion?: number;
     beats_baseline: boolean;
+    /** True without a champion; false when the champion could not be scored. */
     beats_champion: boolean;
   };
   refit_on_all_data: boolean;
@@ -68,13 +108,27 @@ export interface BacktestFoldSummary {
   metrics: Record<string, Record<string, number>>;
 }
 
+/** Options of `deploy_model`. */
+export interface DeployOptions extends StageOptions {
+  /** Put before the reasons (the runner's notes when it re-made a decision). */
+  notes?: string[];
+}
+
 /** What `deploy_model` returns. */
 export interface DeployResult {
   version: number;
   promoted: boolean;
-  /** Why the version was or was not promoted. */
+  /** Why the version was or was not promoted; every one is true of the decision. */
   reasons: string[];
+  /** The champion after the decision. */
   champion_version?: number;
+  /** The champion the decision was made against (`null`: none). */
+  decided_against: number | null;
+  /**
+   * Set when the champion was no longer the one the decision was made against (compare-and-set
+   * failed): nothing moved, and the decision must be made again against `actual`.
+   */
+  conflict?: { expected: number | null; actual: number | null };
 }
 
 /** What `predict_data` returns. */

@@ -550,6 +550,30 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
     };
   });
 
+  // Checks over the whole plan (only on an otherwise valid config: they read validated configs).
+  if (c.issues.length === 0 && runner) {
+    const view = { runner: { type: runner.type, config: runnerConfig }, components, pipelines };
+    const owners: Array<[AnyDefinition, { attr: string; path: string }]> = [
+      [runner.definition, { attr: "runner", path: "runner" }],
+      ...components.map((g): [AnyDefinition, { attr: string; path: string }] => [
+        g.registered.definition,
+        { attr: g.attr, path: g.path },
+      ]),
+      ...pipelines.flatMap((p) => [
+        [p.registered.definition, { attr: p.attr, path: p.path }] as [
+          AnyDefinition,
+          { attr: string; path: string },
+        ],
+        ...p.components.map((l): [AnyDefinition, { attr: string; path: string }] => [
+          l.registered.definition,
+          { attr: l.attr, path: l.path },
+        ]),
+      ]),
+    ];
+    for (const [def, self] of owners)
+      for (const issue of def.checkPlan?.(view, self) ?? []) c.add(issue.path, issue.code, issue.message);
+  }
+
   if (c.issues.length > 0) {
     const allUnknown = c.issues.every((i) => i.code === "unknown_type");
     throw allUnknown

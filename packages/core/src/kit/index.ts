@@ -12,7 +12,8 @@
  * - randomness: `createRng`, `shuffleInPlace`, `permutation`;
  * - data files: `DEFAULT_NA_VALUES`;
  * - saved models: `readSavedModelFile`, `writeFileAtomic`, `writeJsonAtomic`;
- * - tracking vocabulary: `CHAMPION_ALIAS`, `MODEL_TAGS`, `stringifyParam`;
+ * - processes: `isProcessAlive` (lock owners, runs left by a killed process), `osUserName`;
+ * - tracking vocabulary: `CHAMPION_ALIAS`, `MODEL_TAGS`, `RUN_TAGS`, `stringifyParam`;
  * - config checks: `configIssuesOf` (a throwing validator as a definition's `checkConfig`);
  * - terminal text: `stripControlChars`, `terminalJson` (data-derived text printed on a terminal);
  * - worker threads: `WorkerPool`, `withWorkerPool`, `resolveWorkerScript` (tasks split over threads,
@@ -30,6 +31,7 @@ export { DEFAULT_NA_VALUES } from "./data-files.js";
 export { writeFileAtomic, writeJsonAtomic } from "./fs-atomic.js";
 export { checkPredictFeatures } from "./predict-input.js";
 export { classificationPredictions, regressionPredictions } from "./predictions.js";
+export { isProcessAlive, osUserName } from "./process.js";
 export { createRng, permutation, shuffleInPlace } from "./random.js";
 export { readSavedModelFile, type SavedModelFile, type SavedModelFileSpec } from "./saved-model.js";
 export {
@@ -43,7 +45,7 @@ export {
   regressionTarget,
 } from "./target.js";
 export { type StripControlOptions, stripControlChars, terminalJson } from "./terminal-text.js";
-export { CHAMPION_ALIAS, MODEL_TAGS, stringifyParam } from "./tracking.js";
+export { CHAMPION_ALIAS, MODEL_TAGS, RUN_TAGS, stringifyParam } from "./tracking.js";
 export {
   type MergedTrainingParams,
   mergeTrainingParams,

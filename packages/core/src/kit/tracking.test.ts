@@ -1,4 +1,4 @@
-import { CHAMPION_ALIAS, MODEL_TAGS, stringifyParam } from "../index.js";
+import { CHAMPION_ALIAS, MODEL_TAGS, RUN_TAGS, stringifyParam } from "../index.js";
 
 test("the alias and tag names both model repositories write", () => {
   expect(CHAMPION_ALIAS).toBe("champion");
@@ -10,6 +10,17 @@ test("the alias and tag names both model repositories write", () => {
     previousChampion: "lolpop.previous_champion",
     promotedAt: "lolpop.promoted_at",
     demotedAt: "lolpop.demoted_at",
+    promotedBy: "lolpop.promoted_by",
+    promotionReason: "lolpop.promotion_reason",
+    identity: "lolpop.identity",
+    dataFingerprint: "lolpop.data_fingerprint",
+    configHash: "lolpop.config_hash",
+  });
+  expect(RUN_TAGS).toEqual({
+    stage: "lolpop.stage",
+    pid: "lolpop.pid",
+    host: "lolpop.host",
+    stale: "lolpop.stale",
   });
 });
 

@@ -23,6 +23,28 @@ export const MODEL_TAGS = {
   promotedAt: "lolpop.promoted_at",
   /** ISO time the version stopped being champion. */
   demotedAt: "lolpop.demoted_at",
+  /** Who promoted the version (`PromoteOptions.promoted_by`). */
+  promotedBy: "lolpop.promoted_by",
+  /** Why it was promoted (`PromoteOptions.reason`). */
+  promotionReason: "lolpop.promotion_reason",
+  /** The challenger's identity key (`ChallengerIdentity.key`): equal keys, identical challengers. */
+  identity: "lolpop.identity",
+  /** Fingerprint of the processed training data. */
+  dataFingerprint: "lolpop.data_fingerprint",
+  /** Hash of the redacted resolved config of the training run. */
+  configHash: "lolpop.config_hash",
+} as const;
+
+/** Tag names the standard workflows write on tracked runs. */
+export const RUN_TAGS = {
+  /** What the run is: `workflow`, `train`, `tuning_trial`, `prediction_job`... */
+  stage: "lolpop.stage",
+  /** Process id of the lolpop process that runs it (a workflow run). */
+  pid: "lolpop.pid",
+  /** Host name of that process. */
+  host: "lolpop.host",
+  /** Set when a later run found it RUNNING with its process gone and ended it KILLED: why. */
+  stale: "lolpop.stale",
 } as const;
 
 /**

@@ -72,5 +72,47 @@ export function modelRepositoryChecks(env: BehaviourEnv): NamedCheck[] {
         expectThat(threw, "get_model_version of a missing version must throw");
       },
     },
+    {
+      name: "promote_model is a compare-and-set with expected_champion, and says what it did",
+      run: async () => {
+        const root = env.tmp();
+        const r = (await env.create(root)) as ModelRepository;
+        const src = join(root, "bundle");
+        mkdirSync(src, { recursive: true });
+        for (const v of ["v1", "v2", "v3"]) {
+          writeFileSync(join(src, "model.txt"), v);
+          await r.register_model({ name: "cas", dir: src });
+        }
+        const champion = async () => (await r.get_alias("cas", "champion"))?.version ?? null;
+        const first = await r.promote_model("cas", 1, { expected_champion: null, reason: "first" });
+        expectThat(
+          first?.promoted === true && first.champion === 1 && first.previous === null,
+          `promote_model(1, expected_champion: null) on a model without champion must promote and return {promoted: true, champion: 1, previous: null} (got ${JSON.stringify(first)})`,
+        );
+        const stale = await r.promote_model("cas", 2, { expected_champion: null });
+        expectThat(
+          stale?.promoted === false && stale.champion === 1 && (await champion()) === 1,
+          `promote_model(2, expected_champion: null) while v1 is champion must move nothing and return {promoted: false, champion: 1} (got ${JSON.stringify(stale)}, champion v${await champion()})`,
+        );
+        const wrong = await r.promote_model("cas", 3, { expected_champion: 2 });
+        expectThat(
+          wrong?.promoted === false && wrong.champion === 1 && (await champion()) === 1,
+          `promote_model(3, expected_champion: 2) while v1 is champion must move nothing (got ${JSON.stringify(wrong)}, champion v${await champion()})`,
+        );
+        const right = await r.promote_model("cas", 3, { expected_champion: 1, promoted_by: "conformance" });
+        expectThat(
+          right?.promoted === true &&
+            right.champion === 3 &&
+            right.previous === 1 &&
+            (await champion()) === 3,
+          `promote_model(3, expected_champion: 1) while v1 is champion must promote (got ${JSON.stringify(right)}, champion v${await champion()})`,
+        );
+        const again = await r.promote_model("cas", 3);
+        expectThat(
+          again?.promoted === false && again.champion === 3,
+          `promoting the champion again moves nothing and returns {promoted: false, champion: 3} (got ${JSON.stringify(again)})`,
+        );
+      },
+    },
   ];
 }
