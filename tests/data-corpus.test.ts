@@ -51,9 +51,11 @@ describe("bad data corpus", () => {
       expect(r.stderr).not.toMatch(control);
 
       if (expected.writes === "nothing") {
-        // A failed run may be recorded as FAILED by the tracker; nothing else may appear.
+        // A failed run may be recorded as FAILED by the tracker (with its lineage); nothing else may appear.
         const added = listFiles(project).filter((f) => !before.includes(f));
-        const records = added.filter((f) => /^\.lolpop\/runs\/[^/]+\/(run|params)\.json$/.test(f));
+        const records = added.filter((f) =>
+          /^\.lolpop\/runs\/[^/]+\/(run\.json|params\.json|artifacts\/lineage\.json)$/.test(f),
+        );
         expect(added.filter((f) => !records.includes(f))).toEqual([]);
         for (const f of records.filter((x) => x.endsWith("run.json")))
           expect(JSON.parse(readFileSync(join(project, f), "utf8")).status).toBe("FAILED");

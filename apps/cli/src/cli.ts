@@ -361,10 +361,13 @@ async function exitCodeOf(
     if (e.message) process.stderr.write(`lolpop: ${e.message}\n`);
     return e.code;
   }
-  const { ConfigError, redactText, stripControlChars } = await import("@lolpop/core");
+  const { ConfigError, partialRunOf, redactText, stripControlChars, thrownError } = await import(
+    "@lolpop/core"
+  );
   // Error messages quote data (column names, values): no escape sequence reaches the terminal.
   process.stderr.write(`lolpop: ${stripControlChars(redactText(await describeError(e)))}\n`);
-  return ConfigError.isInstance(e) ? 2 : 1;
+  // A run that failed on a config error (found by a step) exits like any config error.
+  return ConfigError.isInstance(thrownError(partialRunOf(e)?.cause ?? e)) ? 2 : 1;
 }
 
 /** Runs the CLI; returns the exit code. */

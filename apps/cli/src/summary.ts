@@ -81,5 +81,6 @@ export function renderSummary(s: Record<string, any>): string {
 /** The line that ends the summary of a failed run: where it stopped and why. */
 export function renderFailure(step: string, message: string): string {
   const first = message.split("\n")[0] ?? message;
-  return `${/^Cancelled\b/.test(first) ? "INTERRUPTED" : "FAILED"} at ${step}: ${first}`;
+  // The message may quote data (a column name): no escape sequence reaches the terminal.
+  return stripControlChars(`${/^Cancelled\b/.test(first) ? "INTERRUPTED" : "FAILED"} at ${step}: ${first}`);
 }

@@ -19,7 +19,14 @@ import {
   rememberComponentInfo,
   type ScopeEntry,
 } from "./context.js";
-import { ComponentCallError, ConfigError, isCancellation, thrownError } from "./errors.js";
+import {
+  ComponentCallError,
+  ConfigError,
+  isCancellation,
+  PartialRunError,
+  partialRunOf,
+  thrownError,
+} from "./errors.js";
 import { createLineageRecorder, type Lineage } from "./lineage.js";
 import { createLogger, type Logger } from "./logger.js";
 import {
@@ -294,9 +301,16 @@ async function runMethod(
     return out;
   } catch (e) {
     lineage.finish(isCancellation(e) ? "cancelled" : "failed");
-    // A config error found while running (a key only a step reads) is still a config error.
-    const thrown = thrownError(e);
-    if (ConfigError.isInstance(thrown)) throw locateConfigError(thrown, plan.source);
+    // A config error found while running (a key only a step reads) is still a config error, located
+    // in the YAML; a failed run keeps what it did before (its partial summary).
+    const partial = partialRunOf(e);
+    const thrown = thrownError(partial?.cause ?? e);
+    if (ConfigError.isInstance(thrown)) {
+      const located = locateConfigError(thrown, plan.source);
+      throw partial
+        ? new PartialRunError({ summary: partial.summary, step: partial.step, cause: located })
+        : located;
+    }
     throw e;
   }
 }

@@ -550,8 +550,9 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
     };
   });
 
-  // Checks over the whole plan (only on an otherwise valid config: they read validated configs).
-  if (c.issues.length === 0 && runner) {
+  // Checks over the whole plan (only on an otherwise valid config: they read validated configs; an
+  // unused component is valid config, and a definition's check may say more about it).
+  if (c.issues.every((i) => i.code === "unused_component") && runner) {
     const view = { runner: { type: runner.type, config: runnerConfig }, components, pipelines };
     const owners: Array<[AnyDefinition, { attr: string; path: string }]> = [
       [runner.definition, { attr: "runner", path: "runner" }],
@@ -570,8 +571,17 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
         ]),
       ]),
     ];
+    const specific = new Set<string>();
     for (const [def, self] of owners)
-      for (const issue of def.checkPlan?.(view, self) ?? []) c.add(issue.path, issue.code, issue.message);
+      for (const issue of def.checkPlan?.(view, self) ?? []) {
+        c.add(issue.path, issue.code, issue.message);
+        specific.add(issue.path.join("."));
+      }
+    // A definition's own check says more than the generic "never looked up" one at the same path.
+    for (let i = c.issues.length - 1; i >= 0; i--) {
+      const issue = c.issues[i]!;
+      if (issue.code === "unused_component" && specific.has(issue.path)) c.issues.splice(i, 1);
+    }
   }
 
   if (c.issues.length > 0) {
