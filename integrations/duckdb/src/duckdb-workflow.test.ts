@@ -193,6 +193,44 @@ describe("the same model from CSV, Parquet, Postgres and SQLite", () => {
   }, 180_000);
 });
 
+describe("a SQL transform in the process pipeline", () => {
+  test("is recorded with the model version and replayed at predict on data without the engineered column", async () => {
+    const dir = penguinsProject();
+    const sql = "SELECT *, beak_length_mm / beak_depth_mm AS beak_ratio FROM input";
+    const { summary } = await run(
+      dir,
+      yaml(`    data_connector: LocalDataConnector
+    data_transformer: DuckDBDataTransformer
+  data_connector:
+    config:
+      path: data/train.csv
+  data_transformer:
+    config:
+      sql: "${sql}"`),
+    );
+    expect(summary.train!.registered).toBe(true);
+    // The version records the transform (type and SQL) it must replay.
+    const metas = filesUnder(join(dir, ".lolpop")).filter((f) => f.endsWith("lolpop-model.json"));
+    expect(metas.length).toBe(1);
+    const meta = JSON.parse(readFileSync(metas[0]!, "utf8"));
+    expect(meta.data_transformer).toMatchObject({ type: "DuckDBDataTransformer", config: { sql } });
+    // Trained on the engineered column; the raw input the version expects does not have it.
+    expect(meta.features.map((c: { name: string }) => c.name)).toContain("beak_ratio");
+    expect(meta.input.columns.map((c: { name: string }) => c.name)).not.toContain("beak_ratio");
+    // data/new.csv has no beak_ratio: predict computed it with the recorded SQL.
+    expect(readFileSync(join(dir, "data", "new.csv"), "utf8")).not.toContain("beak_ratio");
+    const newRows =
+      readFileSync(join(dir, "data", "new.csv"), "utf8")
+        .trim()
+        .split("\n").length - 1;
+    const predictions = readFileSync(join(dir, "predictions", "penguins.csv"), "utf8")
+      .trim()
+      .split("\n");
+    expect(predictions.length - 1).toBe(newRows);
+    expect(predictions[0]).toMatch(/^id,prediction/);
+  }, 180_000);
+});
+
 describe("Postgres errors", () => {
   test("a wrong password is a clear error without the connection string", async () => {
     const wrong = pg.url.replace(encodeURIComponent(pg.password), "not-the-password-42");
