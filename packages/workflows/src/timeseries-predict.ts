@@ -1,8 +1,8 @@
-import { isAbsolute, join, resolve } from "node:path";
 import { CHAMPION_ALIAS, DataError, definePipeline, type ForecastOutput, Table } from "@lolpop/core";
 import { forecastMetrics, hasZeroActuals, type ScoredSeries } from "@lolpop/core/metrics";
 import type { ForecastBundleMeta } from "./forecast-bundle.js";
 import { loadForecastBundle, readBundleMeta } from "./forecast-bundle.js";
+import { savePredictions } from "./prediction-job.js";
 import type { EvaluateOptions, EvaluateResult, PredictResult, StageOptions } from "./types.js";
 
 interface TimeSeriesPredictConfig {
@@ -183,33 +183,16 @@ export const timeSeriesPredict = definePipeline({
             });
         }
         const out = forecastTable(meta, forecasts);
-        const tracker = ctx.optionalComponent("metadata_tracker");
-        const job = tracker
-          ? await tracker.start_run({
-              name: `predict-${cfg.model_name}-v${mv.version}`,
-              ...(options.run_id ? { parent_id: options.run_id } : {}),
-              tags: {
-                "lolpop.stage": "prediction_job",
-                model_name: cfg.model_name,
-                model_version: String(mv.version),
-              },
-            })
-          : undefined;
-        const jobName = job?.id ?? `${cfg.model_name}-v${mv.version}-${Date.now()}`;
-        const target = cfg.output_path
-          ? isAbsolute(cfg.output_path)
-            ? cfg.output_path
-            : resolve(ctx.project.root, cfg.output_path)
-          : join(ctx.project.stateDir, "predictions", `${jobName}.csv`);
-        const saved = await ctx.component("data_connector").save_data(out, target);
-        ctx.lineage.recordDataset({
-          name: "predictions",
-          fingerprint: out.fingerprint(),
-          rows: out.numRows,
-          columns: out.numColumns,
-          source: saved.uri,
-          context: "prediction",
-        });
+        const { tracker, job, saved } = await savePredictions(
+          ctx,
+          {
+            model_name: cfg.model_name,
+            version: mv.version,
+            ...(cfg.output_path ? { output_path: cfg.output_path } : {}),
+            ...(options.run_id ? { run_id: options.run_id } : {}),
+          },
+          out,
+        );
         if (tracker && job) {
           await tracker.log_tags(job.id, { predictions_path: saved.uri });
           await tracker.log_metrics(job.id, { rows: out.numRows, series: forecasts.length });
