@@ -310,13 +310,14 @@ describe("publishing to a local registry", () => {
     ok(sh("npm", ["install", ...INSTALL, "vega-datasets@3.2.1"], npmProject));
     const pkg = JSON.parse(readFileSync(join(npmProject, "package.json"), "utf8"));
     expect(Object.keys(pkg.dependencies).sort()).toEqual([...INSTALL, "vega-datasets"].sort());
-    // Every @lolpop package in the tree came from the local registry (core through the CLI and peers).
+    // Every @lolpop package in the tree came from the local registry (core through the CLI and peers;
+    // @lolpop/onnx, dependency-free, through local and random-forest for their ONNX export).
     const lock = JSON.parse(readFileSync(join(npmProject, "package-lock.json"), "utf8"));
     const lolpop = Object.entries<any>(lock.packages).filter(([path]) =>
       path.includes("node_modules/@lolpop/"),
     );
     expect(lolpop.map(([path]) => path).sort()).toEqual(
-      ["cli", "core", "local", "random-forest", "workflows"].map((n) => `node_modules/@lolpop/${n}`),
+      ["cli", "core", "local", "onnx", "random-forest", "workflows"].map((n) => `node_modules/@lolpop/${n}`),
     );
     for (const [, entry] of lolpop) expect(entry.resolved.startsWith(reg().url)).toBe(true);
 
