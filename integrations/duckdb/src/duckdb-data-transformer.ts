@@ -5,9 +5,9 @@
  * result is the transformed table. Columns that keep their name keep their role (the target stays
  * the target).
  *
- * {@link describeDuckDBTransform} gives the stable description an inference bundle records (the SQL
- * text, its parameters and a hash of everything that decides the output), so prediction can replay
- * the same transform.
+ * In a process pipeline it is saved with each model version (type and config) and replayed at
+ * predict by core's inference bundle. {@link describeDuckDBTransform} gives a stable description of
+ * the transform (the SQL text, its parameters and a hash of everything that decides the output).
  */
 import { createRequire } from "node:module";
 import {
