@@ -19,6 +19,7 @@ import { cliBin, repoRoot } from "./helpers.js";
 export const WORKSPACE: Record<string, string> = {
   "@lolpop/core": join(repoRoot, "packages", "core"),
   "@lolpop/local": join(repoRoot, "packages", "local"),
+  "@lolpop/onnx": join(repoRoot, "packages", "onnx"),
   "@lolpop/workflows": join(repoRoot, "packages", "workflows"),
   "@lolpop/testing": join(repoRoot, "packages", "testing"),
   "@lolpop/python-bridge": join(repoRoot, "packages", "python-bridge"),

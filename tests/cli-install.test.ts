@@ -57,7 +57,16 @@ function project(name: string, deps: Record<string, string>): string {
 }
 
 const fileDeps = (names: string[]) => Object.fromEntries(names.map((n) => [n, `file:${tarballs[n]}`]));
-const LOLPOP = ["@lolpop/core", "@lolpop/cli", "@lolpop/local", "@lolpop/workflows", "@lolpop/random-forest"];
+// @lolpop/onnx is not a plugin: it comes with local and random-forest (their ONNX export), so it is
+// packed and installed from its tarball too (the registry does not have it).
+const LOLPOP = [
+  "@lolpop/core",
+  "@lolpop/cli",
+  "@lolpop/local",
+  "@lolpop/onnx",
+  "@lolpop/workflows",
+  "@lolpop/random-forest",
+];
 
 let npmDir = "";
 let pnpmDir = "";
@@ -75,7 +84,7 @@ beforeAll(() => {
   sh("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: npmDir });
 
   // pnpm resolves every @lolpop/* range from the registry unless overridden to the tarballs.
-  const pnpmSettings = `overrides:\n${["@lolpop/core", "@lolpop/local"].map((n) => `  "${n}": "file:${tarballs[n]}"`).join("\n")}\nallowBuilds:\n  esbuild: false\n`;
+  const pnpmSettings = `overrides:\n${["@lolpop/core", "@lolpop/local", "@lolpop/onnx"].map((n) => `  "${n}": "file:${tarballs[n]}"`).join("\n")}\nallowBuilds:\n  esbuild: false\n`;
   pnpmDir = project("pnpm-project", fileDeps([...LOLPOP, ...FIXTURES]));
   writeFileSync(join(pnpmDir, "pnpm-workspace.yaml"), pnpmSettings);
   sh("pnpm", ["install", "--reporter=append-only"], { cwd: pnpmDir });
