@@ -6,7 +6,7 @@
 // dependencies on each other (e.g. @lolpop/local on @lolpop/core) from the tarballs; everything
 // else comes from the npm registry.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -49,7 +49,20 @@ for (const p of packages) {
   }
   files[p.name] = isAbsolute(tgz) ? tgz : join(dest, tgz);
 }
-const pick = (names) => names.map((n) => files[n]).filter(Boolean);
+// The tarballs of `names` and of every @lolpop/* package they depend on (e.g. @lolpop/local on
+// @lolpop/onnx), so npm never looks for an unpublished @lolpop package on the registry.
+const dirs = Object.fromEntries(packages.map((p) => [p.name, p.path]));
+const pick = (names) => {
+  const all = new Set();
+  const visit = (name) => {
+    if (all.has(name) || !files[name]) return;
+    all.add(name);
+    const pkg = JSON.parse(readFileSync(join(dirs[name], "package.json"), "utf8"));
+    for (const dep of Object.keys(pkg.dependencies ?? {})) if (dep.startsWith("@lolpop/")) visit(dep);
+  };
+  for (const n of names) visit(n);
+  return [...all].map((n) => files[n]);
+};
 console.log(`pack:all: ${packages.length} packages packed into ${dest}:`);
 for (const [name, file] of Object.entries(files)) console.log(`  ${name}  ${file}`);
 console.log(
