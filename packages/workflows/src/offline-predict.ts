@@ -15,7 +15,7 @@ import {
   typingOf,
 } from "@lolpop/core";
 import { computeMetrics, defaultMetrics, metricNotes, PROBABILITY_METRICS } from "@lolpop/core/metrics";
-import { savePredictions } from "./prediction-job.js";
+import { findPredictionJob, savePredictions } from "./prediction-job.js";
 import type { EvaluateOptions, EvaluateResult, PredictResult, StageOptions } from "./types.js";
 
 interface PredictConfig {
@@ -229,30 +229,10 @@ export const offlinePredict = definePipeline({
         const connector = ctx.component("data_connector");
         const tracker = ctx.optionalComponent("metadata_tracker");
         // Which prediction job: the given one, else the latest of this model (needs a tracker).
-        let jobId = options.job_id;
-        let predictionsPath = options.predictions_path;
-        let jobVersion: number | undefined;
-        if (tracker && (!predictionsPath || jobId)) {
-          const job = jobId
-            ? await tracker.get_run(jobId)
-            : (
-                await tracker.search_runs({
-                  tags: { "lolpop.stage": "prediction_job", model_name: cfg.model_name },
-                  limit: 1,
-                })
-              )[0];
-          if (job) {
-            jobId = job.id;
-            predictionsPath ??= job.tags.predictions_path;
-            jobVersion = Number(job.tags.model_version) || undefined;
-          }
-        }
-        if (!predictionsPath) {
-          throw new DataError({
-            message: `no prediction job of model "${cfg.model_name}" found: run the predict step first (lolpop run --step predict)`,
-            code: "no_prediction_job",
-          });
-        }
+        const found = await findPredictionJob(ctx, cfg.model_name, options);
+        const predictionsPath = found.predictions_path;
+        const jobId = found.job_id;
+        const jobVersion = found.version;
         const preds = await connector.get_data(predictionsPath);
         const truth = await connector.get_data(truthSource);
         const mv = jobVersion

@@ -4,7 +4,13 @@
  * `output_path`, else `.lolpop/predictions/<job>.csv`) and recorded in the lineage.
  */
 import { isAbsolute, join, resolve } from "node:path";
-import type { MetadataTracker, PipelineContext, SavedData, Table } from "@lolpop/core";
+import {
+  DataError,
+  type MetadataTracker,
+  type PipelineContext,
+  type SavedData,
+  type Table,
+} from "@lolpop/core";
 
 /** The saved predictions and the tracker run that records them (still open). */
 export interface PredictionJob {
@@ -47,4 +53,53 @@ export async function savePredictions<C>(
     context: "prediction",
   });
   return { ...(tracker ? { tracker } : {}), ...(job ? { job } : {}), saved };
+}
+
+/** The prediction job an evaluation reads: its run id, predictions file and model version. */
+export interface FoundPredictionJob {
+  job_id?: string;
+  predictions_path: string;
+  version?: number;
+}
+
+/**
+ * Which prediction job to evaluate: the given `job_id` (its predictions file and version from the
+ * tracker), else the given `predictions_path`, else the latest prediction job of the model.
+ * @throws DataError (`no_prediction_job`) when none is found.
+ */
+export async function findPredictionJob<C>(
+  ctx: PipelineContext<C>,
+  model_name: string,
+  options: { job_id?: string; predictions_path?: string },
+): Promise<FoundPredictionJob> {
+  const tracker = ctx.optionalComponent("metadata_tracker");
+  let jobId = options.job_id;
+  let predictionsPath = options.predictions_path;
+  let version: number | undefined;
+  if (tracker && (!predictionsPath || jobId)) {
+    const job = jobId
+      ? await tracker.get_run(jobId)
+      : (
+          await tracker.search_runs({
+            tags: { "lolpop.stage": "prediction_job", model_name },
+            limit: 1,
+          })
+        )[0];
+    if (job) {
+      jobId = job.id;
+      predictionsPath ??= job.tags.predictions_path;
+      version = Number(job.tags.model_version) || undefined;
+    }
+  }
+  if (!predictionsPath) {
+    throw new DataError({
+      message: `no prediction job of model "${model_name}" found: run the predict step first (lolpop run --step predict)`,
+      code: "no_prediction_job",
+    });
+  }
+  return {
+    ...(jobId ? { job_id: jobId } : {}),
+    predictions_path: predictionsPath,
+    ...(version ? { version } : {}),
+  };
 }

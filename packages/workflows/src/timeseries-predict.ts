@@ -2,7 +2,7 @@ import { CHAMPION_ALIAS, DataError, definePipeline, type ForecastOutput, Table }
 import { forecastMetrics, hasZeroActuals, type ScoredSeries } from "@lolpop/core/metrics";
 import type { ForecastBundleMeta } from "./forecast-bundle.js";
 import { loadForecastBundle, readBundleMeta } from "./forecast-bundle.js";
-import { savePredictions } from "./prediction-job.js";
+import { findPredictionJob, savePredictions } from "./prediction-job.js";
 import type { EvaluateOptions, EvaluateResult, PredictResult, StageOptions } from "./types.js";
 
 interface TimeSeriesPredictConfig {
@@ -215,29 +215,10 @@ export const timeSeriesPredict = definePipeline({
         const repo = ctx.component("model_repository");
         const connector = ctx.component("data_connector");
         const tracker = ctx.optionalComponent("metadata_tracker");
-        let jobId = options.job_id;
-        let predictionsPath = options.predictions_path;
-        let jobVersion: number | undefined;
-        if (tracker && (!predictionsPath || jobId)) {
-          const job = jobId
-            ? await tracker.get_run(jobId)
-            : (
-                await tracker.search_runs({
-                  tags: { "lolpop.stage": "prediction_job", model_name: cfg.model_name },
-                  limit: 1,
-                })
-              )[0];
-          if (job) {
-            jobId = job.id;
-            predictionsPath ??= job.tags.predictions_path;
-            jobVersion = Number(job.tags.model_version) || undefined;
-          }
-        }
-        if (!predictionsPath)
-          throw new DataError({
-            message: `no prediction job of model "${cfg.model_name}" found: run the predict step first (lolpop run --step predict)`,
-            code: "no_prediction_job",
-          });
+        const found = await findPredictionJob(ctx, cfg.model_name, options);
+        const predictionsPath = found.predictions_path;
+        const jobId = found.job_id;
+        const jobVersion = found.version;
         const truthSource = options.truth_source ?? cfg.ground_truth_path;
         if (!truthSource)
           throw new DataError({
