@@ -32,6 +32,8 @@ import {
   redactText,
   silentLogger,
   stringifyParam,
+  RUN_STATUSES,
+  runStatusFilter,
 } from "@lolpop/core";
 import {
   checkArtifactPath,
@@ -109,7 +111,6 @@ export type MlflowMetadataTracker = MetadataTracker & {
   close(): Promise<void>;
 };
 
-const RUN_STATUSES: readonly RunStatus[] = ["RUNNING", "FINISHED", "FAILED", "KILLED"];
 const HIDDEN_TAG = (k: string) => k.startsWith("mlflow.") || k === REQUEST_ID_TAG;
 
 function iso(ms: number | undefined): string | undefined {
@@ -667,9 +668,14 @@ export function createMlflowMetadataTracker(options: MlflowMetadataTrackerOption
       if (exp.lifecycle_stage === "deleted") await experiment(); // throws what to do (or restores)
       const wanted = { ...(filter.tags ?? {}) };
       if (filter.parent_id !== undefined) wanted[MLFLOW_TAGS.parentRunId] = filter.parent_id;
+      const statuses = runStatusFilter(filter.status);
       const clauses = Object.entries(wanted)
         .map(([k, v]) => filterClause("tags", k, v))
         .filter((c): c is string => c !== undefined);
+      // One status is filtered by the server (RUNNING also matches SCHEDULED, read as RUNNING); every
+      // status is checked again on the runs read.
+      if (statuses?.length === 1 && statuses[0] !== "RUNNING")
+        clauses.push(`attributes.status = '${statuses[0]}'`);
       const out: RunInfo[] = [];
       let pageToken: string | undefined;
       do {
@@ -682,7 +688,9 @@ export function createMlflowMetadataTracker(options: MlflowMetadataTrackerOption
         });
         for (const run of page.items) {
           const tags = fromTagList(run.data?.tags);
-          if (Object.entries(wanted).every(([k, v]) => tags[k] === v)) out.push(toRunInfo(run));
+          if (!Object.entries(wanted).every(([k, v]) => tags[k] === v)) continue;
+          const info = toRunInfo(run);
+          if (!statuses || statuses.includes(info.status)) out.push(info);
         }
         pageToken = page.next_page_token || undefined;
       } while (pageToken && out.length < limit);

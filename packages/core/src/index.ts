@@ -17,6 +17,11 @@ export {
   planWorkflow,
   type WorkflowPlan,
 } from "./config/plan.js";
+export {
+  applyConfigOverrides,
+  type ConfigOverride,
+  parseConfigOverride,
+} from "./config/overrides.js";
 export { type ResolvedConfig, resolveConfig } from "./config/resolve.js";
 export { type ConfigSource, loadConfigFile, parseConfigText } from "./config/yaml-source.js";
 export * from "./contracts.js";
