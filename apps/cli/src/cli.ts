@@ -15,7 +15,13 @@ import type {
   Middleware,
   Workflow,
 } from "@lolpop/core";
-import { BUILTIN_COMMANDS, cliPackageDir, discoverProject, findPackageRoot } from "./discovery.js";
+import {
+  BUILTIN_COMMANDS,
+  cliPackageDir,
+  discoverProject,
+  EXTENSIBLE_GROUPS,
+  findPackageRoot,
+} from "./discovery.js";
 import { ExitError, formatMs, renderTable } from "./format.js";
 import { TEMPLATES, type Template } from "./init.js";
 import {
@@ -734,9 +740,22 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = report.ok ? 0 : 1;
     });
 
-  // Commands from plugins: listed in --help from the manifests, imported only when invoked.
+  const { registerStoreCommands } = await import("./store-commands.js");
+  const groups: Record<string, import("commander").Command> = {
+    runs: registerStoreCommands(program, {
+      write,
+      exit: (code) => {
+        exitCode = code;
+      },
+      setHelp: SET_HELP,
+      collectSet,
+    }),
+  };
+
+  // Commands from plugins: listed in --help from the manifests, imported only when invoked. A name
+  // "group sub" (e.g. "runs attach") is a subcommand of that built-in group.
   const first = argv.slice(2).find((a) => !a.startsWith("-"));
-  if (!first || !BUILTIN_COMMANDS.includes(first)) {
+  if (!first || !BUILTIN_COMMANDS.includes(first) || EXTENSIBLE_GROUPS[first]) {
     const root = findPackageRoot(process.cwd()) ?? process.cwd();
     let specs: ReturnType<typeof discoverProject>["commands"] = [];
     try {
@@ -745,8 +764,11 @@ export async function main(argv: string[]): Promise<number> {
       specs = [];
     }
     for (const spec of specs) {
-      program
-        .command(spec.name)
+      const [group, sub] = spec.name.split(" ");
+      const parent = sub === undefined ? program : groups[group!];
+      if (!parent) continue;
+      parent
+        .command(sub ?? spec.name)
         .description(`${spec.description || "(no description)"} [${spec.plugin}]`)
         .helpGroup("Plugin commands:")
         .argument("[args...]", "arguments for the command")
