@@ -4,7 +4,7 @@
  * read (fingerprints, files) → the runs that trained it → the config hash and code → the version →
  * its prediction jobs.
  */
-import { MODEL_TAGS, type MetadataTracker, RUN_TAGS, type RunRecord } from "@lolpop/core";
+import { type MetadataTracker, MODEL_TAGS, RUN_TAGS, type RunRecord } from "@lolpop/core";
 import type { ModelRef, ProjectStores } from "./store-access.js";
 
 /** A run in the chain. */

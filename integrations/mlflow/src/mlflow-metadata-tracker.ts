@@ -26,14 +26,14 @@ import {
   type MetadataTracker,
   REDACTED,
   RemoteServiceError,
+  RUN_STATUSES,
   type RunInfo,
   type RunRecord,
   type RunStatus,
   redactText,
+  runStatusFilter,
   silentLogger,
   stringifyParam,
-  RUN_STATUSES,
-  runStatusFilter,
 } from "@lolpop/core";
 import {
   checkArtifactPath,

@@ -11,17 +11,17 @@ recordCoreCopy({ version: CORE_VERSION, path: import.meta.url });
 export * from "./bundle/index.js";
 export { didYouMean, editDistance, FIRST_PARTY_TYPES } from "./catalog.js";
 export {
+  applyConfigOverrides,
+  type ConfigOverride,
+  parseConfigOverride,
+} from "./config/overrides.js";
+export {
   type ComponentPlan,
   type PipelinePlan,
   planFromSource,
   planWorkflow,
   type WorkflowPlan,
 } from "./config/plan.js";
-export {
-  applyConfigOverrides,
-  type ConfigOverride,
-  parseConfigOverride,
-} from "./config/overrides.js";
 export { type ResolvedConfig, resolveConfig } from "./config/resolve.js";
 export { type ConfigSource, loadConfigFile, parseConfigText } from "./config/yaml-source.js";
 export * from "./contracts.js";

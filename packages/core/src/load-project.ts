@@ -8,8 +8,9 @@
  * `discover` (the CLI reads package.json manifests from the project root). Without it, the types
  * already registered in this process are the ones known (import your plugins first).
  */
-import { resolve } from "node:path";
+
 import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { applyConfigOverrides } from "./config/overrides.js";
 import { planWorkflow, type WorkflowPlan } from "./config/plan.js";
 import { type ResolvedConfig, resolveConfig } from "./config/resolve.js";

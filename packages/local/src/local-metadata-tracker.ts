@@ -23,16 +23,16 @@ import {
   type DatasetInfo,
   defineComponent,
   type MetadataTracker,
+  RUN_STATUSES,
   type RunInfo,
   type RunRecord,
   type RunStatus,
   redactText,
+  runStatusFilter,
   StoreError,
   stringifyParam,
   writeFileAtomic,
   writeJsonAtomic,
-  RUN_STATUSES,
-  runStatusFilter,
 } from "@lolpop/core";
 import {
   copyTree,
