@@ -318,7 +318,9 @@ export async function runsCompare(tracker: MetadataTracker, ids: string[], json?
     });
   const c = await clean();
   const colour = useColour();
-  const header = [...(colour ? [] : [""]), "SECTION", "KEY", ...runs.map((r) => c(r.id))];
+  // Runs are columns #1, #2...: the ids (whole, to copy) are listed above the table.
+  const legend = runs.map((r, i) => `#${i + 1}  ${c(r.id)}  ${c(r.name)}  ${r.started_at}`);
+  const header = [...(colour ? [] : [""]), "SECTION", "KEY", ...runs.map((_, i) => `#${i + 1}`)];
   const cells = rows.map((r) => [
     ...(colour ? [] : [r.differs ? "*" : ""]),
     r.section,
@@ -335,5 +337,5 @@ export async function runsCompare(tracker: MetadataTracker, ids: string[], json?
     text = lines.join("\n");
   }
   const n = rows.filter((r) => r.differs).length;
-  return `${text}\n\n${n} of ${rows.length} values differ${colour ? " (highlighted)" : " (marked *)"}`;
+  return `${legend.join("\n")}\n\n${text}\n\n${n} of ${rows.length} values differ${colour ? " (highlighted)" : " (marked *)"}`;
 }
