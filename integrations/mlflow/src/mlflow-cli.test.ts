@@ -22,6 +22,7 @@ import {
   repoRoot,
   startMlflowServer,
 } from "../test/fixtures/mlflow-server.mjs";
+import { createMlflowMetadataTracker, MlflowClient } from "./index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkgDir = join(here, "..");
@@ -42,7 +43,6 @@ function lolpop(args: string[], env: Record<string, string> = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: JSON documents of the CLI
 function json(r: { code: number | null; stdout: string; stderr: string }): any {
   try {
     return JSON.parse(r.stdout);
@@ -153,6 +153,32 @@ afterAll(async () => {
   expect(leftover).toBe(false);
   expect(processesMatching(server.dir)).toEqual([]);
 }, 60_000);
+
+describe("MLflowMetadataTracker.search_runs status filter", () => {
+  it("one status (filtered by the server), several, with tags, parent and limit; an unknown status is refused", async () => {
+    const client = new MlflowClient({ config: { tracking_uri: server.uri }, resolve: { env: {} } });
+    const t = createMlflowMetadataTracker({ client, experimentName: `status-${Date.now()}` });
+    try {
+      const parent = await t.start_run({ name: "parent", tags: { suite: "status" } });
+      const done = await t.start_run({ name: "done", parent_id: parent.id, tags: { suite: "status" } });
+      const failed = await t.start_run({ name: "failed", parent_id: parent.id, tags: { suite: "status" } });
+      await t.end_run(done.id, "FINISHED");
+      await t.end_run(failed.id, "FAILED");
+      const ids = (runs: Array<{ id: string }>) => runs.map((r) => r.id).sort();
+      expect(ids(await t.search_runs({ status: "FINISHED" }))).toEqual([done.id]);
+      expect(ids(await t.search_runs({ status: "RUNNING" }))).toEqual([parent.id]);
+      expect(ids(await t.search_runs({ status: ["FAILED", "FINISHED"], parent_id: parent.id }))).toEqual(
+        ids([done, failed]),
+      );
+      expect(await t.search_runs({ status: ["KILLED"], tags: { suite: "status" } })).toEqual([]);
+      expect(await t.search_runs({ status: ["FINISHED", "FAILED"], limit: 1 })).toHaveLength(1);
+      await expect(t.search_runs({ status: "DONE" as never })).rejects.toThrow(/unknown run status "DONE"/);
+      await t.end_run(parent.id, "FINISHED");
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+});
 
 describe("lolpop runs on MLflow", () => {
   it("list: the runs of the experiment, newest first, with status, stage and limit filters", () => {
