@@ -107,6 +107,7 @@ export type MlflowMetadataTracker = MetadataTracker & {
   pending_metrics(run_id?: string): number;
   /** Flushes every buffered metric and releases the timer and connections. */
   close(): Promise<void>;
+  delete_run: NonNullable<MetadataTracker["delete_run"]>;
 };
 
 const RUN_STATUSES: readonly RunStatus[] = ["RUNNING", "FINISHED", "FAILED", "KILLED"];
@@ -687,6 +688,24 @@ export function createMlflowMetadataTracker(options: MlflowMetadataTrackerOption
         pageToken = page.next_page_token || undefined;
       } while (pageToken && out.length < limit);
       return Number.isFinite(limit) ? out.slice(0, limit) : out;
+    },
+
+    async delete_run(run_id) {
+      checkRunId(run_id);
+      // The run and its descendants, children first; nothing is deleted when one is still running.
+      const order: RunInfo[] = [];
+      const visit = async (info: RunInfo): Promise<void> => {
+        for (const child of await tracker.search_runs({ parent_id: info.id })) await visit(child);
+        order.push(info);
+      };
+      await visit(toRunInfo(await client.getRun(run_id)));
+      const running = order.filter((r) => r.status === "RUNNING");
+      if (running.length)
+        throw new LolpopError({
+          code: "run_is_running",
+          message: `Cannot delete MLflow run ${run_id}: ${running.map((r) => `${r.id} (${r.name})`).join(", ")} ${running.length === 1 ? "is" : "are"} still RUNNING; end ${running.length === 1 ? "it" : "them"} first`,
+        });
+      for (const r of order) await client.deleteRun(r.id);
     },
 
     flush: (run_id) => flushStrict(run_id),
