@@ -634,6 +634,12 @@ export function createMlflowMetadataTracker(options: MlflowMetadataTrackerOption
       checkRunId(run_id);
       if (buffers.has(run_id)) await flushStrict(run_id);
       const run = await client.getRun(run_id);
+      // A deleted run (delete_run, or deleted in MLflow's UI) is gone for lolpop, as in the local store.
+      if (run.info?.lifecycle_stage === "deleted")
+        throw new LolpopError({
+          code: "mlflow_run_deleted",
+          message: `MLflow run ${run_id} was deleted (it is in MLflow's trash until its garbage collection; restore it in MLflow to read it)`,
+        });
       if (run.info?.artifact_uri) artifactUris.set(run_id, run.info.artifact_uri);
       const params: Record<string, string> = {};
       for (const p of run.data?.params ?? []) params[p.key] = p.value ?? "";
