@@ -12,8 +12,9 @@
  * JSON (`--json`): `{dry_run, keep, versions: [{name, version, reason}], runs: [{id, name, started_at}],
  * deleted: {versions, runs}}` (`deleted` counts are 0 in a dry run).
  */
-import type { Command } from "commander";
+
 import type { RunInfo } from "@lolpop/core";
+import type { Command } from "commander";
 import { ExitError, renderTable } from "./format.js";
 import type { SetExitCode } from "./models-command.js";
 import { openStore, type ProjectStore, requireMethod } from "./models-store.js";

@@ -18,8 +18,9 @@
  * Exit codes: 0 done; 1 failure (not found, refused, the champion moved meanwhile, a plugin lacks
  * the method); 2 usage or config error.
  */
-import type { Command } from "commander";
+
 import type { ModelRepository, ModelVersionInfo, PromotionEvent } from "@lolpop/core";
+import type { Command } from "commander";
 import { ExitError, renderTable } from "./format.js";
 import { openStore, type ProjectStore, parseModelRef, parseVersion, requireMethod } from "./models-store.js";
 

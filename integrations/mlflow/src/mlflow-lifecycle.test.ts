@@ -170,7 +170,6 @@ function lolpop(args: string[], cwd: string) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: JSON documents of the CLI
 function json(args: string[], dir: string, code = 0): Record<string, any> {
   const r = lolpop([...args, "--json"], dir);
   if (r.code !== code)
