@@ -197,3 +197,44 @@ describe("models commands on the local store", () => {
     SLOW,
   );
 });
+
+describe("models approve when the champion changed since the version was trained", () => {
+  const dir = setup();
+
+  test(
+    "the stored comparison is stale: the policy treats the champion as unscorable and keeps it; old versions without the records are refused",
+    () => {
+      configure(dir, 1, 1);
+      expect(json(["run", "--step", "deploy"], dir).train.version).toBe(1);
+      expect(json(["models", "approve", "penguins", "1"], dir).deploy.promoted).toBe(true);
+      configure(dir, 30, 8);
+      expect(json(["run", "--step", "deploy"], dir).train.version).toBe(2); // compared with v1
+      configure(dir, 5, 3);
+      expect(json(["run", "--step", "deploy"], dir).train.version).toBe(3); // compared with v1
+      expect(json(["models", "approve", "penguins", "2"], dir).deploy.promoted).toBe(true);
+
+      // v3 was compared with v1, but v2 is champion now: its score on v3's split is not stored.
+      const a3 = json(["models", "approve", "penguins", "3", "--by", "erin"], dir);
+      expect(a3.deploy.promoted).toBe(false);
+      expect(a3.deploy.champion_version).toBe(2);
+      expect(a3.deploy.reasons.join("; ")).toMatch(
+        /champion v2 could not be scored on the test split \(it became champion after v3 was trained \(which was compared with v1\).*: kept \(on_champion_unscorable: keep\)/,
+      );
+      expect(a3.message).toMatch(/^penguins v3 approved by erin; not promoted: /);
+      expect(json(["models", "show", "penguins/3"], dir).approved).toBe(true);
+      expect(json(["models", "show", "penguins"], dir).version.version).toBe(2);
+
+      // A version registered without the records the decision needs (an older lolpop).
+      const tagsFile = join(dir, ".lolpop", "models", "penguins", "versions", "3", "tags.json");
+      const tags = JSON.parse(readFileSync(tagsFile, "utf8"));
+      delete tags["lolpop.perf_metric"];
+      writeFileSync(tagsFile, JSON.stringify(tags));
+      const old = lolpop(["models", "approve", "penguins", "3"], dir);
+      expect(old.code).toBe(1);
+      expect(old.stderr).toMatch(
+        /does not record what the promotion policy compares.*lolpop models promote penguins 3/,
+      );
+    },
+    SLOW,
+  );
+});
