@@ -672,6 +672,15 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = report.ok ? 0 : 1;
     });
 
+  // Model lifecycle: `models` is a group other commands add to (e.g. `models export`).
+  const { addModelsCommands } = await import("./models-command.js");
+  const { addGcCommand } = await import("./gc-command.js");
+  const setExitCode = (code: number) => {
+    exitCode = code;
+  };
+  addModelsCommands(program, setExitCode);
+  addGcCommand(program, setExitCode);
+
   // Commands from plugins: listed in --help from the manifests, imported only when invoked.
   const first = argv.slice(2).find((a) => !a.startsWith("-"));
   if (!first || !BUILTIN_COMMANDS.includes(first)) {
