@@ -740,6 +740,15 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = report.ok ? 0 : 1;
     });
 
+  // Model lifecycle: `models` is a group other commands add to (e.g. `models export`).
+  const { addModelsCommands } = await import("./models-command.js");
+  const { addGcCommand } = await import("./gc-command.js");
+  const setExitCode = (code: number) => {
+    exitCode = code;
+  };
+  addModelsCommands(program, setExitCode);
+  addGcCommand(program, setExitCode);
+
   const { registerStoreCommands } = await import("./store-commands.js");
   const groups: Record<string, import("commander").Command> = {
     runs: registerStoreCommands(program, {

@@ -115,6 +115,8 @@ export const BUILTIN_COMMANDS = [
   "init",
   "create",
   "doctor",
+  "models",
+  "gc",
   "help",
   "runs",
   "lineage",
