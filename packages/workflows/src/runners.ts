@@ -129,6 +129,8 @@ function createRunner(ctx: RunnerContext, problemType: ProblemType) {
   ): Promise<WorkflowSummary> => {
     const t = tracker();
     if (t) await markStaleRuns(t);
+    // Which code and config made the run, as tags that `lolpop runs compare` puts side by side.
+    const facts = t ? ctx.lineage.snapshot() : undefined;
     const run = t
       ? await t.start_run({
           name,
@@ -137,6 +139,16 @@ function createRunner(ctx: RunnerContext, problemType: ProblemType) {
             "lolpop.runner": ctx.type,
             [RUN_TAGS.pid]: String(process.pid),
             [RUN_TAGS.host]: hostname(),
+            ...(facts
+              ? {
+                  [RUN_TAGS.configHash]: facts.config_hash,
+                  [RUN_TAGS.coreVersion]: facts.core_version,
+                  [RUN_TAGS.plugins]: facts.plugins.map((p) => `${p.name}@${p.version}`).join(","),
+                  ...(facts.git
+                    ? { [RUN_TAGS.gitCommit]: `${facts.git.commit}${facts.git.dirty ? "+dirty" : ""}` }
+                    : {}),
+                }
+              : {}),
           },
         })
       : undefined;
