@@ -2,7 +2,7 @@
 // built CLI: manual approval end to end (train -> not promoted -> approve -> champion by the deploy
 // policy -> rollback), the --json shapes, the exit codes, and gc --dry-run == what gc deletes.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { lolpop, repoRoot, tempProject } from "./helpers.js";
 
@@ -234,6 +234,37 @@ describe("models approve when the champion changed since the version was trained
       expect(old.stderr).toMatch(
         /does not record what the promotion policy compares.*lolpop models promote penguins 3/,
       );
+    },
+    SLOW,
+  );
+});
+
+describe("models approve on a time-series model (forecast quickstart)", () => {
+  test(
+    "a forecaster trained with approval: manual becomes champion by the policy on approve (mase: lower is better)",
+    () => {
+      const example = join(repoRoot, "examples", "quickstart", "forecast");
+      const dir = tempProject("lolpop-models-forecast-");
+      writeFileSync(
+        join(dir, "package.json"),
+        JSON.stringify({
+          name: "tmp-forecast",
+          private: true,
+          type: "module",
+          dependencies: { "@lolpop/workflows": "*", "@lolpop/local": "*", "@lolpop/forecast": "*" },
+        }),
+      );
+      mkdirSync(join(dir, "data"));
+      copyFileSync(join(example, "data", "unemployment.csv"), join(dir, "data", "unemployment.csv"));
+      writeFileSync(
+        join(dir, "lolpop.yaml"),
+        readFileSync(join(example, "lolpop.yaml"), "utf8").replace("approval: automatic", "approval: manual"),
+      );
+      const run = json(["run", "--step", "deploy"], dir);
+      expect(run.deploy.promoted).toBe(false);
+      const a = json(["models", "approve", "unemployment", String(run.train.version), "--by", "zed"], dir);
+      expect(a.deploy).toMatchObject({ promoted: true, champion_version: run.train.version });
+      expect(json(["models", "show", "unemployment"], dir).version.tags["lolpop.perf_metric"]).toBe("mase");
     },
     SLOW,
   );

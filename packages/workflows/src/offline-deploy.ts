@@ -1,4 +1,5 @@
 import { CHAMPION_ALIAS, DataError, definePipeline, MODEL_TAGS } from "@lolpop/core";
+import { FORECAST_ERROR_METRICS } from "@lolpop/core/metrics";
 import { isBetter } from "./offline-train.js";
 import type { ChampionScore, DeployOptions, DeployResult, TrainResult } from "./types.js";
 
@@ -243,6 +244,9 @@ export const offlineDeploy = definePipeline({
             };
         }
         const championScore = champion?.scored ? champion.metrics?.[m] : undefined;
+        // Forecast errors (TimeSeriesTrain's perf_metric) are all lower-is-better.
+        const better = (a: number, b: number) =>
+          (FORECAST_ERROR_METRICS as readonly string[]).includes(m) ? a < b : isBetter(m, a, b);
         const trained: TrainResult = {
           model_name: name,
           version,
@@ -258,10 +262,10 @@ export const offlineDeploy = definePipeline({
             challenger,
             baseline,
             ...(championScore !== undefined ? { champion: championScore } : {}),
-            beats_baseline: isBetter(m, challenger, baseline),
+            beats_baseline: better(challenger, baseline),
             beats_champion: !champion
               ? true
-              : championScore !== undefined && isBetter(m, challenger, championScore),
+              : championScore !== undefined && better(challenger, championScore),
           },
           refit_on_all_data: false,
         };
