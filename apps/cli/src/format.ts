@@ -13,7 +13,8 @@ export class ExitError extends Error {
 
 /**
  * Renders rows as an aligned table with a header; cells are single-line strings. With `width` (e.g.
- * the terminal's columns), the widest columns are cut (ending in "...") until each line fits.
+ * the terminal's columns), the widest columns are cut (ending in "...") until each line fits, so that
+ * several wide columns are cut evenly.
  */
 export function renderTable(header: string[], rows: string[][], indent = "", width?: number): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -24,7 +25,8 @@ export function renderTable(header: string[], rows: string[][], indent = "", wid
       let widest = 0;
       for (let i = 1; i < widths.length; i++) if (widths[i]! > widths[widest]!) widest = i;
       if (widths[widest]! <= MIN) break;
-      widths[widest] = Math.max(MIN, widths[widest]! - (total() - width));
+      // One character at a time from the widest: wide columns end up cut evenly.
+      widths[widest] = widths[widest]! - 1;
     }
     const cut = (c: string, w: number) => (c.length > w ? `${c.slice(0, Math.max(0, w - 3))}...` : c);
     header = header.map((h, i) => cut(h, widths[i]!));

@@ -1,8 +1,19 @@
 // Units of the store commands: the table width, the rows of runs compare.
-import { terminalWidth } from "./format.js";
+import { renderTable, terminalWidth } from "./format.js";
 import { compareRows, type RunView, sortMetrics } from "./runs-command.js";
 
 describe("terminalWidth", () => {
+  it("renderTable cuts several wide columns evenly (side-by-side runs)", () => {
+    const out = renderTable(["KEY", "#1", "#2"], [["config hash", "a".repeat(64), "b".repeat(64)]], "", 60);
+    const [a, b] = out
+      .split("\n")[2]!
+      .split(/\s{2,}/)
+      .slice(1);
+    for (const line of out.split("\n")) expect(line.length).toBeLessThanOrEqual(60);
+    expect(Math.abs(a!.length - b!.length)).toBeLessThanOrEqual(1);
+    expect(a).toMatch(/^a+\.\.\.$/);
+  });
+
   it("the width: a TTY's columns, else $COLUMNS, else none", () => {
     const saved = process.env.COLUMNS;
     try {
