@@ -319,7 +319,8 @@ describe("predict a file and lineage", () => {
     expect(text.stdout).toMatch(/├─ data \(1\)\n│ {2}└─ training_data \[training\]/);
     expect(text.stdout).toMatch(/└─ prediction jobs \(3\)/);
     expect(lolpop(["lineage", "demo@nope"], dir).code).toBe(1);
-    expect(lolpop(["lineage", "not a ref"], dir).code).toBe(2);
+    expect(lolpop(["lineage", "demo/x"], dir).code).toBe(2);
+    expect(lolpop(["lineage", "nomodel"], dir).code).toBe(1);
   });
 });
 

@@ -5,7 +5,7 @@
  * its prediction jobs.
  */
 import { type MetadataTracker, MODEL_TAGS, RUN_TAGS, type RunRecord } from "@lolpop/core";
-import type { ModelRef, ProjectStores } from "./store-access.js";
+import type { ModelRef, ProjectStore } from "./models-store.js";
 
 /** A run in the chain. */
 export interface LineageRun {
@@ -82,10 +82,9 @@ async function tryGetRun(
 }
 
 /** Reads the lineage of the version `ref` names. */
-export async function lineageOf(stores: ProjectStores, ref: ModelRef): Promise<ModelLineage> {
-  const { resolveModelRef } = await import("./store-access.js");
-  const mv = await resolveModelRef(stores.repository(), ref);
-  const hasTracker = stores.loaded.plan.components.some((c) => c.kind === "metadata_tracker");
+export async function lineageOf(store: ProjectStore, ref: ModelRef): Promise<ModelLineage> {
+  const { resolveModelRef } = await import("./models-store.js");
+  const mv = await resolveModelRef(store.repo, ref);
   const out: ModelLineage = {
     model: {
       name: mv.name,
@@ -105,11 +104,11 @@ export async function lineageOf(stores: ProjectStores, ref: ModelRef): Promise<M
     prediction_jobs: [],
     notes: [],
   };
-  if (!hasTracker) {
+  const tracker = store.tracker;
+  if (!tracker) {
     out.notes.push("the config has no metadata_tracker: runs, data and prediction jobs are not recorded");
     return out;
   }
-  const tracker = stores.tracker();
   // The run that registered the version, then its parents (the workflow run).
   const chain: RunRecord[] = [];
   let id = mv.run_id;

@@ -19,10 +19,16 @@
  * the method); 2 usage or config error.
  */
 
-import type { ModelRepository, ModelVersionInfo, PromotionEvent } from "@lolpop/core";
+import type { ModelRepository, PromotionEvent } from "@lolpop/core";
 import type { Command } from "commander";
 import { ExitError, renderTable } from "./format.js";
-import { openStore, type ProjectStore, parseModelRef, parseVersion, requireMethod } from "./models-store.js";
+import {
+  openStore,
+  type ProjectStore,
+  parseVersion,
+  requireMethod,
+  resolveModelRef,
+} from "./models-store.js";
 
 type Out = { json?: boolean; config?: string };
 
@@ -71,25 +77,6 @@ async function modelNames(store: ProjectStore): Promise<string[]> {
   const list = store.repo.list_models;
   if (typeof list === "function") return list.call(store.repo);
   return store.configuredModels;
-}
-
-/** The version a reference names (default alias: champion). */
-async function resolveRef(repo: ModelRepository, ref: string): Promise<ModelVersionInfo> {
-  const { CHAMPION_ALIAS } = await import("@lolpop/core");
-  const r = parseModelRef(ref);
-  if (r.version !== undefined) return repo.get_model_version(r.name, r.version);
-  const alias = r.alias ?? CHAMPION_ALIAS;
-  const mv = await repo.get_alias(r.name, alias);
-  if (!mv) {
-    const versions = await repo.list_versions(r.name);
-    throw new ExitError(
-      1,
-      versions.length
-        ? `model "${r.name}" has no alias "${alias}" (versions: ${versions.map((v) => v.version).join(", ")}); name a version: ${r.name}/${versions.at(-1)!.version}`
-        : `no model named "${r.name}" in the model repository`,
-    );
-  }
-  return mv;
 }
 
 const moveText = (e: PromotionEvent) =>
@@ -196,7 +183,7 @@ export function addModelsCommands(program: Command, setExitCode: SetExitCode): C
     .action(async (ref: string, opts: Out) =>
       withStore(opts, async (store) => {
         const T = await tagNames();
-        const mv = await resolveRef(store.repo, ref);
+        const mv = await resolveModelRef(store.repo, ref);
         const getHistory = store.repo.get_promotion_history;
         const history =
           typeof getHistory === "function"

@@ -3,7 +3,7 @@
  * components the project's config configures (local store, MLflow...), built through
  * `loadProject` like a run builds them, so every command behaves the same on every store.
  */
-import type { MetadataTracker, ModelRepository, Workflow } from "@lolpop/core";
+import type { MetadataTracker, ModelRepository, ModelVersionInfo, Workflow } from "@lolpop/core";
 import { ExitError } from "./format.js";
 
 /** The project's store, opened from its config. */
@@ -30,11 +30,17 @@ function findComponent(workflow: Workflow, kind: string) {
   );
 }
 
-/** Opens the store of the project whose config is `config` (default `lolpop.yaml`). */
-export async function openStore(config: string | undefined): Promise<ProjectStore> {
+/**
+ * Opens the store of the project whose config is `config` (default: lolpop.yaml here or in the
+ * nearest folder above), with `overrides` (`--set path=value`) applied to the config.
+ */
+export async function openStore(
+  config: string | undefined,
+  options: { overrides?: readonly string[] } = {},
+): Promise<ProjectStore> {
   const { createLogger } = await import("@lolpop/core");
   const { openProject } = await import("./project.js");
-  const loaded = await openProject(config);
+  const loaded = await openProject(config, { overrides: options.overrides ?? [] });
   // Info lines of the components would mix with the command's own output: warnings only.
   const logger = createLogger({ level: process.env.LOLPOP_LOG_LEVEL ? undefined : "warn" });
   for (const f of loaded.pluginFailures) logger.warn(`plugin ${f.plugin} could not be loaded: ${f.error}`);
@@ -118,4 +124,29 @@ export function parseVersion(text: string, what = text): number {
   if (!/^v?[1-9][0-9]*$/.test(text) || !Number.isSafeInteger(v))
     throw new ExitError(2, `"${what}": a model version is an integer from 1 (e.g. 3 or v3)`);
   return v;
+}
+
+/**
+ * The version a reference names (`name/version`, `name@alias`; a bare name: its champion).
+ * @throws ExitError (1) when the alias points at nothing, listing the versions there are.
+ */
+export async function resolveModelRef(
+  repo: ModelRepository,
+  ref: string | ModelRef,
+): Promise<ModelVersionInfo> {
+  const { CHAMPION_ALIAS } = await import("@lolpop/core");
+  const r = typeof ref === "string" ? parseModelRef(ref) : ref;
+  if (r.version !== undefined) return repo.get_model_version(r.name, r.version);
+  const alias = r.alias ?? CHAMPION_ALIAS;
+  const mv = await repo.get_alias(r.name, alias);
+  if (!mv) {
+    const versions = await repo.list_versions(r.name);
+    throw new ExitError(
+      1,
+      versions.length
+        ? `model "${r.name}" has no alias "${alias}" (versions: ${versions.map((v) => v.version).join(", ")}); name a version: ${r.name}/${versions.at(-1)!.version}`
+        : `no model named "${r.name}" in the model repository`,
+    );
+  }
+  return mv;
 }

@@ -4,8 +4,8 @@
  * control characters; tables fit the terminal; `--json` prints the data.
  */
 import { type MetadataTracker, RUN_TAGS, type RunInfo, type RunRecord, type RunStatus } from "@lolpop/core";
-import { ExitError, fitTable, renderTable, terminalWidth } from "./format.js";
-import type { StoreCommandOptions } from "./store-access.js";
+import { ExitError, renderTable, terminalWidth } from "./format.js";
+import type { StoreCommandOptions } from "./store-commands.js";
 
 /** The `lolpop.stage` tag values a run can have, and the names `--pipeline` accepts for them. */
 const STAGE_NAMES: Record<string, string> = {
@@ -96,7 +96,7 @@ export async function runsList(tracker: MetadataTracker, opts: RunsListOptions):
       : "",
     c(r.name),
   ]);
-  return renderTable(header, fitTable(header, rows, terminalWidth(), { keep: [0] }));
+  return renderTable(header, rows, "", terminalWidth());
 }
 
 /** A run with what its children and parent recorded: the train run's params and metrics, the workflow run's data and code. */
@@ -139,8 +139,7 @@ export async function runsShow(tracker: MetadataTracker, id: string, json?: bool
   if (json) return terminalJson(run);
   const c = await clean();
   const width = terminalWidth();
-  const table = (header: string[], rows: string[][]) =>
-    renderTable(header, fitTable(header, rows, width, { indent: 2 }), "  ");
+  const table = (header: string[], rows: string[][]) => renderTable(header, rows, "  ", width);
   const lines = [
     `run ${c(run.id)}  ${c(run.name)}`,
     `  status   ${run.status}`,
@@ -327,8 +326,7 @@ export async function runsCompare(tracker: MetadataTracker, ids: string[], json?
     c(r.key),
     ...r.values.map((v) => (v === null ? "-" : typeof v === "number" ? formatNumber(v) : c(v))),
   ]);
-  const fitted = fitTable(header, cells, terminalWidth(), { min: 10 });
-  let text = renderTable(header, fitted);
+  let text = renderTable(header, cells, "", terminalWidth());
   if (colour) {
     const lines = text.split("\n");
     rows.forEach((r, i) => {

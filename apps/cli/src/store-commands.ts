@@ -3,7 +3,40 @@
  * `lineage` and `predict`. Each loads its modules when it runs.
  */
 import type { Command } from "commander";
-import type { StoreCommandOptions } from "./store-access.js";
+import { ExitError } from "./format.js";
+import type { ProjectStore } from "./models-store.js";
+
+/** Options every store command takes. */
+export interface StoreCommandOptions {
+  /** The config file (default: lolpop.yaml here or in the nearest folder above). */
+  config?: string;
+  /** `path=value` config overrides. */
+  set?: string[];
+}
+
+/** Opens the project's store (with `--set`), runs `fn`, closes the store. */
+export async function withProjectStore<T>(
+  opts: StoreCommandOptions,
+  fn: (store: ProjectStore) => Promise<T>,
+): Promise<T> {
+  const { openStore } = await import("./models-store.js");
+  const store = await openStore(opts.config, { overrides: opts.set ?? [] });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The store's metadata tracker; a usage error (exit 2) saying how to add one when the config has none. */
+export function trackerOf(store: ProjectStore) {
+  if (!store.tracker)
+    throw new ExitError(
+      2,
+      `${store.workflow.plan.file} configures no metadata_tracker: runs are recorded by one (e.g. components: {metadata_tracker: LocalMetadataTracker})`,
+    );
+  return store.tracker;
+}
 
 /** What the registrations need from the CLI. */
 export interface StoreCommandHost {
@@ -48,8 +81,7 @@ export function registerStoreCommands(program: Command, host: StoreCommandHost):
     ) => {
       const { runsList, runsListFilter } = await import("./runs-command.js");
       await runsListFilter(opts); // a bad option is a usage error before the project is read
-      const { openStores } = await import("./store-access.js");
-      host.write(await runsList((await openStores(opts)).tracker(), opts));
+      host.write(await withProjectStore(opts, (s) => runsList(trackerOf(s), opts)));
     },
   );
   withStoreOptions(
@@ -63,8 +95,7 @@ export function registerStoreCommands(program: Command, host: StoreCommandHost):
     host,
   ).action(async (id: string, opts: StoreCommandOptions & { json?: boolean }) => {
     const { runsShow } = await import("./runs-command.js");
-    const { openStores } = await import("./store-access.js");
-    host.write(await runsShow((await openStores(opts)).tracker(), id, opts.json));
+    host.write(await withProjectStore(opts, (s) => runsShow(trackerOf(s), id, opts.json)));
   });
   withStoreOptions(
     runs
@@ -77,10 +108,8 @@ export function registerStoreCommands(program: Command, host: StoreCommandHost):
     host,
   ).action(async (ids: string[], opts: StoreCommandOptions & { json?: boolean }) => {
     const { runsCompare } = await import("./runs-command.js");
-    const { ExitError } = await import("./format.js");
     if (ids.length < 2) throw new ExitError(2, "runs compare needs at least two run ids");
-    const { openStores } = await import("./store-access.js");
-    host.write(await runsCompare((await openStores(opts)).tracker(), ids, opts.json));
+    host.write(await withProjectStore(opts, (s) => runsCompare(trackerOf(s), ids, opts.json)));
   });
 
   withStoreOptions(
@@ -97,11 +126,10 @@ export function registerStoreCommands(program: Command, host: StoreCommandHost):
     host,
   ).action(async (model: string, opts: StoreCommandOptions & { json?: boolean }) => {
     const { lineageOf, renderLineage } = await import("./lineage-command.js");
-    const { parseModelRef, openStores } = await import("./store-access.js");
+    const { parseModelRef } = await import("./models-store.js");
     const { terminalJson } = await import("@lolpop/core");
-    const ref = parseModelRef(model, "champion");
-    const stores = await openStores(opts);
-    const chain = await lineageOf(stores, ref);
+    const ref = parseModelRef(model);
+    const chain = await withProjectStore(opts, (s) => lineageOf(s, ref));
     host.write(opts.json ? terminalJson(chain) : await renderLineage(chain));
   });
 

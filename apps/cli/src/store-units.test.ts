@@ -1,49 +1,8 @@
-// Units of the store commands: model references, tables that fit a width, the rows of runs compare.
-import { ExitError, fitTable, renderTable, terminalWidth } from "./format.js";
+// Units of the store commands: the table width, the rows of runs compare.
+import { terminalWidth } from "./format.js";
 import { compareRows, type RunView, sortMetrics } from "./runs-command.js";
-import { parseModelRef } from "./store-access.js";
 
-describe("parseModelRef", () => {
-  it("reads name@alias, name/version and a bare name", () => {
-    expect(parseModelRef("penguins@champion")).toEqual({ name: "penguins", alias: "champion" });
-    expect(parseModelRef("penguins/3")).toEqual({ name: "penguins", version: 3 });
-    expect(parseModelRef("penguins", "champion")).toEqual({ name: "penguins", alias: "champion" });
-    expect(parseModelRef("penguins")).toEqual({ name: "penguins" });
-  });
-
-  it("anything else is a usage error (exit 2) saying the forms", () => {
-    for (const bad of ["", "a b", "p/0", "p/x", "p@", "p@a/1"]) {
-      let err: unknown;
-      try {
-        parseModelRef(bad);
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(ExitError);
-      expect((err as ExitError).code).toBe(2);
-      expect((err as ExitError).message).toContain(
-        "name@alias (penguins@champion) or name/version (penguins/3)",
-      );
-    }
-  });
-});
-
-describe("fitTable", () => {
-  const header = ["ID", "NAME", "NOTE"];
-  const rows = [["20261206T114012014Z-c5a53c147f", "a rather long run name here", "x".repeat(50)]];
-
-  it("cuts the widest columns (never the kept ones) until the table fits", () => {
-    const fitted = fitTable(header, rows, 70, { keep: [0] });
-    expect(fitted[0]![0]).toBe(rows[0]![0]);
-    const text = renderTable(header, fitted);
-    for (const line of text.split("\n")) expect(line.length).toBeLessThanOrEqual(70);
-    expect(fitted[0]![2]).toMatch(/\.\.\.$/);
-  });
-
-  it("no limit: the cells as they are", () => {
-    expect(fitTable(header, rows, Number.POSITIVE_INFINITY)).toBe(rows);
-  });
-
+describe("terminalWidth", () => {
   it("the width: a TTY's columns, else $COLUMNS, else none", () => {
     const saved = process.env.COLUMNS;
     try {
