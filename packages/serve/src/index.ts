@@ -20,6 +20,7 @@ export {
   DEFAULT_POLL_INTERVAL_MS,
   type LoadPredictorOptions,
   loadPredictor,
+  type PredictOptions,
   type PredictResult,
   type Predictor,
   type ProbaResult,

@@ -69,6 +69,12 @@ export interface ServedModel {
   readonly info: ModelVersionInfo;
 }
 
+/** Options of {@link Predictor.predict}. */
+export interface PredictOptions {
+  /** What the input is, in error messages. Default `the input`. */
+  what?: string;
+}
+
 /** What {@link Predictor.predict} returns. */
 export interface PredictResult {
   name: string;
@@ -98,9 +104,9 @@ export interface Predictor {
   /** The version served now (the alias may move it with `watch`). */
   current(): ServedModel;
   /** Scores rows (objects of column → value) or a table. */
-  predict(input: ReadonlyArray<Record<string, unknown>> | Table): Promise<PredictResult>;
+  predict(input: ReadonlyArray<Record<string, unknown>> | Table, options?: PredictOptions): Promise<PredictResult>;
   /** Class probabilities (classifiers whose model gives them; otherwise a ServeError). */
-  predictProba(input: ReadonlyArray<Record<string, unknown>> | Table): Promise<ProbaResult>;
+  predictProba(input: ReadonlyArray<Record<string, unknown>> | Table, options?: PredictOptions): Promise<ProbaResult>;
   /** Checks the alias now and swaps in its version when it moved; true when it did. */
   reload(): Promise<boolean>;
   /** Stops watching. */
@@ -290,18 +296,19 @@ export async function loadPredictor(ref: string, options: LoadPredictorOptions):
     timer.unref();
   }
 
-  const replay = async (input: ReadonlyArray<Record<string, unknown>> | Table) => {
+  const replay = async (input: ReadonlyArray<Record<string, unknown>> | Table, o: PredictOptions = {}) => {
     const m = served;
-    const table = input instanceof Table ? input : rowsToTable(input);
-    const r = await m.bundle.predict(table, { requireIndex: false, what: "the request" });
+    const what = o.what ?? "the input";
+    const table = input instanceof Table ? input : rowsToTable(input, what);
+    const r = await m.bundle.predict(table, { requireIndex: false, what });
     return { m, r };
   };
 
   return {
     ref: parsed,
     current: () => served,
-    async predict(input) {
-      const { m, r } = await replay(input);
+    async predict(input, o) {
+      const { m, r } = await replay(input, o);
       const predictions = r.output.values("prediction").map((v) => (typeof v === "number" && Number.isNaN(v) ? null : v));
       return {
         name: m.name,
@@ -311,8 +318,8 @@ export async function loadPredictor(ref: string, options: LoadPredictorOptions):
         output: r.output,
       };
     },
-    async predictProba(input) {
-      const { m, r } = await replay(input);
+    async predictProba(input, o) {
+      const { m, r } = await replay(input, o);
       const p = r.predictions;
       if (p.problem_type !== "classification" || !p.proba)
         throw new ServeError({

@@ -165,7 +165,7 @@ export async function createServeApp(
   app.get("/version", async (_req, reply) => reply.type("text/plain").send(pkg.version));
   app.post("/invocations", async (request, reply) => {
     const inv = parseInvocation(request.headers["content-type"], (request.body as Buffer | undefined) ?? Buffer.alloc(0));
-    const result = await predictor.predict(inv.rows);
+    const result = await predictor.predict(inv.rows, { what: "the request" });
     metrics.predicted(result.version, result.predictions.length);
     metrics.served(result.version);
     reply.header(MODEL_VERSION_HEADER, String(result.version));
@@ -205,7 +205,7 @@ export async function createServeApp(
       throw new ServeError({ message: `content type "${type || "(none)"}" is not supported: send application/json`, status: 415, code: "unsupported_media_type" });
     const body = parseJsonBody(decodeUtf8Body((request.body as Buffer | undefined) ?? Buffer.alloc(0), charset));
     const req = parseV2Infer(body);
-    const result = await predictor.predict(req.table);
+    const result = await predictor.predict(req.table, { what: "the request" });
     if (request.params.version !== undefined && result.version !== m.version)
       throw new ServeError({ message: `model "${name}" moved to version ${result.version} during the request: retry`, status: 503, code: "version_moved" });
     metrics.predicted(result.version, result.predictions.length);

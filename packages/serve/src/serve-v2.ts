@@ -1,6 +1,6 @@
 /**
  * KServe Open Inference Protocol v2 for a tabular model: each input column is one tensor of shape
- * `[n]` (or `[n, 1]`), named like the column; outputs are `prediction` and, for classifiers with
+ * `[n]` (or `[n, 1]`), named like the column (null elements are missing values); outputs are `prediction` and, for classifiers with
  * probabilities, one `proba_<class>` tensor per class.
  */
 import type { InferenceBundleMeta, InputColumn } from "@lolpop/core";
@@ -78,6 +78,7 @@ function flatten(data: unknown[]): unknown[] {
 }
 
 function checkValue(input: string, datatype: string, v: unknown, i: number): void {
+  if (v === null) return; // a missing value
   const fail = (want: string) => {
     throw bad(`inputs "${input}", element ${i}: ${describe(v)} is not ${want} (datatype ${datatype})`, {
       input,

@@ -2,7 +2,7 @@
 // the workspace packages (a stand-in for `npm install`), the real `lolpop` binary, and a
 // `lolpop serve` process that is stopped when the test ends.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -21,7 +21,8 @@ export function packageFolder(name: string): string {
     return dirname(realpathSync(require.resolve(`${name}/package.json`)));
   } catch {
     let dir = dirname(realpathSync(require.resolve(name)));
-    while (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name !== name) dir = dirname(dir);
+    while (!existsSync(join(dir, "package.json")) || JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name !== name)
+      dir = dirname(dir);
     return dir;
   }
 }
