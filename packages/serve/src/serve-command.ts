@@ -210,9 +210,14 @@ async function runServer(a: ServeArgs, ctx: PluginCommandContext, worker: boolea
   return new Promise((done) => {
     const stop = () => {
       predictor.close();
+      const finish = (code: number) => {
+        // A cluster worker's IPC channel keeps it alive: let it go once the server closed.
+        if (worker) cluster.worker?.disconnect();
+        done(code);
+      };
       app.close().then(
-        () => done(0),
-        () => done(1),
+        () => finish(0),
+        () => finish(1),
       );
     };
     process.once("SIGTERM", stop);

@@ -55,12 +55,40 @@ export function decodeUtf8Body(body: Buffer, charset: string | undefined): strin
 const bad = (message: string, details?: Record<string, unknown>) =>
   new ServeError({ message, code: "bad_request", ...(details ? { details } : {}) });
 
-/** Parses JSON text; a syntax error is a 400 saying where. */
+/**
+ * `NaN` tokens outside strings replaced by `null`: Python's json (MLflow's client, pandas) writes a
+ * missing value as `NaN`, which MLflow's server reads as missing. Undefined when there is none.
+ */
+function nanAsNull(text: string): string | undefined {
+  let out = "";
+  let last = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 92) i++; // backslash: skip the escaped character
+      else if (ch === 34) inString = false;
+    } else if (ch === 34) inString = true;
+    else if (ch === 78 && text.startsWith("NaN", i)) {
+      out += `${text.slice(last, i)}null`;
+      last = i + 3;
+      i += 2;
+    }
+  }
+  return last === 0 ? undefined : out + text.slice(last);
+}
+
+/** Parses JSON text (a bare `NaN` is a missing value, as Python writes it); a syntax error is a 400 saying where. */
 export function parseJsonBody(text: string): unknown {
   if (text.trim() === "") throw bad("the body is empty: send a JSON object");
   try {
     return JSON.parse(text);
   } catch (e) {
+    const fixed = nanAsNull(text);
+    if (fixed !== undefined)
+      try {
+        return JSON.parse(fixed);
+      } catch {}
     throw bad(`the body is not valid JSON (${(e as Error).message})`);
   }
 }

@@ -103,10 +103,17 @@ export async function createServeApp(
     sendError(request, reply, e, options.onServerError);
   const metrics = new ServeMetrics(name);
   metrics.served(predictor.current().version);
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    requestTimeout,
+    // Node checks request timeouts every connectionsCheckingInterval (30 s by default): check often
+    // enough that a slow client is cut off close to the limit.
+    http: {
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(requestTimeout / 4))),
+      headersTimeout: Math.min(60_000, requestTimeout),
+    },
     return503OnClosing: true,
     forceCloseConnections: "idle",
   });
