@@ -14,8 +14,6 @@ export const servePlugin = registerPlugin(definePlugin({ name: pkg.name, version
 
 export default servePlugin;
 export { ServeError } from "./serve-error.js";
-export { LATENCY_BUCKETS, ServeMetrics } from "./serve-metrics.js";
-export { MLFLOW_FORMAT_KEYS, parseInvocation } from "./serve-mlflow.js";
 export {
   DEFAULT_POLL_INTERVAL_MS,
   type LoadPredictorOptions,
@@ -24,7 +22,6 @@ export {
   type PredictResult,
   type Predictor,
   type ProbaResult,
-  rowsToTable,
   type ServedModel,
 } from "./serve-predictor.js";
 export { formatModelRef, type ModelRef, parseModelRef } from "./serve-ref.js";
@@ -35,4 +32,4 @@ export {
   MODEL_VERSION_HEADER,
   type ServeAppOptions,
 } from "./serve-server.js";
-export { parseV2Infer, V2_DATATYPES, type V2ModelMetadata, type V2Tensor, v2Metadata, v2Response } from "./serve-v2.js";
+export type { V2ModelMetadata, V2Tensor } from "./serve-v2.js";

@@ -194,7 +194,7 @@ async function runServer(a: ServeArgs, ctx: PluginCommandContext, worker: boolea
   });
   const token = process.env.LOLPOP_SERVE_TOKEN;
   if (token) registerSecret(token);
-  const { app } = await createServeApp(predictor, {
+  const { app, shutdown } = await createServeApp(predictor, {
     bodyLimit: a.bodyLimit,
     requestTimeoutMs: a.requestTimeoutMs,
     ...(token ? { token } : {}),
@@ -215,7 +215,7 @@ async function runServer(a: ServeArgs, ctx: PluginCommandContext, worker: boolea
         if (worker) cluster.worker?.disconnect();
         done(code);
       };
-      app.close().then(
+      shutdown().then(
         () => finish(0),
         () => finish(1),
       );

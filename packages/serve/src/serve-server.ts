@@ -97,7 +97,7 @@ function sendError(
 export async function createServeApp(
   predictor: Predictor,
   options: ServeAppOptions = {},
-): Promise<{ app: FastifyInstance; metrics: ServeMetrics }> {
+): Promise<{ app: FastifyInstance; metrics: ServeMetrics; shutdown: (quietMs?: number) => Promise<void> }> {
   const name = predictor.ref.name;
   const fail = (request: FastifyRequest, reply: FastifyReply, e: unknown) =>
     sendError(request, reply, e, options.onServerError);
@@ -114,8 +114,23 @@ export async function createServeApp(
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(requestTimeout / 4))),
       headersTimeout: Math.min(60_000, requestTimeout),
     },
-    return503OnClosing: true,
+    // Shutdown is ours (see `shutdown` below): requests on open connections are still answered.
+    return503OnClosing: false,
     forceCloseConnections: "idle",
+  });
+  let closing = false;
+  let active = 0;
+  let lastActivity = Date.now();
+  app.addHook("onRequest", async (_request, reply) => {
+    active++;
+    lastActivity = Date.now();
+    reply.raw.once("close", () => {
+      active--;
+      lastActivity = Date.now();
+    });
+  });
+  app.addHook("onSend", async (_request, reply) => {
+    if (closing) reply.header("connection", "close");
   });
   // Bodies stay bytes: each route checks the content type and charset itself (415, 400 in its protocol).
   app.removeAllContentTypeParsers();
@@ -232,5 +247,27 @@ export async function createServeApp(
     current();
     return reply.type("text/plain; version=0.0.4; charset=utf-8").send(metrics.render());
   });
-  return { app, metrics };
+  /**
+   * Graceful stop. Answers carry `Connection: close` from now on; connections that were waiting to
+   * be accepted (the event loop was busy predicting) are still accepted until no request ran or
+   * arrived for `quietMs` (at most `graceMs`); then no new connection is accepted, every request
+   * that reaches an open connection is answered, and idle connections are closed. Node's own close
+   * would drop a connection whose request is not parsed yet: that request would be lost.
+   */
+  const shutdown = async (quietMs = 250, graceMs = 2_000) => {
+    closing = true;
+    const sleep = () => new Promise((r) => setTimeout(r, 25));
+    const quiet = () => active === 0 && Date.now() - lastActivity >= quietMs;
+    const until = Date.now() + graceMs;
+    while (!quiet() && Date.now() < until) await sleep();
+    const server = app.server;
+    const closeIdle = server.closeIdleConnections.bind(server);
+    server.closeIdleConnections = () => undefined;
+    const closed = app.close();
+    while (!quiet()) await sleep();
+    server.closeIdleConnections = closeIdle;
+    closeIdle();
+    await closed;
+  };
+  return { app, metrics, shutdown };
 }

@@ -8,6 +8,7 @@ import "@lolpop/random-forest";
 import "@lolpop/workflows";
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { instantiateComponent, type ModelRepository } from "@lolpop/core";
@@ -203,13 +204,30 @@ print(json.dumps({"version": client.get_version(), "predictions": list(resp["pre
 
   it("finishes in-flight requests on SIGTERM, then exits 0 and accepts no more", async () => {
     const server = await startServe(dir, ["penguins@champion", "--no-watch"]);
-    const big = { dataframe_records: Array.from({ length: 300 }, (_, i) => rows[i % rows.length]) };
-    const sent = Array.from({ length: 10 }, () => post(`${server.url}/invocations`, big));
-    // Signal once the first answer is back: the others are queued or running in the server.
-    const first = await Promise.race(sent);
-    expect(first.status).toBe(200);
+    const big = JSON.stringify({ dataframe_records: Array.from({ length: 300 }, (_, i) => rows[i % rows.length]) });
+    // Ten requests, each on its own connection, fully written before the signal: all in flight.
+    const written: Array<Promise<void>> = [];
+    const sent = Array.from(
+      { length: 10 },
+      () =>
+        new Promise<number>((resolveStatus, reject) => {
+          const req = httpRequest(`${server.url}/invocations`, {
+            method: "POST",
+            agent: false,
+            headers: { "content-type": "application/json", "content-length": Buffer.byteLength(big) },
+          });
+          written.push(new Promise((w) => req.on("finish", () => w())));
+          req.on("response", (res) => {
+            res.resume();
+            res.on("end", () => resolveStatus(res.statusCode ?? 0));
+          });
+          req.on("error", reject);
+          req.end(big);
+        }),
+    );
+    await Promise.all(written);
     const exited = server.stop();
-    const results = await Promise.all(sent.map(async (p) => (await p).status));
+    const results = await Promise.all(sent);
     expect(results).toEqual(Array(10).fill(200));
     expect(await exited).toBe(0);
     await expect(fetch(`${server.url}/ping`)).rejects.toThrow();
