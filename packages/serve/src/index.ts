@@ -10,7 +10,9 @@ import { definePlugin, registerPlugin } from "@lolpop/core";
 const pkg = createRequire(import.meta.url)("../package.json") as { name: string; version: string };
 
 /** The plugin (no components: it adds the `serve` command through its manifest). */
-export const servePlugin = registerPlugin(definePlugin({ name: pkg.name, version: pkg.version, components: [] }));
+export const servePlugin = registerPlugin(
+  definePlugin({ name: pkg.name, version: pkg.version, components: [] }),
+);
 
 export default servePlugin;
 export { ServeError } from "./serve-error.js";
@@ -19,8 +21,8 @@ export {
   type LoadPredictorOptions,
   loadPredictor,
   type PredictOptions,
-  type PredictResult,
   type Predictor,
+  type PredictResult,
   type ProbaResult,
   type ServedModel,
 } from "./serve-predictor.js";

@@ -9,11 +9,17 @@
  * poll interval, default 5000).
  */
 import cluster from "node:cluster";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { readFileSync } from "node:fs";
-import { createLogger, LolpopError, parseConfigText, type ProjectPlugins, redactText, registerSecret } from "@lolpop/core";
+import {
+  createLogger,
+  LolpopError,
+  type ProjectPlugins,
+  parseConfigText,
+  redactText,
+  registerSecret,
+} from "@lolpop/core";
 import { defineCommand, type PluginCommandContext } from "@lolpop/core/manifest";
 import { ServeError } from "./serve-error.js";
 import { DEFAULT_POLL_INTERVAL_MS, loadPredictor } from "./serve-predictor.js";
@@ -60,7 +66,11 @@ export interface ServeArgs {
 }
 
 const usage = (message: string) =>
-  new ServeError({ message: `${message} (run lolpop serve --help for usage)`, code: "serve_usage", status: 400 });
+  new ServeError({
+    message: `${message} (run lolpop serve --help for usage)`,
+    code: "serve_usage",
+    status: 400,
+  });
 
 function wholeNumber(flag: string, text: string | undefined, fallback: number, min: number): number {
   if (text === undefined) return fallback;
@@ -160,7 +170,9 @@ function runPrimary(a: ServeArgs, ctx: PluginCommandContext): Promise<number> {
 async function runServer(a: ServeArgs, ctx: PluginCommandContext, worker: boolean): Promise<number> {
   const configFile = resolve(ctx.cwd, a.config);
   if (!existsSync(configFile))
-    throw usage(`${a.config} does not exist in ${ctx.cwd}: run lolpop serve in the project, or pass -c <file>`);
+    throw usage(
+      `${a.config} does not exist in ${ctx.cwd}: run lolpop serve in the project, or pass -c <file>`,
+    );
   const found = ctx.discoverPlugins ? await ctx.discoverPlugins({ configFile }) : undefined;
   const loadType = found
     ? async (type: string) => {
@@ -179,7 +191,9 @@ async function runServer(a: ServeArgs, ctx: PluginCommandContext, worker: boolea
     };
     const modelName = data?.config?.model_name;
     if (typeof modelName !== "string")
-      throw usage(`${a.config} has no config.model_name: name the model to serve (lolpop serve name@champion)`);
+      throw usage(
+        `${a.config} has no config.model_name: name the model to serve (lolpop serve name@champion)`,
+      );
     ref = `${modelName}@champion`;
   }
   const parsed = parseModelRef(ref);
@@ -200,7 +214,9 @@ async function runServer(a: ServeArgs, ctx: PluginCommandContext, worker: boolea
     ...(token ? { token } : {}),
     ...(a.accessLog ? { accessLog: (line: string) => ctx.stdout(`${line}\n`) } : {}),
     onServerError: (e, r) =>
-      logger.error(`${r.method} ${r.url.split("?")[0]} failed: ${redactText((e as Error)?.stack ?? String(e))}`),
+      logger.error(
+        `${r.method} ${r.url.split("?")[0]} failed: ${redactText((e as Error)?.stack ?? String(e))}`,
+      ),
   });
   const address = await app.listen({ host: a.host, port: a.port });
   if (!worker)

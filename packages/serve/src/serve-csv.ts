@@ -50,14 +50,20 @@ export function parseCsvRows(text: string): Array<Record<string, string | null>>
     } else cell += ch;
   }
   if (quoted)
-    throw new ServeError({ message: `the CSV body ends inside a quoted cell (opened before line ${line})`, code: "bad_csv" });
+    throw new ServeError({
+      message: `the CSV body ends inside a quoted cell (opened before line ${line})`,
+      code: "bad_csv",
+    });
   if (cell.length > 0 || wasQuoted || row.length > 0) {
     endCell();
     records.push(row);
   }
   const [header, ...body] = records;
   if (!header || header.length === 0 || header.every((h) => h === ""))
-    throw new ServeError({ message: "the CSV body has no header line: start it with the column names", code: "bad_csv" });
+    throw new ServeError({
+      message: "the CSV body has no header line: start it with the column names",
+      code: "bad_csv",
+    });
   const seen = new Set<string>();
   for (const h of header) {
     if (seen.has(h))

@@ -19,7 +19,12 @@ export class ServeError extends LolpopError {
     details?: Record<string, unknown>;
     cause?: unknown;
   }) {
-    super({ message: opts.message, code: opts.code ?? "serve_error", details: opts.details, cause: opts.cause });
+    super({
+      message: opts.message,
+      code: opts.code ?? "serve_error",
+      details: opts.details,
+      cause: opts.cause,
+    });
     this.name = "ServeError";
     this.status = opts.status ?? 400;
   }

@@ -57,25 +57,43 @@ export class ServeMetrics {
   render(): string {
     const out: string[] = [];
     const m = `model="${label(this.model)}"`;
-    out.push("# HELP lolpop_serve_requests_total HTTP requests answered.", "# TYPE lolpop_serve_requests_total counter");
+    out.push(
+      "# HELP lolpop_serve_requests_total HTTP requests answered.",
+      "# TYPE lolpop_serve_requests_total counter",
+    );
     for (const [k, v] of this.requests) out.push(`lolpop_serve_requests_total{${k}} ${v}`);
-    out.push("# HELP lolpop_serve_errors_total HTTP requests answered with a 4xx or 5xx status.", "# TYPE lolpop_serve_errors_total counter");
+    out.push(
+      "# HELP lolpop_serve_errors_total HTTP requests answered with a 4xx or 5xx status.",
+      "# TYPE lolpop_serve_errors_total counter",
+    );
     for (const [k, v] of this.errors) out.push(`lolpop_serve_errors_total{${k}} ${v}`);
     out.push(
       "# HELP lolpop_serve_request_duration_seconds Time from request to response.",
       "# TYPE lolpop_serve_request_duration_seconds histogram",
     );
     for (const [k, b] of this.buckets) {
-      LATENCY_BUCKETS.forEach((le, i) => out.push(`lolpop_serve_request_duration_seconds_bucket{${k},le="${le}"} ${b[i]}`));
+      LATENCY_BUCKETS.forEach((le, i) =>
+        out.push(`lolpop_serve_request_duration_seconds_bucket{${k},le="${le}"} ${b[i]}`),
+      );
       out.push(`lolpop_serve_request_duration_seconds_bucket{${k},le="+Inf"} ${this.counts.get(k)}`);
       out.push(`lolpop_serve_request_duration_seconds_sum{${k}} ${this.sums.get(k)}`);
       out.push(`lolpop_serve_request_duration_seconds_count{${k}} ${this.counts.get(k)}`);
     }
-    out.push("# HELP lolpop_serve_predicted_rows_total Rows predicted, by model version.", "# TYPE lolpop_serve_predicted_rows_total counter");
-    for (const [v, n] of this.predictedRows) out.push(`lolpop_serve_predicted_rows_total{${m},version="${v}"} ${n}`);
-    out.push("# HELP lolpop_serve_model_version The model version served now.", "# TYPE lolpop_serve_model_version gauge");
+    out.push(
+      "# HELP lolpop_serve_predicted_rows_total Rows predicted, by model version.",
+      "# TYPE lolpop_serve_predicted_rows_total counter",
+    );
+    for (const [v, n] of this.predictedRows)
+      out.push(`lolpop_serve_predicted_rows_total{${m},version="${v}"} ${n}`);
+    out.push(
+      "# HELP lolpop_serve_model_version The model version served now.",
+      "# TYPE lolpop_serve_model_version gauge",
+    );
     out.push(`lolpop_serve_model_version{${m}} ${this.modelVersion}`);
-    out.push("# HELP lolpop_serve_model_switches_total Times the served version changed (alias moved).", "# TYPE lolpop_serve_model_switches_total counter");
+    out.push(
+      "# HELP lolpop_serve_model_switches_total Times the served version changed (alias moved).",
+      "# TYPE lolpop_serve_model_switches_total counter",
+    );
     out.push(`lolpop_serve_model_switches_total{${m}} ${this.switches}`);
     return `${out.join("\n")}\n`;
   }

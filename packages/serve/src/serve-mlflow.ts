@@ -66,7 +66,8 @@ function nanAsNull(text: string): string | undefined {
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
     if (inString) {
-      if (ch === 92) i++; // backslash: skip the escaped character
+      if (ch === 92)
+        i++; // backslash: skip the escaped character
       else if (ch === 34) inString = false;
     } else if (ch === 34) inString = true;
     else if (ch === 78 && text.startsWith("NaN", i)) {
@@ -97,9 +98,12 @@ export function parseJsonBody(text: string): unknown {
 function recordRows(key: string, value: unknown[]): Array<Record<string, unknown>> {
   value.forEach((r, i) => {
     if (r === null || typeof r !== "object" || Array.isArray(r))
-      throw bad(`${key}[${i}] is ${describe(r)}: ${key} must be a list of rows, each an object of column → value`, {
-        row: i + 1,
-      });
+      throw bad(
+        `${key}[${i}] is ${describe(r)}: ${key} must be a list of rows, each an object of column → value`,
+        {
+          row: i + 1,
+        },
+      );
   });
   return value as Array<Record<string, unknown>>;
 }
@@ -114,9 +118,12 @@ function columnarRows(key: string, value: Record<string, unknown>): Array<Record
     if (!Array.isArray(col))
       throw bad(`${key}.${name} is ${describe(col)}: give each column as a list of values`, { column: name });
     if (n >= 0 && col.length !== n)
-      throw bad(`${key}.${name} has ${col.length} values, but ${key}.${names[0]} has ${n}: give every column the same number of rows`, {
-        column: name,
-      });
+      throw bad(
+        `${key}.${name} has ${col.length} values, but ${key}.${names[0]} has ${n}: give every column the same number of rows`,
+        {
+          column: name,
+        },
+      );
     n = col.length;
   }
   return Array.from({ length: n }, (_, i) =>
@@ -134,9 +141,13 @@ function splitRows(value: unknown): Array<Record<string, unknown>> {
   if (!Array.isArray(data)) throw bad(`dataframe_split.data must be a list of rows (lists of values)`);
   return data.map((row, i) => {
     if (!Array.isArray(row))
-      throw bad(`dataframe_split.data[${i}] is ${describe(row)}: each row is a list of values`, { row: i + 1 });
+      throw bad(`dataframe_split.data[${i}] is ${describe(row)}: each row is a list of values`, {
+        row: i + 1,
+      });
     if (row.length !== columns.length)
-      throw bad(`dataframe_split.data[${i}] has ${row.length} values for ${columns.length} columns`, { row: i + 1 });
+      throw bad(`dataframe_split.data[${i}] has ${row.length} values for ${columns.length} columns`, {
+        row: i + 1,
+      });
     return Object.fromEntries((columns as string[]).map((c, j) => [c, row[j]]));
   });
 }

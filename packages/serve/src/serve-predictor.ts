@@ -46,9 +46,9 @@ export interface LoadPredictorOptions {
   /** Project folders (module paths of a saved data transformer resolve from `root`). Default: the config's folder. */
   projectInfo?: Partial<ProjectInfo>;
   /** Finds the project's plugins (core `loadProject`'s `discover`). Default: only types already registered. */
-  discover?: (source: Parameters<NonNullable<Parameters<typeof loadProject>[0]["discover"]>>[0]) =>
-    | ProjectPlugins
-    | Promise<ProjectPlugins>;
+  discover?: (
+    source: Parameters<NonNullable<Parameters<typeof loadProject>[0]["discover"]>>[0],
+  ) => ProjectPlugins | Promise<ProjectPlugins>;
   /** Imports the plugin of a type the bundle names that is not registered yet. Default: none. */
   loadType?: (type: string, kind: string) => Promise<void>;
   /** Reload when the alias moves (references `name@alias` only). Default false. */
@@ -104,9 +104,15 @@ export interface Predictor {
   /** The version served now (the alias may move it with `watch`). */
   current(): ServedModel;
   /** Scores rows (objects of column → value) or a table. */
-  predict(input: ReadonlyArray<Record<string, unknown>> | Table, options?: PredictOptions): Promise<PredictResult>;
+  predict(
+    input: ReadonlyArray<Record<string, unknown>> | Table,
+    options?: PredictOptions,
+  ): Promise<PredictResult>;
   /** Class probabilities (classifiers whose model gives them; otherwise a ServeError). */
-  predictProba(input: ReadonlyArray<Record<string, unknown>> | Table, options?: PredictOptions): Promise<ProbaResult>;
+  predictProba(
+    input: ReadonlyArray<Record<string, unknown>> | Table,
+    options?: PredictOptions,
+  ): Promise<ProbaResult>;
   /** Checks the alias now and swaps in its version when it moved; true when it did. */
   reload(): Promise<boolean>;
   /** Stops watching. */
@@ -118,7 +124,8 @@ export interface Predictor {
  * true/false or null is a ServeError naming the row (1-based) and the column.
  */
 export function rowsToTable(rows: ReadonlyArray<Record<string, unknown>>, what = "the input"): Table {
-  if (rows.length === 0) throw new ServeError({ message: `${what} has no rows: send at least one row`, code: "no_rows" });
+  if (rows.length === 0)
+    throw new ServeError({ message: `${what} has no rows: send at least one row`, code: "no_rows" });
   rows.forEach((row, i) => {
     if (row === null || typeof row !== "object" || Array.isArray(row))
       throw new ServeError({
@@ -153,7 +160,11 @@ function bundleHost(
 ): BundleHost {
   return {
     logger,
-    async createComponent<K extends ComponentKind>(kind: K, type: string, config: Record<string, unknown> = {}) {
+    async createComponent<K extends ComponentKind>(
+      kind: K,
+      type: string,
+      config: Record<string, unknown> = {},
+    ) {
       let registered = resolveType(type);
       if (!registered && loadType) {
         await loadType(type, kind);
@@ -181,7 +192,8 @@ async function openStore(
   options: LoadPredictorOptions,
   logger: Logger,
 ): Promise<{ store: ModelRepository; project?: Partial<ProjectInfo> }> {
-  if (options.store) return { store: options.store, ...(options.projectInfo ? { project: options.projectInfo } : {}) };
+  if (options.store)
+    return { store: options.store, ...(options.projectInfo ? { project: options.projectInfo } : {}) };
   if (!options.project)
     throw new ServeError({
       message: "loadPredictor needs a project (the path of lolpop.yaml, or a loaded project) or a store",
@@ -270,7 +282,9 @@ export async function loadPredictor(ref: string, options: LoadPredictorOptions):
         const from = served.version;
         served = next; // the swap: one assignment, after the new version is fully loaded
         options.onSwitch?.(from, next.version);
-        logger.info(`${formatModelRef(parsed)} moved from v${from} to v${next.version}: now serving v${next.version}`);
+        logger.info(
+          `${formatModelRef(parsed)} moved from v${from} to v${next.version}: now serving v${next.version}`,
+        );
         return true;
       } finally {
         reloading = undefined;
@@ -290,7 +304,9 @@ export async function loadPredictor(ref: string, options: LoadPredictorOptions):
     const every = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     timer = setInterval(() => {
       reload().catch((e: unknown) =>
-        logger.warn(`reloading ${formatModelRef(parsed)} failed, still serving v${served.version}: ${(e as Error).message}`),
+        logger.warn(
+          `reloading ${formatModelRef(parsed)} failed, still serving v${served.version}: ${(e as Error).message}`,
+        ),
       );
     }, every);
     timer.unref();
@@ -309,7 +325,9 @@ export async function loadPredictor(ref: string, options: LoadPredictorOptions):
     current: () => served,
     async predict(input, o) {
       const { m, r } = await replay(input, o);
-      const predictions = r.output.values("prediction").map((v) => (typeof v === "number" && Number.isNaN(v) ? null : v));
+      const predictions = r.output
+        .values("prediction")
+        .map((v) => (typeof v === "number" && Number.isNaN(v) ? null : v));
       return {
         name: m.name,
         version: m.version,

@@ -57,7 +57,11 @@ function classify(e: unknown): { status: number; message: string; code: string }
   const fe = e as { statusCode?: number; code?: string; message?: string };
   if (typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500) {
     if (fe.code === "FST_ERR_CTP_BODY_TOO_LARGE")
-      return { status: 413, message: "the body is larger than the server's limit (--body-limit): send fewer rows per request", code: "body_too_large" };
+      return {
+        status: 413,
+        message: "the body is larger than the server's limit (--body-limit): send fewer rows per request",
+        code: "body_too_large",
+      };
     return { status: fe.statusCode, message: fe.message ?? "bad request", code: fe.code ?? "bad_request" };
   }
   return { status: 500, message: "internal error while predicting (see the server log)", code: "internal" };
@@ -85,7 +89,11 @@ function sendError(
   if (status >= 500) onServerError?.(e, request);
   reply.code(status).type("application/json");
   if (request.url.startsWith("/v2")) return reply.send({ error: message });
-  return reply.send({ error_code: MLFLOW_CODES[status] ?? (status >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST"), message, code });
+  return reply.send({
+    error_code: MLFLOW_CODES[status] ?? (status >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST"),
+    message,
+    code,
+  });
 }
 
 /**
@@ -145,7 +153,11 @@ export async function createServeApp(
       return fail(
         request,
         reply,
-        new ServeError({ message: "missing or wrong bearer token: send Authorization: Bearer <token>", status: 401, code: "unauthenticated" }),
+        new ServeError({
+          message: "missing or wrong bearer token: send Authorization: Bearer <token>",
+          status: 401,
+          code: "unauthenticated",
+        }),
       );
     }
   });
@@ -171,7 +183,11 @@ export async function createServeApp(
     fail(
       request,
       reply,
-      new ServeError({ message: `no route ${request.method} ${request.url.split("?")[0]}`, status: 404, code: "not_found" }),
+      new ServeError({
+        message: `no route ${request.method} ${request.url.split("?")[0]}`,
+        status: 404,
+        code: "not_found",
+      }),
     ),
   );
 
@@ -186,7 +202,10 @@ export async function createServeApp(
   app.get("/health", async (_req, reply) => reply.type("application/json").send("\n"));
   app.get("/version", async (_req, reply) => reply.type("text/plain").send(pkg.version));
   app.post("/invocations", async (request, reply) => {
-    const inv = parseInvocation(request.headers["content-type"], (request.body as Buffer | undefined) ?? Buffer.alloc(0));
+    const inv = parseInvocation(
+      request.headers["content-type"],
+      (request.body as Buffer | undefined) ?? Buffer.alloc(0),
+    );
     const result = await predictor.predict(inv.rows, { what: "the request" });
     metrics.predicted(result.version, result.predictions.length);
     metrics.served(result.version);
@@ -201,7 +220,11 @@ export async function createServeApp(
   app.get("/v2/health/ready", async () => ({ ready: true }));
   const model = (params: { name: string; version?: string }) => {
     if (params.name !== name)
-      throw new ServeError({ message: `no model "${params.name}" here: this server serves "${name}"`, status: 404, code: "not_found" });
+      throw new ServeError({
+        message: `no model "${params.name}" here: this server serves "${name}"`,
+        status: 404,
+        code: "not_found",
+      });
     const m = current();
     if (params.version !== undefined && params.version !== String(m.version))
       throw new ServeError({
@@ -224,12 +247,22 @@ export async function createServeApp(
     const m = model(request.params);
     const { type, charset } = parseContentType(request.headers["content-type"]);
     if (type !== "application/json")
-      throw new ServeError({ message: `content type "${type || "(none)"}" is not supported: send application/json`, status: 415, code: "unsupported_media_type" });
-    const body = parseJsonBody(decodeUtf8Body((request.body as Buffer | undefined) ?? Buffer.alloc(0), charset));
+      throw new ServeError({
+        message: `content type "${type || "(none)"}" is not supported: send application/json`,
+        status: 415,
+        code: "unsupported_media_type",
+      });
+    const body = parseJsonBody(
+      decodeUtf8Body((request.body as Buffer | undefined) ?? Buffer.alloc(0), charset),
+    );
     const req = parseV2Infer(body);
     const result = await predictor.predict(req.table, { what: "the request" });
     if (request.params.version !== undefined && result.version !== m.version)
-      throw new ServeError({ message: `model "${name}" moved to version ${result.version} during the request: retry`, status: 503, code: "version_moved" });
+      throw new ServeError({
+        message: `model "${name}" moved to version ${result.version} during the request: retry`,
+        status: 503,
+        code: "version_moved",
+      });
     metrics.predicted(result.version, result.predictions.length);
     metrics.served(result.version);
     reply.header(MODEL_VERSION_HEADER, String(result.version));

@@ -115,13 +115,16 @@ export function parseV2Infer(body: unknown): V2Request {
   const cols: Array<[string, unknown[]]> = [];
   const seen = new Set<string>();
   b.inputs.forEach((t: unknown, k) => {
-    if (t === null || typeof t !== "object" || Array.isArray(t)) throw bad(`inputs[${k}] is ${describe(t)}: send a tensor object`);
+    if (t === null || typeof t !== "object" || Array.isArray(t))
+      throw bad(`inputs[${k}] is ${describe(t)}: send a tensor object`);
     const { name, shape, datatype, data } = t as Record<string, unknown>;
     if (typeof name !== "string" || name === "") throw bad(`inputs[${k}].name must be the column name`);
     if (seen.has(name)) throw bad(`inputs "${name}" is given twice`);
     seen.add(name);
     if (typeof datatype !== "string" || !(V2_DATATYPES as readonly string[]).includes(datatype))
-      throw bad(`inputs "${name}": datatype ${JSON.stringify(datatype)} is not one of ${V2_DATATYPES.join(", ")}`);
+      throw bad(
+        `inputs "${name}": datatype ${JSON.stringify(datatype)} is not one of ${V2_DATATYPES.join(", ")}`,
+      );
     if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 0))
       throw bad(`inputs "${name}": shape must be a list of whole numbers, e.g. [3] or [3, 1]`);
     if (shape.length > 2 || (shape.length === 2 && shape[1] !== 1))
@@ -130,10 +133,13 @@ export function parseV2Infer(body: unknown): V2Request {
     const flat = flatten(data);
     const size = (shape as number[]).reduce((a, d) => a * d, 1);
     if (flat.length !== size)
-      throw bad(`inputs "${name}": data has ${flat.length} elements, shape ${JSON.stringify(shape)} needs ${size}`);
+      throw bad(
+        `inputs "${name}": data has ${flat.length} elements, shape ${JSON.stringify(shape)} needs ${size}`,
+      );
     flat.forEach((v, i) => checkValue(name, datatype, v, i));
     const rows = shape[0] as number;
-    if (n >= 0 && rows !== n) throw bad(`inputs "${name}" has ${rows} rows, the other inputs ${n}: send one row count`);
+    if (n >= 0 && rows !== n)
+      throw bad(`inputs "${name}" has ${rows} rows, the other inputs ${n}: send one row count`);
     n = rows;
     cols.push([name, flat]);
   });
@@ -177,7 +183,8 @@ export function v2Response(
   if (request.outputs) {
     outputs = request.outputs.map((name) => {
       const found = all.find((t) => t.name === name);
-      if (!found) throw bad(`output "${name}" does not exist (outputs: ${all.map((t) => t.name).join(", ")})`);
+      if (!found)
+        throw bad(`output "${name}" does not exist (outputs: ${all.map((t) => t.name).join(", ")})`);
       return found;
     });
   }

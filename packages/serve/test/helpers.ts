@@ -2,7 +2,16 @@
 // the workspace packages (a stand-in for `npm install`), the real `lolpop` binary, and a
 // `lolpop serve` process that is stopped when the test ends.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -21,7 +30,10 @@ export function packageFolder(name: string): string {
     return dirname(realpathSync(require.resolve(`${name}/package.json`)));
   } catch {
     let dir = dirname(realpathSync(require.resolve(name)));
-    while (!existsSync(join(dir, "package.json")) || JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name !== name)
+    while (
+      !existsSync(join(dir, "package.json")) ||
+      JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name !== name
+    )
       dir = dirname(dir);
     return dir;
   }
@@ -38,7 +50,9 @@ const LINKED = [
 ];
 
 /** The penguins quickstart config (local store), with `trees` trees. */
-export function penguinsYaml(o: { trees?: number; depth?: number; seed?: number; extraComponents?: string[] } = {}) {
+export function penguinsYaml(
+  o: { trees?: number; depth?: number; seed?: number; extraComponents?: string[] } = {},
+) {
   return `runner: ClassificationRunner
 config:
   target: species
@@ -104,7 +118,10 @@ export function servedProject(yaml = penguinsYaml()): string {
     join(dir, "package.json"),
     JSON.stringify({ name: "serve-project", private: true, type: "module", dependencies: deps }),
   );
-  copyFileSync(join(repoRoot, "examples", "quickstart", "penguins", "prepare-data.mjs"), join(dir, "prepare-data.mjs"));
+  copyFileSync(
+    join(repoRoot, "examples", "quickstart", "penguins", "prepare-data.mjs"),
+    join(dir, "prepare-data.mjs"),
+  );
   const r = spawnSync(process.execPath, ["prepare-data.mjs"], { cwd: dir, encoding: "utf8" });
   if (r.status !== 0) throw new Error(r.stderr);
   writeFileSync(join(dir, "lolpop.yaml"), yaml);
@@ -113,12 +130,16 @@ export function servedProject(yaml = penguinsYaml()): string {
 
 /** Runs the project's `lolpop`; never throws on a non-zero exit. */
 export function lolpop(dir: string, args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [join(dir, "node_modules", "@lolpop", "cli", "bin", "lolpop.js"), ...args], {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...process.env, LOLPOP_NO_HANDOFF: "1", NO_COLOR: "1", ...env },
-    timeout: 300_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [join(dir, "node_modules", "@lolpop", "cli", "bin", "lolpop.js"), ...args],
+    {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, LOLPOP_NO_HANDOFF: "1", NO_COLOR: "1", ...env },
+      timeout: 300_000,
+    },
+  );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -149,7 +170,11 @@ export function killServers(): void {
 }
 
 /** Starts `lolpop serve <args> --port 0` in `dir` and waits until it listens. */
-export function startServe(dir: string, args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+export function startServe(
+  dir: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<ServeProcess> {
   const proc = spawn(
     process.execPath,
     [join(dir, "node_modules", "@lolpop", "cli", "bin", "lolpop.js"), "serve", "--port", "0", ...args],

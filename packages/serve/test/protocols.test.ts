@@ -64,10 +64,10 @@ function jsonRows(n: number): Array<Record<string, string | number | null>> {
     .filter((_, i) => i % step === 0)
     .slice(0, n)
     .map((r) =>
-    Object.fromEntries(
-      Object.entries(r).map(([k, v]) => [k, v !== null && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v]),
-    ),
-  );
+      Object.fromEntries(
+        Object.entries(r).map(([k, v]) => [k, v !== null && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v]),
+      ),
+    );
 }
 
 interface GoldenRequest {
@@ -115,17 +115,30 @@ const CASES: GoldenCase[] = [
       url: "/invocations",
       headers: JSON_CT,
       body: {
-        dataframe_split: { columns: Object.keys(records()[0]!), data: records().map((r) => Object.values(r)) },
+        dataframe_split: {
+          columns: Object.keys(records()[0]!),
+          data: records().map((r) => Object.values(r)),
+        },
       },
     }),
   },
   {
     name: "mlflow-dataframe-records",
-    request: () => ({ method: "POST", url: "/invocations", headers: JSON_CT, body: { dataframe_records: records() } }),
+    request: () => ({
+      method: "POST",
+      url: "/invocations",
+      headers: JSON_CT,
+      body: { dataframe_records: records() },
+    }),
   },
   {
     name: "mlflow-instances",
-    request: () => ({ method: "POST", url: "/invocations", headers: JSON_CT, body: { instances: records() } }),
+    request: () => ({
+      method: "POST",
+      url: "/invocations",
+      headers: JSON_CT,
+      body: { instances: records() },
+    }),
   },
   {
     name: "mlflow-inputs-columnar",
@@ -138,7 +151,12 @@ const CASES: GoldenCase[] = [
   },
   {
     name: "mlflow-inputs-records",
-    request: () => ({ method: "POST", url: "/invocations", headers: JSON_CT, body: { inputs: records(), params: {} } }),
+    request: () => ({
+      method: "POST",
+      url: "/invocations",
+      headers: JSON_CT,
+      body: { inputs: records(), params: {} },
+    }),
   },
   {
     name: "mlflow-params-probabilities",
@@ -181,7 +199,12 @@ const CASES: GoldenCase[] = [
   },
   {
     name: "mlflow-400-malformed-json",
-    request: () => ({ method: "POST", url: "/invocations", headers: JSON_CT, raw: '{"dataframe_records": [{"island": ' }),
+    request: () => ({
+      method: "POST",
+      url: "/invocations",
+      headers: JSON_CT,
+      raw: '{"dataframe_records": [{"island": ',
+    }),
   },
   {
     name: "mlflow-400-wrong-type",
@@ -222,7 +245,12 @@ const CASES: GoldenCase[] = [
   {
     name: "mlflow-401-no-token",
     token: true,
-    request: () => ({ method: "POST", url: "/invocations", headers: JSON_CT, body: { dataframe_records: records() } }),
+    request: () => ({
+      method: "POST",
+      url: "/invocations",
+      headers: JSON_CT,
+      body: { dataframe_records: records() },
+    }),
   },
   {
     name: "mlflow-401-wrong-token",
@@ -255,22 +283,40 @@ const CASES: GoldenCase[] = [
   },
   {
     name: "mlflow-415-content-type",
-    request: () => ({ method: "POST", url: "/invocations", headers: { "content-type": "text/plain" }, raw: "x" }),
+    request: () => ({
+      method: "POST",
+      url: "/invocations",
+      headers: { "content-type": "text/plain" },
+      raw: "x",
+    }),
   },
   // KServe Open Inference Protocol v2.
   { name: "v2-server", request: () => ({ method: "GET", url: "/v2" }), schema: "server_metadata" },
   { name: "v2-live", request: () => ({ method: "GET", url: "/v2/health/live" }), schema: "live" },
   { name: "v2-ready", request: () => ({ method: "GET", url: "/v2/health/ready" }), schema: "ready" },
-  { name: "v2-metadata", request: () => ({ method: "GET", url: "/v2/models/penguins" }), schema: "model_metadata" },
+  {
+    name: "v2-metadata",
+    request: () => ({ method: "GET", url: "/v2/models/penguins" }),
+    schema: "model_metadata",
+  },
   {
     name: "v2-metadata-version",
     request: () => ({ method: "GET", url: "/v2/models/penguins/versions/1" }),
     schema: "model_metadata",
   },
-  { name: "v2-model-ready", request: () => ({ method: "GET", url: "/v2/models/penguins/ready" }), schema: "model_ready" },
+  {
+    name: "v2-model-ready",
+    request: () => ({ method: "GET", url: "/v2/models/penguins/ready" }),
+    schema: "model_ready",
+  },
   {
     name: "v2-infer",
-    request: () => ({ method: "POST", url: "/v2/models/penguins/infer", headers: JSON_CT, body: { id: "r1", inputs: v2Inputs(3) } }),
+    request: () => ({
+      method: "POST",
+      url: "/v2/models/penguins/infer",
+      headers: JSON_CT,
+      body: { id: "r1", inputs: v2Inputs(3) },
+    }),
     schema: "inference_response",
   },
   {
@@ -299,7 +345,11 @@ const CASES: GoldenCase[] = [
       method: "POST",
       url: "/v2/models/penguins/infer",
       headers: JSON_CT,
-      body: { inputs: v2Inputs(2).map((t) => (t.name === "body_mass_g" ? { ...t, datatype: "INT64", data: [3750.5, 4000] } : t)) },
+      body: {
+        inputs: v2Inputs(2).map((t) =>
+          t.name === "body_mass_g" ? { ...t, datatype: "INT64", data: [3750.5, 4000] } : t,
+        ),
+      },
     }),
     schema: "error",
   },
@@ -336,7 +386,12 @@ const CASES: GoldenCase[] = [
   },
   {
     name: "v2-415-content-type",
-    request: () => ({ method: "POST", url: "/v2/models/penguins/infer", headers: { "content-type": "text/csv" }, raw: "a\n1\n" }),
+    request: () => ({
+      method: "POST",
+      url: "/v2/models/penguins/infer",
+      headers: { "content-type": "text/csv" },
+      raw: "a\n1\n",
+    }),
     schema: "error",
   },
 ];
@@ -362,7 +417,11 @@ describe("golden request/response fixtures", () => {
       method: req.method,
       url: req.url,
       headers: req.headers ?? {},
-      ...(req.raw !== undefined ? { payload: req.raw } : req.body !== undefined ? { payload: JSON.stringify(req.body) } : {}),
+      ...(req.raw !== undefined
+        ? { payload: req.raw }
+        : req.body !== undefined
+          ? { payload: JSON.stringify(req.body) }
+          : {}),
     });
     const got = recorded(res);
     const file = join(goldenDir, `${c.name}.json`);
@@ -397,7 +456,12 @@ describe("served predictions", () => {
     const written = csvRows(join(dir, "predictions", "penguins.csv"));
     const all = jsonRows(rows.length);
     const send = async (body: unknown, headers = JSON_CT) => {
-      const res = await call(appUrl, { method: "POST", url: "/invocations", headers, payload: body as string });
+      const res = await call(appUrl, {
+        method: "POST",
+        url: "/invocations",
+        headers,
+        payload: body as string,
+      });
       expect(res.statusCode).toBe(200);
       return JSON.parse(res.body).predictions as unknown[];
     };
@@ -405,12 +469,15 @@ describe("served predictions", () => {
     expect(expected.length).toBe(rows.length);
     expect(await send(JSON.stringify({ dataframe_records: all }))).toEqual(expected);
     expect(await send(JSON.stringify({ instances: all }))).toEqual(expected);
-    expect(await send(readFileSync(join(dir, "data", "new.csv"), "utf8"), { "content-type": "text/csv" })).toEqual(expected);
-    const proba = (await send(JSON.stringify({ dataframe_records: all, params: { probabilities: true } }))) as Array<
-      Record<string, unknown>
-    >;
+    expect(
+      await send(readFileSync(join(dir, "data", "new.csv"), "utf8"), { "content-type": "text/csv" }),
+    ).toEqual(expected);
+    const proba = (await send(
+      JSON.stringify({ dataframe_records: all, params: { probabilities: true } }),
+    )) as Array<Record<string, unknown>>;
     for (const [i, w] of written.entries())
-      for (const k of ["id", "proba_Adelie", "proba_Chinstrap", "proba_Gentoo"]) expect([i, k, proba[i]![k]]).toEqual([i, k, Number(w[k])]);
+      for (const k of ["id", "proba_Adelie", "proba_Chinstrap", "proba_Gentoo"])
+        expect([i, k, proba[i]![k]]).toEqual([i, k, Number(w[k])]);
     // The library gives the same, and predictProba the same probabilities.
     const lib = await predictor.predict(all);
     expect(lib.predictions).toEqual(expected);
@@ -425,9 +492,13 @@ describe("served predictions", () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = res.body;
-    expect(text).toMatch(/lolpop_serve_requests_total\{method="POST",route="\/invocations",status="200"\} \d+/);
+    expect(text).toMatch(
+      /lolpop_serve_requests_total\{method="POST",route="\/invocations",status="200"\} \d+/,
+    );
     expect(text).toMatch(/lolpop_serve_errors_total\{method="POST",route="\/invocations",status="400"\} \d+/);
-    expect(text).toMatch(/lolpop_serve_request_duration_seconds_bucket\{route="\/invocations",le="\+Inf"\} \d+/);
+    expect(text).toMatch(
+      /lolpop_serve_request_duration_seconds_bucket\{route="\/invocations",le="\+Inf"\} \d+/,
+    );
     expect(text).toMatch(/lolpop_serve_predicted_rows_total\{model="penguins",version="1"\} \d+/);
     expect(text).toContain('lolpop_serve_model_version{model="penguins"} 1');
     for (const line of text.split("\n"))

@@ -20,7 +20,6 @@ import {
   lolpop,
   penguinsYaml,
   repoRoot,
-  type ServeProcess,
   servedProject,
   startServe,
   trainVersion,
@@ -57,7 +56,9 @@ const post = (url: string, body: unknown, headers: Record<string, string> = {}) 
   });
 
 async function champion(): Promise<ModelRepository> {
-  return instantiateComponent(localModelRepository as never, { project: { root: dir } }) as Promise<ModelRepository>;
+  return instantiateComponent(localModelRepository as never, {
+    project: { root: dir },
+  }) as Promise<ModelRepository>;
 }
 
 describe("lolpop serve", () => {
@@ -78,7 +79,10 @@ df = pd.read_csv(sys.argv[1])
 resp = client.invoke(df)
 print(json.dumps({"version": client.get_version(), "predictions": list(resp["predictions"])}))
 `;
-      const py = spawnSync(python, ["-c", script, join(dir, "data", "new.csv")], { encoding: "utf8", timeout: 120_000 });
+      const py = spawnSync(python, ["-c", script, join(dir, "data", "new.csv")], {
+        encoding: "utf8",
+        timeout: 120_000,
+      });
       expect(py.stderr).not.toMatch(/Traceback/);
       expect(py.status).toBe(0);
       const out = JSON.parse(py.stdout.trim().split("\n").pop()!);
@@ -118,7 +122,10 @@ print(json.dumps({"version": client.get_version(), "predictions": list(resp["pre
       let stop = false;
       const client = async () => {
         while (!stop) {
-          const res = await post(`${server.url}/invocations`, { dataframe_records: sample, params: { probabilities: true } });
+          const res = await post(`${server.url}/invocations`, {
+            dataframe_records: sample,
+            params: { probabilities: true },
+          });
           answers.push({
             status: res.status,
             version: Number(res.headers.get(MODEL_VERSION_HEADER)),
@@ -162,7 +169,9 @@ print(json.dumps({"version": client.get_version(), "predictions": list(resp["pre
       expect(((await malformed.json()) as any).message).toMatch(/not valid JSON/);
       const wrongType = await post(url, { dataframe_records: [{ ...rows[0], body_mass_g: [1, 2] }] });
       expect(wrongType.status).toBe(400);
-      expect(((await wrongType.json()) as any).message).toMatch(/row 1, column "body_mass_g": a list is not a value/);
+      expect(((await wrongType.json()) as any).message).toMatch(
+        /row 1, column "body_mass_g": a list is not a value/,
+      );
       const missing = await post(url, { dataframe_records: [{ island: "Biscoe" }] });
       expect(missing.status).toBe(400);
       expect(((await missing.json()) as any).message).toMatch(/lacks columns .*"beak_length_mm"/);
@@ -204,7 +213,9 @@ print(json.dumps({"version": client.get_version(), "predictions": list(resp["pre
 
   it("finishes in-flight requests on SIGTERM, then exits 0 and accepts no more", async () => {
     const server = await startServe(dir, ["penguins@champion", "--no-watch"]);
-    const big = JSON.stringify({ dataframe_records: Array.from({ length: 300 }, (_, i) => rows[i % rows.length]) });
+    const big = JSON.stringify({
+      dataframe_records: Array.from({ length: 300 }, (_, i) => rows[i % rows.length]),
+    });
     // Ten requests, each on its own connection, fully written before the signal: all in flight.
     const written: Array<Promise<void>> = [];
     const sent = Array.from(
@@ -237,7 +248,10 @@ print(json.dumps({"version": client.get_version(), "predictions": list(resp["pre
     const server = await startServe(dir, ["penguins/2", "--workers", "2"]);
     try {
       const statuses = await Promise.all(
-        Array.from({ length: 20 }, async () => (await post(`${server.url}/invocations`, { instances: rows.slice(0, 5) })).status),
+        Array.from(
+          { length: 20 },
+          async () => (await post(`${server.url}/invocations`, { instances: rows.slice(0, 5) })).status,
+        ),
       );
       expect(statuses).toEqual(Array(20).fill(200));
       const ps = spawnSync("ps", ["-o", "pid=", "--ppid", String(server.proc.pid)], { encoding: "utf8" });
@@ -254,7 +268,11 @@ print(json.dumps({"version": client.get_version(), "predictions": list(resp["pre
       expect((await fetch(`${server.url}/ping`)).status).toBe(200);
       expect((await post(`${server.url}/invocations`, { instances: rows.slice(0, 1) })).status).toBe(401);
       expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
-      const ok = await post(`${server.url}/invocations`, { instances: rows.slice(0, 1) }, { authorization: `Bearer ${token}` });
+      const ok = await post(
+        `${server.url}/invocations`,
+        { instances: rows.slice(0, 1) },
+        { authorization: `Bearer ${token}` },
+      );
       expect(ok.status).toBe(200);
     } finally {
       expect(await server.stop()).toBe(0);
