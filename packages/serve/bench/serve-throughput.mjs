@@ -7,7 +7,16 @@
 // the ratios lolpop / MLflow (throughput above 1 = lolpop serves more; latency below 1 = faster).
 // Usage: node bench/serve-throughput.mjs [--duration S]   (needs `pnpm build` and `pnpm python:setup`)
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -106,17 +115,33 @@ const dir = realpathSync(mkdtempSync(join(tmpdir(), "lolpop-serve-bench-")));
 const procs = [];
 try {
   const deps = {};
-  for (const name of ["@lolpop/cli", "@lolpop/core", "@lolpop/workflows", "@lolpop/local", "@lolpop/random-forest", "@lolpop/serve", "vega-datasets"]) {
+  for (const name of [
+    "@lolpop/cli",
+    "@lolpop/core",
+    "@lolpop/workflows",
+    "@lolpop/local",
+    "@lolpop/random-forest",
+    "@lolpop/serve",
+    "vega-datasets",
+  ]) {
     const at = join(dir, "node_modules", name);
     mkdirSync(dirname(at), { recursive: true });
     symlinkSync(folder(name), at);
     deps[name] = "*";
   }
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "bench", private: true, type: "module", dependencies: deps }));
-  copyFileSync(join(repoRoot, "examples", "quickstart", "penguins", "prepare-data.mjs"), join(dir, "prepare-data.mjs"));
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "bench", private: true, type: "module", dependencies: deps }),
+  );
+  copyFileSync(
+    join(repoRoot, "examples", "quickstart", "penguins", "prepare-data.mjs"),
+    join(dir, "prepare-data.mjs"),
+  );
   spawnSync(process.execPath, ["prepare-data.mjs"], { cwd: dir, stdio: "ignore" });
   // 100,000 rows: penguins resampled, numbers with 3% noise (deterministic).
-  const [header, ...lines] = readFileSync(join(dir, "data", "train.csv"), "utf8").trimEnd().split("\n");
+  const [header, ...lines] = readFileSync(join(dir, "data", "train.csv"), "utf8")
+    .trimEnd()
+    .split("\n");
   const cols = header.split(",");
   const rand = rng(42);
   const big = [header];
@@ -124,13 +149,25 @@ try {
     const cells = lines[Math.floor(rand() * lines.length)].split(",");
     big.push(
       cols
-        .map((c, j) => (c === "id" ? String(i + 1) : /_mm|_g$/.test(c) && cells[j] !== "" ? (Number(cells[j]) * (0.97 + 0.06 * rand())).toFixed(2) : cells[j]))
+        .map((c, j) =>
+          c === "id"
+            ? String(i + 1)
+            : /_mm|_g$/.test(c) && cells[j] !== ""
+              ? (Number(cells[j]) * (0.97 + 0.06 * rand())).toFixed(2)
+              : cells[j],
+        )
         .join(","),
     );
   }
   writeFileSync(join(dir, "data", "big.csv"), `${big.join("\n")}\n`);
   const bin = join(dir, "node_modules", "@lolpop", "cli", "bin", "lolpop.js");
-  const env = { ...process.env, LOLPOP_NO_HANDOFF: "1", NO_COLOR: "1", MLFLOW_DISABLE_TELEMETRY: "true", DO_NOT_TRACK: "1" };
+  const env = {
+    ...process.env,
+    LOLPOP_NO_HANDOFF: "1",
+    NO_COLOR: "1",
+    MLFLOW_DISABLE_TELEMETRY: "true",
+    DO_NOT_TRACK: "1",
+  };
   const models = [
     { name: "penguins", data: "data/train.csv" },
     { name: "penguins_big", data: "data/big.csv" },
@@ -138,14 +175,30 @@ try {
   for (const m of models) {
     writeFileSync(join(dir, `${m.name}.yaml`), yaml(m.name, m.data));
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [bin, "run", `${m.name}.yaml`], { cwd: dir, env, encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`training ${m.name} failed:\n${r.stdout}\n${r.stderr}`);
-    const py = spawnSync(python, [join(here, "sklearn_model.py"), join(dir, m.data), join(dir, `sk-${m.name}`), String(TREES), String(DEPTH)], {
+    const r = spawnSync(process.execPath, [bin, "run", `${m.name}.yaml`], {
+      cwd: dir,
       env,
       encoding: "utf8",
     });
+    if (r.status !== 0) throw new Error(`training ${m.name} failed:\n${r.stdout}\n${r.stderr}`);
+    const py = spawnSync(
+      python,
+      [
+        join(here, "sklearn_model.py"),
+        join(dir, m.data),
+        join(dir, `sk-${m.name}`),
+        String(TREES),
+        String(DEPTH),
+      ],
+      {
+        env,
+        encoding: "utf8",
+      },
+    );
     if (py.status !== 0) throw new Error(`scikit-learn ${m.name} failed:\n${py.stderr}`);
-    console.error(`trained ${m.name} (lolpop + scikit-learn) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.error(
+      `trained ${m.name} (lolpop + scikit-learn) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
   }
 
   const start = (cmd, args, ready) =>
@@ -178,14 +231,19 @@ try {
       }
     });
 
-  const rows = readFileSync(join(dir, "data", "new.csv"), "utf8").trimEnd().split("\n");
+  const rows = readFileSync(join(dir, "data", "new.csv"), "utf8")
+    .trimEnd()
+    .split("\n");
   const names = rows[0].split(",");
-  const records = rows.slice(1).map((l) =>
-    Object.fromEntries(
-      l.split(",").map((v, j) => [names[j], v === "" ? null : /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v]),
-    ),
-  );
-  const body = (n) => JSON.stringify({ dataframe_records: Array.from({ length: n }, (_, i) => records[i % records.length]) });
+  const records = rows
+    .slice(1)
+    .map((l) =>
+      Object.fromEntries(
+        l.split(",").map((v, j) => [names[j], v === "" ? null : /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v]),
+      ),
+    );
+  const body = (n) =>
+    JSON.stringify({ dataframe_records: Array.from({ length: n }, (_, i) => records[i % records.length]) });
   const load = (url, n) =>
     autocannon({
       url: `${url}/invocations`,
@@ -199,17 +257,58 @@ try {
   const results = [];
   for (const m of models) {
     const lp = await freePort();
-    const lolpopProc = await start(process.execPath, [bin, "serve", `${m.name}@champion`, "-c", `${m.name}.yaml`, "--port", String(lp), "--no-access-log", "--no-watch"], `http://127.0.0.1:${lp}/ping`);
+    const lolpopProc = await start(
+      process.execPath,
+      [
+        bin,
+        "serve",
+        `${m.name}@champion`,
+        "-c",
+        `${m.name}.yaml`,
+        "--port",
+        String(lp),
+        "--no-access-log",
+        "--no-watch",
+      ],
+      `http://127.0.0.1:${lp}/ping`,
+    );
     const mp = await freePort();
     const mlflowProc = await start(
       python,
-      ["-m", "mlflow", "models", "serve", "-m", join(dir, `sk-${m.name}`), "--env-manager", "local", "-h", "127.0.0.1", "-p", String(mp), "-w", "1"],
+      [
+        "-m",
+        "mlflow",
+        "models",
+        "serve",
+        "-m",
+        join(dir, `sk-${m.name}`),
+        "--env-manager",
+        "local",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        String(mp),
+        "-w",
+        "1",
+      ],
       `http://127.0.0.1:${mp}/ping`,
     );
     for (const n of [1, 100]) {
       // Warm-up, then the measured runs, alternating.
-      await autocannon({ url: `http://127.0.0.1:${lp}/invocations`, method: "POST", headers: { "content-type": "application/json" }, body: body(n), duration: 1 });
-      await autocannon({ url: `http://127.0.0.1:${mp}/invocations`, method: "POST", headers: { "content-type": "application/json" }, body: body(n), duration: 1 });
+      await autocannon({
+        url: `http://127.0.0.1:${lp}/invocations`,
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: body(n),
+        duration: 1,
+      });
+      await autocannon({
+        url: `http://127.0.0.1:${mp}/invocations`,
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: body(n),
+        duration: 1,
+      });
       const a = await load(`http://127.0.0.1:${lp}`, n);
       const b = await load(`http://127.0.0.1:${mp}`, n);
       const row = {
@@ -230,8 +329,12 @@ try {
     await stop(mlflowProc);
   }
   const f = (x) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
-  console.log(`\nlolpop serve vs mlflow models serve (scikit-learn), ${DURATION} s per case, 10 connections, 1 process each`);
-  console.log("case                      | req/s lolpop  mlflow  ratio | p50 ms lolpop mlflow ratio | p99 ms lolpop mlflow ratio | errors");
+  console.log(
+    `\nlolpop serve vs mlflow models serve (scikit-learn), ${DURATION} s per case, 10 connections, 1 process each`,
+  );
+  console.log(
+    "case                      | req/s lolpop  mlflow  ratio | p50 ms lolpop mlflow ratio | p99 ms lolpop mlflow ratio | errors",
+  );
   for (const r of results)
     console.log(
       `${r.case.padEnd(25)} | ${f(r.lolpop_rps).padStart(12)} ${f(r.mlflow_rps).padStart(7)} ${f(r.lolpop_rps / r.mlflow_rps).padStart(6)} | ${f(r.lolpop_p50).padStart(13)} ${f(r.mlflow_p50).padStart(6)} ${f(r.lolpop_p50 / r.mlflow_p50).padStart(5)} | ${f(r.lolpop_p99).padStart(13)} ${f(r.mlflow_p99).padStart(6)} ${f(r.lolpop_p99 / r.mlflow_p99).padStart(5)} | ${r.lolpop_errors}/${r.mlflow_errors}`,

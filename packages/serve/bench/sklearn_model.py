@@ -29,5 +29,11 @@ pre = ColumnTransformer(
 )
 model = Pipeline([("pre", pre), ("rf", RandomForestClassifier(n_estimators=trees, max_depth=depth, random_state=7))])
 model.fit(X, y)
-mlflow.sklearn.save_model(model, out, signature=infer_signature(X.head(5), model.predict(X.head(5))))
+mlflow.sklearn.save_model(
+    model,
+    out,
+    signature=infer_signature(X.head(5), model.predict(X.head(5))),
+    # The model was trained here, by this script: its types are trusted.
+    skops_trusted_types=["numpy.dtype", "sklearn.tree._tree.Tree"],
+)
 print("saved", out)

@@ -18,7 +18,9 @@ beforeAll(async () => {
   trainVersion(dir);
   writeFileSync(join(dir, "lolpop.yaml"), penguinsYaml({ trees: 3, depth: 2, seed: 11 }));
   trainVersion(dir);
-  repo = (await instantiateComponent(localModelRepository as never, { project: { root: dir } })) as ModelRepository;
+  repo = (await instantiateComponent(localModelRepository as never, {
+    project: { root: dir },
+  })) as ModelRepository;
 }, 240_000);
 
 afterAll(() => {
@@ -51,7 +53,9 @@ describe("loadPredictor", () => {
     expect(noAlias.message).toMatch(/has no alias "staging"/);
     const noVersion = await loadPredictor("penguins/7", { store: repo }).catch((e) => e);
     expect(noVersion.message).toMatch(/has no version 7/);
-    await expect(loadPredictor("penguins/1", { store: repo, watch: true })).rejects.toThrow(/watch needs an alias/);
+    await expect(loadPredictor("penguins/1", { store: repo, watch: true })).rejects.toThrow(
+      /watch needs an alias/,
+    );
     const p = await loadPredictor("penguins/1", { store: repo });
     await expect(p.predict([{ island: "Biscoe", body_mass_g: { kg: 5 } }])).rejects.toThrow(
       /the input, row 1, column "body_mass_g": an object is not a value/,
@@ -72,7 +76,8 @@ describe("loadPredictor", () => {
       const before = await p.predictProba(sample());
       await repo.promote_model("penguins", 1, { reason: "watch test" });
       const t0 = Date.now();
-      while (p.current().version !== 1 && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 25));
+      while (p.current().version !== 1 && Date.now() - t0 < 30_000)
+        await new Promise((r) => setTimeout(r, 25));
       expect(p.current().version).toBe(1);
       expect(switches).toEqual([[2, 1]]);
       const after = await p.predictProba(sample());
