@@ -163,6 +163,8 @@ try {
   const bin = join(dir, "node_modules", "@lolpop", "cli", "bin", "lolpop.js");
   const env = {
     ...process.env,
+    // mlflow models serve runs `uvicorn` from PATH: the venv's.
+    PATH: `${dirname(python)}:${process.env.PATH}`,
     LOLPOP_NO_HANDOFF: "1",
     NO_COLOR: "1",
     MLFLOW_DISABLE_TELEMETRY: "true",
