@@ -33,6 +33,11 @@ export interface WorkflowSummary {
   train?: TrainResult;
   deploy?: DeployResult;
   predict?: PredictResult;
+  /**
+   * Why the whole workflow (`all`) did not predict: deploy left no champion (e.g. the version awaits
+   * manual approval). Asking for the `predict` step alone still fails.
+   */
+  predict_skipped?: string;
   evaluate?: EvaluateResult;
 }
 
@@ -273,6 +278,15 @@ function createRunner(ctx: RunnerContext, problemType: ProblemType) {
             summary.train = t;
           });
           if (step === "deploy") return;
+          const d = summary.deploy;
+          if (d && !d.promoted && d.champion_version === undefined && ctx.optionalPipeline("predict")) {
+            const name = summary.train.model_name;
+            const awaits = d.reasons.some((r) => r.includes("manual approval required"))
+              ? `v${d.version} awaits approval (lolpop models approve ${name} ${d.version})`
+              : `v${d.version} was not promoted (${d.reasons.join("; ")})`;
+            summary.predict_skipped = `no champion of ${name} yet: ${awaits}`;
+            return;
+          }
         }
         if (ctx.optionalPipeline("predict")) {
           at("predict");
