@@ -15,7 +15,7 @@
 
 import type { RunInfo } from "@lolpop/core";
 import type { Command } from "commander";
-import { ExitError, renderTable } from "./format.js";
+import { ExitError, renderTable, terminalWidth } from "./format.js";
 import type { SetExitCode } from "./models-command.js";
 import { openStore, type ProjectStore, requireMethod } from "./models-store.js";
 
@@ -153,7 +153,7 @@ export function addGcCommand(program: Command, setExitCode: SetExitCode): Comman
             `${terminalJson({ dry_run: Boolean(opts.dryRun), ...plan, deleted, ...(failures.length ? { failures } : {}) })}\n`,
           );
         else {
-          const width = process.stdout.columns || 120;
+          const width = terminalWidth();
           const lines: string[] = [];
           const verb = opts.dryRun ? "would delete" : "deleted";
           if (plan.versions.length)

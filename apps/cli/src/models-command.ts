@@ -21,7 +21,7 @@
 
 import type { ModelRepository, PromotionEvent } from "@lolpop/core";
 import type { Command } from "commander";
-import { ExitError, renderTable } from "./format.js";
+import { ExitError, renderTable, terminalWidth } from "./format.js";
 import {
   openStore,
   type ProjectStore,
@@ -60,8 +60,6 @@ async function withStore<T>(opts: Out, fn: (s: ProjectStore) => Promise<T>): Pro
     await store.close();
   }
 }
-
-const tableWidth = () => process.stdout.columns || 120;
 
 async function championOf(repo: ModelRepository, name: string): Promise<number | null> {
   const { CHAMPION_ALIAS } = await import("@lolpop/core");
@@ -137,7 +135,7 @@ export function addModelsCommands(program: Command, setExitCode: SetExitCode): C
                     r.latest === null ? "-" : `v${r.latest}`,
                   ]),
                   "",
-                  tableWidth(),
+                  terminalWidth(),
                 ),
           );
           return;
@@ -168,7 +166,7 @@ export function addModelsCommands(program: Command, setExitCode: SetExitCode): C
               ];
             }),
             "",
-            tableWidth(),
+            terminalWidth(),
           ),
         );
       }),
@@ -214,7 +212,7 @@ export function addModelsCommands(program: Command, setExitCode: SetExitCode): C
                 ["METRIC", "VALUE"],
                 metrics.map(([k, v]) => [k, String(v)]),
                 "  ",
-                tableWidth(),
+                terminalWidth(),
               ),
             );
           }
@@ -226,7 +224,7 @@ export function addModelsCommands(program: Command, setExitCode: SetExitCode): C
                 ["TAG", "VALUE"],
                 tags.map(([k, v]) => [k, v.replace(/\s+/g, " ")]),
                 "  ",
-                tableWidth(),
+                terminalWidth(),
               ),
             );
           }
