@@ -654,6 +654,13 @@ export async function main(argv: string[]): Promise<number> {
     );
   }
 
+  // `models` group (issue 23: export; helper 16a adds its own commands to the same group).
+  const models = program.command("models").description("Work with registered model versions");
+  const { addModelsExportCommand } = await import("./models-export.js");
+  addModelsExportCommand(models, (code) => {
+    exitCode = code;
+  });
+
   program
     .command("doctor")
     .description(

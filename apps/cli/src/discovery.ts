@@ -115,6 +115,7 @@ export const BUILTIN_COMMANDS = [
   "init",
   "create",
   "doctor",
+  "models",
   "help",
 ];
 

@@ -83,6 +83,11 @@ export type {
   OnnxValueInfo,
 } from "./onnx-piece.js";
 export {
+  MODEL_EXPORT_CONFIG_PROPERTY,
+  MODEL_EXPORT_FORMATS,
+  type ModelExportFormat,
+} from "./onnx-piece.js";
+export {
   type AnyDefinition,
   type BaseContext,
   type ComponentContext,

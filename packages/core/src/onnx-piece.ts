@@ -97,3 +97,21 @@ export interface OnnxExportOptions {
   /** Aborts an export that calls out (e.g. to Python). */
   signal?: AbortSignal;
 }
+
+/** Formats a model repository can export a version to at registration (`export:` option). */
+export const MODEL_EXPORT_FORMATS = ["onnx"] as const;
+/** One of {@link MODEL_EXPORT_FORMATS}. */
+export type ModelExportFormat = (typeof MODEL_EXPORT_FORMATS)[number];
+
+/**
+ * The `export` config property of the model repositories (one schema for all of them): formats to
+ * write beside the version's files at registration. Default `[]` (none).
+ */
+export const MODEL_EXPORT_CONFIG_PROPERTY: Readonly<Record<string, unknown>> = Object.freeze({
+  type: "array",
+  items: { type: "string", enum: [...MODEL_EXPORT_FORMATS] },
+  uniqueItems: true,
+  default: [],
+  description:
+    "Formats to export each version to at registration, stored with the version: onnx writes model.onnx (feature transformer + model in one graph, taking the raw feature columns; needs @lolpop/onnx). A version that cannot be expressed is refused, naming the piece. Default: none.",
+});

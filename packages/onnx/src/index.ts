@@ -42,3 +42,21 @@ export {
   OnnxScorer,
   type OnnxScorerOptions,
 } from "./onnx-runtime.js";
+export {
+  EXPORT_FORMATS,
+  EXPORT_METADATA_KEYS,
+  type ExportBundleOptions,
+  type ExportedModel,
+  type ExportFormat,
+  type ExportModelVersionOptions,
+  type ExportRepository,
+  exportBundle,
+  exportForRegistration,
+  exportModelVersion,
+  type ModelRef,
+  ONNX_FILE,
+  parseModelRef,
+  type RegistrationExport,
+  resolveModelRef,
+  writeExport,
+} from "./onnx-export-version.js";
