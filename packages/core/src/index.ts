@@ -86,6 +86,8 @@ export {
   MODEL_EXPORT_CONFIG_PROPERTY,
   MODEL_EXPORT_FORMATS,
   type ModelExportFormat,
+  SCORING_ENGINES,
+  type ScoringEngine,
 } from "./onnx-piece.js";
 export {
   type AnyDefinition,

@@ -115,3 +115,11 @@ export const MODEL_EXPORT_CONFIG_PROPERTY: Readonly<Record<string, unknown>> = O
   description:
     "Formats to export each version to at registration, stored with the version: onnx writes model.onnx (feature transformer + model in one graph, taking the raw feature columns; needs @lolpop/onnx). A version that cannot be expressed is refused, naming the piece. Default: none.",
 });
+
+/**
+ * Scoring engines a trainer can offer (`scoring_engine:`): `lolpop`, its own code (default), or
+ * `onnx`, onnxruntime-node on the model's ONNX piece (`withOnnxScoring` in `@lolpop/onnx`).
+ */
+export const SCORING_ENGINES = ["lolpop", "onnx"] as const;
+/** One of {@link SCORING_ENGINES}. */
+export type ScoringEngine = (typeof SCORING_ENGINES)[number];

@@ -60,3 +60,4 @@ export {
   resolveModelRef,
   writeExport,
 } from "./onnx-export-version.js";
+export { withOnnxScoring } from "./onnx-scored-model.js";
