@@ -105,7 +105,9 @@ async function modelsExport(ref: string, opts: ExportOptions): Promise<number> {
       if (!core.resolveType(type)) await loadType(type);
       const registered = core.resolveType(type);
       if (!registered || registered.kind !== kind)
-        throw new Error(`no ${kind} type "${type}" is installed in this project: install the plugin that provides it`);
+        throw new Error(
+          `no ${kind} type "${type}" is installed in this project: install the plugin that provides it`,
+        );
       return (await core.instantiateComponent(registered.definition as never, {
         config,
         path: `export.${kind}`,

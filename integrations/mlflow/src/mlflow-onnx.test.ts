@@ -184,7 +184,9 @@ describe("MLflowModelRepository with export: [onnx]", () => {
         maxDiff = Math.max(maxDiff, Math.abs(Number(r[`proba_${c}`]) - py.probabilities[i]![j]!));
       }),
     );
-    console.log(`pyfunc vs lolpop on ${ours.length} rows: max probability difference ${maxDiff.toExponential(2)}`);
+    console.log(
+      `pyfunc vs lolpop on ${ours.length} rows: max probability difference ${maxDiff.toExponential(2)}`,
+    );
     expect(maxDiff).toBeLessThan(1e-5);
   }, 180_000);
 });

@@ -45,7 +45,10 @@ import {
 } from "./random-forest-params.js";
 
 /** The model with the configured scoring engine (`scoring_engine: onnx` predicts through onnxruntime-node). */
-async function scored(ctx: ComponentContext<RandomForestTrainerConfig>, model: TrainedModel): Promise<TrainedModel> {
+async function scored(
+  ctx: ComponentContext<RandomForestTrainerConfig>,
+  model: TrainedModel,
+): Promise<TrainedModel> {
   if ((ctx.config.scoring_engine ?? "lolpop") === "lolpop") return model;
   const { withOnnxScoring } = await import("@lolpop/onnx");
   return withOnnxScoring(model);

@@ -349,7 +349,10 @@ export function createLocalModelRepository(
       const extra = options.exportFiles ? await options.exportFiles(dir, name) : [];
       for (const x of extra)
         if (RESERVED.has(x.file))
-          throw new StoreError({ message: `an export cannot be named ${x.file}`, code: "store_invalid_value" });
+          throw new StoreError({
+            message: `an export cannot be named ${x.file}`,
+            code: "store_invalid_value",
+          });
 
       // 1. Copy outside the lock (the slow part), into a private temp folder invisible to readers.
       await mkdir(versions, { recursive: true });

@@ -62,7 +62,10 @@ export function parseModelRef(ref: string): ModelRef {
 export type ExportRepository = Pick<ModelRepository, "get_alias" | "get_model_version" | "download_model">;
 
 /** The version a reference names. @throws StoreError when an alias points nowhere. */
-export async function resolveModelRef(repository: ExportRepository, ref: ModelRef): Promise<ModelVersionInfo> {
+export async function resolveModelRef(
+  repository: ExportRepository,
+  ref: ModelRef,
+): Promise<ModelVersionInfo> {
   if (ref.version !== undefined) return repository.get_model_version(ref.name, ref.version);
   const mv = await repository.get_alias(ref.name, ref.alias ?? "champion");
   if (!mv)
