@@ -24,17 +24,18 @@ import {
   type BundleHost,
   CHAMPION_ALIAS,
   defineComponent,
-  MODEL_EXPORT_CONFIG_PROPERTY,
-  type ModelExportFormat,
   type Logger,
   LolpopError,
+  MODEL_EXPORT_CONFIG_PROPERTY,
   MODEL_TAGS,
+  type ModelExportFormat,
   type ModelRepository,
   type ModelVersionInfo,
   osUserName,
   RemoteServiceError,
   silentLogger,
 } from "@lolpop/core";
+import type { OnnxGraphValue } from "@lolpop/onnx";
 import {
   fromTagList,
   isMlflowError,
@@ -54,7 +55,6 @@ import {
 import { invalidRequest, MLFLOW_LIMITS, quoteFilterValue, validateRegistryTag } from "./mlflow-limits.js";
 import type { MlflowConnectionConfig } from "./mlflow-settings.js";
 import type { MlflowModelVersion } from "./mlflow-types.js";
-import type { OnnxGraphValue } from "@lolpop/onnx";
 import {
   MLMODEL_FILE,
   ONNX_MODEL_FILE,

@@ -27,22 +27,6 @@ export {
 } from "./onnx-compose.js";
 export { OnnxExportError } from "./onnx-export-error.js";
 export {
-  decodeModel,
-  ELEMENT_TYPE_CODES,
-  elementCount,
-  encodeModel,
-  type OnnxGraph,
-  type OnnxGraphValue,
-  type OnnxModel,
-  type OnnxType,
-} from "./onnx-model.js";
-export {
-  loadOnnxRuntime,
-  type OnnxInput,
-  OnnxScorer,
-  type OnnxScorerOptions,
-} from "./onnx-runtime.js";
-export {
   EXPORT_FORMATS,
   EXPORT_METADATA_KEYS,
   type ExportBundleOptions,
@@ -60,4 +44,20 @@ export {
   resolveModelRef,
   writeExport,
 } from "./onnx-export-version.js";
+export {
+  decodeModel,
+  ELEMENT_TYPE_CODES,
+  elementCount,
+  encodeModel,
+  type OnnxGraph,
+  type OnnxGraphValue,
+  type OnnxModel,
+  type OnnxType,
+} from "./onnx-model.js";
+export {
+  loadOnnxRuntime,
+  type OnnxInput,
+  OnnxScorer,
+  type OnnxScorerOptions,
+} from "./onnx-runtime.js";
 export { withOnnxScoring } from "./onnx-scored-model.js";
