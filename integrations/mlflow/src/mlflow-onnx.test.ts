@@ -3,7 +3,7 @@
 // mlflow.onnx) and a tensor signature; then, from Python, `mlflow.pyfunc.load_model` on
 // `models:/penguins@champion` predicts new.csv like lolpop's own predict step (labels identical,
 // probabilities within 1e-5). One server for the file.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -15,6 +15,7 @@ import "@lolpop/random-forest";
 import "@lolpop/workflows";
 import type { WorkflowSummary } from "@lolpop/workflows";
 import {
+  freePort,
   type MlflowTestServer,
   processesMatching,
   repoRoot,
@@ -189,4 +190,93 @@ describe("MLflowModelRepository with export: [onnx]", () => {
     );
     expect(maxDiff).toBeLessThan(1e-5);
   }, 180_000);
+
+  it("mlflow models serve answers /invocations with lolpop's predictions", async () => {
+    const port = await freePort();
+    const serve = spawn(
+      venvPython(),
+      [
+        "-m",
+        "mlflow",
+        "models",
+        "serve",
+        "-m",
+        "models:/penguins@champion",
+        "--env-manager",
+        "local",
+        "--host",
+        "127.0.0.1",
+        "-p",
+        String(port),
+      ],
+      {
+        // The venv's bin on PATH, as an activated venv has it (serve execs uvicorn by name).
+        env: {
+          ...process.env,
+          MLFLOW_TRACKING_URI: server.uri,
+          PATH: `${dirname(venvPython())}:${process.env.PATH ?? ""}`,
+        },
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let log = "";
+    serve.stdout!.on("data", (d) => (log += d));
+    serve.stderr!.on("data", (d) => (log += d));
+    try {
+      const deadline = Date.now() + 150_000;
+      for (;;) {
+        const ok = await fetch(`http://127.0.0.1:${port}/ping`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (ok) break;
+        if (Date.now() > deadline || serve.exitCode !== null)
+          throw new Error(`mlflow models serve did not start:\n${log}`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      const rows = readCsv(join(dir, "data", "new.csv"));
+      const columns = [
+        "island",
+        "beak_length_mm",
+        "beak_depth_mm",
+        "flipper_length_mm",
+        "body_mass_g",
+        "sex",
+      ];
+      const text = new Set(["island", "sex"]);
+      const data = rows.map((r) =>
+        columns.map((c) =>
+          text.has(c) ? (r[c] ?? "") : r[c] === "" || r[c] === undefined ? null : Number(r[c]),
+        ),
+      );
+      const res = await fetch(`http://127.0.0.1:${port}/invocations`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ dataframe_split: { columns, data } }),
+      });
+      const body = (await res.json()) as { predictions: { label: string[]; probabilities: number[][] } };
+      expect(res.status).toBe(200);
+      const ours = readCsv(join(dir, "predictions", "penguins.csv"));
+      expect(body.predictions.label).toEqual(ours.map((r) => r.prediction));
+      const classes = Object.keys(ours[0]!).filter((k) => k.startsWith("proba_"));
+      let maxDiff = 0;
+      ours.forEach((r, i) =>
+        classes.forEach((c, j) => {
+          maxDiff = Math.max(maxDiff, Math.abs(Number(r[c]) - body.predictions.probabilities[i]![j]!));
+        }),
+      );
+      expect(maxDiff).toBeLessThan(1e-5);
+    } finally {
+      try {
+        process.kill(-serve.pid!, "SIGTERM");
+      } catch {}
+      await new Promise((r) => setTimeout(r, 2000));
+      try {
+        process.kill(-serve.pid!, "SIGKILL");
+      } catch {}
+    }
+    // Nothing of the server is left running.
+    expect(processesMatching(`--port ${port}`)).toEqual([]);
+  }, 240_000);
 });
