@@ -182,14 +182,18 @@ describe("what ONNX cannot express is refused by name", () => {
     expect(text.stderr).toMatch(/^lolpop: .*data_transformer \(LocalDataTransformer\)/);
   }, 300_000);
 
-  it("export: [onnx] on such a workflow fails the registration naming the piece; no version is registered", () => {
+  it("export: [onnx] on such a workflow is a validate error at model_repository.config.export; run registers nothing", () => {
     const dir = penguinsProject("lolpop-models-export-refused-reg-");
     writeFileSync(join(dir, "lolpop.yaml"), penguinsYaml({ processTransformer: transformer }) + EXPORT);
-    const r = lolpop(["run", "--step", "deploy"], dir);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
-      /the new version of penguins replays a process data_transformer \(LocalDataTransformer\)/,
+    const v = lolpop(["validate"], dir);
+    expect(v.code).toBe(2);
+    expect(v.stderr).toMatch(/lolpop\.yaml:\d+.*model_repository\.config\.export/);
+    expect(v.stderr).toMatch(
+      /replay the data_transformer process\.data_transformer \(LocalDataTransformer\)/,
     );
+    const r = lolpop(["run", "--step", "deploy"], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/export: \[onnx\] cannot export the versions this workflow trains/);
     expect(versions(dir)).toEqual([]);
   }, 300_000);
 });

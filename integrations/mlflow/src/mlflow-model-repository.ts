@@ -23,6 +23,7 @@ import { join, resolve } from "node:path";
 import {
   type BundleHost,
   CHAMPION_ALIAS,
+  checkModelExportPlan,
   defineComponent,
   type Logger,
   LolpopError,
@@ -550,6 +551,7 @@ export function defineMlflowModelRepository(pkg: PackageInfo) {
       "Registers model versions in an MLflow model registry (MLmodel with a lolpop flavor), moves the champion alias, records approval as tags",
     configSchema: mlflowModelRepositoryConfigSchema,
     checkConfig: checkConnectionConfig,
+    checkPlan: checkModelExportPlan,
     create: (ctx) => {
       const cfg = ctx.config;
       return createMlflowModelRepository({

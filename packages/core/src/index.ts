@@ -83,6 +83,7 @@ export type {
   OnnxValueInfo,
 } from "./onnx-piece.js";
 export {
+  checkModelExportPlan,
   MODEL_EXPORT_CONFIG_PROPERTY,
   MODEL_EXPORT_FORMATS,
   type ModelExportFormat,

@@ -28,6 +28,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   CHAMPION_ALIAS,
+  checkModelExportPlan,
   defineComponent,
   MODEL_EXPORT_CONFIG_PROPERTY,
   MODEL_TAGS,
@@ -529,6 +530,7 @@ export const localModelRepository = defineComponent<"model_repository", LocalMod
       export: MODEL_EXPORT_CONFIG_PROPERTY,
     },
   },
+  checkPlan: checkModelExportPlan,
   create: (ctx) => {
     const formats = ctx.config.export ?? [];
     return createLocalModelRepository(
