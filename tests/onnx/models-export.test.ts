@@ -135,7 +135,7 @@ describe("lolpop models export and export: [onnx]", () => {
     const badRef = lolpop(["models", "export", "penguins:1", "--format", "onnx"], dir);
     expect(badRef.code).toBe(2);
     expect(badRef.stderr).toMatch(
-      /"penguins:1" is not a model version: write name\/version .* or name@alias/,
+      /"penguins:1": name the version to export: penguins:1\/<version> or penguins:1@<alias>/,
     );
     const badFormat = lolpop(["models", "export", "penguins/1", "--format", "pmml"], dir);
     expect(badFormat.code).toBe(2);

@@ -165,6 +165,19 @@ describe("names and tables", () => {
   it("render aligned tables", () => {
     expect(renderTable(["A", "BB"], [["xxx", "y"]])).toBe("A    BB\n---  --\nxxx  y");
   });
+
+  it("cut tables to a width: the widest column shrinks, cells end in ...", () => {
+    const rows = [["v1", "a".repeat(50), "short"]];
+    const out = renderTable(["VERSION", "RUN", "X"], rows, "", 30);
+    for (const line of out.split("\n")) expect(line.length).toBeLessThanOrEqual(30);
+    expect(out).toContain("aaa...");
+    expect(out).toContain("v1");
+    expect(out).toContain("short");
+    // Wide enough: unchanged.
+    expect(renderTable(["VERSION", "RUN", "X"], rows, "", 200)).toBe(
+      renderTable(["VERSION", "RUN", "X"], rows),
+    );
+  });
 });
 
 describe("plugins list fast path", () => {

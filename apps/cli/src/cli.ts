@@ -654,13 +654,6 @@ export async function main(argv: string[]): Promise<number> {
     );
   }
 
-  // `models` group (issue 23: export; helper 16a adds its own commands to the same group).
-  const models = program.command("models").description("Work with registered model versions");
-  const { addModelsExportCommand } = await import("./models-export.js");
-  addModelsExportCommand(models, (code) => {
-    exitCode = code;
-  });
-
   program
     .command("doctor")
     .description(
@@ -678,6 +671,17 @@ export async function main(argv: string[]): Promise<number> {
       );
       exitCode = report.ok ? 0 : 1;
     });
+
+  // Model lifecycle: `models` is a group other commands add to (e.g. `models export`).
+  const { addModelsCommands } = await import("./models-command.js");
+  const { addGcCommand } = await import("./gc-command.js");
+  const setExitCode = (code: number) => {
+    exitCode = code;
+  };
+  const models = addModelsCommands(program, setExitCode);
+  const { addModelsExportCommand } = await import("./models-export.js");
+  addModelsExportCommand(models, setExitCode);
+  addGcCommand(program, setExitCode);
 
   // Commands from plugins: listed in --help from the manifests, imported only when invoked.
   const first = argv.slice(2).find((a) => !a.startsWith("-"));

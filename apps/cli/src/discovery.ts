@@ -116,6 +116,7 @@ export const BUILTIN_COMMANDS = [
   "create",
   "doctor",
   "models",
+  "gc",
   "help",
 ];
 

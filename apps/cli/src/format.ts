@@ -11,9 +11,25 @@ export class ExitError extends Error {
   }
 }
 
-/** Renders rows as an aligned table with a header; cells are single-line strings. */
-export function renderTable(header: string[], rows: string[][], indent = ""): string {
+/**
+ * Renders rows as an aligned table with a header; cells are single-line strings. With `width` (e.g.
+ * the terminal's columns), the widest columns are cut (ending in "...") until each line fits.
+ */
+export function renderTable(header: string[], rows: string[][], indent = "", width?: number): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  if (width !== undefined && width > 0) {
+    const total = () => indent.length + widths.reduce((a, w) => a + w, 0) + 2 * (widths.length - 1);
+    const MIN = 6;
+    while (total() > width) {
+      let widest = 0;
+      for (let i = 1; i < widths.length; i++) if (widths[i]! > widths[widest]!) widest = i;
+      if (widths[widest]! <= MIN) break;
+      widths[widest] = Math.max(MIN, widths[widest]! - (total() - width));
+    }
+    const cut = (c: string, w: number) => (c.length > w ? `${c.slice(0, Math.max(0, w - 3))}...` : c);
+    header = header.map((h, i) => cut(h, widths[i]!));
+    rows = rows.map((r) => r.map((c, i) => cut(c, widths[i]!)));
+  }
   const line = (cells: string[]) =>
     `${indent}${cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))

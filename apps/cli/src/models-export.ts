@@ -1,8 +1,9 @@
 /**
  * `lolpop models export name/version|name@alias --format onnx [--out DIR]`: writes a registered
  * version as one ONNX model (feature transformer + model in one graph, taking the raw feature
- * columns) through @lolpop/onnx. The version is found through the config's model repository
- * (`get_alias`, `get_model_version`, `download_model`); nothing of the workflow runs.
+ * columns) through @lolpop/onnx. The version is found through the config's model repository,
+ * opened by `openStore` as the other `models` commands open it (`get_alias`, `get_model_version`,
+ * `download_model`); nothing of the workflow runs.
  *
  * Exit codes: 0 written; 1 the version cannot be exported (the message names the piece ONNX cannot
  * express) or the repository failed; 2 a bad argument or config.
@@ -62,39 +63,24 @@ async function modelsExport(ref: string, opts: ExportOptions): Promise<number> {
       2,
       `--format ${opts.format} is not an export format: use ${core.MODEL_EXPORT_FORMATS.join(", ")}`,
     );
+  const { openStore, parseModelRef } = await import("./models-store.js");
+  const parsed = parseModelRef(ref);
+  if (parsed.version === undefined && parsed.alias === undefined)
+    throw new ExitError(2, `"${ref}": name the version to export: ${ref}/<version> or ${ref}@<alias>`);
   const onnx = await import("@lolpop/onnx").catch((cause) => {
     throw new ExitError(
       1,
       `@lolpop/onnx is needed to export models and could not be loaded (${(cause as Error)?.message ?? cause}): npm install @lolpop/onnx`,
     );
   });
-  let parsed: ReturnType<typeof onnx.parseModelRef>;
-  try {
-    parsed = onnx.parseModelRef(ref);
-  } catch (e) {
-    throw new ExitError(2, (e as Error).message);
-  }
-  const { openProject, projectPlugins, typeLoader } = await import("./project.js");
-  const { plan } = await openProject(opts.config);
+  const { projectPlugins, typeLoader } = await import("./project.js");
+  const store = await openStore(opts.config);
+  const plan = store.workflow.plan;
   const loadType = typeLoader(projectPlugins(plan.source).discovery);
   const project = { root: dirname(plan.file), configFile: plan.file };
   const logger = core.createLogger({ level: "warn", stream: process.stderr });
-
-  const planned = [...plan.components, ...plan.pipelines.flatMap((p) => p.components)].find(
-    (c) => c.kind === "model_repository",
-  );
-  if (!planned)
-    throw new ExitError(
-      2,
-      `${plan.file} has no model_repository component: export reads the version from the config's model repository`,
-    );
-  const repository = await core.instantiateComponent(planned.registered.definition as never, {
-    config: planned.config,
-    path: planned.path,
-    project,
-    logger,
-    loadType: (type) => loadType(type),
-  });
+  // Creates the version's saved components (data transformer, feature transformer, trainer) as a
+  // component context does, importing their plugin when the config does not use it.
   const host = {
     logger,
     async createComponent<K extends import("@lolpop/core").ComponentKind>(
@@ -119,7 +105,7 @@ async function modelsExport(ref: string, opts: ExportOptions): Promise<number> {
   };
   try {
     const exported = await onnx.exportModelVersion({
-      repository: repository as import("@lolpop/core").ModelRepository,
+      repository: store.repo,
       host,
       ref: parsed,
       format: opts.format as "onnx",
@@ -162,7 +148,6 @@ async function modelsExport(ref: string, opts: ExportOptions): Promise<number> {
     }
     throw e;
   } finally {
-    const close = (repository as { close?: () => Promise<void> | void }).close;
-    if (typeof close === "function") await close.call(repository);
+    await store.close();
   }
 }

@@ -3,7 +3,9 @@
 // for bad input (missing file, empty glob, SQL errors with their position, ragged rows, bad values).
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type DataConnector, DataError, Table } from "@lolpop/core";
+import { ConfigError, type DataConnector, DataError, Table, validateConfigText } from "@lolpop/core";
+import "@lolpop/workflows";
+import "./index.js";
 import { localDataConnector } from "@lolpop/local";
 import { duckdbDataConnector } from "./duckdb-data-connector.js";
 import { DuckDBQueryError } from "./duckdb-query-error.js";
@@ -213,6 +215,55 @@ describe("bad input", () => {
       /set only one of path, query and table/,
     );
     await expect(connector({ table: "t" })).rejects.toThrow(/configure it under `databases`/);
+  });
+
+  test("validate finds what get_data would: two sources, params without query, table without databases", () => {
+    const workflow = (config: string) => `runner: ClassificationRunner
+config:
+  target: species
+components:
+  metadata_tracker: LocalMetadataTracker
+  model_repository: LocalModelRepository
+pipelines:
+  process: OfflineProcess
+process:
+  components:
+    data_connector: DuckDBDataConnector
+  data_connector:
+    config:
+${config}
+`;
+    const issuesOf = (config: string) => {
+      try {
+        validateConfigText(workflow(config), join(dir, "lolpop.yaml"), {});
+      } catch (e) {
+        if (!ConfigError.isInstance(e)) throw e;
+        // The workflow is cut to its process pipeline: the runner's missing pipelines are not this test's.
+        return e.issues
+          .filter((i) => i.path.startsWith("process."))
+          .map((i) => ({ path: i.path, line: i.line, message: i.message }));
+      }
+      throw new Error("expected a ConfigError");
+    };
+    expect(issuesOf("      path: data/train.csv\n      query: SELECT 1")).toEqual([
+      expect.objectContaining({
+        path: "process.data_connector.config.query",
+        line: 15,
+        message: expect.stringMatching(/set only one of path, query and table \(found path and query\)/),
+      }),
+    ]);
+    expect(issuesOf("      path: data/train.csv\n      params:\n        x: 1")).toEqual([
+      expect.objectContaining({
+        path: "process.data_connector.config.params",
+        message: expect.stringMatching(/they need `query`, not `path`/),
+      }),
+    ]);
+    expect(issuesOf("      table: penguins")).toEqual([
+      expect.objectContaining({
+        path: "process.data_connector.config.table",
+        message: expect.stringMatching(/configure it under `databases`/),
+      }),
+    ]);
   });
 });
 

@@ -6,8 +6,8 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import {
-  type ComponentContext,
   ConfigError,
+  configIssuesOf,
   type DataConnector,
   DataError,
   DEFAULT_NA_VALUES,
@@ -251,8 +251,14 @@ function pickSource(cfg: DuckDBDataConnectorConfig, source: string | undefined, 
   });
 }
 
-function checkConfig(ctx: ComponentContext<DuckDBDataConnectorConfig>): void {
-  const cfg = ctx.config;
+/**
+ * The source rules the schema cannot express (one of path, query and table; params need a query; a
+ * table needs an attached database). The definition's `checkConfig`, so `lolpop validate` reports
+ * them at their lines, and `create()` for code that builds the component directly.
+ * @param path The component's YAML path, e.g. `process.data_connector`.
+ */
+function checkConnectorConfig(cfg: DuckDBDataConnectorConfig, path: string): void {
+  const ctx = { path };
   const set = (["path", "query", "table"] as const).filter((k) => cfg[k]);
   if (set.length > 1) {
     throw new ConfigError({
@@ -315,8 +321,9 @@ export const duckdbDataConnector = defineComponent<"data_connector", DuckDBDataC
   description:
     "Reads Parquet, CSV and JSON files, globs and hive-partitioned folders, SQL queries and Postgres/SQLite tables through DuckDB; writes Parquet or CSV",
   configSchema: duckdbDataConnectorConfigSchema,
+  checkConfig: (config, info) => configIssuesOf(info.path, () => checkConnectorConfig(config, info.path)),
   create(ctx) {
-    checkConfig(ctx);
+    checkConnectorConfig(ctx.config, ctx.path);
     const cfg = ctx.config;
     const abs = (p: string) => (isAbsolute(p) ? p : resolve(ctx.project.root, p));
     const settings: DuckDBSettings = {

@@ -107,6 +107,7 @@ export type MlflowMetadataTracker = MetadataTracker & {
   pending_metrics(run_id?: string): number;
   /** Flushes every buffered metric and releases the timer and connections. */
   close(): Promise<void>;
+  delete_run: NonNullable<MetadataTracker["delete_run"]>;
 };
 
 const RUN_STATUSES: readonly RunStatus[] = ["RUNNING", "FINISHED", "FAILED", "KILLED"];
@@ -633,6 +634,12 @@ export function createMlflowMetadataTracker(options: MlflowMetadataTrackerOption
       checkRunId(run_id);
       if (buffers.has(run_id)) await flushStrict(run_id);
       const run = await client.getRun(run_id);
+      // A deleted run (delete_run, or deleted in MLflow's UI) is gone for lolpop, as in the local store.
+      if (run.info?.lifecycle_stage === "deleted")
+        throw new LolpopError({
+          code: "mlflow_run_deleted",
+          message: `MLflow run ${run_id} was deleted (it is in MLflow's trash until its garbage collection; restore it in MLflow to read it)`,
+        });
       if (run.info?.artifact_uri) artifactUris.set(run_id, run.info.artifact_uri);
       const params: Record<string, string> = {};
       for (const p of run.data?.params ?? []) params[p.key] = p.value ?? "";
@@ -687,6 +694,24 @@ export function createMlflowMetadataTracker(options: MlflowMetadataTrackerOption
         pageToken = page.next_page_token || undefined;
       } while (pageToken && out.length < limit);
       return Number.isFinite(limit) ? out.slice(0, limit) : out;
+    },
+
+    async delete_run(run_id) {
+      checkRunId(run_id);
+      // The run and its descendants, children first; nothing is deleted when one is still running.
+      const order: RunInfo[] = [];
+      const visit = async (info: RunInfo): Promise<void> => {
+        for (const child of await tracker.search_runs({ parent_id: info.id })) await visit(child);
+        order.push(info);
+      };
+      await visit(toRunInfo(await client.getRun(run_id)));
+      const running = order.filter((r) => r.status === "RUNNING");
+      if (running.length)
+        throw new LolpopError({
+          code: "run_is_running",
+          message: `Cannot delete MLflow run ${run_id}: ${running.map((r) => `${r.id} (${r.name})`).join(", ")} ${running.length === 1 ? "is" : "are"} still RUNNING; end ${running.length === 1 ? "it" : "them"} first`,
+        });
+      for (const r of order) await client.deleteRun(r.id);
     },
 
     flush: (run_id) => flushStrict(run_id),

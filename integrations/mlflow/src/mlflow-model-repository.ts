@@ -17,7 +17,7 @@
  * - `download_model` downloads a version once into `download_dir` (a temp folder renamed into
  *   place), so a fresh process can load the champion.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readFile, rename, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
@@ -33,6 +33,7 @@ import {
   type ModelRepository,
   type ModelVersionInfo,
   osUserName,
+  type PromotionEvent,
   RemoteServiceError,
   silentLogger,
 } from "@lolpop/core";
@@ -72,6 +73,44 @@ const MLFLOW_VERSION_TAGS = {
   /** The `run_id` given to register_model (may be a non-MLflow run id). */
   runId: "lolpop.run_id",
 } as const;
+
+/** Prefix of the registered-model tags that hold the promotion history (one tag per alias move). */
+export const HISTORY_TAG_PREFIX = "lolpop.history.";
+
+/** The JSON of one history tag, shortened to MLflow's tag value limit (the reason is cut first). */
+function historyTagValue(event: PromotionEvent): string {
+  let json = JSON.stringify(event);
+  const max = MLFLOW_LIMITS.registryTagValueLength;
+  if (json.length > max && event.reason !== undefined) {
+    const over = json.length - max + 3;
+    json = JSON.stringify({
+      ...event,
+      reason: `${event.reason.slice(0, Math.max(0, event.reason.length - over))}...`,
+    });
+  }
+  return json.length > max
+    ? JSON.stringify({ ...event, reason: undefined, by: event.by?.slice(0, 200) })
+    : json;
+}
+
+/** A history tag's event, or undefined when the tag does not hold one. */
+function parseHistoryTag(value: string): PromotionEvent | undefined {
+  try {
+    const o = JSON.parse(value) as Partial<PromotionEvent>;
+    if (typeof o.alias !== "string" || !Number.isInteger(o.version) || typeof o.at !== "string")
+      return undefined;
+    return {
+      alias: o.alias,
+      version: o.version!,
+      previous: Number.isInteger(o.previous) ? o.previous! : null,
+      at: o.at,
+      ...(typeof o.by === "string" ? { by: o.by } : {}),
+      ...(typeof o.reason === "string" ? { reason: o.reason } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}
 
 /** Folder of a version below its run's artifacts (`model`, or `model-2`... when taken). */
 export const MODEL_ARTIFACT_PATH = "model";
@@ -129,6 +168,10 @@ export type MlflowModelRepository = ModelRepository & {
   readonly download_dir: string;
   /** Releases connections. */
   close(): Promise<void>;
+  list_models: NonNullable<ModelRepository["list_models"]>;
+  get_promotion_history: NonNullable<ModelRepository["get_promotion_history"]>;
+  archive_model: NonNullable<ModelRepository["archive_model"]>;
+  delete_model_version: NonNullable<ModelRepository["delete_model_version"]>;
 };
 
 function checkVersion(version: number): string {
@@ -246,6 +289,23 @@ export function createMlflowModelRepository(options: MlflowModelRepositoryOption
     keys: string[],
   ) => {
     for (const k of keys) if (k in present) await client.deleteModelVersionTag(name, version, k);
+  };
+
+  /** Throws when an alias of the registered model points at the version. */
+  const refuseAliasTarget = async (name: string, version: number, what: string): Promise<void> => {
+    const model = await client.findRegisteredModel(name);
+    const aliases = (model?.aliases ?? []).filter((a) => a.version === String(version)).map((a) => a.alias);
+    if (aliases.length)
+      throw new LolpopError({
+        code: "version_is_alias_target",
+        message: `Cannot ${what} version ${version} of MLflow model "${name}": alias ${aliases.map((a) => `"${a}"`).join(", ")} points at it; promote another version first`,
+      });
+  };
+
+  /** Appends one alias move to the registered model's history tags (one tag per move, never overwritten). */
+  const recordMove = async (name: string, event: PromotionEvent): Promise<void> => {
+    const key = `${HISTORY_TAG_PREFIX}${event.at.replace(/[-:.]/g, "")}.${randomBytes(4).toString("hex")}`;
+    await client.setRegisteredModelTag(name, key, historyTagValue(event));
   };
 
   const repo: MlflowModelRepository = {
@@ -441,6 +501,14 @@ export function createMlflowModelRepository(options: MlflowModelRepositoryOption
       if (previous === version) return { promoted: false, champion: version, previous };
       await client.setRegisteredModelAlias(name, CHAMPION_ALIAS, v);
       const at = new Date().toISOString();
+      await recordMove(name, {
+        alias: CHAMPION_ALIAS,
+        version,
+        previous,
+        at,
+        by,
+        ...(reason !== undefined ? { reason } : {}),
+      });
       const tags = fromTagList(mv.tags);
       await deleteTags(name, v, tags, [
         MODEL_TAGS.previousChampion,
@@ -482,6 +550,56 @@ export function createMlflowModelRepository(options: MlflowModelRepositoryOption
     async check_approval(name, version) {
       const mv = await getVersion(name, version);
       return fromTagList(mv.tags)[MODEL_TAGS.approved] === "true";
+    },
+
+    async list_models() {
+      const models = await client.searchAllRegisteredModels();
+      return models
+        .map((m) => m.name ?? "")
+        .filter((n) => n !== "")
+        .sort();
+    },
+
+    async get_promotion_history(name) {
+      const model = await client.findRegisteredModel(checkName(name));
+      if (!model) return [];
+      const events: PromotionEvent[] = [];
+      for (const t of (model.tags ?? [])
+        .filter((t) => t.key?.startsWith(HISTORY_TAG_PREFIX))
+        .sort((a, b) => (a.key! < b.key! ? -1 : 1))) {
+        const e = parseHistoryTag(t.value ?? "");
+        if (e) events.push(e);
+        else logger.warn(`MLflow model ${name}: tag ${t.key} is not a lolpop promotion event; skipped`);
+      }
+      return events;
+    },
+
+    async archive_model(name, version, opts = {}) {
+      const v = checkVersion(version);
+      const mv = await getVersion(name, version);
+      await refuseAliasTarget(name, version, "archive");
+      const tags: Record<string, string> = {
+        [MODEL_TAGS.archived]: "true",
+        [MODEL_TAGS.archivedBy]: (opts.archived_by || osUserName()).slice(
+          0,
+          MLFLOW_LIMITS.registryTagValueLength,
+        ),
+        [MODEL_TAGS.archivedAt]: new Date().toISOString(),
+        ...(opts.reason !== undefined
+          ? { [MODEL_TAGS.archiveReason]: opts.reason.slice(0, MLFLOW_LIMITS.registryTagValueLength) }
+          : {}),
+      };
+      await setTags(name, v, tags);
+      if (opts.reason === undefined)
+        await deleteTags(name, v, fromTagList(mv.tags), [MODEL_TAGS.archiveReason]);
+    },
+
+    async delete_model_version(name, version) {
+      const v = checkVersion(version);
+      await getVersion(name, version);
+      await refuseAliasTarget(name, version, "delete");
+      await client.deleteModelVersion(name, v);
+      logger.info(`MLflow model ${name}: deleted version ${v}`);
     },
 
     close: () => client.close(),

@@ -334,6 +334,13 @@ export interface MetadataTracker {
     parent_id?: string;
     limit?: number;
   }): Promise<RunInfo[]>;
+  /**
+   * Deletes a run with its params, metrics, artifacts and its child runs (MLflow: moves them to
+   * the deleted lifecycle stage, where MLflow's own garbage collection removes them). Refuses a
+   * run that is still `RUNNING`. Whether a kept model version references the run is the caller's
+   * check (`lolpop gc` never deletes such runs). Optional.
+   */
+  delete_run?(run_id: string): Promise<void>;
 }
 
 /** One registered version of a model. */
@@ -416,6 +423,48 @@ export interface ModelRepository {
   ): Promise<void>;
   /** True when the version was approved. */
   check_approval(name: string, version: number): Promise<boolean>;
+  /**
+   * Names of the registered models, sorted. Optional: a repository written before it existed lacks
+   * it, and `lolpop models list` without a name then says so.
+   */
+  list_models?(): Promise<string[]>;
+  /**
+   * Every move of the model's aliases, oldest first: who, when, why, from which version to which.
+   * Kept forever (deleting or archiving versions does not shorten it). Optional.
+   */
+  get_promotion_history?(name: string): Promise<PromotionEvent[]>;
+  /**
+   * Marks a version archived (tags `lolpop.archived`, `lolpop.archived_by`, `lolpop.archived_at`,
+   * `lolpop.archive_reason`): its files are kept, `lolpop gc` may delete it. Refuses a version an
+   * alias points at (promote another version first). Optional.
+   */
+  archive_model?(
+    name: string,
+    version: number,
+    options?: { archived_by?: string; reason?: string },
+  ): Promise<void>;
+  /**
+   * Deletes a version and its files. Refuses (a `StoreError`/`LolpopError` with code
+   * `version_is_alias_target`) a version an alias points at. The promotion history keeps its
+   * entries. Optional.
+   */
+  delete_model_version?(name: string, version: number): Promise<void>;
+}
+
+/** One move of an alias, as {@link ModelRepository.get_promotion_history} returns it. */
+export interface PromotionEvent {
+  /** The alias moved, e.g. `champion`. */
+  alias: string;
+  /** The version it points at after the move. */
+  version: number;
+  /** The version it pointed at before, or null. */
+  previous: number | null;
+  /** ISO time of the move. */
+  at: string;
+  /** Who moved it, when recorded. */
+  by?: string;
+  /** Why, when recorded. */
+  reason?: string;
 }
 
 // ---------------------------------------------------------------- checks and reports

@@ -116,6 +116,7 @@ export type LocalMetadataTracker = MetadataTracker & {
   readonly dir: string;
   /** Reads the version index of a dataset, or undefined when it was never logged. */
   get_dataset_versions(name: string): Promise<DatasetIndex | undefined>;
+  delete_run: NonNullable<MetadataTracker["delete_run"]>;
 };
 
 /**
@@ -470,6 +471,35 @@ export function createLocalMetadataTracker(root: string): LocalMetadataTracker {
     },
 
     get_dataset_versions: (name) => readDatasetIndex(name),
+
+    async delete_run(run_id) {
+      // The run and its descendants, children first; nothing is deleted when one is still running.
+      const order: RunInfo[] = [];
+      const visit = async (info: RunInfo): Promise<void> => {
+        for (const child of await tracker.search_runs({ parent_id: info.id })) await visit(child);
+        order.push(info);
+      };
+      await visit(await readRunInfo(run_id));
+      const running = order.filter((r) => r.status === "RUNNING");
+      if (running.length)
+        throw new StoreError({
+          message: `Cannot delete run "${run_id}": ${running.map((r) => `"${r.id}" (${r.name})`).join(", ")} ${running.length === 1 ? "is" : "are"} still RUNNING; end ${running.length === 1 ? "it" : "them"} first`,
+          path: runDir(run_id),
+          code: "run_is_running",
+        });
+      for (const r of order) {
+        // One rename hides the run from readers; a temp name, so a crash leaves nothing visible.
+        const doomed = join(runsDir, tempName());
+        try {
+          await rename(runDir(r.id), doomed);
+        } catch (e) {
+          if (isNotFound(e)) continue;
+          throw e;
+        }
+        await rm(doomed, { recursive: true, force: true });
+      }
+      await fsyncDir(runsDir);
+    },
   };
   return tracker;
 }

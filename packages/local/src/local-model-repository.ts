@@ -128,6 +128,9 @@ export type LocalModelRepository = ModelRepository & {
   list_models(): Promise<string[]>;
   /** The alias file of a model (aliases and their history). */
   get_aliases(name: string): Promise<AliasesFile>;
+  get_promotion_history: NonNullable<ModelRepository["get_promotion_history"]>;
+  archive_model: NonNullable<ModelRepository["archive_model"]>;
+  delete_model_version: NonNullable<ModelRepository["delete_model_version"]>;
 };
 
 /**
@@ -297,6 +300,19 @@ export function createLocalModelRepository(
     const tags = await readTags(name, version);
     update(tags);
     await writeJsonAtomic(join(versionDir(name, version), "tags.json"), tags);
+  };
+
+  /** Throws when an alias points at the version. Call under the model's lock. */
+  const refuseAliasTarget = async (name: string, version: number, what: string): Promise<void> => {
+    const aliases = Object.entries((await readAliases(name)).aliases)
+      .filter(([, v]) => v === version)
+      .map(([a]) => a);
+    if (aliases.length)
+      throw new StoreError({
+        message: `Cannot ${what} version ${version} of model "${name}": alias ${aliases.map((a) => `"${a}"`).join(", ")} points at it; promote another version first`,
+        path: aliasesPath(name),
+        code: "version_is_alias_target",
+      });
   };
 
   /** Removes temp folders of registrations whose process is dead. Call under the model's lock. */
@@ -509,6 +525,47 @@ export function createLocalModelRepository(
 
     list_models: listModels,
     get_aliases: readAliases,
+
+    async get_promotion_history(name) {
+      modelDir(name);
+      const history = (await readAliases(name)).history;
+      return history.map((h) => ({
+        alias: h.alias,
+        version: h.version,
+        previous: h.previous ?? null,
+        at: h.at,
+        ...(h.by !== undefined ? { by: h.by } : {}),
+        ...(h.reason !== undefined ? { reason: h.reason } : {}),
+      }));
+    },
+
+    async archive_model(name, version, options = {}) {
+      await readVersionFile(name, version);
+      const who = options.archived_by || osUserName();
+      await withLock(modelDir(name), async () => {
+        await refuseAliasTarget(name, version, "archive");
+        await updateTags(name, version, (tags) => {
+          tags[MODEL_TAGS.archived] = "true";
+          tags[MODEL_TAGS.archivedBy] = who;
+          tags[MODEL_TAGS.archivedAt] = new Date().toISOString();
+          if (options.reason !== undefined) tags[MODEL_TAGS.archiveReason] = options.reason;
+          else delete tags[MODEL_TAGS.archiveReason];
+        });
+      });
+    },
+
+    async delete_model_version(name, version) {
+      await readVersionFile(name, version);
+      await withLock(modelDir(name), async () => {
+        await refuseAliasTarget(name, version, "delete");
+        // One rename makes the version disappear for readers; the files go after (a temp name, so
+        // the next registration removes them if this process dies first).
+        const doomed = join(versionsDir(name), tempName());
+        await rename(versionDir(name, version), doomed);
+        await fsyncDir(versionsDir(name));
+        await rm(doomed, { recursive: true, force: true });
+      });
+    },
   };
   return repo;
 }

@@ -126,6 +126,27 @@ test("forced types convert like the text formats and name the row of a value tha
   expect(missing.code).toBe("missing_column");
 });
 
+test("a model version's expected typing converts like `columns` (which wins); absent columns are skipped", async () => {
+  const f = join(dir, "types.parquet");
+  python("write-types", f);
+  const expected = {
+    columns: { i32: "categorical", flag: "numeric", absent: "numeric" },
+    label: "model v2",
+  } as const;
+  const t = await readParquet(f, { expected });
+  expect(t.values("i32")).toEqual(["1", "2", null, "-3"]);
+  expect(cells(t.column("flag"))).toEqual([1, null, 0, 1]);
+  expect(t.columnNames).not.toContain("absent");
+  const own = await readParquet(f, { expected, columns: { i32: "numeric" } });
+  expect(cells(own.column("i32"))).toEqual([1, 2, null, -3]);
+  const e = await dataError(
+    readParquet(f, { expected: { columns: { name: "datetime" }, label: "model v2" } }),
+  );
+  expect(e.code).toBe("bad_value");
+  expect(e.message).toContain('model v2 was trained with column "name" as datetime');
+  expect(e.message).toContain("row 1");
+});
+
 test("a nested column is refused by name; a truncated file is reported, not half-read", async () => {
   const nested = join(dir, "nested.parquet");
   python("write-nested", nested);

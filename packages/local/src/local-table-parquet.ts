@@ -15,7 +15,7 @@
  * - strings (UTF8/STRING, ENUM, JSON, unannotated byte arrays, dictionary-encoded or not) ->
  *   categorical (dictionary in first-seen order); a string in `na_values` is missing;
  * - nested columns (LIST, MAP, STRUCT) and binary data are refused with a message naming the column.
- * A forced type (`columns`) converts a column like in the text formats.
+ * A forced type (`columns`, or a model version's expected typing at predict) converts a column like in the text formats.
  */
 import { resolve } from "node:path";
 import {
@@ -29,7 +29,7 @@ import {
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { type ColumnSource, parquetWriteBuffer } from "hyparquet-writer";
-import { buildTable, ColumnBuilder, Kind } from "./local-table-columns.js";
+import { buildTable, ColumnBuilder, type ExpectedTyping, Kind } from "./local-table-columns.js";
 import { DEFAULT_NA_VALUES, type ForcedColumnType } from "./local-table-format.js";
 
 /** Options of {@link readParquet}. */
@@ -38,6 +38,8 @@ export interface ReadParquetOptions {
   na_values?: readonly string[];
   /** Forces column types by name; unknown names are an error. */
   columns?: Record<string, ForcedColumnType>;
+  /** Types expected by someone else (a model version at predict): absent columns are skipped, `columns` wins. */
+  expected?: ExpectedTyping;
 }
 
 const MAX_EXACT = 2 ** 53;
@@ -121,6 +123,8 @@ export async function readParquet(path: string, options: ReadParquetOptions = {}
   const file = resolve(path);
   const na = new Set(options.na_values ?? DEFAULT_NA_VALUES);
   const forced = options.columns ?? {};
+  const typeOf = (name: string): ForcedColumnType | undefined =>
+    forced[name] ?? options.expected?.columns[name];
   let buffer: Awaited<ReturnType<typeof asyncBufferFromFile>>;
   let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
   try {
@@ -157,7 +161,7 @@ export async function readParquet(path: string, options: ReadParquetOptions = {}
   const texts = new Map<string, { codes: Int32Array; dict: string[]; index: Map<string, number> }>();
   const builders = new Map<string, { builder: ColumnBuilder }>();
   for (const s of specs) {
-    const f = forced[s.name];
+    const f = typeOf(s.name);
     const keepsText = s.natural === "text" && (!f || f === "categorical");
     const keepsNumber =
       s.natural !== "text" &&
@@ -270,7 +274,7 @@ export async function readParquet(path: string, options: ReadParquetOptions = {}
     const num = numbers.get(s.name);
     if (num) {
       const logical: NumericLogicalType =
-        forced[s.name] === "numeric" || s.natural === "decimal" || s.natural === "text" ? "float" : s.natural;
+        typeOf(s.name) === "numeric" || s.natural === "decimal" || s.natural === "text" ? "float" : s.natural;
       columns.push([s.name, { type: "numeric", values: num, logical }]);
       continue;
     }
@@ -286,8 +290,9 @@ export async function readParquet(path: string, options: ReadParquetOptions = {}
     forcedBuilders,
     forcedBuilders.map((n) => builders.get(n)!.builder),
     file,
-    Object.fromEntries(forcedBuilders.map((n) => [n, forced[n]!])),
+    Object.fromEntries(forcedBuilders.filter((n) => forced[n]).map((n) => [n, forced[n]!])),
     async (row) => `row ${row + 1}`,
+    options.expected,
   );
   const byName = new Map<string, Column>([
     ...columns,

@@ -39,7 +39,6 @@ export {
   exportModelVersion,
   type ModelRef,
   ONNX_FILE,
-  parseModelRef,
   type RegistrationExport,
   resolveModelRef,
   writeExport,

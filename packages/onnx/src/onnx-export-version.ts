@@ -41,23 +41,6 @@ export interface ModelRef {
   alias?: string;
 }
 
-/**
- * Parses `name/3` or `name@champion`.
- * @throws LolpopError (`invalid_model_ref`) saying the accepted forms.
- */
-export function parseModelRef(ref: string): ModelRef {
-  const m = /^([^/@\s]+)(?:\/([^/@\s]+)|@([^/@\s]+))$/.exec(ref);
-  if (m) {
-    if (m[3] !== undefined) return { name: m[1]!, alias: m[3] };
-    const v = Number(m[2]);
-    if (Number.isInteger(v) && v >= 1 && /^[0-9]+$/.test(m[2]!)) return { name: m[1]!, version: v };
-  }
-  throw new LolpopError({
-    message: `"${ref}" is not a model version: write name/version (e.g. penguins/3) or name@alias (e.g. penguins@champion)`,
-    code: "invalid_model_ref",
-  });
-}
-
 /** The repository methods an export reads. */
 export type ExportRepository = Pick<ModelRepository, "get_alias" | "get_model_version" | "download_model">;
 
@@ -67,10 +50,11 @@ export async function resolveModelRef(
   ref: ModelRef,
 ): Promise<ModelVersionInfo> {
   if (ref.version !== undefined) return repository.get_model_version(ref.name, ref.version);
-  const mv = await repository.get_alias(ref.name, ref.alias ?? "champion");
+  const alias = ref.alias ?? "champion";
+  const mv = await repository.get_alias(ref.name, alias);
   if (!mv)
     throw new StoreError({
-      message: `model "${ref.name}" has no alias "${ref.alias}": name a version (${ref.name}/<version>) or promote one first`,
+      message: `model "${ref.name}" has no alias "${alias}": name a version (${ref.name}/<version>) or promote one first`,
       code: "store_not_found",
     });
   return mv;
@@ -139,8 +123,8 @@ export interface ExportModelVersionOptions {
   repository: ExportRepository;
   /** Creates the saved components (a component context, or the CLI's host). */
   host: BundleHost;
-  /** `name/version`, `name@alias`, or the parsed form. */
-  ref: string | ModelRef;
+  /** The version: `{name, version}` or `{name, alias}` (no alias and no version: the champion). */
+  ref: ModelRef;
   /** Default `onnx`. */
   format?: ExportFormat;
 }
@@ -167,7 +151,7 @@ export async function exportModelVersion(options: ExportModelVersionOptions): Pr
       message: `unknown export format "${format}": use one of ${EXPORT_FORMATS.join(", ")}`,
       code: "invalid_export_format",
     });
-  const ref = typeof options.ref === "string" ? parseModelRef(options.ref) : options.ref;
+  const ref = options.ref;
   const mv = await resolveModelRef(options.repository, ref);
   const dir = await options.repository.download_model(mv.name ?? ref.name, mv.version);
   const model = await exportBundle(options.host, dir, {

@@ -597,6 +597,10 @@ export const offlineTrain = definePipeline({
                 [MODEL_TAGS.identity]: identity.key,
                 [MODEL_TAGS.dataFingerprint]: identity.data_fingerprint,
                 [MODEL_TAGS.configHash]: identity.config_hash,
+                // What a later decision without retraining (`lolpop models approve`) needs.
+                [MODEL_TAGS.perfMetric]: perfMetric,
+                [MODEL_TAGS.comparisonSplit]: split,
+                [MODEL_TAGS.comparedWith]: champion ? String(champion.version) : "none",
               },
             });
             version = mv.version;

@@ -7,6 +7,7 @@ import {
   type ForecastFold,
   type ForecastSeries,
   type ForecastSeriesSet,
+  MODEL_TAGS,
   removeBundle,
 } from "@lolpop/core";
 import {
@@ -449,7 +450,14 @@ export const timeSeriesTrain = definePipeline({
               dir,
               ...(run ? { run_id: run.id } : {}),
               metrics: flat,
-              tags: { trainer: winner.type, problem_type: "timeseries" },
+              tags: {
+                trainer: winner.type,
+                problem_type: "timeseries",
+                // What a later decision without retraining (`lolpop models approve`) needs.
+                [MODEL_TAGS.perfMetric]: pm,
+                [MODEL_TAGS.comparisonSplit]: "test",
+                [MODEL_TAGS.comparedWith]: champion ? String(champion.version) : "none",
+              },
             });
             version = mv.version;
           } finally {

@@ -33,6 +33,20 @@ export const MODEL_TAGS = {
   dataFingerprint: "lolpop.data_fingerprint",
   /** Hash of the redacted resolved config of the training run. */
   configHash: "lolpop.config_hash",
+  /** `"true"` on an archived version (kept, but a candidate for `lolpop gc`). */
+  archived: "lolpop.archived",
+  /** Who archived it. */
+  archivedBy: "lolpop.archived_by",
+  /** ISO time of the archiving. */
+  archivedAt: "lolpop.archived_at",
+  /** Why it was archived, when given. */
+  archiveReason: "lolpop.archive_reason",
+  /** The perf_metric the version was compared on at training (for a later decision without retraining). */
+  perfMetric: "lolpop.perf_metric",
+  /** The split it was compared on (`test` or `valid`). */
+  comparisonSplit: "lolpop.comparison_split",
+  /** The champion version it was compared with at training (`none`: there was none). */
+  comparedWith: "lolpop.compared_with",
 } as const;
 
 /** Tag names the standard workflows write on tracked runs. */

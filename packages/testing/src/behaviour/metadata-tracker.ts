@@ -62,5 +62,45 @@ export function metadataTrackerChecks(env: BehaviourEnv): NamedCheck[] {
         expectThat(typeof ended.ended_at === "string", "an ended run has ended_at");
       },
     },
+    {
+      name: "optional delete_run: deletes a run with its child runs, refuses a running one",
+      run: async () => {
+        const t = (await env.create(env.tmp())) as MetadataTracker;
+        if (typeof t.delete_run !== "function") return; // an older tracker: the method is optional
+        const keep = await t.start_run({ name: "kept" });
+        await t.end_run(keep.id, "FINISHED");
+        const parent = await t.start_run({ name: "doomed" });
+        const child = await t.start_run({ name: "doomed-child", parent_id: parent.id });
+        let code: unknown;
+        try {
+          await t.delete_run(parent.id);
+        } catch (e) {
+          code = (e as { code?: unknown }).code ?? "thrown";
+        }
+        expectThat(
+          code === "run_is_running",
+          `delete_run of a RUNNING run must throw an error with code run_is_running (got ${code === undefined ? "no error" : String(code)})`,
+        );
+        expectThat((await t.get_run(parent.id)).id === parent.id, "a refused delete_run must delete nothing");
+        await t.end_run(child.id, "FINISHED");
+        await t.end_run(parent.id, "FAILED");
+        await t.delete_run(parent.id);
+        const gone = async (id: string) => {
+          try {
+            await t.get_run(id);
+            return false;
+          } catch {
+            return true;
+          }
+        };
+        expectThat(await gone(parent.id), "get_run of a deleted run must throw");
+        expectThat(await gone(child.id), "delete_run must delete the run's child runs");
+        const left = (await t.search_runs({})).map((r) => r.id);
+        expectThat(
+          left.includes(keep.id) && !left.includes(parent.id) && !left.includes(child.id),
+          `search_runs after delete_run must list the other runs only (got ${JSON.stringify(left)})`,
+        );
+      },
+    },
   ];
 }

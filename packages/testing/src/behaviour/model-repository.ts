@@ -114,5 +114,98 @@ export function modelRepositoryChecks(env: BehaviourEnv): NamedCheck[] {
         );
       },
     },
+    {
+      name: "optional lifecycle methods: list_models, promotion history, archive_model, delete_model_version (never an alias target)",
+      run: async () => {
+        const root = env.tmp();
+        const r = (await env.create(root)) as ModelRepository;
+        const has = (m: keyof ModelRepository) => typeof r[m] === "function";
+        if (
+          !has("list_models") &&
+          !has("get_promotion_history") &&
+          !has("archive_model") &&
+          !has("delete_model_version")
+        )
+          return; // an older repository: the methods are optional
+        const src = join(root, "bundle");
+        mkdirSync(src, { recursive: true });
+        for (const v of ["v1", "v2", "v3"]) {
+          writeFileSync(join(src, "model.txt"), v);
+          await r.register_model({ name: "lifecycle", dir: src });
+        }
+        await r.promote_model("lifecycle", 1, { promoted_by: "ann", reason: "first" });
+        await r.promote_model("lifecycle", 2, { promoted_by: "bob", reason: "better" });
+        if (r.list_models) {
+          const names = await r.list_models();
+          expectThat(
+            Array.isArray(names) && names.includes("lifecycle"),
+            `list_models must list registered models (got ${JSON.stringify(names)})`,
+          );
+          expectThat(
+            names.join("\n") === [...names].sort().join("\n"),
+            `list_models must be sorted (got ${JSON.stringify(names)})`,
+          );
+        }
+        const history = async () => (r.get_promotion_history ? r.get_promotion_history("lifecycle") : []);
+        if (r.get_promotion_history) {
+          const h = await history();
+          const moves = h.map((e) => [e.alias, e.previous, e.version, e.by, e.reason]);
+          expectThat(
+            JSON.stringify(moves) ===
+              JSON.stringify([
+                ["champion", null, 1, "ann", "first"],
+                ["champion", 1, 2, "bob", "better"],
+              ]),
+            `get_promotion_history must list every move, oldest first, with who and why (got ${JSON.stringify(moves)})`,
+          );
+          expectThat(
+            h.every((e) => !Number.isNaN(Date.parse(e.at))),
+            `every history entry has an ISO time (got ${JSON.stringify(h.map((e) => e.at))})`,
+          );
+        }
+        const refuses = async (what: string, fn: () => Promise<unknown>) => {
+          let code: unknown;
+          try {
+            await fn();
+          } catch (e) {
+            code = (e as { code?: unknown }).code ?? "thrown";
+          }
+          expectThat(
+            code === "version_is_alias_target",
+            `${what} of the champion must throw an error with code version_is_alias_target (got ${code === undefined ? "no error" : String(code)})`,
+          );
+          expectThat(
+            (await r.get_alias("lifecycle", "champion"))?.version === 2,
+            `${what} of the champion must leave it champion`,
+          );
+        };
+        if (r.archive_model) {
+          await refuses("archive_model", () => r.archive_model!("lifecycle", 2));
+          await r.archive_model("lifecycle", 1, { archived_by: "cat", reason: "old" });
+          const tags = (await r.get_model_version("lifecycle", 1)).tags;
+          expectThat(
+            tags["lolpop.archived"] === "true" &&
+              tags["lolpop.archived_by"] === "cat" &&
+              tags["lolpop.archive_reason"] === "old",
+            `archive_model must tag the version lolpop.archived=true with who and why (got ${JSON.stringify(tags)})`,
+          );
+        }
+        if (r.delete_model_version) {
+          await refuses("delete_model_version", () => r.delete_model_version!("lifecycle", 2));
+          await r.delete_model_version("lifecycle", 3);
+          const left = (await r.list_versions("lifecycle")).map((v) => v.version).join(",");
+          expectThat(left === "1,2", `after deleting v3, list_versions must give 1,2 (got ${left})`);
+          let threw = false;
+          try {
+            await r.get_model_version("lifecycle", 3);
+          } catch {
+            threw = true;
+          }
+          expectThat(threw, "get_model_version of a deleted version must throw");
+          if (r.get_promotion_history)
+            expectThat((await history()).length === 2, "deleting a version must keep the promotion history");
+        }
+      },
+    },
   ];
 }

@@ -1,0 +1,484 @@
+/**
+ * `lolpop models ...`: list, show, promote, approve, roll back and archive model versions, through
+ * the project's `model_repository` (and the deploy pipeline's promotion policy for `approve`).
+ * The `models` group is created by {@link addModelsCommands}; other commands (e.g. `models export`)
+ * are added to the same group.
+ *
+ * JSON shapes (`--json`, one document on stdout):
+ * - `models list`: `{models: [{name, versions, champion, latest}]}`
+ * - `models list NAME`: `{name, champion, versions: ModelVersionInfo[]}`
+ * - `models show REF`: `{version: ModelVersionInfo, approved, archived, history: PromotionEvent[]}`
+ *   (the moves of the alias that involve this version)
+ * - `models history NAME`: `{name, history: PromotionEvent[]}`
+ * - `models promote`: `{name, version, promoted, champion, previous}`
+ * - `models approve`: `{name, version, approved_by, deploy: DeployResult | null, message}`
+ * - `models rollback`: `{name, from, to, promoted, champion}`
+ * - `models archive`: `{name, version, archived: true, archived_by}`
+ *
+ * Exit codes: 0 done; 1 failure (not found, refused, the champion moved meanwhile, a plugin lacks
+ * the method); 2 usage or config error.
+ */
+
+import type { ModelRepository, ModelVersionInfo, PromotionEvent } from "@lolpop/core";
+import type { Command } from "commander";
+import { ExitError, renderTable } from "./format.js";
+import { openStore, type ProjectStore, parseModelRef, parseVersion, requireMethod } from "./models-store.js";
+
+type Out = { json?: boolean; config?: string };
+
+/** Sets the process exit code of the command (the CLI's `exitCode`). */
+export type SetExitCode = (code: number) => void;
+
+async function clean(text: string): Promise<string> {
+  const { stripControlChars } = await import("@lolpop/core");
+  return stripControlChars(text, { newlines: false });
+}
+
+async function print(opts: Out, json: unknown, text: () => Promise<string> | string): Promise<void> {
+  if (opts.json) {
+    const { terminalJson } = await import("@lolpop/core");
+    process.stdout.write(`${terminalJson(json)}\n`);
+  } else {
+    const { stripControlChars } = await import("@lolpop/core");
+    const t = stripControlChars(await text());
+    process.stdout.write(t.endsWith("\n") ? t : `${t}\n`);
+  }
+}
+
+/** Runs `fn` with the store open, and closes it. */
+async function withStore<T>(opts: Out, fn: (s: ProjectStore) => Promise<T>): Promise<T> {
+  const store = await openStore(opts.config);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+const tableWidth = () => process.stdout.columns || 120;
+
+async function championOf(repo: ModelRepository, name: string): Promise<number | null> {
+  const { CHAMPION_ALIAS } = await import("@lolpop/core");
+  return (await repo.get_alias(name, CHAMPION_ALIAS))?.version ?? null;
+}
+
+async function tagNames() {
+  return (await import("@lolpop/core")).MODEL_TAGS;
+}
+
+/** Model names: the repository's, else (a repository without list_models) the configured ones. */
+async function modelNames(store: ProjectStore): Promise<string[]> {
+  const list = store.repo.list_models;
+  if (typeof list === "function") return list.call(store.repo);
+  return store.configuredModels;
+}
+
+/** The version a reference names (default alias: champion). */
+async function resolveRef(repo: ModelRepository, ref: string): Promise<ModelVersionInfo> {
+  const { CHAMPION_ALIAS } = await import("@lolpop/core");
+  const r = parseModelRef(ref);
+  if (r.version !== undefined) return repo.get_model_version(r.name, r.version);
+  const alias = r.alias ?? CHAMPION_ALIAS;
+  const mv = await repo.get_alias(r.name, alias);
+  if (!mv) {
+    const versions = await repo.list_versions(r.name);
+    throw new ExitError(
+      1,
+      versions.length
+        ? `model "${r.name}" has no alias "${alias}" (versions: ${versions.map((v) => v.version).join(", ")}); name a version: ${r.name}/${versions.at(-1)!.version}`
+        : `no model named "${r.name}" in the model repository`,
+    );
+  }
+  return mv;
+}
+
+const moveText = (e: PromotionEvent) =>
+  `${e.at}  ${e.alias}: ${e.previous === null ? "none" : `v${e.previous}`} -> v${e.version}${e.by ? `  by ${e.by}` : ""}${e.reason ? `  (${e.reason})` : ""}`;
+
+/** Adds the `models` group and its commands to `program`; returns the group. */
+export function addModelsCommands(program: Command, setExitCode: SetExitCode): Command {
+  const models = program
+    .command("models")
+    .description(
+      "List, show, promote, approve, roll back and archive model versions (in the project's model_repository)",
+    );
+  const configOption = ["-c, --config <file>", "path of the workflow config", "lolpop.yaml"] as const;
+
+  models
+    .command("list")
+    .description("The registered models, or the versions of one model")
+    .argument("[name]", "a model name: list its versions")
+    .option(...configOption)
+    .option("--json", "print as JSON ({models: [...]} or {name, champion, versions: [...]})")
+    .action(async (name: string | undefined, opts: Out) =>
+      withStore(opts, async (store) => {
+        const T = await tagNames();
+        if (name === undefined) {
+          if (typeof store.repo.list_models !== "function" && store.configuredModels.length === 0)
+            requireMethod(
+              store.repo,
+              "list_models",
+              store.repoLabel,
+              "model_repository",
+              "lolpop models list",
+            );
+          const rows: Array<{
+            name: string;
+            versions: number;
+            champion: number | null;
+            latest: number | null;
+          }> = [];
+          for (const n of await modelNames(store)) {
+            const versions = await store.repo.list_versions(n);
+            if (versions.length === 0) continue;
+            rows.push({
+              name: n,
+              versions: versions.length,
+              champion: await championOf(store.repo, n),
+              latest: versions.at(-1)?.version ?? null,
+            });
+          }
+          await print(opts, { models: rows }, () =>
+            rows.length === 0
+              ? "no models registered yet (lolpop run trains and registers one)"
+              : renderTable(
+                  ["NAME", "VERSIONS", "CHAMPION", "LATEST"],
+                  rows.map((r) => [
+                    r.name,
+                    String(r.versions),
+                    r.champion === null ? "-" : `v${r.champion}`,
+                    r.latest === null ? "-" : `v${r.latest}`,
+                  ]),
+                  "",
+                  tableWidth(),
+                ),
+          );
+          return;
+        }
+        const versions = await store.repo.list_versions(name);
+        if (versions.length === 0) throw new ExitError(1, `no model named "${name}" in the model repository`);
+        const champion = await championOf(store.repo, name);
+        await print(opts, { name, champion, versions }, () =>
+          renderTable(
+            ["VERSION", "CREATED", "ALIASES", "STATUS", "METRICS", "RUN"],
+            versions.map((v) => {
+              const metric = v.tags[T.perfMetric];
+              const split = v.tags[T.comparisonSplit];
+              const value = metric && split ? v.metrics[`${split}.${metric}`] : undefined;
+              const status = [
+                v.tags[T.approved] === "true" ? "approved" : "",
+                v.tags[T.archived] === "true" ? "archived" : "",
+              ]
+                .filter(Boolean)
+                .join(",");
+              return [
+                `v${v.version}`,
+                v.created_at.replace("T", " ").slice(0, 19),
+                v.aliases.join(",") || "-",
+                status || "-",
+                value !== undefined ? `${split}.${metric}=${value.toFixed(4)}` : "-",
+                v.run_id ?? "-",
+              ];
+            }),
+            "",
+            tableWidth(),
+          ),
+        );
+      }),
+    );
+
+  models
+    .command("show")
+    .description("One version: metrics, tags, aliases and the moves of its aliases")
+    .argument("<ref>", "name (its champion), name@alias or name/version")
+    .option(...configOption)
+    .option("--json", "print as JSON ({version, approved, archived, history})")
+    .action(async (ref: string, opts: Out) =>
+      withStore(opts, async (store) => {
+        const T = await tagNames();
+        const mv = await resolveRef(store.repo, ref);
+        const getHistory = store.repo.get_promotion_history;
+        const history =
+          typeof getHistory === "function"
+            ? (await getHistory.call(store.repo, mv.name)).filter(
+                (e) => e.version === mv.version || e.previous === mv.version,
+              )
+            : [];
+        const approved = mv.tags[T.approved] === "true";
+        const archived = mv.tags[T.archived] === "true";
+        await print(opts, { version: mv, approved, archived, history }, () => {
+          const lines = [
+            `${mv.name} v${mv.version}${mv.aliases.length ? ` (${mv.aliases.join(", ")})` : ""}`,
+            `  created   ${mv.created_at}`,
+            `  run       ${mv.run_id ?? "-"}`,
+            `  uri       ${mv.uri}`,
+            `  approved  ${approved ? `yes, by ${mv.tags[T.approvedBy] ?? "?"} at ${mv.tags[T.approvedAt] ?? "?"}${mv.tags[T.approvalComment] ? ` (${mv.tags[T.approvalComment]})` : ""}` : "no"}`,
+            ...(archived
+              ? [
+                  `  archived  by ${mv.tags[T.archivedBy] ?? "?"} at ${mv.tags[T.archivedAt] ?? "?"}${mv.tags[T.archiveReason] ? ` (${mv.tags[T.archiveReason]})` : ""}`,
+                ]
+              : []),
+          ];
+          const metrics = Object.entries(mv.metrics).sort(([a], [b]) => (a < b ? -1 : 1));
+          if (metrics.length) {
+            lines.push("", "Metrics:");
+            lines.push(
+              renderTable(
+                ["METRIC", "VALUE"],
+                metrics.map(([k, v]) => [k, String(v)]),
+                "  ",
+                tableWidth(),
+              ),
+            );
+          }
+          const tags = Object.entries(mv.tags).sort(([a], [b]) => (a < b ? -1 : 1));
+          if (tags.length) {
+            lines.push("", "Tags:");
+            lines.push(
+              renderTable(
+                ["TAG", "VALUE"],
+                tags.map(([k, v]) => [k, v.replace(/\s+/g, " ")]),
+                "  ",
+                tableWidth(),
+              ),
+            );
+          }
+          if (history.length) lines.push("", "Alias moves:", ...history.map((e) => `  ${moveText(e)}`));
+          return lines.join("\n");
+        });
+      }),
+    );
+
+  models
+    .command("history")
+    .description("Every move of a model's aliases: when, from which version to which, who and why")
+    .argument("<name>", "model name")
+    .option(...configOption)
+    .option("--json", "print as JSON ({name, history})")
+    .action(async (name: string, opts: Out) =>
+      withStore(opts, async (store) => {
+        const getHistory = requireMethod(
+          store.repo,
+          "get_promotion_history",
+          store.repoLabel,
+          "model_repository",
+          "lolpop models history",
+        );
+        const history = await getHistory(name);
+        await print(opts, { name, history }, () =>
+          history.length ? history.map(moveText).join("\n") : `model "${name}" has no alias moves yet`,
+        );
+      }),
+    );
+
+  models
+    .command("promote")
+    .description(
+      "Make a version the champion now, without the promotion policy (compare-and-set against the champion read first)",
+    )
+    .argument("<name>", "model name")
+    .argument("<version>", "version number")
+    .option(...configOption)
+    .option("--by <who>", "who promotes (default: the OS user)")
+    .option("--reason <text>", "why (stored with the promotion)")
+    .option("--json", "print as JSON ({name, version, promoted, champion, previous})")
+    .action(async (name: string, versionArg: string, opts: Out & { by?: string; reason?: string }) => {
+      const version = parseVersion(versionArg);
+      await withStore(opts, async (store) => {
+        const { osUserName } = await import("@lolpop/core");
+        await store.repo.get_model_version(name, version);
+        const before = await championOf(store.repo, name);
+        const by = opts.by || osUserName();
+        const res = await store.repo.promote_model(name, version, {
+          expected_champion: before,
+          promoted_by: by,
+          reason: opts.reason ?? `promoted by hand (lolpop models promote) by ${by}`,
+        });
+        const ok = res.promoted || res.champion === version;
+        await print(opts, { name, version, ...res }, () =>
+          res.promoted
+            ? `${name} v${version} is the champion (was ${res.previous === null ? "none" : `v${res.previous}`})`
+            : res.champion === version
+              ? `${name} v${version} is already the champion`
+              : `not promoted: the champion changed to ${res.champion === null ? "none" : `v${res.champion}`} meanwhile; run the command again`,
+        );
+        if (!ok) setExitCode(1);
+      });
+    });
+
+  models
+    .command("approve")
+    .description(
+      "Record approval of a version, then apply the deploy pipeline's promotion policy to it (no retraining): it becomes champion when the policy says so",
+    )
+    .argument("<name>", "model name")
+    .argument("<version>", "version number")
+    .option(...configOption)
+    .option("--by <who>", "who approves (default: the OS user)")
+    .option("--comment <text>", "a comment stored with the approval")
+    .option("--no-deploy", "only record the approval")
+    .option("--json", "print as JSON ({name, version, approved_by, deploy, message})")
+    .action(
+      async (
+        name: string,
+        versionArg: string,
+        opts: Out & { by?: string; comment?: string; deploy?: boolean },
+      ) => {
+        const version = parseVersion(versionArg);
+        await withStore(opts, async (store) => {
+          const { osUserName } = await import("@lolpop/core");
+          const by = opts.by || osUserName();
+          await store.repo.approve_model(name, version, {
+            approved_by: by,
+            ...(opts.comment !== undefined ? { comment: opts.comment } : {}),
+          });
+          let deploy: DeployOutcome | null = null;
+          let message = `${name} v${version} approved by ${by}`;
+          if (opts.deploy !== false) {
+            const pipe = deployPipeline(store);
+            if (!pipe)
+              message +=
+                "; the config has no deploy pipeline with a promotion policy: promote it with `lolpop models promote`";
+            else {
+              // A notifier may print to stdout: with --json, stdout holds the JSON document only.
+              deploy = await stdoutToStderrWhile(Boolean(opts.json), () =>
+                decide(pipe, name, version, by, opts.comment),
+              );
+              message += deploy.promoted
+                ? `; promoted to champion by the deploy policy (${deploy.reasons.join("; ")})`
+                : `; not promoted: ${deploy.reasons.join("; ")}`;
+            }
+          }
+          await print(opts, { name, version, approved_by: by, deploy, message }, () => message);
+        });
+      },
+    );
+
+  models
+    .command("rollback")
+    .description("Make the previous champion the champion again (from the promotion history)")
+    .argument("<name>", "model name")
+    .option(...configOption)
+    .option("--by <who>", "who rolls back (default: the OS user)")
+    .option("--reason <text>", "why (stored with the move)")
+    .option("--json", "print as JSON ({name, from, to, promoted, champion})")
+    .action(async (name: string, opts: Out & { by?: string; reason?: string }) =>
+      withStore(opts, async (store) => {
+        const { CHAMPION_ALIAS, osUserName } = await import("@lolpop/core");
+        const getHistory = requireMethod(
+          store.repo,
+          "get_promotion_history",
+          store.repoLabel,
+          "model_repository",
+          "lolpop models rollback",
+        );
+        const current = await championOf(store.repo, name);
+        if (current === null) throw new ExitError(1, `model "${name}" has no champion to roll back`);
+        const last = (await getHistory(name))
+          .filter((e) => e.alias === CHAMPION_ALIAS && e.version === current)
+          .at(-1);
+        const to = last?.previous ?? null;
+        if (to === null)
+          throw new ExitError(
+            1,
+            `model "${name}" has no previous champion before v${current} in its history`,
+          );
+        const by = opts.by || osUserName();
+        const res = await store.repo.promote_model(name, to, {
+          expected_champion: current,
+          promoted_by: by,
+          reason: `rollback from v${current} to v${to}${opts.reason ? `: ${opts.reason}` : ""}`,
+        });
+        await print(opts, { name, from: current, to, promoted: res.promoted, champion: res.champion }, () =>
+          res.promoted
+            ? `${name}: champion rolled back from v${current} to v${to}`
+            : `not rolled back: the champion changed to ${res.champion === null ? "none" : `v${res.champion}`} meanwhile; run the command again`,
+        );
+        if (!res.promoted) setExitCode(1);
+      }),
+    );
+
+  models
+    .command("archive")
+    .description("Mark a version archived: kept, but `lolpop gc` may delete it (never the champion)")
+    .argument("<name>", "model name")
+    .argument("<version>", "version number")
+    .option(...configOption)
+    .option("--by <who>", "who archives (default: the OS user)")
+    .option("--reason <text>", "why")
+    .option("--json", "print as JSON ({name, version, archived, archived_by})")
+    .action(async (name: string, versionArg: string, opts: Out & { by?: string; reason?: string }) => {
+      const version = parseVersion(versionArg);
+      await withStore(opts, async (store) => {
+        const { osUserName } = await import("@lolpop/core");
+        const archive = requireMethod(
+          store.repo,
+          "archive_model",
+          store.repoLabel,
+          "model_repository",
+          "lolpop models archive",
+        );
+        const by = opts.by || osUserName();
+        await archive(name, version, {
+          archived_by: by,
+          ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+        });
+        await print(
+          opts,
+          { name, version, archived: true, archived_by: by },
+          async () => `${name} v${version} archived by ${await clean(by)}`,
+        );
+      });
+    });
+
+  return models;
+}
+
+/** What the deploy pipeline decided (`DeployResult` of @lolpop/workflows). */
+interface DeployOutcome {
+  version: number;
+  promoted: boolean;
+  reasons: string[];
+  champion_version?: number;
+  decided_against: number | null;
+  conflict?: { expected: number | null; actual: number | null };
+}
+
+type DeployPipe = {
+  deploy_version(name: string, version: number, options?: { notes?: string[] }): Promise<DeployOutcome>;
+};
+
+/** The configured deploy pipeline, when it can decide on a registered version. */
+function deployPipeline(store: ProjectStore): DeployPipe | undefined {
+  for (const p of store.workflow.plan.pipelines) {
+    const pipe = store.workflow.pipeline(p.attr) as unknown as Partial<DeployPipe>;
+    if (typeof pipe.deploy_version === "function") return pipe as DeployPipe;
+  }
+  return undefined;
+}
+
+/** Applies the policy; when the champion moved during the decision, decides again (at most 5 times). */
+async function decide(
+  pipe: DeployPipe,
+  name: string,
+  version: number,
+  by: string,
+  comment: string | undefined,
+): Promise<DeployOutcome> {
+  const notes = [`approved by ${by}${comment ? ` (${comment})` : ""}`];
+  let d = await pipe.deploy_version(name, version, { notes });
+  for (let i = 0; d.conflict && i < 5; i++) d = await pipe.deploy_version(name, version, { notes });
+  return d;
+}
+
+/** Runs `fn` with stdout writes sent to stderr when `enabled`. */
+async function stdoutToStderrWhile<T>(enabled: boolean, fn: () => Promise<T>): Promise<T> {
+  if (!enabled) return fn();
+  const original = process.stdout.write;
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  try {
+    return await fn();
+  } finally {
+    process.stdout.write = original;
+  }
+}
