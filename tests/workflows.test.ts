@@ -1,7 +1,7 @@
 // The standard workflow's semantics, in process through the engine: what the feature transformer is
 // fitted on, the champion scored with its own saved transformer, the promotion policy, tuning, refit.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   type CallInfo,
@@ -157,6 +157,31 @@ describe("OfflineDeploy", () => {
     };
     const again = await runner.deploy_model(summary.train);
     expect(again).toMatchObject({ promoted: true, champion_version: 1 });
+  });
+
+  it("with manual approval and no champion yet, the whole workflow skips predict and says why, instead of failing", async () => {
+    const dir = project();
+    const text = yaml({ approval: "manual" })
+      .replace("  deploy: OfflineDeploy\n", "  deploy: OfflineDeploy\n  predict: OfflinePredict\n")
+      .concat(`predict:
+  components:
+    data_connector: LocalDataConnector
+  data_connector:
+    config:
+      path: data/new.csv
+  config:
+    output_path: predictions/penguins.csv
+`);
+    const { wf, summary } = await run(dir, text);
+    expect(summary.deploy!.promoted).toBe(false);
+    expect(summary.predict).toBeUndefined();
+    expect(summary.predict_skipped).toBe(
+      "no champion of penguins yet: v1 awaits approval (lolpop models approve penguins 1)",
+    );
+    expect(existsSync(join(dir, "predictions"))).toBe(false);
+    // The predict step alone still fails: it was asked for.
+    const runner = wf.runner as unknown as { run_step(s: string): Promise<WorkflowSummary> };
+    await expect(runner.run_step("predict")).rejects.toThrow(/no champion of model "penguins" yet/);
   });
 
   it("records a baseline and refuses a model that does not beat it", async () => {

@@ -15,7 +15,13 @@ import type {
   Middleware,
   Workflow,
 } from "@lolpop/core";
-import { BUILTIN_COMMANDS, cliPackageDir, discoverProject, findPackageRoot } from "./discovery.js";
+import {
+  BUILTIN_COMMANDS,
+  cliPackageDir,
+  discoverProject,
+  EXTENSIBLE_GROUPS,
+  findPackageRoot,
+} from "./discovery.js";
 import { ExitError, formatMs, renderTable } from "./format.js";
 import { TEMPLATES, type Template } from "./init.js";
 import {
@@ -53,6 +59,18 @@ async function describeError(e: unknown): Promise<string> {
     return `${e.message}\n  at ${e.frames.join(" > ")}${hint}`;
   }
   return e instanceof Error ? e.message : String(e);
+}
+
+/** Help of the `[config]` argument of the commands that read a config. */
+const CONFIG_ARG_HELP =
+  "path of the workflow config (default: lolpop.yaml here or in the nearest folder above)";
+
+/** Help of `--set`. */
+const SET_HELP =
+  "override a config value (repeatable): a YAML path and a YAML value, e.g. --set train.model_trainer.config.training_params.max_depth=4";
+
+function collectSet(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 const STEPS = ["process", "train", "deploy", "predict", "evaluate", "all"];
@@ -153,17 +171,47 @@ async function runStep(
 }
 
 async function testCommand(
-  config: string,
-  opts: { step: string; json?: boolean; tests?: string },
+  config: string | undefined,
+  opts: { step: string; json?: boolean; tests?: string; set?: string[]; store?: string },
 ): Promise<number> {
   checkStep(opts.step);
+  const store = opts.store ?? "scratch";
+  if (store !== "scratch" && store !== "live")
+    throw new ExitError(2, `--store must be scratch or live (got "${store}")`);
   const t0 = performance.now();
-  const { ConfigError, createLogger, loadConfigFile, redactText } = await import("@lolpop/core");
   const { openProject } = await import("./project.js");
+  let loaded = await openProject(config, { overrides: opts.set ?? [] });
+  // Unless --store live: the run registers, promotes and predicts in a scratch copy of the store.
+  let scratch: import("./scratch-store.js").ScratchStore | undefined;
+  if (store === "scratch") {
+    const { prepareScratchStore } = await import("./scratch-store.js");
+    scratch = prepareScratchStore(loaded.plan, dirname(loaded.plan.file));
+    try {
+      loaded = await openProject(loaded.plan.file, {
+        overrides: [...(opts.set ?? []), ...scratch.overrides],
+        project: { stateDir: scratch.stateDir },
+      });
+    } catch (e) {
+      scratch.cleanup();
+      throw e;
+    }
+  }
+  try {
+    return await testLoaded(loaded, opts, t0);
+  } finally {
+    scratch?.cleanup();
+  }
+}
+
+async function testLoaded(
+  loaded: LoadedProject,
+  opts: { step: string; json?: boolean; tests?: string },
+  t0: number,
+): Promise<number> {
+  const { ConfigError, createLogger, loadConfigFile, redactText } = await import("@lolpop/core");
   const { buildReport, checkTests, createRecorder, stopCause, throwIssues } = await import(
     "./workflow-test.js"
   );
-  const loaded = await openProject(config);
   const { plan } = loaded;
   const source = plan.source;
   const testsSource = opts.tests ? await loadConfigFile(resolve(opts.tests)) : source;
@@ -395,17 +443,18 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command("validate")
     .description("Check a workflow config against the installed plugins (nothing runs, nothing is written)")
-    .argument("[config]", "path of the workflow config", "lolpop.yaml")
+    .argument("[config]", CONFIG_ARG_HELP)
+    .option("--set <path=value>", SET_HELP, collectSet, [])
     .option(
       "--tests <file>",
       "also check the workflow tests of this file (as `lolpop test --tests` reads them)",
     )
     .option("--json", "print the result as JSON")
-    .action(async (config: string, opts: { json?: boolean; tests?: string }) => {
+    .action(async (config: string | undefined, opts: { json?: boolean; tests?: string; set: string[] }) => {
       const { ConfigError, loadConfigFile } = await import("@lolpop/core");
       const { openProject } = await import("./project.js");
       try {
-        const { plan, pluginFailures: failures } = await openProject(config);
+        const { plan, pluginFailures: failures } = await openProject(config, { overrides: opts.set });
         // The workflow tests (the config's tests: section, or --tests): what `lolpop test` checks first.
         const testsSource = opts.tests ? await loadConfigFile(resolve(opts.tests)) : plan.source;
         if (opts.tests || (plan.source.data as Record<string, unknown> | null)?.tests !== undefined) {
@@ -439,7 +488,8 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command("run")
     .description("Run a workflow (default: all steps)")
-    .argument("[config]", "path of the workflow config", "lolpop.yaml")
+    .argument("[config]", CONFIG_ARG_HELP)
+    .option("--set <path=value>", SET_HELP, collectSet, [])
     .option("--step <step>", "the steps to run: process | train | deploy | predict | evaluate | all", "all")
     .addHelpText("after", STEP_HELP)
     .option(
@@ -450,79 +500,97 @@ export async function main(argv: string[]): Promise<number> {
       "--force",
       "register the challenger even when a version with the same data, config and seeds exists",
     )
-    .action(async (config: string, opts: { step: string; json?: boolean; force?: boolean }) => {
-      checkStep(opts.step);
-      const { createLogger, partialRunOf, redactText, redactValue, terminalJson } = await import(
-        "@lolpop/core"
-      );
-      const { openProject } = await import("./project.js");
-      const { renderFailure, renderSummary } = await import("./summary.js");
-      const { createProgress, progressEnabled } = await import("./progress.js");
-      const loaded = await openProject(config);
-      const delay = process.env.LOLPOP_PROGRESS_DELAY_MS;
-      const progress = progressEnabled(process.stderr)
-        ? createProgress({
-            stream: process.stderr,
-            ...(delay && Number.isFinite(Number(delay)) ? { delayMs: Number(delay) } : {}),
-          })
-        : undefined;
-      // Tells components that draw their own progress bar (tfjs) to log instead.
-      if (progress) process.env.LOLPOP_PROGRESS_LINE = "1";
-      const logger = createLogger({
-        level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info",
-        ...(progress ? { stream: progress.logStream } : {}),
-      });
-      let built: Workflow | undefined;
-      try {
-        const { workflow, result } = await runStep(loaded, {
-          step: opts.step,
-          json: opts.json,
-          logger,
-          ...(progress ? { middlewares: [progress.middleware] } : {}),
-          ...(opts.force ? { args: [{ force: true }] } : {}),
-          built: (wf) => {
-            built = wf;
-          },
+    .action(
+      async (
+        config: string | undefined,
+        opts: { step: string; json?: boolean; force?: boolean; set: string[] },
+      ) => {
+        checkStep(opts.step);
+        const { createLogger, partialRunOf, redactText, redactValue, terminalJson } = await import(
+          "@lolpop/core"
+        );
+        const { openProject } = await import("./project.js");
+        const { renderFailure, renderSummary } = await import("./summary.js");
+        const { createProgress, progressEnabled } = await import("./progress.js");
+        const loaded = await openProject(config, { overrides: opts.set });
+        const delay = process.env.LOLPOP_PROGRESS_DELAY_MS;
+        const progress = progressEnabled(process.stderr)
+          ? createProgress({
+              stream: process.stderr,
+              ...(delay && Number.isFinite(Number(delay)) ? { delayMs: Number(delay) } : {}),
+            })
+          : undefined;
+        // Tells components that draw their own progress bar (tfjs) to log instead.
+        if (progress) process.env.LOLPOP_PROGRESS_LINE = "1";
+        const logger = createLogger({
+          level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info",
+          ...(progress ? { stream: progress.logStream } : {}),
         });
-        const summary = result as Record<string, unknown>;
-        progress?.stop();
-        if (opts.json) write(terminalJson({ ok: true, ...summary, lineage: workflow.lineage() }));
-        else write(`\n${redactText(renderSummary(summary))}`);
-      } catch (e) {
-        progress?.stop();
-        // Whatever step failed, say what was done before it (runs, registered version, promotion).
-        const partial = partialRunOf(e);
-        if (partial) {
-          const message = redactText(await describeError(e));
-          if (opts.json)
-            write(
-              terminalJson({
-                ok: false,
-                summary: redactValue(partial.summary),
-                error: { step: partial.step, code: partial.code, message },
-                ...(built ? { lineage: built.lineage() } : {}),
-              }),
-            );
-          else
-            write(`\n${redactText(renderSummary(partial.summary))}\n${renderFailure(partial.step, message)}`);
+        let built: Workflow | undefined;
+        try {
+          const { workflow, result } = await runStep(loaded, {
+            step: opts.step,
+            json: opts.json,
+            logger,
+            ...(progress ? { middlewares: [progress.middleware] } : {}),
+            ...(opts.force ? { args: [{ force: true }] } : {}),
+            built: (wf) => {
+              built = wf;
+            },
+          });
+          const summary = result as Record<string, unknown>;
+          progress?.stop();
+          if (opts.json) write(terminalJson({ ok: true, ...summary, lineage: workflow.lineage() }));
+          else write(`\n${redactText(renderSummary(summary))}`);
+        } catch (e) {
+          progress?.stop();
+          // Whatever step failed, say what was done before it (runs, registered version, promotion).
+          const partial = partialRunOf(e);
+          if (partial) {
+            const message = redactText(await describeError(e));
+            if (opts.json)
+              write(
+                terminalJson({
+                  ok: false,
+                  summary: redactValue(partial.summary),
+                  error: { step: partial.step, code: partial.code, message },
+                  ...(built ? { lineage: built.lineage() } : {}),
+                }),
+              );
+            else
+              write(
+                `\n${redactText(renderSummary(partial.summary))}\n${renderFailure(partial.step, message)}`,
+              );
+          }
+          throw e;
         }
-        throw e;
-      }
-    });
+      },
+    );
 
   program
     .command("test")
     .description(
       "Run the workflow with the hooks of its tests: section and report each hook; a failing hook fails the command (exit 1)",
     )
-    .argument("[config]", "path of the workflow config", "lolpop.yaml")
+    .argument("[config]", CONFIG_ARG_HELP)
+    .option("--set <path=value>", SET_HELP, collectSet, [])
     .option("--tests <file>", "a YAML file with the tests: section (default: the config's own)")
     .option("--step <step>", "the steps to run: process | train | deploy | predict | evaluate | all", "all")
     .addHelpText("after", STEP_HELP)
     .option("--json", "print the report as JSON on stdout")
-    .action(async (config: string, opts: { step: string; json?: boolean; tests?: string }) => {
-      exitCode = await testCommand(config, opts);
-    });
+    .option(
+      "--store <store>",
+      "scratch: run on a temporary copy of the store and predictions, leaving them untouched (default); live: register, promote and predict in the project's store",
+      "scratch",
+    )
+    .action(
+      async (
+        config: string | undefined,
+        opts: { step: string; json?: boolean; tests?: string; set: string[]; store: string },
+      ) => {
+        exitCode = await testCommand(config, opts);
+      },
+    );
 
   const plugins = program.command("plugins").description("Inspect the plugins installed in this project");
   plugins
@@ -683,9 +751,22 @@ export async function main(argv: string[]): Promise<number> {
   addModelsExportCommand(models, setExitCode);
   addGcCommand(program, setExitCode);
 
-  // Commands from plugins: listed in --help from the manifests, imported only when invoked.
+  const { registerStoreCommands } = await import("./store-commands.js");
+  const groups: Record<string, import("commander").Command> = {
+    runs: registerStoreCommands(program, {
+      write,
+      exit: (code) => {
+        exitCode = code;
+      },
+      setHelp: SET_HELP,
+      collectSet,
+    }),
+  };
+
+  // Commands from plugins: listed in --help from the manifests, imported only when invoked. A name
+  // "group sub" (e.g. "runs attach") is a subcommand of that built-in group.
   const first = argv.slice(2).find((a) => !a.startsWith("-"));
-  if (!first || !BUILTIN_COMMANDS.includes(first)) {
+  if (!first || !BUILTIN_COMMANDS.includes(first) || EXTENSIBLE_GROUPS[first]) {
     const root = findPackageRoot(process.cwd()) ?? process.cwd();
     let specs: ReturnType<typeof discoverProject>["commands"] = [];
     try {
@@ -694,8 +775,11 @@ export async function main(argv: string[]): Promise<number> {
       specs = [];
     }
     for (const spec of specs) {
-      program
-        .command(spec.name)
+      const [group, sub] = spec.name.split(" ");
+      const parent = sub === undefined ? program : groups[group!];
+      if (!parent) continue;
+      parent
+        .command(sub ?? spec.name)
         .description(`${spec.description || "(no description)"} [${spec.plugin}]`)
         .helpGroup("Plugin commands:")
         .argument("[args...]", "arguments for the command")

@@ -118,7 +118,18 @@ export const BUILTIN_COMMANDS = [
   "models",
   "gc",
   "help",
+  "runs",
+  "lineage",
+  "predict",
 ];
+
+/**
+ * Built-in command groups plugins may add subcommands to (manifest name `"runs attach"`), with
+ * the subcommands built into each (plugins cannot take these).
+ */
+export const EXTENSIBLE_GROUPS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  runs: ["list", "show", "compare", "help"],
+});
 
 /** Nearest folder at or above `start` that has a package.json. */
 export function findPackageRoot(start: string): string | undefined {
@@ -491,7 +502,20 @@ export function discoverProject(options: DiscoverOptions): ProjectDiscovery {
     const checked = checkManifestCommands(p.dir, p.manifest!.commands);
     p.warnings.push(...checked.problems);
     for (const c of checked.commands) {
-      if (BUILTIN_COMMANDS.includes(c.name)) {
+      const [group, sub] = c.name.split(" ");
+      if (sub !== undefined) {
+        const builtin = EXTENSIBLE_GROUPS[group!];
+        if (!builtin) {
+          p.warnings.push(
+            `command ${c.name}: only these command groups take plugin subcommands: ${Object.keys(EXTENSIBLE_GROUPS).join(", ")}; the plugin's command is ignored`,
+          );
+          continue;
+        }
+        if (builtin.includes(sub)) {
+          p.warnings.push(`command ${c.name} is built into lolpop: the plugin's command is ignored`);
+          continue;
+        }
+      } else if (BUILTIN_COMMANDS.includes(c.name)) {
         p.warnings.push(`command ${c.name} is built into lolpop: the plugin's command is ignored`);
         continue;
       }

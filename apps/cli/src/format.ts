@@ -49,3 +49,39 @@ export function cell(value: unknown, max = 60): string {
   const one = s.replace(/\s+/g, " ");
   return one.length > max ? `${one.slice(0, max - 3)}...` : one;
 }
+
+/**
+ * The width tables must fit: the terminal's columns on a TTY, else `$COLUMNS` when set, else no
+ * limit (output piped to a file keeps whole cells).
+ */
+export function terminalWidth(stream: { isTTY?: boolean; columns?: number } = process.stdout): number {
+  if (stream.isTTY && stream.columns) return stream.columns;
+  const env = Number(process.env.COLUMNS);
+  return Number.isFinite(env) && env > 0 ? env : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Shortens the cells of a table (header and rows, as {@link renderTable} takes them) so that the
+ * rendered table fits `width` columns: the widest column is cut first (cells end with `...`), no
+ * column below `min` characters. Columns listed in `keep` are never cut (ids people copy).
+ */
+export function fitTable(
+  header: string[],
+  rows: string[][],
+  width: number,
+  options: { indent?: number; min?: number; keep?: number[] } = {},
+): string[][] {
+  if (!Number.isFinite(width)) return rows;
+  const min = options.min ?? 8;
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const total = () => (options.indent ?? 0) + widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  while (total() > width) {
+    let widest = -1;
+    for (let i = 0; i < widths.length; i++)
+      if (!options.keep?.includes(i) && widths[i]! > min && (widest < 0 || widths[i]! > widths[widest]!))
+        widest = i;
+    if (widest < 0) break;
+    widths[widest] = Math.max(min, widths[widest]! - (total() - width));
+  }
+  return rows.map((r) => r.map((c, i) => (c.length > widths[i]! ? `${c.slice(0, widths[i]! - 3)}...` : c)));
+}

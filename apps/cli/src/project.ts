@@ -5,13 +5,14 @@
  * the plugins whose types the config uses are imported.
  */
 import { existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import {
   ConfigError,
   type ConfigIssue,
   type ConfigSource,
   type LoadedProject,
   loadProject,
+  type ProjectInfo,
   type ProjectPlugins,
 } from "@lolpop/core";
 import { cliPackageDir, discoverProject, findPackageRoot, type ProjectDiscovery } from "./discovery.js";
@@ -23,9 +24,27 @@ export function pluginListOf(data: unknown): string[] | undefined {
   return Array.isArray(list) && list.every((p) => typeof p === "string") ? (list as string[]) : undefined;
 }
 
-/** The config file a command reads: its argument (default `lolpop.yaml`), which must exist. */
+/**
+ * The `lolpop.yaml` of the folder `start` or of the nearest folder above it that has one (as git
+ * finds `.git`), or undefined.
+ */
+export function findConfigUp(start: string = process.cwd(), name = "lolpop.yaml"): string | undefined {
+  let dir = resolve(start);
+  for (;;) {
+    const file = join(dir, name);
+    if (existsSync(file)) return file;
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+/**
+ * The config file a command reads: its argument, which must exist; without one, the `lolpop.yaml`
+ * of the current folder or of the nearest folder above it.
+ */
 export function configFileOf(configArg: string | undefined): string {
-  const file = resolve(configArg ?? "lolpop.yaml");
+  const file = configArg === undefined ? (findConfigUp() ?? resolve("lolpop.yaml")) : resolve(configArg);
   if (!existsSync(file)) {
     throw new ConfigError({
       issues: [
@@ -33,7 +52,10 @@ export function configFileOf(configArg: string | undefined): string {
           code: "config_not_found",
           path: "",
           file,
-          message: `no config file here: pass the path of your lolpop.yaml (lolpop run path/to/lolpop.yaml) or run \`lolpop init\``,
+          message:
+            configArg === undefined
+              ? `no lolpop.yaml in ${process.cwd()} or any folder above it: pass the path of your config (lolpop run path/to/lolpop.yaml) or run \`lolpop init\``
+              : `no config file here: pass the path of your lolpop.yaml (lolpop run path/to/lolpop.yaml) or run \`lolpop init\``,
         },
       ],
     });
@@ -89,12 +111,17 @@ export function noPluginsIssue(discovery: ProjectDiscovery, configFile: string):
 }
 
 /** Loads and validates the project of a config argument; plugin failures are part of config errors. */
-export async function openProject(configArg: string | undefined): Promise<LoadedProject> {
+export async function openProject(
+  configArg: string | undefined,
+  options: { overrides?: readonly string[]; project?: Partial<ProjectInfo> } = {},
+): Promise<LoadedProject> {
   const configPath = configFileOf(configArg);
   let discovery: ProjectDiscovery | undefined;
   try {
     return await loadProject({
       configPath,
+      ...(options.overrides?.length ? { overrides: options.overrides } : {}),
+      ...(options.project ? { project: options.project } : {}),
       discover: (source) => {
         const p = projectPlugins(source);
         discovery = p.discovery;

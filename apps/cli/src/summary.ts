@@ -64,6 +64,7 @@ export function renderSummary(s: Record<string, any>): string {
     );
   if (s.predict)
     lines.push(`predictions ${s.predict.rows} rows with v${s.predict.version} -> ${s.predict.path}`);
+  if (s.predict_skipped) lines.push(`predictions skipped: ${s.predict_skipped}`);
   const e = s.evaluate;
   if (e) {
     const metrics = Object.entries(e.metrics as Record<string, number>)

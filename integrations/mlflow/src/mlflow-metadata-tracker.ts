@@ -26,10 +26,12 @@ import {
   type MetadataTracker,
   REDACTED,
   RemoteServiceError,
+  RUN_STATUSES,
   type RunInfo,
   type RunRecord,
   type RunStatus,
   redactText,
+  runStatusFilter,
   silentLogger,
   stringifyParam,
 } from "@lolpop/core";
@@ -110,7 +112,6 @@ export type MlflowMetadataTracker = MetadataTracker & {
   delete_run: NonNullable<MetadataTracker["delete_run"]>;
 };
 
-const RUN_STATUSES: readonly RunStatus[] = ["RUNNING", "FINISHED", "FAILED", "KILLED"];
 const HIDDEN_TAG = (k: string) => k.startsWith("mlflow.") || k === REQUEST_ID_TAG;
 
 function iso(ms: number | undefined): string | undefined {
@@ -674,9 +675,14 @@ export function createMlflowMetadataTracker(options: MlflowMetadataTrackerOption
       if (exp.lifecycle_stage === "deleted") await experiment(); // throws what to do (or restores)
       const wanted = { ...(filter.tags ?? {}) };
       if (filter.parent_id !== undefined) wanted[MLFLOW_TAGS.parentRunId] = filter.parent_id;
+      const statuses = runStatusFilter(filter.status);
       const clauses = Object.entries(wanted)
         .map(([k, v]) => filterClause("tags", k, v))
         .filter((c): c is string => c !== undefined);
+      // One status is filtered by the server (RUNNING also matches SCHEDULED, read as RUNNING); every
+      // status is checked again on the runs read.
+      if (statuses?.length === 1 && statuses[0] !== "RUNNING")
+        clauses.push(`attributes.status = '${statuses[0]}'`);
       const out: RunInfo[] = [];
       let pageToken: string | undefined;
       do {
@@ -689,7 +695,9 @@ export function createMlflowMetadataTracker(options: MlflowMetadataTrackerOption
         });
         for (const run of page.items) {
           const tags = fromTagList(run.data?.tags);
-          if (Object.entries(wanted).every(([k, v]) => tags[k] === v)) out.push(toRunInfo(run));
+          if (!Object.entries(wanted).every(([k, v]) => tags[k] === v)) continue;
+          const info = toRunInfo(run);
+          if (!statuses || statuses.includes(info.status)) out.push(info);
         }
         pageToken = page.next_page_token || undefined;
       } while (pageToken && out.length < limit);

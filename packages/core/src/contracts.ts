@@ -14,6 +14,7 @@
 
 import type { CodeFingerprint } from "./bundle/bundle-format.js";
 import type { InputSchema } from "./bundle/input-schema.js";
+import { LolpopError } from "./errors.js";
 import type { Forecaster } from "./forecasting.js";
 import type { LogFields, LogLevel } from "./logger.js";
 import type { OnnxExportOptions, OnnxGraphPiece } from "./onnx-piece.js";
@@ -270,6 +271,27 @@ export interface HyperparameterTuner {
 /** State of a tracked run. */
 export type RunStatus = "RUNNING" | "FINISHED" | "FAILED" | "KILLED";
 
+/** Every {@link RunStatus}. */
+export const RUN_STATUSES: readonly RunStatus[] = Object.freeze(["RUNNING", "FINISHED", "FAILED", "KILLED"]);
+
+/**
+ * The statuses a `search_runs` `status` filter asks for (undefined: any), each checked.
+ * @throws LolpopError (`unknown_run_status`) naming the statuses there are.
+ */
+export function runStatusFilter(
+  status: RunStatus | readonly RunStatus[] | undefined,
+): RunStatus[] | undefined {
+  if (status === undefined) return undefined;
+  const list = (typeof status === "string" ? [status] : [...status]) as string[];
+  const bad = list.find((s) => !(RUN_STATUSES as readonly string[]).includes(s));
+  if (bad !== undefined)
+    throw new LolpopError({
+      code: "unknown_run_status",
+      message: `unknown run status "${bad}" (expected ${RUN_STATUSES.join(", ")})`,
+    });
+  return list as RunStatus[];
+}
+
 /** A tracked run (a workflow run, a pipeline stage, a tuning trial, a prediction job). */
 export interface RunInfo {
   id: string;
@@ -328,10 +350,14 @@ export interface MetadataTracker {
   log_dataset(run_id: string, dataset: DatasetInfo): Promise<void>;
   /** Reads a run back. */
   get_run(run_id: string): Promise<RunRecord>;
-  /** Runs whose tags include every given tag, newest first. */
+  /**
+   * Runs whose tags include every given tag, newest first. `status`: only runs in this status (or
+   * one of these); omitted: any status. `limit` counts the runs that match every filter.
+   */
   search_runs(filter: {
     tags?: Record<string, string>;
     parent_id?: string;
+    status?: RunStatus | readonly RunStatus[];
     limit?: number;
   }): Promise<RunInfo[]>;
   /**

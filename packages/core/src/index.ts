@@ -11,6 +11,11 @@ recordCoreCopy({ version: CORE_VERSION, path: import.meta.url });
 export * from "./bundle/index.js";
 export { didYouMean, editDistance, FIRST_PARTY_TYPES } from "./catalog.js";
 export {
+  applyConfigOverrides,
+  type ConfigOverride,
+  parseConfigOverride,
+} from "./config/overrides.js";
+export {
   type ComponentPlan,
   type PipelinePlan,
   planFromSource,

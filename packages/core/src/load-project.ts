@@ -8,7 +8,10 @@
  * `discover` (the CLI reads package.json manifests from the project root). Without it, the types
  * already registered in this process are the ones known (import your plugins first).
  */
+
+import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { applyConfigOverrides } from "./config/overrides.js";
 import { planWorkflow, type WorkflowPlan } from "./config/plan.js";
 import { type ResolvedConfig, resolveConfig } from "./config/resolve.js";
 import { type ConfigSource, loadConfigFile, parseConfigText } from "./config/yaml-source.js";
@@ -45,6 +48,11 @@ export interface LoadProjectOptions {
   configPath: string;
   /** YAML text to use instead of reading `configPath` (which then only names the file in messages). */
   text?: string;
+  /**
+   * `path=value` overrides applied to the config's YAML before it is read (`train.config.seed=7`;
+   * values parsed as YAML). See {@link applyConfigOverrides}.
+   */
+  overrides?: readonly string[];
   /** Environment for `${env:NAME}` (default `process.env`). */
   env?: NodeJS.ProcessEnv;
   /** Project folders; default: the config file's folder and its `.lolpop`. */
@@ -142,8 +150,11 @@ async function planProject(
  */
 export async function loadProject(options: LoadProjectOptions): Promise<LoadedProject> {
   const file = resolve(options.configPath);
-  const source =
-    options.text === undefined ? await loadConfigFile(file) : parseConfigText(options.text, file);
+  let source = options.text === undefined ? await loadConfigFile(file) : parseConfigText(options.text, file);
+  if (options.overrides?.length) {
+    const text = options.text ?? (await readFile(file, "utf8"));
+    source = parseConfigText(applyConfigOverrides(text, file, options.overrides), file);
+  }
   const resolved = resolveConfig(source, options.env ?? process.env);
   const plugins = await options.discover?.(source);
   const failures: PluginFailure[] = [];

@@ -42,15 +42,19 @@ describe("manifest rule", () => {
       { name: "Bad Name", module: "./x.js" },
       { name: "escape", module: "../other/x.js" },
       { name: "nomodule" },
+      { name: "runs attach", module: "./dist/attach.js" },
+      { name: "runs  two spaces", module: "./dist/x.js" },
     ]);
     expect(commands).toEqual([
       { name: "greet", description: "Greets", module: "./dist/greet.js" },
       { name: "db:migrate", description: "", module: "./dist/migrate.js" },
+      { name: "runs attach", description: "", module: "./dist/attach.js" },
     ]);
     expect(problems).toEqual([
-      '"lolpop.commands[2]" needs a lower-case "name" (letters, digits, dashes) and a "module" path: ignored',
+      '"lolpop.commands[2]" needs a lower-case "name" (letters, digits, dashes; "group sub" for a subcommand) and a "module" path: ignored',
       "command escape: module ../other/x.js is outside the package: ignored",
-      '"lolpop.commands[4]" needs a lower-case "name" (letters, digits, dashes) and a "module" path: ignored',
+      '"lolpop.commands[4]" needs a lower-case "name" (letters, digits, dashes; "group sub" for a subcommand) and a "module" path: ignored',
+      '"lolpop.commands[6]" needs a lower-case "name" (letters, digits, dashes; "group sub" for a subcommand) and a "module" path: ignored',
     ]);
     expect(checkManifestCommands(dir, { greet: {} }).problems).toEqual([
       '"lolpop.commands" must be a list of {name, description, module}: commands ignored',

@@ -98,9 +98,10 @@ export function inspectManifest(
 
 /**
  * Valid plugin command names: lower-case letters, digits and dashes, starting with a letter, with
- * optional `:`-separated parts (`mlflow-ui`, `db:migrate`).
+ * optional `:`-separated parts (`mlflow-ui`, `db:migrate`), or a subcommand of a command group
+ * that takes them: the group and the subcommand separated by one space (`runs attach`).
  */
-export const COMMAND_NAME = /^[a-z][a-z0-9-]*(:[a-z0-9-]+)*$/;
+export const COMMAND_NAME = /^[a-z][a-z0-9-]*(:[a-z0-9-]+)*( [a-z][a-z0-9-]*)?$/;
 
 /** A command entry of a manifest, checked. */
 export interface ManifestCommand {
@@ -132,7 +133,7 @@ export function checkManifestCommands(
     const cmd = c as Record<string, unknown>;
     if (typeof cmd?.name !== "string" || !COMMAND_NAME.test(cmd.name) || typeof cmd.module !== "string") {
       problems.push(
-        `"lolpop.commands[${i}]" needs a lower-case "name" (letters, digits, dashes) and a "module" path: ignored`,
+        `"lolpop.commands[${i}]" needs a lower-case "name" (letters, digits, dashes; "group sub" for a subcommand) and a "module" path: ignored`,
       );
       return;
     }

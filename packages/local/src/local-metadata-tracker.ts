@@ -23,10 +23,12 @@ import {
   type DatasetInfo,
   defineComponent,
   type MetadataTracker,
+  RUN_STATUSES,
   type RunInfo,
   type RunRecord,
   type RunStatus,
   redactText,
+  runStatusFilter,
   StoreError,
   stringifyParam,
   writeFileAtomic,
@@ -81,8 +83,6 @@ export interface DatasetIndex {
   name: string;
   versions: DatasetVersion[];
 }
-
-const RUN_STATUSES: readonly RunStatus[] = ["RUNNING", "FINISHED", "FAILED", "KILLED"];
 
 /** Temp names left by {@link writeFileAtomic} (`.<name>.<pid>.<hex>.tmp`) or by copies (`.tmp-<pid>-<hex>`). */
 function isTempName(name: string): boolean {
@@ -453,6 +453,7 @@ export function createLocalMetadataTracker(root: string): LocalMetadataTracker {
         if (isNotFound(e)) return [];
         throw e;
       }
+      const statuses = runStatusFilter(filter.status);
       const found: RunInfo[] = [];
       for (const name of names) {
         if (name.startsWith(".") || !SAFE_SEGMENT.test(name)) continue;
@@ -462,6 +463,7 @@ export function createLocalMetadataTracker(root: string): LocalMetadataTracker {
         const info = parseRunInfo(raw, path);
         if (filter.parent_id !== undefined && info.parent_id !== filter.parent_id) continue;
         if (filter.tags && !Object.entries(filter.tags).every(([k, v]) => info.tags[k] === v)) continue;
+        if (statuses && !statuses.includes(info.status)) continue;
         found.push(info);
       }
       found.sort((a, b) =>

@@ -80,6 +80,9 @@ export const offlineProcess = definePipeline({
             code: "missing_column",
           });
         }
+        // Where the data came from: the given source, else the connector's configured path (for lineage).
+        const configured = connector?.config.path;
+        const source = options.source ?? (typeof configured === "string" ? configured : undefined);
         const dataset: DatasetInfo = {
           name: cfg.dataset_name,
           fingerprint: table.fingerprint(),
@@ -87,7 +90,7 @@ export const offlineProcess = definePipeline({
           columns: table.numColumns,
           context: options.context ?? "training",
           schema: table.schema.map((s) => ({ name: s.name, type: s.type, role: s.role })),
-          ...(options.source ? { source: options.source } : {}),
+          ...(source ? { source } : {}),
         };
         ctx.lineage.recordDataset(dataset);
         const tracker = ctx.optionalComponent("metadata_tracker");

@@ -1,9 +1,13 @@
 /**
  * What every predict pipeline does with its output: a `prediction_job` run in the metadata tracker
- * (when there is one), the predictions saved through the pipeline's data connector (to
- * `output_path`, else `.lolpop/predictions/<job>.csv`) and recorded in the lineage.
+ * (when there is one), the predictions saved through the pipeline's data connector and recorded in
+ * the lineage. Jobs keep history: each job has its folder `.lolpop/predictions/<job>/` (the
+ * predictions, or a copy of them when `output_path` is set: that file holds the latest job's), and
+ * `.lolpop/predictions/latest` links to the last job's folder.
  */
-import { isAbsolute, join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, rename, rm, symlink } from "node:fs/promises";
+import { basename, extname, isAbsolute, join, resolve } from "node:path";
 import {
   DataError,
   type MetadataTracker,
@@ -17,6 +21,24 @@ export interface PredictionJob {
   tracker?: MetadataTracker;
   job?: { id: string };
   saved: SavedData;
+  /** The job's own copy of the predictions (`.lolpop/predictions/<job>/...`), when it is a file. */
+  job_file?: string;
+}
+
+/** Tag of a prediction job run: the job's own copy of its predictions (never overwritten by a later job). */
+export const JOB_PREDICTIONS_TAG = "job_predictions_path";
+
+/** `<predictions>/latest` → `<job>` (relative), replaced atomically; false where links cannot be made. */
+async function linkLatest(predictionsDir: string, jobName: string): Promise<boolean> {
+  const tmp = join(predictionsDir, `.latest-${process.pid}-${Date.now()}`);
+  try {
+    await symlink(jobName, tmp, "dir");
+    await rename(tmp, join(predictionsDir, "latest"));
+    return true;
+  } catch {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    return false;
+  }
 }
 
 /** Starts the prediction job run, saves `out` and records it in the lineage. */
@@ -38,12 +60,25 @@ export async function savePredictions<C>(
       })
     : undefined;
   const jobName = job?.id ?? `${spec.model_name}-v${spec.version}-${Date.now()}`;
+  const predictionsDir = join(ctx.project.stateDir, "predictions");
+  const jobDir = join(predictionsDir, jobName);
   const target = spec.output_path
     ? isAbsolute(spec.output_path)
       ? spec.output_path
       : resolve(ctx.project.root, spec.output_path)
-    : join(ctx.project.stateDir, "predictions", `${jobName}.csv`);
+    : join(jobDir, "predictions.csv");
   const saved = await ctx.component("data_connector").save_data(out, target);
+  await mkdir(jobDir, { recursive: true });
+  // The job's own copy: output_path holds the latest job's predictions, the job folder keeps each.
+  let jobFile: string | undefined;
+  if (!spec.output_path) jobFile = target;
+  else if (existsSync(saved.uri)) {
+    jobFile = join(jobDir, `predictions${extname(saved.uri) || `.${saved.format}`}`);
+    await copyFile(saved.uri, jobFile);
+  }
+  if (!(await linkLatest(predictionsDir, basename(jobDir))))
+    ctx.logger.debug(`could not link ${join(predictionsDir, "latest")} to ${jobDir}`);
+  if (tracker && job && jobFile) await tracker.log_tags(job.id, { [JOB_PREDICTIONS_TAG]: jobFile });
   ctx.lineage.recordDataset({
     name: "predictions",
     fingerprint: out.fingerprint(),
@@ -52,7 +87,12 @@ export async function savePredictions<C>(
     source: saved.uri,
     context: "prediction",
   });
-  return { ...(tracker ? { tracker } : {}), ...(job ? { job } : {}), saved };
+  return {
+    ...(tracker ? { tracker } : {}),
+    ...(job ? { job } : {}),
+    saved,
+    ...(jobFile ? { job_file: jobFile } : {}),
+  };
 }
 
 /** The prediction job an evaluation reads: its run id, predictions file and model version. */
@@ -87,7 +127,9 @@ export async function findPredictionJob<C>(
         )[0];
     if (job) {
       jobId = job.id;
-      predictionsPath ??= job.tags.predictions_path;
+      // The job's own copy first: output_path may hold a later job's predictions by now.
+      const own = job.tags[JOB_PREDICTIONS_TAG];
+      predictionsPath ??= own && existsSync(own) ? own : job.tags.predictions_path;
       version = Number(job.tags.model_version) || undefined;
     }
   }

@@ -33,6 +33,11 @@ export interface WorkflowSummary {
   train?: TrainResult;
   deploy?: DeployResult;
   predict?: PredictResult;
+  /**
+   * Why the whole workflow (`all`) did not predict: deploy left no champion (e.g. the version awaits
+   * manual approval). Asking for the `predict` step alone still fails.
+   */
+  predict_skipped?: string;
   evaluate?: EvaluateResult;
 }
 
@@ -129,6 +134,8 @@ function createRunner(ctx: RunnerContext, problemType: ProblemType) {
   ): Promise<WorkflowSummary> => {
     const t = tracker();
     if (t) await markStaleRuns(t);
+    // Which code and config made the run, as tags that `lolpop runs compare` puts side by side.
+    const facts = t ? ctx.lineage.snapshot() : undefined;
     const run = t
       ? await t.start_run({
           name,
@@ -137,6 +144,16 @@ function createRunner(ctx: RunnerContext, problemType: ProblemType) {
             "lolpop.runner": ctx.type,
             [RUN_TAGS.pid]: String(process.pid),
             [RUN_TAGS.host]: hostname(),
+            ...(facts
+              ? {
+                  [RUN_TAGS.configHash]: facts.config_hash,
+                  [RUN_TAGS.coreVersion]: facts.core_version,
+                  [RUN_TAGS.plugins]: facts.plugins.map((p) => `${p.name}@${p.version}`).join(","),
+                  ...(facts.git
+                    ? { [RUN_TAGS.gitCommit]: `${facts.git.commit}${facts.git.dirty ? "+dirty" : ""}` }
+                    : {}),
+                }
+              : {}),
           },
         })
       : undefined;
@@ -261,6 +278,15 @@ function createRunner(ctx: RunnerContext, problemType: ProblemType) {
             summary.train = t;
           });
           if (step === "deploy") return;
+          const d = summary.deploy;
+          if (d && !d.promoted && d.champion_version === undefined && ctx.optionalPipeline("predict")) {
+            const name = summary.train.model_name;
+            const awaits = d.reasons.some((r) => r.includes("manual approval required"))
+              ? `v${d.version} awaits approval (lolpop models approve ${name} ${d.version})`
+              : `v${d.version} was not promoted (${d.reasons.join("; ")})`;
+            summary.predict_skipped = `no champion of ${name} yet: ${awaits}`;
+            return;
+          }
         }
         if (ctx.optionalPipeline("predict")) {
           at("predict");

@@ -59,6 +59,14 @@ export const RUN_TAGS = {
   host: "lolpop.host",
   /** Set when a later run found it RUNNING with its process gone and ended it KILLED: why. */
   stale: "lolpop.stale",
+  /** Hash of the redacted resolved config (a workflow run; the lineage's `config_hash`). */
+  configHash: "lolpop.config_hash",
+  /** Git commit of the project (`+dirty` with uncommitted changes), when it is a checkout (a workflow run). */
+  gitCommit: "lolpop.git_commit",
+  /** Version of @lolpop/core (a workflow run). */
+  coreVersion: "lolpop.core_version",
+  /** The plugins in use as `name@version`, comma separated (a workflow run). */
+  plugins: "lolpop.plugins",
 } as const;
 
 /**

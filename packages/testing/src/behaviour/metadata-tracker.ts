@@ -6,7 +6,7 @@ import { type BehaviourEnv, expectThat, type NamedCheck } from "./support.js";
 export function metadataTrackerChecks(env: BehaviourEnv): NamedCheck[] {
   return [
     {
-      name: "records a run: params, metrics, tags, dataset, artifact, nested run, search, end",
+      name: "records a run: params, metrics, tags, dataset, artifact, nested run, search (tags, parent, status), end",
       run: async () => {
         const root = env.tmp();
         const t = (await env.create(root)) as MetadataTracker;
@@ -56,7 +56,31 @@ export function metadataTrackerChecks(env: BehaviourEnv): NamedCheck[] {
           tagged.some((r) => r.id === run.id),
           "search_runs({tags}) does not find the run",
         );
+        const finished = await t.search_runs({ tags: { suite: "lolpop-testing" }, status: "FINISHED" });
+        expectThat(
+          !finished.some((r) => r.id === run.id),
+          "search_runs({status: FINISHED}) returns a run that is still RUNNING",
+        );
+        const running = await t.search_runs({ parent_id: run.id, status: ["RUNNING", "FAILED"] });
+        expectThat(
+          !running.some((r) => r.id === child.id),
+          "search_runs({status: [RUNNING, FAILED]}) returns a FINISHED run",
+        );
+        const open = await t.search_runs({
+          tags: { suite: "lolpop-testing" },
+          status: ["RUNNING"],
+          limit: 1,
+        });
+        expectThat(
+          open.length === 1 && open[0]!.status === "RUNNING",
+          `search_runs({status: [RUNNING], limit: 1}) returns ${open.map((r) => r.status).join(", ") || "nothing"}`,
+        );
         await t.end_run(run.id, "FINISHED");
+        const done = await t.search_runs({ parent_id: run.id, status: "FINISHED" });
+        expectThat(
+          done.some((r) => r.id === child.id),
+          "search_runs({parent_id, status: FINISHED}) does not find the ended nested run",
+        );
         const ended = await t.get_run(run.id);
         expectThat(ended.status === "FINISHED", `after end_run the status is ${ended.status}`);
         expectThat(typeof ended.ended_at === "string", "an ended run has ended_at");
