@@ -311,7 +311,8 @@ describe("publishing to a local registry", () => {
     const pkg = JSON.parse(readFileSync(join(npmProject, "package.json"), "utf8"));
     expect(Object.keys(pkg.dependencies).sort()).toEqual([...INSTALL, "vega-datasets"].sort());
     // Every @lolpop package in the tree came from the local registry (core through the CLI and peers;
-    // @lolpop/onnx, dependency-free, through local and random-forest for their ONNX export).
+    // @lolpop/onnx, dependency-free, through local and random-forest for their ONNX export and the
+    // CLI for `models export`).
     const lock = JSON.parse(readFileSync(join(npmProject, "package-lock.json"), "utf8"));
     const lolpop = Object.entries<any>(lock.packages).filter(([path]) =>
       path.includes("node_modules/@lolpop/"),

@@ -746,7 +746,9 @@ export async function main(argv: string[]): Promise<number> {
   const setExitCode = (code: number) => {
     exitCode = code;
   };
-  addModelsCommands(program, setExitCode);
+  const models = addModelsCommands(program, setExitCode);
+  const { addModelsExportCommand } = await import("./models-export.js");
+  addModelsExportCommand(models, setExitCode);
   addGcCommand(program, setExitCode);
 
   const { registerStoreCommands } = await import("./store-commands.js");

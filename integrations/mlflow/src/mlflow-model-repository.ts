@@ -21,11 +21,15 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFile, rename, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
+  type BundleHost,
   CHAMPION_ALIAS,
+  checkModelExportPlan,
   defineComponent,
   type Logger,
   LolpopError,
+  MODEL_EXPORT_CONFIG_PROPERTY,
   MODEL_TAGS,
+  type ModelExportFormat,
   type ModelRepository,
   type ModelVersionInfo,
   osUserName,
@@ -33,6 +37,7 @@ import {
   RemoteServiceError,
   silentLogger,
 } from "@lolpop/core";
+import type { OnnxGraphValue } from "@lolpop/onnx";
 import {
   fromTagList,
   isMlflowError,
@@ -52,7 +57,14 @@ import {
 import { invalidRequest, MLFLOW_LIMITS, quoteFilterValue, validateRegistryTag } from "./mlflow-limits.js";
 import type { MlflowConnectionConfig } from "./mlflow-settings.js";
 import type { MlflowModelVersion } from "./mlflow-types.js";
-import { MLMODEL_FILE, renderMlmodel } from "./mlmodel.js";
+import {
+  MLMODEL_FILE,
+  ONNX_MODEL_FILE,
+  type OnnxFlavors,
+  type OnnxTensorInfo,
+  onnxFlavors,
+  renderMlmodel,
+} from "./mlmodel.js";
 
 /** Tags MLflowModelRepository writes on model versions besides the shared {@link MODEL_TAGS}. */
 const MLFLOW_VERSION_TAGS = {
@@ -112,6 +124,19 @@ export interface MlflowModelRepositoryConfig extends MlflowConnectionConfig {
   restore_deleted_experiment?: boolean;
   download_dir?: string | null;
   registration_timeout_s?: number;
+  /** Formats to export each version to at registration (`onnx`). Default none. */
+  export?: ModelExportFormat[];
+}
+
+/** A file an export made from the folder being registered (`model.onnx`), with the model's tensors. */
+export interface MlflowRegistrationFile {
+  file: string;
+  bytes: Uint8Array;
+  /** Format of the file (`onnx`). */
+  format: string;
+  /** The exported model's inputs and outputs (for the signature). */
+  inputs: OnnxTensorInfo[];
+  outputs: OnnxTensorInfo[];
 }
 
 /** Options of {@link createMlflowModelRepository}. */
@@ -127,6 +152,12 @@ export interface MlflowModelRepositoryOptions {
   /** Version of @lolpop/mlflow written into MLmodel files. */
   lolpopVersion?: string;
   logger?: Logger;
+  /**
+   * Makes extra files from the folder being registered (the `export:` option). An ONNX file is
+   * uploaded as `model.onnx` and recorded as the `onnx` and `python_function` flavors. A throw fails
+   * the registration before anything is uploaded.
+   */
+  exportFiles?: (dir: string, name: string) => Promise<MlflowRegistrationFile[]>;
 }
 
 /** A model repository backed by an MLflow model registry. */
@@ -310,6 +341,16 @@ export function createMlflowModelRepository(options: MlflowModelRepositoryOption
       if (run_id) versionTags[MLFLOW_VERSION_TAGS.runId] = run_id;
       for (const [key, value] of Object.entries(versionTags)) validateRegistryTag({ key, value });
 
+      const extra = options.exportFiles ? await options.exportFiles(dir, name) : [];
+      for (const x of extra)
+        if (files.includes(x.file) || x.file === MLMODEL_FILE)
+          invalidRequest(
+            `Cannot register model "${name}": ${dir} already contains ${x.file}, which the export writes; rename it`,
+          );
+      const onnx = extra.find((x) => x.format === "onnx" && x.file === ONNX_MODEL_FILE);
+      let flavors: OnnxFlavors | undefined;
+      if (onnx) flavors = onnxFlavors(onnx);
+
       await client.getOrCreateRegisteredModel(name);
       const host = await hostRun(name, run_id);
       const artifactPath = await freeArtifactPath(host.artifactUri);
@@ -319,6 +360,10 @@ export function createMlflowModelRepository(options: MlflowModelRepositoryOption
           const path = join(dir, ...f.split("/"));
           size += (await stat(path)).size;
           await client.uploadFile(host.artifactUri, `${artifactPath}/${f}`, path);
+        }
+        for (const x of extra) {
+          size += x.bytes.byteLength;
+          await client.uploadArtifact(host.artifactUri, `${artifactPath}/${x.file}`, x.bytes);
         }
         let meta: Record<string, unknown> = {};
         try {
@@ -346,8 +391,9 @@ export function createMlflowModelRepository(options: MlflowModelRepositoryOption
             ...(typeOf("trainer") ? { trainer: typeOf("trainer") } : {}),
             ...(typeOf("feature_transformer") ? { feature_transformer: typeOf("feature_transformer") } : {}),
             ...(typeof meta.problem_type === "string" ? { problem_type: meta.problem_type } : {}),
-            files,
+            files: [...files, ...extra.map((x) => x.file)],
           },
+          ...(flavors ? { onnx: flavors } : {}),
           metadata: { lolpop_metrics: metrics, ...(run_id ? { lolpop_run_id: run_id } : {}) },
         });
         await client.uploadArtifact(host.artifactUri, `${artifactPath}/${MLMODEL_FILE}`, mlmodel);
@@ -581,8 +627,35 @@ export const mlflowModelRepositoryConfigSchema = mlflowConfigSchema(
       default: 300,
       description: "How long to wait for a new model version to leave PENDING_REGISTRATION.",
     },
+    export: MODEL_EXPORT_CONFIG_PROPERTY,
   },
 );
+
+/** The `export:` option: @lolpop/onnx, loaded when a version is registered. */
+function exporter(
+  host: BundleHost,
+  formats: readonly ModelExportFormat[],
+): (dir: string, name: string) => Promise<MlflowRegistrationFile[]> {
+  return async (dir, name) => {
+    const { exportForRegistration } = await import("@lolpop/onnx");
+    const made = await exportForRegistration(host, dir, {
+      formats,
+      label: `the new version of ${name}`,
+      name,
+    });
+    const info = (v: OnnxGraphValue): OnnxTensorInfo => {
+      if (!("tensor" in v.type)) throw new Error(`exported value ${v.name} is not a tensor`);
+      return { name: v.name, type: v.type.tensor, shape: [...(v.type.shape ?? [])] };
+    };
+    return made.map((m) => ({
+      file: m.file,
+      bytes: m.bytes,
+      format: m.format,
+      inputs: m.model.graph.inputs.map(info),
+      outputs: m.model.graph.outputs.map(info),
+    }));
+  };
+}
 
 /**
  * Builds the `MLflowModelRepository` component definition (the package passes its name and version).
@@ -596,6 +669,7 @@ export function defineMlflowModelRepository(pkg: PackageInfo) {
       "Registers model versions in an MLflow model registry (MLmodel with a lolpop flavor), moves the champion alias, records approval as tags",
     configSchema: mlflowModelRepositoryConfigSchema,
     checkConfig: checkConnectionConfig,
+    checkPlan: checkModelExportPlan,
     create: (ctx) => {
       const cfg = ctx.config;
       return createMlflowModelRepository({
@@ -608,6 +682,7 @@ export function defineMlflowModelRepository(pkg: PackageInfo) {
         registrationTimeoutMs: (cfg.registration_timeout_s ?? 300) * 1000,
         lolpopVersion: pkg.version,
         logger: ctx.logger,
+        ...(cfg.export?.length ? { exportFiles: exporter(ctx, cfg.export) } : {}),
       });
     },
   });

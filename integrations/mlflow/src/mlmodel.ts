@@ -1,7 +1,10 @@
 /**
  * The `MLmodel` file written at the root of every model version's artifact folder. MLflow's
  * tooling reads it (UI, `mlflow.models.Model.load`, `models:/` downloads); it records a `lolpop`
- * flavor naming the files of the version and how lolpop loads them back.
+ * flavor naming the files of the version and how lolpop loads them back. When the version was
+ * exported to ONNX at registration (`export: [onnx]`), it also records an `onnx` flavor and a
+ * `python_function` flavor (loader `mlflow.onnx`) with the model's input signature, so
+ * `mlflow.pyfunc.load_model` and `mlflow models serve` load the version without lolpop.
  */
 import { randomUUID } from "node:crypto";
 
@@ -31,6 +34,75 @@ export interface LolpopFlavor {
   files: string[];
 }
 
+/** An input or output of an exported ONNX model, as the signature describes it. */
+export interface OnnxTensorInfo {
+  name: string;
+  /** ONNX element type (`float`, `double`, `string`, `int64`...). */
+  type: string;
+  /** Dimensions; `null` or a string for a variable one (the batch). */
+  shape: Array<number | string | null>;
+}
+
+/** Flavors and signature added for an ONNX export (see {@link onnxFlavors}). */
+export interface OnnxFlavors {
+  flavors: Record<string, Yaml>;
+  signature: { inputs: string; outputs: string; params: null };
+}
+
+/** File of the exported model in the version's folder (read by the `onnx` and `python_function` flavors). */
+export const ONNX_MODEL_FILE = "model.onnx";
+
+/** numpy dtype names of ONNX element types (MLflow tensor specs use them). */
+const NUMPY_DTYPES: Record<string, string> = {
+  float: "float32",
+  double: "float64",
+  int64: "int64",
+  int32: "int32",
+  bool: "bool",
+  uint8: "uint8",
+  string: "object",
+};
+
+function tensorSpec(t: OnnxTensorInfo): Record<string, unknown> {
+  const dtype = NUMPY_DTYPES[t.type];
+  if (!dtype) throw new Error(`ONNX element type ${t.type} has no MLflow tensor type`);
+  return {
+    type: "tensor",
+    "tensor-spec": { dtype, shape: t.shape.map((d) => (typeof d === "number" ? d : -1)) },
+    name: t.name,
+  };
+}
+
+/**
+ * The `onnx` flavor, the `python_function` flavor (loader module `mlflow.onnx`, reading
+ * {@link ONNX_MODEL_FILE}) and the tensor signature (one named `[-1, 1]` input per raw feature
+ * column, the model's outputs) of an exported version. `pyfunc.predict` takes a DataFrame with the
+ * raw columns (missing text as `""`, missing numbers as NaN) or a dict of arrays, and returns a dict
+ * of arrays (`label` and `probabilities`, or `prediction`).
+ */
+export function onnxFlavors(model: { inputs: OnnxTensorInfo[]; outputs: OnnxTensorInfo[] }): OnnxFlavors {
+  return {
+    flavors: {
+      onnx: {
+        code: null,
+        data: ONNX_MODEL_FILE,
+        // The oldest onnx release that reads the file (IR 8, opset 17, ONNX-ML 3).
+        onnx_version: "1.12.0",
+        providers: ["CPUExecutionProvider"],
+      },
+      python_function: {
+        data: ONNX_MODEL_FILE,
+        loader_module: "mlflow.onnx",
+      },
+    },
+    signature: {
+      inputs: JSON.stringify(model.inputs.map(tensorSpec)),
+      outputs: JSON.stringify(model.outputs.map(tensorSpec)),
+      params: null,
+    },
+  };
+}
+
 /** What {@link renderMlmodel} writes. */
 export interface MlmodelContent {
   artifact_path: string;
@@ -42,6 +114,8 @@ export interface MlmodelContent {
   metadata?: Record<string, unknown>;
   /** Default: now. */
   created?: Date;
+  /** The ONNX flavors and signature, when the version was exported ({@link onnxFlavors}). */
+  onnx?: OnnxFlavors;
 }
 
 type Yaml = string | number | boolean | null | undefined | Yaml[] | { [k: string]: Yaml };
@@ -99,11 +173,12 @@ export function mlflowUtcTime(d: Date): string {
 export function renderMlmodel(c: MlmodelContent): string {
   const doc: Record<string, Yaml> = {
     artifact_path: c.artifact_path,
-    flavors: { [LOLPOP_FLAVOR]: c.flavor as unknown as Yaml },
+    flavors: { [LOLPOP_FLAVOR]: c.flavor as unknown as Yaml, ...c.onnx?.flavors },
     metadata: (c.metadata ?? undefined) as Yaml,
     model_size_bytes: c.model_size_bytes,
     model_uuid: randomUUID().replace(/-/g, ""),
     run_id: c.run_id,
+    signature: c.onnx?.signature as Yaml,
     utc_time_created: mlflowUtcTime(c.created ?? new Date()),
   };
   const lines: string[] = [];

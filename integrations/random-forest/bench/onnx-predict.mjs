@@ -3,6 +3,8 @@
 //  - lolpop's histogram engine (`model.predict`, default n_jobs);
 //  - the same forest exported to ONNX (`model.to_onnx()` + composeModel) and scored by
 //    onnxruntime-node through @lolpop/onnx's OnnxScorer (onnxruntime's default threads);
+//  - the predict path of `scoring_engine: onnx` (the trainer's option: the saved forest loaded by a
+//    trainer configured with it, `model.predict` through onnxruntime-node, table to tensors included);
 //  - scikit-learn 1.9.1 `predict_proba` on the equivalent forest: RandomForestClassifier fitted on the
 //    same rows with the same settings (n_jobs=2).
 // 100,000 x 20 rows predicted (after fitting on 100,000 others); each time is the median of 3 runs
@@ -84,9 +86,30 @@ try {
 }
 let mismatches = 0;
 let maxDiff = 0;
-for (let i = 0; i < N; i++) if (got.labels[i] !== expected.labels[i]) mismatches++;
-for (let i = 0; i < expected.proba.length; i++)
-  maxDiff = Math.max(maxDiff, Math.abs(got.proba[i] - expected.proba[i]));
+const check = (p) => {
+  for (let i = 0; i < N; i++) if (p.labels[i] !== expected.labels[i]) mismatches++;
+  for (let i = 0; i < expected.proba.length; i++)
+    maxDiff = Math.max(maxDiff, Math.abs(p.proba[i] - expected.proba[i]));
+};
+check(got);
+
+// scoring_engine: onnx, as predict uses it: the saved forest loaded by a trainer with the option.
+const savedDir = mkdtempSync(join(tmpdir(), "lolpop-rf-onnx-bench-model-"));
+let engine_s;
+try {
+  await model.save(savedDir);
+  const onnxTrainer = await instantiateComponent(randomForestModelTrainer, {
+    config: { training_params: SETTINGS, seed: 0, scoring_engine: "onnx" },
+  });
+  const viaEngine = await onnxTrainer.load(savedDir);
+  let engineGot;
+  engine_s = await median(async () => {
+    engineGot = await viaEngine.predict(test);
+  });
+  check(engineGot);
+} finally {
+  rmSync(savedDir, { recursive: true, force: true });
+}
 
 const dir = mkdtempSync(join(tmpdir(), "lolpop-rf-onnx-bench-"));
 let sk;
@@ -105,6 +128,7 @@ const result = {
   settings: SETTINGS,
   lolpop_s,
   onnxruntime_node_s: onnx_s,
+  scoring_engine_onnx_s: engine_s,
   sklearn_predict_proba_s: sk.predict_s,
   onnx_bytes: onnx.length,
   export_s,
@@ -113,15 +137,19 @@ const result = {
     lolpop_over_onnxruntime_node: ratio(lolpop_s, onnx_s),
     lolpop_over_sklearn: ratio(lolpop_s, sk.predict_s),
     onnxruntime_node_over_sklearn: ratio(onnx_s, sk.predict_s),
+    lolpop_over_scoring_engine_onnx: ratio(lolpop_s, engine_s),
+    scoring_engine_onnx_over_sklearn: ratio(engine_s, sk.predict_s),
   },
 };
 console.log(
   `predict ${N.toLocaleString("en")} rows: lolpop ${fmt(lolpop_s)}, onnxruntime-node ${fmt(onnx_s)}, ` +
+    `scoring_engine onnx ${fmt(engine_s)}, ` +
     `scikit-learn predict_proba ${fmt(sk.predict_s)}\n` +
     `ratios: lolpop / onnxruntime-node ${result.ratios.lolpop_over_onnxruntime_node}, ` +
     `lolpop / scikit-learn ${result.ratios.lolpop_over_sklearn}, ` +
-    `onnxruntime-node / scikit-learn ${result.ratios.onnxruntime_node_over_sklearn}\n` +
-    `ONNX export ${fmt(export_s)} (${(onnx.length / 1e6).toFixed(1)} MB); ONNX vs lolpop on every row: ` +
+    `onnxruntime-node / scikit-learn ${result.ratios.onnxruntime_node_over_sklearn}, ` +
+    `lolpop / scoring_engine onnx ${result.ratios.lolpop_over_scoring_engine_onnx}\n` +
+    `ONNX export ${fmt(export_s)} (${(onnx.length / 1e6).toFixed(1)} MB); ONNX (both paths) vs lolpop on every row: ` +
     `${mismatches} label mismatches, max probability difference ${maxDiff.toExponential(2)}`,
 );
 console.log(JSON.stringify(result));

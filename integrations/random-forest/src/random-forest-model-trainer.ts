@@ -44,6 +44,16 @@ import {
   resolveTrainingParams,
 } from "./random-forest-params.js";
 
+/** The model with the configured scoring engine (`scoring_engine: onnx` predicts through onnxruntime-node). */
+async function scored(
+  ctx: ComponentContext<RandomForestTrainerConfig>,
+  model: TrainedModel,
+): Promise<TrainedModel> {
+  if ((ctx.config.scoring_engine ?? "lolpop") === "lolpop") return model;
+  const { withOnnxScoring } = await import("@lolpop/onnx");
+  return withOnnxScoring(model);
+}
+
 async function fit(ctx: ComponentContext<RandomForestTrainerConfig>, input: FitInput): Promise<TrainedModel> {
   const path = ctx.path;
   checkAborted([input.signal, ctx.signal], path);
@@ -106,8 +116,8 @@ export const randomForestModelTrainer = defineComponent<"model_trainer", RandomF
   create: (ctx): ModelTrainer => {
     checkTrainerConfig(ctx.config, ctx.path);
     return {
-      fit: (input) => fit(ctx, input),
-      load: (dir) => load(ctx, dir),
+      fit: async (input) => scored(ctx, await fit(ctx, input)),
+      load: async (dir) => scored(ctx, await load(ctx, dir)),
     };
   },
 });

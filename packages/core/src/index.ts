@@ -88,6 +88,14 @@ export type {
   OnnxValueInfo,
 } from "./onnx-piece.js";
 export {
+  checkModelExportPlan,
+  MODEL_EXPORT_CONFIG_PROPERTY,
+  MODEL_EXPORT_FORMATS,
+  type ModelExportFormat,
+  SCORING_ENGINES,
+  type ScoringEngine,
+} from "./onnx-piece.js";
+export {
   type AnyDefinition,
   type BaseContext,
   type ComponentContext,

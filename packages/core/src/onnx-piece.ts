@@ -8,6 +8,8 @@
  * and outputs and typed attributes; a tensor has an element type, dimensions and data.
  */
 
+import type { PlanCheck } from "./plugin.js";
+
 /** Element types of the tensors lolpop's exports read and write (ONNX `TensorProto.DataType`). */
 export type OnnxElementType = "float" | "double" | "int64" | "int32" | "string" | "bool" | "uint8";
 
@@ -97,3 +99,50 @@ export interface OnnxExportOptions {
   /** Aborts an export that calls out (e.g. to Python). */
   signal?: AbortSignal;
 }
+
+/**
+ * The model repositories' plan check for `export: [onnx]`: a workflow with a data_transformer
+ * (replayed from the bundle before the feature transformer) trains versions ONNX cannot express,
+ * so `validate` reports it at `<repository>.config.export` instead of the registration failing.
+ */
+export const checkModelExportPlan: PlanCheck = (plan, self) => {
+  const all = [...plan.components, ...plan.pipelines.flatMap((p) => p.components)];
+  const repo = all.find((c) => c.path === self.path);
+  const formats = repo?.config.export;
+  if (!Array.isArray(formats) || !formats.includes("onnx")) return [];
+  const transformer = all.find((c) => c.kind === "data_transformer");
+  if (!transformer) return [];
+  return [
+    {
+      path: [...self.path.split("."), "config", "export"],
+      code: "export_unsupported",
+      message: `export: [onnx] cannot export the versions this workflow trains: they replay the data_transformer ${transformer.path} (${transformer.type}) before the feature transformer, and ONNX cannot express lolpop data transformers. Remove onnx from export, or move that work into the feature transformer and drop the data_transformer.`,
+    },
+  ];
+};
+
+/** Formats a model repository can export a version to at registration (`export:` option). */
+export const MODEL_EXPORT_FORMATS = ["onnx"] as const;
+/** One of {@link MODEL_EXPORT_FORMATS}. */
+export type ModelExportFormat = (typeof MODEL_EXPORT_FORMATS)[number];
+
+/**
+ * The `export` config property of the model repositories (one schema for all of them): formats to
+ * write beside the version's files at registration. Default `[]` (none).
+ */
+export const MODEL_EXPORT_CONFIG_PROPERTY: Readonly<Record<string, unknown>> = Object.freeze({
+  type: "array",
+  items: { type: "string", enum: [...MODEL_EXPORT_FORMATS] },
+  uniqueItems: true,
+  default: [],
+  description:
+    "Formats to export each version to at registration, stored with the version: onnx writes model.onnx (feature transformer + model in one graph, taking the raw feature columns; needs @lolpop/onnx). A version that cannot be expressed is refused, naming the piece. Default: none.",
+});
+
+/**
+ * Scoring engines a trainer can offer (`scoring_engine:`): `lolpop`, its own code (default), or
+ * `onnx`, onnxruntime-node on the model's ONNX piece (`withOnnxScoring` in `@lolpop/onnx`).
+ */
+export const SCORING_ENGINES = ["lolpop", "onnx"] as const;
+/** One of {@link SCORING_ENGINES}. */
+export type ScoringEngine = (typeof SCORING_ENGINES)[number];

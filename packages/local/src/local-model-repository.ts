@@ -28,8 +28,11 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   CHAMPION_ALIAS,
+  checkModelExportPlan,
   defineComponent,
+  MODEL_EXPORT_CONFIG_PROPERTY,
   MODEL_TAGS,
+  type ModelExportFormat,
   type ModelRepository,
   type ModelVersionInfo,
   osUserName,
@@ -59,7 +62,26 @@ import {
 } from "./local-store.js";
 
 /** Config of {@link localModelRepository}. */
-export interface LocalModelRepositoryConfig extends StoreConfig {}
+export interface LocalModelRepositoryConfig extends StoreConfig {
+  /** Formats to export each version to at registration (`onnx`: `model.onnx`). Default none. */
+  export?: ModelExportFormat[];
+}
+
+/** A file written beside a version's files at registration (an export such as `model.onnx`). */
+export interface RegistrationFile {
+  /** Name in the version folder. */
+  file: string;
+  bytes: Uint8Array;
+}
+
+/** Options of {@link createLocalModelRepository}. */
+export interface LocalModelRepositoryOptions {
+  /**
+   * Makes extra files from the folder being registered (the `export:` option); they are stored
+   * with the version. A throw fails the registration, and nothing is registered.
+   */
+  exportFiles?: (dir: string, name: string) => Promise<RegistrationFile[]>;
+}
 
 /** Content of `versions/<n>/version.json`. */
 export interface VersionFile {
@@ -115,7 +137,10 @@ export type LocalModelRepository = ModelRepository & {
  * Creates the repository for a store folder. Exposed for library use; workflows use the
  * {@link localModelRepository} component.
  */
-export function createLocalModelRepository(root: string): LocalModelRepository {
+export function createLocalModelRepository(
+  root: string,
+  options: LocalModelRepositoryOptions = {},
+): LocalModelRepository {
   const modelsDir = join(root, "models");
 
   const modelDir = (name: string): string => {
@@ -337,6 +362,15 @@ export function createLocalModelRepository(root: string): LocalModelRepository {
           });
       }
 
+      // 0. Exports (`export:`): made before anything is written, so a refused export leaves nothing.
+      const extra = options.exportFiles ? await options.exportFiles(dir, name) : [];
+      for (const x of extra)
+        if (RESERVED.has(x.file))
+          throw new StoreError({
+            message: `an export cannot be named ${x.file}`,
+            code: "store_invalid_value",
+          });
+
       // 1. Copy outside the lock (the slow part), into a private temp folder invisible to readers.
       await mkdir(versions, { recursive: true });
       const tmpName = tempName();
@@ -348,6 +382,10 @@ export function createLocalModelRepository(root: string): LocalModelRepository {
             if (++copied === 1) crashPoint("register:mid-copy");
           },
         });
+        for (const x of extra) {
+          await writeFileDurable(join(tmp, x.file), x.bytes);
+          if (!files.includes(x.file)) files.push(x.file);
+        }
         const tagValues: Record<string, string> = {};
         for (const [k, v] of Object.entries(tags)) tagValues[k] = String(v);
         await writeFileDurable(join(tmp, "tags.json"), `${JSON.stringify(tagValues, null, 2)}\n`);
@@ -542,6 +580,27 @@ export const localModelRepository = defineComponent<"model_repository", LocalMod
   kind: "model_repository",
   type: "LocalModelRepository",
   description: "Versions models, moves the champion alias and records approval as files under .lolpop/models",
-  configSchema: STORE_CONFIG_SCHEMA,
-  create: (ctx) => createLocalModelRepository(resolveStoreDir(ctx)),
+  configSchema: {
+    ...STORE_CONFIG_SCHEMA,
+    properties: {
+      ...(STORE_CONFIG_SCHEMA.properties as Record<string, unknown>),
+      export: MODEL_EXPORT_CONFIG_PROPERTY,
+    },
+  },
+  checkPlan: checkModelExportPlan,
+  create: (ctx) => {
+    const formats = ctx.config.export ?? [];
+    return createLocalModelRepository(
+      resolveStoreDir(ctx),
+      formats.length
+        ? {
+            // @lolpop/onnx is loaded only when a version is exported.
+            exportFiles: async (dir, name) => {
+              const { exportForRegistration } = await import("@lolpop/onnx");
+              return exportForRegistration(ctx, dir, { formats, label: `the new version of ${name}`, name });
+            },
+          }
+        : {},
+    );
+  },
 });

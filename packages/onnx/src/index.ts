@@ -27,6 +27,23 @@ export {
 } from "./onnx-compose.js";
 export { OnnxExportError } from "./onnx-export-error.js";
 export {
+  EXPORT_FORMATS,
+  EXPORT_METADATA_KEYS,
+  type ExportBundleOptions,
+  type ExportedModel,
+  type ExportFormat,
+  type ExportModelVersionOptions,
+  type ExportRepository,
+  exportBundle,
+  exportForRegistration,
+  exportModelVersion,
+  type ModelRef,
+  ONNX_FILE,
+  type RegistrationExport,
+  resolveModelRef,
+  writeExport,
+} from "./onnx-export-version.js";
+export {
   decodeModel,
   ELEMENT_TYPE_CODES,
   elementCount,
@@ -42,3 +59,4 @@ export {
   OnnxScorer,
   type OnnxScorerOptions,
 } from "./onnx-runtime.js";
+export { withOnnxScoring } from "./onnx-scored-model.js";
