@@ -135,7 +135,7 @@ describe("models commands on the local store", () => {
     expect(lolpop(["models", "show", "nope"], dir).code).toBe(1);
     const badVersion = lolpop(["models", "promote", "penguins", "two"], dir);
     expect(badVersion.code).toBe(2);
-    expect(badVersion.stderr).toMatch(/a model version is an integer from 1/);
+    expect(badVersion.stderr).toMatch(/version "two": a model version is a whole number from 1/);
     expect(lolpop(["models", "promote", "penguins"], dir).code).toBe(2);
     expect(lolpop(["models", "list", "--bogus"], dir).code).toBe(2);
     expect(lolpop(["gc", "--keep", "-1"], dir).code).toBe(2);

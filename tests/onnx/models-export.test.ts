@@ -132,11 +132,9 @@ describe("lolpop models export and export: [onnx]", () => {
     );
     expect(existsSync(join(dir, "v1", "model.onnx"))).toBe(true);
 
-    const badRef = lolpop(["models", "export", "penguins:1", "--format", "onnx"], dir);
+    const badRef = lolpop(["models", "export", "penguins/0", "--format", "onnx"], dir);
     expect(badRef.code).toBe(2);
-    expect(badRef.stderr).toMatch(
-      /"penguins:1": name the version to export: penguins:1\/<version> or penguins:1@<alias>/,
-    );
+    expect(badRef.stderr).toMatch(/model reference "penguins\/0" has version "0", not a whole number from 1/);
     const badFormat = lolpop(["models", "export", "penguins/1", "--format", "pmml"], dir);
     expect(badFormat.code).toBe(2);
     expect(badFormat.stderr).toMatch(/--format pmml is not an export format: use onnx/);
@@ -145,7 +143,7 @@ describe("lolpop models export and export: [onnx]", () => {
     expect(noFormat.stderr).toMatch(/--format/);
     const missing = lolpop(["models", "export", "penguins/9", "--format", "onnx", "--json"], dir);
     expect(missing.code).toBe(1);
-    expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, error: { code: "store_not_found" } });
+    expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, error: { code: "no_version" } });
     const noAlias = lolpop(["models", "export", "penguins@staging", "--format", "onnx"], dir);
     expect(noAlias.code).toBe(1);
     expect(noAlias.stderr).toMatch(/no alias "staging"/);

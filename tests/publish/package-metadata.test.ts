@@ -273,9 +273,7 @@ describe("public surfaces", () => {
       "ServeError",
       "createServeApp",
       "default",
-      "formatModelRef",
       "loadPredictor",
-      "parseModelRef",
       "servePlugin",
     ],
     "@lolpop/random-forest": [

@@ -409,12 +409,13 @@ async function exitCodeOf(
     if (e.message) process.stderr.write(`lolpop: ${e.message}\n`);
     return e.code;
   }
-  const { ConfigError, partialRunOf, redactText, stripControlChars, thrownError } = await import(
-    "@lolpop/core"
-  );
+  const { ConfigError, ModelRefError, partialRunOf, redactText, stripControlChars, thrownError } =
+    await import("@lolpop/core");
   // Error messages quote data (column names, values): no escape sequence reaches the terminal.
   process.stderr.write(`lolpop: ${stripControlChars(redactText(await describeError(e)))}\n`);
   // A run that failed on a config error (found by a step) exits like any config error.
+  // A malformed model reference (name@alias, name/version) is a usage error too.
+  if (ModelRefError.isInstance(e) && e.usage) return 2;
   return ConfigError.isInstance(thrownError(partialRunOf(e)?.cause ?? e)) ? 2 : 1;
 }
 

@@ -83,7 +83,7 @@ async function tryGetRun(
 
 /** Reads the lineage of the version `ref` names. */
 export async function lineageOf(store: ProjectStore, ref: ModelRef): Promise<ModelLineage> {
-  const { resolveModelRef } = await import("./models-store.js");
+  const { resolveModelRef } = await import("@lolpop/core");
   const mv = await resolveModelRef(store.repo, ref);
   const out: ModelLineage = {
     model: {

@@ -22,13 +22,7 @@
 import type { ModelRepository, PromotionEvent } from "@lolpop/core";
 import type { Command } from "commander";
 import { ExitError, renderTable, terminalWidth } from "./format.js";
-import {
-  openStore,
-  type ProjectStore,
-  parseVersion,
-  requireMethod,
-  resolveModelRef,
-} from "./models-store.js";
+import { openStore, type ProjectStore, requireMethod } from "./models-store.js";
 
 type Out = { json?: boolean; config?: string };
 
@@ -181,7 +175,7 @@ export function addModelsCommands(program: Command, setExitCode: SetExitCode): C
     .action(async (ref: string, opts: Out) =>
       withStore(opts, async (store) => {
         const T = await tagNames();
-        const mv = await resolveModelRef(store.repo, ref);
+        const mv = await (await import("@lolpop/core")).resolveModelRef(store.repo, ref);
         const getHistory = store.repo.get_promotion_history;
         const history =
           typeof getHistory === "function"
@@ -268,7 +262,7 @@ export function addModelsCommands(program: Command, setExitCode: SetExitCode): C
     .option("--reason <text>", "why (stored with the promotion)")
     .option("--json", "print as JSON ({name, version, promoted, champion, previous})")
     .action(async (name: string, versionArg: string, opts: Out & { by?: string; reason?: string }) => {
-      const version = parseVersion(versionArg);
+      const version = (await import("@lolpop/core")).parseModelVersion(versionArg);
       await withStore(opts, async (store) => {
         const { osUserName } = await import("@lolpop/core");
         await store.repo.get_model_version(name, version);
@@ -309,7 +303,7 @@ export function addModelsCommands(program: Command, setExitCode: SetExitCode): C
         versionArg: string,
         opts: Out & { by?: string; comment?: string; deploy?: boolean },
       ) => {
-        const version = parseVersion(versionArg);
+        const version = (await import("@lolpop/core")).parseModelVersion(versionArg);
         await withStore(opts, async (store) => {
           const { osUserName } = await import("@lolpop/core");
           const by = opts.by || osUserName();
@@ -393,7 +387,7 @@ export function addModelsCommands(program: Command, setExitCode: SetExitCode): C
     .option("--reason <text>", "why")
     .option("--json", "print as JSON ({name, version, archived, archived_by})")
     .action(async (name: string, versionArg: string, opts: Out & { by?: string; reason?: string }) => {
-      const version = parseVersion(versionArg);
+      const version = (await import("@lolpop/core")).parseModelVersion(versionArg);
       await withStore(opts, async (store) => {
         const { osUserName } = await import("@lolpop/core");
         const archive = requireMethod(

@@ -63,10 +63,8 @@ async function modelsExport(ref: string, opts: ExportOptions): Promise<number> {
       2,
       `--format ${opts.format} is not an export format: use ${core.MODEL_EXPORT_FORMATS.join(", ")}`,
     );
-  const { openStore, parseModelRef } = await import("./models-store.js");
-  const parsed = parseModelRef(ref);
-  if (parsed.version === undefined && parsed.alias === undefined)
-    throw new ExitError(2, `"${ref}": name the version to export: ${ref}/<version> or ${ref}@<alias>`);
+  const { openStore } = await import("./models-store.js");
+  const parsed = core.parseModelRef(ref);
   const onnx = await import("@lolpop/onnx").catch((cause) => {
     throw new ExitError(
       1,

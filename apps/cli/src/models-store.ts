@@ -3,7 +3,7 @@
  * components the project's config configures (local store, MLflow...), built through
  * `loadProject` like a run builds them, so every command behaves the same on every store.
  */
-import type { MetadataTracker, ModelRepository, ModelVersionInfo, Workflow } from "@lolpop/core";
+import type { MetadataTracker, ModelRepository, Workflow } from "@lolpop/core";
 import { ExitError } from "./format.js";
 
 /** The project's store, opened from its config. */
@@ -97,56 +97,5 @@ export function requireMethod<T extends object, K extends keyof T>(
   return (fn as (...a: unknown[]) => unknown).bind(component) as NonNullable<T[K]>;
 }
 
-/** A model reference: `name`, `name@alias` or `name/version`. */
-export interface ModelRef {
-  name: string;
-  alias?: string;
-  version?: number;
-}
-
-/** Parses `name`, `name@alias`, `name/version` (usage error, exit 2, otherwise). */
-export function parseModelRef(ref: string): ModelRef {
-  const at = ref.lastIndexOf("@");
-  if (at > 0) {
-    const alias = ref.slice(at + 1);
-    if (!alias) throw new ExitError(2, `"${ref}": write name@alias, e.g. model@champion`);
-    return { name: ref.slice(0, at), alias };
-  }
-  const slash = ref.lastIndexOf("/");
-  if (slash > 0) return { name: ref.slice(0, slash), version: parseVersion(ref.slice(slash + 1), ref) };
-  if (!ref) throw new ExitError(2, "a model name is required");
-  return { name: ref };
-}
-
-/** A version argument: an integer from 1 (usage error, exit 2, otherwise). */
-export function parseVersion(text: string, what = text): number {
-  const v = Number(text.replace(/^v/, ""));
-  if (!/^v?[1-9][0-9]*$/.test(text) || !Number.isSafeInteger(v))
-    throw new ExitError(2, `"${what}": a model version is an integer from 1 (e.g. 3 or v3)`);
-  return v;
-}
-
-/**
- * The version a reference names (`name/version`, `name@alias`; a bare name: its champion).
- * @throws ExitError (1) when the alias points at nothing, listing the versions there are.
- */
-export async function resolveModelRef(
-  repo: ModelRepository,
-  ref: string | ModelRef,
-): Promise<ModelVersionInfo> {
-  const { CHAMPION_ALIAS } = await import("@lolpop/core");
-  const r = typeof ref === "string" ? parseModelRef(ref) : ref;
-  if (r.version !== undefined) return repo.get_model_version(r.name, r.version);
-  const alias = r.alias ?? CHAMPION_ALIAS;
-  const mv = await repo.get_alias(r.name, alias);
-  if (!mv) {
-    const versions = await repo.list_versions(r.name);
-    throw new ExitError(
-      1,
-      versions.length
-        ? `model "${r.name}" has no alias "${alias}" (versions: ${versions.map((v) => v.version).join(", ")}); name a version: ${r.name}/${versions.at(-1)!.version}`
-        : `no model named "${r.name}" in the model repository`,
-    );
-  }
-  return mv;
-}
+/** A model reference (core's one rule: `name@alias`, `name/version`, a bare name is its champion). */
+export type { ModelRef } from "@lolpop/core";

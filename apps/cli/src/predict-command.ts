@@ -31,7 +31,7 @@ export interface PredictFileResult {
 /** Scores `input` into `output`; see the module comment. */
 export async function predictFile(opts: PredictFileOptions): Promise<PredictFileResult> {
   const { existsSync } = await import("node:fs");
-  const { parseModelRef, resolveModelRef } = await import("./models-store.js");
+  const { CHAMPION_ALIAS, parseModelRef, resolveModelRef } = await import("@lolpop/core");
   const { withProjectStore } = await import("./store-commands.js");
   const input = resolve(opts.input);
   if (!existsSync(input)) throw new ExitError(2, `--input ${opts.input}: no such file`);
@@ -51,12 +51,12 @@ export async function predictFile(opts: PredictFileOptions): Promise<PredictFile
           ? `${plan.file} has no predict pipeline "${opts.pipeline}" (pipelines: ${plan.pipelines.map((p) => p.attr).join(", ")})`
           : `${plan.file} has no predict pipeline: add one (pipelines: predict: OfflinePredict) so lolpop predict knows how to read the file`,
       );
+    const name = pipe.config.model_name as string;
     const ref = opts.model
       ? parseModelRef(opts.model)
-      : {
-          name: pipe.config.model_name as string,
-          ...(typeof pipe.config.model_version === "number" ? { version: pipe.config.model_version } : {}),
-        };
+      : typeof pipe.config.model_version === "number"
+        ? { name, version: pipe.config.model_version }
+        : { name, alias: CHAMPION_ALIAS };
     return { pipe, mv: await resolveModelRef(first.repo, ref) };
   });
   // The same pipeline, pointed at this version and output: the config file is not touched.

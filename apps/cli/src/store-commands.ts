@@ -126,8 +126,7 @@ export function registerStoreCommands(program: Command, host: StoreCommandHost):
     host,
   ).action(async (model: string, opts: StoreCommandOptions & { json?: boolean }) => {
     const { lineageOf, renderLineage } = await import("./lineage-command.js");
-    const { parseModelRef } = await import("./models-store.js");
-    const { terminalJson } = await import("@lolpop/core");
+    const { parseModelRef, terminalJson } = await import("@lolpop/core");
     const ref = parseModelRef(model);
     const chain = await withProjectStore(opts, (s) => lineageOf(s, ref));
     host.write(opts.json ? terminalJson(chain) : await renderLineage(chain));

@@ -411,3 +411,31 @@ export function rootCause(error: unknown): unknown {
   }
   return current;
 }
+
+const MODEL_REF_MARKER = marker("ModelRefError");
+
+/**
+ * A model reference (`name@alias`, `name/version`) that is malformed (`code: bad_model_ref`, a usage
+ * error) or names nothing in the repository (`no_model`, `no_alias`, `no_version`). Thrown by
+ * {@link parseModelRef} and {@link resolveModelRef}; the CLI maps them to exit 2 and 1, a server to
+ * HTTP 400 and 404.
+ */
+export class ModelRefError extends LolpopError {
+  private readonly [MODEL_REF_MARKER] = true;
+  constructor(opts: {
+    message: string;
+    code: "bad_model_ref" | "no_model" | "no_alias" | "no_version";
+    ref: string;
+    cause?: unknown;
+  }) {
+    super({ message: opts.message, code: opts.code, details: { ref: opts.ref }, cause: opts.cause });
+    this.name = "ModelRefError";
+  }
+  /** True for a malformed reference (the caller's usage), false for one that names nothing. */
+  get usage(): boolean {
+    return this.code === "bad_model_ref";
+  }
+  static override isInstance(error: unknown): error is ModelRefError {
+    return hasMarker(error, MODEL_REF_MARKER);
+  }
+}

@@ -77,6 +77,13 @@ export {
   type PluginCommandPlugin,
   type PluginCommandPlugins,
 } from "./manifest.js";
+export {
+  formatModelRef,
+  type ModelRef,
+  parseModelRef,
+  parseModelVersion,
+  resolveModelRef,
+} from "./model-ref.js";
 export type {
   OnnxAttribute,
   OnnxElementType,

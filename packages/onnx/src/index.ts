@@ -37,10 +37,8 @@ export {
   exportBundle,
   exportForRegistration,
   exportModelVersion,
-  type ModelRef,
   ONNX_FILE,
   type RegistrationExport,
-  resolveModelRef,
   writeExport,
 } from "./onnx-export-version.js";
 export {

@@ -12,9 +12,10 @@ import {
   loadInferenceBundle,
   MODEL_EXPORT_FORMATS,
   type ModelExportFormat,
+  type ModelRef,
   type ModelRepository,
-  type ModelVersionInfo,
-  StoreError,
+  parseModelRef,
+  resolveModelRef,
   writeFileAtomic,
 } from "@lolpop/core";
 import { composeModel } from "./onnx-compose.js";
@@ -34,31 +35,11 @@ export const EXPORT_METADATA_KEYS = Object.freeze({
   model_version: "lolpop.model_version",
 });
 
-/** A model version named as `name/version` or `name@alias`. */
-export interface ModelRef {
-  name: string;
-  version?: number;
-  alias?: string;
-}
-
 /** The repository methods an export reads. */
-export type ExportRepository = Pick<ModelRepository, "get_alias" | "get_model_version" | "download_model">;
-
-/** The version a reference names. @throws StoreError when an alias points nowhere. */
-export async function resolveModelRef(
-  repository: ExportRepository,
-  ref: ModelRef,
-): Promise<ModelVersionInfo> {
-  if (ref.version !== undefined) return repository.get_model_version(ref.name, ref.version);
-  const alias = ref.alias ?? "champion";
-  const mv = await repository.get_alias(ref.name, alias);
-  if (!mv)
-    throw new StoreError({
-      message: `model "${ref.name}" has no alias "${alias}": name a version (${ref.name}/<version>) or promote one first`,
-      code: "store_not_found",
-    });
-  return mv;
-}
+export type ExportRepository = Pick<
+  ModelRepository,
+  "get_alias" | "get_model_version" | "list_versions" | "download_model"
+>;
 
 /** Options of {@link exportBundle}. */
 export interface ExportBundleOptions {
@@ -123,8 +104,8 @@ export interface ExportModelVersionOptions {
   repository: ExportRepository;
   /** Creates the saved components (a component context, or the CLI's host). */
   host: BundleHost;
-  /** The version: `{name, version}` or `{name, alias}` (no alias and no version: the champion). */
-  ref: ModelRef;
+  /** The version: `name@alias`, `name/version` or a bare name (its champion), as text or parsed (core `parseModelRef`). */
+  ref: string | ModelRef;
   /** Default `onnx`. */
   format?: ExportFormat;
 }
@@ -151,7 +132,7 @@ export async function exportModelVersion(options: ExportModelVersionOptions): Pr
       message: `unknown export format "${format}": use one of ${EXPORT_FORMATS.join(", ")}`,
       code: "invalid_export_format",
     });
-  const ref = options.ref;
+  const ref = typeof options.ref === "string" ? parseModelRef(options.ref) : options.ref;
   const mv = await resolveModelRef(options.repository, ref);
   const dir = await options.repository.download_model(mv.name ?? ref.name, mv.version);
   const model = await exportBundle(options.host, dir, {

@@ -26,7 +26,6 @@ export {
   type ProbaResult,
   type ServedModel,
 } from "./serve-predictor.js";
-export { formatModelRef, type ModelRef, parseModelRef } from "./serve-ref.js";
 export {
   createServeApp,
   DEFAULT_BODY_LIMIT,

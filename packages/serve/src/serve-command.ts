@@ -14,6 +14,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
   createLogger,
+  formatModelRef,
   LolpopError,
   type ProjectPlugins,
   parseConfigText,
@@ -23,7 +24,7 @@ import {
 import { defineCommand, type PluginCommandContext } from "@lolpop/core/manifest";
 import { ServeError } from "./serve-error.js";
 import { DEFAULT_POLL_INTERVAL_MS, loadPredictor } from "./serve-predictor.js";
-import { formatModelRef, parseModelRef } from "./serve-ref.js";
+import { parseServedRef } from "./serve-ref.js";
 import { createServeApp, DEFAULT_BODY_LIMIT, DEFAULT_REQUEST_TIMEOUT_MS } from "./serve-server.js";
 
 /** `lolpop serve --help`. */
@@ -91,7 +92,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
   if (v.help) return "help";
   if (parsed.positionals.length > 1) throw usage(`one model at a time (got ${parsed.positionals.join(" ")})`);
   const ref = parsed.positionals[0];
-  if (ref !== undefined) parseModelRef(ref);
+  if (ref !== undefined) parseServedRef(ref);
   const port = wholeNumber("--port", v.port, 8080, 0);
   if (port > 65535) throw usage(`--port must be at most 65535 (got ${port})`);
   return {
@@ -196,7 +197,7 @@ async function runServer(a: ServeArgs, ctx: PluginCommandContext, worker: boolea
       );
     ref = `${modelName}@champion`;
   }
-  const parsed = parseModelRef(ref);
+  const parsed = parseServedRef(ref);
   const watch = a.watch && parsed.alias !== undefined;
   const predictor = await loadPredictor(ref, {
     project: configFile,

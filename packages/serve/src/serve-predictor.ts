@@ -10,12 +10,14 @@ import {
   type BundleHost,
   type ComponentKind,
   type ComponentKinds,
+  formatModelRef,
   type InferenceBundle,
   instantiateComponent,
   type LoadedProject,
   type Logger,
   loadInferenceBundle,
   loadProject,
+  type ModelRef,
   type ModelRepository,
   type ModelVersionInfo,
   type ProjectInfo,
@@ -25,7 +27,7 @@ import {
   Table,
 } from "@lolpop/core";
 import { ServeError } from "./serve-error.js";
-import { formatModelRef, type ModelRef, parseModelRef } from "./serve-ref.js";
+import { parseServedRef, resolveServedRef } from "./serve-ref.js";
 
 /** Default poll interval of an alias with `watch: true` (ms). */
 export const DEFAULT_POLL_INTERVAL_MS = 5_000;
@@ -238,33 +240,12 @@ async function openStore(
  * @throws ServeError when the reference is malformed, the alias points nowhere or the version does not exist.
  */
 export async function loadPredictor(ref: string, options: LoadPredictorOptions): Promise<Predictor> {
-  const parsed = parseModelRef(ref);
+  const parsed = parseServedRef(ref);
   const logger = options.logger ?? silentLogger;
   const { store, project } = await openStore(options, logger);
   const host = bundleHost(project, logger, options.loadType);
 
-  const resolveInfo = async (): Promise<ModelVersionInfo> => {
-    if (parsed.alias !== undefined) {
-      const info = await store.get_alias(parsed.name, parsed.alias);
-      if (!info)
-        throw new ServeError({
-          message: `model "${parsed.name}" has no alias "${parsed.alias}": train and deploy a version first (lolpop run), or serve name/version`,
-          code: "no_alias",
-          status: 404,
-        });
-      return info;
-    }
-    try {
-      return await store.get_model_version(parsed.name, parsed.version);
-    } catch (e) {
-      throw new ServeError({
-        message: `model "${parsed.name}" has no version ${parsed.version} in the store: list the versions with lolpop models list`,
-        code: "no_version",
-        status: 404,
-        cause: e,
-      });
-    }
-  };
+  const resolveInfo = (): Promise<ModelVersionInfo> => resolveServedRef(store, parsed);
   const load = async (info: ModelVersionInfo): Promise<ServedModel> => {
     const dir = await store.download_model(parsed.name, info.version);
     const bundle = await loadInferenceBundle(host, dir, { label: `${parsed.name} v${info.version}` });

@@ -1,42 +1,45 @@
-import { CHAMPION_ALIAS } from "@lolpop/core";
+/**
+ * Model references for serving: core's one rule (`parseModelRef` / `resolveModelRef`), with its
+ * errors as HTTP statuses: a malformed reference is a 400, one that names nothing a 404.
+ */
+import {
+  type ModelRef,
+  ModelRefError,
+  type ModelRepository,
+  type ModelVersionInfo,
+  parseModelRef,
+  resolveModelRef,
+} from "@lolpop/core";
 import { ServeError } from "./serve-error.js";
 
-/** A parsed model reference: `name@alias` (follows the alias) or `name/version` (one version). */
-export type ModelRef =
-  | { name: string; alias: string; version?: undefined }
-  | { name: string; version: number; alias?: undefined };
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-/**
- * Parses `name@alias`, `name/version` or a bare `name` (its `champion` alias).
- * @throws ServeError (code `bad_model_ref`) saying which forms are accepted.
- */
-export function parseModelRef(ref: string): ModelRef {
-  const bad = (why: string) =>
-    new ServeError({
-      message: `model reference "${ref}" ${why}: write name@alias (e.g. penguins@champion) or name/version (e.g. penguins/3)`,
-      code: "bad_model_ref",
-      status: 400,
-    });
-  const at = ref.indexOf("@");
-  const slash = ref.indexOf("/");
-  if (at >= 0 && slash >= 0) throw bad("has both @ and /");
-  if (slash >= 0) {
-    const name = ref.slice(0, slash);
-    const v = ref.slice(slash + 1);
-    if (!NAME.test(name)) throw bad("has no valid model name");
-    if (!/^[1-9]\d*$/.test(v)) throw bad(`has version "${v}", not a whole number from 1`);
-    return { name, version: Number(v) };
-  }
-  const name = at >= 0 ? ref.slice(0, at) : ref;
-  const alias = at >= 0 ? ref.slice(at + 1) : CHAMPION_ALIAS;
-  if (!NAME.test(name)) throw bad("has no valid model name");
-  if (!NAME.test(alias)) throw bad(`has alias "${alias}", which is not a valid alias name`);
-  return { name, alias };
+function asServeError(e: unknown): unknown {
+  if (!ModelRefError.isInstance(e)) return e;
+  return new ServeError({ message: e.message, code: e.code, status: e.usage ? 400 : 404, cause: e });
 }
 
-/** The reference as text (`name@alias` or `name/version`). */
-export function formatModelRef(ref: ModelRef): string {
-  return ref.alias !== undefined ? `${ref.name}@${ref.alias}` : `${ref.name}/${ref.version}`;
+/**
+ * Parses `name@alias`, `name/version` or a bare `name` (its `champion`).
+ * @throws ServeError (400, code `bad_model_ref`) saying which forms are accepted.
+ */
+export function parseServedRef(text: string): ModelRef {
+  try {
+    return parseModelRef(text);
+  } catch (e) {
+    throw asServeError(e);
+  }
+}
+
+/**
+ * The version `ref` names in `store`.
+ * @throws ServeError (404, code `no_model`, `no_alias` or `no_version`) when it names nothing.
+ */
+export async function resolveServedRef(
+  store: Pick<ModelRepository, "get_alias" | "get_model_version" | "list_versions">,
+  ref: ModelRef,
+): Promise<ModelVersionInfo> {
+  try {
+    return await resolveModelRef(store, ref);
+  } catch (e) {
+    throw asServeError(e);
+  }
 }

@@ -5,9 +5,9 @@ import "@lolpop/random-forest";
 import "@lolpop/workflows";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { instantiateComponent, type ModelRepository } from "@lolpop/core";
+import { instantiateComponent, type ModelRepository, parseModelRef } from "@lolpop/core";
 import { localModelRepository } from "@lolpop/local";
-import { loadPredictor, parseModelRef, ServeError } from "../src/index.js";
+import { loadPredictor, ServeError } from "../src/index.js";
 import { csvRows, penguinsYaml, servedProject, trainVersion } from "./helpers.js";
 
 let dir: string;
@@ -43,16 +43,25 @@ describe("loadPredictor", () => {
   });
 
   it("refuses malformed references, a missing alias and a missing version with ServeErrors that say what to do", async () => {
-    for (const ref of ["", "penguins@", "penguins/0", "penguins/x", "a/1@b", "@champion"])
+    for (const ref of ["", "penguins@", "penguins/0", "penguins/x", "@champion"])
       expect(() => parseModelRef(ref)).toThrow(/name@alias .*name\/version/);
+    // Names may hold "/" (MLflow allows it): the last "@" starts the alias.
+    expect(parseModelRef("team/penguins@b")).toEqual({ name: "team/penguins", alias: "b" });
     expect(parseModelRef("penguins")).toEqual({ name: "penguins", alias: "champion" });
     expect(parseModelRef("penguins/12")).toEqual({ name: "penguins", version: 12 });
+    const malformed = await loadPredictor("penguins/0", { store: repo }).catch((e) => e);
+    expect([ServeError.isInstance(malformed), malformed.status, malformed.code]).toEqual([
+      true,
+      400,
+      "bad_model_ref",
+    ]);
     const noAlias = await loadPredictor("penguins@staging", { store: repo }).catch((e) => e);
     expect(ServeError.isInstance(noAlias)).toBe(true);
     expect(noAlias.status).toBe(404);
     expect(noAlias.message).toMatch(/has no alias "staging"/);
     const noVersion = await loadPredictor("penguins/7", { store: repo }).catch((e) => e);
-    expect(noVersion.message).toMatch(/has no version 7/);
+    expect(noVersion.message).toMatch(/has no version 7 \(versions: 1, 2\)/);
+    expect(noVersion.status).toBe(404);
     await expect(loadPredictor("penguins/1", { store: repo, watch: true })).rejects.toThrow(
       /watch needs an alias/,
     );
