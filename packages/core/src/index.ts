@@ -82,6 +82,7 @@ export type {
   OnnxTensorData,
   OnnxValueInfo,
 } from "./onnx-piece.js";
+export * from "./orchestrator.js";
 export {
   type AnyDefinition,
   type BaseContext,
