@@ -119,6 +119,71 @@ async function stdoutToStderr<T>(enabled: boolean | undefined, fn: () => Promise
  * workflow, cancels it on SIGINT/SIGTERM and keeps stdout for the JSON document with `--json`.
  * `built` sees the workflow before it runs (it may throw to stop). The one sequence of `run` and `test`.
  */
+/** True when the config at `config` has an `orchestrator:` section other than in-process. */
+async function configNamesOrchestrator(config: string): Promise<boolean> {
+  const { existsSync, readFileSync } = await import("node:fs");
+  const { resolve } = await import("node:path");
+  const file = resolve(config);
+  if (!existsSync(file)) return false;
+  const { parseConfigText } = await import("@lolpop/core");
+  const { IN_PROCESS } = await import("./orchestrators.js");
+  const o = (parseConfigText(readFileSync(file, "utf8"), file).data as { orchestrator?: unknown } | null)
+    ?.orchestrator;
+  const type = typeof o === "string" ? o : (o as { type?: unknown } | undefined)?.type;
+  return typeof type === "string" && !IN_PROCESS.includes(type);
+}
+
+/**
+ * `lolpop run` through an orchestrator: the project is validated here (same errors as a local run),
+ * then the orchestrator runs the steps elsewhere; the summary and failures print as for a local run.
+ */
+async function runOrchestrated(
+  config: string,
+  opts: { step: string; json?: boolean; force?: boolean; orchestrator?: string },
+): Promise<number> {
+  const { createLogger, partialRunOf, redactText, redactValue, terminalJson } = await import("@lolpop/core");
+  const { randomUUID } = await import("node:crypto");
+  const { openProject, projectPlugins } = await import("./project.js");
+  const { findLauncher } = await import("./orchestrators.js");
+  const { renderFailure, renderSummary } = await import("./summary.js");
+  const loaded = await openProject(config);
+  const plan = loaded.plan;
+  const name = opts.orchestrator ?? plan.orchestrator?.type;
+  const launcher = await findLauncher(name, projectPlugins(plan.source).discovery, plan.file);
+  if (!launcher) throw new Error(`orchestrator ${name ?? "(none)"} runs in-process`);
+  const logger = createLogger({ level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info" });
+  const runId = randomUUID();
+  logger.info(`run ${runId} on ${launcher.name} (lolpop runs attach ${runId} to follow it from elsewhere)`);
+  try {
+    const summary = await launcher.run({
+      configFile: plan.file,
+      step: opts.step,
+      runId,
+      ...(opts.force ? { force: true } : {}),
+      config: plan.orchestrator && plan.orchestrator.type === name ? plan.orchestrator.config : {},
+      onStep: (step, status) => logger.info(`${step} ${status}`),
+    });
+    if (opts.json) write(terminalJson({ ok: true, ...summary }));
+    else write(`\n${redactText(renderSummary(summary))}`);
+    return 0;
+  } catch (e) {
+    const partial = partialRunOf(e);
+    if (partial) {
+      const message = redactText(await describeError(e));
+      if (opts.json)
+        write(
+          terminalJson({
+            ok: false,
+            summary: redactValue(partial.summary),
+            error: { step: partial.step, code: partial.code, message },
+          }),
+        );
+      else write(`\n${redactText(renderSummary(partial.summary))}\n${renderFailure(partial.step, message)}`);
+    }
+    throw e;
+  }
+}
+
 async function runStep(
   loaded: LoadedProject,
   opts: {
@@ -450,8 +515,20 @@ export async function main(argv: string[]): Promise<number> {
       "--force",
       "register the challenger even when a version with the same data, config and seeds exists",
     )
-    .action(async (config: string, opts: { step: string; json?: boolean; force?: boolean }) => {
+    .option(
+      "--orchestrator <name>",
+      "where the steps run: in-process (default) or an installed orchestrator such as temporal (default: the config's orchestrator:)",
+    )
+    .action(async (config: string, opts: { step: string; json?: boolean; force?: boolean; orchestrator?: string }) => {
       checkStep(opts.step);
+      if (
+        opts.orchestrator
+          ? !(await import("./orchestrators.js")).IN_PROCESS.includes(opts.orchestrator)
+          : await configNamesOrchestrator(config)
+      ) {
+        exitCode = await runOrchestrated(config, opts);
+        return;
+      }
       const { createLogger, partialRunOf, redactText, redactValue, terminalJson } = await import(
         "@lolpop/core"
       );
@@ -683,8 +760,14 @@ export async function main(argv: string[]): Promise<number> {
       specs = [];
     }
     for (const spec of specs) {
-      program
-        .command(spec.name)
+      // `runs attach`: the subcommand `attach` of the group `runs` (made when no command has that name).
+      const [group, sub] = spec.name.split(" ");
+      const parent = sub
+        ? (program.commands.find((c) => c.name() === group) ??
+          program.command(group!).description(`${group} commands`).helpGroup("Plugin commands:"))
+        : program;
+      parent
+        .command(sub ?? spec.name)
         .description(`${spec.description || "(no description)"} [${spec.plugin}]`)
         .helpGroup("Plugin commands:")
         .argument("[args...]", "arguments for the command")

@@ -30,6 +30,12 @@ export interface PluginManifest {
   configSchemas?: string;
   /** Commands the plugin adds to `lolpop` (see {@link checkManifestCommands}). */
   commands?: unknown[];
+  /**
+   * Orchestrators the plugin provides for `lolpop run --orchestrator <name>` and the config's
+   * `orchestrator:` section: `{name, type, module}`, the module exporting a class named `type` that
+   * implements `RunLauncher` (`@lolpop/core`).
+   */
+  orchestrators?: Array<{ name: string; type: string; module: string }>;
 }
 
 /** The core a manifest is checked against: its version (for messages) and plugin API version. */
@@ -98,9 +104,10 @@ export function inspectManifest(
 
 /**
  * Valid plugin command names: lower-case letters, digits and dashes, starting with a letter, with
- * optional `:`-separated parts (`mlflow-ui`, `db:migrate`).
+ * optional `:`-separated parts (`mlflow-ui`, `db:migrate`), or a subcommand of a group: two such
+ * words separated by one space (`runs attach` is `attach` under `lolpop runs`).
  */
-export const COMMAND_NAME = /^[a-z][a-z0-9-]*(:[a-z0-9-]+)*$/;
+export const COMMAND_NAME = /^[a-z][a-z0-9-]*(:[a-z0-9-]+)*( [a-z][a-z0-9-]*(:[a-z0-9-]+)*)?$/;
 
 /** A command entry of a manifest, checked. */
 export interface ManifestCommand {
