@@ -519,73 +519,80 @@ export async function main(argv: string[]): Promise<number> {
       "--orchestrator <name>",
       "where the steps run: in-process (default) or an installed orchestrator such as temporal (default: the config's orchestrator:)",
     )
-    .action(async (config: string, opts: { step: string; json?: boolean; force?: boolean; orchestrator?: string }) => {
-      checkStep(opts.step);
-      if (
-        opts.orchestrator
-          ? !(await import("./orchestrators.js")).IN_PROCESS.includes(opts.orchestrator)
-          : await configNamesOrchestrator(config)
-      ) {
-        exitCode = await runOrchestrated(config, opts);
-        return;
-      }
-      const { createLogger, partialRunOf, redactText, redactValue, terminalJson } = await import(
-        "@lolpop/core"
-      );
-      const { openProject } = await import("./project.js");
-      const { renderFailure, renderSummary } = await import("./summary.js");
-      const { createProgress, progressEnabled } = await import("./progress.js");
-      const loaded = await openProject(config);
-      const delay = process.env.LOLPOP_PROGRESS_DELAY_MS;
-      const progress = progressEnabled(process.stderr)
-        ? createProgress({
-            stream: process.stderr,
-            ...(delay && Number.isFinite(Number(delay)) ? { delayMs: Number(delay) } : {}),
-          })
-        : undefined;
-      // Tells components that draw their own progress bar (tfjs) to log instead.
-      if (progress) process.env.LOLPOP_PROGRESS_LINE = "1";
-      const logger = createLogger({
-        level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info",
-        ...(progress ? { stream: progress.logStream } : {}),
-      });
-      let built: Workflow | undefined;
-      try {
-        const { workflow, result } = await runStep(loaded, {
-          step: opts.step,
-          json: opts.json,
-          logger,
-          ...(progress ? { middlewares: [progress.middleware] } : {}),
-          ...(opts.force ? { args: [{ force: true }] } : {}),
-          built: (wf) => {
-            built = wf;
-          },
-        });
-        const summary = result as Record<string, unknown>;
-        progress?.stop();
-        if (opts.json) write(terminalJson({ ok: true, ...summary, lineage: workflow.lineage() }));
-        else write(`\n${redactText(renderSummary(summary))}`);
-      } catch (e) {
-        progress?.stop();
-        // Whatever step failed, say what was done before it (runs, registered version, promotion).
-        const partial = partialRunOf(e);
-        if (partial) {
-          const message = redactText(await describeError(e));
-          if (opts.json)
-            write(
-              terminalJson({
-                ok: false,
-                summary: redactValue(partial.summary),
-                error: { step: partial.step, code: partial.code, message },
-                ...(built ? { lineage: built.lineage() } : {}),
-              }),
-            );
-          else
-            write(`\n${redactText(renderSummary(partial.summary))}\n${renderFailure(partial.step, message)}`);
+    .action(
+      async (
+        config: string,
+        opts: { step: string; json?: boolean; force?: boolean; orchestrator?: string },
+      ) => {
+        checkStep(opts.step);
+        if (
+          opts.orchestrator
+            ? !(await import("./orchestrators.js")).IN_PROCESS.includes(opts.orchestrator)
+            : await configNamesOrchestrator(config)
+        ) {
+          exitCode = await runOrchestrated(config, opts);
+          return;
         }
-        throw e;
-      }
-    });
+        const { createLogger, partialRunOf, redactText, redactValue, terminalJson } = await import(
+          "@lolpop/core"
+        );
+        const { openProject } = await import("./project.js");
+        const { renderFailure, renderSummary } = await import("./summary.js");
+        const { createProgress, progressEnabled } = await import("./progress.js");
+        const loaded = await openProject(config);
+        const delay = process.env.LOLPOP_PROGRESS_DELAY_MS;
+        const progress = progressEnabled(process.stderr)
+          ? createProgress({
+              stream: process.stderr,
+              ...(delay && Number.isFinite(Number(delay)) ? { delayMs: Number(delay) } : {}),
+            })
+          : undefined;
+        // Tells components that draw their own progress bar (tfjs) to log instead.
+        if (progress) process.env.LOLPOP_PROGRESS_LINE = "1";
+        const logger = createLogger({
+          level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info",
+          ...(progress ? { stream: progress.logStream } : {}),
+        });
+        let built: Workflow | undefined;
+        try {
+          const { workflow, result } = await runStep(loaded, {
+            step: opts.step,
+            json: opts.json,
+            logger,
+            ...(progress ? { middlewares: [progress.middleware] } : {}),
+            ...(opts.force ? { args: [{ force: true }] } : {}),
+            built: (wf) => {
+              built = wf;
+            },
+          });
+          const summary = result as Record<string, unknown>;
+          progress?.stop();
+          if (opts.json) write(terminalJson({ ok: true, ...summary, lineage: workflow.lineage() }));
+          else write(`\n${redactText(renderSummary(summary))}`);
+        } catch (e) {
+          progress?.stop();
+          // Whatever step failed, say what was done before it (runs, registered version, promotion).
+          const partial = partialRunOf(e);
+          if (partial) {
+            const message = redactText(await describeError(e));
+            if (opts.json)
+              write(
+                terminalJson({
+                  ok: false,
+                  summary: redactValue(partial.summary),
+                  error: { step: partial.step, code: partial.code, message },
+                  ...(built ? { lineage: built.lineage() } : {}),
+                }),
+              );
+            else
+              write(
+                `\n${redactText(renderSummary(partial.summary))}\n${renderFailure(partial.step, message)}`,
+              );
+          }
+          throw e;
+        }
+      },
+    );
 
   program
     .command("test")

@@ -13,13 +13,21 @@ import { definePlugin, registerPlugin } from "@lolpop/core";
 const pkg = createRequire(import.meta.url)("../package.json") as { name: string; version: string };
 
 /** The @lolpop/temporal plugin (registered on import): no types; commands and an orchestrator. */
-export const temporalPlugin = registerPlugin(definePlugin({ name: pkg.name, version: pkg.version, components: [] }));
+export const temporalPlugin = registerPlugin(
+  definePlugin({ name: pkg.name, version: pkg.version, components: [] }),
+);
 
 export default temporalPlugin;
 
-export { createActivities, type ActivityHost } from "./temporal-activities.js";
+export { type ActivityHost, createActivities } from "./temporal-activities.js";
 export { TemporalConfigError } from "./temporal-config-error.js";
-export { isNonRetryable, runErrorFrom, type StepErrorDetails, stepErrorFrom, stepFailure } from "./temporal-failure.js";
+export {
+  isNonRetryable,
+  runErrorFrom,
+  type StepErrorDetails,
+  stepErrorFrom,
+  stepFailure,
+} from "./temporal-failure.js";
 export {
   connectTemporal,
   type FollowOptions,

@@ -57,6 +57,7 @@ export function createActivities(host: ActivityHost): LolpopActivities {
       const ctx = Context.current();
       const beat = setInterval(() => ctx.heartbeat({ stage: input.stage }), heartbeatEvery(ctx));
       ctx.heartbeat({ stage: input.stage });
+      host.logger.info(`step ${input.stage} of run ${input.runId} started (attempt ${ctx.info.attempt})`);
       try {
         const wf = await build(input.configFile, input.runId, ctx.cancellationSignal);
         const processed = input.processedUri ? await loadStepData(input.processedUri) : undefined;
@@ -75,6 +76,7 @@ export function createActivities(host: ActivityHost): LolpopActivities {
           const stateDir = join(wf.plan.file, "..", ".lolpop");
           processedUri = await saveStepData(stateDir, out.processed);
         }
+        host.logger.info(`step ${input.stage} of run ${input.runId} finished`);
         return { summary: out.summary, ...(processedUri ? { processedUri } : {}) };
       } catch (e) {
         // Cancelled by Temporal (lolpop runs cancel): report the cancellation, not a step error.

@@ -58,7 +58,10 @@ export function stepFailure(error: unknown): ApplicationFailure {
   });
 }
 
-/** Rebuilds the step's error from {@link StepErrorDetails} (frames `runner.run_stage` read as `runner.run_step`). */
+/**
+ * Rebuilds the step's error from {@link StepErrorDetails}, with the frames a local run reports: the
+ * activity's outer `runner.run_stage` frame is dropped (a local run's step error starts at the pipeline).
+ */
 export function stepErrorFrom(d: StepErrorDetails): Error {
   const root: Error =
     d.rootKind === "config" && d.issues
@@ -66,10 +69,10 @@ export function stepErrorFrom(d: StepErrorDetails): Error {
       : d.rootKind === "data"
         ? new DataError({ message: d.rootMessage, ...(d.code ? { code: d.code } : {}) })
         : new LolpopError({ message: d.rootMessage, ...(d.code ? { code: d.code } : {}) });
-  if (!d.frames?.length) return root;
-  const frames = d.frames.map((f, i) => (i === 0 && f === "runner.run_stage" ? "runner.run_step" : f));
+  const frames = d.frames?.[0] === "runner.run_stage" ? d.frames.slice(1) : (d.frames ?? []);
   let err: Error = root;
-  for (let i = frames.length - 1; i >= 0; i--) err = new ComponentCallError({ frame: frames[i]!, cause: err });
+  for (let i = frames.length - 1; i >= 0; i--)
+    err = new ComponentCallError({ frame: frames[i]!, cause: err });
   return err;
 }
 

@@ -53,13 +53,30 @@ export interface FollowOptions {
   /** How often progress is asked for (default 500 ms). */
   pollMs?: number;
   signal?: AbortSignal;
+  /** How long to keep waiting while the server is unreachable (default 5 minutes). */
+  reconnectMs?: number;
+}
+
+/** True for "the server cannot be reached" (gRPC UNAVAILABLE / DEADLINE_EXCEEDED) anywhere in the cause chain. */
+function isUnavailable(e: unknown): boolean {
+  let current = e;
+  for (let i = 0; i < 10 && current && typeof current === "object"; i++) {
+    const code = (current as { code?: unknown }).code;
+    if (code === 14 || code === 4) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /**
  * Waits for run `runId` to end and returns its summary; a failed run throws what a local run would
  * (a `PartialRunError` with the summary so far). Progress is read with a query while it runs.
  */
-export async function followRun(h: TemporalHandle, runId: string, options: FollowOptions = {}): Promise<Record<string, unknown>> {
+export async function followRun(
+  h: TemporalHandle,
+  runId: string,
+  options: FollowOptions = {},
+): Promise<Record<string, unknown>> {
   const handle = h.client.workflow.getHandle(runId);
   let seen = "";
   const done: string[] = [];
@@ -68,10 +85,11 @@ export async function followRun(h: TemporalHandle, runId: string, options: Follo
     while (!stop) {
       try {
         const p = (await handle.query(PROGRESS_QUERY)) as LolpopRunProgress;
-        for (const s of p.done) if (!done.includes(s)) {
-          done.push(s);
-          options.onStep?.(s, "finished");
-        }
+        for (const s of p.done)
+          if (!done.includes(s)) {
+            done.push(s);
+            options.onStep?.(s, "finished");
+          }
         if (p.step !== seen && p.status === "running" && !p.done.includes(p.step)) {
           seen = p.step;
           options.onStep?.(p.step, "started");
@@ -84,7 +102,16 @@ export async function followRun(h: TemporalHandle, runId: string, options: Follo
   };
   const polling = options.onStep ? poll() : Promise.resolve();
   try {
-    return (await handle.result()) as Record<string, unknown>;
+    // The server may restart while we wait (its state is durable): keep waiting while it is unreachable.
+    const deadline = Date.now() + (options.reconnectMs ?? 300_000);
+    for (;;) {
+      try {
+        return (await handle.result()) as Record<string, unknown>;
+      } catch (e) {
+        if (!isUnavailable(e) || Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
   } catch (e) {
     throw runErrorFrom(e);
   } finally {
@@ -131,4 +158,3 @@ export class TemporalOrchestrator implements RunLauncher {
     }
   }
 }
-

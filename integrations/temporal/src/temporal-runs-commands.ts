@@ -97,7 +97,9 @@ export async function runsAttach(args: string[], ctx: PluginCommandContext): Pro
         if (!p.json && status === "started") ctx.stderr(`${step}...\n`);
       },
     });
-    ctx.stdout(p.json ? terminalJson({ ok: true, ...summary }) : `\n${redactText(await summaryText(summary))}`);
+    ctx.stdout(
+      p.json ? terminalJson({ ok: true, ...summary }) : `\n${redactText(await summaryText(summary))}`,
+    );
     return 0;
   } catch (e) {
     const partial = partialRunOf(e);

@@ -84,7 +84,8 @@ function str(v: unknown, path: string): string | undefined {
 
 function duration(v: unknown, path: string): string | undefined {
   const s = str(v, path);
-  if (s !== undefined && !DURATION.test(s)) fail(path, `"${s}" is not a duration: write e.g. 500ms, 30s, 5m or 2h`);
+  if (s !== undefined && !DURATION.test(s))
+    fail(path, `"${s}" is not a duration: write e.g. 500ms, 30s, 5m or 2h`);
   return s;
 }
 
@@ -109,7 +110,8 @@ export function temporalSettings(
   const steps: TemporalSettings["steps"] = {};
   const rawSteps = section.steps;
   if (rawSteps !== undefined) {
-    if (!isMapping(rawSteps)) fail("steps", `must be a mapping of step name (${TEMPORAL_STAGES.join(", ")}) to settings`);
+    if (!isMapping(rawSteps))
+      fail("steps", `must be a mapping of step name (${TEMPORAL_STAGES.join(", ")}) to settings`);
     for (const [name, raw] of Object.entries(rawSteps)) {
       const p = `steps.${name}`;
       if (!(TEMPORAL_STAGES as readonly string[]).includes(name))
@@ -145,8 +147,10 @@ export function temporalSettings(
   }
   return {
     address: overrides.address ?? str(section.address, "address") ?? env.TEMPORAL_ADDRESS ?? "127.0.0.1:7233",
-    namespace: overrides.namespace ?? str(section.namespace, "namespace") ?? env.TEMPORAL_NAMESPACE ?? "default",
-    task_queue: overrides.task_queue ?? str(section.task_queue, "task_queue") ?? env.LOLPOP_TASK_QUEUE ?? "lolpop",
+    namespace:
+      overrides.namespace ?? str(section.namespace, "namespace") ?? env.TEMPORAL_NAMESPACE ?? "default",
+    task_queue:
+      overrides.task_queue ?? str(section.task_queue, "task_queue") ?? env.LOLPOP_TASK_QUEUE ?? "lolpop",
     steps,
   };
 }

@@ -32,7 +32,13 @@ function saveTable(t: Table): { rows: number; columns: SavedColumn[] } {
       const c = t.column(name);
       return c.type === "numeric"
         ? { name, role: t.role(name), type: "numeric", logical: c.logical, data: bytesOf(c.values) }
-        : { name, role: t.role(name), type: "categorical", data: bytesOf(c.codes), dictionary: [...c.dictionary] };
+        : {
+            name,
+            role: t.role(name),
+            type: "categorical",
+            data: bytesOf(c.codes),
+            dictionary: [...c.dictionary],
+          };
     }),
   };
 }

@@ -72,7 +72,9 @@ export default defineCommand(async (args, ctx) => {
     return {
       loadTypes: (types) => p.loadTypes(types),
       loadType: async (type) => {
-        const failed = await p.loadTypes(new Set([type.includes("/") ? type.slice(type.lastIndexOf("/") + 1) : type]));
+        const failed = await p.loadTypes(
+          new Set([type.includes("/") ? type.slice(type.lastIndexOf("/") + 1) : type]),
+        );
         if (failed.length)
           throw new Error(
             `the plugin providing "${type}" could not be loaded: ${failed.map((f) => `${f.plugin}: ${f.error}`).join("; ")}`,

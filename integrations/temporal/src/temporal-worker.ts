@@ -4,7 +4,7 @@
  * worker start (`bundleWorkflowCode`, a few seconds) and kept for the worker's life.
  */
 import { fileURLToPath } from "node:url";
-import { loadProject, type LoadedProject, type Logger, type ProjectPlugins } from "@lolpop/core";
+import { type LoadedProject, type Logger, loadProject, type ProjectPlugins } from "@lolpop/core";
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker } from "@temporalio/worker";
 import { createActivities } from "./temporal-activities.js";
 import { TemporalConfigError } from "./temporal-config-error.js";

@@ -32,7 +32,11 @@ export async function lolpopRun(input: LolpopRunInput): Promise<Record<string, u
     startToCloseTimeout: "2m",
     retry: { maximumAttempts: 5, initialInterval: "1s" },
   });
-  const begun = await bookkeeping.beginRun({ configFile: input.configFile, runId: input.runId, step: input.step });
+  const begun = await bookkeeping.beginRun({
+    configFile: input.configFile,
+    runId: input.runId,
+    step: input.step,
+  });
   let summary = begun.summary;
   const trackerRunId = typeof summary.run_id === "string" ? summary.run_id : undefined;
   let processedUri: string | undefined;

@@ -1,7 +1,7 @@
 // The real Temporal dev server on a free loopback port, `lolpop worker` processes, and a penguins
 // project that uses @lolpop/temporal. Everything started here is stopped by `stopAll()`.
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -73,7 +73,10 @@ export async function startDevServer(options: { port?: number; dbFile?: string }
       await c.close();
       break;
     } catch (e) {
-      if (Date.now() > deadline) throw new Error(`temporal dev server did not answer on ${address}: ${(e as Error).message} ${stderr}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `temporal dev server did not answer on ${address}: ${(e as Error).message} ${stderr}`,
+        );
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -113,7 +116,8 @@ export function penguinsProject(extraYaml = ""): { dir: string; config: string }
   );
   const nm = join(dir, "node_modules");
   const own = join(pkgDir, "node_modules", "@lolpop");
-  for (const p of ["core", "workflows", "local", "random-forest", "cli"]) link(nm, `@lolpop/${p}`, join(own, p));
+  for (const p of ["core", "workflows", "local", "random-forest", "cli"])
+    link(nm, `@lolpop/${p}`, join(own, p));
   link(nm, "@lolpop/temporal", pkgDir);
   const penguins = join(repoRoot, "examples", "quickstart", "penguins");
   link(nm, "vega-datasets", join(penguins, "node_modules", "vega-datasets"));
@@ -178,7 +182,11 @@ export function lolpop(args: string[], cwd: string, env: Record<string, string> 
 
 /** Starts the CLI in the background. */
 export function lolpopAsync(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [cliBin, ...args], { cwd, env: baseEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [cliBin, ...args], {
+    cwd,
+    env: baseEnv(env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   children.add(child);
   let stdout = "";
   let stderr = "";
@@ -199,7 +207,11 @@ export async function stopAll(): Promise<void> {
 }
 
 /** Polls `check` until it returns true (or throws after `ms`). */
-export async function waitFor(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
