@@ -7,7 +7,7 @@
 // Env: LOLPOP_TEMPORAL_CACHE (default ~/.cache/lolpop/go) moves the cache folder;
 // LOLPOP_TEMPORAL_BIN points at an existing `temporal` binary and skips the build entirely.
 // Prints the binary's path as its last stdout line.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -60,6 +60,50 @@ export function ensureTemporalBinary({ log = (m) => console.error(m) } = {}) {
   }
   log(`temporal-setup: built ${bin} in ${Math.round((Date.now() - started) / 1000)}s`);
   return bin;
+}
+
+/**
+ * Starts `temporal server start-dev` (headless, on 127.0.0.1) and returns the child process and its
+ * address once the port accepts connections. `dbFile` persists state (`--db-filename`). The caller
+ * stops it (SIGKILL is fine: the dev server keeps nothing else).
+ */
+export async function startTemporalDevServer({ port, uiPort, dbFile } = {}) {
+  const { createServer, connect } = await import("node:net");
+  const free = () =>
+    new Promise((resolve, reject) => {
+      const s = createServer();
+      s.unref();
+      s.on("error", reject);
+      s.listen(0, "127.0.0.1", () => {
+        const p = s.address().port;
+        s.close(() => resolve(p));
+      });
+    });
+  const p = port ?? (await free());
+  const ui = uiPort ?? (await free());
+  const args = ["server", "start-dev", "--ip", "127.0.0.1", "--port", String(p), "--ui-port", String(ui)];
+  args.push("--headless", "--log-level", "error", ...(dbFile ? ["--db-filename", dbFile] : []));
+  const child = spawn(ensureTemporalBinary(), args, { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    stderr += String(d);
+  });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`temporal dev server exited ${child.exitCode}: ${stderr}`);
+    const open = await new Promise((resolve) => {
+      const c = connect(p, "127.0.0.1");
+      c.once("connect", () => {
+        c.destroy();
+        resolve(true);
+      });
+      c.once("error", () => resolve(false));
+    });
+    if (open) break;
+    if (Date.now() > deadline) throw new Error(`temporal dev server did not open 127.0.0.1:${p}: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { process: child, port: p, address: `127.0.0.1:${p}` };
 }
 
 const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;

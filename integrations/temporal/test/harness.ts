@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Connection } from "@temporalio/client";
 // @ts-expect-error plain ESM script without types
-import { temporalBinaryPath } from "../../../scripts/temporal-setup.mjs";
+import { startTemporalDevServer } from "../../../scripts/temporal-setup.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const pkgDir = join(here, "..");
@@ -38,56 +38,28 @@ export interface DevServer {
   kill(): void;
 }
 
-/** Starts `temporal server start-dev` (headless) and waits until it answers. */
+/** Starts `temporal server start-dev` (headless, scripts/temporal-setup.mjs) and waits until it answers. */
 export async function startDevServer(options: { port?: number; dbFile?: string } = {}): Promise<DevServer> {
-  const port = options.port ?? (await freePort());
-  const uiPort = await freePort();
-  const bin = (temporalBinaryPath as () => string)();
-  const args = [
-    "server",
-    "start-dev",
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--ui-port",
-    String(uiPort),
-    "--headless",
-    "--log-level",
-    "error",
-    ...(options.dbFile ? ["--db-filename", options.dbFile] : []),
-  ];
-  const child = spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"] });
-  children.add(child);
-  let stderr = "";
-  child.stderr?.on("data", (d) => {
-    stderr += String(d);
-  });
-  const address = `127.0.0.1:${port}`;
+  const started = (await (startTemporalDevServer as (o: object) => Promise<unknown>)(options)) as {
+    process: ChildProcess;
+    port: number;
+    address: string;
+  };
+  children.add(started.process);
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`temporal dev server exited ${child.exitCode}: ${stderr}`);
     try {
-      const c = await Connection.connect({ address, connectTimeout: "1s" });
+      const c = await Connection.connect({ address: started.address, connectTimeout: "1s" });
       await c.workflowService.getSystemInfo({});
       await c.close();
       break;
     } catch (e) {
       if (Date.now() > deadline)
-        throw new Error(
-          `temporal dev server did not answer on ${address}: ${(e as Error).message} ${stderr}`,
-        );
+        throw new Error(`temporal dev server did not answer on ${started.address}: ${(e as Error).message}`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-  return {
-    address,
-    port,
-    process: child,
-    kill: () => {
-      child.kill("SIGKILL");
-    },
-  };
+  return { ...started, kill: () => started.process.kill("SIGKILL") };
 }
 
 /** Links a package folder into node_modules. */
