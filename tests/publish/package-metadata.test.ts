@@ -389,6 +389,7 @@ describe("public surfaces", () => {
       "startWorker",
       "stepErrorFrom",
       "stepFailure",
+      "temporalPlanIssues",
       "temporalPlugin",
       "temporalSettings",
     ],

@@ -141,7 +141,9 @@ async function runOrchestrated(
   config: string,
   opts: { step: string; json?: boolean; force?: boolean; orchestrator?: string },
 ): Promise<number> {
-  const { createLogger, partialRunOf, redactText, redactValue, terminalJson } = await import("@lolpop/core");
+  const { ConfigError, createLogger, partialRunOf, redactText, redactValue, terminalJson } = await import(
+    "@lolpop/core"
+  );
   const { randomUUID } = await import("node:crypto");
   const { openProject, projectPlugins } = await import("./project.js");
   const { findLauncher } = await import("./orchestrators.js");
@@ -151,6 +153,9 @@ async function runOrchestrated(
   const name = opts.orchestrator ?? plan.orchestrator?.type;
   const launcher = await findLauncher(name, projectPlugins(plan.source).discovery, plan.file);
   if (!launcher) throw new Error(`orchestrator ${name ?? "(none)"} runs in-process`);
+  const issues =
+    launcher.check?.(plan.orchestrator ? plan : { ...plan, orchestrator: { type: name!, config: {} } }) ?? [];
+  if (issues.length) throw new ConfigError({ issues });
   const logger = createLogger({ level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info" });
   const runId = randomUUID();
   logger.info(`run ${runId} on ${launcher.name} (lolpop runs attach ${runId} to follow it from elsewhere)`);
@@ -471,6 +476,11 @@ export async function main(argv: string[]): Promise<number> {
       const { openProject } = await import("./project.js");
       try {
         const { plan, pluginFailures: failures } = await openProject(config);
+        if (plan.orchestrator) {
+          const { checkOrchestrator } = await import("./orchestrators.js");
+          const { projectPlugins } = await import("./project.js");
+          await checkOrchestrator(plan, projectPlugins(plan.source).discovery);
+        }
         // The workflow tests (the config's tests: section, or --tests): what `lolpop test` checks first.
         const testsSource = opts.tests ? await loadConfigFile(resolve(opts.tests)) : plan.source;
         if (opts.tests || (plan.source.data as Record<string, unknown> | null)?.tests !== undefined) {

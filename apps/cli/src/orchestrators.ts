@@ -6,7 +6,7 @@
  */
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ConfigError, type RunLauncher } from "@lolpop/core";
+import { ConfigError, type RunLauncher, type WorkflowPlan } from "@lolpop/core";
 import type { ProjectDiscovery } from "./discovery.js";
 
 /** Names meaning "run the steps in this process". */
@@ -42,4 +42,14 @@ export async function findLauncher(
       },
     ],
   });
+}
+
+/**
+ * The orchestrator's own checks of a plan (settings, machine-local paths), as a config error; none
+ * for in-process. `lolpop validate` and `lolpop run` both call it, so validate finds what run would.
+ */
+export async function checkOrchestrator(plan: WorkflowPlan, discovery: ProjectDiscovery): Promise<void> {
+  const launcher = await findLauncher(plan.orchestrator?.type, discovery, plan.file);
+  const issues = launcher?.check?.(plan) ?? [];
+  if (issues.length) throw new ConfigError({ issues });
 }

@@ -20,6 +20,7 @@ export const temporalPlugin = registerPlugin(
 export default temporalPlugin;
 
 export { type ActivityHost, createActivities } from "./temporal-activities.js";
+export { temporalPlanIssues } from "./temporal-checks.js";
 export { TemporalConfigError } from "./temporal-config-error.js";
 export {
   isNonRetryable,

@@ -8,8 +8,9 @@
  * LOLPOP_TASK_QUEUE (default `lolpop`); the config's `orchestrator:` section and command-line
  * options win over them.
  */
-import type { RunLauncher, RunRequest } from "@lolpop/core";
+import type { ConfigIssue, RunLauncher, RunRequest, WorkflowPlan } from "@lolpop/core";
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from "@temporalio/client";
+import { temporalPlanIssues } from "./temporal-checks.js";
 import { TemporalConfigError } from "./temporal-config-error.js";
 import { runErrorFrom } from "./temporal-failure.js";
 import { type TemporalSettings, temporalSettings } from "./temporal-settings.js";
@@ -123,6 +124,11 @@ export async function followRun(
 /** The orchestrator the CLI uses for `lolpop run --orchestrator temporal`. */
 export class TemporalOrchestrator implements RunLauncher {
   readonly name = "temporal";
+
+  /** Settings errors and machine-local paths, with file and line (see temporal-checks.ts). */
+  check(plan: WorkflowPlan): ConfigIssue[] {
+    return temporalPlanIssues(plan);
+  }
 
   /**
    * Starts the run (or attaches to it when a run with this id exists) and waits for its summary.

@@ -55,10 +55,15 @@ export interface TemporalSettings {
   task_queue: string;
   /** Per-step settings. */
   steps: Partial<Record<(typeof TEMPORAL_STAGES)[number], TemporalStepSettings>>;
+  /**
+   * Absolute folders outside the project that every worker mounts at the same path (default none):
+   * paths in the config under them are accepted (see `sharedPathIssues`).
+   */
+  shared_paths: string[];
 }
 
 const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d)$/;
-const TOP_KEYS = ["address", "namespace", "task_queue", "steps"];
+const TOP_KEYS = ["address", "namespace", "task_queue", "steps", "shared_paths"];
 const STEP_KEYS = ["task_queue", "start_to_close_timeout", "heartbeat_timeout", "retry"];
 const RETRY_KEYS = ["maximum_attempts", "initial_interval", "backoff_coefficient", "maximum_interval"];
 
@@ -145,6 +150,12 @@ export function temporalSettings(
       steps[name as (typeof TEMPORAL_STAGES)[number]] = step;
     }
   }
+  const shared = section.shared_paths;
+  if (
+    shared !== undefined &&
+    (!Array.isArray(shared) || shared.some((x) => typeof x !== "string" || !x.startsWith("/")))
+  )
+    fail("shared_paths", "must be a list of absolute folder paths that every worker mounts at the same path");
   return {
     address: overrides.address ?? str(section.address, "address") ?? env.TEMPORAL_ADDRESS ?? "127.0.0.1:7233",
     namespace:
@@ -152,5 +163,6 @@ export function temporalSettings(
     task_queue:
       overrides.task_queue ?? str(section.task_queue, "task_queue") ?? env.LOLPOP_TASK_QUEUE ?? "lolpop",
     steps,
+    shared_paths: (shared as string[] | undefined) ?? [],
   };
 }

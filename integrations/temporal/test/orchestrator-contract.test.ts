@@ -2,6 +2,7 @@
 // in-process default gives today's summary), `run_stage` one stage at a time gives the same
 // summary, the processed data survives its file round trip exactly, and the `orchestrator:`
 // section and settings are checked with clear messages.
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   ConfigError,
@@ -15,7 +16,7 @@ import "@lolpop/workflows";
 import "@lolpop/local";
 import "@lolpop/random-forest";
 import { loadStepData, saveStepData, TemporalConfigError, temporalSettings } from "../src/index.js";
-import { penguinsProject } from "./harness.js";
+import { lolpop, penguinsProject } from "./harness.js";
 
 const strip = (s: Record<string, unknown>) =>
   JSON.parse(JSON.stringify(s, (k, v) => (k === "run_id" || k === "job_id" || k === "path" ? undefined : v)));
@@ -89,6 +90,7 @@ describe("orchestrator contract", () => {
       namespace: "default",
       task_queue: "lolpop",
       steps: {},
+      shared_paths: [],
     });
     expect(
       temporalSettings({ task_queue: "a" }, { task_queue: "b" }, { LOLPOP_TASK_QUEUE: "c" }).task_queue,
@@ -100,5 +102,38 @@ describe("orchestrator contract", () => {
       "orchestrator.steps.trian: unknown step; the steps are process, train, deploy, predict, evaluate",
     );
     expect(() => temporalSettings({ adress: "x" })).toThrow(TemporalConfigError);
+  }, 60_000);
+
+  test("lolpop validate: a machine-local path fails with why; the same path under shared_paths passes", () => {
+    const orch = "\norchestrator:\n  type: TemporalOrchestrator\n  address: 127.0.0.1:1\n";
+    const p = penguinsProject(orch);
+    const f = join(p.dir, "lolpop.yaml");
+    writeFileSync(
+      f,
+      readFileSync(f, "utf8").replace(
+        "path: data/train.csv",
+        `path: ${join(p.dir, "..", "elsewhere", "train.csv")}`,
+      ),
+    );
+    const bad = lolpop(["validate", "--json"], p.dir);
+    expect(bad.code).toBe(2);
+    const issues = JSON.parse(bad.stdout).issues;
+    expect(issues).toEqual([
+      expect.objectContaining({
+        code: "machine_local_path",
+        path: "process.data_connector.config.path",
+        line: 21,
+        message: expect.stringContaining("steps run on other machines (orchestrator: TemporalOrchestrator)"),
+      }),
+    ]);
+    writeFileSync(
+      f,
+      readFileSync(f, "utf8").replace(
+        "address: 127.0.0.1:1\n",
+        `address: 127.0.0.1:1\n  shared_paths: [${join(p.dir, "..", "elsewhere")}]\n`,
+      ),
+    );
+    const ok = lolpop(["validate", "--json"], p.dir);
+    expect({ code: ok.code, out: ok.code === 0 ? "" : ok.stdout }).toEqual({ code: 0, out: "" });
   }, 60_000);
 });

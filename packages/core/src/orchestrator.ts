@@ -10,6 +10,9 @@
  * between steps, never data.
  */
 
+import type { WorkflowPlan } from "./config/plan.js";
+import type { ConfigIssue } from "./errors.js";
+
 /** One step as a runner hands it to the orchestrator. */
 export interface OrchestratorStep<O> {
   /** The step's name: `process`, `train`, `deploy`, `predict` or `evaluate`. */
@@ -58,6 +61,12 @@ export interface RunRequest {
 export interface RunLauncher {
   readonly name: string;
   run(request: RunRequest): Promise<Record<string, unknown>>;
+  /**
+   * What is wrong with running `plan` this way, found without running anything (`lolpop validate`
+   * and `lolpop run` ask before starting): its orchestrator settings, and what steps running on
+   * other machines cannot use (a machine-local store or data path). Issues carry file and line.
+   */
+  check?(plan: WorkflowPlan): ConfigIssue[];
 }
 
 /** The `orchestrator:` section of a workflow config: a type name, or a mapping with `type`. */
