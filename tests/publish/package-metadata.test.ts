@@ -382,6 +382,28 @@ describe("public surfaces", () => {
       "evidentlyDataProfilerConfigSchema",
       "evidentlyPlugin",
     ],
+    // The orchestrator, the worker and the activities as a library; the commands are their own entries.
+    "@lolpop/temporal": [
+      "PROGRESS_QUERY",
+      "TEMPORAL_STAGES",
+      "TemporalConfigError",
+      "TemporalOrchestrator",
+      "WORKFLOW_TYPE",
+      "connectTemporal",
+      "createActivities",
+      "default",
+      "followRun",
+      "isNonRetryable",
+      "loadStepData",
+      "runErrorFrom",
+      "saveStepData",
+      "startWorker",
+      "stepErrorFrom",
+      "stepFailure",
+      "temporalPlanIssues",
+      "temporalPlugin",
+      "temporalSettings",
+    ],
     // The command's steps as a library (providers, facts, prompts, writers, checks, the command).
     "@lolpop/genai": [
       "DEFAULT_API_KEY_ENV",

@@ -133,6 +133,67 @@ async function stdoutToStderr<T>(enabled: boolean | undefined, fn: () => Promise
 }
 
 /**
+ * `lolpop run` through an orchestrator: the project is validated here (same errors as a local run),
+ * then the orchestrator runs the steps elsewhere; the summary and failures print as for a local run.
+ */
+async function runOrchestrated(
+  loaded: Awaited<ReturnType<typeof import("./project.js").openProject>>,
+  opts: { step: string; json?: boolean; force?: boolean; orchestrator?: string; set?: string[] },
+): Promise<number> {
+  const { ConfigError, createLogger, partialRunOf, redactText, redactValue, terminalJson } = await import(
+    "@lolpop/core"
+  );
+  const { randomUUID } = await import("node:crypto");
+  const { projectPlugins } = await import("./project.js");
+  const { findLauncher } = await import("./orchestrators.js");
+  const { renderFailure, renderSummary } = await import("./summary.js");
+  const plan = loaded.plan;
+  // Workers read the config file itself: an override given here would not reach them.
+  if (opts.set?.length)
+    throw new ExitError(
+      2,
+      `--set cannot be used with an orchestrator (${opts.orchestrator ?? plan.orchestrator?.type}): its workers read ${plan.file} itself; edit the file instead`,
+    );
+  const name = opts.orchestrator ?? plan.orchestrator?.type;
+  const launcher = await findLauncher(name, projectPlugins(plan.source).discovery, plan.file);
+  if (!launcher) throw new Error(`orchestrator ${name ?? "(none)"} runs in-process`);
+  const issues =
+    launcher.check?.(plan.orchestrator ? plan : { ...plan, orchestrator: { type: name!, config: {} } }) ?? [];
+  if (issues.length) throw new ConfigError({ issues });
+  const logger = createLogger({ level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info" });
+  const runId = randomUUID();
+  logger.info(`run ${runId} on ${launcher.name} (lolpop runs attach ${runId} to follow it from elsewhere)`);
+  try {
+    const summary = await launcher.run({
+      configFile: plan.file,
+      step: opts.step,
+      runId,
+      ...(opts.force ? { force: true } : {}),
+      config: plan.orchestrator && plan.orchestrator.type === name ? plan.orchestrator.config : {},
+      onStep: (step, status) => logger.info(`${step} ${status}`),
+    });
+    if (opts.json) write(terminalJson({ ok: true, ...summary }));
+    else write(`\n${redactText(renderSummary(summary))}`);
+    return 0;
+  } catch (e) {
+    const partial = partialRunOf(e);
+    if (partial) {
+      const message = redactText(await describeError(e));
+      if (opts.json)
+        write(
+          terminalJson({
+            ok: false,
+            summary: redactValue(partial.summary),
+            error: { step: partial.step, code: partial.code, message },
+          }),
+        );
+      else write(`\n${redactText(renderSummary(partial.summary))}\n${renderFailure(partial.step, message)}`);
+    }
+    throw e;
+  }
+}
+
+/**
  * Runs one step of a loaded project: warns about plugins that could not be loaded, builds the
  * workflow, cancels it on SIGINT/SIGTERM and keeps stdout for the JSON document with `--json`.
  * `built` sees the workflow before it runs (it may throw to stop). The one sequence of `run` and `test`.
@@ -456,6 +517,11 @@ export async function main(argv: string[]): Promise<number> {
       const { openProject } = await import("./project.js");
       try {
         const { plan, pluginFailures: failures } = await openProject(config, { overrides: opts.set });
+        if (plan.orchestrator) {
+          const { checkOrchestrator } = await import("./orchestrators.js");
+          const { projectPlugins } = await import("./project.js");
+          await checkOrchestrator(plan, projectPlugins(plan.source).discovery);
+        }
         // The workflow tests (the config's tests: section, or --tests): what `lolpop test` checks first.
         const testsSource = opts.tests ? await loadConfigFile(resolve(opts.tests)) : plan.source;
         if (opts.tests || (plan.source.data as Record<string, unknown> | null)?.tests !== undefined) {
@@ -501,19 +567,29 @@ export async function main(argv: string[]): Promise<number> {
       "--force",
       "register the challenger even when a version with the same data, config and seeds exists",
     )
+    .option(
+      "--orchestrator <name>",
+      "where the steps run: in-process (default) or an installed orchestrator such as temporal (default: the config's orchestrator:)",
+    )
     .action(
       async (
         config: string | undefined,
-        opts: { step: string; json?: boolean; force?: boolean; set: string[] },
+        opts: { step: string; json?: boolean; force?: boolean; orchestrator?: string; set: string[] },
       ) => {
         checkStep(opts.step);
+        const { openProject } = await import("./project.js");
+        const loaded = await openProject(config, { overrides: opts.set });
+        const { IN_PROCESS } = await import("./orchestrators.js");
+        const orchestrator = opts.orchestrator ?? loaded.plan.orchestrator?.type;
+        if (orchestrator !== undefined && !IN_PROCESS.includes(orchestrator)) {
+          exitCode = await runOrchestrated(loaded, opts);
+          return;
+        }
         const { createLogger, partialRunOf, redactText, redactValue, terminalJson } = await import(
           "@lolpop/core"
         );
-        const { openProject } = await import("./project.js");
         const { renderFailure, renderSummary } = await import("./summary.js");
         const { createProgress, progressEnabled } = await import("./progress.js");
-        const loaded = await openProject(config, { overrides: opts.set });
         const delay = process.env.LOLPOP_PROGRESS_DELAY_MS;
         const progress = progressEnabled(process.stderr)
           ? createProgress({
@@ -776,8 +852,17 @@ export async function main(argv: string[]): Promise<number> {
       specs = [];
     }
     for (const spec of specs) {
+      // `runs attach`: the subcommand `attach` of the group `runs` — a built-in group that takes
+      // plugin subcommands, or a group a plugin makes (never another built-in command).
       const [group, sub] = spec.name.split(" ");
-      const parent = sub === undefined ? program : groups[group!];
+      const parent =
+        sub === undefined
+          ? program
+          : (groups[group!] ??
+            (BUILTIN_COMMANDS.includes(group!)
+              ? undefined
+              : (program.commands.find((c) => c.name() === group) ??
+                program.command(group!).description(`${group} commands`).helpGroup("Plugin commands:"))));
       if (!parent) continue;
       parent
         .command(sub ?? spec.name)

@@ -37,6 +37,7 @@ import {
   type Middleware,
   wrapInstance,
 } from "./middleware.js";
+import { inProcessOrchestrator, type Orchestrator } from "./orchestrator.js";
 import type { AnyDefinition, PipelineInstance, ProjectInfo, RunnerInstance } from "./plugin.js";
 import { listTypes } from "./registry.js";
 import { CORE_VERSION } from "./version.js";
@@ -62,6 +63,8 @@ export interface EngineOptions {
    * installed plugin whose manifest lists the type; without it, only registered types are found.
    */
   loadType?: (type: string, kind: string) => Promise<void>;
+  /** Runs each step the runner hands over (default: {@link inProcessOrchestrator}, in this process). */
+  orchestrator?: Orchestrator;
 }
 
 /** A built workflow. */
@@ -183,6 +186,7 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
     pipeline: <T>(name: string) => getPipeline(name) as T,
     optionalPipeline: <T>(name: string) => pipelines.get(name) as T | undefined,
     pipelines: [...pipelines.keys()],
+    orchestrator: options.orchestrator ?? inProcessOrchestrator,
   };
   const runnerDef = plan.runner.registered.definition;
   const runner = (await buildOwner(

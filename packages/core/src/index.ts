@@ -102,6 +102,7 @@ export {
   SCORING_ENGINES,
   type ScoringEngine,
 } from "./onnx-piece.js";
+export * from "./orchestrator.js";
 export {
   type AnyDefinition,
   type BaseContext,

@@ -30,6 +30,12 @@ export interface PluginManifest {
   configSchemas?: string;
   /** Commands the plugin adds to `lolpop` (see {@link checkManifestCommands}). */
   commands?: unknown[];
+  /**
+   * Orchestrators the plugin provides for `lolpop run --orchestrator <name>` and the config's
+   * `orchestrator:` section: `{name, type, module}`, the module exporting a class named `type` that
+   * implements `RunLauncher` (`@lolpop/core`).
+   */
+  orchestrators?: Array<{ name: string; type: string; module: string }>;
 }
 
 /** The core a manifest is checked against: its version (for messages) and plugin API version. */

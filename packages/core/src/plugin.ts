@@ -2,10 +2,12 @@
  * Plugin and component definitions. A plugin package's entry does
  * `export default registerPlugin(definePlugin({...}))`: importing it registers its components.
  */
+
 import type { ComponentKind, ComponentKinds, ProblemType } from "./contracts.js";
 import { LolpopError } from "./errors.js";
 import type { LineageRecorder } from "./lineage.js";
 import type { Logger } from "./logger.js";
+import type { Orchestrator } from "./orchestrator.js";
 import { PLUGIN_API_VERSION } from "./version.js";
 
 /** A JSON Schema (draft 2020-12 / draft-07 subset understood by ajv). */
@@ -88,6 +90,8 @@ export interface RunnerContext<C = Record<string, unknown>> extends BaseContext<
   optionalPipeline<T = PipelineInstance>(name: string): T | undefined;
   /** Names of the configured pipelines. */
   readonly pipelines: readonly string[];
+  /** Runs each step of a run (default: in this process, {@link inProcessOrchestrator}). */
+  readonly orchestrator: Orchestrator;
 }
 
 /** A pipeline or runner instance: an object of async methods. */

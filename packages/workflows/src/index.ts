@@ -38,7 +38,8 @@ export {
   type LoadedForecastBundle,
   loadForecastBundle,
 } from "./forecast-bundle.js";
-export type { RunStepOptions, WorkflowStep, WorkflowSummary } from "./runners.js";
+export type { RunStepOptions, WorkflowStage, WorkflowStep, WorkflowSummary } from "./runners.js";
+export { stagesOf } from "./runners.js";
 export { forecastTable } from "./timeseries-predict.js";
 export type { TimeSeriesTrainConfig } from "./timeseries-train.js";
 export type * from "./types.js";

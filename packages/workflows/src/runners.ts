@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import {
+  CancelledError,
   defineRunner,
   isCancellation,
   isProcessAlive,
@@ -49,6 +50,23 @@ export interface RunStepOptions {
 
 /** The steps of `run_step`. */
 export type WorkflowStep = "process" | "train" | "deploy" | "predict" | "evaluate" | "all";
+
+/** One stage of a run, in the order they run. */
+export type WorkflowStage = "process" | "train" | "deploy" | "predict" | "evaluate";
+
+/**
+ * The stages `run_step(step)` runs, in order: `process`, `train` (process, train), `deploy` (+
+ * deploy), `all` (+ predict when a predict pipeline is configured), `predict` or `evaluate` alone.
+ */
+export function stagesOf(step: WorkflowStep, hasPredict: boolean): WorkflowStage[] {
+  if (step === "evaluate") return ["evaluate"];
+  if (step === "predict") return hasPredict ? ["predict"] : [];
+  const chain: WorkflowStage[] = ["process", "train", "deploy"];
+  if (step === "process") return ["process"];
+  if (step === "train") return chain.slice(0, 2);
+  if (step === "deploy") return chain;
+  return hasPredict ? [...chain, "predict"] : chain;
+}
 
 /** How many times a promotion decision is made when the champion keeps changing under it. */
 const MAX_DECISIONS = 5;
@@ -122,16 +140,8 @@ function createRunner(ctx: RunnerContext, problemType: ProblemType) {
     }
   };
 
-  /**
-   * Runs `body` in a tracked workflow run and always ends it: FINISHED, FAILED, or KILLED when
-   * cancelled (with every run still open under it), after writing lineage.json with the final
-   * status, the run's own id and the model versions produced. A failure is rethrown as a
-   * {@link PartialRunError} carrying the summary of what was done and the step that failed.
-   */
-  const withRun = async (
-    name: string,
-    body: (runId: string | undefined, summary: WorkflowSummary, at: (step: string) => void) => Promise<void>,
-  ): Promise<WorkflowSummary> => {
+  /** Starts the tracked workflow run `name` (after ending stale ones); undefined without a tracker. */
+  const beginRun = async (name: string): Promise<{ id: string } | undefined> => {
     const t = tracker();
     if (t) await markStaleRuns(t);
     // Which code and config made the run, as tags that `lolpop runs compare` puts side by side.
@@ -158,6 +168,44 @@ function createRunner(ctx: RunnerContext, problemType: ProblemType) {
         })
       : undefined;
     if (run) ctx.lineage.bindRun(run.id);
+    return run ? { id: run.id } : undefined;
+  };
+
+  /**
+   * Ends the tracked workflow run (FINISHED, FAILED, or KILLED when cancelled, with every run still
+   * open under it) after writing lineage.json. Returns the failure to report: `failure`, or the
+   * error ending the run raised when there was none.
+   */
+  const endRun = async (runId: string | undefined, failure: unknown): Promise<unknown> => {
+    const t = tracker();
+    const cancelled = failure !== undefined && (isCancellation(failure) || ctx.signal.aborted);
+    const status = failure === undefined ? "succeeded" : cancelled ? "cancelled" : "failed";
+    if (!t || !runId) return failure;
+    try {
+      await uncancellable(async () => {
+        if (failure !== undefined) await endOpenRuns(t, runId, cancelled ? "KILLED" : "FAILED");
+        const lineage = { ...ctx.lineage.snapshot(), status, ended_at: new Date().toISOString() };
+        await t.log_artifact(runId, "lineage.json", JSON.stringify(lineage, null, 2));
+        await t.end_run(runId, status === "succeeded" ? "FINISHED" : cancelled ? "KILLED" : "FAILED");
+      });
+    } catch (e) {
+      if (failure === undefined) return e;
+      ctx.logger.error(`could not end the workflow run ${runId}: ${(e as Error).message}`);
+    }
+    return failure;
+  };
+
+  /**
+   * Runs `body` in a tracked workflow run and always ends it: FINISHED, FAILED, or KILLED when
+   * cancelled (with every run still open under it), after writing lineage.json with the final
+   * status, the run's own id and the model versions produced. A failure is rethrown as a
+   * {@link PartialRunError} carrying the summary of what was done and the step that failed.
+   */
+  const withRun = async (
+    name: string,
+    body: (runId: string | undefined, summary: WorkflowSummary, at: (step: string) => void) => Promise<void>,
+  ): Promise<WorkflowSummary> => {
+    const run = await beginRun(name);
     const summary: WorkflowSummary = { problem_type: problemType, ...(run ? { run_id: run.id } : {}) };
     let step = "start";
     let failure: unknown;
@@ -168,29 +216,72 @@ function createRunner(ctx: RunnerContext, problemType: ProblemType) {
     } catch (e) {
       failure = e ?? new Error("unknown failure");
     }
-    const cancelled = failure !== undefined && (isCancellation(failure) || ctx.signal.aborted);
-    const status = failure === undefined ? "succeeded" : cancelled ? "cancelled" : "failed";
-    if (t && run) {
-      try {
-        await uncancellable(async () => {
-          if (failure !== undefined) await endOpenRuns(t, run.id, cancelled ? "KILLED" : "FAILED");
-          const lineage = { ...ctx.lineage.snapshot(), status, ended_at: new Date().toISOString() };
-          await t.log_artifact(run.id, "lineage.json", JSON.stringify(lineage, null, 2));
-          await t.end_run(run.id, status === "succeeded" ? "FINISHED" : cancelled ? "KILLED" : "FAILED");
-        });
-      } catch (e) {
-        if (failure === undefined) failure = e;
-        else ctx.logger.error(`could not end the workflow run ${run.id}: ${(e as Error).message}`);
-        step = failure === e ? "finish" : step;
-      }
-    }
-    if (failure !== undefined)
+    const reported = await endRun(run?.id, failure);
+    if (reported !== undefined && failure === undefined) step = "finish";
+    if (reported !== undefined)
       throw new PartialRunError({
         summary: summary as unknown as Record<string, unknown>,
         step,
-        cause: failure,
+        cause: reported,
       });
     return summary;
+  };
+
+  /**
+   * Runs one stage of a run and records its outcome in `summary`; returns the processed data for
+   * the stages after `process`. The one place a stage's work is defined: `run_step` calls it for
+   * each step through the orchestrator, and remote orchestrators call it (`run_stage`) per step.
+   */
+  const runStage = async (
+    stage: WorkflowStage,
+    summary: WorkflowSummary,
+    processed: ProcessResult | undefined,
+    o: StageOptions,
+    options: RunStepOptions,
+  ): Promise<ProcessResult | undefined> => {
+    switch (stage) {
+      case "evaluate":
+        summary.evaluate = await self.evaluate_ground_truth();
+        return processed;
+      case "process": {
+        const p = await self.process_data(o);
+        summary.process = {
+          rows: p.dataset.rows,
+          columns: p.dataset.columns,
+          fingerprint: p.dataset.fingerprint,
+          ...(p.check ? { data_check: p.check.status } : {}),
+        };
+        return p;
+      }
+      case "train":
+        if (!processed) throw new Error("the train step needs the result of the process step");
+        summary.train = await self.train_model(processed, {
+          ...o,
+          ...(options.force ? { force: true } : {}),
+        });
+        return processed;
+      case "deploy":
+        if (!summary.train) throw new Error("the deploy step needs the result of the train step");
+        summary.deploy = await deploy(summary.train, o, (t) => {
+          summary.train = t;
+        });
+        return processed;
+      case "predict": {
+        // Deploy ran in this run and left no champion (e.g. the version awaits manual approval):
+        // nothing to predict with, which is not a failure of the run. The predict step alone fails.
+        const d = summary.deploy;
+        if (d && !d.promoted && d.champion_version === undefined && summary.train) {
+          const name = summary.train.model_name;
+          const awaits = d.reasons.some((r) => r.includes("manual approval required"))
+            ? `v${d.version} awaits approval (lolpop models approve ${name} ${d.version})`
+            : `v${d.version} was not promoted (${d.reasons.join("; ")})`;
+          summary.predict_skipped = `no champion of ${name} yet: ${awaits}`;
+          return processed;
+        }
+        summary.predict = await self.predict_data(o);
+        return processed;
+      }
+    }
   };
 
   /**
@@ -252,47 +343,55 @@ function createRunner(ctx: RunnerContext, problemType: ProblemType) {
     run_step: (step: WorkflowStep = "all", options: RunStepOptions = {}): Promise<WorkflowSummary> =>
       withRun(`workflow-${step}`, async (runId, summary, at) => {
         const o = runId ? { run_id: runId } : {};
-        if (step === "evaluate") {
-          at("evaluate");
-          summary.evaluate = await self.evaluate_ground_truth();
-          return;
-        }
-        if (step !== "predict") {
-          at("process");
-          const processed = await self.process_data(o);
-          summary.process = {
-            rows: processed.dataset.rows,
-            columns: processed.dataset.columns,
-            fingerprint: processed.dataset.fingerprint,
-            ...(processed.check ? { data_check: processed.check.status } : {}),
-          };
-          if (step === "process") return;
-          at("train");
-          summary.train = await self.train_model(processed, {
-            ...o,
-            ...(options.force ? { force: true } : {}),
+        let processed: ProcessResult | undefined;
+        for (const stage of stagesOf(step, ctx.optionalPipeline("predict") !== undefined)) {
+          at(stage);
+          processed = await ctx.orchestrator.runStep({
+            name: stage,
+            ...(runId ? { runId } : {}),
+            run: () => runStage(stage, summary, processed, o, options),
           });
-          if (step === "train") return;
-          at("deploy");
-          summary.deploy = await deploy(summary.train, o, (t) => {
-            summary.train = t;
-          });
-          if (step === "deploy") return;
-          const d = summary.deploy;
-          if (d && !d.promoted && d.champion_version === undefined && ctx.optionalPipeline("predict")) {
-            const name = summary.train.model_name;
-            const awaits = d.reasons.some((r) => r.includes("manual approval required"))
-              ? `v${d.version} awaits approval (lolpop models approve ${name} ${d.version})`
-              : `v${d.version} was not promoted (${d.reasons.join("; ")})`;
-            summary.predict_skipped = `no champion of ${name} yet: ${awaits}`;
-            return;
-          }
-        }
-        if (ctx.optionalPipeline("predict")) {
-          at("predict");
-          summary.predict = await self.predict_data(o);
         }
       }),
+    /**
+     * Starts the tracked workflow run of `step` (for orchestrators that run the stages elsewhere);
+     * returns its id, or `{}` without a tracker. End it with `end_run`.
+     */
+    begin_run: async (step: WorkflowStep = "all"): Promise<{ run_id?: string }> => {
+      const run = await beginRun(`workflow-${step}`);
+      return run ? { run_id: run.id } : {};
+    },
+    /**
+     * Ends a run started with `begin_run`: FINISHED, or FAILED / KILLED (`outcome`) with every run
+     * still open under it, after writing lineage.json.
+     */
+    end_run: async (
+      runId: string | undefined,
+      outcome: "succeeded" | "failed" | "cancelled",
+    ): Promise<void> => {
+      const failure =
+        outcome === "succeeded"
+          ? undefined
+          : outcome === "cancelled"
+            ? new CancelledError()
+            : new Error("failed");
+      const reported = await endRun(runId, failure);
+      if (reported !== undefined && failure === undefined) throw reported;
+    },
+    /**
+     * Runs one stage of a run started with `begin_run` and returns the summary with its outcome
+     * (and the processed data, which the caller stores and hands to the next stage).
+     */
+    run_stage: async (
+      stage: WorkflowStage,
+      state: { summary: WorkflowSummary; processed?: ProcessResult; run_id?: string },
+      options: RunStepOptions = {},
+    ): Promise<{ summary: WorkflowSummary; processed?: ProcessResult }> => {
+      const summary = { ...state.summary };
+      const o = state.run_id ? { run_id: state.run_id } : {};
+      const processed = await runStage(stage, summary, state.processed, o, options);
+      return { summary, ...(processed ? { processed } : {}) };
+    },
     /** The whole workflow: process, train, deploy, predict. */
     build_all: (options: RunStepOptions = {}): Promise<WorkflowSummary> => self.run_step("all", options),
   };

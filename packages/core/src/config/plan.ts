@@ -7,6 +7,7 @@ import { didYouMean, FIRST_PARTY_TYPES } from "../catalog.js";
 import type { ProblemType } from "../contracts.js";
 import { BUILTIN_KINDS } from "../contracts.js";
 import { ConfigError, type ConfigIssue, PluginConflictError, UnknownComponentError } from "../errors.js";
+import type { OrchestratorPlan } from "../orchestrator.js";
 import type { AnyDefinition, JsonSchema } from "../plugin.js";
 import { redactText, redactValue } from "../redact.js";
 import { listTypes, type RegisteredType, resolveType } from "../registry.js";
@@ -57,6 +58,8 @@ export interface WorkflowPlan {
   plugins: Array<{ name: string; version: string }>;
   /** `plugins:` list from the config, if any. */
   pluginList?: string[];
+  /** The `orchestrator:` section, when the config has one (absent: steps run in-process). */
+  orchestrator?: OrchestratorPlan;
 }
 
 const TOP_LEVEL_KEYS = [
@@ -69,6 +72,7 @@ const TOP_LEVEL_KEYS = [
   "description",
   "$schema",
   "tests",
+  "orchestrator",
 ];
 const SECTION_KEYS = ["components", "config"];
 
@@ -292,6 +296,8 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
       c.add(["plugins"], "invalid_type", "plugins must be a list of package names or relative paths");
     else pluginList = data.plugins as string[];
   }
+
+  const orchestrator = orchestratorSection(c, data.orchestrator);
 
   // Runner.
   let runner: RegisteredType | undefined;
@@ -603,7 +609,28 @@ export function planWorkflow(source: ConfigSource, resolved: ResolvedConfig): Wo
     secretPaths,
     plugins: [...plugins].map(([name, version]) => ({ name, version })),
     ...(pluginList ? { pluginList } : {}),
+    ...(orchestrator ? { orchestrator } : {}),
   };
+}
+
+/**
+ * Reads `orchestrator:`: a type name (`orchestrator: TemporalOrchestrator`) or a mapping with a
+ * `type` and the orchestrator's own keys. The keys are checked by the orchestrator's package when
+ * it is used (`lolpop validate` loads it when it is installed).
+ */
+function orchestratorSection(c: IssueCollector, raw: unknown): OrchestratorPlan | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw === "string" && raw.trim() !== "") return { type: raw.trim(), config: {} };
+  if (isMapping(raw) && typeof raw.type === "string" && raw.type.trim() !== "") {
+    const { type, ...config } = raw;
+    return { type: (type as string).trim(), config };
+  }
+  c.add(
+    ["orchestrator"],
+    "invalid_type",
+    "orchestrator must be a type name (e.g. TemporalOrchestrator) or a mapping with type: and the orchestrator's settings",
+  );
+  return undefined;
 }
 
 /** Validates config for a component created on demand (`ctx.createComponent`). */

@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// Benchmark of @lolpop/temporal against the real dev server, side by side with a local run:
+//  1. the penguins quickstart (process, train, deploy, predict) locally and through Temporal with one
+//     worker: wall time ratio and overhead per step;
+//  2. 16 runs of the quickstart at once (16 seeds) on 1 worker vs 2 workers (each pinned to one core
+//     with taskset when available): speed-up. (Tuning trials are not yet separate activities, so
+//     this measures a fleet running independent runs, not one tuner's trials.)
+// Run with `pnpm bench` (root) or `pnpm --filter @lolpop/temporal bench` after a build.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startTemporalDevServer } from "../../../scripts/temporal-setup.mjs";
+import { TemporalOrchestrator } from "../dist/index.js";
+
+const pkgDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+const repoRoot = join(pkgDir, "..", "..");
+const cliBin = join(repoRoot, "apps", "cli", "bin", "lolpop.js");
+const penguins = join(repoRoot, "examples", "quickstart", "penguins");
+const env = { ...process.env, LOLPOP_NO_HANDOFF: "1", NO_COLOR: "1", LOLPOP_LOG_LEVEL: "warn" };
+const hasTaskset = spawnSync("taskset", ["--version"]).status === 0;
+
+function project(yamlExtra = "", seed = 42) {
+  const dir = mkdtempSync(join(tmpdir(), "lolpop-temporal-bench-"));
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({
+      name: "bench",
+      private: true,
+      type: "module",
+      dependencies: {
+        "@lolpop/workflows": "*",
+        "@lolpop/local": "*",
+        "@lolpop/random-forest": "*",
+        "@lolpop/temporal": "*",
+      },
+    }),
+  );
+  const link = (name, target) => {
+    mkdirSync(dirname(join(dir, "node_modules", name)), { recursive: true });
+    symlinkSync(realpathSync(target), join(dir, "node_modules", name));
+  };
+  for (const p of ["core", "workflows", "local", "random-forest", "cli"])
+    link(`@lolpop/${p}`, join(pkgDir, "node_modules", "@lolpop", p));
+  link("@lolpop/temporal", pkgDir);
+  link("vega-datasets", join(penguins, "node_modules", "vega-datasets"));
+  copyFileSync(join(penguins, "prepare-data.mjs"), join(dir, "prepare-data.mjs"));
+  execFileSync(process.execPath, ["prepare-data.mjs"], { cwd: dir });
+  const yaml = readFileSync(join(penguins, "lolpop.yaml"), "utf8").replace("seed: 42", `seed: ${seed}`);
+  writeFileSync(join(dir, "lolpop.yaml"), yaml + yamlExtra);
+  return dir;
+}
+
+function timedRun(dir) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [cliBin, "run", "--json"], { cwd: dir, env, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`lolpop run failed in ${dir}: ${r.stderr}`);
+  return performance.now() - t0;
+}
+
+let workerHome;
+async function startWorker(address, queue, core) {
+  // Plugin commands come from the project's dependencies: run the worker from a project folder.
+  workerHome ??= project();
+  const args = [cliBin, "worker", "--address", address, "--task-queue", queue];
+  const child = hasTaskset
+    ? spawn("taskset", ["-c", String(core), process.execPath, ...args], {
+        cwd: workerHome,
+        env: { ...env, LOLPOP_LOG_LEVEL: "info" },
+        stdio: ["ignore", "ignore", "pipe"],
+      })
+    : spawn(process.execPath, args, {
+        cwd: workerHome,
+        env: { ...env, LOLPOP_LOG_LEVEL: "info" },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+  let out = "";
+  child.stderr.on("data", (d) => {
+    out += String(d);
+  });
+  while (!out.includes("worker polling")) {
+    if (child.exitCode !== null) throw new Error(`worker exited: ${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return child;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const server = await startTemporalDevServer();
+const children = [server.process];
+try {
+  const reps = 3;
+  const orch = (q) =>
+    `\norchestrator:\n  type: TemporalOrchestrator\n  address: ${server.address}\n  task_queue: ${q}\n`;
+  const local = [];
+  const remote = [];
+  const w = await startWorker(server.address, "bench-1", 0);
+  children.push(w);
+  timedRun(project(orch("bench-1"))); // warm-up: the worker's first activities import the plugins
+  for (let i = 0; i < reps; i++) {
+    local.push(timedRun(project()));
+    remote.push(timedRun(project(orch("bench-1"))));
+  }
+  const l = median(local);
+  const r = median(remote);
+  console.log(
+    `quickstart (4 steps), median of ${reps}: local ${l.toFixed(0)} ms, temporal ${r.toFixed(0)} ms`,
+  );
+  console.log(
+    `  ratio temporal/local: ${(r / l).toFixed(2)}x; overhead per step: ${((r - l) / 4).toFixed(0)} ms`,
+  );
+
+  const fleet = async (workers, queue) => {
+    const ws = [];
+    for (let i = 0; i < workers; i++) ws.push(await startWorker(server.address, queue, i));
+    children.push(...ws);
+    const dirs = Array.from({ length: 16 }, (_, i) => project(orch(queue), 100 + i));
+    await new TemporalOrchestrator().run({
+      configFile: join(project(orch(queue)), "lolpop.yaml"),
+      step: "train",
+      runId: randomUUID(),
+      config: { address: server.address, task_queue: queue },
+    });
+    const t0 = performance.now();
+    await Promise.all(
+      dirs.map((d) =>
+        new TemporalOrchestrator().run({
+          configFile: join(d, "lolpop.yaml"),
+          step: "train",
+          runId: randomUUID(),
+          config: { address: server.address, task_queue: queue },
+        }),
+      ),
+    );
+    const ms = performance.now() - t0;
+    for (const x of ws) x.kill("SIGTERM");
+    return ms;
+  };
+  const one = await fleet(1, "bench-fleet-1");
+  const two = await fleet(2, "bench-fleet-2");
+  console.log(
+    `16 runs (train) at once${hasTaskset ? ", each worker pinned to one core" : ""}: 1 worker ${one.toFixed(0)} ms, 2 workers ${two.toFixed(0)} ms`,
+  );
+  console.log(`  speed-up 2 workers vs 1: ${(one / two).toFixed(2)}x`);
+} finally {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+}

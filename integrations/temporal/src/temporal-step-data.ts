@@ -1,0 +1,93 @@
+/**
+ * What passes between steps: the processed data is written once, by the `process` step, to a file
+ * in the project's state folder (which every worker must see, like the store), and the later steps
+ * get its URI. Tables are written column by column, exactly (numbers as IEEE-754 bytes, categories as
+ * codes and dictionary), so the data a worker trains on is the data the process step made: same
+ * fingerprint, same model identity, same metrics as a local run.
+ */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { type Column, Table, writeFileAtomic } from "@lolpop/core";
+
+interface SavedColumn {
+  name: string;
+  role: string;
+  type: "numeric" | "categorical";
+  logical?: string;
+  /** base64 of the Float64Array or Int32Array bytes. */
+  data: string;
+  dictionary?: string[];
+}
+
+function bytesOf(a: Float64Array | Int32Array): string {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
+}
+
+function saveTable(t: Table): { rows: number; columns: SavedColumn[] } {
+  return {
+    rows: t.numRows,
+    columns: t.columnNames.map((name) => {
+      const c = t.column(name);
+      return c.type === "numeric"
+        ? { name, role: t.role(name), type: "numeric", logical: c.logical, data: bytesOf(c.values) }
+        : {
+            name,
+            role: t.role(name),
+            type: "categorical",
+            data: bytesOf(c.codes),
+            dictionary: [...c.dictionary],
+          };
+    }),
+  };
+}
+
+function loadTable(s: { rows: number; columns: SavedColumn[] }): Table {
+  const cols: [string, Column][] = s.columns.map((c) => {
+    const buf = Buffer.from(c.data, "base64");
+    const copy = new Uint8Array(buf.byteLength);
+    copy.set(buf);
+    return [
+      c.name,
+      c.type === "numeric"
+        ? { type: "numeric", values: new Float64Array(copy.buffer), logical: (c.logical ?? "float") as never }
+        : { type: "categorical", codes: new Int32Array(copy.buffer), dictionary: c.dictionary ?? [] },
+    ];
+  });
+  const roles = Object.fromEntries(s.columns.map((c) => [c.name, c.role])) as never;
+  return s.columns.length === 0 ? Table.empty() : Table.fromColumns(cols, { roles });
+}
+
+/**
+ * Writes `processed` (a `ProcessResult`) under `<stateDir>/temporal/processed/` and returns its
+ * `file:` URI; the name is the content's hash, so a retried process step writes the same file.
+ */
+export async function saveStepData(stateDir: string, processed: Record<string, unknown>): Promise<string> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(processed)) out[k] = v instanceof Table ? { $table: saveTable(v) } : v;
+  const text = JSON.stringify(out);
+  const hash = createHash("sha256").update(text).digest("hex").slice(0, 32);
+  const file = join(stateDir, "temporal", "processed", `${hash}.json`);
+  await writeFileAtomic(file, text);
+  return pathToFileURL(file).href;
+}
+
+/** Reads what {@link saveStepData} wrote. */
+export async function loadStepData(uri: string): Promise<Record<string, unknown>> {
+  const file = uri.startsWith("file:") ? fileURLToPath(uri) : uri;
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    throw new Error(
+      `the processed data of this run (${file}) cannot be read on this worker (${(e as Error).message}): every worker must see the project folder at the same path`,
+    );
+  }
+  const data = JSON.parse(text) as Record<string, unknown>;
+  for (const k of Object.keys(data)) {
+    const v = data[k] as { $table?: { rows: number; columns: SavedColumn[] } } | undefined;
+    if (v && typeof v === "object" && v.$table) data[k] = loadTable(v.$table);
+  }
+  return data;
+}

@@ -1,0 +1,192 @@
+// The real Temporal dev server on a free loopback port, `lolpop worker` processes, and a penguins
+// project that uses @lolpop/temporal. Everything started here is stopped by `stopAll()`.
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Connection } from "@temporalio/client";
+// @ts-expect-error plain ESM script without types
+import { startTemporalDevServer } from "../../../scripts/temporal-setup.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const pkgDir = join(here, "..");
+export const repoRoot = join(pkgDir, "..", "..");
+export const cliBin = join(repoRoot, "apps", "cli", "bin", "lolpop.js");
+const children = new Set<ChildProcess>();
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A running dev server. */
+export interface DevServer {
+  address: string;
+  port: number;
+  process: ChildProcess;
+  /** SIGKILLs it. */
+  kill(): void;
+}
+
+/** Starts `temporal server start-dev` (headless, scripts/temporal-setup.mjs) and waits until it answers. */
+export async function startDevServer(options: { port?: number; dbFile?: string } = {}): Promise<DevServer> {
+  const started = (await (startTemporalDevServer as (o: object) => Promise<unknown>)(options)) as {
+    process: ChildProcess;
+    port: number;
+    address: string;
+  };
+  children.add(started.process);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const c = await Connection.connect({ address: started.address, connectTimeout: "1s" });
+      await c.workflowService.getSystemInfo({});
+      await c.close();
+      break;
+    } catch (e) {
+      if (Date.now() > deadline)
+        throw new Error(`temporal dev server did not answer on ${started.address}: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return { ...started, kill: () => started.process.kill("SIGKILL") };
+}
+
+/** Links a package folder into node_modules. */
+function link(nm: string, name: string, target: string): void {
+  const dest = join(nm, name);
+  mkdirSync(dirname(dest), { recursive: true });
+  symlinkSync(realpathSync(target), dest);
+}
+
+/** A temp penguins project (the quickstart's data) that depends on @lolpop/temporal. */
+export function penguinsProject(extraYaml = ""): { dir: string; config: string } {
+  const dir = mkdtempSync(join(tmpdir(), "lolpop-temporal-"));
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({
+      name: "tmp-temporal-project",
+      private: true,
+      type: "module",
+      dependencies: {
+        "@lolpop/workflows": "*",
+        "@lolpop/local": "*",
+        "@lolpop/random-forest": "*",
+        "@lolpop/temporal": "*",
+      },
+    }),
+  );
+  const nm = join(dir, "node_modules");
+  const own = join(pkgDir, "node_modules", "@lolpop");
+  for (const p of ["core", "workflows", "local", "random-forest", "cli"])
+    link(nm, `@lolpop/${p}`, join(own, p));
+  link(nm, "@lolpop/temporal", pkgDir);
+  const penguins = join(repoRoot, "examples", "quickstart", "penguins");
+  link(nm, "vega-datasets", join(penguins, "node_modules", "vega-datasets"));
+  copyFileSync(join(penguins, "prepare-data.mjs"), join(dir, "prepare-data.mjs"));
+  execFileSync(process.execPath, ["prepare-data.mjs"], { cwd: dir });
+  copyFileSync(join(penguins, "lolpop.yaml"), join(dir, "lolpop.yaml"));
+  if (extraYaml) writeFileSync(join(dir, "lolpop.yaml"), `${readText(join(dir, "lolpop.yaml"))}${extraYaml}`);
+  return { dir, config: join(dir, "lolpop.yaml") };
+}
+
+function readText(f: string): string {
+  return execFileSync("cat", [f], { encoding: "utf8" });
+}
+
+const baseEnv = (extra: Record<string, string>) => ({
+  ...process.env,
+  LOLPOP_NO_HANDOFF: "1",
+  NO_COLOR: "1",
+  LOLPOP_LOG_LEVEL: "warn",
+  ...extra,
+});
+
+/** Starts `lolpop worker` in `cwd`; resolves once it polls. */
+export async function startWorker(
+  cwd: string,
+  address: string,
+  extraArgs: string[] = [],
+  env: Record<string, string> = {},
+): Promise<ChildProcess & { output: () => string }> {
+  const child = spawn(process.execPath, [cliBin, "worker", "--address", address, ...extraArgs], {
+    cwd,
+    env: baseEnv({ LOLPOP_LOG_LEVEL: "info", ...env }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.add(child);
+  let out = "";
+  child.stdout?.on("data", (d) => {
+    out += String(d);
+  });
+  child.stderr?.on("data", (d) => {
+    out += String(d);
+  });
+  const deadline = Date.now() + 60_000;
+  while (!out.includes("worker polling")) {
+    if (child.exitCode !== null) throw new Error(`lolpop worker exited ${child.exitCode}: ${out}`);
+    if (Date.now() > deadline) throw new Error(`lolpop worker did not start: ${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return Object.assign(child, { output: () => out });
+}
+
+/** Runs the CLI to the end (never throws on a non-zero exit). */
+export function lolpop(args: string[], cwd: string, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [cliBin, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: baseEnv(env),
+    timeout: 280_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts the CLI in the background. */
+export function lolpopAsync(args: string[], cwd: string, env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [cliBin, ...args], {
+    cwd,
+    env: baseEnv(env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.add(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d) => {
+    stdout += String(d);
+  });
+  child.stderr?.on("data", (d) => {
+    stderr += String(d);
+  });
+  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  return { child, exited, stdout: () => stdout, stderr: () => stderr };
+}
+
+/** Stops every process this harness started (workers first, then servers). */
+export async function stopAll(): Promise<void> {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  children.clear();
+}
+
+/** Polls `check` until it returns true (or throws after `ms`). */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
