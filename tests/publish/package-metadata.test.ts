@@ -190,6 +190,7 @@ describe("public surfaces", () => {
       "forecastTable",
       "loadForecastBundle",
       "regressionRunner",
+      "stagesOf",
       "timeSeriesPredict",
       "timeSeriesRunner",
       "timeSeriesTrain",
