@@ -185,7 +185,13 @@ describe("plugin", () => {
   it("documents and defaults every config key", () => {
     const schema = randomForestModelTrainer.configSchema as any;
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(schema.properties).sort()).toEqual(["engine", "n_jobs", "seed", "training_params"]);
+    expect(Object.keys(schema.properties).sort()).toEqual([
+      "engine",
+      "n_jobs",
+      "scoring_engine",
+      "seed",
+      "training_params",
+    ]);
     const tp = schema.properties.training_params;
     expect(tp.additionalProperties).toBe(false);
     for (const prop of [...Object.values<any>(schema.properties), ...Object.values<any>(tp.properties)]) {
