@@ -97,7 +97,9 @@ beforeAll(() => {
   sh("tar", ["-xzf", tarballs["@lolpop/cli"]!, "-C", work], { cwd: work });
   renameSync(join(work, "package"), cliCopy);
   const pkg = JSON.parse(readFileSync(join(cliCopy, "package.json"), "utf8"));
-  pkg.dependencies["@lolpop/core"] = `file:${tarballs["@lolpop/core"]}`;
+  // Its @lolpop dependencies (core; onnx for `lolpop models export`) from their tarballs too.
+  for (const dep of Object.keys(pkg.dependencies).filter((d) => d.startsWith("@lolpop/")))
+    pkg.dependencies[dep] = `file:${tarballs[dep]}`;
   writeFileSync(join(cliCopy, "package.json"), JSON.stringify(pkg));
   const globalTgz = npmPack(cliCopy, join(work, "cli-for-global"));
   globalPrefix = join(work, "global");
