@@ -15,12 +15,23 @@ test("the alias and tag names both model repositories write", () => {
     identity: "lolpop.identity",
     dataFingerprint: "lolpop.data_fingerprint",
     configHash: "lolpop.config_hash",
+    archived: "lolpop.archived",
+    archivedBy: "lolpop.archived_by",
+    archivedAt: "lolpop.archived_at",
+    archiveReason: "lolpop.archive_reason",
+    perfMetric: "lolpop.perf_metric",
+    comparisonSplit: "lolpop.comparison_split",
+    comparedWith: "lolpop.compared_with",
   });
   expect(RUN_TAGS).toEqual({
     stage: "lolpop.stage",
     pid: "lolpop.pid",
     host: "lolpop.host",
     stale: "lolpop.stale",
+    configHash: "lolpop.config_hash",
+    gitCommit: "lolpop.git_commit",
+    coreVersion: "lolpop.core_version",
+    plugins: "lolpop.plugins",
   });
 });
 
