@@ -240,6 +240,39 @@ describe("workflow summary", () => {
   });
 });
 
+describe("run outcome (one rendering for run, orchestrated run and runs attach)", () => {
+  const summary = { process: { rows: 3, columns: 2, fingerprint: "abcdef0123456789" } };
+
+  it("prints the summary so far and where the run stopped, or the JSON document", async () => {
+    const { PartialRunError } = await import("@lolpop/core");
+    const { renderRunFailed, renderRunSucceeded } = await import("./summary.js");
+    const error = new Error("wrapped", {
+      cause: new PartialRunError({ summary, step: "train", cause: new Error("no rows left") }),
+    });
+    const text = renderRunFailed(error, "no rows left\nmore detail");
+    expect(text).toContain("data        3 rows x 2 columns");
+    expect(text.trimEnd().split("\n").at(-1)).toBe("FAILED at train: no rows left");
+    const doc = JSON.parse(renderRunFailed(error, "no rows left", { json: true, lineage: { nodes: [] } }));
+    expect(doc).toEqual({
+      ok: false,
+      summary,
+      error: { step: "train", code: "run_failed", message: "no rows left" },
+      lineage: { nodes: [] },
+    });
+    expect(JSON.parse(renderRunSucceeded(summary, { json: true }))).toEqual({ ok: true, ...summary });
+    expect(renderRunSucceeded(summary)).toContain("3 rows x 2 columns");
+  });
+
+  it("gives no text for an error without a partial run, and the error alone as JSON", async () => {
+    const { renderRunFailed } = await import("./summary.js");
+    expect(renderRunFailed(new Error("refused"), "refused")).toBe("");
+    expect(JSON.parse(renderRunFailed(new Error("refused"), "refused", { json: true }))).toEqual({
+      ok: false,
+      error: { message: "refused" },
+    });
+  });
+});
+
 describe("plugins list and info do not cut names and types", () => {
   const long = "AVeryLongComponentTypeNameThatGoesOnAndOnForecasterWithExogenousRegressors";
   const plugin = {

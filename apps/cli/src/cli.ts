@@ -140,13 +140,11 @@ async function runOrchestrated(
   loaded: Awaited<ReturnType<typeof import("./project.js").openProject>>,
   opts: { step: string; json?: boolean; force?: boolean; orchestrator?: string; set?: string[] },
 ): Promise<number> {
-  const { ConfigError, createLogger, partialRunOf, redactText, redactValue, terminalJson } = await import(
-    "@lolpop/core"
-  );
+  const { ConfigError, createLogger, partialRunOf } = await import("@lolpop/core");
   const { randomUUID } = await import("node:crypto");
   const { projectPlugins } = await import("./project.js");
   const { findLauncher } = await import("./orchestrators.js");
-  const { renderFailure, renderSummary } = await import("./summary.js");
+  const { renderRunFailed, renderRunSucceeded } = await import("./summary.js");
   const plan = loaded.plan;
   // Workers read the config file itself: an override given here would not reach them.
   if (opts.set?.length)
@@ -172,23 +170,10 @@ async function runOrchestrated(
       config: plan.orchestrator && plan.orchestrator.type === name ? plan.orchestrator.config : {},
       onStep: (step, status) => logger.info(`${step} ${status}`),
     });
-    if (opts.json) write(terminalJson({ ok: true, ...summary }));
-    else write(`\n${redactText(renderSummary(summary))}`);
+    write(renderRunSucceeded(summary, opts));
     return 0;
   } catch (e) {
-    const partial = partialRunOf(e);
-    if (partial) {
-      const message = redactText(await describeError(e));
-      if (opts.json)
-        write(
-          terminalJson({
-            ok: false,
-            summary: redactValue(partial.summary),
-            error: { step: partial.step, code: partial.code, message },
-          }),
-        );
-      else write(`\n${redactText(renderSummary(partial.summary))}\n${renderFailure(partial.step, message)}`);
-    }
+    if (partialRunOf(e)) write(renderRunFailed(e, await describeError(e), opts));
     throw e;
   }
 }
@@ -585,10 +570,8 @@ export async function main(argv: string[]): Promise<number> {
           exitCode = await runOrchestrated(loaded, opts);
           return;
         }
-        const { createLogger, partialRunOf, redactText, redactValue, terminalJson } = await import(
-          "@lolpop/core"
-        );
-        const { renderFailure, renderSummary } = await import("./summary.js");
+        const { createLogger, partialRunOf } = await import("@lolpop/core");
+        const { renderRunFailed, renderRunSucceeded } = await import("./summary.js");
         const { createProgress, progressEnabled } = await import("./progress.js");
         const delay = process.env.LOLPOP_PROGRESS_DELAY_MS;
         const progress = progressEnabled(process.stderr)
@@ -617,28 +600,12 @@ export async function main(argv: string[]): Promise<number> {
           });
           const summary = result as Record<string, unknown>;
           progress?.stop();
-          if (opts.json) write(terminalJson({ ok: true, ...summary, lineage: workflow.lineage() }));
-          else write(`\n${redactText(renderSummary(summary))}`);
+          write(renderRunSucceeded(summary, { json: opts.json, lineage: workflow.lineage() }));
         } catch (e) {
           progress?.stop();
           // Whatever step failed, say what was done before it (runs, registered version, promotion).
-          const partial = partialRunOf(e);
-          if (partial) {
-            const message = redactText(await describeError(e));
-            if (opts.json)
-              write(
-                terminalJson({
-                  ok: false,
-                  summary: redactValue(partial.summary),
-                  error: { step: partial.step, code: partial.code, message },
-                  ...(built ? { lineage: built.lineage() } : {}),
-                }),
-              );
-            else
-              write(
-                `\n${redactText(renderSummary(partial.summary))}\n${renderFailure(partial.step, message)}`,
-              );
-          }
+          if (partialRunOf(e))
+            write(renderRunFailed(e, await describeError(e), { json: opts.json, lineage: built?.lineage() }));
           throw e;
         }
       },

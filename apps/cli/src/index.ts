@@ -51,7 +51,7 @@ export {
   configRows,
   typeText,
 } from "./schemas.js";
-export { renderSummary } from "./summary.js";
+export { type RunOutcomeOptions, renderRunFailed, renderRunSucceeded, renderSummary } from "./summary.js";
 export {
   type HookContext,
   type HookOnError,

@@ -1,4 +1,4 @@
-import { stripControlChars } from "@lolpop/core";
+import { partialRunOf, redactText, redactValue, stripControlChars, terminalJson } from "@lolpop/core";
 
 /** A number in at most 8 characters: fixed 4 decimals, or exponent form when that would not fit. */
 function fmt(v: unknown): string {
@@ -84,4 +84,44 @@ export function renderFailure(step: string, message: string): string {
   const first = message.split("\n")[0] ?? message;
   // The message may quote data (a column name): no escape sequence reaches the terminal.
   return stripControlChars(`${/^Cancelled\b/.test(first) ? "INTERRUPTED" : "FAILED"} at ${step}: ${first}`);
+}
+
+/** How a run's outcome is printed: `json` for the JSON document, `lineage` added to it when known. */
+export interface RunOutcomeOptions {
+  json?: boolean;
+  lineage?: unknown;
+}
+
+/**
+ * What `lolpop run` (and a plugin's `runs attach`) writes on stdout when a run succeeded: the summary
+ * for people, or `{ok: true, ...summary, lineage}` with `json`. Secrets are redacted.
+ */
+export function renderRunSucceeded(summary: Record<string, unknown>, opts: RunOutcomeOptions = {}): string {
+  if (opts.json)
+    return terminalJson({
+      ok: true,
+      ...summary,
+      ...(opts.lineage !== undefined ? { lineage: opts.lineage } : {}),
+    });
+  return `\n${redactText(renderSummary(summary))}`;
+}
+
+/**
+ * What is written on stdout when a run failed with `error` (`message` is its description): the
+ * summary so far and the FAILED/INTERRUPTED line, or `{ok: false, summary, error, lineage}` with
+ * `json`. An error that carries no partial run gives the JSON error alone, and no text (the caller
+ * reports the error itself). Secrets are redacted.
+ */
+export function renderRunFailed(error: unknown, message: string, opts: RunOutcomeOptions = {}): string {
+  const partial = partialRunOf(error);
+  const text = redactText(message);
+  if (opts.json)
+    return terminalJson({
+      ok: false,
+      ...(partial ? { summary: redactValue(partial.summary) } : {}),
+      error: { ...(partial ? { step: partial.step, code: partial.code } : {}), message: text },
+      ...(opts.lineage !== undefined ? { lineage: opts.lineage } : {}),
+    });
+  if (!partial) return "";
+  return `\n${redactText(renderSummary(partial.summary))}\n${renderFailure(partial.step, text)}`;
 }
