@@ -1,18 +1,24 @@
 #!/usr/bin/env node
 // Time per epoch of one mid-size network on the cpu, wasm and tensorflow (tfjs-node) backends, in
-// one run, side by side with the reference: TensorFlow.js's own `model.fit` on the same backend,
-// data and architecture (best of two alternating rounds on wasm and tensorflow). Prints seconds per epoch and the ratios between backends and between
-// lolpop's training loop and tfjs's.
+// one run, side by side with the references: TensorFlow.js's own `model.fit` on the same backend,
+// data and architecture, and on the tensorflow backend also Keras (TensorFlow 2.21's CPU build, in a
+// venv made once from the same tensorflow-cpu wheel tfjs-node is built from) — best of two
+// alternating rounds on wasm and tensorflow. Prints seconds per epoch and the ratios between
+// backends, between lolpop's training loop and tfjs's, and lolpop / Keras.
 //
 // Network: 50,000 rows x 20 inputs, Dense 256 relu -> Dense 256 relu -> Dense 1 sigmoid, Adam 1e-3,
 // binary cross-entropy, batch 256. Run `pnpm build` first (it imports dist/).
 //
-// Usage: node bench/epoch-time.mjs   env: BENCH_ROWS (50000), BENCH_EPOCHS (1), BENCH_BACKENDS (cpu,wasm,tensorflow)
+// Usage: node bench/epoch-time.mjs   env: BENCH_ROWS (50000), BENCH_EPOCHS (1), BENCH_BACKENDS (cpu,wasm,tensorflow),
+// BENCH_KERAS=0 (no Keras reference)
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { instantiateComponent, Table } from "@lolpop/core";
 import { loadTf, probeBackend, tfjsModelTrainer } from "../dist/index.js";
-import { buildTfjsNode } from "../scripts/build-tfjs-node.mjs";
+import { buildTfjsNode, TENSORFLOW_VERSION, tensorflowWheel } from "../scripts/build-tfjs-node.mjs";
 
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const ROWS = Number(process.env.BENCH_ROWS ?? 50_000);
@@ -74,6 +80,74 @@ async function lolpopEpoch(backend, table, epochs = EPOCHS) {
   const loss = history.at(-1).loss;
   model.dispose();
   return { s, loss };
+}
+
+/**
+ * A Python with Keras: a venv under the cache (made once, ~2 min) with the pinned tensorflow-cpu
+ * wheel installed; `undefined` with the reason printed when it cannot be made.
+ */
+async function kerasPython() {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  const venv = join(base, "lolpop", `keras-venv-${TENSORFLOW_VERSION}`);
+  const python = join(venv, "bin", "python");
+  const marker = join(venv, ".lolpop-ready");
+  if (existsSync(marker)) return python;
+  try {
+    const wheel = await tensorflowWheel({ quiet: true });
+    console.log(`making the Keras reference venv ${venv} (once)`);
+    rmSync(venv, { recursive: true, force: true });
+    const steps = [
+      [process.env.LOLPOP_PYTHON || "python3", ["-m", "venv", venv]],
+      [python, ["-m", "pip", "install", "--quiet", wheel]],
+      [python, ["-c", "import keras"]],
+    ];
+    for (const [cmd, args] of steps) {
+      const r = spawnSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      if (r.status !== 0)
+        throw new Error(
+          `${cmd} ${args.join(" ")}: ${(r.stderr || r.stdout || String(r.error)).trim().split("\n").slice(-5).join("\n")}`,
+        );
+    }
+    writeFileSync(marker, `${wheel}\n`);
+    return python;
+  } catch (e) {
+    console.log(`Keras reference unavailable: ${e.message}`);
+    return undefined;
+  }
+}
+
+/** The inputs as float32 files for the Keras script (rows x D, then labels). */
+function writeKerasInputs(table, dir) {
+  const n = table.numRows;
+  const x = new Float32Array(n * D);
+  for (let j = 0; j < D; j++) {
+    const col = table.numeric(`x${j}`);
+    for (let i = 0; i < n; i++) x[i * D + j] = col[i];
+  }
+  const yc = table.column("y");
+  const y = Float32Array.from(yc.codes, (c) => (yc.dictionary[c] === "pos" ? 1 : 0));
+  writeFileSync(join(dir, "x.f32"), Buffer.from(x.buffer));
+  writeFileSync(join(dir, "y.f32"), Buffer.from(y.buffer));
+  return n;
+}
+
+/** Seconds per epoch of Keras on the same data and network (its fastest epoch after the traced first). */
+function kerasEpoch(python, dir, n, epochs = EPOCHS) {
+  const r = spawnSync(
+    python,
+    [
+      join(pkgDir, "bench", "keras_epoch.py"),
+      join(dir, "x.f32"),
+      join(dir, "y.f32"),
+      String(n),
+      String(D),
+      String(epochs),
+    ],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+  );
+  if (r.status !== 0)
+    throw new Error(`keras_epoch.py failed: ${(r.stderr || "").trim().split("\n").slice(-5).join("\n")}`);
+  return JSON.parse(r.stdout.trim().split("\n").at(-1));
 }
 
 /** Seconds per epoch of tfjs's model.fit on the same network (tensors built before the clock starts). */
@@ -145,6 +219,30 @@ async function main() {
     console.log(
       `${b.padEnd(10)} lolpop ${ours.s.toFixed(2)} s/epoch (loss ${ours.loss.toFixed(4)})   tfjs model.fit ${ref.s.toFixed(2)} s/epoch (loss ${ref.loss.toFixed(4)})   lolpop/tfjs ${(ours.s / ref.s).toFixed(2)}x`,
     );
+  }
+  // lolpop on tfjs-node vs Keras on TensorFlow's own CPU build, interleaved, best of two each.
+  if (results.tensorflow && process.env.BENCH_KERAS !== "0") {
+    const python = await kerasPython();
+    if (python) {
+      const dir = mkdtempSync(join(tmpdir(), "lolpop-keras-"));
+      try {
+        const n = writeKerasInputs(table, dir);
+        let ours = results.tensorflow.ours;
+        let keras;
+        for (let r = 0; r < 2; r++) {
+          const k = kerasEpoch(python, dir, n);
+          if (!keras || k.s < keras.s) keras = k;
+          const o = await lolpopEpoch("tensorflow", table);
+          if (o.s < ours.s) ours = o;
+        }
+        results.keras = { ours, ref: keras };
+        console.log(
+          `keras      lolpop (tensorflow) ${ours.s.toFixed(2)} s/epoch   Keras ${keras.keras} ${keras.s.toFixed(2)} s/epoch (loss ${keras.loss.toFixed(4)})   lolpop/Keras ${(ours.s / keras.s).toFixed(2)}x`,
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
   }
   const pairs = [
     ["cpu", "wasm"],

@@ -296,6 +296,15 @@ async function withLock(cacheDir, quiet, fn) {
   }
 }
 
+/**
+ * The pinned tensorflow-cpu wheel (downloaded once into the cache, or LOLPOP_TFJS_WHEEL): what
+ * tfjs-node is built from, and what the epoch-time benchmark installs Keras from.
+ * @returns the wheel's path.
+ */
+export async function tensorflowWheel(options = {}) {
+  return fetchWheel(options.cacheDir ?? defaultCacheDir(), findPython(), Boolean(options.quiet));
+}
+
 /** Downloads (or reuses) the pinned wheel into `<cache>/wheels`; returns its path. */
 async function fetchWheel(cacheDir, python, quiet) {
   if (process.env.LOLPOP_TFJS_WHEEL) {

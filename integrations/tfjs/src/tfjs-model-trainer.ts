@@ -64,11 +64,11 @@ import {
   TFJS_VERSION,
   type Tf,
 } from "./tfjs-runtime.js";
+import { createTrainStep, type TrainStep } from "./tfjs-train-step.js";
 
 // ---------------------------------------------------------------- fitting
 
 type Tensor = import("@tensorflow/tfjs").Tensor;
-type Scalar = import("@tensorflow/tfjs").Scalar;
 type LayersModel = import("@tensorflow/tfjs").LayersModel;
 type Optimizer = import("@tensorflow/tfjs").Optimizer;
 
@@ -89,18 +89,6 @@ function makeOptimizer(tf: Tf, name: TfjsTrainingParams["optimizer"], lr: number
     case "adadelta":
       return tf.train.adadelta(lr);
   }
-}
-
-/** Per-row loss of a batch: binary / categorical cross-entropy on probabilities, or squared error. */
-function rowLoss(tf: Tf, output: "sigmoid" | "softmax" | "linear", pred: Tensor, y: Tensor): Tensor {
-  if (output === "linear") return tf.mean(tf.squaredDifference(pred, y), 1);
-  const p = tf.clipByValue(pred, EPSILON, 1 - EPSILON);
-  if (output === "sigmoid") {
-    const pos = tf.mul(y, tf.log(p));
-    const neg = tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p)));
-    return tf.neg(tf.reshape(tf.add(pos, neg), [-1]));
-  }
-  return tf.neg(tf.sum(tf.mul(y, tf.log(p)), 1));
 }
 
 function checkAborted(signals: Array<AbortSignal | undefined>, path: string): void {
@@ -355,6 +343,7 @@ async function fitNetwork(
   const streams = seedStreams(seed);
   let net: LayersModel | undefined;
   let optimizer: Optimizer | undefined;
+  let step: TrainStep | undefined;
   let best: Tensor[] | undefined;
   const progress = createProgress({
     mode: ctx.config.progress ?? "auto",
@@ -394,8 +383,8 @@ async function fitNetwork(
         message: `internal: the network has ${layers.length} layers, expected ${dropouts.length}`,
         code: "internal_error",
       });
-    const variables = net.trainableWeights.map((w) => w.read() as import("@tensorflow/tfjs").Variable);
     optimizer = makeOptimizer(tf, params.optimizer, params.learning_rate);
+    step = createTrainStep(tf, net, output, dropouts, optimizer);
 
     const bs = Math.min(params.batch_size, n);
     const batches = Math.ceil(n / bs);
@@ -422,24 +411,14 @@ async function fitNetwork(
           yb.set(train.y.subarray(row * k, row * k + k), r * k);
           if (wb) wb[r] = rowWeights![row]!;
         }
-        const cost = tf.tidy(() => {
-          const xt = tf.tensor2d(xb, [m, d], "float32");
-          const yt = tf.tensor2d(yb, [m, k], "float32");
-          const wt = wb ? tf.tensor1d(wb, "float32") : undefined;
-          return optimizer!.minimize(
-            () => {
-              let h: Tensor = xt;
-              layers.forEach((layer, i) => {
-                h = layer.apply(h) as Tensor;
-                if (dropouts[i]! > 0) h = tf.dropout(h, dropouts[i]!, undefined, streams.dropout());
-              });
-              const perRow = rowLoss(tf, output, h, yt);
-              return (wt ? tf.mean(tf.mul(perRow, wt)) : tf.mean(perRow)) as Scalar;
-            },
-            true,
-            variables,
-          ) as Scalar;
-        });
+        const cost = tf.tidy(() =>
+          step!.run(
+            tf.tensor2d(xb, [m, d], "float32"),
+            tf.tensor2d(yb, [m, k], "float32"),
+            wb ? tf.tensor1d(wb, "float32") : undefined,
+            streams.dropout,
+          ),
+        );
         const c = (await cost.data())[0]!;
         cost.dispose();
         if (!Number.isFinite(c)) {
@@ -536,6 +515,7 @@ async function fitNetwork(
     return model;
   } finally {
     release();
+    step?.dispose();
     optimizer?.dispose();
     for (const t of best ?? []) t.dispose();
     net?.dispose();
