@@ -6,14 +6,19 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } fr
 import { join } from "node:path";
 import { repoRoot, tempProject } from "./helpers.js";
 
-/** A temp project with the quickstart's data/train.csv, data/new.csv and data/new_truth.csv. */
-export function penguinsProject(prefix = "lolpop-penguins-", options: { dates?: boolean } = {}): string {
-  const dir = tempProject(prefix);
+/** Writes the quickstart's data/train.csv, data/new.csv and data/new_truth.csv into `dir`. */
+export function writePenguinsData(dir: string): void {
   copyFileSync(
     join(repoRoot, "examples", "quickstart", "penguins", "prepare-data.mjs"),
     join(dir, "prepare-data.mjs"),
   );
   execFileSync(process.execPath, ["prepare-data.mjs"], { cwd: dir });
+}
+
+/** A temp project with the quickstart's data/train.csv, data/new.csv and data/new_truth.csv. */
+export function penguinsProject(prefix = "lolpop-penguins-", options: { dates?: boolean } = {}): string {
+  const dir = tempProject(prefix);
+  writePenguinsData(dir);
   if (options.dates) for (const f of ["train.csv", "new.csv", "new_truth.csv"]) addDateColumn(dir, f);
   return dir;
 }
@@ -55,8 +60,29 @@ export function dropColumn(dir: string, file: string, column: string): void {
   });
 }
 
-/** Knobs of {@link penguinsYaml}. */
+/**
+ * Knobs of {@link penguinsYaml}. The root tests, the MLflow integration's and the serve package's
+ * tests build their penguins workflows here (one source of the quickstart config in tests).
+ */
 export interface PenguinsConfig {
+  /** components.metadata_tracker (default LocalMetadataTracker). */
+  tracker?: string;
+  /** components.model_repository (default LocalModelRepository). */
+  repository?: string;
+  /** More lines under the top `config:` (indented 2), e.g. `tracking_uri: http://...`. */
+  config?: string[];
+  /** More lines under `components:` (indented 2), e.g. `data_checker: EvidentlyDataChecker`. */
+  components?: string[];
+  /** Top-level YAML sections after `pipelines:` (component configs such as `model_repository:`). */
+  sections?: string;
+  /** A hyperparameter_tuner section (lines indented 2) used instead of the model_trainer. */
+  tuner?: string;
+  /** The lines under deploy.config (indented 4), instead of the require_beat_* defaults; none: no deploy section. */
+  deployConfig?: string[];
+  /** predict.config.output_path (default predictions/penguins.csv). */
+  output?: string;
+  /** A top-level `tests:` section (lines indented 2). */
+  tests?: string;
   /** `columns:` of the process connector (YAML flow mapping), e.g. `{date: datetime}`. */
   processColumns?: string;
   /** `columns:` of the predict connector. */
@@ -87,14 +113,17 @@ export function penguinsYaml(o: PenguinsConfig = {}): string {
     "  target: species",
     "  index: id",
     "  model_name: penguins",
+    ...(o.config ?? []).map((l) => `  ${l}`),
     "components:",
-    "  metadata_tracker: LocalMetadataTracker",
-    "  model_repository: LocalModelRepository",
+    `  metadata_tracker: ${o.tracker ?? "LocalMetadataTracker"}`,
+    `  model_repository: ${o.repository ?? "LocalModelRepository"}`,
+    ...(o.components ?? []).map((l) => `  ${l}`),
     "pipelines:",
     "  process: OfflineProcess",
     "  train: OfflineTrain",
     "  deploy: OfflineDeploy",
     ...(o.noPredict ? [] : ["  predict: OfflinePredict"]),
+    ...(o.sections ? [o.sections.trimEnd()] : []),
     "process:",
     "  components:",
     "    data_connector: LocalDataConnector",
@@ -111,22 +140,30 @@ export function penguinsYaml(o: PenguinsConfig = {}): string {
     "  components:",
     "    data_splitter: LocalDataSplitter",
     "    feature_transformer: LocalFeatureTransformer",
-    "    model_trainer: RandomForestModelTrainer",
+    o.tuner
+      ? "    hyperparameter_tuner: LocalHyperparameterTuner"
+      : "    model_trainer: RandomForestModelTrainer",
     "  data_splitter:",
     "    config:",
     "      split_ratio: [0.7, 0.15, 0.15]",
     "      seed: 42",
-    "  model_trainer:",
-    "    config:",
-    "      training_params:",
-    `        n_estimators: ${o.trees ?? 10}`,
-    `        max_depth: ${o.depth ?? 6}`,
-    "deploy:",
-    "  config:",
-    `    require_beat_champion: ${o.requireBeatChampion ?? true}`,
-    "    require_beat_baseline: true",
-    ...(o.onChampionUnscorable ? [`    on_champion_unscorable: ${o.onChampionUnscorable}`] : []),
+    ...(o.tuner
+      ? [o.tuner.trimEnd()]
+      : [
+          "  model_trainer:",
+          "    config:",
+          "      training_params:",
+          `        n_estimators: ${o.trees ?? 10}`,
+          `        max_depth: ${o.depth ?? 6}`,
+        ]),
   ];
+  const deploy = o.deployConfig ?? [
+    `require_beat_champion: ${o.requireBeatChampion ?? true}`,
+    "require_beat_baseline: true",
+    ...(o.onChampionUnscorable ? [`on_champion_unscorable: ${o.onChampionUnscorable}`] : []),
+  ];
+  // No lines: the deploy pipeline's defaults.
+  if (deploy.length) lines.push("deploy:", "  config:", ...deploy.map((l) => `    ${l}`));
   if (!o.noPredict)
     lines.push(
       "predict:",
@@ -139,10 +176,11 @@ export function penguinsYaml(o: PenguinsConfig = {}): string {
       ...(o.predictColumns ? [`      columns: ${o.predictColumns}`] : []),
       ...(o.predictTransformer ? ["  data_transformer:", "    config:", "      steps: [{drop: [sex]}]"] : []),
       "  config:",
-      "    output_path: predictions/penguins.csv",
+      `    output_path: ${o.output ?? "predictions/penguins.csv"}`,
       "    ground_truth_path: data/new_truth.csv",
       ...(o.predictConfig ?? []),
     );
+  if (o.tests) lines.push("tests:", o.tests.trimEnd());
   return `${lines.join("\n")}\n`;
 }
 

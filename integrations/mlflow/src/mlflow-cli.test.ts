@@ -2,9 +2,8 @@
 // MLflowModelRepository): `runs list|show|compare`, `lineage`, `predict --input/--output`,
 // `--set`, and `lolpop test`, which refuses to touch a server store unless `--store live`. The
 // same commands on the local store: tests/cli-runs.test.ts. One server for the file.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
-  copyFileSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -16,6 +15,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { penguinsYaml, writePenguinsData } from "../../../tests/penguins.js";
 import {
   type MlflowTestServer,
   processesMatching,
@@ -51,58 +51,19 @@ function json(r: { code: number | null; stdout: string; stderr: string }): any {
   }
 }
 
-const config = (experiment: string) => `
-runner: ClassificationRunner
-config:
-  target: species
-  index: id
-  model_name: penguins
-  tracking_uri: ${server.uri}
-  experiment_name: ${experiment}
-components:
-  metadata_tracker: MLflowMetadataTracker
-  model_repository: MLflowModelRepository
-pipelines:
-  process: OfflineProcess
-  train: OfflineTrain
-  deploy: OfflineDeploy
-  predict: OfflinePredict
-process:
-  components:
-    data_connector: LocalDataConnector
-  data_connector:
-    config:
-      path: data/train.csv
-train:
-  config:
-    perf_metric: f1_macro
-  components:
-    data_splitter: LocalDataSplitter
-    feature_transformer: LocalFeatureTransformer
-    model_trainer: RandomForestModelTrainer
-  data_splitter:
-    config:
-      split_ratio: [0.7, 0.15, 0.15]
-      seed: 42
-  model_trainer:
-    config:
-      training_params:
-        n_estimators: 20
-        max_depth: 6
-predict:
-  components:
-    data_connector: LocalDataConnector
-  data_connector:
-    config:
-      path: data/new.csv
-  config:
-    output_path: predictions/penguins.csv
-tests:
-  train.train_model:
+const config = (experiment: string) =>
+  penguinsYaml({
+    tracker: "MLflowMetadataTracker",
+    repository: "MLflowModelRepository",
+    config: [`tracking_uri: ${server.uri}`, `experiment_name: ${experiment}`],
+    trees: 20,
+    depth: 6,
+    deployConfig: [],
+    tests: `  train.train_model:
     post_hooks:
       - hook_file: hooks.mjs
-        hook_method: registered
-`;
+        hook_method: registered`,
+  });
 
 beforeAll(async () => {
   server = await startMlflowServer();
@@ -127,11 +88,7 @@ beforeAll(async () => {
       },
     }),
   );
-  copyFileSync(
-    join(repoRoot, "examples", "quickstart", "penguins", "prepare-data.mjs"),
-    join(dir, "prepare-data.mjs"),
-  );
-  execFileSync(process.execPath, ["prepare-data.mjs"], { cwd: dir });
+  writePenguinsData(dir);
   writeFileSync(join(dir, "lolpop.yaml"), config(`cli-${Date.now()}`));
   writeFileSync(
     join(dir, "hooks.mjs"),

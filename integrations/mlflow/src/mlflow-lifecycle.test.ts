@@ -3,13 +3,14 @@
 // built CLI on the penguins quickstart configured with MLflowMetadataTracker and
 // MLflowModelRepository: manual approval end to end, rollback, --json shapes, exit codes, and
 // gc --dry-run == what gc deletes. One server for the file.
-import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { instantiateComponent, silentLogger } from "@lolpop/core";
 import { behaviourChecks } from "@lolpop/testing";
+import { penguinsYaml, writePenguinsData } from "../../../tests/penguins.js";
 import {
   type MlflowTestServer,
   processesMatching,
@@ -101,64 +102,19 @@ function project(): string {
     join(dir, "package.json"),
     JSON.stringify({ name: "tmp-mlflow-project", private: true, type: "module", dependencies: deps }),
   );
-  copyFileSync(
-    join(repoRoot, "examples", "quickstart", "penguins", "prepare-data.mjs"),
-    join(dir, "prepare-data.mjs"),
-  );
-  execFileSync(process.execPath, ["prepare-data.mjs"], { cwd: dir });
+  writePenguinsData(dir);
   return dir;
 }
 
-const config = (experiment: string, trees: number, depth: number) => `
-runner: ClassificationRunner
-config:
-  target: species
-  index: id
-  model_name: penguins
-  tracking_uri: ${server.uri}
-  experiment_name: ${experiment}
-components:
-  metadata_tracker: MLflowMetadataTracker
-  model_repository: MLflowModelRepository
-pipelines:
-  process: OfflineProcess
-  train: OfflineTrain
-  deploy: OfflineDeploy
-  predict: OfflinePredict
-process:
-  components:
-    data_connector: LocalDataConnector
-  data_connector:
-    config:
-      path: data/train.csv
-train:
-  config:
-    perf_metric: f1_macro
-  components:
-    data_splitter: LocalDataSplitter
-    feature_transformer: LocalFeatureTransformer
-    model_trainer: RandomForestModelTrainer
-  data_splitter:
-    config:
-      split_ratio: [0.7, 0.15, 0.15]
-      seed: 42
-  model_trainer:
-    config:
-      training_params:
-        n_estimators: ${trees}
-        max_depth: ${depth}
-deploy:
-  config:
-    approval: manual
-predict:
-  components:
-    data_connector: LocalDataConnector
-  data_connector:
-    config:
-      path: data/new.csv
-  config:
-    output_path: predictions/penguins.csv
-`;
+const config = (experiment: string, trees: number, depth: number) =>
+  penguinsYaml({
+    tracker: "MLflowMetadataTracker",
+    repository: "MLflowModelRepository",
+    config: [`tracking_uri: ${server.uri}`, `experiment_name: ${experiment}`],
+    trees,
+    depth,
+    deployConfig: ["approval: manual"],
+  });
 
 function lolpop(args: string[], cwd: string) {
   const r = spawnSync(process.execPath, [cliBin, ...args], {

@@ -4,7 +4,7 @@
 // `models:/penguins@champion` predicts new.csv like lolpop's own predict step (labels identical,
 // probabilities within 1e-5). One server for the file.
 import { execFile, spawn } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,11 +14,11 @@ import "@lolpop/local";
 import "@lolpop/random-forest";
 import "@lolpop/workflows";
 import type { WorkflowSummary } from "@lolpop/workflows";
+import { penguinsYaml, writePenguinsData } from "../../../tests/penguins.js";
 import {
   freePort,
   type MlflowTestServer,
   processesMatching,
-  repoRoot,
   startMlflowServer,
   venvPython,
 } from "../test/fixtures/mlflow-server.mjs";
@@ -46,66 +46,21 @@ afterAll(async () => {
 function project(): string {
   const dir = mkdtempSync(join(tmpdir(), "lolpop-mlflow-onnx-"));
   symlinkSync(join(pkgDir, "node_modules"), join(dir, "node_modules"));
-  copyFileSync(
-    join(repoRoot, "examples", "quickstart", "penguins", "prepare-data.mjs"),
-    join(dir, "prepare-data.mjs"),
-  );
+  writePenguinsData(dir);
   return dir;
 }
 
-const yaml = (experiment: string, exportLine: string) => `
-runner: ClassificationRunner
-config:
-  target: species
-  index: id
-  model_name: penguins
-  tracking_uri: ${server.uri}
-  experiment_name: ${experiment}
-components:
-  metadata_tracker: LocalMetadataTracker
-  model_repository: MLflowModelRepository
-pipelines:
-  process: OfflineProcess
-  train: OfflineTrain
-  deploy: OfflineDeploy
-  predict: OfflinePredict
-model_repository:
+const yaml = (experiment: string, exportLine: string) =>
+  penguinsYaml({
+    repository: "MLflowModelRepository",
+    config: [`tracking_uri: ${server.uri}`, `experiment_name: ${experiment}`],
+    sections: `model_repository:
   config:
-${exportLine}
-process:
-  components:
-    data_connector: LocalDataConnector
-  data_connector:
-    config:
-      path: data/train.csv
-train:
-  config:
-    perf_metric: f1_macro
-  components:
-    data_splitter: LocalDataSplitter
-    feature_transformer: LocalFeatureTransformer
-    model_trainer: RandomForestModelTrainer
-  data_splitter:
-    config:
-      split_ratio: [0.7, 0.15, 0.15]
-      seed: 42
-  model_trainer:
-    config:
-      training_params:
-        n_estimators: 30
-        max_depth: 8
-deploy:
-  config:
-    approval: automatic
-predict:
-  components:
-    data_connector: LocalDataConnector
-  data_connector:
-    config:
-      path: data/new.csv
-  config:
-    output_path: predictions/penguins.csv
-`;
+${exportLine}`,
+    trees: 30,
+    depth: 8,
+    deployConfig: ["approval: automatic"],
+  });
 
 /** Rows of a CSV without quoted commas (lolpop's predictions, the quickstart's data). */
 function readCsv(path: string): Array<Record<string, string>> {
@@ -121,7 +76,6 @@ describe("MLflowModelRepository with export: [onnx]", () => {
 
   beforeAll(async () => {
     dir = project();
-    await run(process.execPath, ["prepare-data.mjs"], { cwd: dir });
     const text = yaml(`penguins-onnx-${Date.now()}`, "    export: [onnx]");
     const path = join(dir, "lolpop.yaml");
     writeFileSync(path, text);

@@ -2,16 +2,8 @@
 // MLflowModelRepository against a real MLflow server; read back with MLflow's Python client; the
 // champion loaded from a fresh process. Also the components' own behaviour (registration without
 // an MLflow run, promotion and approval tags, redaction, buffering). One server for the file.
-import { execFileSync, spawnSync } from "node:child_process";
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -31,10 +23,10 @@ import "@lolpop/local";
 import "@lolpop/random-forest";
 import "@lolpop/workflows";
 import type { WorkflowSummary } from "@lolpop/workflows";
+import { addDateColumn, dropColumn, penguinsYaml, writePenguinsData } from "../../../tests/penguins.js";
 import {
   type MlflowTestServer,
   processesMatching,
-  repoRoot,
   startMlflowServer,
   venvPython,
 } from "../test/fixtures/mlflow-server.mjs";
@@ -65,80 +57,36 @@ afterAll(async () => {
 function project(): string {
   const dir = mkdtempSync(join(tmpdir(), "lolpop-mlflow-wf-"));
   symlinkSync(join(pkgDir, "node_modules"), join(dir, "node_modules"));
-  copyFileSync(
-    join(repoRoot, "examples", "quickstart", "penguins", "prepare-data.mjs"),
-    join(dir, "prepare-data.mjs"),
-  );
-  execFileSync(process.execPath, ["prepare-data.mjs"], { cwd: dir });
+  writePenguinsData(dir);
   return dir;
 }
 
-const yaml = (o: { experiment: string; tuner?: boolean; output?: string; downloadDir?: string }) => `
-runner: ClassificationRunner
-config:
-  target: species
-  index: id
-  model_name: penguins
-  tracking_uri: ${server.uri}
-  experiment_name: ${o.experiment}
-components:
-  metadata_tracker: MLflowMetadataTracker
-  model_repository: MLflowModelRepository
-pipelines:
-  process: OfflineProcess
-  train: OfflineTrain
-  deploy: OfflineDeploy
-  predict: OfflinePredict
-metadata_tracker:
+const yaml = (o: { experiment: string; tuner?: boolean; output?: string; downloadDir?: string }) =>
+  penguinsYaml({
+    tracker: "MLflowMetadataTracker",
+    repository: "MLflowModelRepository",
+    config: [`tracking_uri: ${server.uri}`, `experiment_name: ${o.experiment}`],
+    sections: `metadata_tracker:
   config:
     flush_interval_ms: 500
 model_repository:
   config:
-    download_dir: ${o.downloadDir ?? ".lolpop/mlflow-models"}
-process:
-  components:
-    data_connector: LocalDataConnector
-  data_connector:
-    config:
-      path: data/train.csv
-train:
-  config:
-    perf_metric: f1_macro
-  components:
-    data_splitter: LocalDataSplitter
-    feature_transformer: LocalFeatureTransformer
-    ${o.tuner ? "hyperparameter_tuner: LocalHyperparameterTuner" : "model_trainer: RandomForestModelTrainer"}
-  data_splitter:
-    config:
-      split_ratio: [0.7, 0.15, 0.15]
-      seed: 42
-${
-  o.tuner
-    ? `  hyperparameter_tuner:
+    download_dir: ${o.downloadDir ?? ".lolpop/mlflow-models"}`,
+    ...(o.tuner
+      ? {
+          tuner: `  hyperparameter_tuner:
     config:
       training_params:
         RandomForestModelTrainer:
           n_estimators: [5, 15]
-          max_depth: [3, 6]`
-    : `  model_trainer:
-    config:
-      training_params:
-        n_estimators: 30
-        max_depth: 8`
-}
-deploy:
-  config:
-    approval: automatic
-predict:
-  components:
-    data_connector: LocalDataConnector
-  data_connector:
-    config:
-      path: data/new.csv
-  config:
-    output_path: ${o.output ?? "predictions/penguins.csv"}
-    ground_truth_path: data/new_truth.csv
-`;
+          max_depth: [3, 6]`,
+        }
+      : {}),
+    trees: 30,
+    depth: 8,
+    deployConfig: ["approval: automatic"],
+    ...(o.output ? { output: o.output } : {}),
+  });
 
 async function build(dir: string, text: string, file = "lolpop.yaml") {
   const path = join(dir, file);
@@ -379,26 +327,6 @@ describe("penguins quickstart with MLflow", () => {
 });
 
 describe("inference bundles and honest promotion with MLflowModelRepository", () => {
-  /** Adds a `date` column (`2024-MM-DD`, from the id) after the id column of data/<file>. */
-  const addDate = (dir: string, file: string) => {
-    const path = join(dir, "data", file);
-    const [header, ...rows] = readFileSync(path, "utf8").trimEnd().split("\n");
-    const pad = (n: number) => String(n).padStart(2, "0");
-    const out = [header!.replace(/^id,/, "id,date,")];
-    for (const r of rows)
-      out.push(
-        r.replace(
-          /^(\d+),/,
-          (_, id) => `${id},2024-${pad(((Number(id) * 7) % 12) + 1)}-${pad((Number(id) % 28) + 1)},`,
-        ),
-      );
-    writeFileSync(path, `${out.join("\n")}\n`);
-  };
-  const dropDate = (dir: string, file: string) => {
-    const path = join(dir, "data", file);
-    const lines = readFileSync(path, "utf8").trimEnd().split("\n");
-    writeFileSync(path, `${lines.map((l) => l.replace(/^([^,]*),[^,]*,/, "$1,")).join("\n")}\n`);
-  };
   /** A month feature derived from the datetime column `date` by a user module. */
   const MONTH_MODULE = `export function transform(table) {
   const date = table.numeric("date");
@@ -423,7 +351,7 @@ describe("inference bundles and honest promotion with MLflowModelRepository", ()
 
   it("a version registered in MLflow carries the typing and the data transformer, and predict replays them", async () => {
     const dir = project();
-    for (const f of ["train.csv", "new.csv", "new_truth.csv"]) addDate(dir, f);
+    for (const f of ["train.csv", "new.csv", "new_truth.csv"]) addDateColumn(dir, f);
     writeFileSync(join(dir, "features.mjs"), MONTH_MODULE);
     const name = `bundle-${Date.now()}`;
     const text = datedYaml(`bundle-${Date.now()}`, name, { module: true });
@@ -454,14 +382,14 @@ describe("inference bundles and honest promotion with MLflowModelRepository", ()
 
   it("a champion that cannot be scored on the new test split is kept (on_champion_unscorable: keep), and the reason is stored", async () => {
     const dir = project();
-    for (const f of ["train.csv", "new.csv", "new_truth.csv"]) addDate(dir, f);
+    for (const f of ["train.csv", "new.csv", "new_truth.csv"]) addDateColumn(dir, f);
     const name = `unscorable-${Date.now()}`;
     const experiment = `unscorable-${Date.now()}`;
     const first = (await (
       await build(dir, datedYaml(experiment, name))
     ).run("run_step", "deploy")) as WorkflowSummary;
     expect(first.deploy).toMatchObject({ promoted: true, champion_version: 1 });
-    dropDate(dir, "train.csv");
+    dropColumn(dir, "train.csv", "date");
     const text = datedYaml(experiment, name).replace("      columns: {date: datetime}\n", "");
     const wf = await build(dir, text);
     const s = (await wf.run("run_step", "deploy")) as WorkflowSummary;

@@ -3,7 +3,6 @@
 // `lolpop serve` process that is stopped when the test ends.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import {
-  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -16,6 +15,11 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  type PenguinsConfig,
+  penguinsYaml as sharedPenguinsYaml,
+  writePenguinsData,
+} from "../../../tests/penguins.js";
 
 /** This package's folder. */
 export const pkgDir = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -49,59 +53,13 @@ const LINKED = [
   "vega-datasets",
 ];
 
-/** The penguins quickstart config (local store), with `trees` trees. */
-export function penguinsYaml(
-  o: { trees?: number; depth?: number; seed?: number; extraComponents?: string[] } = {},
-) {
-  return `runner: ClassificationRunner
-config:
-  target: species
-  index: id
-  model_name: penguins
-components:
-  metadata_tracker: LocalMetadataTracker
-  model_repository: LocalModelRepository
-${(o.extraComponents ?? []).map((l) => `  ${l}\n`).join("")}pipelines:
-  process: OfflineProcess
-  train: OfflineTrain
-  deploy: OfflineDeploy
-  predict: OfflinePredict
-process:
-  components:
-    data_connector: LocalDataConnector
-  data_connector:
-    config:
-      path: data/train.csv
-train:
-  config:
-    perf_metric: f1_macro
-    seed: ${o.seed ?? 7}
-  components:
-    data_splitter: LocalDataSplitter
-    feature_transformer: LocalFeatureTransformer
-    model_trainer: RandomForestModelTrainer
-  data_splitter:
-    config:
-      split_ratio: [0.7, 0.15, 0.15]
-      seed: 42
-  model_trainer:
-    config:
-      training_params:
-        n_estimators: ${o.trees ?? 20}
-        max_depth: ${o.depth ?? 6}
-deploy:
-  config:
-    require_beat_champion: false
-    require_beat_baseline: true
-predict:
-  components:
-    data_connector: LocalDataConnector
-  data_connector:
-    config:
-      path: data/new.csv
-  config:
-    output_path: predictions/penguins.csv
-`;
+/**
+ * The penguins quickstart config (local store unless `tracker`/`repository` say otherwise): the
+ * tests' one builder, with serve's defaults (20 trees of depth 6, seed 7, a challenger promoted
+ * when it beats the baseline).
+ */
+export function penguinsYaml(o: PenguinsConfig & { seed?: number } = {}) {
+  return sharedPenguinsYaml({ trees: 20, depth: 6, seed: 7, requireBeatChampion: false, ...o });
 }
 
 /** A temp penguins project (data/train.csv, data/new.csv) with the workspace packages linked. */
@@ -118,12 +76,7 @@ export function servedProject(yaml = penguinsYaml()): string {
     join(dir, "package.json"),
     JSON.stringify({ name: "serve-project", private: true, type: "module", dependencies: deps }),
   );
-  copyFileSync(
-    join(repoRoot, "examples", "quickstart", "penguins", "prepare-data.mjs"),
-    join(dir, "prepare-data.mjs"),
-  );
-  const r = spawnSync(process.execPath, ["prepare-data.mjs"], { cwd: dir, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(r.stderr);
+  writePenguinsData(dir);
   writeFileSync(join(dir, "lolpop.yaml"), yaml);
   return dir;
 }

@@ -28,13 +28,12 @@ let dir: string;
 
 beforeAll(async () => {
   server = await startMlflowServer();
-  const yaml = penguinsYaml({ trees: 10, seed: 7 })
-    .replace(
-      "  model_name: penguins\n",
-      `  model_name: penguins\n  tracking_uri: ${server.uri}\n  experiment_name: serve-test\n`,
-    )
-    .replace("metadata_tracker: LocalMetadataTracker", "metadata_tracker: MLflowMetadataTracker")
-    .replace("model_repository: LocalModelRepository", "model_repository: MLflowModelRepository");
+  const yaml = penguinsYaml({
+    trees: 10,
+    tracker: "MLflowMetadataTracker",
+    repository: "MLflowModelRepository",
+    config: [`tracking_uri: ${server.uri}`, "experiment_name: serve-test"],
+  });
   dir = servedProject(yaml);
   const at = join(dir, "node_modules", "@lolpop", "mlflow");
   mkdirSync(join(dir, "node_modules", "@lolpop"), { recursive: true });
