@@ -69,79 +69,98 @@ function parse(args: string[], help: string, ctx: PluginCommandContext, json: bo
   }
 }
 
-async function summaryText(summary: Record<string, unknown>): Promise<string> {
+/** How a run's outcome is printed: the CLI's own rendering (`lolpop run`'s), else JSON. */
+interface OutcomeRendering {
+  succeeded(summary: Record<string, unknown>, opts: { json: boolean }): string;
+  failed(error: unknown, message: string, opts: { json: boolean }): string;
+}
+
+async function outcomeRendering(): Promise<OutcomeRendering> {
   try {
-    const cli = (await import("@lolpop/cli")) as { renderSummary?: (s: Record<string, unknown>) => string };
-    if (cli.renderSummary) return cli.renderSummary(summary);
+    const cli = (await import("@lolpop/cli")) as Partial<{
+      renderRunSucceeded: OutcomeRendering["succeeded"];
+      renderRunFailed: OutcomeRendering["failed"];
+    }>;
+    if (cli.renderRunSucceeded && cli.renderRunFailed)
+      return { succeeded: cli.renderRunSucceeded, failed: cli.renderRunFailed };
   } catch {
-    // No @lolpop/cli next to this package: print the summary as JSON.
+    // No @lolpop/cli next to this package (or an older one): print the summary as JSON.
   }
-  return `${JSON.stringify(summary, null, 2)}\n`;
+  return {
+    succeeded: (summary, opts) =>
+      opts.json
+        ? terminalJson({ ok: true, ...summary })
+        : `${JSON.stringify(redactValue(summary), null, 2)}\n`,
+    failed: (error, message, opts) => {
+      const partial = partialRunOf(error);
+      const text = redactText(message);
+      if (opts.json)
+        return terminalJson({
+          ok: false,
+          ...(partial ? { summary: redactValue(partial.summary) } : {}),
+          error: { ...(partial ? { step: partial.step, code: partial.code } : {}), message: text },
+        });
+      return partial ? `${JSON.stringify(redactValue(partial.summary), null, 2)}\n` : "";
+    },
+  };
+}
+
+/** Runs `fn` with a connection to the Temporal frontend; a bad address or namespace exits 2. */
+async function withConnection(
+  settings: Parameters<typeof connectTemporal>[0],
+  ctx: PluginCommandContext,
+  fn: (h: Awaited<ReturnType<typeof connectTemporal>>) => Promise<number>,
+): Promise<number> {
+  let h: Awaited<ReturnType<typeof connectTemporal>>;
+  try {
+    h = await connectTemporal(settings);
+  } catch (e) {
+    if (!TemporalConfigError.isInstance(e)) throw e;
+    ctx.stderr(`lolpop ${ctx.command}: ${e.message}\n`);
+    return 2;
+  }
+  try {
+    return await fn(h);
+  } finally {
+    await h.close();
+  }
 }
 
 /** `lolpop runs attach <id>`. */
 export async function runsAttach(args: string[], ctx: PluginCommandContext): Promise<number> {
   const p = parse(args, ATTACH_HELP, ctx, true);
   if (typeof p === "number") return p;
-  let h: Awaited<ReturnType<typeof connectTemporal>>;
-  try {
-    h = await connectTemporal(p.settings);
-  } catch (e) {
-    if (!TemporalConfigError.isInstance(e)) throw e;
-    ctx.stderr(`lolpop ${ctx.command}: ${e.message}\n`);
-    return 2;
-  }
-  try {
-    const summary = await followRun(h, p.id, {
-      onStep: (step, status) => {
-        if (!p.json && status === "started") ctx.stderr(`${step}...\n`);
-      },
-    });
-    ctx.stdout(
-      p.json ? terminalJson({ ok: true, ...summary }) : `\n${redactText(await summaryText(summary))}`,
-    );
-    return 0;
-  } catch (e) {
-    const partial = partialRunOf(e);
-    const message = redactText(e instanceof Error ? e.message : String(e));
-    if (p.json)
-      ctx.stdout(
-        terminalJson({
-          ok: false,
-          ...(partial ? { summary: redactValue(partial.summary) } : {}),
-          error: { ...(partial ? { step: partial.step, code: partial.code } : {}), message },
-        }),
-      );
-    else {
-      if (partial) ctx.stdout(`\n${redactText(await summaryText(partial.summary))}`);
-      ctx.stderr(`run ${p.id} failed${partial ? ` at ${partial.step}` : ""}: ${message}\n`);
+  return withConnection(p.settings, ctx, async (h) => {
+    try {
+      const summary = await followRun(h, p.id, {
+        onStep: (step, status) => {
+          if (!p.json && status === "started") ctx.stderr(`${step}...\n`);
+        },
+      });
+      ctx.stdout((await outcomeRendering()).succeeded(summary, { json: p.json }));
+      return 0;
+    } catch (e) {
+      const partial = partialRunOf(e);
+      const message = redactText(e instanceof Error ? e.message : String(e));
+      ctx.stdout((await outcomeRendering()).failed(e, message, { json: p.json }));
+      if (!p.json) ctx.stderr(`run ${p.id} failed${partial ? ` at ${partial.step}` : ""}: ${message}\n`);
+      return 1;
     }
-    return 1;
-  } finally {
-    await h.close();
-  }
+  });
 }
 
 /** `lolpop runs cancel <id>`. */
 export async function runsCancel(args: string[], ctx: PluginCommandContext): Promise<number> {
   const p = parse(args, CANCEL_HELP, ctx, false);
   if (typeof p === "number") return p;
-  let h: Awaited<ReturnType<typeof connectTemporal>>;
-  try {
-    h = await connectTemporal(p.settings);
-  } catch (e) {
-    if (!TemporalConfigError.isInstance(e)) throw e;
-    ctx.stderr(`lolpop ${ctx.command}: ${e.message}\n`);
-    return 2;
-  }
-  try {
-    await h.client.workflow.getHandle(p.id).cancel();
-    ctx.stdout(`cancel requested for run ${p.id}\n`);
-    return 0;
-  } catch (e) {
-    ctx.stderr(`lolpop ${ctx.command}: cannot cancel run ${p.id}: ${(e as Error).message}\n`);
-    return 1;
-  } finally {
-    await h.close();
-  }
+  return withConnection(p.settings, ctx, async (h) => {
+    try {
+      await h.client.workflow.getHandle(p.id).cancel();
+      ctx.stdout(`cancel requested for run ${p.id}\n`);
+      return 0;
+    } catch (e) {
+      ctx.stderr(`lolpop ${ctx.command}: cannot cancel run ${p.id}: ${(e as Error).message}\n`);
+      return 1;
+    }
+  });
 }
