@@ -31,9 +31,9 @@ function check(t: Table): void {
   expect(sum).toBe((ROWS * (ROWS - 1)) / 2);
 }
 
-test("a streamed result is read in order across segments, with a right, low, high or no row hint", async () => {
+test("a streamed result is read in order across segments, with no row hint, the right one or too high a one", async () => {
   await withDuckDB({}, async (session) => {
-    for (const rows of [undefined, ROWS, 1000, ROWS * 2]) {
+    for (const rows of [undefined, ROWS, ROWS * 2]) {
       const result = await session.stream(SQL, { what: "query" });
       const t = await resultToTable(session.bindings, result, {
         what: "query",

@@ -677,10 +677,11 @@ export async function resultToTable(
     readerFor(b, allNames[j]!, types[j]!, capacity, options.bigint ?? "error", options.what),
   );
   const hashIndexes = names.map((n) => hashOf.get(n));
+  // A streamed result: the next chunk is fetched (by DuckDB, off the main thread) while this one
+  // is converted, so DuckDB's scan and the conversion overlap.
+  let next: Promise<DuckDBDataChunk | null> | undefined;
   try {
-    // A streamed result: the next chunk is fetched (by DuckDB, off the main thread) while this one
-    // is converted, so DuckDB's scan and the conversion overlap.
-    let next: Promise<DuckDBDataChunk | null> | undefined = materialized ? undefined : result.fetchChunk();
+    next = materialized ? undefined : result.fetchChunk();
     for (let c = 0; ; c++) {
       let chunk: DuckDBDataChunk | null;
       if (materialized) chunk = c < materialized.chunkCount ? materialized.getChunk(c) : null;
@@ -710,6 +711,8 @@ export async function resultToTable(
       used += count;
     }
   } catch (e) {
+    // a fetch still running when the conversion failed ends before the caller may close DuckDB
+    if (next) await next.catch(() => {});
     if (!(e instanceof UnfitValue)) throw e;
     throw new DataError({
       message: `${options.what}: column "${e.column}", row ${e.row + 1}: ${e.value} ${e.reason}. Set \`bigint: double\` (nearest double) or \`bigint: string\` (exact text), or cast the column in SQL (e.g. CAST(${e.column} AS DOUBLE))`,
