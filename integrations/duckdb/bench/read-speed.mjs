@@ -7,6 +7,9 @@
 // rows, read in parallel). Rounds alternate
 // between the two sides so that load changes hit both; medians are compared as speed-ups
 // (pandas time / lolpop time: 2.0 = twice as fast as pandas). Each side checks what it read.
+// For Parquet, each round also times DuckDB's own streamed scan of the file with no conversion at all
+// (the chunks are fetched and dropped): the floor under get_data, printed as its share of get_data and
+// as the speed-up over pandas that a free conversion would give.
 // Usage: node bench/read-speed.mjs [--rows N] [--rounds N]   (needs `pnpm build` and `pnpm python:setup`)
 import { spawn } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
@@ -14,6 +17,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { instantiateComponent } from "@lolpop/core";
 import { duckdbDataConnector } from "../dist/index.js";
 import { writeWideCsv } from "../test-fixtures/wide-data.mjs";
@@ -76,9 +80,27 @@ async function ours(which) {
   };
 }
 
+// DuckDB's scan alone: the same streamed read (with the string hashes get_data asks for), chunks dropped.
+const scanDb = await DuckDBInstance.create(":memory:");
+const scanCon = await scanDb.connect();
+async function scanOnly(path) {
+  const t0 = performance.now();
+  const r = await scanCon.stream(
+    `SELECT *, hash(color), hash(city) FROM read_parquet('${path.replaceAll("'", "''")}')`,
+  );
+  let rows = 0;
+  for (;;) {
+    const chunk = await r.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    rows += chunk.rowCount;
+  }
+  if (rows !== ROWS) throw new Error(`scan of ${path}: ${rows} rows`);
+  return performance.now() - t0;
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const CASES = ["csv", "parquet", "parquet-duckdb"];
-const times = Object.fromEntries(CASES.map((c) => [c, { ours: [], pandas: [] }]));
+const times = Object.fromEntries(CASES.map((c) => [c, { ours: [], pandas: [], scan: [] }]));
 let check;
 for (let r = 0; r <= ROUNDS; r++) {
   for (const which of CASES) {
@@ -93,10 +115,14 @@ for (let r = 0; r <= ROUNDS; r++) {
     if (Math.abs(o.x1_sum - p.x1_sum) > 1e-6 * Math.abs(p.x1_sum))
       throw new Error(`${which}: x1 sums differ`);
     check = o;
+    const scan = which === "csv" ? undefined : await scanOnly(path);
     if (r === 0) continue; // warm-up round (file cache, imports)
     times[which].ours.push(o.ms);
     times[which].pandas.push(p.ms);
-    console.log(`round ${r} ${which}: lolpop ${Math.round(o.ms)} ms, pandas ${Math.round(p.ms)} ms`);
+    if (scan !== undefined) times[which].scan.push(scan);
+    console.log(
+      `round ${r} ${which}: lolpop ${Math.round(o.ms)} ms, pandas ${Math.round(p.ms)} ms${scan === undefined ? "" : `, DuckDB scan alone ${Math.round(scan)} ms`}`,
+    );
   }
 }
 py.stdin.write("quit\n");
@@ -113,10 +139,24 @@ const rows = CASES.map((which) => {
     lolpop_ms: Math.round(o),
     pandas_ms: Math.round(p),
     speedup: +(p / o).toFixed(2),
+    ...(times[which].scan.length > 0
+      ? (() => {
+          const s = median(times[which].scan);
+          return {
+            duckdb_scan_ms: Math.round(s),
+            scan_share: +(s / o).toFixed(2),
+            speedup_if_conversion_were_free: +(p / s).toFixed(2),
+          };
+        })()
+      : {}),
   };
 });
+scanCon.closeSync();
+scanDb.closeSync();
 for (const r of rows)
-  console.log(`${r.case}: lolpop ${r.lolpop_ms} ms, pandas ${r.pandas_ms} ms -> ${r.speedup}x (goal >= 2x)`);
+  console.log(
+    `${r.case}: lolpop ${r.lolpop_ms} ms, pandas ${r.pandas_ms} ms -> ${r.speedup}x (goal >= 2x)${r.duckdb_scan_ms === undefined ? "" : `; DuckDB's scan alone ${r.duckdb_scan_ms} ms (${Math.round(r.scan_share * 100)}% of get_data; ${r.speedup_if_conversion_were_free}x pandas if the conversion were free)`}`,
+  );
 console.log(
   JSON.stringify({
     benchmark: "@lolpop/duckdb read speed vs pandas",

@@ -257,6 +257,9 @@ export async function readFiles(
   what: string,
 ): Promise<Table> {
   const params = { __lolpop_path: files.pattern };
+  // Parquet: the row count is in the files' metadata, and the result is streamed into arrays of that
+  // size (see ReadRequest.stream).
+  const parquet = files.format === "parquet" ? await parquetRows(session, files, options, what) : undefined;
   // CSV: forced types go to read_csv (its errors carry line numbers); readQuery still checks that
   // every forced column exists and finds nothing left to cast.
   const request = (sampleAll: boolean) => ({
@@ -266,6 +269,7 @@ export async function readFiles(
     ...(options.columns ? { columns: options.columns } : {}),
     ...(options.bigint ? { bigint: options.bigint } : {}),
     ...(options.nested ? { nested: options.nested } : {}),
+    ...(parquet ? { stream: true, rows: parquet.rows } : {}),
   });
   let table: Table;
   try {
@@ -294,6 +298,26 @@ export async function readFiles(
     });
   }
   return table;
+}
+
+/** Rows of Parquet files from their metadata (DuckDB answers count(*) without reading the data). */
+async function parquetRows(
+  session: DuckDBSession,
+  files: ResolvedFiles,
+  options: FileReadOptions,
+  what: string,
+): Promise<{ rows: number } | undefined> {
+  try {
+    const r = await session.run(
+      `SELECT count(*)::DOUBLE FROM ${readFunction(files, options)}`,
+      { what },
+      { __lolpop_path: files.pattern },
+    );
+    const rows = r.chunkCount > 0 ? Number(r.getChunk(0).getRows()[0]?.[0]) : Number.NaN;
+    return Number.isSafeInteger(rows) ? { rows } : undefined;
+  } catch {
+    return undefined; // the read itself reports what is wrong with the files
+  }
 }
 
 /** `columns` names a column the CSV does not have: say which, and list the file's columns. */

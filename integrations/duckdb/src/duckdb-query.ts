@@ -37,6 +37,14 @@ export interface ReadRequest {
   nested?: NestedPolicy;
   /** Integers beyond ±2^53. Default `error`. */
   bigint?: BigIntPolicy;
+  /**
+   * Stream the result (default false: materialize). Streaming overlaps DuckDB's scan with the
+   * conversion and never holds the result twice, but DuckDB then runs the scan on one thread (it
+   * keeps the row order), so it pays off when the scan is one thread anyway or cheap: Parquet.
+   */
+  stream?: boolean;
+  /** The row count when known beforehand (e.g. from Parquet metadata): a streamed result is then written straight into arrays of that size. */
+  rows?: number;
 }
 
 const NUMERIC_IDS = new Set<number>([
@@ -248,8 +256,14 @@ export async function readQuery(session: DuckDBSession, req: ReadRequest): Promi
     ...(req.userSql ? { user: { sql: req.sql, firstLine: wrap ? 2 : 1 } } : {}),
   };
   try {
-    const result = await session.run(sql, label, req.params);
-    return await resultToTable(session.bindings, result, { what: req.what, bigint: req.bigint ?? "error" });
+    const result = req.stream
+      ? await session.stream(sql, label, req.params)
+      : await session.run(sql, label, req.params);
+    return await resultToTable(session.bindings, result, {
+      what: req.what,
+      bigint: req.bigint ?? "error",
+      ...(req.rows !== undefined ? { rows: req.rows } : {}),
+    });
   } catch (e) {
     const err =
       DuckDBQueryError.isInstance(e) || DataError.isInstance(e) ? e : session.queryError(e, sql, label);

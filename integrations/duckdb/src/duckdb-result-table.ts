@@ -35,24 +35,63 @@ export interface ResultToTableOptions {
   bigint?: BigIntPolicy;
   /** Names the data in errors, e.g. a file or `query`. */
   what: string;
+  /** Expected row count of a streamed result (a hint: more or fewer rows are still read correctly). */
+  rows?: number;
 }
 
 const TWO_32 = 4294967296;
 
 interface ColumnReader {
-  /** Reads `count` rows of one chunk's vector into the output at `offset` (`hashes`: DuckDB's hash of each string). */
+  /**
+   * Reads `count` rows of one chunk's vector into the current segment at `offset` (`hashes`:
+   * DuckDB's hash of each string).
+   */
   read(vector: unknown, count: number, offset: number, hashes?: unknown): void;
-  /** Makes room for `rows` rows. */
-  reserve(rows: number): void;
-  finish(rows: number): Column;
+  /** Ends the current segment after `used` rows and starts one of `rows` rows. */
+  segment(used: number, rows: number): void;
+  /** The column, the last segment ending after `used` rows. */
+  finish(used: number): Column;
 }
 
-function grown<A extends Float64Array | Int32Array>(arr: A, rows: number): A {
-  if (rows <= arr.length) return arr;
-  const next = new (arr.constructor as { new (n: number): A })(Math.max(rows, arr.length * 2));
-  next.set(arr);
-  return next;
+/**
+ * A column's output written in segments: one of the result's row count when DuckDB materialized it
+ * (no copy at the end), else segments of {@link STREAM_SEGMENT_ROWS} joined once at the end (no
+ * regrowing of one array while a streamed result arrives).
+ */
+class Segments<A extends Float64Array | Int32Array> {
+  readonly #parts: A[] = [];
+  /** Rows in the segments before the current one. */
+  base = 0;
+  constructor(
+    private readonly make: (rows: number) => A,
+    public current: A,
+  ) {}
+
+  next(used: number, rows: number): void {
+    this.#parts.push(this.current.subarray(0, used) as A);
+    this.base += used;
+    this.current = this.make(rows);
+  }
+
+  join(used: number): A {
+    const last = this.current.length === used ? this.current : (this.current.subarray(0, used) as A);
+    if (this.#parts.length === 0) return last === this.current ? last : (last.slice() as A);
+    const out = this.make(this.base + used);
+    let at = 0;
+    for (const p of this.#parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    out.set(last, at);
+    this.#parts.length = 0;
+    return out;
+  }
 }
+
+/** Rows per output segment while a streamed result is read. */
+const STREAM_SEGMENT_ROWS = 1 << 17;
+const float64s = (rows: number) => new Float64Array(rows);
+const int32s = (rows: number) => new Int32Array(rows);
 
 /** A value that does not fit the table; reported with its column and 0-based row. */
 class UnfitValue extends Error {
@@ -71,7 +110,7 @@ function isValid(validity: Uint8Array | null | undefined, i: number): boolean {
 }
 
 class NumericReader implements ColumnReader {
-  values: Float64Array;
+  readonly #out: Segments<Float64Array>;
   bigText: string[] | undefined;
   constructor(
     private readonly b: DuckDBBindings,
@@ -83,23 +122,23 @@ class NumericReader implements ColumnReader {
     private readonly decode: (data: Uint8Array, count: number, out: Float64Array, offset: number) => void,
     private readonly bigint: BigIntPolicy,
   ) {
-    this.values = new Float64Array(rows);
+    this.#out = new Segments(float64s, new Float64Array(rows));
   }
 
-  reserve(rows: number): void {
-    this.values = grown(this.values, rows);
+  segment(used: number, rows: number): void {
+    this.#out.next(used, rows);
   }
 
   read(vector: unknown, count: number, offset: number): void {
     const b = this.b;
+    const out = this.#out.current;
     if (this.width === 0) {
-      this.values.fill(Number.NaN, offset, offset + count);
+      out.fill(Number.NaN, offset, offset + count);
       return;
     }
     const data = b.vector_get_data(vector as never, count * this.width);
-    this.decode(data, count, this.values, offset);
+    this.decode(data, count, out, offset);
     const validity = b.vector_get_validity(vector as never, Math.ceil(count / 64) * 8);
-    const out = this.values;
     if (validity) {
       for (let k = 0, bytes = (count + 7) >>> 3; k < bytes; k++) {
         const m = validity[k]!;
@@ -117,7 +156,8 @@ class NumericReader implements ColumnReader {
     count: number,
     offset: number,
   ): void {
-    const out = this.values;
+    const out = this.#out.current;
+    const row = this.#out.base + offset;
     for (let i = 0; i < count; i++) {
       const v = out[offset + i]!;
       // beyond 2^53 the double may be a rounded value (2^53 + 1 reads as 2^53): check the exact one
@@ -129,25 +169,25 @@ class NumericReader implements ColumnReader {
       if (this.bigint === "error") {
         throw new UnfitValue(
           this.name,
-          offset + i,
+          row + i,
           exact,
           "is an integer beyond ±2^53, which a lolpop table cannot hold exactly",
         );
       }
       if (this.bigint === "string") {
         this.bigText ??= [];
-        this.bigText[offset + i] = exact;
+        this.bigText[row + i] = exact;
       } else if (this.width === 16) out[offset + i] = Number(BigInt(exact)); // one rounding
     }
   }
 
-  finish(rows: number): Column {
-    this.values = this.values.length === rows ? this.values : this.values.slice(0, rows);
+  finish(used: number): Column {
+    const values = this.#out.join(used);
     if (this.bigText) {
       // `bigint: string`: the whole column becomes decimal text, exact for every value.
-      const out: (string | null)[] = new Array(this.values.length);
-      for (let i = 0; i < this.values.length; i++) {
-        const v = this.values[i]!;
+      const out: (string | null)[] = new Array(values.length);
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i]!;
         out[i] = this.bigText[i] ?? (Number.isNaN(v) ? null : String(v));
       }
       const dict: string[] = [];
@@ -169,7 +209,7 @@ class NumericReader implements ColumnReader {
       }
       return { type: "categorical", codes, dictionary: dict };
     }
-    return { type: "numeric", values: this.values, logical: this.logical };
+    return { type: "numeric", values, logical: this.logical };
   }
 }
 
@@ -334,7 +374,7 @@ function decodeBytes(bytes: Uint8Array, start: number, len: number): string {
 }
 
 class StringReader implements ColumnReader {
-  codes: Int32Array;
+  readonly #out: Segments<Int32Array>;
   readonly dictionary: string[] = [];
   readonly #inline = new WordIndex();
   readonly #long = new WordIndex();
@@ -344,11 +384,11 @@ class StringReader implements ColumnReader {
     private readonly b: DuckDBBindings,
     rows: number,
   ) {
-    this.codes = new Int32Array(rows);
+    this.#out = new Segments(int32s, new Int32Array(rows));
   }
 
-  reserve(rows: number): void {
-    this.codes = grown(this.codes, rows);
+  segment(used: number, rows: number): void {
+    this.#out.next(used, rows);
   }
 
   #code(s: string): number {
@@ -368,7 +408,7 @@ class StringReader implements ColumnReader {
     const validity = b.vector_get_validity(vector as never, Math.ceil(count / 64) * 8);
     let hashes: Uint32Array | undefined;
     let pointers: Map<number, number> | undefined;
-    const codes = this.codes;
+    const codes = this.#out.current;
     for (let i = 0; i < count; i++) {
       if (!isValid(validity, i)) {
         codes[offset + i] = -1;
@@ -428,25 +468,24 @@ class StringReader implements ColumnReader {
     }
   }
 
-  finish(rows: number): Column {
-    const codes = this.codes.length === rows ? this.codes : this.codes.slice(0, rows);
-    return { type: "categorical", codes, dictionary: this.dictionary };
+  finish(used: number): Column {
+    return { type: "categorical", codes: this.#out.join(used), dictionary: this.dictionary };
   }
 }
 
 class EnumReader implements ColumnReader {
-  codes: Int32Array;
+  readonly #out: Segments<Int32Array>;
   constructor(
     private readonly b: DuckDBBindings,
     private readonly members: readonly string[],
     private readonly bytes: number,
     rows: number,
   ) {
-    this.codes = new Int32Array(rows);
+    this.#out = new Segments(int32s, new Int32Array(rows));
   }
 
-  reserve(rows: number): void {
-    this.codes = grown(this.codes, rows);
+  segment(used: number, rows: number): void {
+    this.#out.next(used, rows);
   }
 
   read(vector: unknown, count: number, offset: number): void {
@@ -458,16 +497,17 @@ class EnumReader implements ColumnReader {
           ? new Uint16Array(data.buffer, data.byteOffset, count)
           : new Uint32Array(data.buffer, data.byteOffset, count);
     const validity = this.b.vector_get_validity(vector as never, Math.ceil(count / 64) * 8);
-    for (let i = 0; i < count; i++) this.codes[offset + i] = isValid(validity, i) ? src[i]! : -1;
+    const codes = this.#out.current;
+    for (let i = 0; i < count; i++) codes[offset + i] = isValid(validity, i) ? src[i]! : -1;
   }
 
   finish(rows: number): Column {
-    this.codes = this.codes.length === rows ? this.codes : this.codes.slice(0, rows);
+    const codes = this.#out.join(rows);
     // Drop members that never occur (a one-hot encoder would otherwise make columns for them).
     const used = new Int32Array(this.members.length).fill(-1);
     const dictionary: string[] = [];
-    for (let i = 0; i < this.codes.length; i++) {
-      const c = this.codes[i]!;
+    for (let i = 0; i < codes.length; i++) {
+      const c = codes[i]!;
       if (c >= 0 && used[c] === -1) used[c] = 1;
     }
     for (let m = 0; m < this.members.length; m++)
@@ -475,11 +515,11 @@ class EnumReader implements ColumnReader {
         used[m] = dictionary.length;
         dictionary.push(this.members[m]!);
       }
-    for (let i = 0; i < this.codes.length; i++) {
-      const c = this.codes[i]!;
-      if (c >= 0) this.codes[i] = used[c]!;
+    for (let i = 0; i < codes.length; i++) {
+      const c = codes[i]!;
+      if (c >= 0) codes[i] = used[c]!;
     }
-    return { type: "categorical", codes: this.codes, dictionary };
+    return { type: "categorical", codes, dictionary };
   }
 }
 
@@ -630,36 +670,49 @@ export async function resultToTable(
   }
   const types = result.columnTypes();
   const materialized = "chunkCount" in result ? (result as DuckDBMaterializedResult) : undefined;
-  let capacity = materialized ? materialized.rowCount : 1 << 16;
+  // rows of the current output segment, and the rows written to it
+  let capacity = materialized ? materialized.rowCount : Math.max(options.rows ?? 0, STREAM_SEGMENT_ROWS);
+  let used = 0;
   const readers = indexes.map((j) =>
     readerFor(b, allNames[j]!, types[j]!, capacity, options.bigint ?? "error", options.what),
   );
   const hashIndexes = names.map((n) => hashOf.get(n));
-  let offset = 0;
+  // A streamed result: the next chunk is fetched (by DuckDB, off the main thread) while this one
+  // is converted, so DuckDB's scan and the conversion overlap.
+  let next: Promise<DuckDBDataChunk | null> | undefined;
   try {
+    next = materialized ? undefined : result.fetchChunk();
     for (let c = 0; ; c++) {
       let chunk: DuckDBDataChunk | null;
       if (materialized) chunk = c < materialized.chunkCount ? materialized.getChunk(c) : null;
-      else chunk = await result.fetchChunk();
+      else {
+        chunk = await next!;
+        next = chunk && chunk.rowCount > 0 ? result.fetchChunk() : undefined;
+        // a failing prefetch is reported by the next await, not as an unhandled rejection
+        next?.catch(() => {});
+      }
       if (!chunk || chunk.rowCount === 0) break;
       const raw = chunk.chunk;
       const count = chunk.rowCount;
-      if (offset + count > capacity) {
-        capacity = Math.max(capacity * 2, offset + count);
-        for (const r of readers) r.reserve(capacity);
+      if (used + count > capacity) {
+        capacity = Math.max(STREAM_SEGMENT_ROWS, count);
+        for (const r of readers) r.segment(used, capacity);
+        used = 0;
       }
       for (let k = 0; k < readers.length; k++) {
         const h = hashIndexes[k];
         readers[k]!.read(
           b.data_chunk_get_vector(raw, indexes[k]!),
           count,
-          offset,
+          used,
           h === undefined ? undefined : b.data_chunk_get_vector(raw, h),
         );
       }
-      offset += count;
+      used += count;
     }
   } catch (e) {
+    // a fetch still running when the conversion failed ends before the caller may close DuckDB
+    if (next) await next.catch(() => {});
     if (!(e instanceof UnfitValue)) throw e;
     throw new DataError({
       message: `${options.what}: column "${e.column}", row ${e.row + 1}: ${e.value} ${e.reason}. Set \`bigint: double\` (nearest double) or \`bigint: string\` (exact text), or cast the column in SQL (e.g. CAST(${e.column} AS DOUBLE))`,
@@ -667,5 +720,5 @@ export async function resultToTable(
       details: { column: e.column, row: e.row + 1, value: e.value },
     });
   }
-  return Table.fromColumns(names.map((n, k) => [n, readers[k]!.finish(offset)] as const));
+  return Table.fromColumns(names.map((n, k) => [n, readers[k]!.finish(used)] as const));
 }
