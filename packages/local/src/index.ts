@@ -8,6 +8,7 @@ import { localDataSplitter } from "./local-data-splitter.js";
 import { localDataTransformer } from "./local-data-transformer.js";
 import { localFeatureTransformer } from "./local-feature-transformer.js";
 import { localHyperparameterTuner } from "./local-hyperparameter-tuner.js";
+import { localBlobStore } from "./local-blob-store.js";
 import { localMetadataTracker } from "./local-metadata-tracker.js";
 import { localModelRepository } from "./local-model-repository.js";
 import { stdoutNotifier } from "./stdout-notifier.js";
@@ -34,6 +35,7 @@ export const localPlugin = registerPlugin(
 
 export default localPlugin;
 export {
+  localBlobStore,
   localDataConnector,
   localDataSplitter,
   localDataTransformer,
