@@ -149,6 +149,7 @@ export {
   unregisterPlugin,
 } from "./registry.js";
 export { instantiateComponent, type StandaloneOptions } from "./standalone.js";
+export * from "./step-cache.js";
 export {
   asCategorical,
   type CategoricalColumn,

@@ -3,14 +3,16 @@
  */
 import { createRequire } from "node:module";
 import { definePlugin, registerPlugin } from "@lolpop/core";
+import { localBlobStore } from "./local-blob-store.js";
+import { codeTreeFingerprint } from "./local-code-fingerprint.js";
 import { localDataConnector } from "./local-data-connector.js";
 import { localDataSplitter } from "./local-data-splitter.js";
 import { localDataTransformer } from "./local-data-transformer.js";
 import { localFeatureTransformer } from "./local-feature-transformer.js";
 import { localHyperparameterTuner } from "./local-hyperparameter-tuner.js";
-import { localBlobStore } from "./local-blob-store.js";
 import { localMetadataTracker } from "./local-metadata-tracker.js";
 import { localModelRepository } from "./local-model-repository.js";
+import { localStepCache } from "./local-step-cache.js";
 import { stdoutNotifier } from "./stdout-notifier.js";
 
 const pkg = createRequire(import.meta.url)("../package.json") as { name: string; version: string };
@@ -35,6 +37,7 @@ export const localPlugin = registerPlugin(
 
 export default localPlugin;
 export {
+  codeTreeFingerprint,
   localBlobStore,
   localDataConnector,
   localDataSplitter,
@@ -43,5 +46,6 @@ export {
   localHyperparameterTuner,
   localMetadataTracker,
   localModelRepository,
+  localStepCache,
   stdoutNotifier,
 };
