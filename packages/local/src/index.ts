@@ -3,6 +3,7 @@
  */
 import { createRequire } from "node:module";
 import { definePlugin, registerPlugin } from "@lolpop/core";
+import { type BlobGcPlan, collectBlobGarbage } from "./local-blob-gc.js";
 import { localBlobStore } from "./local-blob-store.js";
 import { codeTreeFingerprint } from "./local-code-fingerprint.js";
 import { localDataConnector } from "./local-data-connector.js";
@@ -37,7 +38,9 @@ export const localPlugin = registerPlugin(
 
 export default localPlugin;
 export {
+  type BlobGcPlan,
   codeTreeFingerprint,
+  collectBlobGarbage,
   localBlobStore,
   localDataConnector,
   localDataSplitter,

@@ -79,3 +79,36 @@ describe("codeTreeFingerprint", () => {
     await expect(codeTreeFingerprint("nope.js", tmp)).rejects.toThrow(/nope\.js: the file cannot be read/);
   });
 });
+
+describe("collectBlobGarbage", () => {
+  it("removes unreferenced blobs and entries of deleted runs, never a blob a kept entry or keep needs; dry run lists the same", async () => {
+    const { collectBlobGarbage } = await import("./local-blob-gc.js");
+    const blobs = localBlobStore(tmp);
+    const cache = localStepCache(tmp, blobs);
+    const keptOut = await blobs.put("output of the kept run");
+    const shared = await blobs.put("output both runs share");
+    const goneOut = await blobs.put("output of the deleted run");
+    const orphan = await blobs.put("nobody references this");
+    const pinned = await blobs.put("a snapshot another record keeps");
+    await cache.record({ key: KEY, step: "train", run_id: "kept", outputs: { a: keptOut, b: shared } });
+    await cache.record({
+      key: "d".repeat(64),
+      step: "encode",
+      run_id: "gone",
+      outputs: { a: goneOut, b: shared },
+    });
+    const opts = { deletedRuns: new Set(["gone"]), keep: new Set([pinned.digest]) };
+    const dry = await collectBlobGarbage(tmp, { ...opts, dryRun: true });
+    expect(dry.blobs).toEqual([goneOut.digest, orphan.digest].sort());
+    expect(dry.bytes).toBe(goneOut.size + orphan.size);
+    expect(dry.entries.map((e) => e.run_id)).toEqual(["gone"]);
+    expect((await blobs.list()).length).toBe(5); // nothing removed by the dry run
+    const done = await collectBlobGarbage(tmp, opts);
+    expect(done).toEqual(dry);
+    expect(await blobs.list()).toEqual([keptOut.digest, shared.digest, pinned.digest].sort());
+    expect((await cache.entries()).map((e) => e.run_id)).toEqual(["kept"]);
+    expect((await cache.lookup(KEY))?.run_id).toBe("kept");
+    // Nothing left to collect.
+    expect(await collectBlobGarbage(tmp, opts)).toEqual({ entries: [], blobs: [], bytes: 0 });
+  });
+});
