@@ -8,6 +8,7 @@ import { CORE_VERSION } from "./version.js";
 
 recordCoreCopy({ version: CORE_VERSION, path: import.meta.url });
 
+export * from "./blob-store.js";
 export * from "./bundle/index.js";
 export { didYouMean, editDistance, FIRST_PARTY_TYPES } from "./catalog.js";
 export {
@@ -148,6 +149,7 @@ export {
   unregisterPlugin,
 } from "./registry.js";
 export { instantiateComponent, type StandaloneOptions } from "./standalone.js";
+export * from "./step-cache.js";
 export {
   asCategorical,
   type CategoricalColumn,

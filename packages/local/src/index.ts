@@ -3,6 +3,9 @@
  */
 import { createRequire } from "node:module";
 import { definePlugin, registerPlugin } from "@lolpop/core";
+import { type BlobGcPlan, collectBlobGarbage } from "./local-blob-gc.js";
+import { localBlobStore } from "./local-blob-store.js";
+import { codeTreeFingerprint } from "./local-code-fingerprint.js";
 import { localDataConnector } from "./local-data-connector.js";
 import { localDataSplitter } from "./local-data-splitter.js";
 import { localDataTransformer } from "./local-data-transformer.js";
@@ -10,6 +13,7 @@ import { localFeatureTransformer } from "./local-feature-transformer.js";
 import { localHyperparameterTuner } from "./local-hyperparameter-tuner.js";
 import { localMetadataTracker } from "./local-metadata-tracker.js";
 import { localModelRepository } from "./local-model-repository.js";
+import { localStepCache } from "./local-step-cache.js";
 import { stdoutNotifier } from "./stdout-notifier.js";
 
 const pkg = createRequire(import.meta.url)("../package.json") as { name: string; version: string };
@@ -34,6 +38,10 @@ export const localPlugin = registerPlugin(
 
 export default localPlugin;
 export {
+  type BlobGcPlan,
+  codeTreeFingerprint,
+  collectBlobGarbage,
+  localBlobStore,
   localDataConnector,
   localDataSplitter,
   localDataTransformer,
@@ -41,5 +49,6 @@ export {
   localHyperparameterTuner,
   localMetadataTracker,
   localModelRepository,
+  localStepCache,
   stdoutNotifier,
 };
