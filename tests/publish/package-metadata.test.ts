@@ -255,7 +255,10 @@ describe("public surfaces", () => {
       "stepIndex",
     ],
     "@lolpop/local": [
+      "codeTreeFingerprint",
+      "collectBlobGarbage",
       "default",
+      "localBlobStore",
       "localDataConnector",
       "localDataSplitter",
       "localDataTransformer",
@@ -264,6 +267,7 @@ describe("public surfaces", () => {
       "localMetadataTracker",
       "localModelRepository",
       "localPlugin",
+      "localStepCache",
       "stdoutNotifier",
     ],
     "@lolpop/serve": [
