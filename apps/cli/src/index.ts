@@ -60,3 +60,15 @@ export {
   parseTests,
   type TestReport,
 } from "./workflow-test.js";
+export { ExitError } from "./format.js";
+export {
+  type ApproveOutcome,
+  approveVersion,
+  championOf,
+  type DeployOutcome,
+  type PromoteOutcome,
+  promoteVersion,
+  type RollbackOutcome,
+  rollbackModel,
+} from "./models-actions.js";
+export { openStore, type ProjectStore, requireMethod } from "./models-store.js";
