@@ -36,31 +36,11 @@ export {
   SUPPORTED_PLUGIN_API_VERSION,
 } from "./discovery.js";
 export { type DoctorCheck, type DoctorReport, parseRequirement, runDoctor } from "./doctor.js";
+export { ExitError } from "./format.js";
 export { handOff, localCliDir } from "./handoff.js";
 export { type InitOptions, initProject, projectFiles, TEMPLATES, type Template } from "./init.js";
+export { type LineageRun, lineageOf, type ModelLineage } from "./lineage-command.js";
 export { componentInfos, importPlugin, loadPlugins } from "./loader.js";
-export {
-  defineCommand,
-  type PluginCommandContext,
-  type PluginCommandFunction,
-} from "./plugin-commands.js";
-export {
-  buildConfigSchema,
-  type ComponentInfo,
-  type ConfigKeyRow,
-  configRows,
-  typeText,
-} from "./schemas.js";
-export { type RunOutcomeOptions, renderRunFailed, renderRunSucceeded, renderSummary } from "./summary.js";
-export {
-  type HookContext,
-  type HookOnError,
-  type HookResult,
-  type HookSpec,
-  parseTests,
-  type TestReport,
-} from "./workflow-test.js";
-export { ExitError } from "./format.js";
 export {
   type ApproveOutcome,
   approveVersion,
@@ -72,3 +52,33 @@ export {
   rollbackModel,
 } from "./models-actions.js";
 export { openStore, type ProjectStore, requireMethod } from "./models-store.js";
+export {
+  defineCommand,
+  type PluginCommandContext,
+  type PluginCommandFunction,
+} from "./plugin-commands.js";
+export {
+  type CompareRow,
+  type CompareValue,
+  compareRows,
+  type RunView,
+  readRunView,
+  runsListFilter,
+} from "./runs-command.js";
+export {
+  buildConfigSchema,
+  type ComponentInfo,
+  type ConfigKeyRow,
+  configRows,
+  typeText,
+} from "./schemas.js";
+export { trackerOf } from "./store-commands.js";
+export { type RunOutcomeOptions, renderRunFailed, renderRunSucceeded, renderSummary } from "./summary.js";
+export {
+  type HookContext,
+  type HookOnError,
+  type HookResult,
+  type HookSpec,
+  parseTests,
+  type TestReport,
+} from "./workflow-test.js";
