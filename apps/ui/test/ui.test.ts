@@ -148,10 +148,12 @@ describe("lolpop ui on the penguins quickstart", () => {
     expect(rows).toEqual(runs.map((r) => r.name || r.id));
     expect(rows).toContain(HOSTILE);
     expect(await page.$$("main img")).toHaveLength(0);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(
+      await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned),
+    ).toBeUndefined();
     await page.goto(`${url}/#/run/${encodeURIComponent(hostileRun)}`);
     await page.waitForSelector("main[data-ready]");
-    expect(await page.locator("main").innerText()).toContain(HOSTILE);
+    expect(await page.locator("main").textContent()).toContain(HOSTILE);
     expect(await page.$$("main img")).toHaveLength(0);
     expect(errors).toEqual([]);
     await page.close();
@@ -190,11 +192,13 @@ describe("lolpop ui on the penguins quickstart", () => {
     ]);
     await page.goto(`${url}/#/version/penguins/2`);
     await page.waitForSelector("main[data-ready]");
-    const text = await page.locator("main").innerText();
-    for (const [k, v] of Object.entries(versions[1]!.metrics)) expect(text).toContain(`${k}\t${shown(v)}`);
+    const cells = await page.$$eval("main table:first-of-type tbody tr", (trs) =>
+      trs.map((tr) => [...tr.children].map((td) => td.textContent)),
+    );
+    expect(cells).toEqual(Object.entries(versions[1]!.metrics).map(([k, v]) => [k, shown(v)]));
     await page.goto(`${url}/#/graph`);
     await page.waitForSelector("main[data-ready]");
-    expect(await page.locator("main").innerText()).toMatch(/RandomForestTrainer|random-forest/);
+    expect(await page.locator("main").textContent()).toMatch(/RandomForestTrainer|random-forest/);
     expect(errors).toEqual([]);
     await page.close();
   });
