@@ -3,7 +3,7 @@
 // by playwright-core). Checks the numbers against the store's contracts, the compare diff, the
 // actions (approve, rollback) moving the alias, CSRF and --read-only refusals, and that a hostile
 // run name or param renders as text.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -48,6 +48,8 @@ function linkedProject(): string {
     symlinkSync(realpathSync(join(pkgDir, "node_modules", name)), at);
     deps[name] = "*";
   }
+  symlinkSync(pkgDir, join(dir, "node_modules", "@lolpop", "ui"));
+  deps["@lolpop/ui"] = "*";
   writeFileSync(
     join(dir, "package.json"),
     JSON.stringify({ name: "ui-project", private: true, type: "module", dependencies: deps }),
@@ -245,4 +247,46 @@ describe("lolpop ui on the penguins quickstart", () => {
     expect((await store.repo.get_alias("penguins", "champion"))?.version).toBe(before);
     await ro.app.close();
   });
+
+  test(
+    "`lolpop ui --read-only` (the plugin command) serves the page on 127.0.0.1 and refuses actions",
+    async () => {
+      expect(lolpop(dir, ["ui", "--help"])).toContain("--read-only");
+      const proc = spawn(
+        process.execPath,
+        [join(dir, "node_modules", "@lolpop", "cli", "bin", "lolpop.js"), "ui", "--port", "0", "--read-only"],
+        { cwd: dir, env: { ...process.env, LOLPOP_NO_HANDOFF: "1", NO_COLOR: "1" } },
+      );
+      const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)));
+      try {
+        const base = await new Promise<string>((ok, fail) => {
+          let err = "";
+          proc.stderr!.on("data", (d) => {
+            err += d;
+            const m = /open (http:\/\/\S+)/.exec(err);
+            if (m) ok(m[1]!.replace(/\/$/, ""));
+          });
+          exited.then((code) => fail(new Error(`lolpop ui exited ${code}:\n${err}`)));
+        });
+        expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        const page = await (await fetch(`${base}/`)).text();
+        const sent = /name="lolpop-csrf" content="([0-9a-f]{64})"/.exec(page)?.[1];
+        expect(sent).toBeDefined();
+        const models = (await (await fetch(`${base}/api/models`)).json()) as {
+          models: Array<{ name: string }>;
+        };
+        expect(models.models.map((m) => m.name)).toEqual(["penguins"]);
+        const refused = await fetch(`${base}/api/models/penguins/2/promote`, {
+          method: "POST",
+          headers: { "content-type": "application/json", [CSRF_HEADER]: sent! },
+          body: "{}",
+        });
+        expect(refused.status).toBe(403);
+      } finally {
+        proc.kill("SIGTERM");
+      }
+      expect(await exited).toBe(0);
+    },
+    SLOW,
+  );
 });
