@@ -4,6 +4,13 @@ const root = document.getElementById("app");
 const SVG = "http://www.w3.org/2000/svg";
 let timer;
 let info;
+// Asked once, in parallel with the first page's data (the runs page does not wait for it).
+const infoReady = api("info").then((i) => {
+  info = i;
+  document.getElementById("mode").textContent = i.readOnly ? "read-only" : "";
+  return i;
+});
+infoReady.catch(() => undefined); // a page that needs it shows the error
 
 function h(tag, attrs, ...children) {
   const el = tag.startsWith("svg:")
@@ -203,18 +210,22 @@ async function runPage(id) {
 
 async function comparePage(ids) {
   const { runs, rows } = await api(`compare?ids=${ids.split(",").map(enc).join(",")}`);
-  const metricRows = rows.filter((r) => r.section === "metric");
+  // One chart per metric that differs (baselines are the same for every run of a data set).
+  const metricRows = rows.filter(
+    (r) => r.section === "metric" && r.differs && !r.key.startsWith("baseline."),
+  );
+  const label = (r) => `${r.name || r.id} ${r.id.slice(0, 8)}`;
   show(
     h("h1", {}, `Compare ${runs.length} runs`),
     table(
-      ["Section", "Key", ...runs.map((r) => r.name || r.id)],
+      ["Section", "Key", ...runs.map(label)],
       rows.map((r) => [r.section, r.key, ...r.values]),
       (i) => (rows[i].differs ? { class: "differs" } : {}),
     ),
     metricRows.map((m) =>
       bars(
         runs.map((r, j) => ({
-          label: r.name || r.id,
+          label: label(r),
           value: typeof m.values[j] === "number" ? m.values[j] : 0,
         })),
         m.key,
@@ -272,7 +283,7 @@ async function modelPage(name) {
       ro || m.champion === null ? null : confirmAct(`Roll back ${m.name}`, `models/${enc(name)}/rollback`),
     ),
     table(
-      ["Version", "Created", "Aliases", "Approved", "Metrics", ""],
+      ["Version", "Created", "Aliases", "Approved", "Test metrics", ""],
       m.versions.map((v) => [
         link(`#/version/${enc(name)}/${v.version}`, `v${v.version}`),
         v.created_at.replace("T", " ").slice(0, 19),
@@ -397,8 +408,7 @@ async function route() {
   const [path, query] = (location.hash.slice(1) || "/runs").split("?");
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   try {
-    info ??= await api("info");
-    document.getElementById("mode").textContent = info.readOnly ? "read-only" : "";
+    if (parts[0] !== "runs" && parts.length) await infoReady;
     const [page, a, b] = parts;
     if (page === "run") await runPage(a);
     else if (page === "compare") await comparePage(a);
