@@ -81,6 +81,18 @@ async function firstLoad(hash, rows) {
     await page.goto(`${url}/#${hash}`);
     await page.waitForFunction((n) => document.querySelectorAll("#runs tbody tr").length === n, rows);
     times.push(await page.evaluate(() => performance.now())); // ms since navigation start
+    if (i === 0 && process.env.UI_BENCH_TRACE)
+      console.log(
+        await page.evaluate(() =>
+          performance
+            .getEntries()
+            .map(
+              (e) =>
+                `${e.entryType} ${e.name.replace(location.origin, "")} ${e.startTime.toFixed(0)}-${(e.responseEnd ?? e.startTime + e.duration).toFixed(0)}`,
+            )
+            .join("\n"),
+        ),
+      );
     await context.close();
   }
   times.sort((a, b) => a - b);
