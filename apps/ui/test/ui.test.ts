@@ -161,6 +161,19 @@ describe("lolpop ui on the penguins quickstart", () => {
     await page.close();
   });
 
+  test("the runs page refreshes while a run is RUNNING and shows it FINISHED once it ends", async () => {
+    const run = await store.tracker!.start_run({ name: "live-run" });
+    const { page, errors } = await open("/runs");
+    const status = () =>
+      page.$eval(`#runs tbody tr:has(a:text-is("live-run")) td:nth-child(3)`, (td) => td.textContent);
+    expect(await status()).toBe("RUNNING");
+    await store.tracker!.end_run(run.id, "FINISHED");
+    // The page polls every 2 s while a run is RUNNING (no reload here).
+    await until(status, "FINISHED");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test("compare shows the params and metrics of two training runs with differences highlighted", async () => {
     const train = await store.tracker!.search_runs({ tags: { "lolpop.stage": "train" }, status: "FINISHED" });
     const ids = train
