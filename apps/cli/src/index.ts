@@ -36,14 +36,35 @@ export {
   SUPPORTED_PLUGIN_API_VERSION,
 } from "./discovery.js";
 export { type DoctorCheck, type DoctorReport, parseRequirement, runDoctor } from "./doctor.js";
+export { ExitError } from "./format.js";
 export { handOff, localCliDir } from "./handoff.js";
 export { type InitOptions, initProject, projectFiles, TEMPLATES, type Template } from "./init.js";
+export { type LineageRun, lineageOf, type ModelLineage } from "./lineage-command.js";
 export { componentInfos, importPlugin, loadPlugins } from "./loader.js";
+export {
+  type ApproveOutcome,
+  approveVersion,
+  championOf,
+  type DeployOutcome,
+  type PromoteOutcome,
+  promoteVersion,
+  type RollbackOutcome,
+  rollbackModel,
+} from "./models-actions.js";
+export { openStore, type ProjectStore, requireMethod } from "./models-store.js";
 export {
   defineCommand,
   type PluginCommandContext,
   type PluginCommandFunction,
 } from "./plugin-commands.js";
+export {
+  type CompareRow,
+  type CompareValue,
+  compareRows,
+  type RunView,
+  readRunView,
+  runsListFilter,
+} from "./runs-command.js";
 export {
   buildConfigSchema,
   type ComponentInfo,
@@ -51,6 +72,7 @@ export {
   configRows,
   typeText,
 } from "./schemas.js";
+export { trackerOf } from "./store-commands.js";
 export { type RunOutcomeOptions, renderRunFailed, renderRunSucceeded, renderSummary } from "./summary.js";
 export {
   type HookContext,

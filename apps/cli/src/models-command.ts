@@ -19,9 +19,10 @@
  * the method); 2 usage or config error.
  */
 
-import type { ModelRepository, PromotionEvent } from "@lolpop/core";
+import type { PromotionEvent } from "@lolpop/core";
 import type { Command } from "commander";
 import { ExitError, renderTable, terminalWidth } from "./format.js";
+import { approveVersion, championOf, promoteVersion, rollbackModel } from "./models-actions.js";
 import { openStore, type ProjectStore, requireMethod } from "./models-store.js";
 
 type Out = { json?: boolean; config?: string };
@@ -53,11 +54,6 @@ async function withStore<T>(opts: Out, fn: (s: ProjectStore) => Promise<T>): Pro
   } finally {
     await store.close();
   }
-}
-
-async function championOf(repo: ModelRepository, name: string): Promise<number | null> {
-  const { CHAMPION_ALIAS } = await import("@lolpop/core");
-  return (await repo.get_alias(name, CHAMPION_ALIAS))?.version ?? null;
 }
 
 async function tagNames() {
@@ -264,23 +260,11 @@ export function addModelsCommands(program: Command, setExitCode: SetExitCode): C
     .action(async (name: string, versionArg: string, opts: Out & { by?: string; reason?: string }) => {
       const version = (await import("@lolpop/core")).parseModelVersion(versionArg);
       await withStore(opts, async (store) => {
-        const { osUserName } = await import("@lolpop/core");
-        await store.repo.get_model_version(name, version);
-        const before = await championOf(store.repo, name);
-        const by = opts.by || osUserName();
-        const res = await store.repo.promote_model(name, version, {
-          expected_champion: before,
-          promoted_by: by,
-          reason: opts.reason ?? `promoted by hand (lolpop models promote) by ${by}`,
+        const { ok, message, ...res } = await promoteVersion(store, name, version, {
+          ...(opts.by ? { by: opts.by } : {}),
+          ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
         });
-        const ok = res.promoted || res.champion === version;
-        await print(opts, { name, version, ...res }, () =>
-          res.promoted
-            ? `${name} v${version} is the champion (was ${res.previous === null ? "none" : `v${res.previous}`})`
-            : res.champion === version
-              ? `${name} v${version} is already the champion`
-              : `not promoted: the champion changed to ${res.champion === null ? "none" : `v${res.champion}`} meanwhile; run the command again`,
-        );
+        await print(opts, res, () => message);
         if (!ok) setExitCode(1);
       });
     });
@@ -305,30 +289,14 @@ export function addModelsCommands(program: Command, setExitCode: SetExitCode): C
       ) => {
         const version = (await import("@lolpop/core")).parseModelVersion(versionArg);
         await withStore(opts, async (store) => {
-          const { osUserName } = await import("@lolpop/core");
-          const by = opts.by || osUserName();
-          await store.repo.approve_model(name, version, {
-            approved_by: by,
+          const out = await approveVersion(store, name, version, {
+            ...(opts.by ? { by: opts.by } : {}),
             ...(opts.comment !== undefined ? { comment: opts.comment } : {}),
+            deploy: opts.deploy !== false,
+            // A notifier may print to stdout: with --json, stdout holds the JSON document only.
+            wrapDeploy: (fn) => stdoutToStderrWhile(Boolean(opts.json), fn),
           });
-          let deploy: DeployOutcome | null = null;
-          let message = `${name} v${version} approved by ${by}`;
-          if (opts.deploy !== false) {
-            const pipe = deployPipeline(store);
-            if (!pipe)
-              message +=
-                "; the config has no deploy pipeline with a promotion policy: promote it with `lolpop models promote`";
-            else {
-              // A notifier may print to stdout: with --json, stdout holds the JSON document only.
-              deploy = await stdoutToStderrWhile(Boolean(opts.json), () =>
-                decide(pipe, name, version, by, opts.comment),
-              );
-              message += deploy.promoted
-                ? `; promoted to champion by the deploy policy (${deploy.reasons.join("; ")})`
-                : `; not promoted: ${deploy.reasons.join("; ")}`;
-            }
-          }
-          await print(opts, { name, version, approved_by: by, deploy, message }, () => message);
+          await print(opts, out, () => out.message);
         });
       },
     );
@@ -343,36 +311,11 @@ export function addModelsCommands(program: Command, setExitCode: SetExitCode): C
     .option("--json", "print as JSON ({name, from, to, promoted, champion})")
     .action(async (name: string, opts: Out & { by?: string; reason?: string }) =>
       withStore(opts, async (store) => {
-        const { CHAMPION_ALIAS, osUserName } = await import("@lolpop/core");
-        const getHistory = requireMethod(
-          store.repo,
-          "get_promotion_history",
-          store.repoLabel,
-          "model_repository",
-          "lolpop models rollback",
-        );
-        const current = await championOf(store.repo, name);
-        if (current === null) throw new ExitError(1, `model "${name}" has no champion to roll back`);
-        const last = (await getHistory(name))
-          .filter((e) => e.alias === CHAMPION_ALIAS && e.version === current)
-          .at(-1);
-        const to = last?.previous ?? null;
-        if (to === null)
-          throw new ExitError(
-            1,
-            `model "${name}" has no previous champion before v${current} in its history`,
-          );
-        const by = opts.by || osUserName();
-        const res = await store.repo.promote_model(name, to, {
-          expected_champion: current,
-          promoted_by: by,
-          reason: `rollback from v${current} to v${to}${opts.reason ? `: ${opts.reason}` : ""}`,
+        const { message, ...res } = await rollbackModel(store, name, {
+          ...(opts.by ? { by: opts.by } : {}),
+          ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
         });
-        await print(opts, { name, from: current, to, promoted: res.promoted, champion: res.champion }, () =>
-          res.promoted
-            ? `${name}: champion rolled back from v${current} to v${to}`
-            : `not rolled back: the champion changed to ${res.champion === null ? "none" : `v${res.champion}`} meanwhile; run the command again`,
-        );
+        await print(opts, res, () => message);
         if (!res.promoted) setExitCode(1);
       }),
     );
@@ -411,43 +354,6 @@ export function addModelsCommands(program: Command, setExitCode: SetExitCode): C
     });
 
   return models;
-}
-
-/** What the deploy pipeline decided (`DeployResult` of @lolpop/workflows). */
-interface DeployOutcome {
-  version: number;
-  promoted: boolean;
-  reasons: string[];
-  champion_version?: number;
-  decided_against: number | null;
-  conflict?: { expected: number | null; actual: number | null };
-}
-
-type DeployPipe = {
-  deploy_version(name: string, version: number, options?: { notes?: string[] }): Promise<DeployOutcome>;
-};
-
-/** The configured deploy pipeline, when it can decide on a registered version. */
-function deployPipeline(store: ProjectStore): DeployPipe | undefined {
-  for (const p of store.workflow.plan.pipelines) {
-    const pipe = store.workflow.pipeline(p.attr) as unknown as Partial<DeployPipe>;
-    if (typeof pipe.deploy_version === "function") return pipe as DeployPipe;
-  }
-  return undefined;
-}
-
-/** Applies the policy; when the champion moved during the decision, decides again (at most 5 times). */
-async function decide(
-  pipe: DeployPipe,
-  name: string,
-  version: number,
-  by: string,
-  comment: string | undefined,
-): Promise<DeployOutcome> {
-  const notes = [`approved by ${by}${comment ? ` (${comment})` : ""}`];
-  let d = await pipe.deploy_version(name, version, { notes });
-  for (let i = 0; d.conflict && i < 5; i++) d = await pipe.deploy_version(name, version, { notes });
-  return d;
 }
 
 /** Runs `fn` with stdout writes sent to stderr when `enabled`. */
