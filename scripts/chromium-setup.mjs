@@ -13,7 +13,8 @@ export const CHROMIUM = process.env.LOLPOP_CHROMIUM || "/usr/bin/chromium";
 
 if (!existsSync(CHROMIUM))
   execFileSync(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), "system-setup.mjs")], {
-    stdio: ["ignore", "inherit", "inherit"],
+    // Its messages go to stderr: stdout is the path alone.
+    stdio: ["ignore", 2, 2],
   });
 if (!existsSync(CHROMIUM)) {
   console.error(`${CHROMIUM} is missing: install Debian's chromium package (or set LOLPOP_CHROMIUM)`);
