@@ -1,5 +1,5 @@
-import type { ErrorObject, ValidateFunction } from "ajv";
 import { createRequire } from "node:module";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import { didYouMean } from "../catalog.js";
 import { ajvConstructor } from "../lazy-deps.js";
 import type { JsonSchema } from "../plugin.js";
