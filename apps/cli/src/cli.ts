@@ -784,28 +784,34 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = report.ok ? 0 : 1;
     });
 
-  // Model lifecycle: `models` is a group other commands add to (e.g. `models export`).
-  const { addModelsCommands } = await import("./models-command.js");
-  const { addGcCommand } = await import("./gc-command.js");
-  const setExitCode = (code: number) => {
-    exitCode = code;
-  };
-  const models = addModelsCommands(program, setExitCode);
-  const { addModelsExportCommand } = await import("./models-export.js");
-  addModelsExportCommand(models, setExitCode);
-  addGcCommand(program, setExitCode);
+  // The model-store commands (models, gc, runs) load only when one of them runs or the command list
+  // is shown (no command, help, an unknown command): `lolpop validate` and `run` start without them.
+  const invoked = argv.slice(2).find((a) => !a.startsWith("-"));
+  const storeCommands =
+    !invoked || !BUILTIN_COMMANDS.includes(invoked) || ["models", "gc", "runs", "help"].includes(invoked);
+  const groups: Record<string, import("commander").Command> = {};
+  if (storeCommands) {
+    // Model lifecycle: `models` is a group other commands add to (e.g. `models export`).
+    const { addModelsCommands } = await import("./models-command.js");
+    const { addGcCommand } = await import("./gc-command.js");
+    const setExitCode = (code: number) => {
+      exitCode = code;
+    };
+    const models = addModelsCommands(program, setExitCode);
+    const { addModelsExportCommand } = await import("./models-export.js");
+    addModelsExportCommand(models, setExitCode);
+    addGcCommand(program, setExitCode);
 
-  const { registerStoreCommands } = await import("./store-commands.js");
-  const groups: Record<string, import("commander").Command> = {
-    runs: registerStoreCommands(program, {
+    const { registerStoreCommands } = await import("./store-commands.js");
+    groups.runs = registerStoreCommands(program, {
       write,
       exit: (code) => {
         exitCode = code;
       },
       setHelp: SET_HELP,
       collectSet,
-    }),
-  };
+    });
+  }
 
   // Commands from plugins: listed in --help from the manifests, imported only when invoked. A name
   // "group sub" (e.g. "runs attach") is a subcommand of that built-in group.
