@@ -183,7 +183,8 @@ for (let r = 0; r < SCORE_RUNS; r++) {
   nativeOneRuns.push((performance.now() - t0) / 1000);
 }
 for (let i = 0; i < nativeProba.length; i++)
-  if (nativeProba[i] !== oneProba[i]) throw new Error(`worker-thread scoring differs from one thread at ${i}`);
+  if (nativeProba[i] !== oneProba[i])
+    throw new Error(`worker-thread scoring differs from one thread at ${i}`);
 const nativeColdRuns = [];
 for (let r = 0; r < SCORE_RUNS; r++) {
   t0 = performance.now();

@@ -201,7 +201,7 @@ export function accumulatePredictions(
       const hi0 = borderStart[f + 1]!;
       for (let i = b0; i < b1; i++) {
         const x = col[i]!;
-        block[(i - b0) * F + f] = x === x ? lowerBound(borders, x, lo0, hi0) - lo0 : NAN_BIN;
+        block[(i - b0) * F + f] = Number.isNaN(x) ? NAN_BIN : lowerBound(borders, x, lo0, hi0) - lo0;
       }
     }
     for (let t = 0; t < nTrees; t++) {
