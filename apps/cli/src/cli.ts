@@ -784,11 +784,12 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = report.ok ? 0 : 1;
     });
 
-  // The model-store commands (models, gc, runs) load only when one of them runs or the command list
-  // is shown (no command, help, an unknown command): `lolpop validate` and `run` start without them.
+  // The model-store commands (models, gc, runs, lineage, predict) load unless the command is one
+  // defined above: `lolpop validate` and `run` start without them.
   const invoked = argv.slice(2).find((a) => !a.startsWith("-"));
   const storeCommands =
-    !invoked || !BUILTIN_COMMANDS.includes(invoked) || ["models", "gc", "runs", "help"].includes(invoked);
+    !invoked ||
+    !["run", "validate", "test", "plugins", "schema", "init", "create", "doctor"].includes(invoked);
   const groups: Record<string, import("commander").Command> = {};
   if (storeCommands) {
     // Model lifecycle: `models` is a group other commands add to (e.g. `models export`).
