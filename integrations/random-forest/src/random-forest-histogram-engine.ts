@@ -202,7 +202,7 @@ export class HistogramForestModel implements TrainedModel {
   }
 
   #pack(shared: boolean): PackedForest {
-    if (!this.#packed || (shared && !(this.#packed.int.buffer instanceof SharedArrayBuffer))) {
+    if (!this.#packed || (shared && !(this.#packed.num.buffer instanceof SharedArrayBuffer))) {
       this.#packed = packForest(this.#forest, shared);
     }
     return this.#packed;

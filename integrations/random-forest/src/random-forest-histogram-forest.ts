@@ -87,14 +87,11 @@ export function assembleForest(
 }
 
 /**
- * The nodes of a forest packed for prediction, on bins: each feature's distinct split thresholds
- * (sorted) are its `borders`, and a value's bin is the number of borders below it (missing values
- * get {@link NAN_BIN}), so `x > threshold[j]` is exactly `bin(x) > j`. A step down a tree then
- * reads one 16-byte record and one 2-byte bin of a row block that stays in cache.
- * Internal node `i`: `int[4i]` = `feature << 1 | missingRight`, `int[4i+1]` = the threshold's
- * index among the feature's borders, `int[4i+2]` / `int[4i+3]` = left / right child, each either a
- * node index or `-1 - leafIndex`. A step is branch-free:
- * `child = int[4i + 2 + (bin > thr & (bin !== NAN_BIN | missingRight))]`.
+ * The nodes of a forest packed for prediction: 24 bytes per node, so that a step down a tree reads
+ * one record. Internal node `i`: `num[3i]` = threshold; `int[6i+2]` = `feature << 1 | missingRight`;
+ * `int[6i+4]` / `int[6i+5]` = left / right child, each either a node index or `-1 - leafIndex`.
+ * A step is branch-free: `child = int[6i + 4 + (x > threshold | isNaN(x) & missingRight)]`, which
+ * avoids the mispredicted branch that dominates a naive walk.
  */
 export interface PackedForest {
   nTrees: number;
@@ -102,47 +99,27 @@ export interface PackedForest {
   valueWidth: number;
   /** Each tree's root: a node index, or `-1 - leafIndex` for a single-leaf tree. */
   roots: Int32Array;
+  num: Float64Array;
   int: Int32Array;
   values: Float64Array;
-  /** Feature `f`'s borders are `borders[borderStart[f] .. borderStart[f + 1])`, increasing. */
-  borderStart: Int32Array;
-  borders: Float64Array;
 }
-
-/** The bin of a missing value (above every real bin: features have at most 65,534 borders). */
-export const NAN_BIN = 0xffff;
 
 /** Packs a forest for {@link accumulatePredictions}; `shared` puts the arrays on SharedArrayBuffers (for worker threads). */
 export function packForest(forest: ForestArrays, shared = false): PackedForest {
   const N = forest.feature.length;
-  const F = forest.nFeatures;
   const alloc = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const buf = alloc(24 * N);
+  const num = new Float64Array(buf);
+  const int = new Int32Array(buf);
   const { feature, right, threshold, missingLeft } = forest;
-  // Each feature's distinct thresholds, sorted.
-  const perFeature: number[][] = Array.from({ length: F }, () => []);
-  for (let i = 0; i < N; i++) if (feature[i]! >= 0) perFeature[feature[i]!]!.push(threshold[i]!);
-  const borderStart = new Int32Array(alloc(4 * (F + 1)));
-  const sortedPer = perFeature.map((list) => {
-    const sorted = Float64Array.from(list).sort();
-    let u = 0;
-    for (let j = 0; j < sorted.length; j++)
-      if (j === 0 || sorted[j] !== sorted[u - 1]) sorted[u++] = sorted[j]!;
-    if (u >= NAN_BIN)
-      throw new Error(`a feature has ${u} distinct split thresholds (at most ${NAN_BIN - 1})`);
-    return sorted.subarray(0, u);
-  });
-  for (let f = 0; f < F; f++) borderStart[f + 1] = borderStart[f]! + sortedPer[f]!.length;
-  const borders = new Float64Array(alloc(8 * borderStart[F]!));
-  for (let f = 0; f < F; f++) borders.set(sortedPer[f]!, borderStart[f]!);
-  const int = new Int32Array(alloc(16 * N));
   const encode = (j: number) => (feature[j]! < 0 ? -1 - right[j]! : j);
   for (let i = 0; i < N; i++) {
     const f = feature[i]!;
     if (f < 0) continue;
-    int[4 * i] = (f << 1) | (missingLeft[i] ? 0 : 1);
-    int[4 * i + 1] = lowerBound(sortedPer[f]!, threshold[i]!);
-    int[4 * i + 2] = encode(i + 1);
-    int[4 * i + 3] = encode(right[i]!);
+    num[3 * i] = threshold[i]!;
+    int[6 * i + 2] = (f << 1) | (missingLeft[i] ? 0 : 1);
+    int[6 * i + 4] = encode(i + 1);
+    int[6 * i + 5] = encode(right[i]!);
   }
   const values = new Float64Array(alloc(8 * forest.values.length));
   values.set(forest.values);
@@ -150,33 +127,21 @@ export function packForest(forest: ForestArrays, shared = false): PackedForest {
   for (let t = 0; t < forest.nTrees; t++) roots[t] = encode(forest.treeStart[t]!);
   return {
     nTrees: forest.nTrees,
-    nFeatures: F,
+    nFeatures: forest.nFeatures,
     valueWidth: forest.valueWidth,
     roots,
+    num,
     int,
     values,
-    borderStart,
-    borders,
   };
-}
-
-/** The number of entries of increasing `a[lo, hi)` below `x` (NaN: none are). */
-function lowerBound(a: Float64Array, x: number, lo = 0, hi = a.length): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**
  * Sums the leaf values of every tree for rows `[start, end)` of `columns` (in the forest's feature
  * order) into `out[(i - start) * valueWidth + k]`. The caller divides by the number of trees.
- * Rows go in blocks of 4096: a block's values are turned into bins (row-major, 2 bytes each), then
- * every tree walks the whole block (its nodes stay in cache), four rows at a time (independent
- * walks overlap their memory latency). Small jobs take a plain loop instead, which the JIT
- * optimizes sooner.
+ * Rows go in blocks of 4096: a block's values are copied row-major, then every tree walks the
+ * whole block (its nodes stay in cache), four rows at a time (independent walks overlap their
+ * memory latency). Small jobs take a plain loop instead, which the JIT optimizes sooner.
  */
 export function accumulatePredictions(
   forest: PackedForest,
@@ -185,24 +150,19 @@ export function accumulatePredictions(
   end: number,
   out: Float64Array,
 ): void {
-  const { int, values, valueWidth: V, roots, nTrees, borderStart, borders } = forest;
+  const { num, int, values, valueWidth: V, roots, nTrees } = forest;
   if ((end - start) * nTrees < 300_000) {
     accumulateSmall(forest, columns, start, end, out);
     return;
   }
   const F = columns.length;
   const BLOCK = 4096;
-  const block = new Uint16Array(Math.min(BLOCK, Math.max(0, end - start)) * F);
+  const block = new Float64Array(Math.min(BLOCK, Math.max(0, end - start)) * F);
   for (let b0 = start; b0 < end; b0 += BLOCK) {
     const b1 = Math.min(end, b0 + BLOCK);
     for (let f = 0; f < F; f++) {
       const col = columns[f]!;
-      const lo0 = borderStart[f]!;
-      const hi0 = borderStart[f + 1]!;
-      for (let i = b0; i < b1; i++) {
-        const x = col[i]!;
-        block[(i - b0) * F + f] = Number.isNaN(x) ? NAN_BIN : lowerBound(borders, x, lo0, hi0) - lo0;
-      }
+      for (let i = b0; i < b1; i++) block[(i - b0) * F + f] = col[i]!;
     }
     for (let t = 0; t < nTrees; t++) {
       const root = roots[t]!;
@@ -219,24 +179,24 @@ export function accumulatePredictions(
         // Until all four reached a leaf (a negative code).
         while ((n0 & n1 & n2 & n3) >= 0) {
           if (n0 >= 0) {
-            const c = int[4 * n0]!;
-            const b = block[r0 + (c >> 1)]!;
-            n0 = int[4 * n0 + 2 + (+(b > int[4 * n0 + 1]!) & (+(b !== NAN_BIN) | c))]!;
+            const c = int[6 * n0 + 2]!;
+            const x = block[r0 + (c >> 1)]!;
+            n0 = int[6 * n0 + 4 + (+(x > num[3 * n0]!) | (+Number.isNaN(x) & c))]!;
           }
           if (n1 >= 0) {
-            const c = int[4 * n1]!;
-            const b = block[r1 + (c >> 1)]!;
-            n1 = int[4 * n1 + 2 + (+(b > int[4 * n1 + 1]!) & (+(b !== NAN_BIN) | c))]!;
+            const c = int[6 * n1 + 2]!;
+            const x = block[r1 + (c >> 1)]!;
+            n1 = int[6 * n1 + 4 + (+(x > num[3 * n1]!) | (+Number.isNaN(x) & c))]!;
           }
           if (n2 >= 0) {
-            const c = int[4 * n2]!;
-            const b = block[r2 + (c >> 1)]!;
-            n2 = int[4 * n2 + 2 + (+(b > int[4 * n2 + 1]!) & (+(b !== NAN_BIN) | c))]!;
+            const c = int[6 * n2 + 2]!;
+            const x = block[r2 + (c >> 1)]!;
+            n2 = int[6 * n2 + 4 + (+(x > num[3 * n2]!) | (+Number.isNaN(x) & c))]!;
           }
           if (n3 >= 0) {
-            const c = int[4 * n3]!;
-            const b = block[r3 + (c >> 1)]!;
-            n3 = int[4 * n3 + 2 + (+(b > int[4 * n3 + 1]!) & (+(b !== NAN_BIN) | c))]!;
+            const c = int[6 * n3 + 2]!;
+            const x = block[r3 + (c >> 1)]!;
+            n3 = int[6 * n3 + 4 + (+(x > num[3 * n3]!) | (+Number.isNaN(x) & c))]!;
           }
         }
         const o = (i - start) * V;
@@ -255,9 +215,9 @@ export function accumulatePredictions(
         const row = (i - b0) * F;
         let node = root;
         while (node >= 0) {
-          const c = int[4 * node]!;
-          const b = block[row + (c >> 1)]!;
-          node = int[4 * node + 2 + (+(b > int[4 * node + 1]!) & (+(b !== NAN_BIN) | c))]!;
+          const c = int[6 * node + 2]!;
+          const x = block[row + (c >> 1)]!;
+          node = int[6 * node + 4 + (+(x > num[3 * node]!) | (+Number.isNaN(x) & c))]!;
         }
         const leaf = (-1 - node) * V;
         const o = (i - start) * V;
@@ -267,7 +227,7 @@ export function accumulatePredictions(
   }
 }
 
-/** {@link accumulatePredictions} for small jobs: one plain walk per row and tree, on the values. */
+/** {@link accumulatePredictions} for small jobs: one plain walk per row and tree. */
 function accumulateSmall(
   forest: PackedForest,
   columns: readonly Float64Array[],
@@ -275,17 +235,15 @@ function accumulateSmall(
   end: number,
   out: Float64Array,
 ): void {
-  const { int, values, valueWidth: V, roots, nTrees, borderStart, borders } = forest;
+  const { num, int, values, valueWidth: V, roots, nTrees } = forest;
   for (let t = 0; t < nTrees; t++) {
     const root = roots[t]!;
     for (let i = start; i < end; i++) {
       let node = root;
       while (node >= 0) {
-        const c = int[4 * node]!;
-        const f = c >> 1;
-        const x = columns[f]![i]!;
-        const threshold = borders[borderStart[f]! + int[4 * node + 1]!]!;
-        node = int[4 * node + 2 + (+(x > threshold) | (+Number.isNaN(x) & c))]!;
+        const c = int[6 * node + 2]!;
+        const x = columns[c >> 1]![i]!;
+        node = int[6 * node + 4 + (+(x > num[3 * node]!) | (+Number.isNaN(x) & c))]!;
       }
       const leaf = (-1 - node) * V;
       const o = (i - start) * V;
