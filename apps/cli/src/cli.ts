@@ -784,28 +784,35 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = report.ok ? 0 : 1;
     });
 
-  // Model lifecycle: `models` is a group other commands add to (e.g. `models export`).
-  const { addModelsCommands } = await import("./models-command.js");
-  const { addGcCommand } = await import("./gc-command.js");
-  const setExitCode = (code: number) => {
-    exitCode = code;
-  };
-  const models = addModelsCommands(program, setExitCode);
-  const { addModelsExportCommand } = await import("./models-export.js");
-  addModelsExportCommand(models, setExitCode);
-  addGcCommand(program, setExitCode);
+  // The model-store commands (models, gc, runs, lineage, predict) load unless the command is one
+  // defined above: `lolpop validate` and `run` start without them.
+  const invoked = argv.slice(2).find((a) => !a.startsWith("-"));
+  const storeCommands =
+    !invoked ||
+    !["run", "validate", "test", "plugins", "schema", "init", "create", "doctor"].includes(invoked);
+  const groups: Record<string, import("commander").Command> = {};
+  if (storeCommands) {
+    // Model lifecycle: `models` is a group other commands add to (e.g. `models export`).
+    const { addModelsCommands } = await import("./models-command.js");
+    const { addGcCommand } = await import("./gc-command.js");
+    const setExitCode = (code: number) => {
+      exitCode = code;
+    };
+    const models = addModelsCommands(program, setExitCode);
+    const { addModelsExportCommand } = await import("./models-export.js");
+    addModelsExportCommand(models, setExitCode);
+    addGcCommand(program, setExitCode);
 
-  const { registerStoreCommands } = await import("./store-commands.js");
-  const groups: Record<string, import("commander").Command> = {
-    runs: registerStoreCommands(program, {
+    const { registerStoreCommands } = await import("./store-commands.js");
+    groups.runs = registerStoreCommands(program, {
       write,
       exit: (code) => {
         exitCode = code;
       },
       setHelp: SET_HELP,
       collectSet,
-    }),
-  };
+    });
+  }
 
   // Commands from plugins: listed in --help from the manifests, imported only when invoked. A name
   // "group sub" (e.g. "runs attach") is a subcommand of that built-in group.

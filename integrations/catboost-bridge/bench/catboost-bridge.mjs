@@ -160,14 +160,31 @@ const modelDir = join(work, "model");
 await model.save(modelDir);
 const loaded = await trainer.load(modelDir);
 if (loaded.scoring !== "native") throw new Error(`expected native scoring, got: ${loaded.scoring_reason}`);
+// The same model scored on one thread (thread_count: 1), interleaved with the default (every core).
+const oneThreadTrainer = await instantiateComponent(catboostModelTrainer, {
+  config: { python, training_params: params, thread_count: 1 },
+  project: { root },
+  logger: silentLogger,
+});
+const loadedOne = await oneThreadTrainer.load(modelDir);
 await loaded.predict(scoreTable.slice(0, 1000)); // warm the JIT a little
+await loaded.predict(scoreTable); // start the scoring worker threads (kept a few seconds for reuse)
+await loadedOne.predict(scoreTable.slice(0, 1000));
 const nativeRuns = [];
+const nativeOneRuns = [];
 let nativeProba;
+let oneProba;
 for (let r = 0; r < SCORE_RUNS; r++) {
   t0 = performance.now();
   nativeProba = (await loaded.predict(scoreTable)).proba;
   nativeRuns.push((performance.now() - t0) / 1000);
+  t0 = performance.now();
+  oneProba = (await loadedOne.predict(scoreTable)).proba;
+  nativeOneRuns.push((performance.now() - t0) / 1000);
 }
+for (let i = 0; i < nativeProba.length; i++)
+  if (nativeProba[i] !== oneProba[i])
+    throw new Error(`worker-thread scoring differs from one thread at ${i}`);
 const nativeColdRuns = [];
 for (let r = 0; r < SCORE_RUNS; r++) {
   t0 = performance.now();
@@ -227,6 +244,14 @@ results.push({
   python_predict_s: round(median(pyPredict), 4),
   ratio: round(median(nativeRuns) / median(pyPredict), 2),
   max_relative_difference: maxRel,
+  runs: SCORE_RUNS,
+});
+results.push({
+  name: "(b1) native predict on one thread (thread_count: 1) vs CatBoost's predict_proba alone (multi-threaded)",
+  native_one_thread_s: round(median(nativeOneRuns)),
+  python_predict_s: round(median(pyPredict), 4),
+  ratio: round(median(nativeOneRuns) / median(pyPredict), 2),
+  speedup_of_worker_threads: round(median(nativeOneRuns) / median(nativeRuns), 2),
   runs: SCORE_RUNS,
 });
 await closeCatBoostWorkers();

@@ -105,6 +105,70 @@ export interface NativeScorer {
   readonly treeKind: "oblivious" | "non-symmetric";
   /** Raw scores (`scale * sum + bias`), row-major `n × dimension`. `columns[i]` is flat feature i. */
   raw(columns: readonly ArrayLike<number>[], n: number): Float64Array;
+  /** The compiled model as plain data (typed arrays), to rebuild it in a worker thread with {@link scorerFromParts}. */
+  parts(): ScorerParts;
+}
+
+/** A compiled scorer as structured-cloneable data (see {@link NativeScorer.parts}). */
+export type ScorerParts =
+  | {
+      kind: "oblivious";
+      featureCount: number;
+      dimension: number;
+      used: FloatFeature[];
+      depth: Uint8Array;
+      splitStart: Int32Array;
+      splitSlot: Int32Array;
+      splitBin: Int32Array;
+      leafStart: Int32Array;
+      leaves: Float64Array;
+      scale: number;
+      bias: Float64Array;
+    }
+  | {
+      kind: "non-symmetric";
+      featureCount: number;
+      dimension: number;
+      used: FloatFeature[];
+      roots: Int32Array;
+      nodeSlot: Int32Array;
+      nodeBin: Int32Array;
+      left: Int32Array;
+      right: Int32Array;
+      leaves: Float64Array;
+      scale: number;
+      bias: Float64Array;
+    };
+
+/** Rebuilds a scorer from {@link NativeScorer.parts} (in a worker thread). */
+export function scorerFromParts(p: ScorerParts): NativeScorer {
+  return p.kind === "oblivious"
+    ? new ObliviousScorer(
+        p.featureCount,
+        p.dimension,
+        p.used,
+        p.depth,
+        p.splitStart,
+        p.splitSlot,
+        p.splitBin,
+        p.leafStart,
+        p.leaves,
+        p.scale,
+        p.bias,
+      )
+    : new NonSymmetricScorer(
+        p.featureCount,
+        p.dimension,
+        p.used,
+        p.roots,
+        p.nodeSlot,
+        p.nodeBin,
+        p.left,
+        p.right,
+        p.leaves,
+        p.scale,
+        p.bias,
+      );
 }
 
 /** The result of {@link compileCatBoostJson}: a scorer, or why the model cannot be scored natively. */
@@ -334,6 +398,7 @@ function binBlock(
 abstract class BaseScorer implements NativeScorer {
   abstract readonly treeKind: "oblivious" | "non-symmetric";
   abstract readonly treeCount: number;
+  abstract parts(): ScorerParts;
   constructor(
     readonly featureCount: number,
     readonly dimension: number,
@@ -386,6 +451,23 @@ class ObliviousScorer extends BaseScorer {
 
   get treeCount(): number {
     return this.depth.length;
+  }
+
+  parts(): ScorerParts {
+    return {
+      kind: "oblivious",
+      featureCount: this.featureCount,
+      dimension: this.dimension,
+      used: [...this.used],
+      depth: this.depth,
+      splitStart: this.splitStart,
+      splitSlot: this.splitSlot,
+      splitBin: this.splitBin,
+      leafStart: this.leafStart,
+      leaves: this.leaves,
+      scale: this.scale,
+      bias: this.bias,
+    };
   }
 
   protected sumBlock(bins: Bins, width: number, rows: number, acc: Float64Array): void {
@@ -454,6 +536,23 @@ class NonSymmetricScorer extends BaseScorer {
 
   get treeCount(): number {
     return this.roots.length;
+  }
+
+  parts(): ScorerParts {
+    return {
+      kind: "non-symmetric",
+      featureCount: this.featureCount,
+      dimension: this.dimension,
+      used: [...this.used],
+      roots: this.roots,
+      nodeSlot: this.nodeSlot,
+      nodeBin: this.nodeBin,
+      left: this.left,
+      right: this.right,
+      leaves: this.leaves,
+      scale: this.scale,
+      bias: this.bias,
+    };
   }
 
   protected sumBlock(bins: Bins, width: number, rows: number, acc: Float64Array): void {

@@ -12,6 +12,7 @@ import {
   classificationPredictions,
   DataError,
   type Logger,
+  LolpopError,
   type OnnxExportOptions,
   type OnnxGraphPiece,
   type ProblemType,
@@ -33,6 +34,7 @@ import {
   transformRaw,
 } from "./catboost-json-scorer.js";
 import { CATBOOST_TRAINER_TYPE } from "./catboost-params.js";
+import { rawOnWorkers, scoringThreads } from "./catboost-scoring-pool.js";
 
 /** CatBoost's binary model file (full fidelity; what Python loads). */
 export const CBM_FILE = "model.cbm";
@@ -222,10 +224,7 @@ export class CatBoostModel implements TrainedModel {
           message: `${this.#runtime.path}: this model cannot be scored natively: ${this.scoring_reason}`,
           code: "native_scoring_unavailable",
         });
-      const raw = this.#scorer.raw(
-        this.feature_names.map((name) => X.numeric(name)),
-        n,
-      );
+      const raw = await this.#nativeRaw(X);
       out = transformRaw(raw, n, this.#scorer.dimension, this.#transform!);
     } else if (n === 0) {
       out = new Float64Array(0);
@@ -244,12 +243,25 @@ export class CatBoostModel implements TrainedModel {
           message: `${this.#runtime.path}: this model cannot be scored natively: ${this.scoring_reason}`,
           code: "native_scoring_unavailable",
         });
-      return this.#scorer.raw(
-        this.feature_names.map((name) => X.numeric(name)),
-        X.numRows,
-      );
+      return this.#nativeRaw(X);
     }
     return this.#pythonPredict(X, "RawFormulaVal");
+  }
+
+  /** Native raw scores: on worker threads (up to `thread_count`) for large inputs, else on this thread. */
+  async #nativeRaw(X: Table): Promise<Float64Array> {
+    const scorer = this.#scorer!;
+    const n = X.numRows;
+    const columns = this.feature_names.map((name) => X.numeric(name));
+    const threads = scoringThreads(scorer, n, this.#runtime.threadCount);
+    if (threads <= 1) return scorer.raw(columns, n);
+    return rawOnWorkers(scorer, columns, n, threads).catch((cause) => {
+      throw new LolpopError({
+        message: `${this.#runtime.path}: native scoring failed on its worker threads: ${(cause as Error)?.message ?? String(cause)}. Set thread_count: 1 to score on the calling thread.`,
+        code: "predict_failed",
+        cause,
+      });
+    });
   }
 
   #predictions(out: Float64Array, n: number): ClassificationPredictions | RegressionPredictions {

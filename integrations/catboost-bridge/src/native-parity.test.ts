@@ -83,4 +83,26 @@ describe("native scoring equals CatBoost's predictions", () => {
     },
     TIMEOUT,
   );
+
+  it(
+    "a large input, scored on worker threads (thread_count 2), equals CatBoost's predictions too",
+    async () => {
+      const big = synthetic(30_000, 8, 23, 0.05);
+      const { trainer } = await makeTrainer({
+        training_params: { iterations: 300, depth: 6, loss_function: "MultiClass" },
+        thread_count: 2,
+      });
+      const m = (await trainer.fit({
+        problem_type: "classification",
+        X: train.numeric,
+        y: train.y.multi,
+      })) as CatBoostModel;
+      expect(m.scoring).toBe("native");
+      const native = (await m.predict(big.numeric)) as ClassificationPredictions;
+      const python = (await m.predict(big.numeric, { scoring: "python" })) as ClassificationPredictions;
+      expect(maxRelativeDiff(native.proba!, python.proba!)).toBeLessThanOrEqual(1e-9);
+      expect(Array.from(native.labels)).toEqual(Array.from(python.labels));
+    },
+    TIMEOUT,
+  );
 });

@@ -12,9 +12,19 @@ const require = createRequire(import.meta.url);
 let yamlModule: typeof YamlModule | undefined;
 let ajvClass: typeof Ajv | undefined;
 
+/** Loads `yaml`: from core's one-file build of it (dist/yaml-bundle.cjs), else the package (running from source). */
+function loadYaml(): typeof YamlModule {
+  try {
+    return require("./yaml-bundle.cjs") as typeof YamlModule;
+  } catch (e) {
+    if ((e as { code?: string }).code !== "MODULE_NOT_FOUND") throw e;
+    return require("yaml") as typeof YamlModule;
+  }
+}
+
 /** The `yaml` module. */
 export function yaml(): typeof YamlModule {
-  yamlModule ??= require("yaml") as typeof YamlModule;
+  yamlModule ??= loadYaml();
   return yamlModule;
 }
 

@@ -26,9 +26,7 @@ import {
   Table,
   writeFileAtomic,
 } from "@lolpop/core";
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from "hyparquet";
-import { compressors } from "hyparquet-compressors";
-import { type ColumnSource, parquetWriteBuffer } from "hyparquet-writer";
+import type { ColumnSource } from "hyparquet-writer";
 import { buildTable, ColumnBuilder, type ExpectedTyping, Kind } from "./local-table-columns.js";
 import { DEFAULT_NA_VALUES, type ForcedColumnType } from "./local-table-format.js";
 
@@ -125,6 +123,9 @@ export async function readParquet(path: string, options: ReadParquetOptions = {}
   const forced = options.columns ?? {};
   const typeOf = (name: string): ForcedColumnType | undefined =>
     forced[name] ?? options.expected?.columns[name];
+  // The Parquet libraries load on first use: importing the plugin (as `lolpop validate` does) stays cheap.
+  const { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } = await import("hyparquet");
+  const { compressors } = await import("hyparquet-compressors");
   let buffer: Awaited<ReturnType<typeof asyncBufferFromFile>>;
   let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
   try {
@@ -338,6 +339,7 @@ export async function writeParquet(table: Table, path: string): Promise<SavedDat
     }
     return { name, data: Array.from(v, (x) => (Number.isNaN(x) ? null : x)), type: "DOUBLE" };
   });
+  const { parquetWriteBuffer } = await import("hyparquet-writer");
   const bytes = parquetWriteBuffer({ columnData, createdBy: "lolpop" });
   await writeFileAtomic(abs, new Uint8Array(bytes));
   return { uri: abs, rows: table.numRows, format: "parquet" };

@@ -10,7 +10,7 @@ import { ConfigError, type ConfigIssue, PluginConflictError, UnknownComponentErr
 import type { OrchestratorPlan } from "../orchestrator.js";
 import type { AnyDefinition, JsonSchema } from "../plugin.js";
 import { redactText, redactValue } from "../redact.js";
-import { listTypes, type RegisteredType, resolveType } from "../registry.js";
+import { listTypes, type RegisteredType, registeredKinds, resolveType } from "../registry.js";
 import { runConfigChecks } from "./config-checks.js";
 import { type ResolvedConfig, resolveConfig } from "./resolve.js";
 import { validateAgainstSchema } from "./schema-validator.js";
@@ -99,7 +99,7 @@ function isMapping(v: unknown): v is Record<string, unknown> {
 
 function knownKinds(): Set<string> {
   const kinds = new Set<string>(BUILTIN_KINDS);
-  for (const t of listTypes()) if (t.kind !== "runner" && t.kind !== "pipeline") kinds.add(t.kind);
+  for (const k of registeredKinds()) if (k !== "runner" && k !== "pipeline") kinds.add(k);
   return kinds;
 }
 

@@ -1,22 +1,45 @@
+import { createRequire } from "node:module";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { didYouMean } from "../catalog.js";
 import { ajvConstructor } from "../lazy-deps.js";
 import type { JsonSchema } from "../plugin.js";
 import { isSecretKey } from "../redact.js";
+import { loadCachedValidator, schemaCacheDir, schemaCacheKey, storeCachedValidator } from "./schema-cache.js";
+
+const require = createRequire(import.meta.url);
+
+const AJV_OPTIONS = {
+  allErrors: true,
+  useDefaults: true,
+  strict: false,
+  coerceTypes: false,
+  allowUnionTypes: true,
+} as const;
 
 let ajvInstance: InstanceType<ReturnType<typeof ajvConstructor>> | undefined;
 function ajv() {
   const Ajv = ajvConstructor();
-  ajvInstance ??= new Ajv({
-    allErrors: true,
-    useDefaults: true,
-    strict: false,
-    coerceTypes: false,
-    allowUnionTypes: true,
-  });
+  // `code.source` keeps each validator's code, so it can be stored in the schema cache.
+  ajvInstance ??= new Ajv({ ...AJV_OPTIONS, code: { source: true } });
   return ajvInstance;
 }
 const cache = new WeakMap<object, ValidateFunction>();
+
+/** A schema's validator: from the disk cache when it has one (ajv is not even loaded), else compiled and stored. */
+function compile(schema: JsonSchema): ValidateFunction {
+  const dir = schemaCacheDir();
+  if (!dir) return ajv().compile(schema);
+  const key = schemaCacheKey(schema, AJV_OPTIONS);
+  const cached = loadCachedValidator(dir, key);
+  if (cached) return cached;
+  const instance = ajv();
+  const validate = instance.compile(schema);
+  const standalone = require("ajv/dist/standalone") as {
+    default: (a: typeof instance, v: ValidateFunction) => string;
+  };
+  storeCachedValidator(dir, key, standalone.default(instance, validate));
+  return validate;
+}
 
 /** A schema problem, path relative to the validated object. */
 export interface SchemaProblem {
@@ -33,7 +56,7 @@ export function validateAgainstSchema(
 ): SchemaProblem[] {
   let validate = cache.get(schema);
   if (!validate) {
-    validate = ajv().compile(schema);
+    validate = compile(schema);
     cache.set(schema, validate);
   }
   if (validate(value)) return [];

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// `lolpop validate` on the penguins quickstart, side by side with a bare `node -e ''` in one run
+// (issue 25: goal <= 1.5x). Interleaved runs, medians, ratios printed. Two validate rows: with the
+// schema-validator cache warm (what every run after the first sees) and with it off (a first run).
+// Usage: node bench/validate.mjs [--runs N]
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cliDir = join(here, "..");
+const project = join(cliDir, "..", "..", "examples", "quickstart", "penguins");
+const bin = join(cliDir, "bin", "lolpop.js");
+const i = process.argv.indexOf("--runs");
+const RUNS = i > 0 ? Number(process.argv[i + 1]) : 15;
+const cacheDir = mkdtempSync(join(tmpdir(), "lolpop-bench-validate-"));
+
+function time(args, env = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, {
+    cwd: project,
+    encoding: "utf8",
+    env: { ...process.env, LOLPOP_NO_HANDOFF: "1", NO_COLOR: "1", LOLPOP_SCHEMA_CACHE_DIR: cacheDir, ...env },
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`node ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+  return ms;
+}
+const validate = () => time([bin, "validate"]);
+const validateNoCache = () => time([bin, "validate"], { LOLPOP_SCHEMA_CACHE: "0" });
+const bare = () => time(["-e", ""]);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const stats = (name, xs) => ({
+  name,
+  median_ms: +median(xs).toFixed(1),
+  min_ms: +Math.min(...xs).toFixed(1),
+  runs: xs.length,
+});
+
+// Warm the file cache and the schema-validator cache, then interleave.
+validate();
+validateNoCache();
+bare();
+const v = [];
+const vc = [];
+const b = [];
+for (let k = 0; k < RUNS; k++) {
+  v.push(validate());
+  b.push(bare());
+  vc.push(validateNoCache());
+}
+rmSync(cacheDir, { recursive: true, force: true });
+const warm = stats("lolpop validate (quickstart penguins, schema cache warm)", v);
+const cold = stats("lolpop validate (quickstart penguins, schema cache off)", vc);
+const ref = stats("node -e '' (reference)", b);
+console.log(
+  JSON.stringify(
+    [
+      warm,
+      cold,
+      ref,
+      {
+        name: "ratios",
+        validate_vs_bare_node: +(warm.median_ms / ref.median_ms).toFixed(2),
+        validate_no_cache_vs_bare_node: +(cold.median_ms / ref.median_ms).toFixed(2),
+        goal: 1.5,
+      },
+      { name: "machine", cpus: cpus().length, load_average_1m: +loadavg()[0].toFixed(2) },
+    ],
+    null,
+    2,
+  ),
+);

@@ -1,0 +1,80 @@
+// The disk cache of config-schema validators: a cached validator finds the same problems and applies
+// the same defaults as a freshly compiled one; a corrupt entry is compiled again; the cache can be off.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadCachedValidator, schemaCacheDir, schemaCacheKey } from "./schema-cache.js";
+import { validateAgainstSchema } from "./schema-validator.js";
+
+const schema = () => ({
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    seed: { type: "integer", default: 42 },
+    method: { enum: ["random", "stratified"], default: "random" },
+    ratio: { type: "array", items: { type: "number", minimum: 0 } },
+  },
+  required: ["ratio"],
+});
+
+describe("schema validator cache", () => {
+  let dir: string;
+  const saved = { ...process.env };
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "lolpop-schema-cache-"));
+    process.env.LOLPOP_SCHEMA_CACHE_DIR = dir;
+    delete process.env.LOLPOP_SCHEMA_CACHE;
+  });
+  afterEach(() => {
+    process.env = { ...saved };
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a validator compiled once is stored and, loaded from disk, gives the same problems and defaults", () => {
+    const fresh = { ratio: [0.5, -1], methd: "x" } as Record<string, unknown>;
+    const first = validateAgainstSchema(schema(), fresh);
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(1);
+    expect(readFileSync(join(dir, files[0]!), "utf8")).toContain("module.exports");
+
+    // A new schema object (as in a new process): the validator now comes from the cache file.
+    const key = schemaCacheKey(schema(), {
+      allErrors: true,
+      useDefaults: true,
+      strict: false,
+      coerceTypes: false,
+      allowUnionTypes: true,
+    });
+    expect(files[0]).toBe(`${key}.cjs`);
+    expect(loadCachedValidator(dir, key)).toBeInstanceOf(Function);
+    const again = { ratio: [0.5, -1], methd: "x" } as Record<string, unknown>;
+    const second = validateAgainstSchema(schema(), again);
+    expect(second).toEqual(first);
+    expect(second.map((p) => p.code).sort()).toEqual(["invalid_value", "unknown_key"]);
+    expect(again).toEqual(fresh);
+    expect(again.seed).toBe(42);
+    expect(again.method).toBe("random");
+    const ok = { ratio: [1] } as Record<string, unknown>;
+    expect(validateAgainstSchema(schema(), ok)).toEqual([]);
+    expect(ok).toEqual({ ratio: [1], seed: 42, method: "random" });
+  });
+
+  test("a corrupt cache entry is compiled again and replaced", () => {
+    validateAgainstSchema(schema(), { ratio: [] });
+    const [file] = readdirSync(dir);
+    writeFileSync(join(dir, file!), "this is not javascript (");
+    const problems = validateAgainstSchema(schema(), { ratio: "no" });
+    expect(problems.map((p) => p.code)).toEqual(["invalid_type"]);
+    expect(readFileSync(join(dir, file!), "utf8")).toContain("module.exports");
+  });
+
+  test("LOLPOP_SCHEMA_CACHE=0 writes nothing; the default location is under the user's cache folder", () => {
+    process.env.LOLPOP_SCHEMA_CACHE = "0";
+    expect(validateAgainstSchema(schema(), { ratio: [2] })).toEqual([]);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(schemaCacheDir({ LOLPOP_SCHEMA_CACHE: "0" })).toBeUndefined();
+    expect(schemaCacheDir({ XDG_CACHE_HOME: "/x/cache" })).toBe(
+      join("/x/cache", "lolpop", "schema-validators"),
+    );
+  });
+});
