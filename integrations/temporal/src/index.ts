@@ -46,6 +46,11 @@ export {
   temporalSettings,
 } from "./temporal-settings.js";
 export { loadStepData, saveStepData } from "./temporal-step-data.js";
+export {
+  TRIALS_WORKFLOW_TYPE,
+  type TrialsOrchestratorOptions,
+  temporalTrialsOrchestrator,
+} from "./temporal-trials.js";
 export { type LolpopWorker, startWorker, type WorkerOptions } from "./temporal-worker.js";
 export type {
   LolpopActivities,

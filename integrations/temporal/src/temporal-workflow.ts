@@ -18,6 +18,7 @@ import {
   type LolpopRunFailureDetails,
   type LolpopRunInput,
   type LolpopRunProgress,
+  type LolpopTrialsInput,
 } from "./temporal-workflow-types.js";
 
 /** Query: where the run is. */
@@ -102,4 +103,33 @@ export async function lolpopRun(input: LolpopRunInput): Promise<Record<string, u
   });
   progress.status = "succeeded";
   return summary;
+}
+
+/**
+ * Runs the trials of a tuning search as parallel activities (any worker polling the trials queue
+ * takes one) and returns their small JSON results in trial order. Started by the train step's
+ * activity; a trial that fails to fit is a result (with `error`), not a failure.
+ */
+export async function lolpopTrials(input: LolpopTrialsInput): Promise<unknown[]> {
+  const acts = proxyActivities<LolpopActivities>({
+    taskQueue: input.taskQueue,
+    startToCloseTimeout: "1h",
+    heartbeatTimeout: "30s",
+    retry: {
+      maximumAttempts: 3,
+      initialInterval: "1s",
+      nonRetryableErrorTypes: [FAILURE_TYPES.nonRetryable],
+    },
+  });
+  return Promise.all(
+    Array.from({ length: input.count }, (_, index) =>
+      acts.runTrial({
+        configFile: input.configFile,
+        runId: input.runId,
+        component: input.component,
+        sharedUri: input.sharedUri,
+        index,
+      }),
+    ),
+  );
 }
