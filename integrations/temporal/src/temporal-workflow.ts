@@ -11,6 +11,7 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
+  workflowInfo,
 } from "@temporalio/workflow";
 import {
   FAILURE_TYPES,
@@ -25,7 +26,9 @@ import {
 export const progressQuery = defineQuery<LolpopRunProgress>("lolpop.progress");
 
 /** Runs the stages of a lolpop run as activities; returns the runner's summary. */
-export async function lolpopRun(input: LolpopRunInput): Promise<Record<string, unknown>> {
+export async function lolpopRun(scheduled: LolpopRunInput): Promise<Record<string, unknown>> {
+  // A run started by a schedule has no run id of its own: it takes its workflow id.
+  const input = scheduled.runId ? scheduled : { ...scheduled, runId: workflowInfo().workflowId };
   const progress: LolpopRunProgress = { step: "start", done: [], status: "running" };
   setHandler(progressQuery, () => progress);
   const bookkeeping = proxyActivities<LolpopActivities>({
