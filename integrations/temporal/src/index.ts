@@ -39,10 +39,13 @@ export {
   WORKFLOW_TYPE,
 } from "./temporal-orchestrator.js";
 export {
+  connectionSecurity,
   TEMPORAL_STAGES,
+  type TemporalConnectionSecurity,
   type TemporalRetrySettings,
   type TemporalSettings,
   type TemporalStepSettings,
+  type TemporalTlsSettings,
   temporalSettings,
 } from "./temporal-settings.js";
 export { loadStepData, saveStepData } from "./temporal-step-data.js";

@@ -13,7 +13,7 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError } from "@tempo
 import { temporalPlanIssues } from "./temporal-checks.js";
 import { TemporalConfigError } from "./temporal-config-error.js";
 import { runErrorFrom } from "./temporal-failure.js";
-import { type TemporalSettings, temporalSettings } from "./temporal-settings.js";
+import { connectionSecurity, type TemporalSettings, temporalSettings } from "./temporal-settings.js";
 import type { LolpopRunInput, LolpopRunProgress } from "./temporal-workflow-types.js";
 
 /** Name of the workflow type the workers register. */
@@ -32,8 +32,10 @@ export interface TemporalHandle {
 export async function connectTemporal(settings: TemporalSettings): Promise<TemporalHandle> {
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address: settings.address, connectTimeout: "10s" });
+    const security = connectionSecurity(settings);
+    connection = await Connection.connect({ address: settings.address, connectTimeout: "10s", ...security });
   } catch (e) {
+    if (TemporalConfigError.isInstance(e)) throw e;
     throw new TemporalConfigError({
       message: `cannot reach Temporal at ${settings.address} (${(e as Error).message}): start a server (temporal server start-dev) or set orchestrator.address / TEMPORAL_ADDRESS`,
       code: "temporal_unreachable",

@@ -10,12 +10,13 @@ import { Client, Connection } from "@temporalio/client";
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker } from "@temporalio/worker";
 import { createActivities } from "./temporal-activities.js";
 import { TemporalConfigError } from "./temporal-config-error.js";
-import type { TemporalSettings } from "./temporal-settings.js";
+import { connectionSecurity, type TemporalSettings } from "./temporal-settings.js";
 import { trialsQueueOf } from "./temporal-workflow-types.js";
 
 /** Options of {@link startWorker}. */
 export interface WorkerOptions {
-  settings: Pick<TemporalSettings, "address" | "namespace" | "task_queue">;
+  settings: Pick<TemporalSettings, "address" | "namespace" | "task_queue"> &
+    Partial<Pick<TemporalSettings, "tls" | "api_key_env">>;
   /** Activities run at once (default 1: one step at a time), and as many tuning trials. */
   concurrency?: number;
   /** Recorded with each trial this worker runs (default `<pid>@<hostname>`). */
@@ -50,9 +51,10 @@ export async function startWorker(options: WorkerOptions): Promise<LolpopWorker>
   } catch {
     // Installed already (a second worker in this process): keep it.
   }
+  const security = connectionSecurity(settings);
   let connection: NativeConnection;
   try {
-    connection = await NativeConnection.connect({ address: settings.address });
+    connection = await NativeConnection.connect({ address: settings.address, ...security });
   } catch (e) {
     throw new TemporalConfigError({
       message: `cannot reach Temporal at ${settings.address} (${(e as Error).message}): start a server or pass --address / set TEMPORAL_ADDRESS`,
@@ -66,7 +68,7 @@ export async function startWorker(options: WorkerOptions): Promise<LolpopWorker>
   // A client for the train step to start its trials workflow with (made on first use).
   let clientConnection: Promise<Connection> | undefined;
   const client = async (): Promise<Client> => {
-    clientConnection ??= Connection.connect({ address: settings.address });
+    clientConnection ??= Connection.connect({ address: settings.address, ...security });
     return new Client({ connection: await clientConnection, namespace: settings.namespace });
   };
   const activities = createActivities({
