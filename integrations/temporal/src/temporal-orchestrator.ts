@@ -12,7 +12,7 @@ import type { ConfigIssue, RunLauncher, RunRequest, WorkflowPlan } from "@lolpop
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from "@temporalio/client";
 import { temporalPlanIssues } from "./temporal-checks.js";
 import { TemporalConfigError } from "./temporal-config-error.js";
-import { runErrorFrom } from "./temporal-failure.js";
+import { isCancellation, runErrorFrom } from "./temporal-failure.js";
 import { connectionSecurity, type TemporalSettings, temporalSettings } from "./temporal-settings.js";
 import type { LolpopRunInput, LolpopRunProgress } from "./temporal-workflow-types.js";
 
@@ -116,7 +116,19 @@ export async function followRun(
       }
     }
   } catch (e) {
-    throw runErrorFrom(e);
+    // The last progress (step, summary so far) of a cancelled run; a closed run still answers
+    // queries while a worker is up, else the error says less.
+    let progress: LolpopRunProgress | undefined;
+    try {
+      if (!isCancellation(e)) throw e;
+      progress = (await Promise.race([
+        handle.query(PROGRESS_QUERY),
+        new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), 5000).unref()),
+      ])) as LolpopRunProgress;
+    } catch {
+      progress = undefined;
+    }
+    throw runErrorFrom(e, progress);
   } finally {
     stop = true;
     await polling;

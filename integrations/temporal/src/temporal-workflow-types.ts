@@ -25,6 +25,8 @@ export interface LolpopRunProgress {
   /** Stages finished, in order. */
   done: string[];
   status: "running" | "succeeded" | "failed" | "cancelled";
+  /** The summary so far (what a cancelled run reports). */
+  summary?: Record<string, unknown>;
 }
 
 /** Input of the `runStage` activity. */

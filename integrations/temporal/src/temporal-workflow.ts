@@ -42,6 +42,7 @@ export async function lolpopRun(scheduled: LolpopRunInput): Promise<Record<strin
     step: input.step,
   });
   let summary = begun.summary;
+  progress.summary = summary;
   const trackerRunId = typeof summary.run_id === "string" ? summary.run_id : undefined;
   let processedUri: string | undefined;
   try {
@@ -70,6 +71,7 @@ export async function lolpopRun(scheduled: LolpopRunInput): Promise<Record<strin
         ...(input.force ? { force: true } : {}),
       });
       summary = out.summary;
+      progress.summary = summary;
       if (out.processedUri) processedUri = out.processedUri;
       progress.done.push(stage);
     }
