@@ -242,7 +242,7 @@ describe("runs", () => {
     const p = list.plugins.find((x: { name: string }) => x.name === "lolpop-fixture-runs");
     expect(p.warnings.join("\n")).toContain("command runs list is built into lolpop");
     expect(p.warnings.join("\n")).toContain(
-      "command plugins extra: only these command groups take plugin subcommands: runs",
+      "command plugins extra: only these command groups take plugin subcommands: runs, schedule",
     );
   });
 });

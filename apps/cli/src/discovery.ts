@@ -129,6 +129,8 @@ export const BUILTIN_COMMANDS = [
  */
 export const EXTENSIBLE_GROUPS: Readonly<Record<string, readonly string[]>> = Object.freeze({
   runs: ["list", "show", "compare", "help"],
+  // No built-in subcommands: `schedule create|list|delete` come from orchestrator plugins.
+  schedule: ["help"],
 });
 
 /** Nearest folder at or above `start` that has a package.json. */

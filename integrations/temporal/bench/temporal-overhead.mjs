@@ -3,8 +3,9 @@
 //  1. the penguins quickstart (process, train, deploy, predict) locally and through Temporal with one
 //     worker: wall time ratio and overhead per step;
 //  2. 16 runs of the quickstart at once (16 seeds) on 1 worker vs 2 workers (each pinned to one core
-//     with taskset when available): speed-up. (Tuning trials are not yet separate activities, so
-//     this measures a fleet running independent runs, not one tuner's trials.)
+//     with taskset when available): speed-up of a fleet running independent runs;
+//  3. one train run with a 16-trial tuning grid (random forests, n_jobs 1) locally and on 1 vs 2
+//     workers (each pinned to one core, concurrency 1): the trials are parallel activities, speed-up.
 // Run with `pnpm bench` (root) or `pnpm --filter @lolpop/temporal bench` after a build.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -99,26 +100,30 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const server = await startTemporalDevServer();
 const children = [server.process];
 try {
+  // TEMPORAL_BENCH_ONLY=tuning runs part 3 alone.
+  const all = process.env.TEMPORAL_BENCH_ONLY !== "tuning";
   const reps = 3;
   const orch = (q) =>
     `\norchestrator:\n  type: TemporalOrchestrator\n  address: ${server.address}\n  task_queue: ${q}\n`;
-  const local = [];
-  const remote = [];
-  const w = await startWorker(server.address, "bench-1", 0);
-  children.push(w);
-  timedRun(project(orch("bench-1"))); // warm-up: the worker's first activities import the plugins
-  for (let i = 0; i < reps; i++) {
-    local.push(timedRun(project()));
-    remote.push(timedRun(project(orch("bench-1"))));
+  if (all) {
+    const local = [];
+    const remote = [];
+    const w = await startWorker(server.address, "bench-1", 0);
+    children.push(w);
+    timedRun(project(orch("bench-1"))); // warm-up: the worker's first activities import the plugins
+    for (let i = 0; i < reps; i++) {
+      local.push(timedRun(project()));
+      remote.push(timedRun(project(orch("bench-1"))));
+    }
+    const l = median(local);
+    const r = median(remote);
+    console.log(
+      `quickstart (4 steps), median of ${reps}: local ${l.toFixed(0)} ms, temporal ${r.toFixed(0)} ms`,
+    );
+    console.log(
+      `  ratio temporal/local: ${(r / l).toFixed(2)}x; overhead per step: ${((r - l) / 4).toFixed(0)} ms`,
+    );
   }
-  const l = median(local);
-  const r = median(remote);
-  console.log(
-    `quickstart (4 steps), median of ${reps}: local ${l.toFixed(0)} ms, temporal ${r.toFixed(0)} ms`,
-  );
-  console.log(
-    `  ratio temporal/local: ${(r / l).toFixed(2)}x; overhead per step: ${((r - l) / 4).toFixed(0)} ms`,
-  );
 
   const fleet = async (workers, queue) => {
     const ws = [];
@@ -146,12 +151,77 @@ try {
     for (const x of ws) x.kill("SIGTERM");
     return ms;
   };
-  const one = await fleet(1, "bench-fleet-1");
-  const two = await fleet(2, "bench-fleet-2");
+  if (all) {
+    const one = await fleet(1, "bench-fleet-1");
+    const two = await fleet(2, "bench-fleet-2");
+    console.log(
+      `16 runs (train) at once${hasTaskset ? ", each worker pinned to one core" : ""}: 1 worker ${one.toFixed(0)} ms, 2 workers ${two.toFixed(0)} ms`,
+    );
+    console.log(`  speed-up 2 workers vs 1: ${(one / two).toFixed(2)}x`);
+  }
+
+  // 3. One tuner's 16 trials fanned out over the workers.
+  const grid =
+    "    hyperparameter_tuner: LocalHyperparameterTuner\n  hyperparameter_tuner:\n    config:\n      training_params:\n        RandomForestModelTrainer: { n_jobs: 1, n_estimators: [40, 80], max_depth: [2, 3, 4, 5, 6, 8, 10, 12] }\n";
+  const withGrid = (dir) => {
+    const f = join(dir, "lolpop.yaml");
+    const y = readFileSync(f, "utf8");
+    const [c, rest] = grid.split("  hyperparameter_tuner:\n");
+    writeFileSync(
+      f,
+      y
+        .replace(
+          "    model_trainer: RandomForestModelTrainer\n",
+          `    model_trainer: RandomForestModelTrainer\n${c}`,
+        )
+        .replace("  model_trainer:\n", `  hyperparameter_tuner:\n${rest}  model_trainer:\n`),
+    );
+    return dir;
+  };
+  const timedTrain = (dir) => {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [cliBin, "run", "--step", "train", "--json"], {
+      cwd: dir,
+      env,
+      encoding: "utf8",
+    });
+    if (r.status !== 0) throw new Error(`lolpop run failed in ${dir}: ${r.stderr}`);
+    return performance.now() - t0;
+  };
+  const localTuning = hasTaskset
+    ? (() => {
+        const dir = withGrid(project());
+        const t0 = performance.now();
+        const r = spawnSync(
+          "taskset",
+          ["-c", "0", process.execPath, cliBin, "run", "--step", "train", "--json"],
+          {
+            cwd: dir,
+            env,
+            encoding: "utf8",
+          },
+        );
+        if (r.status !== 0) throw new Error(`lolpop run failed in ${dir}: ${r.stderr}`);
+        return performance.now() - t0;
+      })()
+    : timedTrain(withGrid(project()));
+  const tuning = async (workers, queue) => {
+    const ws = [];
+    for (let i = 0; i < workers; i++) ws.push(await startWorker(server.address, queue, i));
+    children.push(...ws);
+    timedTrain(withGrid(project(orch(queue)))); // warm-up
+    const ms = timedTrain(withGrid(project(orch(queue))));
+    for (const x of ws) x.kill("SIGTERM");
+    return ms;
+  };
+  const t1 = await tuning(1, "bench-tune-1");
+  const t2 = await tuning(2, "bench-tune-2");
   console.log(
-    `16 runs (train) at once${hasTaskset ? ", each worker pinned to one core" : ""}: 1 worker ${one.toFixed(0)} ms, 2 workers ${two.toFixed(0)} ms`,
+    `train with a 16-trial grid${hasTaskset ? ", each process pinned to one core" : ""}: local ${localTuning.toFixed(0)} ms, 1 worker ${t1.toFixed(0)} ms, 2 workers ${t2.toFixed(0)} ms`,
   );
-  console.log(`  speed-up 2 workers vs 1: ${(one / two).toFixed(2)}x`);
+  console.log(
+    `  speed-up 2 workers vs 1: ${(t1 / t2).toFixed(2)}x; 2 workers vs local: ${(localTuning / t2).toFixed(2)}x`,
+  );
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
 }

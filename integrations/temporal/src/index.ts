@@ -39,13 +39,21 @@ export {
   WORKFLOW_TYPE,
 } from "./temporal-orchestrator.js";
 export {
+  connectionSecurity,
   TEMPORAL_STAGES,
+  type TemporalConnectionSecurity,
   type TemporalRetrySettings,
   type TemporalSettings,
   type TemporalStepSettings,
+  type TemporalTlsSettings,
   temporalSettings,
 } from "./temporal-settings.js";
 export { loadStepData, saveStepData } from "./temporal-step-data.js";
+export {
+  TRIALS_WORKFLOW_TYPE,
+  type TrialsOrchestratorOptions,
+  temporalTrialsOrchestrator,
+} from "./temporal-trials.js";
 export { type LolpopWorker, startWorker, type WorkerOptions } from "./temporal-worker.js";
 export type {
   LolpopActivities,

@@ -10,18 +10,29 @@
  * and seeds) exists, so a retried train finds the version the killed attempt registered.
  */
 import { join } from "node:path";
-import type { LoadedProject, Logger } from "@lolpop/core";
+import type { LoadedProject, Logger, Orchestrator } from "@lolpop/core";
 import { stagesOf, type WorkflowStep } from "@lolpop/workflows";
-import { Context } from "@temporalio/activity";
+import { ApplicationFailure, Context } from "@temporalio/activity";
+import type { Client } from "@temporalio/client";
 import { stepFailure } from "./temporal-failure.js";
 import { loadStepData, saveStepData } from "./temporal-step-data.js";
-import type { LolpopActivities, RunStageInput, RunStageOutput } from "./temporal-workflow-types.js";
+import { temporalTrialsOrchestrator } from "./temporal-trials.js";
+import {
+  FAILURE_TYPES,
+  type LolpopActivities,
+  type RunStageInput,
+  type RunStageOutput,
+} from "./temporal-workflow-types.js";
 
 /** What the activities need from their host (the `lolpop worker` command). */
 export interface ActivityHost {
   /** Loads and validates the project of a config file, with its plugins. */
   openProject(configFile: string): Promise<LoadedProject>;
   logger: Logger;
+  /** The worker's identity (recorded with each trial it runs). */
+  identity: string;
+  /** The worker's task queue and a client, to fan a tuner's trials out; without them trials run in the step. */
+  trials?: { taskQueue: string; client: () => Promise<Client> };
 }
 
 /** Heartbeat period: a third of the heartbeat timeout, at most 5 s. */
@@ -32,9 +43,19 @@ function heartbeatEvery(ctx: Context): number {
 
 /** The activities a worker registers. */
 export function createActivities(host: ActivityHost): LolpopActivities {
-  const build = async (configFile: string, runId: string, signal?: AbortSignal) => {
+  const build = async (
+    configFile: string,
+    runId: string,
+    signal?: AbortSignal,
+    orchestrator?: Orchestrator,
+  ) => {
     const loaded = await host.openProject(configFile);
-    return loaded.createWorkflow({ logger: host.logger, runId, ...(signal ? { signal } : {}) });
+    return loaded.createWorkflow({
+      logger: host.logger,
+      runId,
+      ...(signal ? { signal } : {}),
+      ...(orchestrator ? { orchestrator } : {}),
+    });
   };
   return {
     async beginRun({ configFile, runId, step }) {
@@ -59,7 +80,15 @@ export function createActivities(host: ActivityHost): LolpopActivities {
       ctx.heartbeat({ stage: input.stage });
       host.logger.info(`step ${input.stage} of run ${input.runId} started (attempt ${ctx.info.attempt})`);
       try {
-        const wf = await build(input.configFile, input.runId, ctx.cancellationSignal);
+        const trials = host.trials
+          ? temporalTrialsOrchestrator({
+              client: host.trials.client,
+              taskQueue: host.trials.taskQueue,
+              configFile: input.configFile,
+              runId: input.runId,
+            })
+          : undefined;
+        const wf = await build(input.configFile, input.runId, ctx.cancellationSignal, trials);
         const processed = input.processedUri ? await loadStepData(input.processedUri) : undefined;
         const out = (await wf.run(
           "run_stage",
@@ -81,6 +110,33 @@ export function createActivities(host: ActivityHost): LolpopActivities {
       } catch (e) {
         // Cancelled by Temporal (lolpop runs cancel): report the cancellation, not a step error.
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? e;
+        throw stepFailure(e);
+      } finally {
+        clearInterval(beat);
+      }
+    },
+    async runTrial(input) {
+      const ctx = Context.current();
+      const beat = setInterval(() => ctx.heartbeat({ trial: input.index }), heartbeatEvery(ctx));
+      ctx.heartbeat({ trial: input.index });
+      try {
+        const wf = await build(input.configFile, input.runId, ctx.cancellationSignal);
+        const tuner = wf.component<{
+          run_trial?: (s: Record<string, unknown>, i: number) => Promise<unknown>;
+        }>(input.component);
+        if (typeof tuner?.run_trial !== "function")
+          throw ApplicationFailure.create({
+            message: `${input.component} cannot run one trial (no run_trial method): use a tuner that supports running trials on workers`,
+            type: FAILURE_TYPES.nonRetryable,
+            nonRetryable: true,
+          });
+        const shared = await loadStepData(input.sharedUri);
+        const out = (await tuner.run_trial(shared, input.index)) as Record<string, unknown>;
+        host.logger.info(`trial ${input.index + 1} of run ${input.runId} ran on worker ${host.identity}`);
+        return { ...out, worker: host.identity };
+      } catch (e) {
+        if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? e;
+        if (e instanceof ApplicationFailure) throw e;
         throw stepFailure(e);
       } finally {
         clearInterval(beat);

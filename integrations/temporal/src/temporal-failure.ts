@@ -6,6 +6,7 @@
  * the summary so far, the failed step and the step's own error.
  */
 import {
+  CancelledError,
   ComponentCallError,
   ConfigError,
   type ConfigIssue,
@@ -16,8 +17,12 @@ import {
   thrownError,
   UnknownComponentError,
 } from "@lolpop/core";
-import { ApplicationFailure } from "@temporalio/common";
-import { FAILURE_TYPES, type LolpopRunFailureDetails } from "./temporal-workflow-types.js";
+import { ApplicationFailure, CancelledFailure } from "@temporalio/common";
+import {
+  FAILURE_TYPES,
+  type LolpopRunFailureDetails,
+  type LolpopRunProgress,
+} from "./temporal-workflow-types.js";
 
 /** What an activity's failure carries about the step's error. */
 export interface StepErrorDetails {
@@ -80,7 +85,7 @@ export function stepErrorFrom(d: StepErrorDetails): Error {
  * The error a failed run gives on the client: a {@link PartialRunError} (summary, step, the step's
  * error) when the workflow failed in a step, else `error` itself.
  */
-export function runErrorFrom(error: unknown): unknown {
+export function runErrorFrom(error: unknown, progress?: LolpopRunProgress): unknown {
   let current: unknown = error;
   let run: ApplicationFailure | undefined;
   let step: ApplicationFailure | undefined;
@@ -91,8 +96,27 @@ export function runErrorFrom(error: unknown): unknown {
     }
     current = (current as { cause?: unknown }).cause;
   }
-  if (!run) return error;
+  if (!run) {
+    // Cancelled (`lolpop runs cancel`): what a local run interrupted in that step reports.
+    if (isCancellation(error))
+      return new PartialRunError({
+        summary: progress?.summary ?? {},
+        step: progress?.step ?? "start",
+        cause: new CancelledError({ path: progress?.step, reason: "cancelled with lolpop runs cancel" }),
+      });
+    return error;
+  }
   const details = run.details?.[0] as (LolpopRunFailureDetails & { error?: StepErrorDetails }) | undefined;
   const cause = details?.error ? stepErrorFrom(details.error) : new LolpopError({ message: run.message });
   return new PartialRunError({ summary: details?.summary ?? {}, step: details?.step ?? "start", cause });
+}
+
+/** Whether a Temporal cancellation is in the cause chain of `error`. */
+export function isCancellation(error: unknown): boolean {
+  let current: unknown = error;
+  for (let i = 0; i < 20 && current; i++) {
+    if (current instanceof CancelledFailure) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }

@@ -12,8 +12,8 @@ import type { ConfigIssue, RunLauncher, RunRequest, WorkflowPlan } from "@lolpop
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from "@temporalio/client";
 import { temporalPlanIssues } from "./temporal-checks.js";
 import { TemporalConfigError } from "./temporal-config-error.js";
-import { runErrorFrom } from "./temporal-failure.js";
-import { type TemporalSettings, temporalSettings } from "./temporal-settings.js";
+import { isCancellation, runErrorFrom } from "./temporal-failure.js";
+import { connectionSecurity, type TemporalSettings, temporalSettings } from "./temporal-settings.js";
 import type { LolpopRunInput, LolpopRunProgress } from "./temporal-workflow-types.js";
 
 /** Name of the workflow type the workers register. */
@@ -32,8 +32,10 @@ export interface TemporalHandle {
 export async function connectTemporal(settings: TemporalSettings): Promise<TemporalHandle> {
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address: settings.address, connectTimeout: "10s" });
+    const security = connectionSecurity(settings);
+    connection = await Connection.connect({ address: settings.address, connectTimeout: "10s", ...security });
   } catch (e) {
+    if (TemporalConfigError.isInstance(e)) throw e;
     throw new TemporalConfigError({
       message: `cannot reach Temporal at ${settings.address} (${(e as Error).message}): start a server (temporal server start-dev) or set orchestrator.address / TEMPORAL_ADDRESS`,
       code: "temporal_unreachable",
@@ -114,7 +116,19 @@ export async function followRun(
       }
     }
   } catch (e) {
-    throw runErrorFrom(e);
+    // The last progress (step, summary so far) of a cancelled run; a closed run still answers
+    // queries while a worker is up, else the error says less.
+    let progress: LolpopRunProgress | undefined;
+    try {
+      if (!isCancellation(e)) throw e;
+      progress = (await Promise.race([
+        handle.query(PROGRESS_QUERY),
+        new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), 5000).unref()),
+      ])) as LolpopRunProgress;
+    } catch {
+      progress = undefined;
+    }
+    throw runErrorFrom(e, progress);
   } finally {
     stop = true;
     await polling;

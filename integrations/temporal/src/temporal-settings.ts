@@ -13,10 +13,17 @@
  *       start_to_close_timeout: 2h       # default 1h
  *       heartbeat_timeout: 30s           # default 30s
  *       retry: { maximum_attempts: 3, initial_interval: 1s, backoff_coefficient: 2, maximum_interval: 1m }
+ *   tls:                         # Temporal Cloud / mTLS (optional)
+ *     cert_path: certs/client.pem        # client certificate and key: both or neither
+ *     key_path: certs/client.key
+ *     server_name: my-ns.tmprl.cloud     # optional: TLS server name override
+ *     ca_path: certs/ca.pem              # optional: root CA of the server
+ *   api_key_env: TEMPORAL_API_KEY  # optional: name of the env var holding an API key (implies TLS)
  * ```
  *
  * overridden by command-line options. Durations are Temporal's strings (`500ms`, `30s`, `5m`, `2h`).
  */
+import { readFileSync } from "node:fs";
 import { TemporalConfigError } from "./temporal-config-error.js";
 
 /** The stages a run can have. */
@@ -60,10 +67,27 @@ export interface TemporalSettings {
    * paths in the config under them are accepted (see `sharedPathIssues`).
    */
   shared_paths: string[];
+  /** TLS to the frontend (relative paths are from the current folder); absent: plain TCP unless `api_key_env`. */
+  tls?: TemporalTlsSettings;
+  /** Name of the environment variable holding an API key (Temporal Cloud); the key is read when connecting, never stored. */
+  api_key_env?: string;
+}
+
+/** TLS settings (`orchestrator.tls`). */
+export interface TemporalTlsSettings {
+  /** Client certificate (PEM) for mTLS; with `key_path`. */
+  cert_path?: string;
+  /** Client private key (PEM) for mTLS; with `cert_path`. */
+  key_path?: string;
+  /** TLS server name override. */
+  server_name?: string;
+  /** Root CA certificate (PEM) of the server (default: the system's). */
+  ca_path?: string;
 }
 
 const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d)$/;
-const TOP_KEYS = ["address", "namespace", "task_queue", "steps", "shared_paths"];
+const TOP_KEYS = ["address", "namespace", "task_queue", "steps", "shared_paths", "tls", "api_key_env"];
+const TLS_KEYS = ["cert_path", "key_path", "server_name", "ca_path"];
 const STEP_KEYS = ["task_queue", "start_to_close_timeout", "heartbeat_timeout", "retry"];
 const RETRY_KEYS = ["maximum_attempts", "initial_interval", "backoff_coefficient", "maximum_interval"];
 
@@ -156,7 +180,27 @@ export function temporalSettings(
     (!Array.isArray(shared) || shared.some((x) => typeof x !== "string" || !x.startsWith("/")))
   )
     fail("shared_paths", "must be a list of absolute folder paths that every worker mounts at the same path");
+  let tls: TemporalTlsSettings | undefined;
+  if (section.tls !== undefined) {
+    if (!isMapping(section.tls)) fail("tls", `must be a mapping with ${TLS_KEYS.join(", ")}`);
+    unknownKeys(section.tls, TLS_KEYS, "tls");
+    tls = {};
+    for (const k of TLS_KEYS as Array<keyof TemporalTlsSettings>) {
+      const v = str(section.tls[k], `tls.${k}`);
+      if (v !== undefined) tls[k] = v;
+    }
+    if ((tls.cert_path === undefined) !== (tls.key_path === undefined))
+      fail("tls", "give both cert_path and key_path (the client certificate and its key), or neither");
+  }
+  const apiKeyEnv = str(section.api_key_env, "api_key_env");
+  if (apiKeyEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(apiKeyEnv))
+    fail(
+      "api_key_env",
+      "must be the NAME of an environment variable holding the key (e.g. TEMPORAL_API_KEY), not the key itself",
+    );
   return {
+    ...(tls ? { tls } : {}),
+    ...(apiKeyEnv ? { api_key_env: apiKeyEnv } : {}),
     address: overrides.address ?? str(section.address, "address") ?? env.TEMPORAL_ADDRESS ?? "127.0.0.1:7233",
     namespace:
       overrides.namespace ?? str(section.namespace, "namespace") ?? env.TEMPORAL_NAMESPACE ?? "default",
@@ -165,4 +209,56 @@ export function temporalSettings(
     steps,
     shared_paths: (shared as string[] | undefined) ?? [],
   };
+}
+
+/** What `Connection.connect` / `NativeConnection.connect` take for TLS and API key. */
+export interface TemporalConnectionSecurity {
+  tls?: {
+    clientCertPair?: { crt: Buffer; key: Buffer };
+    serverNameOverride?: string;
+    serverRootCACertificate?: Buffer;
+  };
+  apiKey?: string;
+}
+
+/**
+ * The TLS and API-key options of a connection: reads the certificate files and the API key's
+ * environment variable. Errors name the file or the variable, never the key.
+ */
+export function connectionSecurity(
+  settings: Pick<TemporalSettings, "tls" | "api_key_env">,
+  env: NodeJS.ProcessEnv = process.env,
+): TemporalConnectionSecurity {
+  const out: TemporalConnectionSecurity = {};
+  const read = (path: string, key: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      return fail(
+        `tls.${key}`,
+        `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
+    }
+  };
+  if (settings.tls) {
+    const t = settings.tls;
+    out.tls = {
+      ...(t.cert_path && t.key_path
+        ? { clientCertPair: { crt: read(t.cert_path, "cert_path"), key: read(t.key_path, "key_path") } }
+        : {}),
+      ...(t.server_name ? { serverNameOverride: t.server_name } : {}),
+      ...(t.ca_path ? { serverRootCACertificate: read(t.ca_path, "ca_path") } : {}),
+    };
+  }
+  if (settings.api_key_env) {
+    const key = env[settings.api_key_env];
+    if (!key)
+      fail(
+        "api_key_env",
+        `the environment variable ${settings.api_key_env} is not set: export it with the API key`,
+      );
+    out.apiKey = key;
+    out.tls ??= {};
+  }
+  return out;
 }

@@ -59,16 +59,36 @@ function loadTable(s: { rows: number; columns: SavedColumn[] }): Table {
   return s.columns.length === 0 ? Table.empty() : Table.fromColumns(cols, { roles });
 }
 
+/** Whether `v` is a `LabeledData` (`{X: Table, y: Column}`). */
+function isLabeled(v: unknown): v is { X: Table; y: Column } {
+  if (!v || typeof v !== "object") return false;
+  const o = v as Record<string, unknown>;
+  return (
+    Object.keys(o).length === 2 && o.X instanceof Table && !!o.y && typeof o.y === "object" && "type" in o.y
+  );
+}
+
 /**
- * Writes `processed` (a `ProcessResult`) under `<stateDir>/temporal/processed/` and returns its
- * `file:` URI; the name is the content's hash, so a retried process step writes the same file.
+ * Writes `processed` (a `ProcessResult`, or a tuning batch's shared input: tables and `{X, y}`
+ * pairs are kept exactly) under `<stateDir>/temporal/<folder>/` (default `processed`) and returns
+ * its `file:` URI; the name is the content's hash, so a retried step writes the same file.
  */
-export async function saveStepData(stateDir: string, processed: Record<string, unknown>): Promise<string> {
+export async function saveStepData(
+  stateDir: string,
+  processed: Record<string, unknown>,
+  folder = "processed",
+): Promise<string> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(processed)) out[k] = v instanceof Table ? { $table: saveTable(v) } : v;
+  for (const [k, v] of Object.entries(processed))
+    out[k] =
+      v instanceof Table
+        ? { $table: saveTable(v) }
+        : isLabeled(v)
+          ? { $labeled: { X: saveTable(v.X), y: saveTable(Table.fromColumns([["y", v.y]])) } }
+          : v;
   const text = JSON.stringify(out);
   const hash = createHash("sha256").update(text).digest("hex").slice(0, 32);
-  const file = join(stateDir, "temporal", "processed", `${hash}.json`);
+  const file = join(stateDir, "temporal", folder, `${hash}.json`);
   await writeFileAtomic(file, text);
   return pathToFileURL(file).href;
 }
@@ -86,8 +106,11 @@ export async function loadStepData(uri: string): Promise<Record<string, unknown>
   }
   const data = JSON.parse(text) as Record<string, unknown>;
   for (const k of Object.keys(data)) {
-    const v = data[k] as { $table?: { rows: number; columns: SavedColumn[] } } | undefined;
+    type Saved = { rows: number; columns: SavedColumn[] };
+    const v = data[k] as { $table?: Saved; $labeled?: { X: Saved; y: Saved } } | undefined;
     if (v && typeof v === "object" && v.$table) data[k] = loadTable(v.$table);
+    else if (v && typeof v === "object" && v.$labeled)
+      data[k] = { X: loadTable(v.$labeled.X), y: loadTable(v.$labeled.y).column("y") };
   }
   return data;
 }

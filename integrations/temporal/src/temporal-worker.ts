@@ -3,18 +3,24 @@
  * any lolpop project whose plugins this installation has. The workflow code is bundled once per
  * worker start (`bundleWorkflowCode`, a few seconds) and kept for the worker's life.
  */
+import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import { type LoadedProject, type Logger, loadProject, type ProjectPlugins } from "@lolpop/core";
+import { Client, Connection } from "@temporalio/client";
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker } from "@temporalio/worker";
 import { createActivities } from "./temporal-activities.js";
 import { TemporalConfigError } from "./temporal-config-error.js";
-import type { TemporalSettings } from "./temporal-settings.js";
+import { connectionSecurity, type TemporalSettings } from "./temporal-settings.js";
+import { trialsQueueOf } from "./temporal-workflow-types.js";
 
 /** Options of {@link startWorker}. */
 export interface WorkerOptions {
-  settings: Pick<TemporalSettings, "address" | "namespace" | "task_queue">;
-  /** Activities run at once (default 1: one step at a time). */
+  settings: Pick<TemporalSettings, "address" | "namespace" | "task_queue"> &
+    Partial<Pick<TemporalSettings, "tls" | "api_key_env">>;
+  /** Activities run at once (default 1: one step at a time), and as many tuning trials. */
   concurrency?: number;
+  /** Recorded with each trial this worker runs (default `<pid>@<hostname>`). */
+  identity?: string;
   /** Finds the plugins of a config's project (the CLI's discovery). */
   discover: (configFile: string) => ProjectPlugins | Promise<ProjectPlugins>;
   logger: Logger;
@@ -45,9 +51,10 @@ export async function startWorker(options: WorkerOptions): Promise<LolpopWorker>
   } catch {
     // Installed already (a second worker in this process): keep it.
   }
+  const security = connectionSecurity(settings);
   let connection: NativeConnection;
   try {
-    connection = await NativeConnection.connect({ address: settings.address });
+    connection = await NativeConnection.connect({ address: settings.address, ...security });
   } catch (e) {
     throw new TemporalConfigError({
       message: `cannot reach Temporal at ${settings.address} (${(e as Error).message}): start a server or pass --address / set TEMPORAL_ADDRESS`,
@@ -57,23 +64,53 @@ export async function startWorker(options: WorkerOptions): Promise<LolpopWorker>
   }
   const openProject = async (configFile: string): Promise<LoadedProject> =>
     loadProject({ configPath: configFile, discover: (_source) => options.discover(configFile) });
+  const identity = options.identity ?? `${process.pid}@${hostname()}`;
+  // A client for the train step to start its trials workflow with (made on first use).
+  let clientConnection: Promise<Connection> | undefined;
+  const client = async (): Promise<Client> => {
+    clientConnection ??= Connection.connect({ address: settings.address, ...security });
+    return new Client({ connection: await clientConnection, namespace: settings.namespace });
+  };
+  const activities = createActivities({
+    openProject,
+    logger: options.logger,
+    identity,
+    trials: { taskQueue: settings.task_queue, client },
+  });
+  const concurrency = options.concurrency ?? 1;
   const worker = await Worker.create({
     connection,
     namespace: settings.namespace,
     taskQueue: settings.task_queue,
+    identity,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ openProject, logger: options.logger }),
-    maxConcurrentActivityTaskExecutions: options.concurrency ?? 1,
+    activities,
+    maxConcurrentActivityTaskExecutions: concurrency,
+  });
+  // Trials have their own queue, so a train step waiting for its trials never takes the slot a
+  // trial needs (one worker alone still runs them all).
+  const trialsWorker = await Worker.create({
+    connection,
+    namespace: settings.namespace,
+    taskQueue: trialsQueueOf(settings.task_queue),
+    identity,
+    workflowBundle: await workflowBundle(),
+    activities,
+    maxConcurrentActivityTaskExecutions: concurrency,
   });
   return {
     run: async () => {
       try {
-        await worker.run();
+        await Promise.all([worker.run(), trialsWorker.run()]);
       } finally {
+        if (clientConnection) await (await clientConnection).close().catch(() => undefined);
         await connection.close();
       }
     },
-    shutdown: () => worker.shutdown(),
+    shutdown: () => {
+      worker.shutdown();
+      trialsWorker.shutdown();
+    },
   };
 }
 

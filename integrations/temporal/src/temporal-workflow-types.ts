@@ -25,6 +25,8 @@ export interface LolpopRunProgress {
   /** Stages finished, in order. */
   done: string[];
   status: "running" | "succeeded" | "failed" | "cancelled";
+  /** The summary so far (what a cancelled run reports). */
+  summary?: Record<string, unknown>;
 }
 
 /** Input of the `runStage` activity. */
@@ -47,6 +49,33 @@ export interface RunStageOutput {
   processedUri?: string;
 }
 
+/** The task queue of the tuning trials of runs on `taskQueue` (every `lolpop worker` polls both). */
+export function trialsQueueOf(taskQueue: string): string {
+  return `${taskQueue}.trials`;
+}
+
+/** The input of the `lolpopTrials` workflow: one `runTrial` activity per trial, all at once. */
+export interface LolpopTrialsInput {
+  configFile: string;
+  runId: string;
+  /** Dotted config path of the component with `run_trial` (the tuner). */
+  component: string;
+  /** `file:` URI of what every trial shares (the batch's `shared`: data and settings). */
+  sharedUri: string;
+  count: number;
+  /** Task queue of the trial activities. */
+  taskQueue: string;
+}
+
+/** Input of the `runTrial` activity. */
+export interface RunTrialInput {
+  configFile: string;
+  runId: string;
+  component: string;
+  sharedUri: string;
+  index: number;
+}
+
 /** The activities the workflow calls. */
 export interface LolpopActivities {
   /**
@@ -59,6 +88,8 @@ export interface LolpopActivities {
     step: string;
   }): Promise<{ summary: Record<string, unknown>; stages: string[] }>;
   runStage(input: RunStageInput): Promise<RunStageOutput>;
+  /** Runs one tuning trial; its result (params and metrics, no model) and the worker that ran it. */
+  runTrial(input: RunTrialInput): Promise<Record<string, unknown> & { worker: string }>;
   endRun(input: {
     configFile: string;
     runId: string;

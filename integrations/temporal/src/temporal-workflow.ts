@@ -11,6 +11,7 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
+  workflowInfo,
 } from "@temporalio/workflow";
 import {
   FAILURE_TYPES,
@@ -18,13 +19,16 @@ import {
   type LolpopRunFailureDetails,
   type LolpopRunInput,
   type LolpopRunProgress,
+  type LolpopTrialsInput,
 } from "./temporal-workflow-types.js";
 
 /** Query: where the run is. */
 export const progressQuery = defineQuery<LolpopRunProgress>("lolpop.progress");
 
 /** Runs the stages of a lolpop run as activities; returns the runner's summary. */
-export async function lolpopRun(input: LolpopRunInput): Promise<Record<string, unknown>> {
+export async function lolpopRun(scheduled: LolpopRunInput): Promise<Record<string, unknown>> {
+  // A run started by a schedule has no run id of its own: it takes its workflow id.
+  const input = scheduled.runId ? scheduled : { ...scheduled, runId: workflowInfo().workflowId };
   const progress: LolpopRunProgress = { step: "start", done: [], status: "running" };
   setHandler(progressQuery, () => progress);
   const bookkeeping = proxyActivities<LolpopActivities>({
@@ -38,6 +42,7 @@ export async function lolpopRun(input: LolpopRunInput): Promise<Record<string, u
     step: input.step,
   });
   let summary = begun.summary;
+  progress.summary = summary;
   const trackerRunId = typeof summary.run_id === "string" ? summary.run_id : undefined;
   let processedUri: string | undefined;
   try {
@@ -66,6 +71,7 @@ export async function lolpopRun(input: LolpopRunInput): Promise<Record<string, u
         ...(input.force ? { force: true } : {}),
       });
       summary = out.summary;
+      progress.summary = summary;
       if (out.processedUri) processedUri = out.processedUri;
       progress.done.push(stage);
     }
@@ -102,4 +108,33 @@ export async function lolpopRun(input: LolpopRunInput): Promise<Record<string, u
   });
   progress.status = "succeeded";
   return summary;
+}
+
+/**
+ * Runs the trials of a tuning search as parallel activities (any worker polling the trials queue
+ * takes one) and returns their small JSON results in trial order. Started by the train step's
+ * activity; a trial that fails to fit is a result (with `error`), not a failure.
+ */
+export async function lolpopTrials(input: LolpopTrialsInput): Promise<unknown[]> {
+  const acts = proxyActivities<LolpopActivities>({
+    taskQueue: input.taskQueue,
+    startToCloseTimeout: "1h",
+    heartbeatTimeout: "30s",
+    retry: {
+      maximumAttempts: 3,
+      initialInterval: "1s",
+      nonRetryableErrorTypes: [FAILURE_TYPES.nonRetryable],
+    },
+  });
+  return Promise.all(
+    Array.from({ length: input.count }, (_, index) =>
+      acts.runTrial({
+        configFile: input.configFile,
+        runId: input.runId,
+        component: input.component,
+        sharedUri: input.sharedUri,
+        index,
+      }),
+    ),
+  );
 }

@@ -9,6 +9,7 @@ import type { ComponentKind, ComponentKinds, ProblemType } from "./contracts.js"
 import { ComponentCallError } from "./errors.js";
 import type { LineageRecorder } from "./lineage.js";
 import type { Logger } from "./logger.js";
+import { inProcessOrchestrator, type Orchestrator } from "./orchestrator.js";
 import type { BaseContext, ProjectInfo } from "./plugin.js";
 import { listTypes, type RegisteredType, resolveType } from "./registry.js";
 
@@ -58,6 +59,8 @@ export interface ContextHost {
   build(registered: RegisteredType, config: Record<string, unknown>, caller: ContextArgs): Promise<object>;
   /** Ends "`path` needs a `kind` component, but none ..." when `ctx.component(kind)` finds none. */
   missingComponent(kind: string): string;
+  /** Who runs the run's steps and trials (the engine: `EngineOptions.orchestrator`). */
+  orchestrator?: Orchestrator;
   /** Where a YAML path of the config file is (the engine: the plan's source). */
   locate?(path: ReadonlyArray<string | number>): { file: string; line?: number; column?: number } | undefined;
 }
@@ -96,6 +99,7 @@ export function createContext<C>(host: ContextHost, args: ContextArgs): BaseCont
     signal: host.signal,
     project: host.project,
     lineage: host.lineage,
+    orchestrator: host.orchestrator ?? inProcessOrchestrator,
     lookup: <T>(key: string) => {
       if (args.config[key] !== undefined) return args.config[key] as T;
       for (const p of args.parents) if (p.config[key] !== undefined) return p.config[key] as T;

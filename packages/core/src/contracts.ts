@@ -241,6 +241,8 @@ export interface TrialResult {
   /** Metrics by split then name, e.g. `{valid: {f1_macro: 0.93}}`. */
   metrics: Record<string, Record<string, number>>;
   duration_ms: number;
+  /** The worker that ran it, when an orchestrator ran it on another machine. */
+  worker?: string;
 }
 
 /** What a tuner gets. */

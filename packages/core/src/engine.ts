@@ -129,6 +129,7 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
       lineage,
       usePlugin: lineage.usePlugin,
       loadType: options.loadType,
+      orchestrator: options.orchestrator ?? inProcessOrchestrator,
       locate: (path) => {
         const loc = plan.source.locate(path);
         return { file: plan.file, ...(loc ? { line: loc.line, column: loc.column } : {}) };

@@ -23,18 +23,53 @@ export interface OrchestratorStep<O> {
   run: () => Promise<O>;
 }
 
+/**
+ * Independent trials (a tuning search) handed to {@link Orchestrator.runTrials}. A remote
+ * orchestrator runs trial `i` on a worker by building the same workflow there and calling
+ * `run_trial(shared, i)` on the component at `component`; the result must then be small JSON.
+ */
+export interface TrialBatch<R> {
+  /** Dotted config path of the component that runs one trial (`train.hyperparameter_tuner`). */
+  component: string;
+  /** Number of trials. */
+  count: number;
+  /** What every trial gets: JSON values, tables, and `{X, y}` pairs of a table and a column. */
+  shared: Record<string, unknown>;
+  /** Runs trial `index` in this process (what the in-process orchestrator calls). */
+  runTrial(index: number): Promise<R>;
+  /** Aborted when the run is cancelled: no further trial starts. */
+  signal?: AbortSignal;
+}
+
+/** A trial's result as a remote orchestrator returns it: JSON, plus where it ran. */
+export type RemoteTrialResult<R> = R & { worker?: string };
+
 /** Runs the steps of a run. */
 export interface Orchestrator {
   /** Short name for logs (`in-process`, `temporal`). */
   readonly name: string;
   /** Runs one step and returns what it returned. */
   runStep<O>(step: OrchestratorStep<O>): Promise<O>;
+  /**
+   * Runs the trials of a batch and returns their results in trial order. Optional: without it (or
+   * with {@link inProcessOrchestrator}) the trials run one after the other in this process.
+   */
+  runTrials?<R>(batch: TrialBatch<R>): Promise<Array<RemoteTrialResult<R>>>;
+}
+
+/** Runs the trials of `batch` one after the other here, in order (`runTrial` checks cancellation). */
+export async function runTrialsInProcess<R>(batch: TrialBatch<R>): Promise<Array<RemoteTrialResult<R>>> {
+  const out: R[] = [];
+  for (let i = 0; i < batch.count; i++) out.push(await batch.runTrial(i));
+  // Run here: no `worker`.
+  return out as Array<RemoteTrialResult<R>>;
 }
 
 /** The default: every step runs in this process, in order, as soon as it is asked for. */
 export const inProcessOrchestrator: Orchestrator = Object.freeze({
   name: "in-process",
   runStep: <O>(step: OrchestratorStep<O>): Promise<O> => step.run(),
+  runTrials: runTrialsInProcess,
 });
 
 /** What the CLI asks a {@link RunLauncher} to run. */

@@ -43,6 +43,8 @@ export interface BaseContext<C = Record<string, unknown>> {
   readonly project: ProjectInfo;
   /** Records seeds, datasets and other lineage of the current run. */
   readonly lineage: LineageRecorder;
+  /** Who runs the run's steps and trials (default: in this process, {@link inProcessOrchestrator}). */
+  readonly orchestrator: Orchestrator;
   /** The component of `kind` in this scope (pipeline-local first, then global); throws when there is none. Resolve peers when you use them, not in `create`. */
   component<K extends ComponentKind>(kind: K): ComponentKinds[K];
   /** Like {@link component} but undefined when none is configured. */

@@ -12,6 +12,7 @@ import type { ComponentKind, ComponentKinds, ProblemType } from "./contracts.js"
 import { ConfigError } from "./errors.js";
 import { createLineageRecorder, type LineageRecorder } from "./lineage.js";
 import { type Logger, silentLogger } from "./logger.js";
+import type { Orchestrator } from "./orchestrator.js";
 import type { ComponentContext, Definition, ProjectInfo } from "./plugin.js";
 import { CORE_VERSION } from "./version.js";
 
@@ -36,6 +37,8 @@ export interface StandaloneOptions {
    * type that is not registered (as `EngineOptions.loadType`). Without it, only registered types are found.
    */
   loadType?: (type: string, kind: string) => Promise<void>;
+  /** What `ctx.orchestrator` is (default: {@link inProcessOrchestrator}). */
+  orchestrator?: Orchestrator;
 }
 
 /**
@@ -87,6 +90,7 @@ export async function instantiateComponent<K extends ComponentKind, C>(
     project,
     lineage: options.lineage ?? createLineageRecorder({ config: {}, plugins: [], coreVersion: CORE_VERSION }),
     loadType: options.loadType,
+    ...(options.orchestrator ? { orchestrator: options.orchestrator } : {}),
     missingComponent: () => "was given in options.peers",
     // On demand: made the same way, with the same options, inheriting what this component inherits.
     build: (registered, cfg, caller) =>

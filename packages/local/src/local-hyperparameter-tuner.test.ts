@@ -8,6 +8,7 @@ import {
   type FitInput,
   instantiateComponent,
   LolpopError,
+  type Orchestrator,
   type Predictions,
   registerPlugin,
   Table,
@@ -179,8 +180,14 @@ function regressionData(): Pick<TuningInput, "problem_type" | "train" | "valid">
   };
 }
 
-async function tuner(config: Record<string, unknown>): Promise<LocalHyperparameterTuner> {
-  return (await instantiateComponent(localHyperparameterTuner, { config })) as LocalHyperparameterTuner;
+async function tuner(
+  config: Record<string, unknown>,
+  orchestrator?: Orchestrator,
+): Promise<LocalHyperparameterTuner> {
+  return (await instantiateComponent(localHyperparameterTuner, {
+    config,
+    ...(orchestrator ? { orchestrator } : {}),
+  })) as LocalHyperparameterTuner;
 }
 
 beforeEach(() => {
@@ -388,5 +395,49 @@ describe("LocalHyperparameterTuner", () => {
       { trainer: "TestKnnModelTrainer", params: { layers: [64, 32], k: 1 } },
       { trainer: "TestKnnModelTrainer", params: { layers: [64, 32], k: 2 } },
     ]);
+  });
+
+  it("hands its trials to the orchestrator: run elsewhere (JSON only), it picks the same winner and refits it", async () => {
+    const config = {
+      training_params: { TestKnnModelTrainer: { k: [1, 3, 7, 39] }, TestMajorityModelTrainer: {} },
+    };
+    const data = classificationData();
+    const local = await (await tuner(config)).run_experiment({ ...data, perf_metric: "accuracy" });
+    // A "remote" orchestrator: each trial through a separate tuner's run_trial, in reverse order,
+    // results passed through JSON (no model), tagged with the worker that ran them.
+    const worker = await tuner(config);
+    const batches: Array<{ component: string; count: number; keys: string[] }> = [];
+    const remote: Orchestrator = {
+      name: "remote-test",
+      runStep: (step) => step.run(),
+      async runTrials(batch) {
+        batches.push({ component: batch.component, count: batch.count, keys: Object.keys(batch.shared) });
+        const out = new Array(batch.count);
+        for (let i = batch.count - 1; i >= 0; i--) {
+          const r = await worker.run_trial(batch.shared, i);
+          out[i] = { ...JSON.parse(JSON.stringify(r)), worker: `w${i % 2}` };
+        }
+        return out;
+      },
+    };
+    fits.length = 0;
+    const result = await (await tuner(config, remote)).run_experiment({ ...data, perf_metric: "accuracy" });
+    expect(batches).toEqual([
+      {
+        component: "LocalHyperparameterTuner",
+        count: 5,
+        keys: ["problem_type", "train", "valid", "classes", "perf_metric"],
+      },
+    ]);
+    expect(result.trials.map((t) => [t.trainer, t.params, t.metrics, t.worker])).toEqual(
+      local.trials.map((t, i) => [t.trainer, t.params, t.metrics, `w${i % 2}`]),
+    );
+    expect([result.best.trainer, result.best.params]).toEqual([local.best.trainer, local.best.params]);
+    // 5 trials on the "worker" plus one refit of the winner here; same predictions as the local winner.
+    expect(fits).toHaveLength(6);
+    expect(fits[5]!.params).toEqual(local.best.params);
+    expect(await result.best.model.predict(data.valid.X)).toEqual(
+      await local.best.model.predict(data.valid.X),
+    );
   });
 });

@@ -14,6 +14,7 @@ import {
   type JsonSchema,
   LolpopError,
   type ModelTrainer,
+  runTrialsInProcess,
   type TrainedModel,
   type TrialResult,
   type TuningInput,
@@ -47,6 +48,15 @@ export interface PlannedTrial {
 
 /** A trial that failed: it is kept in `trials` with empty metrics and the error message. */
 export type FailedTrialResult = TrialResult & { error: string };
+
+/** What one trial gives: its result, and (when run in this process) its model or its error. */
+export interface TrialOutcome {
+  result: TrialResult | FailedTrialResult;
+  model?: TrainedModel;
+  cause?: unknown;
+  /** Where it ran, when an orchestrator ran it elsewhere. */
+  worker?: string;
+}
 
 /** The search space of one trainer type: parameter names and their candidates. */
 interface Space {
@@ -180,6 +190,8 @@ function isBetter(a: number, b: number, lowerIsBetter: boolean): boolean {
 export type LocalHyperparameterTuner = HyperparameterTuner & {
   /** The trials a run will make with `seed` (default: the configured seed). */
   plan(seed?: number): PlannedTrial[];
+  /** Runs one trial of a search here (what a remote worker calls); the outcome has no model. */
+  run_trial(shared: Record<string, unknown>, index: number): Promise<TrialOutcome>;
 };
 
 function createTuner(ctx: ComponentContext<LocalHyperparameterTunerConfig>): LocalHyperparameterTuner {
@@ -187,76 +199,121 @@ function createTuner(ctx: ComponentContext<LocalHyperparameterTunerConfig>): Loc
   // Fail at build time on an empty candidate list or a grid over max_trials.
   planTrials(config, config.seed, ctx.path);
 
+  /** Plans the search of `input` and makes the function running one of its trials here. */
+  const prepare = async (input: TuningInput) => {
+    const perf = input.perf_metric;
+    const lowerIsBetter = isLowerBetter(perf); // DataError naming the valid metrics when unknown
+    const seed = input.seed ?? config.seed;
+    ctx.lineage.recordSeed(ctx.path, seed);
+    const planned = planTrials(config, seed, ctx.path);
+    const missing: string[] = [];
+    for (const t of new Set(planned.map((p) => p.trainer)))
+      if (!(await ctx.hasType("model_trainer", t))) missing.push(t);
+    if (missing.length) {
+      throw new ConfigError({
+        issues: missing.map((t) => ({
+          code: "unknown_type",
+          path: `${ctx.path}.config.training_params.${t}`,
+          message: `no model_trainer type "${t}" is installed; install the plugin that provides it or fix the name`,
+        })),
+      });
+    }
+    const signals = [input.signal, ctx.signal].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+
+    const runOne = async (i: number): Promise<TrialOutcome> => {
+      throwIfAborted(ctx.path, ...signals);
+      const trial = planned[i]!;
+      const started = performance.now();
+      const trainer: ModelTrainer = await ctx.createComponent("model_trainer", trial.trainer, {});
+      const label = `trial ${i + 1}/${planned.length} ${trial.trainer} ${JSON.stringify(trial.params)}`;
+      try {
+        const model = await trainer.fit({
+          problem_type: input.problem_type,
+          X: input.train.X,
+          y: input.train.y,
+          ...(input.classes ? { classes: input.classes } : {}),
+          valid: input.valid,
+          params: structuredClone(trial.params),
+          seed,
+          ...(signal ? { signal } : {}),
+        });
+        const validScore = computeMetric(perf, input.valid.y, await model.predict(input.valid.X));
+        const trainScore = computeMetric(perf, input.train.y, await model.predict(input.train.X));
+        const result: TrialResult = {
+          trainer: trial.trainer,
+          params: trial.params,
+          metrics: { train: { [perf]: trainScore }, valid: { [perf]: validScore } },
+          duration_ms: performance.now() - started,
+        };
+        ctx.logger.info(`${label}: valid ${perf}=${validScore}`, { trial: i + 1, trainer: trial.trainer });
+        return { result, model };
+      } catch (e) {
+        throwIfAborted(ctx.path, ...signals);
+        if (CancelledError.isInstance(e)) throw e;
+        const message = e instanceof Error ? e.message : String(e);
+        ctx.logger.warn(`${label} failed: ${message}`, { trial: i + 1, trainer: trial.trainer });
+        const failed: FailedTrialResult = {
+          trainer: trial.trainer,
+          params: trial.params,
+          metrics: {},
+          duration_ms: performance.now() - started,
+          error: message,
+        };
+        return { result: failed, cause: e };
+      }
+    };
+    return { perf, lowerIsBetter, planned, signals, signal, runOne };
+  };
+
   return {
     plan: (seed = config.seed) => planTrials(config, seed, ctx.path),
 
+    /**
+     * Runs trial `index` of the search `shared` describes (the `shared` of the batch this tuner gave
+     * the orchestrator): what a remote worker calls. Returns the trial's result, without its model.
+     */
+    async run_trial(shared: Record<string, unknown>, index: number): Promise<TrialOutcome> {
+      const { runOne } = await prepare(shared as unknown as TuningInput);
+      const outcome = await runOne(index);
+      const { model: _model, cause: _cause, ...rest } = outcome;
+      return rest;
+    },
+
     async run_experiment(input: TuningInput): Promise<TuningResult> {
-      const perf = input.perf_metric;
-      const lowerIsBetter = isLowerBetter(perf); // DataError naming the valid metrics when unknown
-      const seed = input.seed ?? config.seed;
-      ctx.lineage.recordSeed(ctx.path, seed);
-      const planned = planTrials(config, seed, ctx.path);
-      const missing: string[] = [];
-      for (const t of new Set(planned.map((p) => p.trainer)))
-        if (!(await ctx.hasType("model_trainer", t))) missing.push(t);
-      if (missing.length) {
-        throw new ConfigError({
-          issues: missing.map((t) => ({
-            code: "unknown_type",
-            path: `${ctx.path}.config.training_params.${t}`,
-            message: `no model_trainer type "${t}" is installed; install the plugin that provides it or fix the name`,
-          })),
-        });
-      }
-      const signals = [input.signal, ctx.signal].filter((s): s is AbortSignal => s !== undefined);
-      const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+      const { perf, lowerIsBetter, planned, signals, signal, runOne } = await prepare(input);
+      const runTrials = ctx.orchestrator.runTrials ?? runTrialsInProcess;
+      const outcomes = await runTrials<TrialOutcome>({
+        component: ctx.path,
+        count: planned.length,
+        shared: {
+          problem_type: input.problem_type,
+          train: input.train,
+          valid: input.valid,
+          ...(input.classes ? { classes: input.classes } : {}),
+          perf_metric: perf,
+          ...(input.seed !== undefined ? { seed: input.seed } : {}),
+        },
+        runTrial: runOne,
+        ...(signal ? { signal } : {}),
+      });
+      throwIfAborted(ctx.path, ...signals);
 
       const trials: TrialResult[] = [];
-      let best: (TrialResult & { model: TrainedModel }) | undefined;
+      let best: { index: number; result: TrialResult; model?: TrainedModel } | undefined;
       let firstError: unknown;
-      for (const [i, trial] of planned.entries()) {
-        throwIfAborted(ctx.path, ...signals);
-        const started = performance.now();
-        const trainer: ModelTrainer = await ctx.createComponent("model_trainer", trial.trainer, {});
-        const label = `trial ${i + 1}/${planned.length} ${trial.trainer} ${JSON.stringify(trial.params)}`;
-        try {
-          const model = await trainer.fit({
-            problem_type: input.problem_type,
-            X: input.train.X,
-            y: input.train.y,
-            ...(input.classes ? { classes: input.classes } : {}),
-            valid: input.valid,
-            params: structuredClone(trial.params),
-            seed,
-            ...(signal ? { signal } : {}),
-          });
-          const validScore = computeMetric(perf, input.valid.y, await model.predict(input.valid.X));
-          const trainScore = computeMetric(perf, input.train.y, await model.predict(input.train.X));
-          const result: TrialResult = {
-            trainer: trial.trainer,
-            params: trial.params,
-            metrics: { train: { [perf]: trainScore }, valid: { [perf]: validScore } },
-            duration_ms: performance.now() - started,
-          };
-          trials.push(result);
-          ctx.logger.info(`${label}: valid ${perf}=${validScore}`, { trial: i + 1, trainer: trial.trainer });
-          if (!best || isBetter(validScore, best.metrics.valid![perf]!, lowerIsBetter))
-            best = { ...result, model };
-        } catch (e) {
-          throwIfAborted(ctx.path, ...signals);
-          if (CancelledError.isInstance(e)) throw e;
-          firstError ??= e;
-          const message = e instanceof Error ? e.message : String(e);
-          ctx.logger.warn(`${label} failed: ${message}`, { trial: i + 1, trainer: trial.trainer });
-          const failed: FailedTrialResult = {
-            trainer: trial.trainer,
-            params: trial.params,
-            metrics: {},
-            duration_ms: performance.now() - started,
-            error: message,
-          };
-          trials.push(failed);
+      for (const [i, o] of outcomes.entries()) {
+        const result = o.worker ? { ...o.result, worker: o.worker } : o.result;
+        trials.push(result);
+        if ("error" in o.result) {
+          firstError ??= o.cause ?? new Error(String((o.result as FailedTrialResult).error));
+          continue;
         }
+        if (
+          !best ||
+          isBetter(o.result.metrics.valid![perf]!, best.result.metrics.valid![perf]!, lowerIsBetter)
+        )
+          best = { index: i, result, ...(o.model ? { model: o.model } : {}) };
       }
       if (!best) {
         const message = firstError instanceof Error ? firstError.message : String(firstError);
@@ -266,9 +323,17 @@ function createTuner(ctx: ComponentContext<LocalHyperparameterTunerConfig>): Loc
           cause: firstError,
         });
       }
-      if (Number.isNaN(best.metrics.valid![perf]!))
+      if (Number.isNaN(best.result.metrics.valid![perf]!))
         ctx.logger.warn(`every trial scored NaN on valid ${perf}; keeping the first one`);
-      return { best, trials };
+      // A trial run elsewhere ships back only its params and metrics: refit the winner here (same
+      // data, params and seed, so the same model).
+      let model = best.model;
+      if (!model) {
+        const again = await runOne(best.index);
+        if (!again.model) throw again.cause;
+        model = again.model;
+      }
+      return { best: { ...best.result, model }, trials };
     },
   };
 }

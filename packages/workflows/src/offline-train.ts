@@ -441,7 +441,11 @@ export const offlineTrain = definePipeline({
                 const r = await tracker.start_run({
                   name: `trial-${i + 1}`,
                   parent_id: run.id,
-                  tags: { "lolpop.stage": "tuning_trial", trainer: trial.trainer },
+                  tags: {
+                    "lolpop.stage": "tuning_trial",
+                    trainer: trial.trainer,
+                    ...(trial.worker ? { "lolpop.worker": trial.worker } : {}),
+                  },
                 });
                 await tracker.log_params(r.id, trial.params);
                 const flat: Record<string, number> = {};
