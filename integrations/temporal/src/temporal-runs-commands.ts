@@ -106,7 +106,7 @@ async function outcomeRendering(): Promise<OutcomeRendering> {
 }
 
 /** Runs `fn` with a connection to the Temporal frontend; a bad address or namespace exits 2. */
-async function withConnection(
+export async function withConnection(
   settings: Parameters<typeof connectTemporal>[0],
   ctx: PluginCommandContext,
   fn: (h: Awaited<ReturnType<typeof connectTemporal>>) => Promise<number>,

@@ -12,8 +12,8 @@ import { parseArgs } from "node:util";
 import { loadConfigFile, terminalJson } from "@lolpop/core";
 import type { PluginCommandContext } from "@lolpop/core/manifest";
 import { ScheduleOverlapPolicy } from "@temporalio/client";
-import { TemporalConfigError } from "./temporal-config-error.js";
-import { connectTemporal, WORKFLOW_TYPE } from "./temporal-orchestrator.js";
+import { type connectTemporal, WORKFLOW_TYPE } from "./temporal-orchestrator.js";
+import { withConnection } from "./temporal-runs-commands.js";
 import { type TemporalSettings, temporalSettings } from "./temporal-settings.js";
 import type { LolpopRunInput } from "./temporal-workflow-types.js";
 
@@ -141,26 +141,18 @@ async function command(
     ctx.stderr(`lolpop ${ctx.command}: ${(e as Error).message}\n\n${help}`);
     return 2;
   }
-  let h: Awaited<ReturnType<typeof connectTemporal>>;
-  try {
-    h = await connectTemporal(settings);
-  } catch (e) {
-    if (!TemporalConfigError.isInstance(e)) throw e;
-    ctx.stderr(`lolpop ${ctx.command}: ${e.message}\n`);
-    return 2;
-  }
-  try {
-    return await fn(p, h, configFile);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      ctx.stderr(`lolpop ${ctx.command}: ${e.message}\n\n${help}`);
-      return 2;
+  return withConnection(settings, ctx, async (h) => {
+    try {
+      return await fn(p, h, configFile);
+    } catch (e) {
+      if (e instanceof UsageError) {
+        ctx.stderr(`lolpop ${ctx.command}: ${e.message}\n\n${help}`);
+        return 2;
+      }
+      ctx.stderr(`lolpop ${ctx.command}: ${(e as Error).message}\n`);
+      return 1;
     }
-    ctx.stderr(`lolpop ${ctx.command}: ${(e as Error).message}\n`);
-    return 1;
-  } finally {
-    await h.close();
-  }
+  });
 }
 
 /** `lolpop schedule create <id> --cron "<spec>"`. */

@@ -1,7 +1,16 @@
 // The real Temporal dev server on a free loopback port, `lolpop worker` processes, and a penguins
 // project that uses @lolpop/temporal. Everything started here is stopped by `stopAll()`.
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -189,4 +198,10 @@ export async function waitFor(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The registered version folders of model `penguins` in the project's local store. */
+export function versions(dir: string): string[] {
+  const d = join(dir, ".lolpop", "models", "penguins", "versions");
+  return existsSync(d) ? readdirSync(d).sort() : [];
 }

@@ -1,6 +1,6 @@
 // `lolpop runs cancel <id>` against the real dev server: the run ends cancelled with the exit code
 // and error code of a local run interrupted by SIGINT.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   type DevServer,
@@ -10,6 +10,7 @@ import {
   startDevServer,
   startWorker,
   stopAll,
+  versions,
   waitFor,
 } from "./harness.js";
 
@@ -22,11 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopAll();
 }, 30_000);
-
-function versions(dir: string): string[] {
-  const d = join(dir, ".lolpop", "models", "penguins", "versions");
-  return existsSync(d) ? readdirSync(d).sort() : [];
-}
 
 /** A train step that takes many seconds (a big forest). */
 function slowTrain(dir: string): void {

@@ -2,7 +2,7 @@
 // same metrics and promotion as a local run; bad config fails at once with the local message;
 // transient errors are retried; a SIGKILLed worker's step is retried on the other worker and the
 // model is registered once; a killed client re-attaches with `lolpop runs attach`.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -13,6 +13,7 @@ import {
   startDevServer,
   startWorker,
   stopAll,
+  versions,
   waitFor,
 } from "./harness.js";
 
@@ -23,11 +24,6 @@ const orchestrator = (address: string, queue: string, steps = "") =>
   `\norchestrator:\n  type: TemporalOrchestrator\n  address: ${address}\n  task_queue: ${queue}\n${steps}`;
 
 /** Registered versions of the penguins model in the project's local store. */
-function versions(dir: string): string[] {
-  const d = join(dir, ".lolpop", "models", "penguins", "versions");
-  return existsSync(d) ? readdirSync(d).sort() : [];
-}
-
 /** The run id `lolpop run` logs when it starts a run on Temporal. */
 function runIdOf(stderr: string): string | undefined {
   return /run ([0-9a-f-]{36}) on temporal/.exec(stderr)?.[1];

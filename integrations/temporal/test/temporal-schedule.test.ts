@@ -1,8 +1,3 @@
-// `lolpop schedule create|list|delete` against the real dev server: a schedule's run (triggered now)
-// completes on a worker and registers a model version; list shows the schedule and its next run;
-// delete removes it; bad arguments exit 2 with the help.
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import { Client, Connection } from "@temporalio/client";
 import {
   type DevServer,
@@ -11,6 +6,7 @@ import {
   startDevServer,
   startWorker,
   stopAll,
+  versions,
   waitFor,
 } from "./harness.js";
 
@@ -23,11 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopAll();
 }, 30_000);
-
-function versions(dir: string): string[] {
-  const d = join(dir, ".lolpop", "models", "penguins", "versions");
-  return existsSync(d) ? readdirSync(d).sort() : [];
-}
 
 test("a schedule runs the config on a worker; list shows it with its next run; delete removes it", async () => {
   const queue = "q-schedule";
