@@ -392,10 +392,12 @@ describe("public surfaces", () => {
     "@lolpop/temporal": [
       "PROGRESS_QUERY",
       "TEMPORAL_STAGES",
+      "TRIALS_WORKFLOW_TYPE",
       "TemporalConfigError",
       "TemporalOrchestrator",
       "WORKFLOW_TYPE",
       "connectTemporal",
+      "connectionSecurity",
       "createActivities",
       "default",
       "followRun",
@@ -409,6 +411,7 @@ describe("public surfaces", () => {
       "temporalPlanIssues",
       "temporalPlugin",
       "temporalSettings",
+      "temporalTrialsOrchestrator",
     ],
     // The command's steps as a library (providers, facts, prompts, writers, checks, the command).
     "@lolpop/genai": [
