@@ -1,26 +1,31 @@
 // The HTML report with hostile column names and values: everything renders as text, no markup from
 // the data gets through, and headless Chromium (the Debian package) shows the drift table.
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { instantiateComponent, Table } from "@lolpop/core";
 import { tempDir } from "../test/helpers.js";
 import { type EvidentlyDataCheckerConfig, evidentlyDataChecker } from "./evidently-data-checker.js";
 import { escapeHtml, MAX_LABEL_CHARS, renderHtmlReport } from "./evidently-html.js";
 import { analyze } from "./evidently-report.js";
 
-const CHROMIUM = "/usr/bin/chromium";
+/** The browser's path from the suite's one setup script (installs Debian's chromium when missing; LOLPOP_CHROMIUM overrides). */
+let chromiumPath: string | undefined;
+function chromiumExecutable(): string {
+  chromiumPath ??= execFileSync(
+    process.execPath,
+    [join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "scripts", "chromium-setup.mjs")],
+    { encoding: "utf8" },
+  ).trim();
+  return chromiumPath;
+}
 
 /** Runs headless Chromium with the flags this machine needs (no network, no sandbox as root, throwaway profile). */
 function chromium(args: string[]): { stdout: string; stderr: string } {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `${CHROMIUM} not found: this test opens the report in headless Chromium. Install the Debian package as root: apt-get update && apt-get install -y chromium`,
-    );
   const profile = tempDir("lolpop-chromium-");
   const r = spawnSync(
-    CHROMIUM,
+    chromiumExecutable(),
     [
       "--headless",
       "--no-sandbox",
