@@ -116,8 +116,8 @@ async function kerasPython() {
   }
 }
 
-/** The inputs as float32 files for the Keras script (rows x D, then labels). */
-function writeKerasInputs(table, dir) {
+/** The table as row-major float32 features (rows x D) and 0/1 labels, as Keras and model.fit take them. */
+function denseInputs(table) {
   const n = table.numRows;
   const x = new Float32Array(n * D);
   for (let j = 0; j < D; j++) {
@@ -126,6 +126,12 @@ function writeKerasInputs(table, dir) {
   }
   const yc = table.column("y");
   const y = Float32Array.from(yc.codes, (c) => (yc.dictionary[c] === "pos" ? 1 : 0));
+  return { n, x, y };
+}
+
+/** The inputs as float32 files for the Keras script (rows x D, then labels). */
+function writeKerasInputs(table, dir) {
+  const { n, x, y } = denseInputs(table);
   writeFileSync(join(dir, "x.f32"), Buffer.from(x.buffer));
   writeFileSync(join(dir, "y.f32"), Buffer.from(y.buffer));
   return n;
@@ -153,14 +159,7 @@ function kerasEpoch(python, dir, n, epochs = EPOCHS) {
 /** Seconds per epoch of tfjs's model.fit on the same network (tensors built before the clock starts). */
 async function tfjsEpoch(tf, backend, table, epochs = EPOCHS) {
   await tf.setBackend(backend);
-  const n = table.numRows;
-  const x = new Float32Array(n * D);
-  for (let j = 0; j < D; j++) {
-    const col = table.numeric(`x${j}`);
-    for (let i = 0; i < n; i++) x[i * D + j] = col[i];
-  }
-  const yc = table.column("y");
-  const y = Float32Array.from(yc.codes, (c) => (yc.dictionary[c] === "pos" ? 1 : 0));
+  const { n, x, y } = denseInputs(table);
   const model = tf.sequential();
   model.add(tf.layers.dense({ units: 256, activation: "relu", inputShape: [D] }));
   model.add(tf.layers.dense({ units: 256, activation: "relu" }));
