@@ -112,9 +112,10 @@ export async function createServeApp(
   const metrics = new ServeMetrics(name);
   metrics.served(predictor.current().version);
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = Fastify({
     logger: false,
-    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    bodyLimit,
     requestTimeout,
     // Node checks request timeouts every connectionsCheckingInterval (30 s by default): check often
     // enough that a slow client is cut off close to the limit.
@@ -125,6 +126,15 @@ export async function createServeApp(
     // Shutdown is ours (see `shutdown` below): requests on open connections are still answered.
     return503OnClosing: false,
     forceCloseConnections: "idle",
+  });
+  // `Expect: 100-continue` (curl sends it above 1 MB): a body over the limit is refused with 413
+  // before the client uploads it, and the connection closes (the announced body never comes); others
+  // get 100 Continue. Without it, the 413 is sent as soon as the headers are read and the body is
+  // read and dropped while the request timeout allows.
+  app.server.on("checkContinue", (req, res) => {
+    if (Number(req.headers["content-length"]) > bodyLimit) res.setHeader("connection", "close");
+    else res.writeContinue();
+    app.server.emit("request", req, res);
   });
   let closing = false;
   let active = 0;

@@ -175,12 +175,60 @@ print(json.dumps({"version": client.get_version(), "predictions": list(resp["pre
       const missing = await post(url, { dataframe_records: [{ island: "Biscoe" }] });
       expect(missing.status).toBe(400);
       expect(((await missing.json()) as any).message).toMatch(/lacks columns .*"beak_length_mm"/);
-      // 10 MB: above the default 5 MiB limit.
+      // 10 MB: above the default 5 MiB limit, announced with `Expect: 100-continue` as curl does for
+      // large bodies: the 413 comes before the upload, which is never sent.
       const big = JSON.stringify({ dataframe_records: Array.from({ length: 80_000 }, () => rows[0]) });
       expect(big.length).toBeGreaterThan(10_000_000);
-      const tooLarge = await post(url, big);
+      let uploaded = false;
+      const tooLarge = await new Promise<{ status: number; body: string }>((resolveLarge, reject) => {
+        const req = httpRequest(url, {
+          method: "POST",
+          agent: false,
+          headers: {
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(big),
+            expect: "100-continue",
+          },
+        });
+        req.on("continue", () => {
+          uploaded = true;
+          req.end(big);
+        });
+        req.on("response", (res) => {
+          let body = "";
+          res.setEncoding("utf8");
+          res.on("data", (d) => {
+            body += d;
+          });
+          res.on("end", () => resolveLarge({ status: res.statusCode ?? 0, body }));
+        });
+        req.on("error", reject);
+        req.flushHeaders();
+      });
+      expect(uploaded).toBe(false);
       expect(tooLarge.status).toBe(413);
-      expect(((await tooLarge.json()) as any).message).toMatch(/larger than the server's limit/);
+      expect(JSON.parse(tooLarge.body).message).toMatch(/larger than the server's limit/);
+      // A body within the limit announced the same way is let in (100 Continue) and answered.
+      const small = JSON.stringify({ dataframe_records: rows.slice(0, 2) });
+      const continued = await new Promise<number>((resolveSmall, reject) => {
+        const req = httpRequest(url, {
+          method: "POST",
+          agent: false,
+          headers: {
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(small),
+            expect: "100-continue",
+          },
+        });
+        req.on("continue", () => req.end(small));
+        req.on("response", (res) => {
+          res.resume();
+          res.on("end", () => resolveSmall(res.statusCode ?? 0));
+        });
+        req.on("error", reject);
+        req.flushHeaders();
+      });
+      expect(continued).toBe(200);
       // A slow client: headers, then a trickle of the body; it is answered 408 and cut off while
       // other requests are served.
       const port = Number(new URL(server.url).port);
