@@ -65,7 +65,15 @@ test("runs cancel ends the run cancelled like a local interrupt", async () => {
   expect(out.error.step).toBe(localOut.error.step);
   expect(out.error.message).toBe("Cancelled at train: cancelled with lolpop runs cancel");
   expect(versions(local.dir)).toEqual([]);
-  // Known gap (see the package README): the cancelled train activity is not told at once (the SDK
-  // throttles heartbeats) and the workflow does not wait for it, so it may still register a version.
+  // The workflow waited for the train step to stop (it sees the cancel within a heartbeat, 2 s), so
+  // when the run has ended cancelled, the step has ended too (its log line arrives through a pipe)
+  // and registered nothing, now or later.
+  await waitFor(
+    () => new RegExp(`step train of run ${id} cancelled`).test(w.output()) || versions(t.dir).length > 0,
+    15_000,
+    "the worker's train step to stop",
+  );
+  expect(versions(t.dir)).toEqual([]);
+  expect(w.output()).not.toMatch(new RegExp(`step train of run ${id} finished`));
   w.kill("SIGTERM");
 }, 280_000);
