@@ -4,8 +4,9 @@
 //     worker: wall time ratio and overhead per step;
 //  2. 16 runs of the quickstart at once (16 seeds) on 1 worker vs 2 workers (each pinned to one core
 //     with taskset when available): speed-up of a fleet running independent runs;
-//  3. one train run with a 16-trial tuning grid (random forests, n_jobs 1) locally and on 1 vs 2
-//     workers (each pinned to one core, concurrency 1): the trials are parallel activities, speed-up.
+//  3. one train run with a 16-trial tuning grid (random forests, n_jobs 1), a light and a heavy one,
+//     locally and on 1 vs 2 workers (each pinned to its own core, concurrency 1): the trials are
+//     parallel activities; speed-up, and per trial what the workers logged (fit, overhead, CPU).
 // Run with `pnpm bench` (root) or `pnpm --filter @lolpop/temporal bench` after a build.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -113,6 +114,12 @@ function trialPhases(ws, from) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const server = await startTemporalDevServer();
 const children = [server.process];
+// Interrupted: stop the server and the workers too.
+for (const sig of ["SIGINT", "SIGTERM"])
+  process.once(sig, () => {
+    for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+    process.exit(130);
+  });
 try {
   // TEMPORAL_BENCH_ONLY=tuning runs part 3 alone.
   const all = process.env.TEMPORAL_BENCH_ONLY !== "tuning";
@@ -175,7 +182,7 @@ try {
   }
 
   // 3. One tuner's 16 trials fanned out over the workers: a light grid (~0.2 s per trial, the
-  //    penguins data) and a heavy one (100+ trees on the penguins rows repeated 16 times with jitter,
+  //    penguins data) and a heavy one (300-400 trees on the penguins rows repeated 48 times with jitter,
   //    seconds per trial). TEMPORAL_BENCH_GRID=light|heavy runs one of them.
   const grids = {
     light: {
@@ -183,8 +190,8 @@ try {
       scale: 1,
     },
     heavy: {
-      params: "{ n_jobs: 1, n_estimators: [100, 150], max_depth: [4, 5, 6, 8, 10, 12, 14, 16] }",
-      scale: 16,
+      params: "{ n_jobs: 1, n_estimators: [300, 400], max_depth: [4, 5, 6, 8, 10, 12, 14, 16] }",
+      scale: 48,
     },
   };
   const withGrid = (dir, grid) => {
