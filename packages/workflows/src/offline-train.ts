@@ -1,6 +1,5 @@
 import {
   BUNDLE_FORMAT,
-  CancelledError,
   CHAMPION_ALIAS,
   type ChallengerIdentity,
   CORE_VERSION,
@@ -588,8 +587,6 @@ export const offlineTrain = definePipeline({
             });
             await tracker.log_metrics(run.id, flat);
           }
-          // Cancelled while training (a SIGINT, `lolpop runs cancel`): register nothing.
-          if (ctx.signal.aborted) throw new CancelledError({ path: ctx.path, reason: ctx.signal.reason });
           const dir = await writeBundle({ model: finalModel, featureTransformer: ft, meta });
           let version: number;
           try {

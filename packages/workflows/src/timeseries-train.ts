@@ -1,5 +1,4 @@
 import {
-  CancelledError,
   CHAMPION_ALIAS,
   DataError,
   definePipeline,
@@ -443,8 +442,6 @@ export const timeSeriesTrain = definePipeline({
             ),
             ...(options.run_id ? { workflow_run_id: options.run_id } : {}),
           };
-          // Cancelled while training (a SIGINT, `lolpop runs cancel`): register nothing.
-          if (ctx.signal.aborted) throw new CancelledError({ path: ctx.path, reason: ctx.signal.reason });
           const dir = await writeForecastBundle(final, meta);
           let version: number;
           try {
