@@ -49,8 +49,9 @@ test("runs cancel ends the run cancelled like a local interrupt", async () => {
   const t = penguinsProject(
     `\norchestrator:\n  type: TemporalOrchestrator\n  address: ${server.address}\n  task_queue: ${queue}\n`,
   );
-  // Long enough (~12 s) that the cancel (the CLI's start, then at most a heartbeat) lands mid-fit.
-  slowTrain(t.dir, 12_000);
+  // Long enough (~40 s idle, more on a busy machine) that the cancel (the CLI starts, then at most a
+  // heartbeat) lands mid-fit.
+  slowTrain(t.dir, 40_000);
   const w = await startWorker(t.dir, server.address, ["--task-queue", queue]);
   const run = lolpopAsync(["run", "--step", "train", "--json"], t.dir);
   await waitFor(() => /step train of run \S+ started/.test(w.output()), 120_000, "the train step");
