@@ -275,7 +275,7 @@ try {
       ["2 workers", t2],
     ])
       console.log(
-        `  per trial (${label}, ${t.phases.length} trials): fit ${avg(t.phases, "trial").toFixed(0)} ms, overhead build ${avg(t.phases, "build").toFixed(0)} ms + data ${avg(t.phases, "data").toFixed(0)} ms, cpu ${avg(t.phases, "cpu").toFixed(0)} ms, queued ${avg(t.phases, "queued").toFixed(0)} ms`,
+        `  per trial (${label}, ${t.phases.length} trials): fit ${avg(t.phases, "trial").toFixed(0)} ms, overhead build ${avg(t.phases, "build").toFixed(0)} ms + data ${avg(t.phases, "data").toFixed(0)} ms, cpu ${avg(t.phases, "cpu").toFixed(0)} ms (${((100 * avg(t.phases, "cpu")) / Math.max(1, avg(t.phases, "trial") + avg(t.phases, "build") + avg(t.phases, "data"))).toFixed(0)}% of the trial's wall time: below ~90%, the worker was starved of CPU), queued ${avg(t.phases, "queued").toFixed(0)} ms`,
       );
   }
 } finally {
