@@ -139,6 +139,27 @@ describe("OfflineTrain", () => {
     expect([5, 15]).toContain(summary.train!.params.n_estimators);
     expect(summary.train!.metrics.test!.f1_macro).toBeGreaterThan(0.8);
   });
+
+  it("registers nothing when the run is cancelled after the fit, before registration", async () => {
+    const dir = project();
+    const file = join(dir, "lolpop.yaml");
+    const text = yaml();
+    writeFileSync(file, text);
+    const { plan } = validateConfigText(text, file, {});
+    const cancel = new AbortController();
+    const registered: unknown[] = [];
+    const hooks: Hook[] = [
+      // The cancel arrives once the model is fitted (e.g. lolpop runs cancel while it was scored).
+      { match: "train.model_trainer.fit", after: () => cancel.abort(new Error("cancelled by the test")) },
+      { match: "model_repository.register_model", before: (c: CallInfo) => void registered.push(c.args[0]) },
+    ];
+    const wf = await createWorkflow(plan, { logger: silentLogger, hooks, signal: cancel.signal });
+    const e = (await wf.run("build_all").catch((x: unknown) => x)) as Error;
+    expect(e).toBeInstanceOf(Error);
+    expect(e.message).toMatch(/Cancelled/);
+    expect(registered).toEqual([]);
+    expect(existsSync(join(dir, ".lolpop", "models", "penguins", "versions"))).toBe(false);
+  }, 120_000);
 });
 
 describe("OfflineDeploy", () => {

@@ -4,8 +4,9 @@
 //     worker: wall time ratio and overhead per step;
 //  2. 16 runs of the quickstart at once (16 seeds) on 1 worker vs 2 workers (each pinned to one core
 //     with taskset when available): speed-up of a fleet running independent runs;
-//  3. one train run with a 16-trial tuning grid (random forests, n_jobs 1) locally and on 1 vs 2
-//     workers (each pinned to one core, concurrency 1): the trials are parallel activities, speed-up.
+//  3. one train run with a 16-trial tuning grid (random forests, n_jobs 1), a light and a heavy one,
+//     locally and on 1 vs 2 workers (each pinned to its own core, concurrency 1): the trials are
+//     parallel activities; speed-up, and per trial what the workers logged (fit, overhead, CPU).
 // Run with `pnpm bench` (root) or `pnpm --filter @lolpop/temporal bench` after a build.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -93,12 +94,32 @@ async function startWorker(address, queue, core) {
     if (child.exitCode !== null) throw new Error(`worker exited: ${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return child;
+  return Object.assign(child, { output: () => out });
+}
+
+/** The per-trial phases the workers logged (`queued`, `build`, `data`, `trial` ms) since `from`. */
+function trialPhases(ws, from) {
+  const re =
+    /trial \d+ of run \S+ ran on worker \S+ \(queued (\d+) ms, build (\d+) ms, data (\d+) ms, trial (\d+) ms, cpu (\d+) ms\)/g;
+  const rows = [];
+  for (const [i, w] of ws.entries())
+    for (const m of w
+      .output()
+      .slice(from[i] ?? 0)
+      .matchAll(re))
+      rows.push({ queued: +m[1], build: +m[2], data: +m[3], trial: +m[4], cpu: +m[5] });
+  return rows;
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const server = await startTemporalDevServer();
 const children = [server.process];
+// Interrupted: stop the server and the workers too.
+for (const sig of ["SIGINT", "SIGTERM"])
+  process.once(sig, () => {
+    for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+    process.exit(130);
+  });
 try {
   // TEMPORAL_BENCH_ONLY=tuning runs part 3 alone.
   const all = process.env.TEMPORAL_BENCH_ONLY !== "tuning";
@@ -160,68 +181,103 @@ try {
     console.log(`  speed-up 2 workers vs 1: ${(one / two).toFixed(2)}x`);
   }
 
-  // 3. One tuner's 16 trials fanned out over the workers.
-  const grid =
-    "    hyperparameter_tuner: LocalHyperparameterTuner\n  hyperparameter_tuner:\n    config:\n      training_params:\n        RandomForestModelTrainer: { n_jobs: 1, n_estimators: [40, 80], max_depth: [2, 3, 4, 5, 6, 8, 10, 12] }\n";
-  const withGrid = (dir) => {
+  // 3. One tuner's 16 trials fanned out over the workers: a light grid (~0.2 s per trial, the
+  //    penguins data) and a heavy one (300-400 trees on the penguins rows repeated 48 times with jitter,
+  //    seconds per trial). TEMPORAL_BENCH_GRID=light|heavy runs one of them.
+  const grids = {
+    light: {
+      params: "{ n_jobs: 1, n_estimators: [40, 80], max_depth: [2, 3, 4, 5, 6, 8, 10, 12] }",
+      scale: 1,
+    },
+    heavy: {
+      params: "{ n_jobs: 1, n_estimators: [300, 400], max_depth: [4, 5, 6, 8, 10, 12, 14, 16] }",
+      scale: 48,
+    },
+  };
+  const withGrid = (dir, grid) => {
     const f = join(dir, "lolpop.yaml");
-    const y = readFileSync(f, "utf8");
-    const [c, rest] = grid.split("  hyperparameter_tuner:\n");
     writeFileSync(
       f,
-      y
+      readFileSync(f, "utf8")
         .replace(
           "    model_trainer: RandomForestModelTrainer\n",
-          `    model_trainer: RandomForestModelTrainer\n${c}`,
+          "    model_trainer: RandomForestModelTrainer\n    hyperparameter_tuner: LocalHyperparameterTuner\n",
         )
-        .replace("  model_trainer:\n", `  hyperparameter_tuner:\n${rest}  model_trainer:\n`),
+        .replace(
+          "  model_trainer:\n",
+          `  hyperparameter_tuner:\n    config:\n      training_params:\n        RandomForestModelTrainer: ${grid.params}\n  model_trainer:\n`,
+        ),
     );
+    if (grid.scale > 1) {
+      // More rows: each labelled row `scale` times, numbers jittered by up to 1% (deterministic).
+      const csv = join(dir, "data", "train.csv");
+      const [head, ...rows] = readFileSync(csv, "utf8").trimEnd().split("\n");
+      const out = [head];
+      let id = 0;
+      for (let k = 0; k < grid.scale; k++)
+        for (const [n, r] of rows.entries()) {
+          const cells = r.split(",");
+          cells[0] = String(++id);
+          for (const c of [3, 4, 5, 6])
+            if (cells[c] !== "")
+              cells[c] = String(+cells[c] * (1 + 0.01 * Math.sin(k * 7919 + n * 104729 + c)));
+          out.push(cells.join(","));
+        }
+      writeFileSync(csv, `${out.join("\n")}\n`);
+    }
     return dir;
   };
-  const timedTrain = (dir) => {
+  const train = (dir, core) => {
+    const args = [cliBin, "run", "--step", "train", "--json"];
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [cliBin, "run", "--step", "train", "--json"], {
-      cwd: dir,
-      env,
-      encoding: "utf8",
-    });
-    if (r.status !== 0) throw new Error(`lolpop run failed in ${dir}: ${r.stderr}`);
-    return performance.now() - t0;
-  };
-  const localTuning = hasTaskset
-    ? (() => {
-        const dir = withGrid(project());
-        const t0 = performance.now();
-        const r = spawnSync(
-          "taskset",
-          ["-c", "0", process.execPath, cliBin, "run", "--step", "train", "--json"],
-          {
+    const r =
+      core !== undefined && hasTaskset
+        ? spawnSync("taskset", ["-c", String(core), process.execPath, ...args], {
             cwd: dir,
             env,
             encoding: "utf8",
-          },
-        );
-        if (r.status !== 0) throw new Error(`lolpop run failed in ${dir}: ${r.stderr}`);
-        return performance.now() - t0;
-      })()
-    : timedTrain(withGrid(project()));
-  const tuning = async (workers, queue) => {
+          })
+        : spawnSync(process.execPath, args, { cwd: dir, env, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`lolpop run failed in ${dir}: ${r.stderr}`);
+    return { ms: performance.now() - t0, train: JSON.parse(r.stdout).train };
+  };
+  const tuning = async (grid, workers, queue) => {
     const ws = [];
     for (let i = 0; i < workers; i++) ws.push(await startWorker(server.address, queue, i));
     children.push(...ws);
-    timedTrain(withGrid(project(orch(queue)))); // warm-up
-    const ms = timedTrain(withGrid(project(orch(queue))));
+    train(withGrid(project(orch(queue)), grids.light)); // warm-up: every worker imports the plugins
+    await new Promise((r) => setTimeout(r, 500)); // the workers' last log lines
+    const from = ws.map((w) => w.output().length);
+    const r = train(withGrid(project(orch(queue)), grid));
+    await new Promise((r) => setTimeout(r, 500));
+    const phases = trialPhases(ws, from);
     for (const x of ws) x.kill("SIGTERM");
-    return ms;
+    return { ...r, phases };
   };
-  const t1 = await tuning(1, "bench-tune-1");
-  const t2 = await tuning(2, "bench-tune-2");
-  console.log(
-    `train with a 16-trial grid${hasTaskset ? ", each process pinned to one core" : ""}: local ${localTuning.toFixed(0)} ms, 1 worker ${t1.toFixed(0)} ms, 2 workers ${t2.toFixed(0)} ms`,
-  );
-  console.log(
-    `  speed-up 2 workers vs 1: ${(t1 / t2).toFixed(2)}x; 2 workers vs local: ${(localTuning / t2).toFixed(2)}x`,
-  );
+  const avg = (rows, k) => rows.reduce((a, r) => a + r[k], 0) / Math.max(1, rows.length);
+  for (const name of (process.env.TEMPORAL_BENCH_GRID ?? "light,heavy").split(",")) {
+    const grid = grids[name];
+    const local = train(withGrid(project(), grid), 0);
+    const t1 = await tuning(grid, 1, `bench-tune-${name}-1`);
+    const t2 = await tuning(grid, 2, `bench-tune-${name}-2`);
+    if (JSON.stringify(t1.train.params) !== JSON.stringify(local.train.params))
+      throw new Error(
+        `the winner differs: local ${JSON.stringify(local.train.params)}, temporal ${JSON.stringify(t1.train.params)}`,
+      );
+    console.log(
+      `train with a 16-trial ${name} grid${hasTaskset ? ", each process pinned to its own core" : ""}: local ${local.ms.toFixed(0)} ms, 1 worker ${t1.ms.toFixed(0)} ms, 2 workers ${t2.ms.toFixed(0)} ms`,
+    );
+    console.log(
+      `  speed-up 2 workers vs 1: ${(t1.ms / t2.ms).toFixed(2)}x; 2 workers vs local: ${(local.ms / t2.ms).toFixed(2)}x`,
+    );
+    for (const [label, t] of [
+      ["1 worker", t1],
+      ["2 workers", t2],
+    ])
+      console.log(
+        `  per trial (${label}, ${t.phases.length} trials): fit ${avg(t.phases, "trial").toFixed(0)} ms, overhead build ${avg(t.phases, "build").toFixed(0)} ms + data ${avg(t.phases, "data").toFixed(0)} ms, cpu ${avg(t.phases, "cpu").toFixed(0)} ms (${((100 * avg(t.phases, "cpu")) / Math.max(1, avg(t.phases, "trial") + avg(t.phases, "build") + avg(t.phases, "data"))).toFixed(0)}% of the trial's wall time: below ~90%, the worker was starved of CPU), queued ${avg(t.phases, "queued").toFixed(0)} ms`,
+      );
+  }
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
 }

@@ -9,12 +9,14 @@
  * same file) and the train stage registers a version only when no identical one (same data, config
  * and seeds) exists, so a retried train finds the version the killed attempt registered.
  */
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { LoadedProject, Logger, Orchestrator } from "@lolpop/core";
 import { stagesOf, type WorkflowStep } from "@lolpop/workflows";
 import { ApplicationFailure, Context } from "@temporalio/activity";
 import type { Client } from "@temporalio/client";
 import { stepFailure } from "./temporal-failure.js";
+import { RunCache } from "./temporal-run-cache.js";
 import { loadStepData, saveStepData } from "./temporal-step-data.js";
 import { temporalTrialsOrchestrator } from "./temporal-trials.js";
 import {
@@ -35,14 +37,28 @@ export interface ActivityHost {
   trials?: { taskQueue: string; client: () => Promise<Client> };
 }
 
-/** Heartbeat period: a third of the heartbeat timeout, at most 5 s. */
+/**
+ * Heartbeat period: a third of the heartbeat timeout, at most {@link HEARTBEAT_THROTTLE_MS}. A
+ * cancel reaches a step only with a heartbeat's answer, so this (and the worker's throttle) bounds
+ * how long a cancelled step keeps working.
+ */
 function heartbeatEvery(ctx: Context): number {
   const t = ctx.info.heartbeatTimeoutMs;
-  return Math.max(200, Math.min(5000, t ? Math.floor(t / 3) : 5000));
+  return Math.max(200, Math.min(HEARTBEAT_THROTTLE_MS, t ? Math.floor(t / 3) : HEARTBEAT_THROTTLE_MS));
 }
+
+/**
+ * Longest gap between two heartbeats the worker sends to the server (the SDK's throttle, by
+ * default 0.8 x the heartbeat timeout: 24 s): 1 s, so `lolpop runs cancel` stops a step within
+ * about a second (one heartbeat call a second per running step).
+ */
+export const HEARTBEAT_THROTTLE_MS = 1000;
 
 /** The activities a worker registers. */
 export function createActivities(host: ActivityHost): LolpopActivities {
+  // The trials of a search share the built workflow and the decoded data on this worker.
+  const workflows = new RunCache<Awaited<ReturnType<LoadedProject["createWorkflow"]>>>({ max: 4 });
+  const inputs = new RunCache<Record<string, unknown>>({ max: 2 });
   const build = async (
     configFile: string,
     runId: string,
@@ -109,7 +125,10 @@ export function createActivities(host: ActivityHost): LolpopActivities {
         return { summary: out.summary, ...(processedUri ? { processedUri } : {}) };
       } catch (e) {
         // Cancelled by Temporal (lolpop runs cancel): report the cancellation, not a step error.
-        if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? e;
+        if (ctx.cancellationSignal.aborted) {
+          host.logger.info(`step ${input.stage} of run ${input.runId} cancelled`);
+          throw ctx.cancellationSignal.reason ?? e;
+        }
         throw stepFailure(e);
       } finally {
         clearInterval(beat);
@@ -119,8 +138,20 @@ export function createActivities(host: ActivityHost): LolpopActivities {
       const ctx = Context.current();
       const beat = setInterval(() => ctx.heartbeat({ trial: input.index }), heartbeatEvery(ctx));
       ctx.heartbeat({ trial: input.index });
+      const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
+      const queued = Math.max(0, Date.now() - ctx.info.currentAttemptScheduledTimestampMs);
       try {
-        const wf = await build(input.configFile, input.runId, ctx.cancellationSignal);
+        // Built without the activity's signal (the entry outlives it): the trial gets the signal
+        // with its input instead (`shared.signal`, which the tuner honours like a run's signal).
+        const stamp = await stat(input.configFile).then(
+          (s) => `${s.mtimeMs}:${s.size}`,
+          () => "",
+        );
+        const wf = await workflows.get(input.runId, `${input.configFile}\0${input.runId}\0${stamp}`, () =>
+          build(input.configFile, input.runId),
+        );
+        const t1 = performance.now();
         const tuner = wf.component<{
           run_trial?: (s: Record<string, unknown>, i: number) => Promise<unknown>;
         }>(input.component);
@@ -130,9 +161,19 @@ export function createActivities(host: ActivityHost): LolpopActivities {
             type: FAILURE_TYPES.nonRetryable,
             nonRetryable: true,
           });
-        const shared = await loadStepData(input.sharedUri);
-        const out = (await tuner.run_trial(shared, input.index)) as Record<string, unknown>;
-        host.logger.info(`trial ${input.index + 1} of run ${input.runId} ran on worker ${host.identity}`);
+        // The URI names the content (its hash): the same URI is the same data.
+        const shared = await inputs.get(input.runId, input.sharedUri, () => loadStepData(input.sharedUri));
+        const t2 = performance.now();
+        const out = (await tuner.run_trial(
+          { ...shared, signal: ctx.cancellationSignal },
+          input.index,
+        )) as Record<string, unknown>;
+        const t3 = performance.now();
+        const ms = (a: number, b: number) => Math.round(b - a);
+        const cpu = process.cpuUsage(cpu0);
+        host.logger.info(
+          `trial ${input.index + 1} of run ${input.runId} ran on worker ${host.identity} (queued ${queued} ms, build ${ms(t0, t1)} ms, data ${ms(t1, t2)} ms, trial ${ms(t2, t3)} ms, cpu ${Math.round((cpu.user + cpu.system) / 1000)} ms)`,
+        );
         return { ...out, worker: host.identity };
       } catch (e) {
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? e;
@@ -143,6 +184,8 @@ export function createActivities(host: ActivityHost): LolpopActivities {
       }
     },
     async endRun({ configFile, runId, trackerRunId, outcome }) {
+      workflows.dropRun(runId);
+      inputs.dropRun(runId);
       try {
         const wf = await build(configFile, runId);
         await wf.run("end_run", trackerRunId, outcome);

@@ -7,8 +7,14 @@ import { parseArgs } from "node:util";
 import { createLogger, type ProjectPlugins } from "@lolpop/core";
 import { defineCommand } from "@lolpop/core/manifest";
 import { TemporalConfigError } from "./temporal-config-error.js";
-import { temporalSettings } from "./temporal-settings.js";
+import type { TemporalSettings } from "./temporal-settings.js";
 import { startWorker } from "./temporal-worker.js";
+import {
+  describeSecurity,
+  WORKER_CONNECTION_OPTIONS,
+  type WorkerFlags,
+  workerSettings,
+} from "./temporal-worker-options.js";
 
 /** `lolpop worker --help`. */
 export const WORKER_HELP = `Usage: lolpop worker [options]
@@ -23,6 +29,14 @@ Options:
   --concurrency <n>   steps run at once (default 1)
   --address <host:port>  Temporal frontend (default $TEMPORAL_ADDRESS, else 127.0.0.1:7233)
   --namespace <ns>    Temporal namespace (default $TEMPORAL_NAMESPACE, else default)
+  -c, --config <file> take the connection (address, namespace, task_queue, tls, api_key_env) from
+                      this workflow config's orchestrator: section; the flags below override it
+  --tls-cert <pem>    client certificate for mTLS (with --tls-key)
+  --tls-key <pem>     the client certificate's private key (with --tls-cert)
+  --tls-ca <pem>      root CA of the server (default: the system's)
+  --tls-server-name <name>  TLS server name override
+  --api-key-env <NAME>  environment variable holding an API key (Temporal Cloud; turns TLS on);
+                      the key is read when connecting and never printed
   -h, --help          show this help
 `;
 
@@ -32,10 +46,8 @@ export default defineCommand(async (args, ctx) => {
     values = parseArgs({
       args,
       options: {
-        "task-queue": { type: "string" },
+        ...WORKER_CONNECTION_OPTIONS,
         concurrency: { type: "string" },
-        address: { type: "string" },
-        namespace: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -58,14 +70,13 @@ export default defineCommand(async (args, ctx) => {
     ctx.stderr("lolpop worker: this host offers no plugin discovery; run it through the lolpop CLI\n");
     return 2;
   }
-  const settings = temporalSettings(
-    {},
-    {
-      ...(typeof values.address === "string" ? { address: values.address } : {}),
-      ...(typeof values.namespace === "string" ? { namespace: values.namespace } : {}),
-      ...(typeof values["task-queue"] === "string" ? { task_queue: values["task-queue"] } : {}),
-    },
-  );
+  let settings: TemporalSettings;
+  try {
+    ({ settings } = await workerSettings(values as WorkerFlags, ctx.cwd));
+  } catch (e) {
+    ctx.stderr(`lolpop worker: ${(e as Error).message}\n`);
+    return 2;
+  }
   const logger = createLogger({ stream: process.stderr });
   const discover = async (configFile: string): Promise<ProjectPlugins> => {
     const p = await discoverPlugins({ configFile });
@@ -88,7 +99,7 @@ export default defineCommand(async (args, ctx) => {
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
     logger.info(
-      `worker polling task queue ${settings.task_queue} on ${settings.address} (namespace ${settings.namespace}, concurrency ${concurrency})`,
+      `worker polling task queue ${settings.task_queue} on ${settings.address} (namespace ${settings.namespace}, concurrency ${concurrency}, ${describeSecurity(settings)})`,
     );
     await worker.run();
     return 0;

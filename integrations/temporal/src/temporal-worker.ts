@@ -8,9 +8,10 @@ import { fileURLToPath } from "node:url";
 import { type LoadedProject, type Logger, loadProject, type ProjectPlugins } from "@lolpop/core";
 import { Client, Connection } from "@temporalio/client";
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker } from "@temporalio/worker";
-import { createActivities } from "./temporal-activities.js";
+import { createActivities, HEARTBEAT_THROTTLE_MS } from "./temporal-activities.js";
 import { TemporalConfigError } from "./temporal-config-error.js";
-import { connectionSecurity, type TemporalSettings } from "./temporal-settings.js";
+import type { TemporalSettings } from "./temporal-settings.js";
+import { workerConnectionOptions } from "./temporal-worker-options.js";
 import { trialsQueueOf } from "./temporal-workflow-types.js";
 
 /** Options of {@link startWorker}. */
@@ -51,10 +52,10 @@ export async function startWorker(options: WorkerOptions): Promise<LolpopWorker>
   } catch {
     // Installed already (a second worker in this process): keep it.
   }
-  const security = connectionSecurity(settings);
+  const connectOptions = workerConnectionOptions(settings);
   let connection: NativeConnection;
   try {
-    connection = await NativeConnection.connect({ address: settings.address, ...security });
+    connection = await NativeConnection.connect(connectOptions);
   } catch (e) {
     throw new TemporalConfigError({
       message: `cannot reach Temporal at ${settings.address} (${(e as Error).message}): start a server or pass --address / set TEMPORAL_ADDRESS`,
@@ -68,7 +69,7 @@ export async function startWorker(options: WorkerOptions): Promise<LolpopWorker>
   // A client for the train step to start its trials workflow with (made on first use).
   let clientConnection: Promise<Connection> | undefined;
   const client = async (): Promise<Client> => {
-    clientConnection ??= Connection.connect({ address: settings.address, ...security });
+    clientConnection ??= Connection.connect(connectOptions);
     return new Client({ connection: await clientConnection, namespace: settings.namespace });
   };
   const activities = createActivities({
@@ -86,6 +87,8 @@ export async function startWorker(options: WorkerOptions): Promise<LolpopWorker>
     workflowBundle: await workflowBundle(),
     activities,
     maxConcurrentActivityTaskExecutions: concurrency,
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
+    defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
   });
   // Trials have their own queue, so a train step waiting for its trials never takes the slot a
   // trial needs (one worker alone still runs them all).
@@ -97,6 +100,8 @@ export async function startWorker(options: WorkerOptions): Promise<LolpopWorker>
     workflowBundle: await workflowBundle(),
     activities,
     maxConcurrentActivityTaskExecutions: concurrency,
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
+    defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
   });
   return {
     run: async () => {

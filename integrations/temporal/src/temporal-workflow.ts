@@ -4,6 +4,7 @@
  * the worker with `bundleWorkflowCode`; it must import nothing but `@temporalio/workflow` and types.
  */
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -53,6 +54,9 @@ export async function lolpopRun(scheduled: LolpopRunInput): Promise<Record<strin
         taskQueue: s.task_queue ?? input.taskQueue,
         startToCloseTimeout: (s.start_to_close_timeout ?? "1h") as "1h",
         heartbeatTimeout: (s.heartbeat_timeout ?? "30s") as "30s",
+        // On cancel, wait until the step has stopped (it sees the cancel at its next heartbeat), so
+        // a cancelled run has nothing still working (registering a model) behind it.
+        cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
         retry: {
           maximumAttempts: s.retry?.maximum_attempts ?? 3,
           initialInterval: (s.retry?.initial_interval ?? "1s") as "1s",
