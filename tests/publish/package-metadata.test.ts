@@ -412,6 +412,8 @@ describe("public surfaces", () => {
       "temporalPlugin",
       "temporalSettings",
       "temporalTrialsOrchestrator",
+      "workerConnectionOptions",
+      "workerSettings",
     ],
     // The command's steps as a library (providers, facts, prompts, writers, checks, the command).
     "@lolpop/genai": [

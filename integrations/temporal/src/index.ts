@@ -19,7 +19,7 @@ export const temporalPlugin = registerPlugin(
 
 export default temporalPlugin;
 
-export { type ActivityHost, createActivities, HEARTBEAT_THROTTLE_MS } from "./temporal-activities.js";
+export { type ActivityHost, createActivities } from "./temporal-activities.js";
 export { temporalPlanIssues } from "./temporal-checks.js";
 export { TemporalConfigError } from "./temporal-config-error.js";
 export {
@@ -38,7 +38,6 @@ export {
   TemporalOrchestrator,
   WORKFLOW_TYPE,
 } from "./temporal-orchestrator.js";
-export { RunCache, type RunCacheOptions } from "./temporal-run-cache.js";
 export {
   connectionSecurity,
   TEMPORAL_STAGES,
@@ -57,8 +56,6 @@ export {
 } from "./temporal-trials.js";
 export { type LolpopWorker, startWorker, type WorkerOptions } from "./temporal-worker.js";
 export {
-  describeSecurity,
-  WORKER_CONNECTION_OPTIONS,
   type WorkerFlags,
   workerConnectionOptions,
   workerSettings,

@@ -1,6 +1,6 @@
 // The per-run cache the trial activities share on a worker: made once per key (also when asked
 // concurrently), bounded (least recently used first out), failures not kept, a run's entries dropped.
-import { RunCache } from "../src/index.js";
+import { RunCache } from "../src/temporal-run-cache.js";
 
 test("a value is made once per key, the least recently used goes first, failures are not kept", async () => {
   const cache = new RunCache<string>({ max: 2 });

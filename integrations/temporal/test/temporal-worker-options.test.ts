@@ -6,12 +6,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PluginCommandContext } from "@lolpop/core";
-import {
-  describeSecurity,
-  TemporalConfigError,
-  workerConnectionOptions,
-  workerSettings,
-} from "../src/index.js";
+import { TemporalConfigError, workerConnectionOptions, workerSettings } from "../src/index.js";
+import { describeSecurity } from "../src/temporal-worker-options.js";
 import workerCommand, { WORKER_HELP } from "../src/temporal-worker-command.js";
 import { lolpop, penguinsProject, startDevServer, stopAll } from "./harness.js";
 
