@@ -113,7 +113,7 @@ describe("lolpop run --reproduce", () => {
       join(dir, "lolpop.yaml"),
       penguinsYaml({
         noPredict: true,
-        seed: "${env:PENGUIN_SEED}",
+        seed: `\${env:PENGUIN_SEED}`,
         processTransformer: "      module: features.mjs",
       }),
     );
@@ -124,7 +124,7 @@ describe("lolpop run --reproduce", () => {
       files: ["features.mjs", "helper.mjs"],
     });
     // The variable is recorded by name and hash, never its value.
-    expect(rec.config.data.train.config.seed).toBe("${env:PENGUIN_SEED}");
+    expect(rec.config.data.train.config.seed).toBe(`\${env:PENGUIN_SEED}`);
     expect(Object.keys(rec.env)).toEqual(["PENGUIN_SEED"]);
     expect(rec.env.PENGUIN_SEED).toMatch(/^[0-9a-f]{64}$/);
 

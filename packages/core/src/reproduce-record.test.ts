@@ -11,14 +11,14 @@ import {
 } from "./reproduce-record.js";
 
 describe("recordableConfig", () => {
-  it("keeps ${env:...} references by name, hashes literal secrets and collects the variables read", () => {
+  it("keeps env references by name, hashes literal secrets and collects the variables read", () => {
     const env = new Set<string>();
     const out = recordableConfig(
       {
         tracking: {
           api_key: "sk-literal-123",
-          token: "${env:MLFLOW_TOKEN}",
-          uri: "http://${env:HOST:-localhost}:5000",
+          token: `\${env:MLFLOW_TOKEN}`,
+          uri: `http://\${env:HOST:-localhost}:5000`,
         },
         steps: [{ password: 42 }, { name: "x" }],
         plain: "data/train.csv",
@@ -28,8 +28,8 @@ describe("recordableConfig", () => {
     expect(out).toEqual({
       tracking: {
         api_key: { [SECRET_PLACEHOLDER_KEY]: secretHash("sk-literal-123") },
-        token: "${env:MLFLOW_TOKEN}",
-        uri: "http://${env:HOST:-localhost}:5000",
+        token: `\${env:MLFLOW_TOKEN}`,
+        uri: `http://\${env:HOST:-localhost}:5000`,
       },
       steps: [{ password: { [SECRET_PLACEHOLDER_KEY]: secretHash(42) } }, { name: "x" }],
       plain: "data/train.csv",
@@ -39,8 +39,8 @@ describe("recordableConfig", () => {
   });
 
   it("hashes a secret-looking key's value that mixes a literal with an env reference", () => {
-    const out = recordableConfig({ api_key: "prefix-${env:K}" }, new Set()) as Record<string, unknown>;
-    expect(out.api_key).toEqual({ [SECRET_PLACEHOLDER_KEY]: secretHash("prefix-${env:K}") });
+    const out = recordableConfig({ api_key: `prefix-\${env:K}` }, new Set()) as Record<string, unknown>;
+    expect(out.api_key).toEqual({ [SECRET_PLACEHOLDER_KEY]: secretHash(`prefix-\${env:K}`) });
   });
 });
 
