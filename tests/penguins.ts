@@ -85,6 +85,8 @@ export interface PenguinsConfig {
   tests?: string;
   /** `columns:` of the process connector (YAML flow mapping), e.g. `{date: datetime}`. */
   processColumns?: string;
+  /** `snapshot_data: true` on the process connector (its file is stored as a blob for `--reproduce`). */
+  snapshotData?: boolean;
   /** `columns:` of the predict connector. */
   predictColumns?: string;
   /** A process data_transformer: its config as YAML lines under `config:` (indented 6). */
@@ -132,6 +134,7 @@ export function penguinsYaml(o: PenguinsConfig = {}): string {
     "    config:",
     `      path: ${o.trainPath ?? "data/train.csv"}`,
     ...(o.processColumns ? [`      columns: ${o.processColumns}`] : []),
+    ...(o.snapshotData ? ["      snapshot_data: true"] : []),
     ...(o.processTransformer ? ["  data_transformer:", "    config:", o.processTransformer] : []),
     "train:",
     "  config:",

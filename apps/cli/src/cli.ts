@@ -556,21 +556,41 @@ export async function main(argv: string[]): Promise<number> {
       "--orchestrator <name>",
       "where the steps run: in-process (default) or an installed orchestrator such as temporal (default: the config's orchestrator:)",
     )
+    .option(
+      "--reproduce <run-id>",
+      "run again the workflow run <run-id> with its recorded config, data and code (refused when something differs, see --allow-drift)",
+    )
+    .option(
+      "--allow-drift",
+      "with --reproduce: run even when data, code, plugins or secrets differ (and say what)",
+    )
     .action(
       async (
         config: string | undefined,
-        opts: { step: string; json?: boolean; force?: boolean; orchestrator?: string; set: string[] },
+        opts: { step: string; json?: boolean; force?: boolean; orchestrator?: string; set: string[] } & {
+          reproduce?: string;
+          allowDrift?: boolean;
+        },
       ) => {
         checkStep(opts.step);
         const { openProject } = await import("./project.js");
-        const loaded = await openProject(config, { overrides: opts.set });
+        const { prepareRunReproduction } = await import("./reproduce.js");
+        const reproduction = await prepareRunReproduction(config, opts);
+        const loaded = reproduction?.loaded ?? (await openProject(config, { overrides: opts.set }));
         const { IN_PROCESS } = await import("./orchestrators.js");
         const orchestrator = opts.orchestrator ?? loaded.plan.orchestrator?.type;
         if (orchestrator !== undefined && !IN_PROCESS.includes(orchestrator)) {
+          if (reproduction) {
+            await reproduction.cleanup();
+            throw new ExitError(
+              2,
+              `--reproduce runs in-process: add --orchestrator in-process (the recorded config names ${orchestrator})`,
+            );
+          }
           exitCode = await runOrchestrated(loaded, opts);
           return;
         }
-        const { createLogger, partialRunOf } = await import("@lolpop/core");
+        const { createLogger, partialRunOf, stripControlChars } = await import("@lolpop/core");
         const { renderRunFailed, renderRunSucceeded } = await import("./summary.js");
         const { createProgress, progressEnabled } = await import("./progress.js");
         const delay = process.env.LOLPOP_PROGRESS_DELAY_MS;
@@ -589,7 +609,7 @@ export async function main(argv: string[]): Promise<number> {
         let built: Workflow | undefined;
         try {
           const { workflow, result } = await runStep(loaded, {
-            step: opts.step,
+            step: reproduction?.step ?? opts.step,
             json: opts.json,
             logger,
             ...(progress ? { middlewares: [progress.middleware] } : {}),
@@ -600,13 +620,25 @@ export async function main(argv: string[]): Promise<number> {
           });
           const summary = result as Record<string, unknown>;
           progress?.stop();
+          const { afterRun } = await import("./reproduce.js");
+          const notes = await afterRun(
+            loaded,
+            workflow,
+            summary,
+            reproduction,
+            reproduction?.step ?? opts.step,
+          );
           write(renderRunSucceeded(summary, { json: opts.json, lineage: workflow.lineage() }));
+          if (notes.length)
+            (opts.json ? process.stderr : process.stdout).write(`${stripControlChars(notes.join("\n"))}\n`);
         } catch (e) {
           progress?.stop();
           // Whatever step failed, say what was done before it (runs, registered version, promotion).
           if (partialRunOf(e))
             write(renderRunFailed(e, await describeError(e), { json: opts.json, lineage: built?.lineage() }));
           throw e;
+        } finally {
+          await reproduction?.cleanup();
         }
       },
     );

@@ -9,8 +9,12 @@
  * Deleting a top-level run deletes its descendants.
  *
  * One plan serves `--dry-run` and the deletion, so the dry run lists exactly what `gc` deletes.
+ * Then unreferenced blobs go (the tracker's optional `collect_blobs`; the local store's): step cache
+ * entries of deleted runs, and blobs no alias, kept version's run, kept run (its cache entries and
+ * data snapshots) or running run needs.
  * JSON (`--json`): `{dry_run, keep, versions: [{name, version, reason}], runs: [{id, name, started_at}],
- * deleted: {versions, runs}}` (`deleted` counts are 0 in a dry run).
+ * blobs: {entries: [{key, run_id}], blobs: [digest], bytes}, deleted: {versions, runs}}` (`deleted`
+ * counts are 0 in a dry run; `blobs` lists what goes, or would go).
  */
 
 import type { RunInfo } from "@lolpop/core";
@@ -105,6 +109,49 @@ export async function planGc(store: ProjectStore, keep: number): Promise<GcPlan>
   return { keep, versions, runs };
 }
 
+/** What `lolpop gc` reports about blobs (`--json`: `blobs`). */
+export interface GcBlobs {
+  /** Step cache entries removed (of deleted runs, and of runs that no longer exist). */
+  entries: Array<{ key: string; run_id: string }>;
+  /** Unreferenced blobs removed, by digest. */
+  blobs: string[];
+  bytes: number;
+}
+
+/**
+ * Collects the store's unreferenced blobs through the tracker's optional `collect_blobs`; undefined
+ * when the tracker has none. A failure is added to `failures` (the versions and runs stay deleted).
+ */
+async function collectBlobs(
+  store: ProjectStore,
+  deletedRuns: string[],
+  dryRun: boolean,
+  failures: string[],
+): Promise<GcBlobs | undefined> {
+  const tracker = store.tracker;
+  if (!tracker || typeof tracker.collect_blobs !== "function") return undefined;
+  try {
+    const r = await tracker.collect_blobs({ deleted_runs: deletedRuns, dry_run: dryRun });
+    return { entries: r.entries, blobs: r.blobs, bytes: r.bytes };
+  } catch (e) {
+    failures.push(`blobs: ${(e as Error).message}`);
+    return { entries: [], blobs: [], bytes: 0 };
+  }
+}
+
+/** `1.5 MB`-style size. */
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let v = bytes / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
 /** Adds `lolpop gc`. */
 export function addGcCommand(program: Command, setExitCode: SetExitCode): Command {
   return program
@@ -147,10 +194,15 @@ export function addGcCommand(program: Command, setExitCode: SetExitCode): Comman
             }
           }
         }
+        // Blobs last: what the deleted runs referenced is unreferenced now (the dry run plans the same).
+        const removedRuns = opts.dryRun
+          ? plan.runs.map((r) => r.id)
+          : plan.runs.map((r) => r.id).filter((id) => !failures.some((f) => f.startsWith(`run ${id}:`)));
+        const blobs = await collectBlobs(store, removedRuns, Boolean(opts.dryRun), failures);
         const { stripControlChars, terminalJson } = await import("@lolpop/core");
         if (opts.json)
           process.stdout.write(
-            `${terminalJson({ dry_run: Boolean(opts.dryRun), ...plan, deleted, ...(failures.length ? { failures } : {}) })}\n`,
+            `${terminalJson({ dry_run: Boolean(opts.dryRun), ...plan, ...(blobs ? { blobs } : {}), deleted, ...(failures.length ? { failures } : {}) })}\n`,
           );
         else {
           const width = terminalWidth();
@@ -181,6 +233,14 @@ export function addGcCommand(program: Command, setExitCode: SetExitCode): Comman
               ? `${verb} ${plan.versions.length} model version(s) and ${plan.runs.length} run(s) (--keep ${keep}); run without --dry-run to delete them`
               : `${verb} ${deleted.versions} model version(s) and ${deleted.runs} run(s) (--keep ${keep})`,
           );
+          if (blobs)
+            lines.push(
+              `${opts.dryRun ? "would remove" : "removed"} ${blobs.blobs.length} unreferenced blob(s) (${formatBytes(blobs.bytes)}) and ${blobs.entries.length} step cache entr${blobs.entries.length === 1 ? "y" : "ies"}`,
+            );
+          else
+            lines.push(
+              `blobs are not collected: the metadata_tracker ${store.trackerLabel} has no blob store (collect_blobs)`,
+            );
           if (!store.tracker || typeof store.tracker.delete_run !== "function")
             lines.push(
               `runs are not collected: the metadata_tracker ${store.trackerLabel} cannot delete runs`,

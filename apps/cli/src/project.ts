@@ -110,16 +110,20 @@ export function noPluginsIssue(discovery: ProjectDiscovery, configFile: string):
   return { code: "no_plugins", path: "", file: configFile, message };
 }
 
-/** Loads and validates the project of a config argument; plugin failures are part of config errors. */
+/**
+ * Loads and validates the project of a config argument; plugin failures are part of config errors.
+ * `text`: config text used instead of the file's (`--reproduce`), the file still anchors the project.
+ */
 export async function openProject(
   configArg: string | undefined,
-  options: { overrides?: readonly string[]; project?: Partial<ProjectInfo> } = {},
+  options: { overrides?: readonly string[]; project?: Partial<ProjectInfo>; text?: string } = {},
 ): Promise<LoadedProject> {
   const configPath = configFileOf(configArg);
   let discovery: ProjectDiscovery | undefined;
   try {
     return await loadProject({
       configPath,
+      ...(options.text !== undefined ? { text: options.text } : {}),
       ...(options.overrides?.length ? { overrides: options.overrides } : {}),
       ...(options.project ? { project: options.project } : {}),
       discover: (source) => {

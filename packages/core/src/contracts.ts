@@ -12,6 +12,7 @@
  * ```
  */
 
+import type { BlobStore } from "./blob-store.js";
 import type { CodeFingerprint } from "./bundle/bundle-format.js";
 import type { InputSchema } from "./bundle/input-schema.js";
 import { LolpopError } from "./errors.js";
@@ -139,6 +140,12 @@ export interface DataTransformer {
    * transformer whose code changed since training.
    */
   code_fingerprint?(): Promise<CodeFingerprint | undefined>;
+  /**
+   * Optional: like {@link code_fingerprint} but over the module and every local module it imports
+   * (`files`, relative to the project root), so editing an imported helper changes `sha256`.
+   * `lolpop run` records it for `--reproduce`; undefined when the transformer runs no module.
+   */
+  code_tree_fingerprint?(): Promise<(CodeFingerprint & { files: string[] }) | undefined>;
 }
 
 /** `data_splitter`: splits a table into train, valid and (optionally) test. */
@@ -369,6 +376,29 @@ export interface MetadataTracker {
    * check (`lolpop gc` never deletes such runs). Optional.
    */
   delete_run?(run_id: string): Promise<void>;
+  /**
+   * Reads back an artifact logged with {@link log_artifact} (a file; `name` as logged).
+   * @throws StoreError `store_not_found` when the run or the artifact does not exist. Optional.
+   */
+  read_artifact?(run_id: string, name: string): Promise<Uint8Array>;
+  /** The store's content-addressed blobs (data snapshots, step cache outputs). Optional. */
+  blob_store?(): Promise<BlobStore>;
+  /**
+   * Garbage-collects the store's blobs: removes the step cache entries of `deleted_runs` (with their
+   * descendants) and of runs that no longer exist, then every blob no remaining entry, kept run
+   * (its data snapshots) or running run needs. `dry_run`: only plans. Returns what goes. Optional.
+   */
+  collect_blobs?(options: { deleted_runs: readonly string[]; dry_run?: boolean }): Promise<BlobCollection>;
+}
+
+/** What {@link MetadataTracker.collect_blobs} removes (or would remove in a dry run). */
+export interface BlobCollection {
+  /** Step cache entries removed: their key and the run that recorded them. */
+  entries: Array<{ key: string; run_id: string }>;
+  /** Digests of the blobs removed, sorted. */
+  blobs: string[];
+  /** Bytes those blobs took. */
+  bytes: number;
 }
 
 /** One registered version of a model. */

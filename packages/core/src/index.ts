@@ -148,6 +148,7 @@ export {
   resolveType,
   unregisterPlugin,
 } from "./registry.js";
+export * from "./reproduce-record.js";
 export { instantiateComponent, type StandaloneOptions } from "./standalone.js";
 export * from "./step-cache.js";
 export {

@@ -10,8 +10,18 @@
  */
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { isSha256Digest, type StepCacheEntry } from "@lolpop/core";
+import {
+  type BlobCollection,
+  isSha256Digest,
+  type MetadataTracker,
+  REPRODUCE_ARTIFACT,
+  type ReproduceRecord,
+  type StepCacheEntry,
+  StoreError,
+  snapshotDigestsOf,
+} from "@lolpop/core";
 import { localBlobStore } from "./local-blob-store.js";
+import { localStepCache } from "./local-step-cache.js";
 import { expectObject, isNotFound, readJson } from "./local-store.js";
 
 /** What {@link collectBlobGarbage} removes (or would remove, in a dry run). */
@@ -67,4 +77,80 @@ export async function collectBlobGarbage(
     for (const d of garbage) await blobs.remove(d);
   }
   return plan;
+}
+
+/** Blobs written this long before the oldest RUNNING run started are not protected by it. */
+const RUNNING_SLACK_MS = 60_000;
+
+/**
+ * `lolpop gc`'s blob collection on the local store (the tracker's `collect_blobs`): the runs gc
+ * deletes (`deleted_runs`, with their descendants) and runs that no longer exist lose their step
+ * cache entries; the data snapshots of every remaining run (its {@link REPRODUCE_ARTIFACT}) are
+ * kept, and so is every blob written since the oldest RUNNING run started (a running run records
+ * its snapshots only when it ends). Everything else unreferenced goes, through
+ * {@link collectBlobGarbage}.
+ */
+export async function collectStoreBlobs(
+  storeDir: string,
+  tracker: Pick<MetadataTracker, "search_runs"> & {
+    read_artifact(run_id: string, name: string): Promise<Uint8Array>;
+  },
+  options: { deleted_runs: readonly string[]; dry_run?: boolean },
+): Promise<BlobCollection> {
+  const runs = await tracker.search_runs({});
+  const children = new Map<string, string[]>();
+  for (const r of runs)
+    if (r.parent_id) children.set(r.parent_id, [...(children.get(r.parent_id) ?? []), r.id]);
+  const deleted = new Set<string>();
+  const drop = (id: string): void => {
+    if (deleted.has(id)) return;
+    deleted.add(id);
+    for (const c of children.get(id) ?? []) drop(c);
+  };
+  for (const id of options.deleted_runs) drop(id);
+  const existing = new Set(runs.map((r) => r.id));
+  for (const e of await localStepCache(storeDir).entries())
+    if (!existing.has(e.run_id)) deleted.add(e.run_id);
+
+  const keep = new Set<string>();
+  for (const r of runs) {
+    if (deleted.has(r.id)) continue;
+    let bytes: Uint8Array;
+    try {
+      bytes = await tracker.read_artifact(r.id, REPRODUCE_ARTIFACT);
+    } catch (e) {
+      if (StoreError.isInstance(e) && e.code === "store_not_found") continue;
+      throw e;
+    }
+    let record: Partial<ReproduceRecord>;
+    try {
+      record = JSON.parse(Buffer.from(bytes).toString("utf8")) as Partial<ReproduceRecord>;
+    } catch (e) {
+      throw new StoreError({
+        message: `${REPRODUCE_ARTIFACT} of run "${r.id}" is not valid JSON (${(e as Error).message}): gc cannot tell which data snapshots it needs; restore or delete that run`,
+        code: "store_corrupted",
+        cause: e,
+      });
+    }
+    for (const d of snapshotDigestsOf(record)) keep.add(d);
+  }
+  const running = runs.filter((r) => r.status === "RUNNING" && !deleted.has(r.id));
+  if (running.length) {
+    const since = Math.min(...running.map((r) => Date.parse(r.started_at))) - RUNNING_SLACK_MS;
+    const blobs = localBlobStore(storeDir);
+    for (const d of await blobs.list()) {
+      const s = await stat(blobs.pathOf(d)).catch(() => undefined);
+      if (s && s.mtimeMs >= since) keep.add(d);
+    }
+  }
+  const plan = await collectBlobGarbage(storeDir, {
+    deletedRuns: deleted,
+    keep,
+    ...(options.dry_run ? { dryRun: true } : {}),
+  });
+  return {
+    entries: plan.entries.map((e) => ({ key: e.key, run_id: e.run_id })),
+    blobs: plan.blobs,
+    bytes: plan.bytes,
+  };
 }

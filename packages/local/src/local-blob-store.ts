@@ -13,7 +13,14 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { type BlobRef, type BlobState, type BlobStore, isSha256Digest, StoreError } from "@lolpop/core";
+import {
+  type BlobRef,
+  type BlobState,
+  type BlobStore,
+  isSha256Digest,
+  StoreError,
+  sha256File,
+} from "@lolpop/core";
 import { crashPoint, fsyncDir, isNotFound, isProcessAlive, tempName, tempOwnerPid } from "./local-store.js";
 
 const ALGORITHM = "sha256";
@@ -81,7 +88,7 @@ export function localBlobStore(
   async function verify(digest: string): Promise<BlobState> {
     const path = pathOf(digest);
     try {
-      return (await hashFile(path)) === digest ? "ok" : "corrupted";
+      return (await sha256File(path)) === digest ? "ok" : "corrupted";
     } catch (e) {
       if (isNotFound(e)) return "missing";
       throw e;
@@ -239,10 +246,4 @@ export function localBlobStore(
     },
   };
   return store;
-}
-
-async function hashFile(path: string): Promise<string> {
-  const h = createHash(ALGORITHM);
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest("hex");
 }

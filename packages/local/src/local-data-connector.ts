@@ -4,18 +4,23 @@
  * `local-table-writer.ts`; this module is the component: its config, paths relative to the project
  * root, and the `DataConnector` contract.
  */
-import { isAbsolute, resolve } from "node:path";
+import { stat } from "node:fs/promises";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import {
   COLUMN_TYPINGS,
+  DATA_FILES_LINEAGE_KEY,
   type DataConnector,
   DataError,
+  type DataFileRecord,
   defineComponent,
   type GetDataOptions,
   type JsonSchema,
   type SavedData,
+  sha256File,
   type Table,
   typingOf,
 } from "@lolpop/core";
+import { localBlobStore } from "./local-blob-store.js";
 import { TEXT_ENCODINGS, type TextEncoding } from "./local-table-csv.js";
 import { type DataFormat, DEFAULT_NA_VALUES, type ForcedColumnType } from "./local-table-format.js";
 import { type ReadTableOptions, readTable } from "./local-table-reader.js";
@@ -37,6 +42,12 @@ export interface LocalDataConnectorConfig {
   columns?: Record<string, ForcedColumnType>;
   /** Text encoding of the files read. Default `utf-8` (invalid UTF-8 is an error naming the line). */
   encoding: TextEncoding;
+  /**
+   * Store the bytes of every file read in the store's blobs (`<project>/.lolpop/blobs`), so
+   * `lolpop run --reproduce` can use them after the file changed. Default false: the run records
+   * the file's SHA-256 only.
+   */
+  snapshot_data?: boolean;
 }
 
 /** An instance of {@link localDataConnector}: the `DataConnector` contract. */
@@ -94,6 +105,12 @@ export const localDataConnectorConfigSchema: JsonSchema = {
         "Text encoding of the files read: utf-8 (invalid bytes are an error naming the line), latin1 (ISO-8859-1) or windows-1252.",
       default: "utf-8",
     },
+    snapshot_data: {
+      type: "boolean",
+      description:
+        "Store the bytes of each file read as a content-addressed blob in the store (.lolpop/blobs) and reference it from the run, so `lolpop run --reproduce <run>` uses them even after the file changed (gc keeps them while the run is kept). Default false: only the file's SHA-256 is recorded.",
+      default: false,
+    },
   },
 };
 
@@ -147,6 +164,24 @@ export const localDataConnector = defineComponent<"data_connector", LocalDataCon
         },
       };
     };
+    /** The file's hash (and, with `snapshot_data`, its bytes as a blob) for `--reproduce`. */
+    const recordDataFile = async (file: string, via: DataFileRecord["via"]): Promise<DataFileRecord> => {
+      const rel = relative(ctx.project.root, file);
+      const inside = rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
+      const [sha256, info] = cfg.snapshot_data
+        ? await localBlobStore(ctx.project.stateDir)
+            .putFile(file)
+            .then((ref) => [ref.digest, { size: ref.size }] as const)
+        : await Promise.all([sha256File(file), stat(file)]);
+      return {
+        connector: ctx.path,
+        via,
+        file: inside ? rel.split(sep).join("/") : file,
+        sha256,
+        bytes: info.size,
+        snapshot: cfg.snapshot_data === true,
+      };
+    };
     return {
       async get_data(source?: string, options: GetDataOptions = {}): Promise<Table> {
         const p = source ?? cfg.path;
@@ -158,7 +193,15 @@ export const localDataConnector = defineComponent<"data_connector", LocalDataCon
         }
         const file = abs(p);
         const started = performance.now();
-        const table = await readTable(file, readOptions(options));
+        const [table, record] = await Promise.all([
+          readTable(file, readOptions(options)),
+          recordDataFile(file, source === undefined ? "path" : "source"),
+        ]);
+        const recorded = ctx.lineage.snapshot().extra[DATA_FILES_LINEAGE_KEY];
+        ctx.lineage.record(DATA_FILES_LINEAGE_KEY, [
+          ...(Array.isArray(recorded) ? (recorded as DataFileRecord[]) : []),
+          record,
+        ]);
         ctx.logger.info(`read ${table.numRows} rows x ${table.numColumns} columns from ${file}`, {
           file,
           rows: table.numRows,

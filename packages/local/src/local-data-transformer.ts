@@ -14,6 +14,7 @@ import {
   type JsonSchema,
   type Table,
 } from "@lolpop/core";
+import { codeTreeFingerprint } from "./local-code-fingerprint.js";
 import {
   describeValue,
   isTable,
@@ -148,6 +149,12 @@ export const localDataTransformer = defineComponent<"data_transformer", LocalDat
       /** A user module's content hash (saved with model versions); undefined with `steps`. */
       async code_fingerprint() {
         return cfg.module ? moduleFingerprint(cfg.module, ctx.project.root) : undefined;
+      },
+      /** The module and its local imports (`codeTreeFingerprint`), recorded for `--reproduce`. */
+      async code_tree_fingerprint() {
+        if (!cfg.module) return undefined;
+        const tree = await codeTreeFingerprint(cfg.module, ctx.project.root);
+        return { source: cfg.module, sha256: tree.sha256, files: tree.files };
       },
     } satisfies DataTransformer;
   },

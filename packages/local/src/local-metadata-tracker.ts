@@ -34,6 +34,8 @@ import {
   writeFileAtomic,
   writeJsonAtomic,
 } from "@lolpop/core";
+import { collectStoreBlobs } from "./local-blob-gc.js";
+import { localBlobStore } from "./local-blob-store.js";
 import {
   copyTree,
   corruptedFileError,
@@ -120,6 +122,9 @@ export type LocalMetadataTracker = MetadataTracker & {
   /** Reads the version index of a dataset, or undefined when it was never logged. */
   get_dataset_versions(name: string): Promise<DatasetIndex | undefined>;
   delete_run: NonNullable<MetadataTracker["delete_run"]>;
+  read_artifact: NonNullable<MetadataTracker["read_artifact"]>;
+  blob_store: NonNullable<MetadataTracker["blob_store"]>;
+  collect_blobs: NonNullable<MetadataTracker["collect_blobs"]>;
 };
 
 /**
@@ -511,6 +516,28 @@ export function createLocalMetadataTracker(root: string): LocalMetadataTracker {
       }
       await fsyncDir(runsDir);
     },
+
+    async read_artifact(run_id, name) {
+      const dir = runDir(run_id);
+      await readRunInfo(run_id);
+      const path = join(dir, "artifacts", ...safeRelativePath(name, "Artifact name"));
+      try {
+        return new Uint8Array(await readFile(path));
+      } catch (e) {
+        if (isNotFound(e))
+          throw new StoreError({
+            message: `Run "${run_id}" has no artifact "${name}"`,
+            path,
+            code: "store_not_found",
+            cause: e,
+          });
+        throw e;
+      }
+    },
+
+    blob_store: async () => localBlobStore(root),
+
+    collect_blobs: (options) => collectStoreBlobs(root, tracker, options),
   };
   return tracker;
 }
