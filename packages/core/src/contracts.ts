@@ -369,6 +369,25 @@ export interface MetadataTracker {
    * check (`lolpop gc` never deletes such runs). Optional.
    */
   delete_run?(run_id: string): Promise<void>;
+  /**
+   * Every value logged for metric `key` of a run, in logging order (training curves: one point per
+   * `step`); `[]` when the run has none. Optional: a tracker without it keeps only the latest value.
+   */
+  get_metric_history?(run_id: string, key: string): Promise<MetricPoint[]>;
+  /**
+   * The bytes of the run's artifact `name` (a relative path, as in {@link RunRecord.artifacts}).
+   * Throws when there is no such artifact. Optional.
+   */
+  read_artifact?(run_id: string, name: string): Promise<Uint8Array>;
+}
+
+/** One logged value of a metric ({@link MetadataTracker.get_metric_history}). */
+export interface MetricPoint {
+  /** The `step` it was logged with (0 when none was given). */
+  step: number;
+  value: number;
+  /** When it was logged, epoch milliseconds. */
+  timestamp: number;
 }
 
 /** One registered version of a model. */
