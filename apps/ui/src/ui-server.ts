@@ -76,7 +76,8 @@ function defaultPublicDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   // Vite builds the page into dist/web (next to this module); run from src/, it is in ../dist/web.
   const built = join(here, "web");
-  return existsSync(join(built, "index.html")) ? built : join(here, "..", "dist", "web");
+  // (src/web holds the page's sources, with an index.html of its own: the build has assets/.)
+  return existsSync(join(built, "assets")) ? built : join(here, "..", "dist", "web");
 }
 
 function parseVersion(text: string): number {

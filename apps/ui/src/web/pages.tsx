@@ -108,17 +108,16 @@ export function RunsPage(props: { params: URLSearchParams }) {
   const state = useData(() => api<{ runs: RunInfo[] }>(`runs?${q}`), [q.toString()]);
   const [picked, setPicked] = useState<string[]>([]);
   usePoll(state.data?.runs.some((r) => r.status === "RUNNING") ?? false, state.reload);
-  const go = (over: Record<string, string>) => {
+  const hashOf = (over: Record<string, string>) => {
     const next = new URLSearchParams({ status, pipeline: stage, sort, ...over });
     for (const [k, v] of [...next]) if (!v) next.delete(k);
-    location.hash = `#/runs?${next}`;
+    return `#/runs?${next}`;
+  };
+  const go = (over: Record<string, string>) => {
+    location.hash = hashOf(over);
   };
   const sortLink = (key: string, label: string) => (
-    <a
-      href={`#/runs?${new URLSearchParams({ status, pipeline: stage, sort: sort === key ? `-${key}` : key })}`}
-    >
-      {label}
-    </a>
+    <a href={hashOf({ sort: sort === key ? `-${key}` : key })}>{label}</a>
   );
   return (
     <Page state={state}>
