@@ -204,7 +204,10 @@ describe("lolpop ui on the penguins quickstart", () => {
 
   test("compare shows the params and metrics of two training runs with differences highlighted", async () => {
     const train = await store.tracker!.search_runs({ tags: { "lolpop.stage": "train" }, status: "FINISHED" });
-    const ids = train
+    const forests = (await Promise.all(train.map((r) => store.tracker!.get_run(r.id)))).filter(
+      (r) => r.params.n_estimators !== undefined,
+    );
+    const ids = forests
       .filter((r) => r.id !== hostileRun)
       .map((r) => r.id)
       .slice(0, 2);
@@ -357,15 +360,16 @@ describe("lolpop ui on the penguins quickstart", () => {
 
   test("training curves of the network show the per-epoch history its run logged", async () => {
     const mv = await store.repo.get_model_version("penguins_nn", 1);
-    const loss = await store.tracker!.get_metric_history!(mv.run_id!, "loss");
-    expect(loss.map((p) => p.step)).toEqual([0, 1, 2, 3]);
+    // TfjsModelTrainer logs epoch.loss, epoch.val_loss... at steps 1..epochs.
+    const loss = await store.tracker!.get_metric_history!(mv.run_id!, "epoch.loss");
+    expect(loss.map((p) => p.step)).toEqual([1, 2, 3, 4]);
     const { page, errors } = await open("/version/penguins_nn/1");
     expect(await page.$$("#curves .uplot canvas")).not.toHaveLength(0);
-    const table = await page.$eval(`#curves figure[data-title="loss"] table.curve-points`, (t) => ({
+    const table = await page.$eval(`#curves figure[data-title="epoch.loss"] table.curve-points`, (t) => ({
       head: [...t.querySelectorAll("thead th")].map((th) => th.textContent),
       rows: [...t.querySelectorAll("tbody tr")].map((tr) => [...tr.children].map((td) => td.textContent)),
     }));
-    const col = table.head.indexOf("loss");
+    const col = table.head.indexOf("epoch.loss");
     expect(col).toBeGreaterThan(0);
     expect(table.rows.map((r) => [r[0], r[col]])).toEqual(loss.map((p) => [String(p.step), shown(p.value)]));
     // The random forest logs no curve: the page says so.

@@ -456,7 +456,7 @@ interface Insights {
 
 /** Groups curve series: each metric with its `val_`/`valid.` twin on one chart. */
 function curveGroups(series: Insights["curves"]["series"]) {
-  const base = (k: string) => k.replace(/^(val_|valid\.|train\.)/, "");
+  const base = (k: string) => k.replace(/(^|\.)(val_|valid\.|train\.)/, "$1");
   const groups = new Map<string, Insights["curves"]["series"]>();
   for (const s of series) groups.set(base(s.key), [...(groups.get(base(s.key)) ?? []), s]);
   return [...groups.entries()];
