@@ -364,7 +364,7 @@ describe("lolpop ui on the penguins quickstart", () => {
     const loss = await store.tracker!.get_metric_history!(mv.run_id!, "epoch.loss");
     expect(loss.map((p) => p.step)).toEqual([1, 2, 3, 4]);
     const { page, errors } = await open("/version/penguins_nn/1");
-    expect(await page.$$("#curves .uplot canvas")).not.toHaveLength(0);
+    await page.waitForSelector("#curves .uplot canvas"); // uPlot is its own chunk, loaded with the chart
     const table = await page.$eval(`#curves figure[data-title="epoch.loss"] table.curve-points`, (t) => ({
       head: [...t.querySelectorAll("thead th")].map((th) => th.textContent),
       rows: [...t.querySelectorAll("tbody tr")].map((tr) => [...tr.children].map((td) => td.textContent)),

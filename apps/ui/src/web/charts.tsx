@@ -1,7 +1,7 @@
 // Charts of the page. Bars and graphs are SVG made by Preact (every label is a text node); line
 // charts (training curves) are uPlot on a canvas, with the points also listed in a table.
 import { useEffect, useRef } from "preact/hooks";
-import uPlot from "uplot";
+import type uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { fmt } from "./api.js";
 
@@ -57,7 +57,19 @@ export function Curves(props: {
   const { series, title } = props;
   const steps = [...new Set(series.flatMap((s) => s.points.map((p) => p.step)))].sort((a, b) => a - b);
   useEffect(() => {
-    if (!host.current) return;
+    let plot: uPlot | undefined;
+    let live = true;
+    // uPlot is loaded with the first chart (its own chunk): the runs page does not wait for it.
+    import("uplot").then(({ default: UPlot }) => {
+      if (!live || !host.current) return;
+      plot = draw(UPlot, host.current);
+    });
+    return () => {
+      live = false;
+      plot?.destroy();
+    };
+  }, [series, title]);
+  const draw = (UPlot: typeof uPlot, el: HTMLElement) => {
     const data: uPlot.AlignedData = [
       steps,
       ...series.map((s) => {
@@ -65,7 +77,7 @@ export function Curves(props: {
         return steps.map((x) => at.get(x) ?? null);
       }),
     ];
-    const plot = new uPlot(
+    return new UPlot(
       {
         title,
         width: 560,
@@ -78,10 +90,9 @@ export function Curves(props: {
         ],
       },
       data,
-      host.current,
+      el,
     );
-    return () => plot.destroy();
-  }, [series, title]);
+  };
   return (
     <figure class="curves" data-title={title}>
       <div ref={host} />
