@@ -74,7 +74,7 @@ for (const [trees, depth] of [
 }
 lolpop(["models", "approve", "penguins", "1", "--by", "alice"]);
 lolpop(["models", "approve", "penguins", "2", "--by", "alice"]);
-lolpop(["run", "--step", "predict"]);
+lolpop(["predict", "-i", "data/new.csv", "-o", "predictions/v2.csv", "-m", "penguins/2"]);
 writeFileSync(
   join(dir, "nn.yaml"),
   yaml

@@ -124,7 +124,6 @@ describe("lolpop ui on the penguins quickstart", () => {
           trees,
           depth,
           seed: 7,
-          noPredict: true,
           components: ["data_checker: EvidentlyDataChecker"],
           deployConfig: [
             "approval: manual",
@@ -135,6 +134,8 @@ describe("lolpop ui on the penguins quickstart", () => {
       );
       lolpop(dir, ["run", "--step", "deploy"]);
     }
+    // A prediction job of v2 (lineage: version -> predictions).
+    lolpop(dir, ["predict", "-i", "data/new.csv", "-o", "predictions/v2.csv", "-m", "penguins/2"]);
     // A small network into the same store (model penguins_nn): per-epoch metrics in the tracker.
     writeFileSync(join(dir, "nn.yaml"), nnYaml());
     lolpop(dir, ["run", "nn.yaml", "--step", "train"]);
@@ -420,7 +421,9 @@ describe("lolpop ui on the penguins quickstart", () => {
       ...data.map((id) => ({ id, kind: "data" })),
       ...l.runs.map((r) => ({ id: `run:${r.id}`, kind: "run" })),
       { id: "model:penguins:2", kind: "model" },
+      ...l.prediction_jobs.map((j) => ({ id: `predictions:${j.id}`, kind: "predictions" })),
     ]);
+    expect(l.prediction_jobs).toHaveLength(1);
     const edges = await page.$$eval("#lineage path.edge", (ps) =>
       ps.map((p) => `${p.getAttribute("data-from")} -> ${p.getAttribute("data-to")}`),
     );
@@ -428,12 +431,14 @@ describe("lolpop ui on the penguins quickstart", () => {
       ...l.data.map((d) => `data:${d.fingerprint}:${d.name} -> run:${d.run_id}`),
       ...l.runs.slice(1).map((r, i) => `run:${l.runs[i]!.id} -> run:${r.id}`),
       `run:${l.model.run_id} -> model:penguins:2`,
+      `model:penguins:2 -> predictions:${l.prediction_jobs[0]!.id}`,
     ]);
     // Left to right: data, then runs, then the version.
     const x = (id: string) =>
       page.$eval(`#lineage g.node[data-node="${id}"]`, (g) => g.getBoundingClientRect().x);
     expect(await x(data[0]!)).toBeLessThan(await x(`run:${l.runs[0]!.id}`));
     expect(await x(`run:${l.runs.at(-1)!.id}`)).toBeLessThan(await x("model:penguins:2"));
+    expect(await x("model:penguins:2")).toBeLessThan(await x(`predictions:${l.prediction_jobs[0]!.id}`));
     await page.click('#lineage g.node[data-node="model:penguins:2"]');
     await page.waitForFunction(() => location.hash === "#/version/penguins/2");
     await page.waitForSelector("main[data-ready] #importance");
