@@ -394,7 +394,7 @@ describe("lolpop ui on the penguins quickstart", () => {
     const [popup] = await Promise.all([page.waitForEvent("popup"), links.first().click()]);
     await popup.waitForLoadState();
     expect(await popup.locator("body").textContent()).toMatch(/drift|Drift|column/);
-    expect(await popup.evaluate(() => origin)).toBe("null");
+    expect(await popup.evaluate(() => (globalThis as unknown as { origin: string }).origin)).toBe("null");
     expect(
       await popup.evaluate(() =>
         fetch("/api/info").then(
@@ -440,7 +440,10 @@ describe("lolpop ui on the penguins quickstart", () => {
     expect(await x(`run:${l.runs.at(-1)!.id}`)).toBeLessThan(await x("model:penguins:2"));
     expect(await x("model:penguins:2")).toBeLessThan(await x(`predictions:${l.prediction_jobs[0]!.id}`));
     await page.click('#lineage g.node[data-node="model:penguins:2"]');
-    await page.waitForFunction(() => location.hash === "#/version/penguins/2");
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { location: { hash: string } }).location.hash === "#/version/penguins/2",
+    );
     await page.waitForSelector("main[data-ready] #importance");
     expect(errors).toEqual([]);
     await page.close();
