@@ -135,9 +135,9 @@ export interface GraphNode {
   href?: string;
 }
 
-const NODE_W = 200;
+const NODE_W = 240;
 const NODE_H = 46;
-const COL_GAP = 70;
+const COL_GAP = 60;
 const ROW_GAP = 16;
 
 /** A left-to-right graph in SVG: nodes in columns, edges as curves from right side to left side. */
@@ -197,11 +197,11 @@ export function Graph(props: {
             <title>{[n.label, n.sub].filter(Boolean).join("\n")}</title>
             <rect width={NODE_W} height={NODE_H} rx={6} />
             <text class="node-label" x={8} y={18}>
-              {clip(n.label, 30)}
+              {clip(n.label, 36)}
             </text>
             {n.sub ? (
               <text class="node-sub" x={8} y={36}>
-                {clip(n.sub, 34)}
+                {clip(n.sub, 40)}
               </text>
             ) : null}
           </g>
