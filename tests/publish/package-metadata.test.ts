@@ -281,7 +281,7 @@ describe("public surfaces", () => {
       "loadPredictor",
       "servePlugin",
     ],
-    "@lolpop/ui": ["CSRF_HEADER", "MAX_RUNS", "UiError", "createUiApp", "default", "uiPlugin"],
+    "@lolpop/ui": ["CSRF_HEADER", "MAX_RUNS", "REPORT_CSP", "UiError", "createUiApp", "default", "uiPlugin"],
     "@lolpop/random-forest": [
       "DEFAULT_ENGINE",
       "DEFAULT_SEED",

@@ -51,6 +51,7 @@ export {
   type RollbackOutcome,
   rollbackModel,
 } from "./models-actions.js";
+export { versionComponentHost } from "./models-host.js";
 export { openStore, type ProjectStore, requireMethod } from "./models-store.js";
 export {
   defineCommand,

@@ -8,7 +8,7 @@
  * Exit codes: 0 written; 1 the version cannot be exported (the message names the piece ONNX cannot
  * express) or the repository failed; 2 a bad argument or config.
  */
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { ExitError } from "./format.js";
 
@@ -71,36 +71,10 @@ async function modelsExport(ref: string, opts: ExportOptions): Promise<number> {
       `@lolpop/onnx is needed to export models and could not be loaded (${(cause as Error)?.message ?? cause}): npm install @lolpop/onnx`,
     );
   });
-  const { projectPlugins, typeLoader } = await import("./project.js");
+  const { versionComponentHost } = await import("./models-host.js");
   const store = await openStore(opts.config);
-  const plan = store.workflow.plan;
-  const loadType = typeLoader(projectPlugins(plan.source).discovery);
-  const project = { root: dirname(plan.file), configFile: plan.file };
   const logger = core.createLogger({ level: "warn", stream: process.stderr });
-  // Creates the version's saved components (data transformer, feature transformer, trainer) as a
-  // component context does, importing their plugin when the config does not use it.
-  const host = {
-    logger,
-    async createComponent<K extends import("@lolpop/core").ComponentKind>(
-      kind: K,
-      type: string,
-      config: Record<string, unknown> = {},
-    ) {
-      if (!core.resolveType(type)) await loadType(type);
-      const registered = core.resolveType(type);
-      if (!registered || registered.kind !== kind)
-        throw new Error(
-          `no ${kind} type "${type}" is installed in this project: install the plugin that provides it`,
-        );
-      return (await core.instantiateComponent(registered.definition as never, {
-        config,
-        path: `export.${kind}`,
-        project,
-        logger,
-        loadType: (t) => loadType(t),
-      })) as import("@lolpop/core").ComponentKinds[K];
-    },
-  };
+  const host = await versionComponentHost(store, { path: "export", logger });
   try {
     const exported = await onnx.exportModelVersion({
       repository: store.repo,

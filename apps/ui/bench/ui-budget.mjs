@@ -3,7 +3,8 @@
 // tracker's API), the runs page opened in headless Chromium (Debian's chromium through
 // playwright-core) and timed from navigation start to the rendered table (median of 5 cold page
 // loads, each in a new browser context), for the default page (100 runs) and for all the runs;
-// and the gzipped size of the page's shipped assets (dist: index.html, app.js, app.css).
+// and the gzipped size of the page's shipped assets (Vite's build in dist/web: index.html and
+// assets/*: Preact, uPlot and the page). The load average is printed with the figures.
 // Budgets: first load < 1 s, assets < 300 kB gzipped. Exit 1 when one is exceeded.
 // Usage: node bench/ui-budget.mjs [--runs N]   (needs `pnpm build`)
 import { execFileSync } from "node:child_process";
@@ -11,13 +12,14 @@ import {
   copyFileSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -108,6 +110,7 @@ async function apiMs(path) {
   }
   return times.sort((a, b) => a - b)[2];
 }
+const loadBefore = loadavg()[0].toFixed(2);
 const api100 = await apiMs("runs?limit=100");
 const apiAll = await apiMs(`runs?limit=${RUNS}`);
 const page100 = await firstLoad("/runs", 100);
@@ -118,12 +121,18 @@ await store.close();
 process.chdir(cwd);
 rmSync(dir, { recursive: true, force: true });
 
-const dist = join(pkgDir, "dist");
-const assets = ["index.html", "app.js", "app.css"].map((f) => {
-  const raw = readFileSync(join(dist, f));
+const web = join(pkgDir, "dist", "web");
+const assets = ["index.html", ...readdirSync(join(web, "assets")).map((f) => `assets/${f}`)].map((f) => {
+  const raw = readFileSync(join(web, f));
   return { file: f, bytes: raw.length, gzip: gzipSync(raw, { level: 9 }).length };
 });
 const gz = assets.reduce((s, a) => s + a.gzip, 0);
+const load = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(" ");
+console.log(
+  `load average: 1 min ${loadBefore} before the page loads; (1, 5, 15 min) ${load} after; ${availableParallelism()} cores`,
+);
 console.log(`store: ${RUNS} runs written through LocalMetadataTracker in ${(writeMs / 1000).toFixed(1)} s`);
 console.log(
   `runs page first load (navigation start -> table rendered, median of 5): 100 rows ${page100.toFixed(0)} ms; ${RUNS} rows ${pageAll.toFixed(0)} ms (budget 1000 ms)`,

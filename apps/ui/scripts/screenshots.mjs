@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Screenshots of every page of lolpop ui for the README (docs/*.png): the penguins quickstart
-// trained twice (a weak then a better forest, manual approval), v1 approved, in headless Chromium
-// (Debian's chromium through playwright-core). Usage: node scripts/screenshots.mjs (needs `pnpm build`)
+// Screenshots of every page of lolpop ui for the README (docs/*.png): the penguins quickstart with
+// an Evidently data checker trained twice (a weak then a better forest, manual approval), v1
+// approved, v2 predicting once, and a small TensorFlow.js network (penguins_nn) for the training
+// curves, in headless Chromium (Debian's chromium through playwright-core). Usage: node scripts/screenshots.mjs (needs `pnpm build`)
 import { execFileSync } from "node:child_process";
 import {
   copyFileSync,
@@ -27,6 +28,8 @@ const LINKED = [
   "@lolpop/workflows",
   "@lolpop/local",
   "@lolpop/random-forest",
+  "@lolpop/evidently",
+  "@lolpop/tfjs",
   "vega-datasets",
 ];
 
@@ -53,10 +56,12 @@ const lolpop = (args) =>
     env: { ...process.env, LOLPOP_NO_HANDOFF: "1", NO_COLOR: "1" },
     stdio: "pipe",
   });
-const yaml = readFileSync(join(quickstart, "lolpop.yaml"), "utf8").replace(
-  "approval: automatic",
-  "approval: manual",
-);
+const yaml = readFileSync(join(quickstart, "lolpop.yaml"), "utf8")
+  .replace("approval: automatic", "approval: manual")
+  .replace(
+    "  notifier: StdoutNotifier\n",
+    "  notifier: StdoutNotifier\n  data_checker: EvidentlyDataChecker\n",
+  );
 for (const [trees, depth] of [
   [1, 1],
   [30, 8],
@@ -68,6 +73,19 @@ for (const [trees, depth] of [
   lolpop(["run", "--step", "deploy"]);
 }
 lolpop(["models", "approve", "penguins", "1", "--by", "alice"]);
+lolpop(["models", "approve", "penguins", "2", "--by", "alice"]);
+lolpop(["predict", "-i", "data/new.csv", "-o", "predictions/v2.csv", "-m", "penguins/2"]);
+writeFileSync(
+  join(dir, "nn.yaml"),
+  yaml
+    .replace("model_name: penguins\n", "model_name: penguins_nn\n")
+    .replace("model_trainer: RandomForestModelTrainer", "model_trainer: TfjsModelTrainer")
+    .replace(
+      / {2}model_trainer:\n {4}config:\n {6}training_params:\n {8}n_estimators: 30\n {8}max_depth: 8\n/,
+      "  model_trainer:\n    config:\n      backend: cpu\n      training_params:\n        layers: [{ units: 16, activation: relu }]\n        epochs: 30\n        early_stopping: false\n",
+    ),
+);
+lolpop(["run", "nn.yaml", "--step", "train"]);
 
 const cwd = process.cwd();
 process.chdir(dir);
@@ -91,6 +109,7 @@ for (const [file, hash] of [
   ["models", "/models"],
   ["model", "/model/penguins"],
   ["version", "/version/penguins/2"],
+  ["version-curves", "/version/penguins_nn/1"],
   ["lineage", "/lineage/penguins/2"],
   ["graph", "/graph"],
 ]) {

@@ -15,10 +15,12 @@ export const uiPlugin = registerPlugin(
 
 export default uiPlugin;
 export { UiError } from "./ui-error.js";
+export type { VersionCurves, VersionImportance, VersionReport } from "./ui-insights.js";
 export {
   CSRF_HEADER,
   createUiApp,
   MAX_RUNS,
+  REPORT_CSP,
   type UiAppOptions,
   type UiStore,
 } from "./ui-server.js";

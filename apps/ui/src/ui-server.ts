@@ -10,12 +10,13 @@
  * (which may hold secrets) are never sent.
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ModelVersionInfo, PromotionEvent, RunInfo } from "@lolpop/core";
 import Fastify, { type FastifyInstance } from "fastify";
 import { UiError } from "./ui-error.js";
+import { type VersionImportance, versionCurves, versionImportance, versionReports } from "./ui-insights.js";
 
 /** Header that carries the CSRF token of an action. */
 export const CSRF_HEADER = "x-lolpop-csrf";
@@ -34,7 +35,10 @@ export interface UiAppOptions {
   csrfToken?: string;
   /** Who the actions are recorded as (default: the OS user). */
   user?: string;
-  /** Folder of the page's files (default: the ones the package ships next to this module). */
+  /**
+   * Folder of the page's files as Vite builds them (`index.html`, `assets/`); default: `web/` that
+   * the package ships next to this module (`dist/web`).
+   */
   publicDir?: string;
 }
 
@@ -42,9 +46,22 @@ type Cli = typeof import("@lolpop/cli");
 
 const MIME: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
+  ".htm": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
   ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".txt": "text/plain; charset=utf-8",
 };
+
+/**
+ * Policy of a stored report (an HTML artifact): a sandbox without `allow-same-origin`, so the
+ * report's own scripts run in an opaque origin and cannot read the UI's API, cookies or storage;
+ * no network, no forms, no framing.
+ */
+export const REPORT_CSP =
+  "sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; font-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /** Security headers of every answer: no framing, no sniffing, scripts and styles from the app only. */
 const SECURITY_HEADERS = {
@@ -57,8 +74,10 @@ const SECURITY_HEADERS = {
 
 function defaultPublicDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  // tsup copies src/public into dist (next to this module); run from src/, the page is in src/public.
-  return existsSync(join(here, "index.html")) ? here : join(here, "public");
+  // Vite builds the page into dist/web (next to this module); run from src/, it is in ../dist/web.
+  const built = join(here, "web");
+  // (src/web holds the page's sources, with an index.html of its own: the build has assets/.)
+  return existsSync(join(built, "assets")) ? built : join(here, "..", "dist", "web");
 }
 
 function parseVersion(text: string): number {
@@ -107,16 +126,20 @@ export async function createUiApp(
   const csrfToken = options.csrfToken ?? randomBytes(32).toString("hex");
   const readOnly = options.readOnly ?? false;
   const publicDir = options.publicDir ?? defaultPublicDir();
-  const file = (name: string) => readFileSync(join(publicDir, name), "utf8");
-  const page = file("index.html").replace("__LOLPOP_CSRF__", csrfToken);
-  const assets = new Map<string, string>([
-    ["app.js", file("app.js")],
-    ["app.css", file("app.css")],
-  ]);
+  if (!existsSync(join(publicDir, "index.html")))
+    throw new UiError({
+      message: `the page's files are missing in ${publicDir} (no index.html): build the package (pnpm --filter @lolpop/ui build)`,
+      status: 500,
+    });
+  const page = readFileSync(join(publicDir, "index.html"), "utf8").replace("__LOLPOP_CSRF__", csrfToken);
+  const assetsDir = join(publicDir, "assets");
+  const assets = new Map<string, Buffer>(
+    (existsSync(assetsDir) ? readdirSync(assetsDir) : []).map((f) => [f, readFileSync(join(assetsDir, f))]),
+  );
 
   const app = Fastify({ logger: false });
   app.addHook("onSend", async (_req, reply, payload) => {
-    for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
     return payload;
   });
   app.setErrorHandler((error, _req, reply) => {
@@ -145,7 +168,8 @@ export async function createUiApp(
   app.get<{ Params: { file: string } }>("/assets/:file", async (req, reply) => {
     const body = assets.get(req.params.file);
     if (body === undefined) throw new UiError({ message: "no such asset", status: 404 });
-    return reply.type(MIME[req.params.file.slice(req.params.file.lastIndexOf("."))]!).send(body);
+    const type = MIME[req.params.file.slice(req.params.file.lastIndexOf("."))] ?? "application/octet-stream";
+    return reply.type(type).header("cache-control", "no-cache").send(body);
   });
 
   app.get("/api/info", async () => {
@@ -268,6 +292,61 @@ export async function createUiApp(
       champion: await cli.championOf(store.repo, name),
       history: events,
     };
+  });
+
+  // Feature importance loads the version's model: once per version (versions do not change).
+  const importance = new Map<string, Promise<VersionImportance>>();
+  let host: Promise<import("@lolpop/core").BundleHost> | undefined;
+  app.get<{ Params: { name: string; version: string } }>(
+    "/api/models/:name/:version/insights",
+    async (req) => {
+      const { name } = req.params;
+      const version = parseVersion(req.params.version);
+      const mv = await store.repo.get_model_version(name, version).catch((e: unknown) => {
+        throw new UiError({ message: `no version ${version} of model "${name}"`, status: 404, cause: e });
+      });
+      const key = `${name}\u0000${version}`;
+      let fi = importance.get(key);
+      if (!fi) {
+        host ??= cli.versionComponentHost(store, {
+          path: "ui",
+          logger: core.createLogger({ level: "warn", stream: process.stderr }),
+        });
+        fi = host
+          .then((h) => versionImportance(store.repo, mv, h))
+          .catch((e: unknown) => ({
+            values: [],
+            note: `the model could not be loaded to read its feature importance: ${core.redactText((e as Error)?.message ?? String(e))}`,
+          }));
+        importance.set(key, fi);
+      }
+      const t = store.tracker;
+      const [imp, curves, reports] = await Promise.all([fi, versionCurves(t, mv), versionReports(t, mv)]);
+      return { importance: imp, curves, reports };
+    },
+  );
+
+  // A stored report (run artifact), sandboxed: its scripts never run in the UI's origin.
+  app.get<{ Params: { run: string; "*": string } }>("/reports/:run/*", async (req, reply) => {
+    const t = tracker();
+    const name = req.params["*"];
+    if (typeof t.read_artifact !== "function")
+      throw new UiError({
+        message: `the metadata tracker (${store.trackerLabel}) cannot read artifacts back`,
+        status: 404,
+      });
+    const bytes = await t.read_artifact(req.params.run, name).catch((e: unknown) => {
+      throw new UiError({
+        message: `run "${req.params.run}" has no artifact "${name}"`,
+        status: 404,
+        cause: e,
+      });
+    });
+    const ext = name.slice(name.lastIndexOf(".")).toLowerCase();
+    return reply
+      .header("content-security-policy", REPORT_CSP)
+      .type(MIME[ext] ?? "application/octet-stream")
+      .send(Buffer.from(bytes));
   });
 
   app.get<{ Params: { name: string; version: string } }>("/api/lineage/:name/:version", async (req) =>

@@ -1,10 +1,12 @@
-// lolpop ui against a real store: the penguins quickstart trained twice with manual approval (the
-// local store), read through the app's JSON API and in headless Chromium (Debian's chromium driven
-// by playwright-core). Checks the numbers against the store's contracts, the compare diff, the
-// actions (approve, rollback) moving the alias, CSRF and --read-only refusals, and that a hostile
-// run name or param renders as text.
+// lolpop ui against a real store: the penguins quickstart trained twice with manual approval and an
+// Evidently data checker (random forests), and once with a tiny TensorFlow.js network (a few
+// epochs, its own model) into the same local store, read through the app's JSON API and in
+// headless Chromium (Debian's chromium driven by playwright-core). Checks the numbers against the
+// store's contracts, the compare diff, the actions (approve, rollback) moving the alias, CSRF and
+// --read-only refusals, that a hostile run name or param renders as text, the feature importance
+// and training curves of a version, its sandboxed report, and the lineage and workflow graphs.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,6 +43,8 @@ function linkedProject(): string {
     "@lolpop/workflows",
     "@lolpop/local",
     "@lolpop/random-forest",
+    "@lolpop/evidently",
+    "@lolpop/tfjs",
     "vega-datasets",
   ]) {
     const at = join(dir, "node_modules", name);
@@ -74,6 +78,26 @@ function lolpop(dir: string, args: string[]) {
   return r.stdout;
 }
 
+/** The penguins config with a 4-epoch TensorFlow.js network (cpu backend) as model `penguins_nn`. */
+function nnYaml(): string {
+  const yaml = penguinsYaml({ seed: 7, noPredict: true, deployConfig: [] })
+    .replace("model_name: penguins\n", "model_name: penguins_nn\n")
+    .replace("model_trainer: RandomForestModelTrainer", "model_trainer: TfjsModelTrainer");
+  const at = yaml.indexOf("  model_trainer:\n    config:");
+  const end = yaml.indexOf("\n", yaml.indexOf("max_depth:", at));
+  expect(at).toBeGreaterThan(0);
+  return `${yaml.slice(0, at)}${[
+    "  model_trainer:",
+    "    config:",
+    "      backend: cpu",
+    "      training_params:",
+    "        layers: [{ units: 8, activation: relu }]",
+    "        epochs: 4",
+    "        batch_size: 32",
+    "        early_stopping: false",
+  ].join("\n")}${yaml.slice(end)}`;
+}
+
 describe("lolpop ui on the penguins quickstart", () => {
   let dir: string;
   let store: ProjectStore;
@@ -100,7 +124,7 @@ describe("lolpop ui on the penguins quickstart", () => {
           trees,
           depth,
           seed: 7,
-          noPredict: true,
+          components: ["data_checker: EvidentlyDataChecker"],
           deployConfig: [
             "approval: manual",
             "require_beat_champion: true",
@@ -110,6 +134,11 @@ describe("lolpop ui on the penguins quickstart", () => {
       );
       lolpop(dir, ["run", "--step", "deploy"]);
     }
+    // A prediction job of v2 (lineage: version -> predictions).
+    lolpop(dir, ["predict", "-i", "data/new.csv", "-o", "predictions/v2.csv", "-m", "penguins/2"]);
+    // A small network into the same store (model penguins_nn): per-epoch metrics in the tracker.
+    writeFileSync(join(dir, "nn.yaml"), nnYaml());
+    lolpop(dir, ["run", "nn.yaml", "--step", "train"]);
     process.chdir(dir);
     const { openStore } = await import("@lolpop/cli");
     store = await openStore(join(dir, "lolpop.yaml"));
@@ -176,7 +205,10 @@ describe("lolpop ui on the penguins quickstart", () => {
 
   test("compare shows the params and metrics of two training runs with differences highlighted", async () => {
     const train = await store.tracker!.search_runs({ tags: { "lolpop.stage": "train" }, status: "FINISHED" });
-    const ids = train
+    const forests = (await Promise.all(train.map((r) => store.tracker!.get_run(r.id)))).filter(
+      (r) => r.params.n_estimators !== undefined,
+    );
+    const ids = forests
       .filter((r) => r.id !== hostileRun)
       .map((r) => r.id)
       .slice(0, 2);
@@ -204,6 +236,7 @@ describe("lolpop ui on the penguins quickstart", () => {
     const { page, errors } = await open("/models");
     expect(await page.$$eval("main tbody tr", (trs) => trs.map((tr) => tr.textContent))).toEqual([
       "penguins2nonev2",
+      "penguins_nn1nonev1",
     ]);
     await page.goto(`${url}/#/version/penguins/2`);
     await page.waitForSelector("main[data-ready]");
@@ -288,7 +321,7 @@ describe("lolpop ui on the penguins quickstart", () => {
         const models = (await (await fetch(`${base}/api/models`)).json()) as {
           models: Array<{ name: string }>;
         };
-        expect(models.models.map((m) => m.name)).toEqual(["penguins"]);
+        expect(models.models.map((m) => m.name)).toEqual(["penguins", "penguins_nn"]);
         const refused = await fetch(`${base}/api/models/penguins/2/promote`, {
           method: "POST",
           headers: { "content-type": "application/json", [CSRF_HEADER]: sent! },
@@ -302,4 +335,140 @@ describe("lolpop ui on the penguins quickstart", () => {
     },
     SLOW,
   );
+  test("the version page charts the trainer's feature importance as stored with the model", async () => {
+    const dirOf = await store.repo.download_model("penguins", 2);
+    const saved = JSON.parse(readFileSync(join(dirOf, "model", "model.json"), "utf8")) as {
+      feature_importance: Record<string, number>;
+    };
+    const want = Object.entries(saved.feature_importance)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => [k, shown(v)]);
+    expect(want.length).toBeGreaterThan(3);
+    const { page, errors } = await open("/version/penguins/2");
+    const bars = await page.$$eval("#importance g.bar", (gs) =>
+      gs.map((g) => [g.querySelector(".label")!.textContent, g.querySelector(".value")!.textContent]),
+    );
+    expect(bars).toEqual(want);
+    // A network records none: the page says so.
+    await page.goto(`${url}/#/version/penguins_nn/1`);
+    await page.waitForSelector("main[data-ready]");
+    expect(await page.locator("#importance-note").textContent()).toMatch(
+      /TfjsModelTrainer records no feature importance/,
+    );
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test("training curves of the network show the per-epoch history its run logged", async () => {
+    const mv = await store.repo.get_model_version("penguins_nn", 1);
+    // TfjsModelTrainer logs epoch.loss, epoch.val_loss... at steps 1..epochs.
+    const loss = await store.tracker!.get_metric_history!(mv.run_id!, "epoch.loss");
+    expect(loss.map((p) => p.step)).toEqual([1, 2, 3, 4]);
+    const { page, errors } = await open("/version/penguins_nn/1");
+    await page.waitForSelector("#curves .uplot canvas"); // uPlot is its own chunk, loaded with the chart
+    const table = await page.$eval(`#curves figure[data-title="epoch.loss"] table.curve-points`, (t) => ({
+      head: [...t.querySelectorAll("thead th")].map((th) => th.textContent),
+      rows: [...t.querySelectorAll("tbody tr")].map((tr) => [...tr.children].map((td) => td.textContent)),
+    }));
+    const col = table.head.indexOf("epoch.loss");
+    expect(col).toBeGreaterThan(0);
+    expect(table.rows.map((r) => [r[0], r[col]])).toEqual(loss.map((p) => [String(p.step), shown(p.value)]));
+    // The random forest logs no curve: the page says so.
+    await page.goto(`${url}/#/version/penguins/2`);
+    await page.waitForSelector("main[data-ready]");
+    expect(await page.locator("#curves-note").textContent()).toMatch(/no per-step metrics/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test("the version's data check report opens sandboxed: its scripts cannot reach the UI", async () => {
+    const { page, errors } = await open("/version/penguins/2");
+    const links = page.locator("#reports a");
+    expect(await links.count()).toBeGreaterThan(0);
+    const href = (await links.first().getAttribute("href"))!;
+    expect(href).toMatch(/^\/reports\/.+\.evidently\.html$/);
+    const res = await fetch(`${url}${href}`);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toMatch(/(^|; )sandbox allow-scripts(;|$)/);
+    expect(csp).not.toMatch(/allow-same-origin/);
+    const [popup] = await Promise.all([page.waitForEvent("popup"), links.first().click()]);
+    await popup.waitForLoadState();
+    expect(await popup.locator("body").textContent()).toMatch(/drift|Drift|column/);
+    expect(await popup.evaluate(() => (globalThis as unknown as { origin: string }).origin)).toBe("null");
+    expect(
+      await popup.evaluate(() =>
+        fetch("/api/info").then(
+          () => "read",
+          () => "blocked",
+        ),
+      ),
+    ).toBe("blocked");
+    await popup.close();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test("the lineage graph links data, runs and the version left to right; a node click navigates", async () => {
+    const { lineageOf } = await import("@lolpop/cli");
+    const l = await lineageOf(store, { name: "penguins", version: 2 });
+    const { page, errors } = await open("/lineage/penguins/2");
+    const nodes = await page.$$eval("#lineage g.node", (gs) =>
+      gs.map((g) => ({ id: g.getAttribute("data-node"), kind: g.getAttribute("data-kind") })),
+    );
+    const data = [...new Set(l.data.map((d) => `data:${d.fingerprint}:${d.name}`))];
+    expect(data.length).toBeGreaterThan(0);
+    expect(nodes).toEqual([
+      ...data.map((id) => ({ id, kind: "data" })),
+      ...l.runs.map((r) => ({ id: `run:${r.id}`, kind: "run" })),
+      { id: "model:penguins:2", kind: "model" },
+      ...l.prediction_jobs.map((j) => ({ id: `predictions:${j.id}`, kind: "predictions" })),
+    ]);
+    expect(l.prediction_jobs).toHaveLength(1);
+    const edges = await page.$$eval("#lineage path.edge", (ps) =>
+      ps.map((p) => `${p.getAttribute("data-from")} -> ${p.getAttribute("data-to")}`),
+    );
+    expect(edges).toEqual([
+      ...l.data.map((d) => `data:${d.fingerprint}:${d.name} -> run:${d.run_id}`),
+      ...l.runs.slice(1).map((r, i) => `run:${l.runs[i]!.id} -> run:${r.id}`),
+      `run:${l.model.run_id} -> model:penguins:2`,
+      `model:penguins:2 -> predictions:${l.prediction_jobs[0]!.id}`,
+    ]);
+    // Left to right: data, then runs, then the version.
+    const x = (id: string) =>
+      page.$eval(`#lineage g.node[data-node="${id}"]`, (g) => g.getBoundingClientRect().x);
+    expect(await x(data[0]!)).toBeLessThan(await x(`run:${l.runs[0]!.id}`));
+    expect(await x(`run:${l.runs.at(-1)!.id}`)).toBeLessThan(await x("model:penguins:2"));
+    expect(await x("model:penguins:2")).toBeLessThan(await x(`predictions:${l.prediction_jobs[0]!.id}`));
+    await page.click('#lineage g.node[data-node="model:penguins:2"]');
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { location: { hash: string } }).location.hash === "#/version/penguins/2",
+    );
+    await page.waitForSelector("main[data-ready] #importance");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test("the workflow graph shows runner -> pipelines -> components with plugin and version", async () => {
+    const plan = store.workflow.plan;
+    const { page, errors } = await open("/graph");
+    const node = (id: string) =>
+      page.$eval(`#workflow g.node[data-node="${id}"]`, (g) => g.querySelector("title")!.textContent);
+    for (const p of plan.pipelines) {
+      expect(await node(`pipeline:${p.attr}`)).toContain(p.type);
+      for (const c of p.components) {
+        const text = await node(`component:${p.attr}.${c.attr}`);
+        const version = plan.plugins.find((x) => x.name === c.registered.plugin)?.version;
+        expect(text).toContain(`${c.attr}: ${c.type}`);
+        expect(text).toContain(`${c.registered.plugin}${version ? ` ${version}` : ""}`);
+      }
+    }
+    const edges = await page.$$eval("#workflow path.edge", (ps) =>
+      ps.map((p) => `${p.getAttribute("data-from")} -> ${p.getAttribute("data-to")}`),
+    );
+    expect(edges).toContain("pipeline:train -> component:train.model_trainer");
+    expect(edges).toContain("runner -> pipeline:process");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });

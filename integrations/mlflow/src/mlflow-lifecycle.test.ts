@@ -79,6 +79,17 @@ describe("conformance of the optional lifecycle methods against MLflow", () => {
     await t.close();
     await check!.run();
   });
+
+  test("metadata_tracker: get_metric_history and read_artifact", async () => {
+    const checks = behaviourChecks("metadata_tracker", envOf(mlflowMetadataTracker, "conformance-history"));
+    const check = checks.find((c) => c.name.startsWith("optional get_metric_history"));
+    expect(check).toBeDefined();
+    const t = (await envOf(mlflowMetadataTracker, "x").create()) as MlflowMetadataTracker;
+    expect(typeof t.get_metric_history).toBe("function");
+    expect(typeof t.read_artifact).toBe("function");
+    await t.close();
+    await check!.run();
+  });
 });
 
 /** A temp project with the penguins data and the workspace plugins (MLflow included) as dependencies. */

@@ -664,6 +664,22 @@ export function createMlflowMetadataTracker(options: MlflowMetadataTrackerOption
       };
     },
 
+    async get_metric_history(run_id, key) {
+      checkRunId(run_id);
+      if (buffers.has(run_id)) await flushStrict(run_id);
+      const points = await client.getMetricHistory(run_id, key);
+      return points.map((m) => ({
+        step: Number(m.step ?? 0),
+        value: m.value,
+        timestamp: Number(m.timestamp ?? 0),
+      }));
+    },
+
+    async read_artifact(run_id, name) {
+      checkRunId(run_id);
+      return client.downloadArtifact(await runArtifactUri(run_id), name);
+    },
+
     async search_runs(filter = {}) {
       const limit = filter.limit ?? Number.POSITIVE_INFINITY;
       if (limit <= 0) return [];

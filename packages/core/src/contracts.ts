@@ -377,6 +377,11 @@ export interface MetadataTracker {
    */
   delete_run?(run_id: string): Promise<void>;
   /**
+   * Every value logged for metric `key` of a run, in logging order (training curves: one point per
+   * `step`); `[]` when the run has none. Optional: a tracker without it keeps only the latest value.
+   */
+  get_metric_history?(run_id: string, key: string): Promise<MetricPoint[]>;
+  /**
    * Reads back an artifact logged with {@link log_artifact} (a file; `name` as logged).
    * @throws StoreError `store_not_found` when the run or the artifact does not exist. Optional.
    */
@@ -399,6 +404,15 @@ export interface BlobCollection {
   blobs: string[];
   /** Bytes those blobs took. */
   bytes: number;
+}
+
+/** One logged value of a metric ({@link MetadataTracker.get_metric_history}). */
+export interface MetricPoint {
+  /** The `step` it was logged with (0 when none was given). */
+  step: number;
+  value: number;
+  /** When it was logged, epoch milliseconds. */
+  timestamp: number;
 }
 
 /** One registered version of a model. */

@@ -86,6 +86,27 @@ describe("LocalMetadataTracker", () => {
     expect(JSON.parse(await readFile(join(runDir(run.id), "params.json"), "utf8")).max_depth).toBe("10");
   });
 
+  it("reads a metric's history in logging order and an artifact's bytes back", async () => {
+    const run = await tracker.start_run({ name: "curves" });
+    for (let epoch = 0; epoch < 3; epoch++)
+      await tracker.log_metrics(run.id, { loss: 1 / (epoch + 1), acc: epoch / 10 }, { step: epoch });
+    await tracker.log_metrics(run.id, { "test.acc": 0.9 });
+    const loss = await tracker.get_metric_history(run.id, "loss");
+    expect(loss.map((p) => [p.step, p.value])).toEqual([
+      [0, 1],
+      [1, 0.5],
+      [2, 1 / 3],
+    ]);
+    expect(typeof loss[0]!.timestamp).toBe("number");
+    expect(await tracker.get_metric_history(run.id, "nope")).toEqual([]);
+    await tracker.log_artifact(run.id, "checks/drift.html", "<p>drift</p>");
+    expect(new TextDecoder().decode(await tracker.read_artifact(run.id, "checks/drift.html"))).toBe(
+      "<p>drift</p>",
+    );
+    await expect(tracker.read_artifact(run.id, "checks/none.html")).rejects.toThrow(/no artifact/);
+    await expect(tracker.read_artifact(run.id, "../run.json")).rejects.toThrow();
+  });
+
   it("scrubs registered secrets from params and tags", async () => {
     registerSecret("hunter2-very-secret");
     const run = await tracker.start_run({ name: "r", tags: { url: "postgres://u:hunter2-very-secret@h" } });

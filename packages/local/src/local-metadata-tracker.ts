@@ -23,6 +23,7 @@ import {
   type DatasetInfo,
   defineComponent,
   type MetadataTracker,
+  type MetricPoint,
   RUN_STATUSES,
   type RunInfo,
   type RunRecord,
@@ -122,6 +123,7 @@ export type LocalMetadataTracker = MetadataTracker & {
   /** Reads the version index of a dataset, or undefined when it was never logged. */
   get_dataset_versions(name: string): Promise<DatasetIndex | undefined>;
   delete_run: NonNullable<MetadataTracker["delete_run"]>;
+  get_metric_history: NonNullable<MetadataTracker["get_metric_history"]>;
   read_artifact: NonNullable<MetadataTracker["read_artifact"]>;
   blob_store: NonNullable<MetadataTracker["blob_store"]>;
   collect_blobs: NonNullable<MetadataTracker["collect_blobs"]>;
@@ -188,18 +190,19 @@ export function createLocalMetadataTracker(root: string): LocalMetadataTracker {
     }
   };
 
-  const readMetrics = async (runId: string): Promise<Record<string, number>> => {
+  /** Every line of a run's metrics.jsonl, in logging order. */
+  const readMetricLines = async (runId: string): Promise<Array<MetricPoint & { key: string }>> => {
     const path = join(runDir(runId), "metrics.jsonl");
     let text: string;
     try {
       text = await readFile(path, "utf8");
     } catch (e) {
-      if (isNotFound(e)) return {};
+      if (isNotFound(e)) return [];
       throw e;
     }
     const lines = text.split("\n");
     lines.pop(); // text after the last newline: empty, or a line still being written
-    const latest: Record<string, number> = {};
+    const out: Array<MetricPoint & { key: string }> = [];
     lines.forEach((line, i) => {
       if (line.trim() === "") return;
       let rec: unknown;
@@ -208,12 +211,23 @@ export function createLocalMetadataTracker(root: string): LocalMetadataTracker {
       } catch (e) {
         throw corruptedFileError(path, `line ${i + 1} is not valid JSON (${(e as Error).message})`, e);
       }
-      const o = rec as { key?: unknown; value?: unknown };
+      const o = rec as { key?: unknown; value?: unknown; step?: unknown; timestamp?: unknown };
       const value = decodeNumber(o?.value);
       if (typeof o?.key !== "string" || value === undefined)
         throw corruptedFileError(path, `line ${i + 1} is not a metric record {key, value, step, timestamp}`);
-      latest[o.key] = value;
+      out.push({
+        key: o.key,
+        value,
+        step: typeof o.step === "number" ? o.step : 0,
+        timestamp: typeof o.timestamp === "number" ? o.timestamp : 0,
+      });
     });
+    return out;
+  };
+
+  const readMetrics = async (runId: string): Promise<Record<string, number>> => {
+    const latest: Record<string, number> = {};
+    for (const m of await readMetricLines(runId)) latest[m.key] = m.value;
     return latest;
   };
 
@@ -451,6 +465,13 @@ export function createLocalMetadataTracker(root: string): LocalMetadataTracker {
         artifacts: await listFiles(join(dir, "artifacts"), isTempName),
         datasets: await readDatasets(run_id),
       };
+    },
+
+    async get_metric_history(run_id, key) {
+      await readRunInfo(run_id);
+      return (await readMetricLines(run_id))
+        .filter((m) => m.key === key)
+        .map(({ step, value, timestamp }) => ({ step, value, timestamp }));
     },
 
     async search_runs(filter = {}) {

@@ -126,5 +126,44 @@ export function metadataTrackerChecks(env: BehaviourEnv): NamedCheck[] {
         );
       },
     },
+    {
+      name: "optional get_metric_history and read_artifact: per-step values in order, artifact bytes back",
+      run: async () => {
+        const t = (await env.create(env.tmp())) as MetadataTracker;
+        const run = await t.start_run({ name: "history" });
+        if (typeof t.get_metric_history === "function") {
+          for (let step = 0; step < 3; step++)
+            await t.log_metrics(run.id, { loss: 1 / (step + 1), acc: step / 4 }, { step });
+          const got = (await t.get_metric_history(run.id, "loss")).map((p) => [p.step, p.value]);
+          expectThat(
+            JSON.stringify(got) ===
+              JSON.stringify([
+                [0, 1],
+                [1, 0.5],
+                [2, 1 / 3],
+              ]),
+            `get_metric_history(loss) must give [[0,1],[1,0.5],[2,0.333...]] as [step, value] (got ${JSON.stringify(got)})`,
+          );
+          const none = await t.get_metric_history(run.id, "never_logged");
+          expectThat(none.length === 0, "get_metric_history of a metric never logged must be []");
+        }
+        if (typeof t.read_artifact === "function") {
+          await t.log_artifact(run.id, "reports/check.html", "<p>report</p>");
+          const text = new TextDecoder().decode(await t.read_artifact(run.id, "reports/check.html"));
+          expectThat(
+            text === "<p>report</p>",
+            `read_artifact must give the logged bytes (got ${JSON.stringify(text)})`,
+          );
+          let threw = false;
+          try {
+            await t.read_artifact(run.id, "reports/missing.html");
+          } catch {
+            threw = true;
+          }
+          expectThat(threw, "read_artifact of a missing artifact must throw");
+        }
+        await t.end_run(run.id, "FINISHED");
+      },
+    },
   ];
 }
