@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PluginCommandContext } from "@lolpop/core";
 import { TemporalConfigError, workerConnectionOptions, workerSettings } from "../src/index.js";
-import { describeSecurity } from "../src/temporal-worker-options.js";
 import workerCommand, { WORKER_HELP } from "../src/temporal-worker-command.js";
+import { describeSecurity } from "../src/temporal-worker-options.js";
 import { lolpop, penguinsProject, startDevServer, stopAll } from "./harness.js";
 
 const SECRET = "tmprl-abc.def-SECRET-123";
