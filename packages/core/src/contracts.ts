@@ -18,6 +18,7 @@ import { LolpopError } from "./errors.js";
 import type { Forecaster } from "./forecasting.js";
 import type { LogFields, LogLevel } from "./logger.js";
 import type { OnnxExportOptions, OnnxGraphPiece } from "./onnx-piece.js";
+import type { StepCacheStore } from "./step-cache-run.js";
 import type { Column, Table } from "./table.js";
 
 /**
@@ -139,6 +140,12 @@ export interface DataTransformer {
    * transformer whose code changed since training.
    */
   code_fingerprint?(): Promise<CodeFingerprint | undefined>;
+  /**
+   * Optional: a hash of the user code it runs and every local module that code imports, for the
+   * step cache (undefined when it runs none). A transformer with `code_fingerprint` but without
+   * this method is never cached, since an edited helper would go unnoticed.
+   */
+  code_tree_fingerprint?(): Promise<string | undefined>;
 }
 
 /** `data_splitter`: splits a table into train, valid and (optionally) test. */
@@ -417,6 +424,11 @@ export interface PromoteResult {
 
 /** `model_repository`: versions models, moves the `champion` alias, records approval. */
 export interface ModelRepository {
+  /**
+   * Optional: the store's blobs and step cache, which `lolpop run` uses to skip unchanged steps
+   * (the local store: `.lolpop/blobs`, `.lolpop/cache`). Without it, steps are never cached.
+   */
+  step_cache?(): StepCacheStore | Promise<StepCacheStore>;
   /**
    * Registers a new version from the files in `dir` (model, fitted feature transformer, metadata).
    * Atomic: a failed or killed registration leaves no half-registered version.

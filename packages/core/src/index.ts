@@ -150,6 +150,7 @@ export {
 } from "./registry.js";
 export { instantiateComponent, type StandaloneOptions } from "./standalone.js";
 export * from "./step-cache.js";
+export * from "./step-cache-run.js";
 export {
   asCategorical,
   type CategoricalColumn,
@@ -170,5 +171,6 @@ export {
   type TableOptions,
   toColumn,
 } from "./table.js";
+export { tableFromBytes, tableToBytes } from "./table-bytes.js";
 export { CORE_VERSION, PLUGIN_API_VERSION } from "./version.js";
 export { loadWorkflow, validateConfigFile, validateConfigText } from "./workflow.js";
