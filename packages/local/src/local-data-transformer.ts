@@ -14,6 +14,7 @@ import {
   type JsonSchema,
   type Table,
 } from "@lolpop/core";
+import { codeTreeFingerprint } from "./local-code-fingerprint.js";
 import {
   describeValue,
   isTable,
@@ -148,6 +149,10 @@ export const localDataTransformer = defineComponent<"data_transformer", LocalDat
       /** A user module's content hash (saved with model versions); undefined with `steps`. */
       async code_fingerprint() {
         return cfg.module ? moduleFingerprint(cfg.module, ctx.project.root) : undefined;
+      },
+      /** The module and its local imports, hashed (the step cache's key); undefined with `steps`. */
+      async code_tree_fingerprint() {
+        return cfg.module ? (await codeTreeFingerprint(cfg.module, ctx.project.root)).sha256 : undefined;
       },
     } satisfies DataTransformer;
   },
