@@ -556,10 +556,21 @@ export async function main(argv: string[]): Promise<number> {
       "--orchestrator <name>",
       "where the steps run: in-process (default) or an installed orchestrator such as temporal (default: the config's orchestrator:)",
     )
+    .option(
+      "--no-cache",
+      "run every step: take nothing from the step cache (fresh outputs are still recorded for later runs)",
+    )
     .action(
       async (
         config: string | undefined,
-        opts: { step: string; json?: boolean; force?: boolean; orchestrator?: string; set: string[] },
+        opts: {
+          step: string;
+          json?: boolean;
+          force?: boolean;
+          cache?: boolean;
+          orchestrator?: string;
+          set: string[];
+        },
       ) => {
         checkStep(opts.step);
         const { openProject } = await import("./project.js");
@@ -593,7 +604,16 @@ export async function main(argv: string[]): Promise<number> {
             json: opts.json,
             logger,
             ...(progress ? { middlewares: [progress.middleware] } : {}),
-            ...(opts.force ? { args: [{ force: true }] } : {}),
+            ...(opts.force || opts.cache === false
+              ? {
+                  args: [
+                    {
+                      ...(opts.force ? { force: true } : {}),
+                      ...(opts.cache === false ? { cache: false } : {}),
+                    },
+                  ],
+                }
+              : {}),
             built: (wf) => {
               built = wf;
             },
