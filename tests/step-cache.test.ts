@@ -142,6 +142,66 @@ describe("changing one thing re-runs exactly what depends on it", () => {
   }, 180_000);
 });
 
+/** A project-local plugin with a `data_splitter` (rows by position: 0-1 train, 2 valid, 3 test of every 4). */
+function writeSplitterPlugin(dir: string, version: string): void {
+  const pkg = join(dir, "quarters");
+  mkdirSync(pkg, { recursive: true });
+  writeFileSync(
+    join(pkg, "package.json"),
+    JSON.stringify({
+      name: "lolpop-plugin-quarters",
+      version,
+      type: "module",
+      exports: { ".": "./index.js", "./package.json": "./package.json" },
+      peerDependencies: { "@lolpop/core": ">=0.1.0 <1.0.0" },
+      lolpop: { apiVersion: 1, components: [{ kind: "data_splitter", type: "QuartersSplitter" }] },
+    }),
+  );
+  writeFileSync(
+    join(pkg, "index.js"),
+    `import { defineComponent, definePlugin, registerPlugin } from "@lolpop/core";
+const at = (n, keep) => Array.from({ length: n }, (_, i) => i).filter((i) => keep(i % 4));
+const splitter = defineComponent({
+  kind: "data_splitter",
+  type: "QuartersSplitter",
+  description: "fixture",
+  create: () => ({
+    split_data: async (t) => ({
+      train: t.take(at(t.numRows, (r) => r < 2)),
+      valid: t.take(at(t.numRows, (r) => r === 2)),
+      test: t.take(at(t.numRows, (r) => r === 3)),
+    }),
+  }),
+});
+export default registerPlugin(definePlugin({ name: "lolpop-plugin-quarters", version: ${JSON.stringify(version)}, components: [splitter] }));
+`,
+  );
+}
+
+describe("a plugin version", () => {
+  it("changes the key of the steps its components run: they run again, the rest comes from the cache", () => {
+    const quarters = (yaml: string) =>
+      `plugins: ["@lolpop/workflows", "@lolpop/local", "@lolpop/random-forest", "./quarters"]\n${yaml
+        .replace("    data_splitter: LocalDataSplitter", "    data_splitter: QuartersSplitter")
+        .replace(
+          "  data_splitter:\n    config:\n      split_ratio: [0.7, 0.15, 0.15]\n      seed: 42\n",
+          "",
+        )}`;
+    const dir = project("lolpop-cache-plugin-", {}, quarters);
+    writeSplitterPlugin(dir, "1.0.0");
+    const first = run(dir);
+    expect(first.lineage.plugins).toContainEqual({ name: "lolpop-plugin-quarters", version: "1.0.0" });
+    expect(cached(run(dir, "--force"))).toEqual(ALL);
+
+    writeSplitterPlugin(dir, "1.0.1");
+    const s = run(dir, "--force");
+    expect(s.lineage.plugins).toContainEqual({ name: "lolpop-plugin-quarters", version: "1.0.1" });
+    // The split runs again; it makes the same tables, so encode and train (keyed by content) follow from the cache.
+    expect(cached(s)).toEqual(["encode", "process", "train"]);
+    expect(s.lineage.extra.step_cache.split.cached_from).toBeUndefined();
+  }, 180_000);
+});
+
 describe("damaged blobs", () => {
   it("a corrupted model blob and a deleted table blob are detected, the step runs again, the cache is repaired", async () => {
     const dir = project("lolpop-cache-damage-");
