@@ -584,10 +584,19 @@ export async function main(argv: string[]): Promise<number> {
         const { createLogger, partialRunOf } = await import("@lolpop/core");
         const { renderRunFailed, renderRunSucceeded } = await import("./summary.js");
         const { createProgress, progressEnabled } = await import("./progress.js");
+        let built: Workflow | undefined;
         const delay = process.env.LOLPOP_PROGRESS_DELAY_MS;
         const progress = progressEnabled(process.stderr)
           ? createProgress({
               stream: process.stderr,
+              // Steps whose outputs came from the step cache (the run's lineage records them).
+              cached: () => {
+                const rec = (built?.lineage().extra?.step_cache ?? {}) as Record<
+                  string,
+                  { cached_from?: string }
+                >;
+                return Object.keys(rec).filter((k) => rec[k]?.cached_from);
+              },
               ...(delay && Number.isFinite(Number(delay)) ? { delayMs: Number(delay) } : {}),
             })
           : undefined;
@@ -597,7 +606,6 @@ export async function main(argv: string[]): Promise<number> {
           level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info",
           ...(progress ? { stream: progress.logStream } : {}),
         });
-        let built: Workflow | undefined;
         try {
           const { workflow, result } = await runStep(loaded, {
             step: opts.step,
