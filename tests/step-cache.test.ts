@@ -259,6 +259,16 @@ describe("bypassing the cache", () => {
     const s = run(dir, "--force");
     expect(cached(s)).toEqual(["process"]);
 
+    // Per step: only train is bypassed.
+    writeFileSync(
+      join(dir, "lolpop.yaml"),
+      penguinsYaml({ noPredict: true }).replace(
+        "    perf_metric: f1_macro\n",
+        "    perf_metric: f1_macro\n    cache: {train: false}\n",
+      ),
+    );
+    expect(cached(run(dir, "--force"))).toEqual(["encode", "process", "split"]);
+
     writeFileSync(
       join(dir, "lolpop.yaml"),
       penguinsYaml({ noPredict: true }).replace(

@@ -60,7 +60,7 @@ interface TrainConfig {
   metrics?: string[];
   refit_on_all_data: boolean;
   seed: number;
-  cache?: boolean;
+  cache?: boolean | { split?: boolean; encode?: boolean; train?: boolean };
 }
 
 function classesOf(tables: Table[], target: string): string[] {
@@ -196,9 +196,15 @@ export const offlineTrain = definePipeline({
       },
       seed: { type: "integer", default: 42, description: "Seed handed to trainers." },
       cache: {
-        type: "boolean",
+        type: ["boolean", "object"],
+        additionalProperties: false,
+        properties: {
+          split: { type: "boolean" },
+          encode: { type: "boolean" },
+          train: { type: "boolean" },
+        },
         description:
-          "false: never take the split, the encoded features or the model from the step cache (they are still recorded for later runs). Default true. Tuning and refit_on_all_data are never cached.",
+          "false: never take the split, the encoded features or the model from the step cache; or per step, e.g. {train: false}. Fresh outputs are still recorded for later runs. Default true. Tuning and refit_on_all_data are never cached.",
       },
     },
   },
@@ -339,10 +345,15 @@ export const offlineTrain = definePipeline({
               })
             : undefined;
         try {
-          const use = await stepCacheUse(ctx, options, cfg.cache);
+          const useAll = await stepCacheUse(ctx, options, cfg.cache !== false);
+          const per = typeof cfg.cache === "object" ? cfg.cache : {};
+          const useOf = (step: "split" | "encode" | "train"): StepCacheUse => ({
+            ...useAll,
+            lookup: useAll.lookup && per[step] !== false,
+          });
           const splitterInfo = ctx.componentInfo("data_splitter");
           const splitSeed = splitterInfo?.config.seed;
-          const split_ = await runCachedStep(splitterInfo ? use : noStore(use), {
+          const split_ = await runCachedStep(splitterInfo ? useOf("split") : noStore(useAll), {
             parts: {
               step: "split",
               component: componentIdentity(splitterInfo?.type ?? ""),
@@ -458,7 +469,7 @@ export const offlineTrain = definePipeline({
           // Encoding is cached when the split's outputs are blobs (its inputs are their digests).
           const ftInfo_ = ctx.componentInfo("feature_transformer");
           const splitOut = split_.outputs;
-          const encode = await runCachedStep(ftInfo_ && splitOut ? use : noStore(use), {
+          const encode = await runCachedStep(ftInfo_ && splitOut ? useOf("encode") : noStore(useAll), {
             parts: {
               step: "encode",
               component: componentIdentity(ftInfo_?.type ?? ""),
@@ -529,41 +540,44 @@ export const offlineTrain = definePipeline({
             const trainer = ctx.component("model_trainer");
             const trainerInfo_ = ctx.componentInfo("model_trainer");
             const encOut = encode.outputs;
-            const fitted = await runCachedStep(trainerInfo_ && encOut && splitOut ? use : noStore(use), {
-              parts: {
-                step: "train",
-                component: componentIdentity(trainerInfo_?.type ?? ""),
-                config: {
-                  trainer: trainerInfo_?.config ?? {},
-                  problem_type: problemType,
-                  classes: classes ?? null,
-                },
-                inputs: {
-                  X_train: encOut?.X_train?.digest ?? "",
-                  X_valid: encOut?.X_valid?.digest ?? "",
-                  train: splitOut?.train?.digest ?? "",
-                  valid: splitOut?.valid?.digest ?? "",
-                },
-                seed: cfg.seed,
-              },
-              run: () =>
-                trainer.fit({
-                  problem_type: problemType,
-                  X: train.X,
-                  y: train.y,
-                  classes,
-                  valid,
+            const fitted = await runCachedStep(
+              trainerInfo_ && encOut && splitOut ? useOf("train") : noStore(useAll),
+              {
+                parts: {
+                  step: "train",
+                  component: componentIdentity(trainerInfo_?.type ?? ""),
+                  config: {
+                    trainer: trainerInfo_?.config ?? {},
+                    problem_type: problemType,
+                    classes: classes ?? null,
+                  },
+                  inputs: {
+                    X_train: encOut?.X_train?.digest ?? "",
+                    X_valid: encOut?.X_valid?.digest ?? "",
+                    train: splitOut?.train?.digest ?? "",
+                    valid: splitOut?.valid?.digest ?? "",
+                  },
                   seed: cfg.seed,
-                  signal: ctx.signal,
-                  ...(run ? { run_id: run.id } : {}),
-                }),
-              save: async (m, dir) => {
-                await mkdir(join(dir, "model"));
-                await m.save(join(dir, "model"));
-                return {};
+                },
+                run: () =>
+                  trainer.fit({
+                    problem_type: problemType,
+                    X: train.X,
+                    y: train.y,
+                    classes,
+                    valid,
+                    seed: cfg.seed,
+                    signal: ctx.signal,
+                    ...(run ? { run_id: run.id } : {}),
+                  }),
+                save: async (m, dir) => {
+                  await mkdir(join(dir, "model"));
+                  await m.save(join(dir, "model"));
+                  return {};
+                },
+                restore: async (o) => trainer.load(await o.dir("model")),
               },
-              restore: async (o) => trainer.load(await o.dir("model")),
-            });
+            );
             await noteStepCache(ctx, "train", fitted, options);
             model = fitted.value;
           }
