@@ -99,6 +99,19 @@ export const offlineProcess = definePipeline({
         options: StageOptions & { source?: string; context?: DatasetInfo["context"] } = {},
       ): Promise<ProcessResult> {
         const transformer = ctx.optionalComponent("data_transformer");
+        /** Data a run cannot use: checked before it is cached (nothing is stored for a failing run) and after a hit. */
+        const checkTable = (table: Table) => {
+          if (table.numRows === 0)
+            throw new DataError({
+              message: `${ctx.path}: the data has no rows after loading${transformer ? " and transforming" : ""}`,
+            });
+          if (cfg.target && options.context !== "prediction" && !table.has(cfg.target)) {
+            throw new DataError({
+              message: `target column "${cfg.target}" is not in the data (columns: ${table.columnNames.join(", ")}). Fix config.target or the data.`,
+              code: "missing_column",
+            });
+          }
+        };
         const use = await stepCacheUse(ctx, options, cfg.cache);
         const parts =
           use.store && options.context !== "prediction" ? await keyParts(options.source) : undefined;
@@ -120,7 +133,9 @@ export const offlineProcess = definePipeline({
             parts: parts!,
             run: async () => {
               const raw = await ctx.component("data_connector").get_data(options.source);
-              return { raw, table: transformer ? await transformer.transform(raw) : raw };
+              const table = transformer ? await transformer.transform(raw) : raw;
+              checkTable(table);
+              return { raw, table };
             },
             save: async (v) => ({
               table: tableToBytes(v.table),
@@ -159,16 +174,7 @@ export const offlineProcess = definePipeline({
           }),
           typing,
         };
-        if (table.numRows === 0)
-          throw new DataError({
-            message: `${ctx.path}: the data has no rows after loading${transformer ? " and transforming" : ""}`,
-          });
-        if (cfg.target && options.context !== "prediction" && !table.has(cfg.target)) {
-          throw new DataError({
-            message: `target column "${cfg.target}" is not in the data (columns: ${table.columnNames.join(", ")}). Fix config.target or the data.`,
-            code: "missing_column",
-          });
-        }
+        checkTable(table);
         // Where the data came from: the given source, else the connector's configured path (for lineage).
         const configured = connector?.config.path;
         const source = options.source ?? (typeof configured === "string" ? configured : undefined);
