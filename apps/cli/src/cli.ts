@@ -321,8 +321,9 @@ async function testLoaded(
       hooks: recorder.hooks,
       built: checkMethods,
       // The hooks on training must run every time: an identical challenger is trained and
-      // registered anyway (as with lolpop run --force).
-      args: [{ force: true }],
+      // registered anyway (as with lolpop run --force), and no step is taken from the step cache
+      // (a hook on a component call would see no call).
+      args: [{ force: true, cache: false }],
     });
     workflow = { status: "succeeded", duration_ms: Math.round(performance.now() - w0) };
   } catch (e) {
