@@ -6,7 +6,15 @@
 // each and the ratios second / first are printed (goal: < 0.3).
 // Usage: node bench/step-cache.mjs [--rows N] [--keep]   (needs `pnpm build`)
 import { spawnSync } from "node:child_process";
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,7 +35,15 @@ async function writeCsv(path, rows) {
   };
   const regions = ["north", "south", "east", "west", "center"];
   const plans = ["basic", "plus", "pro"];
-  const header = ["id", ...Array.from({ length: 16 }, (_, j) => `x${j}`), "age", "visits", "region", "plan", "label"];
+  const header = [
+    "id",
+    ...Array.from({ length: 16 }, (_, j) => `x${j}`),
+    "age",
+    "visits",
+    "region",
+    "plan",
+    "label",
+  ];
   const out = createWriteStream(path);
   const write = (text) => (out.write(text) ? undefined : new Promise((r) => out.once("drain", r)));
   await write(`${header.join(",")}\n`);
