@@ -357,7 +357,7 @@ export const offlineTrain = definePipeline({
             parts: {
               step: "split",
               component: componentIdentity(splitterInfo?.type ?? ""),
-              config: splitterInfo?.config ?? {},
+              config: { splitter: splitterInfo?.config ?? {}, problem_type: problemType },
               inputs: { table: processed.dataset.fingerprint },
               ...(typeof splitSeed === "number" ? { seed: splitSeed } : {}),
             },
