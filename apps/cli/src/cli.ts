@@ -579,6 +579,11 @@ export async function main(argv: string[]): Promise<number> {
         const { IN_PROCESS } = await import("./orchestrators.js");
         const orchestrator = opts.orchestrator ?? loaded.plan.orchestrator?.type;
         if (orchestrator !== undefined && !IN_PROCESS.includes(orchestrator)) {
+          if (opts.cache === false)
+            throw new ExitError(
+              2,
+              `--no-cache is not supported with the ${orchestrator} orchestrator yet: set cache: false in the config of the process and train pipelines instead`,
+            );
           exitCode = await runOrchestrated(loaded, opts);
           return;
         }
