@@ -14,7 +14,7 @@ import {
 import "@lolpop/local";
 import "@lolpop/random-forest";
 import "@lolpop/workflows";
-import type { WorkflowSummary } from "@lolpop/workflows";
+import type { RunStepOptions, WorkflowSummary } from "@lolpop/workflows";
 import { repoRoot, tempProject } from "./helpers.js";
 
 function project(): string {
@@ -78,12 +78,12 @@ deploy:
     approval: ${opts.approval ?? "automatic"}
 `;
 
-async function run(dir: string, text: string, hooks: Hook[] = []) {
+async function run(dir: string, text: string, hooks: Hook[] = [], options: RunStepOptions = {}) {
   const file = join(dir, "lolpop.yaml");
   writeFileSync(file, text);
   const { plan } = validateConfigText(text, file, {});
   const wf = await createWorkflow(plan, { logger: silentLogger, hooks });
-  return { wf, summary: (await wf.run("build_all")) as WorkflowSummary };
+  return { wf, summary: (await wf.run("build_all", options)) as WorkflowSummary };
 }
 
 describe("OfflineTrain", () => {
@@ -114,7 +114,8 @@ describe("OfflineTrain", () => {
     expect(trainRows).toBeGreaterThan(0);
     expect(seen.fit).toEqual([trainRows]);
     seen.fit = [];
-    const { summary } = await run(dir, yaml({ refit: true }), hooks);
+    // Without the step cache (which would restore the encoder fitted by the first run).
+    const { summary } = await run(dir, yaml({ refit: true }), hooks, { cache: false });
     expect(summary.train!.refit_on_all_data).toBe(true);
     // Rows with a missing target are dropped by the splitter before it splits.
     expect(seen.fit).toEqual([trainRows, expect.any(Number)]);

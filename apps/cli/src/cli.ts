@@ -321,8 +321,9 @@ async function testLoaded(
       hooks: recorder.hooks,
       built: checkMethods,
       // The hooks on training must run every time: an identical challenger is trained and
-      // registered anyway (as with lolpop run --force).
-      args: [{ force: true }],
+      // registered anyway (as with lolpop run --force), and no step is taken from the step cache
+      // (a hook on a component call would see no call).
+      args: [{ force: true, cache: false }],
     });
     workflow = { status: "succeeded", duration_ms: Math.round(performance.now() - w0) };
   } catch (e) {
@@ -564,10 +565,20 @@ export async function main(argv: string[]): Promise<number> {
       "--allow-drift",
       "with --reproduce: run even when data, code, plugins or secrets differ (and say what)",
     )
+    .option(
+      "--no-cache",
+      "run every step: take nothing from the step cache (fresh outputs are still recorded for later runs)",
+    )
     .action(
       async (
         config: string | undefined,
-        opts: { step: string; json?: boolean; force?: boolean; orchestrator?: string; set: string[] } & {
+        opts: {
+          step: string;
+          json?: boolean;
+          force?: boolean;
+          cache?: boolean;
+          orchestrator?: string;
+          set: string[];
           reproduce?: string;
           allowDrift?: boolean;
         },
@@ -587,16 +598,30 @@ export async function main(argv: string[]): Promise<number> {
               `--reproduce runs in-process: add --orchestrator in-process (the recorded config names ${orchestrator})`,
             );
           }
+          if (opts.cache === false)
+            throw new ExitError(
+              2,
+              `--no-cache is not supported with the ${orchestrator} orchestrator yet: set cache: false in the config of the process and train pipelines instead`,
+            );
           exitCode = await runOrchestrated(loaded, opts);
           return;
         }
         const { createLogger, partialRunOf, stripControlChars } = await import("@lolpop/core");
         const { renderRunFailed, renderRunSucceeded } = await import("./summary.js");
         const { createProgress, progressEnabled } = await import("./progress.js");
+        let built: Workflow | undefined;
         const delay = process.env.LOLPOP_PROGRESS_DELAY_MS;
         const progress = progressEnabled(process.stderr)
           ? createProgress({
               stream: process.stderr,
+              // Steps whose outputs came from the step cache (the run's lineage records them).
+              cached: () => {
+                const rec = (built?.lineage().extra?.step_cache ?? {}) as Record<
+                  string,
+                  { cached_from?: string }
+                >;
+                return Object.keys(rec).filter((k) => rec[k]?.cached_from);
+              },
               ...(delay && Number.isFinite(Number(delay)) ? { delayMs: Number(delay) } : {}),
             })
           : undefined;
@@ -606,14 +631,22 @@ export async function main(argv: string[]): Promise<number> {
           level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info",
           ...(progress ? { stream: progress.logStream } : {}),
         });
-        let built: Workflow | undefined;
         try {
           const { workflow, result } = await runStep(loaded, {
             step: reproduction?.step ?? opts.step,
             json: opts.json,
             logger,
             ...(progress ? { middlewares: [progress.middleware] } : {}),
-            ...(opts.force ? { args: [{ force: true }] } : {}),
+            ...(opts.force || opts.cache === false
+              ? {
+                  args: [
+                    {
+                      ...(opts.force ? { force: true } : {}),
+                      ...(opts.cache === false ? { cache: false } : {}),
+                    },
+                  ],
+                }
+              : {}),
             built: (wf) => {
               built = wf;
             },

@@ -20,6 +20,24 @@ function pending() {
 }
 
 describe("progress display", () => {
+  it("says which steps came from the step cache", async () => {
+    const { chunks, stream } = tty();
+    let t = 0;
+    const cached: string[] = [];
+    const p = createProgress({ stream, delayMs: 500, now: () => t, cached: () => cached });
+    const step = pending();
+    const s = p.middleware(call("train", "train_model", "pipeline"), step.next);
+    t = 1000;
+    p.render();
+    expect(chunks[chunks.length - 1]).toMatch(/train\.train_model 1\.0s$/);
+    cached.push("process", "split");
+    p.render();
+    expect(chunks[chunks.length - 1]).toMatch(/train\.train_model 1\.0s {2}\(cached: process, split\)$/);
+    step.finish();
+    await s;
+    p.stop();
+  });
+
   it("shows the step and the innermost running call with elapsed times, then clears the line", async () => {
     const { chunks, stream } = tty();
     let t = 0;

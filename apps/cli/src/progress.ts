@@ -21,6 +21,8 @@ export interface ProgressOptions {
   intervalMs?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /** The steps taken from the step cache so far (shown as `cached: process, split`). */
+  cached?: () => readonly string[];
 }
 
 /** A progress display: add `middleware` to the workflow and log through `logStream`. */
@@ -80,6 +82,8 @@ export function createProgress(options: ProgressOptions): Progress {
     const name = (a: { call: CallInfo }) => `${a.call.path}.${a.call.method}`;
     let text = `${FRAMES[frame % FRAMES.length]} ${name(outer)} ${formatElapsed(t - outer.start)}`;
     if (inner !== outer) text += `  › ${name(inner)} ${formatElapsed(t - inner.start)}`;
+    const cached = options.cached?.() ?? [];
+    if (cached.length) text += `  (cached: ${cached.join(", ")})`;
     const width = (stream.columns || 100) - 1;
     return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text;
   };

@@ -46,7 +46,10 @@ export function prepareScratchStore(
   const dir = mkdtempSync(join(tmpdir(), "lolpop-test-store-"));
   try {
     const scratchState = join(dir, "state");
-    if (existsSync(stateDir)) cpSync(stateDir, scratchState, { recursive: true });
+    // Not the step cache's blobs and entries (they can be large): a test run computes every step.
+    const skip = new Set([join(stateDir, "blobs"), join(stateDir, "cache")]);
+    if (existsSync(stateDir))
+      cpSync(stateDir, scratchState, { recursive: true, filter: (src) => !skip.has(src) });
     else mkdirSync(scratchState, { recursive: true });
     const overrides: string[] = [];
     const copied = new Map<string, string>();

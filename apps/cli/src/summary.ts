@@ -58,6 +58,14 @@ export function renderSummary(s: Record<string, any>): string {
         : `model       ${t.model_name} v${t.version} registered${t.refit_on_all_data ? " (refit on all data)" : ""}`,
     );
   }
+  if (s.cached && typeof s.cached === "object") {
+    // Steps taken from the step cache, grouped by the run that computed them.
+    const byRun = new Map<string, string[]>();
+    for (const [step, run] of Object.entries(s.cached as Record<string, string>))
+      byRun.set(String(run), [...(byRun.get(String(run)) ?? []), step]);
+    for (const [run, steps] of byRun)
+      lines.push(`cached      ${steps.join(", ")} from run ${run} (lolpop run --no-cache runs them again)`);
+  }
   if (s.deploy)
     lines.push(
       `promotion   ${s.deploy.promoted ? "PROMOTED" : "not promoted"}: ${s.deploy.reasons.join("; ")}${s.deploy.champion_version ? `  (champion: v${s.deploy.champion_version})` : ""}`,

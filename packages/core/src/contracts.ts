@@ -19,6 +19,7 @@ import { LolpopError } from "./errors.js";
 import type { Forecaster } from "./forecasting.js";
 import type { LogFields, LogLevel } from "./logger.js";
 import type { OnnxExportOptions, OnnxGraphPiece } from "./onnx-piece.js";
+import type { StepCacheStore } from "./step-cache-run.js";
 import type { Column, Table } from "./table.js";
 
 /**
@@ -461,6 +462,11 @@ export interface PromoteResult {
 
 /** `model_repository`: versions models, moves the `champion` alias, records approval. */
 export interface ModelRepository {
+  /**
+   * Optional: the store's blobs and step cache, which `lolpop run` uses to skip unchanged steps
+   * (the local store: `.lolpop/blobs`, `.lolpop/cache`). Without it, steps are never cached.
+   */
+  step_cache?(): StepCacheStore | Promise<StepCacheStore>;
   /**
    * Registers a new version from the files in `dir` (model, fitted feature transformer, metadata).
    * Atomic: a failed or killed registration leaves no half-registered version.

@@ -151,6 +151,7 @@ export {
 export * from "./reproduce-record.js";
 export { instantiateComponent, type StandaloneOptions } from "./standalone.js";
 export * from "./step-cache.js";
+export * from "./step-cache-run.js";
 export {
   asCategorical,
   type CategoricalColumn,
@@ -171,5 +172,6 @@ export {
   type TableOptions,
   toColumn,
 } from "./table.js";
+export { tableFromBytes, tableToBytes } from "./table-bytes.js";
 export { CORE_VERSION, PLUGIN_API_VERSION } from "./version.js";
 export { loadWorkflow, validateConfigFile, validateConfigText } from "./workflow.js";

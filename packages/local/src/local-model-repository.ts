@@ -36,9 +36,12 @@ import {
   type ModelRepository,
   type ModelVersionInfo,
   osUserName,
+  type StepCacheStore,
   StoreError,
   writeJsonAtomic,
 } from "@lolpop/core";
+import { localBlobStore } from "./local-blob-store.js";
+import { localStepCache } from "./local-step-cache.js";
 import {
   copyTree,
   corruptedFileError,
@@ -324,8 +327,18 @@ export function createLocalModelRepository(
     }
   };
 
+  let stepCache: StepCacheStore | undefined;
   const repo: LocalModelRepository = {
     dir: root,
+
+    /** The store's blobs (`<dir>/blobs`) and step cache (`<dir>/cache/steps`). */
+    step_cache() {
+      if (!stepCache) {
+        const blobs = localBlobStore(root);
+        stepCache = { blobs, cache: localStepCache(root, blobs) };
+      }
+      return stepCache;
+    },
 
     async register_model({ name, dir, run_id, metrics = {}, tags = {} }) {
       const versions = versionsDir(name);

@@ -1,5 +1,17 @@
-import { DataError, type DatasetInfo, definePipeline, describeColumns, type InputTyping } from "@lolpop/core";
+import {
+  DataError,
+  type DatasetInfo,
+  definePipeline,
+  describeColumns,
+  type InputTyping,
+  runCachedStep,
+  type StepCacheKeyParts,
+  type Table,
+  tableFromBytes,
+  tableToBytes,
+} from "@lolpop/core";
 import { savedComponent } from "./saved-component.js";
+import { componentIdentity, localFileSha256, noteStepCache, stepCacheUse } from "./step-cache-use.js";
 import type { ProcessResult, StageOptions } from "./types.js";
 
 /** `OfflineProcess`: load data, transform it, fingerprint and track it, check it (ERROR can stop the workflow). */
@@ -27,17 +39,82 @@ export const offlineProcess = definePipeline({
         type: "string",
         description: "Target column (checked to exist); usually set in the runner's config.",
       },
+      cache: {
+        type: "boolean",
+        description:
+          "false: never take the loaded and transformed data from the step cache (it is still recorded for later runs). Default true.",
+      },
     },
   },
   create: (ctx) => {
-    const cfg = ctx.config as { dataset_name: string; fail_on_check_error: boolean; target?: string };
+    const cfg = ctx.config as {
+      dataset_name: string;
+      fail_on_check_error: boolean;
+      target?: string;
+      cache?: boolean;
+    };
+
+    /**
+     * The cache key parts of loading (and transforming) the data, or undefined when it cannot be
+     * cached: the source is not one local file, or the transformer runs code it cannot fingerprint.
+     */
+    const keyParts = async (source: string | undefined): Promise<StepCacheKeyParts | undefined> => {
+      const connector = ctx.componentInfo("data_connector");
+      if (!connector) return undefined;
+      const path = source ?? connector.config.path;
+      const data = typeof path === "string" ? await localFileSha256(path, ctx.project.root) : undefined;
+      if (!data) {
+        ctx.logger.debug("process: not cached (the data is not one local file)");
+        return undefined;
+      }
+      const transformer = ctx.optionalComponent("data_transformer");
+      const tInfo = ctx.componentInfo("data_transformer");
+      let code: string | undefined;
+      if (transformer) {
+        if (typeof transformer.code_tree_fingerprint === "function")
+          code = (await transformer.code_tree_fingerprint())?.sha256;
+        else if (
+          typeof transformer.code_fingerprint === "function" &&
+          (await transformer.code_fingerprint())
+        ) {
+          ctx.logger.debug("process: not cached (the data transformer's code cannot be fingerprinted)");
+          return undefined;
+        }
+      }
+      return {
+        step: "process",
+        component: componentIdentity(connector.type),
+        ...(code ? { code } : {}),
+        config: {
+          connector: connector.config,
+          ...(source ? { source } : {}),
+          data_transformer: tInfo ? { component: componentIdentity(tInfo.type), config: tInfo.config } : null,
+        },
+        inputs: { data },
+      };
+    };
     return {
       /** Loads (from `source` or the connector's configured path), transforms, tracks and checks data. */
       async process_data(
         options: StageOptions & { source?: string; context?: DatasetInfo["context"] } = {},
       ): Promise<ProcessResult> {
-        const raw = await ctx.component("data_connector").get_data(options.source);
         const transformer = ctx.optionalComponent("data_transformer");
+        /** Data a run cannot use: checked before it is cached (nothing is stored for a failing run) and after a hit. */
+        const checkTable = (table: Table) => {
+          if (table.numRows === 0)
+            throw new DataError({
+              message: `${ctx.path}: the data has no rows after loading${transformer ? " and transforming" : ""}`,
+            });
+          if (cfg.target && options.context !== "prediction" && !table.has(cfg.target)) {
+            throw new DataError({
+              message: `target column "${cfg.target}" is not in the data (columns: ${table.columnNames.join(", ")}). Fix config.target or the data.`,
+              code: "missing_column",
+            });
+          }
+        };
+        const use = await stepCacheUse(ctx, options, cfg.cache);
+        const parts =
+          use.store && options.context !== "prediction" ? await keyParts(options.source) : undefined;
         // What a model version saves to replay this stage at predict: the transformer (with the hash
         // of the code it is about to run) and the data as read, with the connector's typing.
         let transformerRecord: ProcessResult["data_transformer"];
@@ -49,7 +126,34 @@ export const offlineProcess = definePipeline({
           const info = ctx.componentInfo("data_transformer");
           if (info) transformerRecord = { ...savedComponent(info), ...(code ? { code } : {}) };
         }
-        const table = transformer ? await transformer.transform(raw) : raw;
+        // Loading and transforming is the cached part: the checks and tracking below always run.
+        const loaded = await runCachedStep<{ raw: Table; table: Table }>(
+          parts ? use : { ...use, store: undefined },
+          {
+            parts: parts!,
+            run: async () => {
+              const raw = await ctx.component("data_connector").get_data(options.source);
+              const table = transformer ? await transformer.transform(raw) : raw;
+              checkTable(table);
+              return { raw, table };
+            },
+            save: async (v) => ({
+              table: tableToBytes(v.table),
+              ...(v.raw !== v.table ? { raw: tableToBytes(v.raw) } : {}),
+            }),
+            restore: async (o) => {
+              const table = tableFromBytes(await o.bytes("table"), "the cached table of process");
+              return {
+                table,
+                raw: transformer
+                  ? tableFromBytes(await o.bytes("raw"), "the cached raw data of process")
+                  : table,
+              };
+            },
+          },
+        );
+        await noteStepCache(ctx, "process", loaded, options);
+        const { raw, table } = loaded.value;
         const index = ctx.lookup<string>("index");
         const connector = ctx.componentInfo("data_connector");
         const typing: InputTyping = {};
@@ -70,16 +174,7 @@ export const offlineProcess = definePipeline({
           }),
           typing,
         };
-        if (table.numRows === 0)
-          throw new DataError({
-            message: `${ctx.path}: the data has no rows after loading${transformer ? " and transforming" : ""}`,
-          });
-        if (cfg.target && options.context !== "prediction" && !table.has(cfg.target)) {
-          throw new DataError({
-            message: `target column "${cfg.target}" is not in the data (columns: ${table.columnNames.join(", ")}). Fix config.target or the data.`,
-            code: "missing_column",
-          });
-        }
+        checkTable(table);
         // Where the data came from: the given source, else the connector's configured path (for lineage).
         const configured = connector?.config.path;
         const source = options.source ?? (typeof configured === "string" ? configured : undefined);

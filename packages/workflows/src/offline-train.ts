@@ -1,3 +1,5 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import {
   BUNDLE_FORMAT,
   CHAMPION_ALIAS,
@@ -20,8 +22,12 @@ import {
   type ProblemType,
   readBundleMeta,
   removeBundle,
+  runCachedStep,
+  type StepCacheUse,
   Table,
   type TrainedModel,
+  tableFromBytes,
+  tableToBytes,
   thrownError,
   writeBundle,
 } from "@lolpop/core";
@@ -36,6 +42,7 @@ import {
   PROBABILITY_METRICS,
 } from "@lolpop/core/metrics";
 import { savedComponent } from "./saved-component.js";
+import { componentIdentity, noteStepCache, stepCacheUse } from "./step-cache-use.js";
 import type {
   ChampionScore,
   ProcessResult,
@@ -53,6 +60,7 @@ interface TrainConfig {
   metrics?: string[];
   refit_on_all_data: boolean;
   seed: number;
+  cache?: boolean | { split?: boolean; encode?: boolean; train?: boolean };
 }
 
 function classesOf(tables: Table[], target: string): string[] {
@@ -187,6 +195,17 @@ export const offlineTrain = definePipeline({
         description: "After choosing the winner, refit transformer and model on train+valid+test.",
       },
       seed: { type: "integer", default: 42, description: "Seed handed to trainers." },
+      cache: {
+        type: ["boolean", "object"],
+        additionalProperties: false,
+        properties: {
+          split: { type: "boolean" },
+          encode: { type: "boolean" },
+          train: { type: "boolean" },
+        },
+        description:
+          "false: never take the split, the encoded features or the model from the step cache; or per step, e.g. {train: false}. Fresh outputs are still recorded for later runs. Default true. Tuning and refit_on_all_data are never cached.",
+      },
     },
   },
   create: (ctx) => {
@@ -326,7 +345,40 @@ export const offlineTrain = definePipeline({
               })
             : undefined;
         try {
-          const splits = await ctx.component("data_splitter").split_data(processed.table);
+          const useAll = await stepCacheUse(ctx, options, cfg.cache !== false);
+          const per = typeof cfg.cache === "object" ? cfg.cache : {};
+          const useOf = (step: "split" | "encode" | "train"): StepCacheUse => ({
+            ...useAll,
+            lookup: useAll.lookup && per[step] !== false,
+          });
+          const splitterInfo = ctx.componentInfo("data_splitter");
+          const splitSeed = splitterInfo?.config.seed;
+          const split_ = await runCachedStep(splitterInfo ? useOf("split") : noStore(useAll), {
+            parts: {
+              step: "split",
+              component: componentIdentity(splitterInfo?.type ?? ""),
+              config: { splitter: splitterInfo?.config ?? {}, problem_type: problemType },
+              inputs: { table: processed.dataset.fingerprint },
+              ...(typeof splitSeed === "number" ? { seed: splitSeed } : {}),
+            },
+            run: () => ctx.component("data_splitter").split_data(processed.table),
+            save: async (v) => ({
+              train: tableToBytes(v.train),
+              valid: tableToBytes(v.valid),
+              ...(v.test ? { test: tableToBytes(v.test) } : {}),
+            }),
+            restore: async (o) => {
+              const read = async (n: string) => tableFromBytes(await o.bytes(n), `the cached ${n} split`);
+              const hasTest = (await o.names()).includes("test");
+              return {
+                train: await read("train"),
+                valid: await read("valid"),
+                ...(hasTest ? { test: await read("test") } : {}),
+              };
+            },
+          });
+          await noteStepCache(ctx, "split", split_, options);
+          const splits = split_.value;
           const named: Array<[string, Table]> = [
             ["train", splits.train],
             ["valid", splits.valid],
@@ -414,10 +466,39 @@ export const offlineTrain = definePipeline({
           const featureSchema = describeColumns(splits.train.select(rawFeatures), {
             required: () => true,
           });
-          await ft.fit(featuresOf(splits.train));
+          // Encoding is cached when the split's outputs are blobs (its inputs are their digests).
+          const ftInfo_ = ctx.componentInfo("feature_transformer");
+          const splitOut = split_.outputs;
+          const encode = await runCachedStep(ftInfo_ && splitOut ? useOf("encode") : noStore(useAll), {
+            parts: {
+              step: "encode",
+              component: componentIdentity(ftInfo_?.type ?? ""),
+              config: ftInfo_?.config ?? {},
+              inputs: Object.fromEntries(named.map(([n]) => [n, splitOut?.[n]?.digest ?? ""])),
+            },
+            run: async () => {
+              await ft.fit(featuresOf(splits.train));
+              const X = new Map<string, Table>();
+              for (const [name, t] of named) X.set(name, await ft.transform(featuresOf(t)));
+              return X;
+            },
+            save: async (X, dir) => {
+              await mkdir(join(dir, "feature_transformer"));
+              await ft.save(join(dir, "feature_transformer"));
+              return Object.fromEntries([...X].map(([n, t]) => [`X_${n}`, tableToBytes(t)]));
+            },
+            restore: async (o) => {
+              await ft.load(await o.dir("feature_transformer"));
+              const X = new Map<string, Table>();
+              for (const [name] of named)
+                X.set(name, tableFromBytes(await o.bytes(`X_${name}`), `the cached encoded ${name} split`));
+              return X;
+            },
+          });
+          await noteStepCache(ctx, "encode", encode, options);
           const encoded = new Map<string, LabeledData>();
           for (const [name, t] of named)
-            encoded.set(name, { X: await ft.transform(featuresOf(t)), y: t.column(cfg.target) });
+            encoded.set(name, { X: encode.value.get(name)!, y: t.column(cfg.target) });
           const train = encoded.get("train")!;
           const valid = encoded.get("valid")!;
 
@@ -456,16 +537,49 @@ export const offlineTrain = definePipeline({
               }
             }
           } else {
-            model = await ctx.component("model_trainer").fit({
-              problem_type: problemType,
-              X: train.X,
-              y: train.y,
-              classes,
-              valid,
-              seed: cfg.seed,
-              signal: ctx.signal,
-              ...(run ? { run_id: run.id } : {}),
-            });
+            const trainer = ctx.component("model_trainer");
+            const trainerInfo_ = ctx.componentInfo("model_trainer");
+            const encOut = encode.outputs;
+            const fitted = await runCachedStep(
+              trainerInfo_ && encOut && splitOut ? useOf("train") : noStore(useAll),
+              {
+                parts: {
+                  step: "train",
+                  component: componentIdentity(trainerInfo_?.type ?? ""),
+                  config: {
+                    trainer: trainerInfo_?.config ?? {},
+                    problem_type: problemType,
+                    classes: classes ?? null,
+                  },
+                  inputs: {
+                    X_train: encOut?.X_train?.digest ?? "",
+                    X_valid: encOut?.X_valid?.digest ?? "",
+                    train: splitOut?.train?.digest ?? "",
+                    valid: splitOut?.valid?.digest ?? "",
+                  },
+                  seed: cfg.seed,
+                },
+                run: () =>
+                  trainer.fit({
+                    problem_type: problemType,
+                    X: train.X,
+                    y: train.y,
+                    classes,
+                    valid,
+                    seed: cfg.seed,
+                    signal: ctx.signal,
+                    ...(run ? { run_id: run.id } : {}),
+                  }),
+                save: async (m, dir) => {
+                  await mkdir(join(dir, "model"));
+                  await m.save(join(dir, "model"));
+                  return {};
+                },
+                restore: async (o) => trainer.load(await o.dir("model")),
+              },
+            );
+            await noteStepCache(ctx, "train", fitted, options);
+            model = fitted.value;
           }
           ctx.lineage.recordSeed(ctx.path, cfg.seed);
 
@@ -671,6 +785,11 @@ export const offlineTrain = definePipeline({
     };
   },
 });
+
+/** The same cache use without a store: the step just runs (not cacheable here). */
+function noStore(use: StepCacheUse): StepCacheUse {
+  return { ...use, store: undefined };
+}
 
 /** The version whose identity tag is `key`, if any. */
 async function findIdentical(

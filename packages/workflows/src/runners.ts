@@ -13,6 +13,7 @@ import {
   uncancellable,
 } from "@lolpop/core";
 import { vName } from "./offline-deploy.js";
+import { cachedSteps } from "./step-cache-use.js";
 import { SERIES_PROPERTIES } from "./timeseries-train.js";
 import type {
   DeployOptions,
@@ -40,12 +41,19 @@ export interface WorkflowSummary {
    */
   predict_skipped?: string;
   evaluate?: EvaluateResult;
+  /**
+   * Steps whose outputs came from the step cache: step (`process`, `split`, `encode`, `train`) ->
+   * the run that computed them. Absent when none was cached.
+   */
+  cached?: Record<string, string>;
 }
 
 /** Options of `run_step` and `build_all`. */
 export interface RunStepOptions {
   /** Register the challenger even when an identical version exists (`lolpop run --force`). */
   force?: boolean;
+  /** False: take nothing from the step cache (`lolpop run --no-cache`). Default true. */
+  cache?: boolean;
 }
 
 /** The steps of `run_step`. */
@@ -239,6 +247,19 @@ function createRunner(ctx: RunnerContext, problemType: ProblemType) {
     o: StageOptions,
     options: RunStepOptions,
   ): Promise<ProcessResult | undefined> => {
+    const out = await runStageOnly(stage, summary, processed, o, options);
+    const cached = cachedSteps(ctx);
+    if (Object.keys(cached).length) summary.cached = cached;
+    return out;
+  };
+
+  const runStageOnly = async (
+    stage: WorkflowStage,
+    summary: WorkflowSummary,
+    processed: ProcessResult | undefined,
+    o: StageOptions,
+    options: RunStepOptions,
+  ): Promise<ProcessResult | undefined> => {
     switch (stage) {
       case "evaluate":
         summary.evaluate = await self.evaluate_ground_truth();
@@ -342,7 +363,10 @@ function createRunner(ctx: RunnerContext, problemType: ProblemType) {
      */
     run_step: (step: WorkflowStep = "all", options: RunStepOptions = {}): Promise<WorkflowSummary> =>
       withRun(`workflow-${step}`, async (runId, summary, at) => {
-        const o = runId ? { run_id: runId } : {};
+        const o = {
+          ...(runId ? { run_id: runId } : {}),
+          ...(options.cache === false ? { cache: false } : {}),
+        };
         let processed: ProcessResult | undefined;
         for (const stage of stagesOf(step, ctx.optionalPipeline("predict") !== undefined)) {
           at(stage);
@@ -388,7 +412,10 @@ function createRunner(ctx: RunnerContext, problemType: ProblemType) {
       options: RunStepOptions = {},
     ): Promise<{ summary: WorkflowSummary; processed?: ProcessResult }> => {
       const summary = { ...state.summary };
-      const o = state.run_id ? { run_id: state.run_id } : {};
+      const o = {
+        ...(state.run_id ? { run_id: state.run_id } : {}),
+        ...(options.cache === false ? { cache: false } : {}),
+      };
       const processed = await runStage(stage, summary, state.processed, o, options);
       return { summary, ...(processed ? { processed } : {}) };
     },

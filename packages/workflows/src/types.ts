@@ -11,6 +11,11 @@ import type {
 export interface StageOptions {
   /** Parent tracker run id (the workflow run); stages log to nested runs under it. */
   run_id?: string;
+  /**
+   * False: look nothing up in the step cache, run every step (`lolpop run --no-cache`); fresh
+   * outputs are still recorded. Default true.
+   */
+  cache?: boolean;
 }
 
 /** Options of `train_model`. */

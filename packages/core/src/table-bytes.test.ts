@@ -1,0 +1,38 @@
+import { Table } from "./table.js";
+import { tableFromBytes, tableToBytes } from "./table-bytes.js";
+
+describe("tableToBytes / tableFromBytes", () => {
+  const table = Table.fromColumns(
+    {
+      id: [1, 2, 3, 4],
+      name: ["a", null, "ü ✓", "a"],
+      flag: [true, false, null, true],
+      x: [0.1, Number.NaN, -0, 1e300],
+    },
+    { roles: { id: "index", name: "target" } },
+  );
+
+  it("gives back the same table: values, types, roles, fingerprint", () => {
+    const back = tableFromBytes(tableToBytes(table));
+    expect(back.fingerprint()).toBe(table.fingerprint());
+    expect(back.schema).toEqual(table.schema);
+    expect(back.toRows()).toEqual(table.toRows());
+    expect(Object.is((back.column("x") as { values: Float64Array }).values[2], -0)).toBe(true);
+  });
+
+  it("keeps an empty table and a table of zero rows", () => {
+    expect(tableFromBytes(tableToBytes(Table.empty())).numColumns).toBe(0);
+    const none = table.take([]);
+    const back = tableFromBytes(tableToBytes(none));
+    expect(back.numRows).toBe(0);
+    expect(back.schema).toEqual(none.schema);
+  });
+
+  it("refuses bytes that are not a table, or a truncated one, naming them", () => {
+    expect(() => tableFromBytes(new Uint8Array([1, 2, 3]), "blob abc")).toThrow(
+      /blob abc are not a lolpop table/,
+    );
+    const bytes = tableToBytes(table);
+    expect(() => tableFromBytes(bytes.subarray(0, bytes.byteLength - 9))).toThrow(/truncated/);
+  });
+});
