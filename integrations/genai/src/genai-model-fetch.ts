@@ -9,12 +9,11 @@
  * next to it.
  */
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { writeJsonAtomic } from "@lolpop/core";
+import { sha256File, writeJsonAtomic } from "@lolpop/core";
 import { findPython } from "@lolpop/python-bridge";
 import { GenaiSetupError } from "./genai-setup-error.js";
 
@@ -137,13 +136,6 @@ interface Stamp {
   sha256: string;
   size: number;
   mtimeMs: number;
-}
-
-/** sha256 of a file, streamed. */
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
 }
 
 /** True when `path` holds the default model, checked before (its stamp matches size and mtime). */

@@ -19,6 +19,8 @@ export const genaiPlugin = registerPlugin(
 
 export default genaiPlugin;
 
+/** sha256 of a file, streamed (core's; re-exported for the model-fetch API's users). */
+export { sha256File } from "@lolpop/core";
 export { unifiedDiff } from "./genai-diff.js";
 export {
   applyDocComment,
@@ -89,7 +91,6 @@ export {
   fetchDefaultModel,
   type ModelWheel,
   modelCacheDir,
-  sha256File,
 } from "./genai-model-fetch.js";
 export {
   createOpenAICompatibleModel,

@@ -5,8 +5,6 @@
  * workflow run (tag `lolpop.cache.<step>` = the run the outputs came from) and in lineage
  * (`extra.step_cache.<step>`), which the runner's summary reads.
  */
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import {
@@ -16,6 +14,7 @@ import {
   STEP_CACHE_TAG_PREFIX,
   type StepCacheKeyParts,
   type StepCacheUse,
+  sha256File,
   stepCacheStoreOf,
 } from "@lolpop/core";
 import type { StageOptions } from "./types.js";
@@ -69,9 +68,7 @@ export async function localFileSha256(path: string, root: string): Promise<strin
   } catch {
     return undefined;
   }
-  const h = createHash("sha256");
-  for await (const chunk of createReadStream(abs, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  return h.digest("hex");
+  return sha256File(abs);
 }
 
 /**
