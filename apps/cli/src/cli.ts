@@ -5,7 +5,6 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
-import { performance } from "node:perf_hooks";
 import type {
   ConfigIssue,
   createLogger,

@@ -1,6 +1,6 @@
-import { execFileSync } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import type { DatasetInfo } from "./contracts.js";
+import { childProcess } from "./lazy-deps.js";
 import { redactValue } from "./redact.js";
 
 /** A model version a run produced or changed (see {@link LineageRecorder.recordModel}). */
@@ -64,18 +64,21 @@ export interface LineageRecorder {
 /** Reads the git commit of `dir`, or undefined when it is not a checkout (or git is missing). */
 export function gitInfo(dir: string): { commit: string; dirty: boolean } | undefined {
   try {
-    const commit = execFileSync("git", ["rev-parse", "HEAD"], {
-      cwd: dir,
-      stdio: ["ignore", "pipe", "ignore"],
-      timeout: 5000,
-    })
+    const commit = childProcess()
+      .execFileSync("git", ["rev-parse", "HEAD"], {
+        cwd: dir,
+        stdio: ["ignore", "pipe", "ignore"],
+        timeout: 5000,
+      })
       .toString()
       .trim();
-    const status = execFileSync("git", ["status", "--porcelain"], {
-      cwd: dir,
-      stdio: ["ignore", "pipe", "ignore"],
-      timeout: 5000,
-    }).toString();
+    const status = childProcess()
+      .execFileSync("git", ["status", "--porcelain"], {
+        cwd: dir,
+        stdio: ["ignore", "pipe", "ignore"],
+        timeout: 5000,
+      })
+      .toString();
     return { commit, dirty: status.trim().length > 0 };
   } catch {
     return undefined;
