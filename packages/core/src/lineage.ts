@@ -64,21 +64,19 @@ export interface LineageRecorder {
 /** Reads the git commit of `dir`, or undefined when it is not a checkout (or git is missing). */
 export function gitInfo(dir: string): { commit: string; dirty: boolean } | undefined {
   try {
-    const commit = childProcess()
-      .execFileSync("git", ["rev-parse", "HEAD"], {
-        cwd: dir,
-        stdio: ["ignore", "pipe", "ignore"],
-        timeout: 5000,
-      })
+    const { execFileSync } = childProcess();
+    const commit = execFileSync("git", ["rev-parse", "HEAD"], {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 5000,
+    })
       .toString()
       .trim();
-    const status = childProcess()
-      .execFileSync("git", ["status", "--porcelain"], {
-        cwd: dir,
-        stdio: ["ignore", "pipe", "ignore"],
-        timeout: 5000,
-      })
-      .toString();
+    const status = execFileSync("git", ["status", "--porcelain"], {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 5000,
+    }).toString();
     return { commit, dirty: status.trim().length > 0 };
   } catch {
     return undefined;
