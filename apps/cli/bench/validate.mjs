@@ -2,7 +2,9 @@
 // `lolpop validate` on the penguins quickstart, side by side with a bare `node -e ''` in one run
 // (issue 25: goal <= 1.5x). Interleaved runs, medians, ratios printed. Two validate rows: with the
 // schema-validator cache warm (what every run after the first sees) and with it off (a first run).
-// Usage: node bench/validate.mjs [--runs N]
+// Usage: node bench/validate.mjs [--runs N] [--baseline path/to/other/bin/lolpop.js]
+// --baseline adds a row for another checkout's build of the CLI (e.g. main), run on that checkout's
+// own quickstart (so its own core and plugins load), in the same run: before/after under one load.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -15,12 +17,14 @@ const project = join(cliDir, "..", "..", "examples", "quickstart", "penguins");
 const bin = join(cliDir, "bin", "lolpop.js");
 const i = process.argv.indexOf("--runs");
 const RUNS = i > 0 ? Number(process.argv[i + 1]) : 15;
+const j = process.argv.indexOf("--baseline");
+const baselineBin = j > 0 ? process.argv[j + 1] : undefined;
 const cacheDir = mkdtempSync(join(tmpdir(), "lolpop-bench-validate-"));
 
-function time(args, env = {}) {
+function time(args, env = {}, cwd = project) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, args, {
-    cwd: project,
+    cwd,
     encoding: "utf8",
     env: { ...process.env, LOLPOP_NO_HANDOFF: "1", NO_COLOR: "1", LOLPOP_SCHEMA_CACHE_DIR: cacheDir, ...env },
   });
@@ -31,6 +35,12 @@ function time(args, env = {}) {
 const validate = () => time([bin, "validate"]);
 const validateNoCache = () => time([bin, "validate"], { LOLPOP_SCHEMA_CACHE: "0" });
 const bare = () => time(["-e", ""]);
+const baseline = () =>
+  time(
+    [baselineBin, "validate"],
+    {},
+    join(dirname(baselineBin), "..", "..", "..", "examples", "quickstart", "penguins"),
+  );
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const stats = (name, xs) => ({
   name,
@@ -43,28 +53,34 @@ const stats = (name, xs) => ({
 validate();
 validateNoCache();
 bare();
+if (baselineBin) baseline();
 const v = [];
+const bl = [];
 const vc = [];
 const b = [];
 for (let k = 0; k < RUNS; k++) {
   v.push(validate());
   b.push(bare());
   vc.push(validateNoCache());
+  if (baselineBin) bl.push(baseline());
 }
 rmSync(cacheDir, { recursive: true, force: true });
 const warm = stats("lolpop validate (quickstart penguins, schema cache warm)", v);
 const cold = stats("lolpop validate (quickstart penguins, schema cache off)", vc);
 const ref = stats("node -e '' (reference)", b);
+const base = baselineBin ? stats(`baseline: ${baselineBin} validate (schema cache warm)`, bl) : undefined;
 console.log(
   JSON.stringify(
     [
       warm,
       cold,
       ref,
+      ...(base ? [base] : []),
       {
         name: "ratios",
         validate_vs_bare_node: +(warm.median_ms / ref.median_ms).toFixed(2),
         validate_no_cache_vs_bare_node: +(cold.median_ms / ref.median_ms).toFixed(2),
+        ...(base ? { baseline_vs_bare_node: +(base.median_ms / ref.median_ms).toFixed(2) } : {}),
         goal: 1.5,
       },
       { name: "machine", cpus: cpus().length, load_average_1m: +loadavg()[0].toFixed(2) },

@@ -5,7 +5,6 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
-import { performance } from "node:perf_hooks";
 import type {
   ConfigIssue,
   createLogger,
@@ -35,6 +34,7 @@ import {
   renderList,
 } from "./plugins-command.js";
 import type { ComponentInfo } from "./schemas.js";
+import { fastValidate, type ValidateOptions, validateCommand } from "./validate-command.js";
 import { cliVersion } from "./versions.js";
 import type { TestReport } from "./workflow-test.js";
 
@@ -477,6 +477,16 @@ export async function main(argv: string[]): Promise<number> {
       return exitCodeOf(e, (_e): _e is { exitCode: number } => false);
     }
   }
+  // `lolpop validate` in its plain forms runs without loading commander (validate-command.ts).
+  const quick = fastValidate(argv.slice(2));
+  if (quick) {
+    try {
+      await validateCommand(quick.config, quick.opts, write);
+      return 0;
+    } catch (e) {
+      return exitCodeOf(e, (_e): _e is { exitCode: number } => false);
+    }
+  }
   const { Command, CommanderError } = await import("commander");
   let exitCode = 0;
   const program = new Command();
@@ -498,45 +508,7 @@ export async function main(argv: string[]): Promise<number> {
       "also check the workflow tests of this file (as `lolpop test --tests` reads them)",
     )
     .option("--json", "print the result as JSON")
-    .action(async (config: string | undefined, opts: { json?: boolean; tests?: string; set: string[] }) => {
-      const { ConfigError, loadConfigFile } = await import("@lolpop/core");
-      const { openProject } = await import("./project.js");
-      try {
-        const { plan, pluginFailures: failures } = await openProject(config, { overrides: opts.set });
-        if (plan.orchestrator) {
-          const { checkOrchestrator } = await import("./orchestrators.js");
-          const { projectPlugins } = await import("./project.js");
-          await checkOrchestrator(plan, projectPlugins(plan.source).discovery);
-        }
-        // The workflow tests (the config's tests: section, or --tests): what `lolpop test` checks first.
-        const testsSource = opts.tests ? await loadConfigFile(resolve(opts.tests)) : plan.source;
-        if (opts.tests || (plan.source.data as Record<string, unknown> | null)?.tests !== undefined) {
-          const { checkTests, throwIssues } = await import("./workflow-test.js");
-          const issues: ConfigIssue[] = [];
-          await checkTests(plan, testsSource, Boolean(opts.tests), issues);
-          throwIssues(issues);
-        }
-        const result = {
-          ok: true,
-          file: plan.file,
-          runner: plan.runner.type,
-          pipelines: plan.pipelines.map((p) => p.type),
-          plugins: plan.plugins,
-          plugin_errors: failures,
-        };
-        if (opts.json) write(JSON.stringify(result));
-        else
-          write(
-            `${plan.file}: valid (${plan.runner.type}; pipelines ${plan.pipelines.map((p) => `${p.attr}=${p.type}`).join(", ")})`,
-          );
-      } catch (e) {
-        if (opts.json && ConfigError.isInstance(e)) {
-          write(JSON.stringify({ ok: false, issues: e.issues }));
-          throw new ExitError(2, "");
-        }
-        throw e;
-      }
-    });
+    .action((config: string | undefined, opts: ValidateOptions) => validateCommand(config, opts, write));
 
   program
     .command("run")

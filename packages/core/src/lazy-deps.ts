@@ -2,6 +2,10 @@
  * `yaml` and `ajv` are loaded on first use, not when core is imported: importing `@lolpop/core`
  * (and so starting the CLI) stays cheap, and a process that never parses or validates a config
  * never loads them. Both ship CommonJS builds, so `require` loads them synchronously.
+ *
+ * So are the Node built-ins only some commands use (`child_process`, `worker_threads`): an ESM
+ * `import` of one loads it (and its dependencies: net, dgram, streams...) when core is imported,
+ * ~5 ms each of every `lolpop` start-up; `require` here loads it on the first call.
  */
 import { createRequire } from "node:module";
 import type { Ajv } from "ajv";
@@ -35,4 +39,14 @@ export function ajvConstructor(): typeof Ajv {
     ajvClass = mod.default ?? mod;
   }
   return ajvClass;
+}
+
+/** `node:child_process`, loaded on first use (see the top of this file). */
+export function childProcess(): typeof import("node:child_process") {
+  return require("node:child_process") as typeof import("node:child_process");
+}
+
+/** `node:worker_threads`, loaded on first use (see the top of this file). */
+export function workerThreads(): typeof import("node:worker_threads") {
+  return require("node:worker_threads") as typeof import("node:worker_threads");
 }

@@ -1,6 +1,6 @@
-import { execFileSync } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import type { DatasetInfo } from "./contracts.js";
+import { childProcess } from "./lazy-deps.js";
 import { redactValue } from "./redact.js";
 
 /** A model version a run produced or changed (see {@link LineageRecorder.recordModel}). */
@@ -64,6 +64,7 @@ export interface LineageRecorder {
 /** Reads the git commit of `dir`, or undefined when it is not a checkout (or git is missing). */
 export function gitInfo(dir: string): { commit: string; dirty: boolean } | undefined {
   try {
+    const { execFileSync } = childProcess();
     const commit = execFileSync("git", ["rev-parse", "HEAD"], {
       cwd: dir,
       stdio: ["ignore", "pipe", "ignore"],

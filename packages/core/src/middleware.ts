@@ -6,7 +6,6 @@
  * do not.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { performance } from "node:perf_hooks";
 import { CancelledError, ComponentCallError } from "./errors.js";
 import type { Logger } from "./logger.js";
 

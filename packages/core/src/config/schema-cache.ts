@@ -69,11 +69,19 @@ export function loadCachedValidator(dir: string, key: string): ValidateFunction 
 
 /** Stores a validator's standalone code; a cache that cannot be written is skipped silently. */
 export function storeCachedValidator(dir: string, key: string, code: string): void {
-  const file = join(dir, `${key}.cjs`);
+  writeCacheFile(dir, `${key}.cjs`, code);
+}
+
+/**
+ * Writes one cache entry atomically (temporary file, then rename), creating the folder; a cache
+ * that cannot be written is skipped silently. Shared by the validator and parsed-config caches.
+ */
+export function writeCacheFile(dir: string, name: string, text: string): void {
+  const file = join(dir, name);
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(tmp, code);
+    writeFileSync(tmp, text);
     renameSync(tmp, file);
   } catch {
     rmSync(tmp, { force: true });

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { Document } from "yaml";
 import { ConfigError, type ConfigIssue } from "../errors.js";
 import { yaml } from "../lazy-deps.js";
+import { parseCachedConfig } from "./config-cache.js";
 
 /** A parsed config file that can tell the line of any YAML path. */
 export interface ConfigSource {
@@ -86,7 +87,10 @@ export function parseConfigText(text: string, file = "<inline>"): ConfigSource {
   };
 }
 
-/** Reads and parses a config file; a missing file is a {@link ConfigError} that says what to do. */
+/**
+ * Reads and parses a config file (a file read before comes from the parsed-config cache, see
+ * `LOLPOP_SCHEMA_CACHE`); a missing file is a {@link ConfigError} that says what to do.
+ */
 export async function loadConfigFile(path: string, cwd = process.cwd()): Promise<ConfigSource> {
   const file = isAbsolute(path) ? path : resolve(cwd, path);
   let text: string;
@@ -111,5 +115,6 @@ export async function loadConfigFile(path: string, cwd = process.cwd()): Promise
       ],
     });
   }
-  return parseConfigText(text, file);
+  // Through the parsed-config cache (config-cache.ts): a file read before skips the YAML parser.
+  return parseCachedConfig(text, file, parseConfigText);
 }

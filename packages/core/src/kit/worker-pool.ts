@@ -14,7 +14,8 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { workerThreads } from "../lazy-deps.js";
 
 /** A message for a worker, with the buffers to move to it instead of copying. */
 export interface WorkerTask<Req> {
@@ -76,7 +77,7 @@ export class WorkerPool<Req, Res> {
   constructor(script: URL, size: number) {
     this.script = script;
     this.#workers = Array.from({ length: Math.max(1, size) }, () => {
-      const w = new Worker(script);
+      const w = new (workerThreads().Worker)(script);
       w.on("error", () => {
         this.#broken = true;
       });
