@@ -6,64 +6,18 @@
 // each and the ratios second / first are printed (goal: < 0.3).
 // Usage: node bench/step-cache.mjs [--rows N] [--keep]   (needs `pnpm build`)
 import { spawnSync } from "node:child_process";
-import {
-  createWriteStream,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeBenchCsv } from "../packages/local/bench/bench-csv.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
 const cli = join(root, "apps", "cli", "bin", "lolpop.js");
 const rowsArg = process.argv.indexOf("--rows");
-const ROWS = rowsArg > 0 ? Number(process.argv[rowsArg + 1]) : 1_300_000;
+const ROWS = rowsArg > 0 ? Number(process.argv[rowsArg + 1]) : 1_300_000; // ~200 MB
 const KEEP = process.argv.includes("--keep");
-
-/** Seeded rows: id, 16 decimals, 2 integers, 2 categories, a label that depends on them. */
-async function writeCsv(path, rows) {
-  let s = 20261206;
-  const rand = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-  const regions = ["north", "south", "east", "west", "center"];
-  const plans = ["basic", "plus", "pro"];
-  const header = [
-    "id",
-    ...Array.from({ length: 16 }, (_, j) => `x${j}`),
-    "age",
-    "visits",
-    "region",
-    "plan",
-    "label",
-  ];
-  const out = createWriteStream(path);
-  const write = (text) => (out.write(text) ? undefined : new Promise((r) => out.once("drain", r)));
-  await write(`${header.join(",")}\n`);
-  let buf = "";
-  for (let i = 0; i < rows; i++) {
-    const x = Array.from({ length: 16 }, (_, j) => (rand() - 0.5) * (j < 8 ? 20 : 2000));
-    const age = 18 + Math.floor(rand() * 60);
-    const region = regions[Math.floor(rand() * regions.length)];
-    const plan = plans[Math.floor(rand() * plans.length)];
-    const score = x[0] + x[1] * 0.5 + (plan === "pro" ? 4 : 0) + (rand() - 0.5) * 6;
-    const label = score > 3 ? "high" : score < -3 ? "low" : "mid";
-    buf += `${i + 1},${x.map((v, j) => v.toFixed(j < 8 ? 4 : 2)).join(",")},${age},${Math.floor(rand() * 40)},${region},${plan},${label}\n`;
-    if (buf.length > 1 << 20) {
-      await write(buf);
-      buf = "";
-    }
-  }
-  await write(buf);
-  await new Promise((r) => out.end(r));
-}
 
 const project = mkdtempSync(join(tmpdir(), "lolpop-bench-cache-"));
 writeFileSync(
@@ -77,7 +31,7 @@ writeFileSync(
 );
 symlinkSync(join(here, "node_modules"), join(project, "node_modules"));
 mkdirSync(join(project, "data"));
-await writeCsv(join(project, "data", "train.csv"), ROWS);
+await writeBenchCsv(join(project, "data", "train.csv"), ROWS);
 const mb = statSync(join(project, "data", "train.csv")).size / 1e6;
 writeFileSync(
   join(project, "lolpop.yaml"),
