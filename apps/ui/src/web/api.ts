@@ -24,20 +24,8 @@ export const enc = encodeURIComponent;
 export const fmt = (v: unknown): string =>
   typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : v == null ? "" : String(v);
 
-export interface RunInfo {
-  id: string;
-  name: string;
-  parent_id?: string;
-  status: string;
-  started_at: string;
-  ended_at?: string;
-  tags: Record<string, string>;
-}
-export interface RunRecord extends RunInfo {
-  params: Record<string, string>;
-  metrics: Record<string, number>;
-  artifacts: string[];
-}
+/** The store's own shapes, as the API sends them (types only: nothing of core is bundled). */
+export type { ModelVersionInfo, RunInfo, RunRecord } from "@lolpop/core";
 export interface GraphNodeInfo {
   attr: string;
   kind: string;

@@ -1,7 +1,7 @@
 // The pages of `lolpop ui`: runs, run, compare, models, model, version, lineage, workflow graph.
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { act, api, enc, fmt, type Info, type RunInfo, type RunRecord } from "./api.js";
+import { act, api, enc, fmt, type Info, type ModelVersionInfo, type RunInfo, type RunRecord } from "./api.js";
 import { Bars, Curves, Graph, type GraphNode } from "./charts.js";
 
 /** Marks the page rendered (`main[data-ready]`) once its data is in the DOM. */
@@ -328,16 +328,6 @@ export function ModelsPage() {
   );
 }
 
-interface VersionInfo {
-  name: string;
-  version: number;
-  created_at: string;
-  run_id?: string;
-  aliases: string[];
-  tags: Record<string, string>;
-  metrics: Record<string, number>;
-}
-
 function ConfirmButton(props: { label: string; path: string; done: () => void }) {
   return (
     <button
@@ -365,7 +355,7 @@ export function ModelPage(props: { name: string; info: Promise<Info> }) {
       api<{
         name: string;
         champion: number | null;
-        versions: VersionInfo[];
+        versions: ModelVersionInfo[];
         history: Array<{
           at: string;
           alias: string;
@@ -466,7 +456,7 @@ export function VersionPage(props: { name: string; version: string }) {
   const { name, version } = props;
   const state = useData(async () => {
     const [d, insights] = await Promise.all([
-      api<{ version: VersionInfo; approved: boolean }>(`models/${enc(name)}/${enc(version)}`),
+      api<{ version: ModelVersionInfo; approved: boolean }>(`models/${enc(name)}/${enc(version)}`),
       api<Insights>(`models/${enc(name)}/${enc(version)}/insights`),
     ]);
     return { ...d, insights };
