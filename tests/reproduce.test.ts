@@ -1,7 +1,7 @@
 // `lolpop run --reproduce <run-id>` on real quickstart runs: the recorded config, data (snapshotted
 // or as it is when unchanged), code and plugins; what drifted refuses the run unless --allow-drift;
 // and `lolpop gc` keeps the data snapshots of kept runs and removes those of deleted runs.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { lolpop } from "./helpers.js";
 import { editCsv, penguinsProject, penguinsYaml, runs, storeDir, versionMetrics } from "./penguins.js";
@@ -18,6 +18,21 @@ const record = (dir: string, runId: string) =>
 
 const blobPath = (dir: string, digest: string) =>
   join(storeDir(dir), "blobs", "sha256", digest.slice(0, 2), digest.slice(2));
+
+/** The step cache entries the run recorded (`<store>/cache/steps/<key>/<id>.json`). */
+const cacheEntriesOf = (dir: string, runId: string) => {
+  const root = join(storeDir(dir), "cache", "steps");
+  const all = existsSync(root)
+    ? readdirSync(root).flatMap((key) =>
+        readdirSync(join(root, key)).map((f) => JSON.parse(readFileSync(join(root, key, f), "utf8"))),
+      )
+    : [];
+  return all.filter((e) => e.run_id === runId) as Array<{
+    key: string;
+    run_id: string;
+    outputs: Record<string, { digest: string }>;
+  }>;
+};
 
 /** Adds a penguin to data/train.csv: the data the recorded run read is gone from the disk. */
 const changeTrainData = (dir: string) =>
@@ -185,20 +200,38 @@ describe("lolpop gc and data snapshots", () => {
     expect(dry.code).toBe(0);
     const plan = JSON.parse(dry.stdout);
     expect(plan.runs.map((r: { id: string }) => r.id)).toEqual([other.run_id]);
+    // The deleted run's step cache entry (its process step) goes too, with the blob of its output.
+    const doomedEntries = cacheEntriesOf(dir, other.run_id);
+    expect(doomedEntries.map((e) => Object.keys(e.outputs).length > 0)).toEqual([true]);
+    const doomedBlobs = [
+      ...new Set([
+        doomedBlob,
+        ...doomedEntries.flatMap((e) => Object.values(e.outputs).map((o) => o.digest)),
+      ]),
+    ].sort();
+    const keptEntryBlobs = cacheEntriesOf(dir, champion.run_id).flatMap((e) =>
+      Object.values(e.outputs).map((o) => o.digest),
+    );
+    expect(keptEntryBlobs.length).toBeGreaterThan(0);
+    expect(doomedBlobs.filter((d) => keptEntryBlobs.includes(d))).toEqual([]);
     expect(plan.blobs).toEqual({
-      entries: [],
-      blobs: [doomedBlob],
-      bytes: readFileSync(blobPath(dir, doomedBlob)).length,
+      entries: doomedEntries.map(({ key, run_id }) => ({ key, run_id })),
+      blobs: doomedBlobs,
+      bytes: doomedBlobs.reduce((n, d) => n + readFileSync(blobPath(dir, d)).length, 0),
     });
     expect(existsSync(blobPath(dir, doomedBlob))).toBe(true);
     const text = lolpop(["gc", "--keep", "0", "--dry-run"], dir);
     expect(text.stdout).toMatch(
-      /would remove 1 unreferenced blob\(s\) \(\d+(\.\d)? kB\) and 0 step cache entries/,
+      new RegExp(
+        `would remove ${doomedBlobs.length} unreferenced blob\\(s\\) \\(\\d+(\\.\\d)? kB\\) and 1 step cache entry\\b`,
+      ),
     );
 
     const done = JSON.parse(lolpop(["gc", "--keep", "0", "--json"], dir).stdout);
     expect(done.deleted.runs).toBe(1);
-    expect(done.blobs.blobs).toEqual([doomedBlob]);
+    expect(done.blobs.blobs).toEqual(doomedBlobs);
+    // The kept run's cache entries keep their blobs.
+    for (const d of keptEntryBlobs) expect(existsSync(blobPath(dir, d))).toBe(true);
     expect(existsSync(blobPath(dir, doomedBlob))).toBe(false);
     expect(existsSync(blobPath(dir, keptBlob))).toBe(true);
     // Nothing left to collect, and the kept run is still reproducible from its snapshot.
