@@ -117,7 +117,11 @@ function randomModel(borderCounts: number[], depths: number[], dim: number, seed
     splits: Array.from({ length: d }, () => {
       const f = Math.floor(rand() * borderCounts.length);
       const b = float_features[f]!.borders;
-      return { split_type: "FloatFeature", float_feature_index: f, border: b[Math.floor(rand() * b.length)]! };
+      return {
+        split_type: "FloatFeature",
+        float_feature_index: f,
+        border: b[Math.floor(rand() * b.length)]!,
+      };
     }),
     leaf_values: Array.from({ length: 2 ** d * dim }, () => rand() - 0.5),
   }));

@@ -408,7 +408,7 @@ function binColumn(
       len -= half;
     }
     const bin = base + (borders[base]! < x ? 1 : 0);
-    bins[o + i] = v === v ? bin : nanBin;
+    bins[o + i] = Number.isNaN(v) ? nanBin : bin;
   }
 }
 
@@ -568,8 +568,8 @@ class ObliviousScorer extends BaseScorer {
       const hi = hl * BLOCK;
       for (let i = 0; i < rows; i++) {
         const b = lanes[lo + i]!;
-        lanes[hi + i] = b > 127 ? b - 127 : 0;
-        lanes[lo + i] = b < 127 ? b : 127;
+        lanes[hi + i] = Math.max(b - 127, 0);
+        lanes[lo + i] = Math.min(b, 127);
       }
     }
     this.#sumLanes(new Int32Array(lanes.buffer, lanes.byteOffset, lanes.length >>> 2), rows, acc);
