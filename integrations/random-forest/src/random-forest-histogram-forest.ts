@@ -139,9 +139,11 @@ export function packForest(forest: ForestArrays, shared = false): PackedForest {
 /**
  * Sums the leaf values of every tree for rows `[start, end)` of `columns` (in the forest's feature
  * order) into `out[(i - start) * valueWidth + k]`. The caller divides by the number of trees.
- * Rows go in blocks of 4096: a block's values are copied row-major, then every tree walks the
- * whole block (its nodes stay in cache), four rows at a time (independent walks overlap their
- * memory latency). Small jobs take a plain loop instead, which the JIT optimizes sooner.
+ * Rows go in blocks of 16384: a block's values are copied row-major (2.6 MB for 20 features), then
+ * every tree walks the whole block, four rows at a time (independent walks overlap their memory
+ * latency). A deep tree's nodes (~400 kB at depth 16) do not fit in a core's cache, so the walk is
+ * bound by node reads: the more rows per pass over a tree, the more of its nodes are reused while
+ * cached (1024-row blocks took 1.3x and 256-row blocks 2x the CPU time of 4096; 16384 took 0.9x). Small jobs take a plain loop instead, which the JIT optimizes sooner.
  */
 export function accumulatePredictions(
   forest: PackedForest,
@@ -156,7 +158,7 @@ export function accumulatePredictions(
     return;
   }
   const F = columns.length;
-  const BLOCK = 4096;
+  const BLOCK = 16384;
   const block = new Float64Array(Math.min(BLOCK, Math.max(0, end - start)) * F);
   for (let b0 = start; b0 < end; b0 += BLOCK) {
     const b1 = Math.min(end, b0 + BLOCK);

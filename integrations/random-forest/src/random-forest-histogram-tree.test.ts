@@ -379,6 +379,17 @@ describe("forest arrays and forest.bin", () => {
       accumulatePredictions(packed, columns, i, i + 1, one);
       expect(Array.from(one)).toEqual(Array.from(blocked.subarray(i * 3, i * 3 + 3)));
     }
+    // Several blocks, starting past row 0: the rows repeated to 40,000, rows [5, 40,000) walked.
+    const n = 40_000;
+    const tiled = columns.map((c) => Float64Array.from({ length: n }, (_, i) => c[i % 3000]!));
+    const long = new Float64Array((n - 5) * 3);
+    accumulatePredictions(packed, tiled, 5, n, long);
+    for (let i = 5; i < n; i += 97) {
+      const r = i % 3000;
+      expect(Array.from(long.subarray((i - 5) * 3, (i - 5) * 3 + 3))).toEqual(
+        Array.from(blocked.subarray(r * 3, r * 3 + 3)),
+      );
+    }
   });
 
   it("rejects damaged files with a reason", () => {
