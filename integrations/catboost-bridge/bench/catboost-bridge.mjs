@@ -8,7 +8,7 @@
 // Usage: node bench/catboost-bridge.mjs [--runs N] [--iterations N] [--rows N]
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { instantiateComponent, silentLogger, Table } from "@lolpop/core";
@@ -94,10 +94,12 @@ m = catboost.CatBoostClassifier()
 m.load_model(sys.argv[1])
 X = np.fromfile(sys.argv[2], dtype="<f8").reshape(-1, ${F})
 t = time.perf_counter()
+c = time.process_time()
 p = m.predict_proba(X)
 d = time.perf_counter() - t
+cpu = time.process_time() - c
 np.ascontiguousarray(p[:, 1], dtype="<f8").tofile(sys.argv[3])
-print(json.dumps({"predict_s": d}))
+print(json.dumps({"predict_s": d, "predict_cpu_s": cpu}))
 `,
 );
 
@@ -171,13 +173,17 @@ await loaded.predict(scoreTable.slice(0, 1000)); // warm the JIT a little
 await loaded.predict(scoreTable); // start the scoring worker threads (kept a few seconds for reuse)
 await loadedOne.predict(scoreTable.slice(0, 1000));
 const nativeRuns = [];
+const nativeCpu = [];
 const nativeOneRuns = [];
 let nativeProba;
 let oneProba;
 for (let r = 0; r < SCORE_RUNS; r++) {
   t0 = performance.now();
+  const c0 = process.cpuUsage(); // this process, worker threads included
   nativeProba = (await loaded.predict(scoreTable)).proba;
   nativeRuns.push((performance.now() - t0) / 1000);
+  const c1 = process.cpuUsage(c0);
+  nativeCpu.push((c1.user + c1.system) / 1e6);
   t0 = performance.now();
   oneProba = (await loadedOne.predict(scoreTable)).proba;
   nativeOneRuns.push((performance.now() - t0) / 1000);
@@ -194,6 +200,7 @@ for (let r = 0; r < SCORE_RUNS; r++) {
 }
 const pyWall = [];
 const pyPredict = [];
+const pyPredictCpu = [];
 const pyOut = join(work, "py_proba.f64");
 for (let r = 0; r < SCORE_RUNS; r++) {
   t0 = performance.now();
@@ -203,6 +210,7 @@ for (let r = 0; r < SCORE_RUNS; r++) {
   pyWall.push((performance.now() - t0) / 1000);
   if (out.status !== 0) throw new Error(out.stderr);
   pyPredict.push(JSON.parse(out.stdout).predict_s);
+  pyPredictCpu.push(JSON.parse(out.stdout).predict_cpu_s);
 }
 const pyP1 = new Float64Array(readFileSync(pyOut).buffer.slice(0));
 let maxRel = 0;
@@ -243,6 +251,10 @@ results.push({
   native_s: round(median(nativeRuns)),
   python_predict_s: round(median(pyPredict), 4),
   ratio: round(median(nativeRuns) / median(pyPredict), 2),
+  // CPU time of both sides (all threads): steadier than wall time when the machine is shared
+  native_cpu_s: round(median(nativeCpu)),
+  python_predict_cpu_s: round(median(pyPredictCpu), 4),
+  cpu_ratio: round(median(nativeCpu) / median(pyPredictCpu), 2),
   max_relative_difference: maxRel,
   runs: SCORE_RUNS,
 });
@@ -256,5 +268,8 @@ results.push({
 });
 await closeCatBoostWorkers();
 
-console.log(`@lolpop/catboost-bridge benchmarks (catboost ${model.meta.catboost_version}, ${python})`);
+console.log(
+  `@lolpop/catboost-bridge benchmarks (catboost ${model.meta.catboost_version}, ${python}); ` +
+    `load ${loadavg()[0].toFixed(1)}, peak RSS of this process ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`,
+);
 for (const r of results) console.log(JSON.stringify(r));

@@ -99,6 +99,77 @@ describe("compileCatBoostJson", () => {
   });
 });
 
+/** A seeded random model: float features with the given border counts, oblivious trees of the given depths. */
+function randomModel(borderCounts: number[], depths: number[], dim: number, seed: number): CatBoostJsonModel {
+  let s = seed;
+  const rand = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+  const float_features = borderCounts.map((m, f) => ({
+    feature_index: f,
+    flat_feature_index: f,
+    // increasing float32 borders over about [-3, 3]
+    borders: Array.from({ length: m }, (_, i) => Math.fround(-3 + (6 * (i + 0.5)) / m)),
+    nan_value_treatment: f % 2 ? "AsTrue" : "AsFalse",
+  }));
+  const oblivious_trees = depths.map((d) => ({
+    splits: Array.from({ length: d }, () => {
+      const f = Math.floor(rand() * borderCounts.length);
+      const b = float_features[f]!.borders;
+      return {
+        split_type: "FloatFeature",
+        float_feature_index: f,
+        border: b[Math.floor(rand() * b.length)]!,
+      };
+    }),
+    leaf_values: Array.from({ length: 2 ** d * dim }, () => rand() - 0.5),
+  }));
+  return { features_info: { float_features }, oblivious_trees, scale_and_bias: [1.5, Array(dim).fill(0.25)] };
+}
+
+/** CatBoost's evaluation rule written out one row, tree and split at a time (the reference). */
+function reference(m: CatBoostJsonModel, columns: Float64Array[], n: number, dim: number): Float64Array {
+  const feats = m.features_info!.float_features!;
+  const out = new Float64Array(n * dim);
+  for (let r = 0; r < n; r++) {
+    const sum = new Float64Array(dim);
+    for (const tree of m.oblivious_trees!) {
+      let idx = 0;
+      tree.splits.forEach((sp, d) => {
+        const f = feats[sp.float_feature_index!]!;
+        const v = columns[f.flat_feature_index]![r]!;
+        const bit = Number.isNaN(v) ? f.nan_value_treatment === "AsTrue" : Math.fround(v) > sp.border!;
+        if (bit) idx |= 1 << d;
+      });
+      for (let k = 0; k < dim; k++) sum[k]! += tree.leaf_values[idx * dim + k]!;
+    }
+    for (let k = 0; k < dim; k++) out[r * dim + k] = 1.5 * sum[k]! + 0.25;
+  }
+  return out;
+}
+
+describe("oblivious scoring over row blocks equals the one-row-at-a-time rule", () => {
+  const n = 2503; // several blocks, the last one not a multiple of four rows
+  let s = 7;
+  const rand = () => {
+    s = (Math.imul(s, 22695477) + 1) >>> 0;
+    return s / 4294967296;
+  };
+  const columns = Array.from({ length: 5 }, () =>
+    Float64Array.from({ length: n }, () => (rand() < 0.05 ? Number.NaN : (rand() - 0.5) * 7)),
+  );
+  it.each([
+    ["depth 6, one output, features with up to 254 borders", [3, 127, 128, 200, 254], [6, 6, 6, 6, 6, 6], 1],
+    ["depths 1 to 8, three outputs", [1, 40, 150, 254, 9], [1, 2, 3, 4, 5, 6, 7, 8, 6], 3],
+    ["mixed depths, one output", [20, 130, 2, 254, 60], [8, 6, 2, 6, 7, 0], 1],
+    ["a feature with more than 254 borders (bins of 16 bits)", [300, 20, 5, 254, 1000], [6, 6, 4, 8], 2],
+  ])("%s", (_name, borders, depths, dim) => {
+    const m = randomModel(borders, depths, dim, 99);
+    expect(Array.from(compile(m).raw(columns, n))).toEqual(Array.from(reference(m, columns, n, dim)));
+  });
+});
+
 describe("output transforms", () => {
   it("maps loss functions to CatBoost's predict_proba / predict outputs", () => {
     expect(outputTransformFor("Logloss", "classification")).toBe("sigmoid");

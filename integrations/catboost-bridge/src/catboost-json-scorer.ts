@@ -13,8 +13,11 @@
  *   adds `leaf_values[index * dim + k]` to output k; in a non-symmetric tree bit 1 goes right;
  * - raw[k] = scale * sum[k] + bias[k], then the loss function's transform (sigmoid, softmax, exp...).
  *
- * Speed: each feature value is first turned into its bin (the number of borders below it, by binary
- * search), then every split is one integer comparison.
+ * Speed: rows go in blocks of 1024. Each feature value of a block is first turned into its bin (the
+ * number of borders below it, by a branch-free binary search), once however many splits use it; then
+ * each oblivious tree runs over the whole block with its splits as loop constants, computing four
+ * rows' leaf indexes at once from 32-bit words of byte bins (see {@link LanePlan}). Each row still
+ * adds its trees in order, so results are bit-identical to a one-row-at-a-time walk.
  */
 import type { ProblemType } from "@lolpop/core";
 
@@ -356,13 +359,14 @@ function biasVector(list: number[], dim: number): Float64Array | string {
   return Float64Array.from(list);
 }
 
-const BLOCK = 4096;
+/** Rows per block: a block's bins (one byte per used feature and row) and sums stay in the L1/L2 cache. */
+const BLOCK = 1024;
 
 type Bins = Uint8Array | Uint16Array;
 
 /**
- * Bins of a block of rows, row-major (`bins[r * used.length + slot]`): the number of borders below
- * float32(value), or the feature's NaN bin.
+ * Bins of a block of rows, column-major (`bins[slot * BLOCK + r]`): the number of borders below
+ * float32(value), or the feature's NaN bin. Each value is binned once, however many splits use it.
  */
 function binBlock(
   columns: readonly ArrayLike<number>[],
@@ -371,28 +375,91 @@ function binBlock(
   rows: number,
   bins: Bins,
 ): void {
-  const u = used.length;
-  for (let slot = 0; slot < u; slot++) {
-    const f = used[slot]!;
-    const borders = f.borders;
-    const m = borders.length;
-    const values = columns[f.flat]!;
-    for (let i = 0; i < rows; i++) {
-      const v = values[start + i]!;
-      let lo = 0;
-      if (Number.isNaN(v)) lo = f.nanBin;
-      else {
-        const x = Math.fround(v);
-        let hi = m;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (borders[mid]! < x) lo = mid + 1;
-          else hi = mid;
-        }
-      }
-      bins[i * u + slot] = lo;
-    }
+  for (let slot = 0; slot < used.length; slot++)
+    binColumn(columns[used[slot]!.flat]!, used[slot]!, start, rows, bins, slot * BLOCK);
+}
+
+/** Bins of rows `[start, start + rows)` of one feature's values into `bins[o ..]`. */
+function binColumn(
+  values: ArrayLike<number>,
+  f: FloatFeature,
+  start: number,
+  rows: number,
+  bins: Bins,
+  o: number,
+): void {
+  const borders = f.borders;
+  const m = borders.length;
+  if (m === 0) {
+    bins.fill(0, o, o + rows);
+    return;
   }
+  const nanBin = f.nanBin;
+  for (let i = 0; i < rows; i++) {
+    const v = values[start + i]!;
+    // Branch-free binary search: the loop runs the same steps for every value (only m decides),
+    // and each step is a conditional move rather than a mispredicted branch.
+    const x = Math.fround(v);
+    let base = 0;
+    let len = m;
+    while (len > 1) {
+      const half = len >>> 1;
+      base = borders[base + half - 1]! < x ? base + half : base;
+      len -= half;
+    }
+    const bin = base + (borders[base]! < x ? 1 : 0);
+    bins[o + i] = Number.isNaN(v) ? nanBin : bin;
+  }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** The high bit of each byte of a 32-bit word. */
+const HIGH_BITS = 0x80808080 | 0;
+
+/**
+ * How an oblivious model is scored four rows at a time: bins are kept in 7-bit "lanes" (bytes), so
+ * one 32-bit word holds four rows' bins and `((word + (127 - thr) * 0x01010101) & 0x80808080)` sets
+ * the high bit of each byte exactly where bin > thr (the sums stay below 256: no carry between
+ * bytes). A feature with more than 127 borders gets a second lane, `max(bin - 127, 0)`, for the
+ * splits with thr >= 127; its first lane holds `min(bin, 127)`.
+ */
+interface LanePlan {
+  /** Lane count (bytes per row). */
+  lanes: number;
+  /** Per used feature: its low lane, and its high lane or -1. */
+  lowLane: Int32Array;
+  highLane: Int32Array;
+  /** Per split: the word offset of its lane in a block (`lane * BLOCK / 4`) and `(127 - thr) * 0x01010101`. */
+  splitWord: Int32Array;
+  splitAdd: Int32Array;
+}
+
+/** The lane plan of an oblivious model, or undefined when a feature has more than 254 borders or a tree is deeper than 8. */
+function lanePlan(
+  used: readonly FloatFeature[],
+  depth: Uint8Array,
+  splitSlot: Int32Array,
+  splitBin: Int32Array,
+): LanePlan | undefined {
+  if (!LITTLE_ENDIAN) return undefined;
+  if (used.some((f) => f.borders.length > 254) || depth.some((d) => d > 8)) return undefined;
+  const lowLane = new Int32Array(used.length);
+  const highLane = new Int32Array(used.length).fill(-1);
+  let lanes = 0;
+  for (let slot = 0; slot < used.length; slot++) {
+    lowLane[slot] = lanes++;
+    if (used[slot]!.borders.length > 127) highLane[slot] = lanes++;
+  }
+  const splitWord = new Int32Array(splitSlot.length);
+  const splitAdd = new Int32Array(splitSlot.length);
+  for (let i = 0; i < splitSlot.length; i++) {
+    const slot = splitSlot[i]!;
+    const thr = splitBin[i]!;
+    const high = thr >= 127;
+    splitWord[i] = ((high ? highLane[slot]! : lowLane[slot]!) * BLOCK) >>> 2;
+    splitAdd[i] = (127 - (high ? thr - 127 : thr)) * 0x01010101;
+  }
+  return { lanes, lowLane, highLane, splitWord, splitAdd };
 }
 
 abstract class BaseScorer implements NativeScorer {
@@ -407,23 +474,42 @@ abstract class BaseScorer implements NativeScorer {
     protected readonly bias: Float64Array,
   ) {}
 
-  /** Adds every tree's leaf values of `rows` rows to `acc` (row-major, `rows × dimension`), trees in order. */
-  protected abstract sumBlock(bins: Bins, width: number, rows: number, acc: Float64Array): void;
+  /**
+   * Adds every tree's leaf values of `rows` rows to `acc` (row-major, `rows × dimension`), trees in
+   * order for each row (so sums are the same as one row at a time). `bins` is column-major (see binBlock).
+   */
+  protected abstract sumBlock(bins: Bins, rows: number, acc: Float64Array): void;
+
+  /** The bins buffer of one block. */
+  protected blockBins(): Bins {
+    const width = this.used.length;
+    const wide = this.used.some((f) => f.borders.length > 255);
+    return wide ? new Uint16Array(BLOCK * width) : new Uint8Array(BLOCK * width);
+  }
+
+  /** Bins rows `[start, start + rows)` and adds their trees' leaf values to `acc`. */
+  protected scoreBlock(
+    columns: readonly ArrayLike<number>[],
+    start: number,
+    rows: number,
+    bins: Bins,
+    acc: Float64Array,
+  ): void {
+    binBlock(columns, this.used, start, rows, bins);
+    this.sumBlock(bins, rows, acc);
+  }
 
   raw(columns: readonly ArrayLike<number>[], n: number): Float64Array {
     if (columns.length < this.featureCount)
       throw new RangeError(`the model reads ${this.featureCount} feature columns, got ${columns.length}`);
     const dim = this.dimension;
-    const width = this.used.length;
     const out = new Float64Array(n * dim);
     const acc = new Float64Array(BLOCK * dim);
-    const wide = this.used.some((f) => f.borders.length > 255);
-    const bins: Bins = wide ? new Uint16Array(BLOCK * width) : new Uint8Array(BLOCK * width);
+    const bins = this.blockBins();
     for (let start = 0; start < n; start += BLOCK) {
       const rows = Math.min(BLOCK, n - start);
-      binBlock(columns, this.used, start, rows, bins);
       acc.fill(0);
-      this.sumBlock(bins, width, rows, acc);
+      this.scoreBlock(columns, start, rows, bins, acc);
       const base = start * dim;
       for (let i = 0; i < rows * dim; i++) out[base + i] = this.scale * acc[i]! + this.bias[i % dim]!;
     }
@@ -447,10 +533,112 @@ class ObliviousScorer extends BaseScorer {
     bias: Float64Array,
   ) {
     super(featureCount, dimension, used, scale, bias);
+    this.#lanes = lanePlan(used, depth, splitSlot, splitBin);
   }
+
+  readonly #lanes: LanePlan | undefined;
 
   get treeCount(): number {
     return this.depth.length;
+  }
+
+  protected override blockBins(): Bins {
+    return this.#lanes ? new Uint8Array(BLOCK * this.#lanes.lanes) : super.blockBins();
+  }
+
+  protected override scoreBlock(
+    columns: readonly ArrayLike<number>[],
+    start: number,
+    rows: number,
+    bins: Bins,
+    acc: Float64Array,
+  ): void {
+    const plan = this.#lanes;
+    if (!plan) {
+      super.scoreBlock(columns, start, rows, bins, acc);
+      return;
+    }
+    const lanes = bins as Uint8Array;
+    const used = this.used;
+    for (let slot = 0; slot < used.length; slot++) {
+      const lo = plan.lowLane[slot]! * BLOCK;
+      binColumn(columns[used[slot]!.flat]!, used[slot]!, start, rows, lanes, lo);
+      const hl = plan.highLane[slot]!;
+      if (hl < 0) continue;
+      const hi = hl * BLOCK;
+      for (let i = 0; i < rows; i++) {
+        const b = lanes[lo + i]!;
+        lanes[hi + i] = Math.max(b - 127, 0);
+        lanes[lo + i] = Math.min(b, 127);
+      }
+    }
+    this.#sumLanes(new Int32Array(lanes.buffer, lanes.byteOffset, lanes.length >>> 2), rows, acc);
+  }
+
+  /** Quad-row words of the leaf indexes of the current block (one byte per row). */
+  #quads = new Int32Array(BLOCK >>> 2);
+
+  /**
+   * {@link sumBlock} on lanes: per tree, four rows' leaf indexes at once, one byte each. Rows past
+   * `rows` in the last quad read stale (valid) bins and go to `acc` slots past `rows`, never read.
+   */
+  #sumLanes(words: Int32Array, rows: number, acc: Float64Array): void {
+    const { depth, splitStart, leafStart, leaves } = this;
+    const { splitWord: w, splitAdd: c } = this.#lanes!;
+    const dim = this.dimension;
+    const trees = depth.length;
+    const quads = (rows + 3) >>> 2;
+    const qi = this.#quads;
+    const H = HIGH_BITS;
+    for (let t = 0; t < trees; t++) {
+      const o = splitStart[t]!;
+      const d = depth[t]!;
+      const lv = leafStart[t]!;
+      if (d === 6 && dim === 1) {
+        const w0 = w[o]!;
+        const w1 = w[o + 1]!;
+        const w2 = w[o + 2]!;
+        const w3 = w[o + 3]!;
+        const w4 = w[o + 4]!;
+        const w5 = w[o + 5]!;
+        const c0 = c[o]!;
+        const c1 = c[o + 1]!;
+        const c2 = c[o + 2]!;
+        const c3 = c[o + 3]!;
+        const c4 = c[o + 4]!;
+        const c5 = c[o + 5]!;
+        for (let q = 0, r = 0; q < quads; q++, r += 4) {
+          const idx =
+            (((words[w0 + q]! + c0) & H) >>> 7) |
+            (((words[w1 + q]! + c1) & H) >>> 6) |
+            (((words[w2 + q]! + c2) & H) >>> 5) |
+            (((words[w3 + q]! + c3) & H) >>> 4) |
+            (((words[w4 + q]! + c4) & H) >>> 3) |
+            (((words[w5 + q]! + c5) & H) >>> 2);
+          acc[r]! += leaves[lv + (idx & 63)]!;
+          acc[r + 1]! += leaves[lv + ((idx >>> 8) & 63)]!;
+          acc[r + 2]! += leaves[lv + ((idx >>> 16) & 63)]!;
+          acc[r + 3]! += leaves[lv + (idx >>> 24)]!;
+        }
+        continue;
+      }
+      qi.fill(0, 0, quads);
+      for (let j = 0; j < d; j++) {
+        const wj = w[o + j]!;
+        const cj = c[o + j]!;
+        const shift = 7 - j;
+        for (let q = 0; q < quads; q++) qi[q]! |= ((words[wj + q]! + cj) & H) >>> shift;
+      }
+      for (let r = 0; r < rows; r++) {
+        const idx = (qi[r >>> 2]! >>> ((r & 3) << 3)) & 0xff;
+        if (dim === 1) acc[r]! += leaves[lv + idx]!;
+        else {
+          const a = r * dim;
+          const l = lv + idx * dim;
+          for (let k = 0; k < dim; k++) acc[a + k]! += leaves[l + k]!;
+        }
+      }
+    }
   }
 
   parts(): ScorerParts {
@@ -470,48 +658,59 @@ class ObliviousScorer extends BaseScorer {
     };
   }
 
-  protected sumBlock(bins: Bins, width: number, rows: number, acc: Float64Array): void {
+  /** Leaf index of each row of the current block (generic path). */
+  #index = new Int32Array(BLOCK);
+
+  protected sumBlock(bins: Bins, rows: number, acc: Float64Array): void {
     const { depth, splitStart, splitSlot: slot, splitBin: thr, leafStart, leaves } = this;
     const dim = this.dimension;
     const trees = depth.length;
-    // `(thr - bin) >>> 31` is 1 exactly when bin > thr (both are small non-negative integers).
-    const uniform6 = depth.every((d) => d === 6);
-    for (let r = 0; r < rows; r++) {
-      const b = r * width;
-      if (dim === 1) {
-        let a = 0;
-        if (uniform6) {
-          for (let t = 0, o = 0; t < trees; t++, o += 6) {
-            const idx =
-              ((thr[o]! - bins[b + slot[o]!]!) >>> 31) |
-              (((thr[o + 1]! - bins[b + slot[o + 1]!]!) >>> 31) << 1) |
-              (((thr[o + 2]! - bins[b + slot[o + 2]!]!) >>> 31) << 2) |
-              (((thr[o + 3]! - bins[b + slot[o + 3]!]!) >>> 31) << 3) |
-              (((thr[o + 4]! - bins[b + slot[o + 4]!]!) >>> 31) << 4) |
-              (((thr[o + 5]! - bins[b + slot[o + 5]!]!) >>> 31) << 5);
-            a += leaves[leafStart[t]! + idx]!;
-          }
-        } else {
-          for (let t = 0; t < trees; t++) {
-            const o = splitStart[t]!;
-            const d = depth[t]!;
-            let idx = 0;
-            for (let j = 0; j < d; j++) idx |= ((thr[o + j]! - bins[b + slot[o + j]!]!) >>> 31) << j;
-            a += leaves[leafStart[t]! + idx]!;
-          }
+    const index = this.#index;
+    // Tree by tree over the whole block: the tree's splits are loop constants and each split reads
+    // one contiguous run of bins. `(thr - bin) >>> 31` is 1 exactly when bin > thr (both small
+    // non-negative integers). Each row still adds its trees in order.
+    for (let t = 0; t < trees; t++) {
+      const o = splitStart[t]!;
+      const d = depth[t]!;
+      const lv = leafStart[t]!;
+      if (d === 6 && dim === 1) {
+        const s0 = slot[o]! * BLOCK;
+        const s1 = slot[o + 1]! * BLOCK;
+        const s2 = slot[o + 2]! * BLOCK;
+        const s3 = slot[o + 3]! * BLOCK;
+        const s4 = slot[o + 4]! * BLOCK;
+        const s5 = slot[o + 5]! * BLOCK;
+        const t0 = thr[o]!;
+        const t1 = thr[o + 1]!;
+        const t2 = thr[o + 2]!;
+        const t3 = thr[o + 3]!;
+        const t4 = thr[o + 4]!;
+        const t5 = thr[o + 5]!;
+        for (let r = 0; r < rows; r++) {
+          const idx =
+            ((t0 - bins[s0 + r]!) >>> 31) |
+            (((t1 - bins[s1 + r]!) >>> 31) << 1) |
+            (((t2 - bins[s2 + r]!) >>> 31) << 2) |
+            (((t3 - bins[s3 + r]!) >>> 31) << 3) |
+            (((t4 - bins[s4 + r]!) >>> 31) << 4) |
+            (((t5 - bins[s5 + r]!) >>> 31) << 5);
+          acc[r]! += leaves[lv + idx]!;
         }
-        acc[r] = a;
-      } else {
-        const a = r * dim;
-        for (let t = 0; t < trees; t++) {
-          const o = splitStart[t]!;
-          const d = depth[t]!;
-          let idx = 0;
-          for (let j = 0; j < d; j++) idx |= ((thr[o + j]! - bins[b + slot[o + j]!]!) >>> 31) << j;
-          const lv = leafStart[t]! + idx * dim;
-          for (let k = 0; k < dim; k++) acc[a + k]! += leaves[lv + k]!;
-        }
+        continue;
       }
+      index.fill(0, 0, rows);
+      for (let j = 0; j < d; j++) {
+        const s = slot[o + j]! * BLOCK;
+        const th = thr[o + j]!;
+        for (let r = 0; r < rows; r++) index[r]! |= ((th - bins[s + r]!) >>> 31) << j;
+      }
+      if (dim === 1) for (let r = 0; r < rows; r++) acc[r]! += leaves[lv + index[r]!]!;
+      else
+        for (let r = 0; r < rows; r++) {
+          const a = r * dim;
+          const l = lv + index[r]! * dim;
+          for (let k = 0; k < dim; k++) acc[a + k]! += leaves[l + k]!;
+        }
     }
   }
 }
@@ -555,15 +754,15 @@ class NonSymmetricScorer extends BaseScorer {
     };
   }
 
-  protected sumBlock(bins: Bins, width: number, rows: number, acc: Float64Array): void {
+  protected sumBlock(bins: Bins, rows: number, acc: Float64Array): void {
     const { roots, nodeSlot, nodeBin, left, right, leaves } = this;
     const dim = this.dimension;
     for (let r = 0; r < rows; r++) {
-      const b = r * width;
       const a = r * dim;
       for (let t = 0; t < roots.length; t++) {
         let node = roots[t]!;
-        while (node >= 0) node = bins[b + nodeSlot[node]!]! > nodeBin[node]! ? right[node]! : left[node]!;
+        while (node >= 0)
+          node = bins[nodeSlot[node]! * BLOCK + r]! > nodeBin[node]! ? right[node]! : left[node]!;
         const lv = ~node * dim;
         for (let k = 0; k < dim; k++) acc[a + k]! += leaves[lv + k]!;
       }

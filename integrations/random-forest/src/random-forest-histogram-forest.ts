@@ -139,9 +139,12 @@ export function packForest(forest: ForestArrays, shared = false): PackedForest {
 /**
  * Sums the leaf values of every tree for rows `[start, end)` of `columns` (in the forest's feature
  * order) into `out[(i - start) * valueWidth + k]`. The caller divides by the number of trees.
- * Rows go in blocks of 4096: a block's values are copied row-major, then every tree walks the
- * whole block (its nodes stay in cache), four rows at a time (independent walks overlap their
- * memory latency). Small jobs take a plain loop instead, which the JIT optimizes sooner.
+ * Rows go in blocks of 16384: a block's values are copied row-major (2.6 MB for 20 features), then
+ * every tree walks the whole block, four rows at a time (independent walks overlap their memory
+ * latency). A deep tree's nodes (~400 kB at depth 16) do not fit in a core's cache, so the walk is
+ * bound by node reads: the more rows per pass over a tree, the more of its nodes are reused while
+ * cached (1024-row blocks took 1.3x and 256-row blocks 2x the CPU time of 4096; 16384 took 0.9x).
+ * A block without missing values takes {@link walkBlockComplete} (no NaN test per step, ~0.86x). Small jobs take a plain loop instead, which the JIT optimizes sooner.
  */
 export function accumulatePredictions(
   forest: PackedForest,
@@ -156,13 +159,22 @@ export function accumulatePredictions(
     return;
   }
   const F = columns.length;
-  const BLOCK = 4096;
+  const BLOCK = 16384;
   const block = new Float64Array(Math.min(BLOCK, Math.max(0, end - start)) * F);
   for (let b0 = start; b0 < end; b0 += BLOCK) {
     const b1 = Math.min(end, b0 + BLOCK);
+    let missing = false;
     for (let f = 0; f < F; f++) {
       const col = columns[f]!;
-      for (let i = b0; i < b1; i++) block[(i - b0) * F + f] = col[i]!;
+      for (let i = b0; i < b1; i++) {
+        const v = col[i]!;
+        if (Number.isNaN(v)) missing = true;
+        block[(i - b0) * F + f] = v;
+      }
+    }
+    if (!missing) {
+      walkBlockComplete(forest, block, F, b0, b1, start, out);
+      continue;
     }
     for (let t = 0; t < nTrees; t++) {
       const root = roots[t]!;
@@ -223,6 +235,62 @@ export function accumulatePredictions(
         const o = (i - start) * V;
         for (let k = 0; k < V; k++) out[o + k]! += values[leaf + k]!;
       }
+    }
+  }
+}
+
+/**
+ * The blocked walk of {@link accumulatePredictions} for a block without missing values: a step is
+ * `child = int[6i + 4 + (x > threshold)]`, without the NaN test.
+ */
+function walkBlockComplete(
+  forest: PackedForest,
+  block: Float64Array,
+  F: number,
+  b0: number,
+  b1: number,
+  start: number,
+  out: Float64Array,
+): void {
+  const { num, int, values, valueWidth: V, roots, nTrees } = forest;
+  for (let t = 0; t < nTrees; t++) {
+    const root = roots[t]!;
+    let i = b0;
+    for (; i + 4 <= b1; i += 4) {
+      const r0 = (i - b0) * F;
+      const r1 = r0 + F;
+      const r2 = r1 + F;
+      const r3 = r2 + F;
+      let n0 = root;
+      let n1 = root;
+      let n2 = root;
+      let n3 = root;
+      while ((n0 & n1 & n2 & n3) >= 0) {
+        if (n0 >= 0) n0 = int[6 * n0 + 4 + +(block[r0 + (int[6 * n0 + 2]! >> 1)]! > num[3 * n0]!)]!;
+        if (n1 >= 0) n1 = int[6 * n1 + 4 + +(block[r1 + (int[6 * n1 + 2]! >> 1)]! > num[3 * n1]!)]!;
+        if (n2 >= 0) n2 = int[6 * n2 + 4 + +(block[r2 + (int[6 * n2 + 2]! >> 1)]! > num[3 * n2]!)]!;
+        if (n3 >= 0) n3 = int[6 * n3 + 4 + +(block[r3 + (int[6 * n3 + 2]! >> 1)]! > num[3 * n3]!)]!;
+      }
+      const o = (i - start) * V;
+      const l0 = (-1 - n0) * V;
+      const l1 = (-1 - n1) * V;
+      const l2 = (-1 - n2) * V;
+      const l3 = (-1 - n3) * V;
+      for (let k = 0; k < V; k++) {
+        out[o + k]! += values[l0 + k]!;
+        out[o + V + k]! += values[l1 + k]!;
+        out[o + 2 * V + k]! += values[l2 + k]!;
+        out[o + 3 * V + k]! += values[l3 + k]!;
+      }
+    }
+    for (; i < b1; i++) {
+      const row = (i - b0) * F;
+      let node = root;
+      while (node >= 0)
+        node = int[6 * node + 4 + +(block[row + (int[6 * node + 2]! >> 1)]! > num[3 * node]!)]!;
+      const leaf = (-1 - node) * V;
+      const o = (i - start) * V;
+      for (let k = 0; k < V; k++) out[o + k]! += values[leaf + k]!;
     }
   }
 }

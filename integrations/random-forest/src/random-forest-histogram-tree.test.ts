@@ -379,6 +379,34 @@ describe("forest arrays and forest.bin", () => {
       accumulatePredictions(packed, columns, i, i + 1, one);
       expect(Array.from(one)).toEqual(Array.from(blocked.subarray(i * 3, i * 3 + 3)));
     }
+    // A block without missing values takes the walk without the NaN test: same sums, also for
+    // values equal to a split threshold (every fifth value of a feature is one of its thresholds).
+    const ties = synth.columns.map((_, f) =>
+      many.flatMap((t) => [...t.threshold].filter((_, j) => t.feature[j] === f)),
+    );
+    const complete = synth.columns.map((c, f) =>
+      Float64Array.from(c, (v, i) =>
+        i % 5 === 0 && ties[f]!.length ? ties[f]![i % ties[f]!.length]! : Number.isNaN(v) ? 0 : v,
+      ),
+    );
+    const blockedComplete = new Float64Array(3000 * 3);
+    accumulatePredictions(packed, complete, 0, 3000, blockedComplete);
+    for (let i = 0; i < 3000; i += 7) {
+      const one = new Float64Array(3);
+      accumulatePredictions(packed, complete, i, i + 1, one);
+      expect(Array.from(one)).toEqual(Array.from(blockedComplete.subarray(i * 3, i * 3 + 3)));
+    }
+    // Several blocks, starting past row 0: the rows repeated to 40,000, rows [5, 40,000) walked.
+    const n = 40_000;
+    const tiled = columns.map((c) => Float64Array.from({ length: n }, (_, i) => c[i % 3000]!));
+    const long = new Float64Array((n - 5) * 3);
+    accumulatePredictions(packed, tiled, 5, n, long);
+    for (let i = 5; i < n; i += 97) {
+      const r = i % 3000;
+      expect(Array.from(long.subarray((i - 5) * 3, (i - 5) * 3 + 3))).toEqual(
+        Array.from(blocked.subarray(r * 3, r * 3 + 3)),
+      );
+    }
   });
 
   it("rejects damaged files with a reason", () => {
