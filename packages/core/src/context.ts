@@ -18,6 +18,8 @@ export interface ComponentInfo {
   type: string;
   path: string;
   config: Record<string, unknown>;
+  /** The plugin that provided the type (known for components a workflow built). */
+  plugin?: { name: string; version: string };
 }
 
 /** A component visible to a context. */
@@ -119,7 +121,14 @@ export function createContext<C>(host: ContextHost, args: ContextArgs): BaseCont
     componentInfo: (kind) => {
       const instance = find(kind);
       const info = instance ? INFO.get(instance) : undefined;
-      return info ? { type: info.type, path: info.path, config: structuredClone(info.config) } : undefined;
+      return info
+        ? {
+            type: info.type,
+            path: info.path,
+            config: structuredClone(info.config),
+            ...(info.plugin ? { plugin: { ...info.plugin } } : {}),
+          }
+        : undefined;
     },
     hasType: (kind, type) => hasType(host, kind, type),
     createComponent: async <K extends ComponentKind>(

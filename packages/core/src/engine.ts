@@ -39,7 +39,7 @@ import {
 } from "./middleware.js";
 import { inProcessOrchestrator, type Orchestrator } from "./orchestrator.js";
 import type { AnyDefinition, PipelineInstance, ProjectInfo, RunnerInstance } from "./plugin.js";
-import { listTypes } from "./registry.js";
+import { listTypes, type RegisteredType } from "./registry.js";
 import { CORE_VERSION } from "./version.js";
 
 export { uncancellable } from "./middleware.js";
@@ -149,7 +149,7 @@ export async function createWorkflow(plan: WorkflowPlan, options: EngineOptions 
           plan.runner.registered.definition.problemType,
         );
         const cp = { path, kind: registered.kind, type: registered.type, config: validated };
-        return buildComponent(b, registered.definition, cp, caller.parents, caller.scopes);
+        return buildComponent(b, registered, cp, caller.parents, caller.scopes);
       },
     },
   };
@@ -227,7 +227,7 @@ async function buildScope(
 ): Promise<Map<string, ScopeEntry>> {
   const scope = new Map<string, ScopeEntry>();
   for (const cp of components) {
-    const instance = await buildComponent(b, cp.registered.definition, cp, parents, [scope, ...outer]);
+    const instance = await buildComponent(b, cp.registered, cp, parents, [scope, ...outer]);
     scope.set(cp.attr, { kind: cp.kind, instance });
   }
   return scope;
@@ -236,11 +236,12 @@ async function buildScope(
 /** Creates a component: its context, `create`, and the wrapper that routes its calls through the chain. */
 async function buildComponent(
   b: Builder,
-  def: AnyDefinition,
+  registered: RegisteredType,
   cp: Pick<ComponentPlan, "path" | "kind" | "type" | "config">,
   parents: readonly ConfigParent[],
   scopes: readonly ContextScope[],
 ): Promise<object> {
+  const def = registered.definition;
   const ctx = createContext(b.host, { path: cp.path, type: cp.type, config: cp.config, parents, scopes });
   let instance: object;
   try {
@@ -250,7 +251,12 @@ async function buildComponent(
   }
   const info = { path: cp.path, scope: "component" as const, kind: cp.kind, type: cp.type };
   const wrapped = wrapInstance(instance, info, b.invoke, b.signal);
-  rememberComponentInfo(wrapped, { type: cp.type, path: cp.path, config: cp.config });
+  rememberComponentInfo(wrapped, {
+    type: cp.type,
+    path: cp.path,
+    config: cp.config,
+    plugin: { name: registered.plugin, version: registered.pluginVersion },
+  });
   return wrapped;
 }
 

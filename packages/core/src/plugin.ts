@@ -50,7 +50,15 @@ export interface BaseContext<C = Record<string, unknown>> {
   /** Like {@link component} but undefined when none is configured. */
   optionalComponent<K extends ComponentKind>(kind: K): ComponentKinds[K] | undefined;
   /** Type, path and validated config of the component of `kind` in this scope (to save with a model and rebuild it later). */
-  componentInfo(kind: string): { type: string; path: string; config: Record<string, unknown> } | undefined;
+  componentInfo(kind: string):
+    | {
+        type: string;
+        path: string;
+        config: Record<string, unknown>;
+        /** The plugin that provided the type, when known (components a workflow built). */
+        plugin?: { name: string; version: string };
+      }
+    | undefined;
   /**
    * Whether a type of `kind` can be created with {@link createComponent}. When it is not registered
    * yet, the host (the lolpop CLI) is asked to import the installed plugin that provides it.

@@ -83,12 +83,12 @@ export const offlineProcess = definePipeline({
       }
       return {
         step: "process",
-        component: componentIdentity(connector.type),
+        component: componentIdentity(connector),
         ...(code ? { code } : {}),
         config: {
           connector: connector.config,
           ...(source ? { source } : {}),
-          data_transformer: tInfo ? { component: componentIdentity(tInfo.type), config: tInfo.config } : null,
+          data_transformer: tInfo ? { component: componentIdentity(tInfo), config: tInfo.config } : null,
         },
         inputs: { data },
       };

@@ -356,7 +356,7 @@ export const offlineTrain = definePipeline({
           const split_ = await runCachedStep(splitterInfo ? useOf("split") : noStore(useAll), {
             parts: {
               step: "split",
-              component: componentIdentity(splitterInfo?.type ?? ""),
+              component: componentIdentity(splitterInfo),
               config: { splitter: splitterInfo?.config ?? {}, problem_type: problemType },
               inputs: { table: processed.dataset.fingerprint },
               ...(typeof splitSeed === "number" ? { seed: splitSeed } : {}),
@@ -472,7 +472,7 @@ export const offlineTrain = definePipeline({
           const encode = await runCachedStep(ftInfo_ && splitOut ? useOf("encode") : noStore(useAll), {
             parts: {
               step: "encode",
-              component: componentIdentity(ftInfo_?.type ?? ""),
+              component: componentIdentity(ftInfo_),
               config: ftInfo_?.config ?? {},
               inputs: Object.fromEntries(named.map(([n]) => [n, splitOut?.[n]?.digest ?? ""])),
             },
@@ -545,7 +545,7 @@ export const offlineTrain = definePipeline({
               {
                 parts: {
                   step: "train",
-                  component: componentIdentity(trainerInfo_?.type ?? ""),
+                  component: componentIdentity(trainerInfo_),
                   config: {
                     trainer: trainerInfo_?.config ?? {},
                     problem_type: problemType,

@@ -10,7 +10,6 @@ import { isAbsolute, resolve } from "node:path";
 import {
   type BaseContext,
   type CachedStepResult,
-  resolveType,
   STEP_CACHE_TAG_PREFIX,
   type StepCacheKeyParts,
   type StepCacheUse,
@@ -53,10 +52,16 @@ export async function stepCacheUse(
   };
 }
 
-/** A component's identity for the key: its type and the plugin (`name@version`) providing it. */
-export function componentIdentity(type: string): StepCacheKeyParts["component"] {
-  const r = resolveType(type);
-  return r ? { type, plugin: { name: r.plugin, version: r.pluginVersion } } : { type };
+/**
+ * A component's identity for the key: its type and the plugin (`name@version`) that provided it, as
+ * the engine recorded it when building the component (a bare name may be ambiguous in the registry
+ * when two plugins provide it and the config named the type qualified).
+ */
+export function componentIdentity(
+  info: { type: string; plugin?: { name: string; version: string } } | undefined,
+): StepCacheKeyParts["component"] {
+  if (!info) return { type: "" };
+  return info.plugin ? { type: info.type, plugin: { ...info.plugin } } : { type: info.type };
 }
 
 /** SHA-256 of a local file's bytes, or undefined when `path` is not a regular local file. */
