@@ -41,7 +41,9 @@ function treeHash(...folders: string[]): string {
   return h.digest("hex");
 }
 
-type RunsDoc = { runs: Array<{ id: string; status: string; tags: Record<string, string> }> };
+type RunsDoc = {
+  runs: Array<{ id: string; status: string; started_at: string; tags: Record<string, string> }>;
+};
 let workflowRuns: string[] = [];
 
 beforeAll(() => {
@@ -118,6 +120,24 @@ describe("config discovery and --set", () => {
     expect(json(lolpop(["runs", "show", workflowRuns[1]!, "--json"], dir)).params.max_depth).toBe("8");
   });
 
+  it("each workflow run keeps its log (log.jsonl: the logger's records, time, level and message)", () => {
+    for (const id of workflowRuns) {
+      const file = join(dir, ".lolpop", "runs", id, "artifacts", "log.jsonl");
+      const records = readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(records.length).toBeGreaterThan(0);
+      for (const r of records)
+        expect(r).toMatchObject({
+          time: expect.any(String),
+          level: expect.any(String),
+          msg: expect.any(String),
+        });
+      expect(json(lolpop(["runs", "show", id, "--json"], dir)).artifacts).toContain("log.jsonl");
+    }
+  });
+
   it("values are typed as YAML; an unknown section, a bad value and bad syntax exit 2 naming the argument", () => {
     let r = lolpop(["validate", "--set", "trian.config.seed=1"], dir);
     expect(r.code).toBe(2);
@@ -161,15 +181,36 @@ describe("runs", () => {
     expect(text.stdout).toContain(workflowRuns[0]!);
   });
 
+  it("list: --since and --until bound the start time (ISO times or ages)", () => {
+    const all = json<RunsDoc>(lolpop(["runs", "list", "--json"], dir)).runs;
+    const ids = (...args: string[]) =>
+      json<RunsDoc>(lolpop(["runs", "list", "--json", ...args], dir)).runs.map((r) => r.id);
+    const starts = all.map((r) => r.started_at).sort();
+    const [oldest, newest] = [starts[0]!, starts.at(-1)!];
+    expect(oldest < newest).toBe(true);
+    // --since is inclusive, --until exclusive.
+    expect(ids("--since", newest)).toEqual(all.filter((r) => r.started_at === newest).map((r) => r.id));
+    expect(ids("--until", newest)).toEqual(all.filter((r) => r.started_at < newest).map((r) => r.id));
+    expect(ids("--since", oldest, "--until", newest)).toEqual(
+      all.filter((r) => r.started_at < newest).map((r) => r.id),
+    );
+    expect(ids("--since", "1d")).toEqual(all.map((r) => r.id));
+    expect(ids("--until", "2000-01-01")).toEqual([]);
+    expect(ids("--since", new Date(Date.now() + 60_000).toISOString())).toEqual([]);
+  });
+
   it("list: bad options exit 2", () => {
     for (const args of [
       ["--status", "DONE"],
       ["--pipeline", "nope"],
       ["--limit", "0"],
+      ["--since", "yesterday"],
+      ["--until", "7x"],
+      ["--since", "2026-12-02", "--until", "2026-12-01"],
     ]) {
       const r = lolpop(["runs", "list", ...args], dir);
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/--(status|pipeline|limit) must/);
+      expect(r.stderr).toMatch(/--(status|pipeline|limit|since|until) (\(.*\) )?must/);
     }
   });
 

@@ -38,6 +38,12 @@ describe("a failing step", () => {
     expect(out.lineage.status).toBe("failed");
     const workflowRun = runs(dir).find((x) => x.id === out.summary.run_id)!;
     expect(workflowRun).toMatchObject({ status: "FAILED", ended_at: expect.any(String) });
+    // The failed run keeps its log, the steps before the failure included.
+    const log = readFileSync(join(workflowRun.dir, "artifacts", "log.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { msg: string });
+    expect(log.some((r) => /^read \d+ rows/.test(r.msg))).toBe(true);
   }, 180_000);
 });
 

@@ -599,8 +599,12 @@ export async function main(argv: string[]): Promise<number> {
           : undefined;
         // Tells components that draw their own progress bar (tfjs) to log instead.
         if (progress) process.env.LOLPOP_PROGRESS_LINE = "1";
+        // The run's log is kept with its workflow run (log.jsonl) whether it succeeds or fails.
+        const { runLogCollector, saveRunLog } = await import("./run-log.js");
+        const runLog = runLogCollector();
         const logger = createLogger({
           level: process.env.LOLPOP_LOG_LEVEL ? undefined : "info",
+          sinks: [runLog.sink],
           ...(progress ? { stream: progress.logStream } : {}),
         });
         try {
@@ -633,14 +637,25 @@ export async function main(argv: string[]): Promise<number> {
             reproduction,
             reproduction?.step ?? opts.step,
           );
+          const logNote = await saveRunLog(
+            loaded,
+            workflow,
+            typeof summary.run_id === "string" ? summary.run_id : undefined,
+            runLog,
+          );
+          if (logNote) notes.push(logNote);
           write(renderRunSucceeded(summary, { json: opts.json, lineage: workflow.lineage() }));
           if (notes.length)
             (opts.json ? process.stderr : process.stdout).write(`${stripControlChars(notes.join("\n"))}\n`);
         } catch (e) {
           progress?.stop();
           // Whatever step failed, say what was done before it (runs, registered version, promotion).
-          if (partialRunOf(e))
+          const partial = partialRunOf(e);
+          if (partial) {
+            const runId = partial.summary.run_id;
+            if (built) await saveRunLog(loaded, built, typeof runId === "string" ? runId : undefined, runLog);
             write(renderRunFailed(e, await describeError(e), { json: opts.json, lineage: built?.lineage() }));
+          }
           throw e;
         } finally {
           await reproduction?.cleanup();

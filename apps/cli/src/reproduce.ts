@@ -102,7 +102,7 @@ export async function reproduceRecordOf(
 }
 
 /** The metadata tracker of a built workflow, if the config has one. */
-function trackerOf(loaded: LoadedProject, workflow: Workflow): MetadataTracker | undefined {
+export function trackerOf(loaded: LoadedProject, workflow: Workflow): MetadataTracker | undefined {
   const plan = componentPlans(loaded).find((c) => c.kind === "metadata_tracker");
   return plan ? workflow.component<MetadataTracker>(plan.path) : undefined;
 }

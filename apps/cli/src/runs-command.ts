@@ -21,6 +21,10 @@ const STAGE_NAMES: Record<string, string> = {
 export interface RunsListOptions extends StoreCommandOptions {
   status?: string;
   pipeline?: string;
+  /** Started at or after: ISO 8601 or an age (`30m`, `24h`, `7d`). */
+  since?: string;
+  /** Started before: same forms as `since`. */
+  until?: string;
   limit?: string;
   json?: boolean;
 }
@@ -69,7 +73,33 @@ export async function runsListFilter(opts: RunsListOptions) {
   const limit = opts.limit === undefined ? 20 : Number(opts.limit);
   if (!Number.isInteger(limit) || limit < 1)
     throw new ExitError(2, `--limit must be a whole number of at least 1 (got "${opts.limit}")`);
-  return { status, stage, limit };
+  const now = Date.now();
+  const started_after = timeOption("--since", opts.since, now);
+  const started_before = timeOption("--until", opts.until, now);
+  if (started_after && started_before && started_after >= started_before)
+    throw new ExitError(2, `--since (${started_after}) must be before --until (${started_before})`);
+  return {
+    status,
+    stage,
+    limit,
+    ...(started_after ? { started_after } : {}),
+    ...(started_before ? { started_before } : {}),
+  };
+}
+
+const AGE_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** An ISO 8601 time, or an age before `now` (`30m`, `24h`, `7d`, `2w`), as an ISO time. */
+function timeOption(name: string, value: string | undefined, now: number): string | undefined {
+  if (value === undefined) return undefined;
+  const age = /^(\d+)([mhdw])$/.exec(value.trim());
+  const t = age ? now - Number(age[1]) * AGE_UNITS[age[2]!]! : Date.parse(value);
+  if (!Number.isFinite(t))
+    throw new ExitError(
+      2,
+      `${name} must be an ISO 8601 time (2026-12-01, 2026-12-01T08:00:00Z) or an age such as 30m, 24h, 7d (got "${value}")`,
+    );
+  return new Date(t).toISOString();
 }
 
 /** `runs list`: newest first. */
@@ -79,6 +109,8 @@ export async function runsList(tracker: MetadataTracker, opts: RunsListOptions):
   const runs = await tracker.search_runs({
     ...(f.stage ? { tags: { [RUN_TAGS.stage]: f.stage } } : {}),
     ...(f.status ? { status: f.status } : {}),
+    ...(f.started_after ? { started_after: f.started_after } : {}),
+    ...(f.started_before ? { started_before: f.started_before } : {}),
     limit: f.limit,
   });
   if (opts.json) return terminalJson({ runs });

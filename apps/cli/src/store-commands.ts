@@ -72,12 +72,24 @@ export function registerStoreCommands(program: Command, host: StoreCommandHost):
         "only runs in this status: RUNNING, FINISHED, FAILED, KILLED (comma separated)",
       )
       .option("--pipeline <stage>", "only runs of this stage: workflow, train, tuning, predict")
+      .option(
+        "--since <time>",
+        "only runs started at or after this time: ISO 8601 (2026-12-01, 2026-12-01T08:00Z) or an age (30m, 24h, 7d)",
+      )
+      .option("--until <time>", "only runs started before this time (same forms as --since)")
       .option("--limit <n>", "at most this many runs", "20")
       .option("--json", "print {runs: [...]} as JSON"),
     host,
   ).action(
     async (
-      opts: StoreCommandOptions & { status?: string; pipeline?: string; limit?: string; json?: boolean },
+      opts: StoreCommandOptions & {
+        status?: string;
+        pipeline?: string;
+        since?: string;
+        until?: string;
+        limit?: string;
+        json?: boolean;
+      },
     ) => {
       const { runsList, runsListFilter } = await import("./runs-command.js");
       await runsListFilter(opts); // a bad option is a usage error before the project is read

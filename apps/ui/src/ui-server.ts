@@ -13,7 +13,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ModelVersionInfo, PromotionEvent, RunInfo } from "@lolpop/core";
+import type { MetadataTracker, ModelVersionInfo, PromotionEvent, RunInfo } from "@lolpop/core";
 import Fastify, { type FastifyInstance } from "fastify";
 import { UiError } from "./ui-error.js";
 import { type VersionImportance, versionCurves, versionImportance, versionReports } from "./ui-insights.js";
@@ -112,6 +112,80 @@ function sortRuns(runs: RunInfo[], sort: string | undefined): RunInfo[] {
   return [...runs].sort((a, b) => (desc ? f(b, a) : f(a, b)));
 }
 
+/** The component calls of a run's workflow, summed per component method: what the run page's timings show. */
+export interface ComponentCalls {
+  /** The workflow run whose `lineage.json` they come from. */
+  run_id: string;
+  /** Per component method (`train.model_trainer.fit`), in the order first called. */
+  calls: Array<{ path: string; count: number; ms: number; failed: number }>;
+}
+
+/** Log records the run page shows at most (the last ones). */
+const LOG_RECORDS_SHOWN = 2000;
+
+/**
+ * An artifact of the workflow run of `run` (the run itself for a workflow run, else its parent) as
+ * text, or undefined when the tracker cannot read artifacts back or there is none.
+ */
+async function workflowArtifact(
+  tracker: MetadataTracker,
+  run: RunInfo,
+  name: string,
+): Promise<{ run_id: string; text: string } | undefined> {
+  if (typeof tracker.read_artifact !== "function") return undefined;
+  const runId = run.tags["lolpop.stage"] === "workflow" || !run.parent_id ? run.id : run.parent_id;
+  try {
+    return { run_id: runId, text: new TextDecoder().decode(await tracker.read_artifact(runId, name)) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The timings the workflow run recorded (its `lineage.json`), summed per component method. */
+async function componentCalls(tracker: MetadataTracker, run: RunInfo): Promise<ComponentCalls | undefined> {
+  const a = await workflowArtifact(tracker, run, "lineage.json");
+  if (!a) return undefined;
+  let lineage: { timings?: Array<{ path: string; ms: number; ok: boolean }> };
+  try {
+    lineage = JSON.parse(a.text);
+  } catch {
+    return undefined;
+  }
+  const byPath = new Map<string, { path: string; count: number; ms: number; failed: number }>();
+  for (const t of Array.isArray(lineage.timings) ? lineage.timings : []) {
+    if (typeof t?.path !== "string" || typeof t.ms !== "number") continue;
+    const e = byPath.get(t.path) ?? { path: t.path, count: 0, ms: 0, failed: 0 };
+    e.count++;
+    e.ms += t.ms;
+    if (t.ok === false) e.failed++;
+    byPath.set(t.path, e);
+  }
+  return {
+    run_id: a.run_id,
+    calls: [...byPath.values()].map((e) => ({ ...e, ms: Math.round(e.ms * 1000) / 1000 })),
+  };
+}
+
+/** The log `lolpop run` kept with the workflow run (`log.jsonl`): its last records, time, level and message. */
+async function runLog(
+  tracker: MetadataTracker,
+  run: RunInfo,
+): Promise<{ run_id: string; records: Array<{ time: string; level: string; msg: string }> } | undefined> {
+  const a = await workflowArtifact(tracker, run, "log.jsonl");
+  if (!a) return undefined;
+  const records = [];
+  for (const line of a.text.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const r = JSON.parse(line) as { time?: unknown; level?: unknown; msg?: unknown };
+      records.push({ time: String(r.time ?? ""), level: String(r.level ?? ""), msg: String(r.msg ?? "") });
+    } catch {
+      // A line that is not JSON (a truncated write) is skipped.
+    }
+  }
+  return { run_id: a.run_id, records: records.slice(-LOG_RECORDS_SHOWN) };
+}
+
 /**
  * Builds the UI app over an open store (the caller closes the store). Routes: `GET /` (the page),
  * `GET /api/info|runs|runs/:id|compare?ids=|models|models/:name|models/:name/:version|lineage/:name/:version`,
@@ -199,25 +273,35 @@ export async function createUiApp(
     };
   });
 
-  app.get<{ Querystring: { status?: string; pipeline?: string; limit?: string; sort?: string } }>(
-    "/api/runs",
-    async (req) => {
-      const q = req.query;
-      const f = await cli.runsListFilter({
-        ...(q.status ? { status: q.status } : {}),
-        ...(q.pipeline ? { pipeline: q.pipeline } : {}),
-        limit: q.limit ?? "100",
-      });
-      if (f.limit > MAX_RUNS)
-        throw new UiError({ message: `limit must be at most ${MAX_RUNS} (got ${f.limit})` });
-      const runs = await tracker().search_runs({
-        ...(f.stage ? { tags: { [core.RUN_TAGS.stage]: f.stage } } : {}),
-        ...(f.status ? { status: f.status } : {}),
-        limit: f.limit,
-      });
-      return { runs: sortRuns(runs, q.sort) };
-    },
-  );
+  app.get<{
+    Querystring: {
+      status?: string;
+      pipeline?: string;
+      since?: string;
+      until?: string;
+      limit?: string;
+      sort?: string;
+    };
+  }>("/api/runs", async (req) => {
+    const q = req.query;
+    const f = await cli.runsListFilter({
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.pipeline ? { pipeline: q.pipeline } : {}),
+      ...(q.since ? { since: q.since } : {}),
+      ...(q.until ? { until: q.until } : {}),
+      limit: q.limit ?? "100",
+    });
+    if (f.limit > MAX_RUNS)
+      throw new UiError({ message: `limit must be at most ${MAX_RUNS} (got ${f.limit})` });
+    const runs = await tracker().search_runs({
+      ...(f.stage ? { tags: { [core.RUN_TAGS.stage]: f.stage } } : {}),
+      ...(f.status ? { status: f.status } : {}),
+      ...(f.started_after ? { started_after: f.started_after } : {}),
+      ...(f.started_before ? { started_before: f.started_before } : {}),
+      limit: f.limit,
+    });
+    return { runs: sortRuns(runs, q.sort) };
+  });
 
   app.get<{ Params: { id: string } }>("/api/runs/:id", async (req) => {
     const t = tracker();
@@ -229,7 +313,8 @@ export async function createUiApp(
       });
     });
     const children = await t.search_runs({ parent_id: run.id });
-    return { run, children };
+    const [calls, log] = await Promise.all([componentCalls(t, run), runLog(t, run)]);
+    return { run, children, calls, log };
   });
 
   app.get<{ Querystring: { ids?: string } }>("/api/compare", async (req) => {

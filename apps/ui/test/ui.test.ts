@@ -190,6 +190,92 @@ describe("lolpop ui on the penguins quickstart", () => {
     await page.close();
   });
 
+  test("the runs page filters by pipeline and by start date as the tracker does", async () => {
+    const train = await store.tracker!.search_runs({ tags: { "lolpop.stage": "train" }, limit: 100 });
+    expect(train.length).toBeGreaterThan(1);
+    const { page, errors } = await open("/runs?pipeline=train");
+    // The count the toolbar shows and the names in the table (no toolbar: the page shows an error).
+    const shown = async () => {
+      const count = await page
+        .locator(".toolbar > span")
+        .textContent({ timeout: 1000 })
+        .catch(() => "none");
+      const names = await page.$$eval("#runs tbody tr", (trs) =>
+        trs.map((tr) => tr.children[1]!.textContent),
+      );
+      return `${count}: ${names.join("|")}`;
+    };
+    const all = `${train.length} runs: ${train.map((r) => r.name || r.id).join("|")}`;
+    expect(await shown()).toBe(all);
+    // From tomorrow (UTC, as the API reads a date): nothing; from the day of the first run: all of them.
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    await page.fill('input[aria-label="started from"]', day(Date.now() + 86_400_000));
+    await until(shown, "0 runs: ");
+    const first = Math.min(...train.map((r) => Date.parse(r.started_at)));
+    await page.fill('input[aria-label="started from"]', day(first));
+    await until(shown, all);
+    // Only until the day before the first run: nothing again.
+    await page.fill('input[aria-label="started from"]', "");
+    await page.fill('input[aria-label="started until"]', day(first - 86_400_000));
+    await until(shown, "0 runs: ");
+    expect(page.url()).toMatch(/pipeline=train/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test("a workflow run's page shows metrics per split with baseline and champion, and its component calls", async () => {
+    const [wf] = await store.tracker!.search_runs({
+      tags: { "lolpop.stage": "workflow" },
+      status: "FINISHED",
+      limit: 1,
+    });
+    const lineage = JSON.parse(
+      new TextDecoder().decode(await store.tracker!.read_artifact!(wf!.id, "lineage.json")),
+    ) as { timings: Array<{ path: string; ms: number; ok: boolean }> };
+    const counts = new Map<string, number>();
+    for (const t of lineage.timings) counts.set(t.path, (counts.get(t.path) ?? 0) + 1);
+    expect(counts.size).toBeGreaterThan(3);
+    const { page, errors } = await open(`/run/${encodeURIComponent(wf!.id)}`);
+    const calls = await page.$$eval("#calls tbody tr", (trs) =>
+      trs.map((tr) => `${tr.children[0]!.textContent} x${tr.children[1]!.textContent}`),
+    );
+    expect(calls).toEqual([...counts].map(([path, n]) => `${path} x${n}`));
+    // The train run's test metrics (merged into the workflow run's view) with the baseline's.
+    const train = (await store.tracker!.search_runs({ parent_id: wf!.id })).find(
+      (r) => r.tags["lolpop.stage"] === "train",
+    );
+    const metrics = (await store.tracker!.get_run(train!.id)).metrics;
+    const row = await page.$$eval("#split-metrics tbody tr", (trs) =>
+      trs
+        .map((tr) => [...tr.children].map((td) => td.textContent))
+        .find((cells) => cells[0] === "f1_macro" && cells[1] === "test"),
+    );
+    // As the page formats numbers: whole ones as they are, others with 4 decimals.
+    const cell = (v: number | undefined) =>
+      v === undefined ? "" : Number.isInteger(v) ? String(v) : v.toFixed(4);
+    expect(row).toEqual([
+      "f1_macro",
+      "test",
+      cell(metrics["test.f1_macro"]),
+      cell(metrics["baseline.test.f1_macro"]),
+      cell(metrics["champion.test.f1_macro"]),
+    ]);
+    expect(row![2]).not.toBe("");
+    // The log `lolpop run` kept with the workflow run (log.jsonl), as text.
+    const logged = new TextDecoder()
+      .decode(await store.tracker!.read_artifact!(wf!.id, "log.jsonl"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { level: string; msg: string });
+    expect(logged.length).toBeGreaterThan(0);
+    const shownLog = await page.$$eval("#log tbody tr", (trs) =>
+      trs.map((tr) => `${tr.children[1]!.textContent} ${tr.children[2]!.textContent}`),
+    );
+    expect(shownLog).toEqual(logged.map((r) => `${r.level} ${r.msg}`));
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test("the runs page refreshes while a run is RUNNING and shows it FINISHED once it ends", async () => {
     const run = await store.tracker!.start_run({ name: "live-run" });
     const { page, errors } = await open("/runs");

@@ -32,6 +32,7 @@ import {
   type RunStatus,
   redactText,
   runStatusFilter,
+  runTimeFilter,
   silentLogger,
   stringifyParam,
 } from "@lolpop/core";
@@ -692,6 +693,7 @@ export function createMlflowMetadataTracker(options: MlflowMetadataTrackerOption
       const wanted = { ...(filter.tags ?? {}) };
       if (filter.parent_id !== undefined) wanted[MLFLOW_TAGS.parentRunId] = filter.parent_id;
       const statuses = runStatusFilter(filter.status);
+      const timeWindow = runTimeFilter(filter);
       const clauses = Object.entries(wanted)
         .map(([k, v]) => filterClause("tags", k, v))
         .filter((c): c is string => c !== undefined);
@@ -699,6 +701,8 @@ export function createMlflowMetadataTracker(options: MlflowMetadataTrackerOption
       // status is checked again on the runs read.
       if (statuses?.length === 1 && statuses[0] !== "RUNNING")
         clauses.push(`attributes.status = '${statuses[0]}'`);
+      if (timeWindow.after !== undefined) clauses.push(`attributes.start_time >= ${timeWindow.after}`);
+      if (timeWindow.before !== undefined) clauses.push(`attributes.start_time < ${timeWindow.before}`);
       const out: RunInfo[] = [];
       let pageToken: string | undefined;
       do {
@@ -713,7 +717,8 @@ export function createMlflowMetadataTracker(options: MlflowMetadataTrackerOption
           const tags = fromTagList(run.data?.tags);
           if (!Object.entries(wanted).every(([k, v]) => tags[k] === v)) continue;
           const info = toRunInfo(run);
-          if (!statuses || statuses.includes(info.status)) out.push(info);
+          if ((!statuses || statuses.includes(info.status)) && timeWindow.accepts(info.started_at))
+            out.push(info);
         }
         pageToken = page.next_page_token || undefined;
       } while (pageToken && out.length < limit);

@@ -135,7 +135,16 @@ process:
     await createWorkflow(plan, { logger: silentLogger, loadType });
     // `seed` is not declared by the probe, so it comes from the runner's config through lookup.
     expect(seen).toEqual([
-      { ...expected, notifier: { type: "TagNotifier", path: "notifier", config: { tag: "global" } } },
+      {
+        ...expected,
+        notifier: {
+          type: "TagNotifier",
+          path: "notifier",
+          config: { tag: "global" },
+          // A workflow's component: the engine records the plugin that provided it.
+          plugin: { name: "@fixtures/context-test", version: "1.0.0" },
+        },
+      },
     ]);
     expect(asked).toEqual(["notifier:LateNotifier", "notifier:NoSuchNotifier"]);
     expect(notes).toEqual(["global:hello"]);

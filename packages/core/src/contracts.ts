@@ -302,6 +302,39 @@ export function runStatusFilter(
   return list as RunStatus[];
 }
 
+/**
+ * The start-time window of a `search_runs` filter as epoch milliseconds (`started_after` inclusive,
+ * `started_before` exclusive; undefined: open), and the test a run's `started_at` must pass.
+ * @throws LolpopError (`bad_time_filter`) when a bound is not an ISO 8601 time.
+ */
+export function runTimeFilter(filter: { started_after?: string; started_before?: string }): {
+  after?: number;
+  before?: number;
+  accepts(startedAt: string): boolean;
+} {
+  const ms = (name: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const t = Date.parse(v);
+    if (!Number.isFinite(t))
+      throw new LolpopError({
+        code: "bad_time_filter",
+        message: `${name} must be an ISO 8601 time such as 2026-12-01 or 2026-12-01T08:00:00Z (got "${v}")`,
+      });
+    return t;
+  };
+  const after = ms("started_after", filter.started_after);
+  const before = ms("started_before", filter.started_before);
+  return {
+    ...(after !== undefined ? { after } : {}),
+    ...(before !== undefined ? { before } : {}),
+    accepts(startedAt) {
+      if (after === undefined && before === undefined) return true;
+      const t = Date.parse(startedAt);
+      return (after === undefined || t >= after) && (before === undefined || t < before);
+    },
+  };
+}
+
 /** A tracked run (a workflow run, a pipeline stage, a tuning trial, a prediction job). */
 export interface RunInfo {
   id: string;
@@ -362,12 +395,16 @@ export interface MetadataTracker {
   get_run(run_id: string): Promise<RunRecord>;
   /**
    * Runs whose tags include every given tag, newest first. `status`: only runs in this status (or
-   * one of these); omitted: any status. `limit` counts the runs that match every filter.
+   * one of these); omitted: any status. `started_after` (inclusive) / `started_before` (exclusive):
+   * ISO 8601 times bounding `started_at` ({@link runTimeFilter}). `limit` counts the runs that match
+   * every filter.
    */
   search_runs(filter: {
     tags?: Record<string, string>;
     parent_id?: string;
     status?: RunStatus | readonly RunStatus[];
+    started_after?: string;
+    started_before?: string;
     limit?: number;
   }): Promise<RunInfo[]>;
   /**

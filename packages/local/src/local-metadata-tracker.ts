@@ -30,6 +30,7 @@ import {
   type RunStatus,
   redactText,
   runStatusFilter,
+  runTimeFilter,
   StoreError,
   stringifyParam,
   writeFileAtomic,
@@ -483,6 +484,7 @@ export function createLocalMetadataTracker(root: string): LocalMetadataTracker {
         throw e;
       }
       const statuses = runStatusFilter(filter.status);
+      const timeWindow = runTimeFilter(filter);
       const found: RunInfo[] = [];
       const folders = names.filter((name) => !name.startsWith(".") && SAFE_SEGMENT.test(name));
       // Read SEARCH_READ_BATCH run files at a time: one at a time costs a round trip per run (a
@@ -498,6 +500,7 @@ export function createLocalMetadataTracker(root: string): LocalMetadataTracker {
           if (filter.parent_id !== undefined && info.parent_id !== filter.parent_id) return;
           if (filter.tags && !Object.entries(filter.tags).every(([k, v]) => info.tags[k] === v)) return;
           if (statuses && !statuses.includes(info.status)) return;
+          if (!timeWindow.accepts(info.started_at)) return;
           found.push(info);
         });
       }

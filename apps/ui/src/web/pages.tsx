@@ -99,9 +99,16 @@ export function RunsPage(props: { params: URLSearchParams }) {
   const stage = props.params.get("pipeline") ?? "";
   const sort = props.params.get("sort") ?? "";
   const limit = props.params.get("limit") ?? "100";
+  // Dates (YYYY-MM-DD, the browser's date inputs) bound the start time: from the first day's start
+  // to the end of the last day (the API's `until` is exclusive: the next day).
+  const since = props.params.get("since") ?? "";
+  const until = props.params.get("until") ?? "";
+  const dayAfter = (d: string) => new Date(Date.parse(d) + 86_400_000).toISOString().slice(0, 10);
   const q = new URLSearchParams({
     ...(status ? { status } : {}),
     ...(stage ? { pipeline: stage } : {}),
+    ...(since ? { since } : {}),
+    ...(until ? { until: dayAfter(until) } : {}),
     ...(sort ? { sort } : {}),
     limit,
   });
@@ -109,7 +116,7 @@ export function RunsPage(props: { params: URLSearchParams }) {
   const [picked, setPicked] = useState<string[]>([]);
   usePoll(state.data?.runs.some((r) => r.status === "RUNNING") ?? false, state.reload);
   const hashOf = (over: Record<string, string>) => {
-    const next = new URLSearchParams({ status, pipeline: stage, sort, ...over });
+    const next = new URLSearchParams({ status, pipeline: stage, since, until, sort, ...over });
     for (const [k, v] of [...next]) if (!v) next.delete(k);
     return `#/runs?${next}`;
   };
@@ -133,12 +140,30 @@ export function RunsPage(props: { params: URLSearchParams }) {
               ))}
             </select>
             <select aria-label="pipeline" onChange={(e) => go({ pipeline: e.currentTarget.value })}>
-              {["", "process", "train", "deploy", "predict", "prediction_job", "workflow"].map((s) => (
+              {["", "workflow", "train", "tuning", "predict"].map((s) => (
                 <option key={s} value={s} selected={s === stage}>
                   {s || "any pipeline"}
                 </option>
               ))}
             </select>
+            <label>
+              from{" "}
+              <input
+                type="date"
+                aria-label="started from"
+                value={since}
+                onChange={(e) => go({ since: e.currentTarget.value })}
+              />
+            </label>
+            <label>
+              to{" "}
+              <input
+                type="date"
+                aria-label="started until"
+                value={until}
+                onChange={(e) => go({ until: e.currentTarget.value })}
+              />
+            </label>
             <button
               type="button"
               disabled={picked.length < 2 || picked.length > 5}
@@ -186,17 +211,54 @@ export function RunsPage(props: { params: URLSearchParams }) {
   );
 }
 
+const SPLITS = ["train", "valid", "test"];
+
+/**
+ * The metrics logged per split (`test.f1_macro`) with the baseline's (`baseline.test.f1_macro`) and
+ * the champion's (`champion.test.f1_macro`) next to them, one row per metric and split.
+ */
+function splitMetrics(metrics: Record<string, number>) {
+  const rows = new Map<
+    string,
+    { metric: string; split: string; value?: number; baseline?: number; champion?: number }
+  >();
+  for (const [key, v] of Object.entries(metrics)) {
+    const m = /^(?:(baseline|champion)\.)?(train|valid|test)\.(.+)$/.exec(key);
+    if (!m) continue;
+    const [, who, split, metric] = m as unknown as [
+      string,
+      "baseline" | "champion" | undefined,
+      string,
+      string,
+    ];
+    const id = `${metric}\0${split}`;
+    const row = rows.get(id) ?? { metric, split };
+    row[who ?? "value"] = v;
+    rows.set(id, row);
+  }
+  return [...rows.values()].sort((a, b) =>
+    a.metric === b.metric ? SPLITS.indexOf(a.split) - SPLITS.indexOf(b.split) : a.metric < b.metric ? -1 : 1,
+  );
+}
+
 export function RunPage(props: { id: string }) {
   const state = useData(
-    () => api<{ run: RunRecord; children: RunInfo[] }>(`runs/${enc(props.id)}`),
+    () =>
+      api<{
+        run: RunRecord;
+        children: RunInfo[];
+        calls?: { run_id: string; calls: Array<{ path: string; count: number; ms: number; failed: number }> };
+        log?: { run_id: string; records: Array<{ time: string; level: string; msg: string }> };
+      }>(`runs/${enc(props.id)}`),
     [props.id],
   );
   usePoll(state.data?.run.status === "RUNNING", state.reload);
   return (
     <Page state={state}>
-      {({ run, children }) => {
+      {({ run, children, calls, log }) => {
         const metrics = Object.entries(run.metrics);
         const reports = run.artifacts.filter((a) => /\.html?$/i.test(a));
+        const splits = splitMetrics(run.metrics);
         return (
           <>
             <h1>{`Run ${run.name || run.id}`}</h1>
@@ -205,6 +267,38 @@ export function RunPage(props: { id: string }) {
               {` · started ${run.started_at}`}
               {run.ended_at ? ` · ended ${run.ended_at}` : ""}
             </p>
+            {splits.length ? (
+              <>
+                <h2>Metrics per split</h2>
+                <Table
+                  id="split-metrics"
+                  header={["Metric", "Split", "Value", "Baseline", "Champion"]}
+                  rows={splits.map((r) => [
+                    r.metric,
+                    r.split,
+                    r.value ?? "",
+                    r.baseline ?? "",
+                    r.champion ?? "",
+                  ])}
+                />
+              </>
+            ) : null}
+            {calls?.calls.length ? (
+              <>
+                <h2>Component calls</h2>
+                <Table
+                  id="calls"
+                  header={["Call", "Times", "Total ms", "Mean ms", "Failed"]}
+                  rows={calls.calls.map((c) => [
+                    c.path,
+                    c.count,
+                    Math.round(c.ms),
+                    Math.round((c.ms / c.count) * 10) / 10,
+                    c.failed,
+                  ])}
+                />
+              </>
+            ) : null}
             <h2>Metrics</h2>
             <Table header={["Metric", "Value"]} rows={metrics} />
             {metrics.length ? (
@@ -238,6 +332,17 @@ export function RunPage(props: { id: string }) {
                 <Table
                   header={["Run", "Status"]}
                   rows={children.map((c) => [<a href={`#/run/${enc(c.id)}`}>{c.name || c.id}</a>, c.status])}
+                />
+              </>
+            ) : null}
+            {log?.records.length ? (
+              <>
+                <h2>Log</h2>
+                <Table
+                  id="log"
+                  header={["Time", "Level", "Message"]}
+                  rows={log.records.map((r) => [r.time.slice(11, 23), r.level, r.msg])}
+                  rowClass={(i) => (log.records[i]!.level === "error" ? "differs" : undefined)}
                 />
               </>
             ) : null}

@@ -81,6 +81,24 @@ export function metadataTrackerChecks(env: BehaviourEnv): NamedCheck[] {
           done.some((r) => r.id === child.id),
           "search_runs({parent_id, status: FINISHED}) does not find the ended nested run",
         );
+        // The start-time window: started_after inclusive, started_before exclusive.
+        const at = (await t.get_run(child.id)).started_at;
+        const ids = async (f: { started_after?: string; started_before?: string }) =>
+          (await t.search_runs({ parent_id: run.id, ...f })).map((r) => r.id);
+        expectThat(
+          (await ids({ started_after: at })).includes(child.id),
+          `search_runs({started_after: its started_at ${at}}) does not find the run`,
+        );
+        expectThat(
+          !(await ids({ started_before: at })).includes(child.id),
+          `search_runs({started_before: its started_at ${at}}) returns the run`,
+        );
+        const dayLater = new Date(Date.parse(at) + 86_400_000).toISOString();
+        expectThat(
+          !(await ids({ started_after: dayLater })).includes(child.id) &&
+            (await ids({ started_before: dayLater })).includes(child.id),
+          `search_runs with a window a day after ${at} gets the run wrong`,
+        );
         const ended = await t.get_run(run.id);
         expectThat(ended.status === "FINISHED", `after end_run the status is ${ended.status}`);
         expectThat(typeof ended.ended_at === "string", "an ended run has ended_at");
