@@ -80,6 +80,13 @@ describe("conformance of the optional lifecycle methods against MLflow", () => {
     await check!.run();
   });
 
+  test("metadata_tracker: records and searches runs (tags, parent, status, start time)", async () => {
+    const checks = behaviourChecks("metadata_tracker", envOf(mlflowMetadataTracker, "conformance-search"));
+    const check = checks.find((c) => c.name.startsWith("records a run"));
+    expect(check).toBeDefined();
+    await check!.run();
+  });
+
   test("metadata_tracker: get_metric_history and read_artifact", async () => {
     const checks = behaviourChecks("metadata_tracker", envOf(mlflowMetadataTracker, "conformance-history"));
     const check = checks.find((c) => c.name.startsWith("optional get_metric_history"));

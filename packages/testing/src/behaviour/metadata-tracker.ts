@@ -6,7 +6,7 @@ import { type BehaviourEnv, expectThat, type NamedCheck } from "./support.js";
 export function metadataTrackerChecks(env: BehaviourEnv): NamedCheck[] {
   return [
     {
-      name: "records a run: params, metrics, tags, dataset, artifact, nested run, search (tags, parent, status), end",
+      name: "records a run: params, metrics, tags, dataset, artifact, nested run, search (tags, parent, status, start time), end",
       run: async () => {
         const root = env.tmp();
         const t = (await env.create(root)) as MetadataTracker;
