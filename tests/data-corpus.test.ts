@@ -51,10 +51,11 @@ describe("bad data corpus", () => {
       expect(r.stderr).not.toMatch(control);
 
       if (expected.writes === "nothing") {
-        // A failed run may be recorded as FAILED by the tracker (with its lineage); nothing else may appear.
+        // A failed run may be recorded as FAILED by the tracker (with its lineage and its log); nothing
+        // else may appear.
         const added = listFiles(project).filter((f) => !before.includes(f));
         const records = added.filter((f) =>
-          /^\.lolpop\/runs\/[^/]+\/(run\.json|params\.json|artifacts\/lineage\.json)$/.test(f),
+          /^\.lolpop\/runs\/[^/]+\/(run\.json|params\.json|artifacts\/(lineage\.json|log\.jsonl))$/.test(f),
         );
         expect(added.filter((f) => !records.includes(f))).toEqual([]);
         for (const f of records.filter((x) => x.endsWith("run.json")))
