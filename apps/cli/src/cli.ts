@@ -560,6 +560,8 @@ export async function main(argv: string[]): Promise<number> {
         const { prepareRunReproduction } = await import("./reproduce.js");
         const reproduction = await prepareRunReproduction(config, opts);
         const loaded = reproduction?.loaded ?? (await openProject(config, { overrides: opts.set }));
+        // The step to run: the recorded run's with --reproduce.
+        const step = reproduction?.step ?? opts.step;
         const { IN_PROCESS } = await import("./orchestrators.js");
         const orchestrator = opts.orchestrator ?? loaded.plan.orchestrator?.type;
         if (orchestrator !== undefined && !IN_PROCESS.includes(orchestrator)) {
@@ -609,7 +611,7 @@ export async function main(argv: string[]): Promise<number> {
         });
         try {
           const { workflow, result } = await runStep(loaded, {
-            step: reproduction?.step ?? opts.step,
+            step,
             json: opts.json,
             logger,
             ...(progress ? { middlewares: [progress.middleware] } : {}),
@@ -630,13 +632,7 @@ export async function main(argv: string[]): Promise<number> {
           const summary = result as Record<string, unknown>;
           progress?.stop();
           const { afterRun } = await import("./reproduce.js");
-          const notes = await afterRun(
-            loaded,
-            workflow,
-            summary,
-            reproduction,
-            reproduction?.step ?? opts.step,
-          );
+          const notes = await afterRun(loaded, workflow, summary, reproduction, step);
           const logNote = await saveRunLog(
             loaded,
             workflow,

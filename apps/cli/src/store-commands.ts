@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import { ExitError } from "./format.js";
 import type { ProjectStore } from "./models-store.js";
+import type { RunsListOptions } from "./runs-command.js";
 
 /** Options every store command takes. */
 export interface StoreCommandOptions {
@@ -80,22 +81,11 @@ export function registerStoreCommands(program: Command, host: StoreCommandHost):
       .option("--limit <n>", "at most this many runs", "20")
       .option("--json", "print {runs: [...]} as JSON"),
     host,
-  ).action(
-    async (
-      opts: StoreCommandOptions & {
-        status?: string;
-        pipeline?: string;
-        since?: string;
-        until?: string;
-        limit?: string;
-        json?: boolean;
-      },
-    ) => {
-      const { runsList, runsListFilter } = await import("./runs-command.js");
-      await runsListFilter(opts); // a bad option is a usage error before the project is read
-      host.write(await withProjectStore(opts, (s) => runsList(trackerOf(s), opts)));
-    },
-  );
+  ).action(async (opts: RunsListOptions) => {
+    const { runsList, runsListFilter } = await import("./runs-command.js");
+    await runsListFilter(opts); // a bad option is a usage error before the project is read
+    host.write(await withProjectStore(opts, (s) => runsList(trackerOf(s), opts)));
+  });
   withStoreOptions(
     runs
       .command("show")
