@@ -4,7 +4,7 @@
  * does not use it. `lolpop models export` and `lolpop ui` (feature importance) load versions this way.
  */
 import { dirname } from "node:path";
-import type { BundleHost, ComponentKind, ComponentKinds, Logger } from "@lolpop/core";
+import type { BundleHost, Logger } from "@lolpop/core";
 import type { ProjectStore } from "./models-store.js";
 
 /**
@@ -16,32 +16,18 @@ export async function versionComponentHost(
   store: ProjectStore,
   options: { path: string; logger: Logger },
 ): Promise<BundleHost> {
-  const core = await import("@lolpop/core");
+  const { standaloneHost } = await import("@lolpop/core");
   const { projectPlugins, typeLoader } = await import("./project.js");
   const plan = store.workflow.plan;
   const loadType = typeLoader(projectPlugins(plan.source).discovery);
-  const project = { root: dirname(plan.file), configFile: plan.file };
-  const { logger } = options;
-  return {
-    logger,
-    async createComponent<K extends ComponentKind>(
-      kind: K,
-      type: string,
-      config: Record<string, unknown> = {},
-    ) {
-      if (!core.resolveType(type)) await loadType(type);
-      const registered = core.resolveType(type);
-      if (!registered || registered.kind !== kind)
-        throw new Error(
-          `no ${kind} type "${type}" is installed in this project: install the plugin that provides it`,
-        );
-      return (await core.instantiateComponent(registered.definition as never, {
-        config,
-        path: `${options.path}.${kind}`,
-        project,
-        logger,
-        loadType: (t) => loadType(t),
-      })) as ComponentKinds[K];
-    },
-  };
+  return standaloneHost({
+    logger: options.logger,
+    project: { root: dirname(plan.file), configFile: plan.file },
+    loadType: (type) => loadType(type),
+    path: options.path,
+    missingType: (kind, type) =>
+      new Error(
+        `no ${kind} type "${type}" is installed in this project: install the plugin that provides it`,
+      ),
+  });
 }

@@ -12,6 +12,7 @@ import {
   registerPlugin,
   resetRegistry,
   silentLogger,
+  standaloneHost,
   Table,
   unregisterPlugin,
   validateConfigText,
@@ -181,5 +182,42 @@ process:
     });
     await instantiateComponent(reader, { peers: { notifier } });
     expect(infos).toEqual([{ tag: "changed" }, { tag: "peer" }]);
+  });
+});
+
+describe("standaloneHost (a bundle's components outside a workflow)", () => {
+  it("imports the plugin of a type that is not registered yet, then creates the component", async () => {
+    const host = standaloneHost({ logger: silentLogger, loadType });
+    const late = await host.createComponent("notifier", "LateNotifier");
+    expect(Object.keys(late)).toEqual(["notify"]);
+    expect(asked).toEqual(["notifier:LateNotifier"]);
+    const tagged = (await host.createComponent("notifier", "TagNotifier", { tag: "x" })) as Notifier;
+    await tagged.notify("hi", "info");
+    expect(notes).toEqual(["x:hi"]);
+    expect(asked).toEqual(["notifier:LateNotifier"]); // a registered type is not loaded again
+  });
+
+  it("refuses a type no plugin provides and one of another kind, with the host's error", async () => {
+    const host = standaloneHost({
+      logger: silentLogger,
+      loadType,
+      missingType: (kind, type) => new Error(`missing ${kind}/${type}`),
+    });
+    await expect(host.createComponent("notifier", "NoSuchNotifier")).rejects.toThrow(
+      "missing notifier/NoSuchNotifier",
+    );
+    await expect(host.createComponent("data_connector", "TagNotifier")).rejects.toThrow(
+      "missing data_connector/TagNotifier",
+    );
+    await expect(
+      standaloneHost({ logger: silentLogger }).createComponent("notifier", "LateNotifier"),
+    ).rejects.toThrow('no notifier type "LateNotifier" is installed');
+  });
+
+  it("validates the config against the type's schema and names the path", async () => {
+    const host = standaloneHost({ logger: silentLogger, path: "export" });
+    await expect(host.createComponent("notifier", "TagNotifier", { tag: 3 })).rejects.toThrow(
+      "export.notifier.config.tag",
+    );
   });
 });

@@ -149,7 +149,12 @@ export {
   unregisterPlugin,
 } from "./registry.js";
 export * from "./reproduce-record.js";
-export { instantiateComponent, type StandaloneOptions } from "./standalone.js";
+export {
+  instantiateComponent,
+  type StandaloneHostOptions,
+  type StandaloneOptions,
+  standaloneHost,
+} from "./standalone.js";
 export * from "./step-cache.js";
 export * from "./step-cache-run.js";
 export {

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { BundleHost } from "./bundle/replay.js";
 import { runConfigChecks } from "./config/config-checks.js";
 import { validateAgainstSchema } from "./config/schema-validator.js";
 import {
@@ -14,6 +15,7 @@ import { createLineageRecorder, type LineageRecorder } from "./lineage.js";
 import { type Logger, silentLogger } from "./logger.js";
 import type { Orchestrator } from "./orchestrator.js";
 import type { ComponentContext, Definition, ProjectInfo } from "./plugin.js";
+import { resolveType } from "./registry.js";
 import { CORE_VERSION } from "./version.js";
 
 /** Options of {@link instantiateComponent}. */
@@ -110,4 +112,50 @@ export async function instantiateComponent<K extends ComponentKind, C>(
   const instance = await definition.create(ctx);
   rememberComponentInfo(instance, { type: definition.type, path, config });
   return instance;
+}
+
+/** Options of {@link standaloneHost}. */
+export interface StandaloneHostOptions {
+  logger: Logger;
+  /** Project folders the components see (as {@link StandaloneOptions.project}). */
+  project?: Partial<ProjectInfo>;
+  /** Imports the plugin of a type that is not registered yet (as {@link StandaloneOptions.loadType}). */
+  loadType?: (type: string, kind: string) => Promise<void>;
+  /** Prefix of the components' paths in messages: `<path>.<kind>` (default: the type name). */
+  path?: string;
+  /** The error thrown when no installed plugin provides `type` as a `kind` (default: a plain Error). */
+  missingType?: (kind: ComponentKind, type: string) => Error;
+}
+
+/**
+ * A {@link BundleHost} outside a workflow (`lolpop models export`, `lolpop ui`, `@lolpop/serve`):
+ * `createComponent(kind, type, config)` imports the plugin of a type that is not registered yet
+ * (through `loadType`), refuses a type no plugin provides or one of another kind, and creates the
+ * component with {@link instantiateComponent}.
+ */
+export function standaloneHost(options: StandaloneHostOptions): BundleHost {
+  const { logger, project, loadType, path } = options;
+  return {
+    logger,
+    async createComponent<K extends ComponentKind>(
+      kind: K,
+      type: string,
+      config: Record<string, unknown> = {},
+    ): Promise<ComponentKinds[K]> {
+      if (!resolveType(type) && loadType) await loadType(type, kind);
+      const registered = resolveType(type);
+      if (!registered || registered.definition.kind !== kind)
+        throw (
+          options.missingType?.(kind, type) ??
+          new Error(`no ${kind} type "${type}" is installed: install the plugin that provides it`)
+        );
+      return (await instantiateComponent(registered.definition as never, {
+        config,
+        logger,
+        ...(path ? { path: `${path}.${kind}` } : {}),
+        ...(project ? { project } : {}),
+        ...(loadType ? { loadType } : {}),
+      })) as ComponentKinds[K];
+    },
+  };
 }

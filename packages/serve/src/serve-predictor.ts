@@ -8,11 +8,8 @@
 import { dirname, resolve } from "node:path";
 import {
   type BundleHost,
-  type ComponentKind,
-  type ComponentKinds,
   formatModelRef,
   type InferenceBundle,
-  instantiateComponent,
   type LoadedProject,
   type Logger,
   loadInferenceBundle,
@@ -22,8 +19,8 @@ import {
   type ModelVersionInfo,
   type ProjectInfo,
   type ProjectPlugins,
-  resolveType,
   silentLogger,
+  standaloneHost,
   Table,
 } from "@lolpop/core";
 import { ServeError } from "./serve-error.js";
@@ -160,33 +157,18 @@ function bundleHost(
   logger: Logger,
   loadType: LoadPredictorOptions["loadType"],
 ): BundleHost {
-  return {
+  return standaloneHost({
     logger,
-    async createComponent<K extends ComponentKind>(
-      kind: K,
-      type: string,
-      config: Record<string, unknown> = {},
-    ) {
-      let registered = resolveType(type);
-      if (!registered && loadType) {
-        await loadType(type, kind);
-        registered = resolveType(type);
-      }
-      if (!registered || registered.definition.kind !== kind)
-        throw new ServeError({
-          message: `the model version needs the ${kind} type "${type}", which no imported plugin provides: install and import its plugin (or load the predictor with the project's plugins)`,
-          code: "missing_type",
-          status: 500,
-          details: { kind, type },
-        });
-      return (await instantiateComponent(registered.definition as never, {
-        config,
-        logger,
-        ...(project ? { project } : {}),
-        ...(loadType ? { loadType } : {}),
-      })) as ComponentKinds[K];
-    },
-  };
+    ...(project ? { project } : {}),
+    ...(loadType ? { loadType } : {}),
+    missingType: (kind, type) =>
+      new ServeError({
+        message: `the model version needs the ${kind} type "${type}", which no imported plugin provides: install and import its plugin (or load the predictor with the project's plugins)`,
+        code: "missing_type",
+        status: 500,
+        details: { kind, type },
+      }),
+  });
 }
 
 /** The store of the options (a given repository, or the project's `model_repository`). */

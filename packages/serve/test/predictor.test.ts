@@ -5,8 +5,15 @@ import "@lolpop/random-forest";
 import "@lolpop/workflows";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { instantiateComponent, type ModelRepository, parseModelRef } from "@lolpop/core";
+import {
+  instantiateComponent,
+  type ModelRepository,
+  parseModelRef,
+  registerPlugin,
+  unregisterPlugin,
+} from "@lolpop/core";
 import { localModelRepository } from "@lolpop/local";
+import { randomForestPlugin } from "@lolpop/random-forest";
 import { loadPredictor, ServeError } from "../src/index.js";
 import { csvRows, penguinsYaml, servedProject, trainVersion } from "./helpers.js";
 
@@ -70,6 +77,34 @@ describe("loadPredictor", () => {
       /the input, row 1, column "body_mass_g": an object is not a value/,
     );
     await expect(p.predict([])).rejects.toThrow(/has no rows/);
+  });
+
+  it("names the type a version needs when no imported plugin provides it (missing_type)", async () => {
+    unregisterPlugin(randomForestPlugin.name);
+    try {
+      const e = await loadPredictor("penguins/1", { store: repo }).catch((err) => err);
+      expect([ServeError.isInstance(e), e.status, e.code, e.details]).toEqual([
+        true,
+        500,
+        "missing_type",
+        { kind: "model_trainer", type: "RandomForestModelTrainer" },
+      ]);
+      expect(e.message).toMatch(/install and import its plugin/);
+    } finally {
+      registerPlugin(randomForestPlugin);
+    }
+    // With loadType, the host imports it on demand instead.
+    unregisterPlugin(randomForestPlugin.name);
+    const asked: string[] = [];
+    const p = await loadPredictor("penguins/1", {
+      store: repo,
+      loadType: async (type, kind) => {
+        asked.push(`${kind}:${type}`);
+        registerPlugin(randomForestPlugin);
+      },
+    });
+    expect(asked).toEqual(["model_trainer:RandomForestModelTrainer"]);
+    expect((await p.predict(sample())).predictions).toHaveLength(10);
   });
 
   it("with watch, swaps in the version a moved alias points at, once it is loaded", async () => {
