@@ -20,6 +20,18 @@ describe("tableToBytes / tableFromBytes", () => {
     expect(Object.is((back.column("x") as { values: Float64Array }).values[2], -0)).toBe(true);
   });
 
+  it("reads the bytes from a Buffer (a file read, a pooled base64 decode) and from a view at an offset", () => {
+    const bytes = tableToBytes(table);
+    // Node's Buffer#slice is a view, not a copy: reading columns through it once gave other bytes.
+    const pooled = Buffer.from(Buffer.from(bytes).toString("base64"), "base64");
+    const file = Buffer.concat([Buffer.alloc(13, 7), Buffer.from(bytes)]).subarray(13);
+    for (const b of [pooled, file, Buffer.from(bytes)]) {
+      const back = tableFromBytes(b);
+      expect(back.fingerprint()).toBe(table.fingerprint());
+      expect(back.toRows()).toEqual(table.toRows());
+    }
+  });
+
   it("keeps an empty table and a table of zero rows", () => {
     expect(tableFromBytes(tableToBytes(Table.empty())).numColumns).toBe(0);
     const none = table.take([]);

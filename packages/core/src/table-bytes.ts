@@ -81,8 +81,10 @@ export function tableFromBytes(bytes: Uint8Array, what = "table bytes"): Table {
   const roles: Record<string, ColumnRole> = {};
   for (const c of header.columns) {
     if (at + c.bytes > bytes.byteLength) throw bad(`column "${c.name}" is truncated`);
-    // A copy: aligned, and not a view on a buffer the caller may reuse.
-    const copy = bytes.slice(at, at + c.bytes);
+    // A copy: aligned, and not a view on a buffer the caller may reuse. (Not `bytes.slice`: on a
+    // Node Buffer that is a view, whose `.buffer` starts elsewhere.)
+    const copy = new Uint8Array(c.bytes);
+    copy.set(bytes.subarray(at, at + c.bytes));
     at += pad8(c.bytes);
     cols.push([
       c.name,
