@@ -1,63 +1,20 @@
 /**
  * What passes between steps: the processed data is written once, by the `process` step, to a file
  * in the project's state folder (which every worker must see, like the store), and the later steps
- * get its URI. Tables are written column by column, exactly (numbers as IEEE-754 bytes, categories as
- * codes and dictionary), so the data a worker trains on is the data the process step made: same
+ * get its URI. Tables are written exactly, as core's table bytes (numbers as IEEE-754 bytes, categories
+ * as codes and dictionary), so the data a worker trains on is the data the process step made: same
  * fingerprint, same model identity, same metrics as a local run.
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { type Column, Table, writeFileAtomic } from "@lolpop/core";
+import { type Column, Table, tableFromBytes, tableToBytes, writeFileAtomic } from "@lolpop/core";
 
-interface SavedColumn {
-  name: string;
-  role: string;
-  type: "numeric" | "categorical";
-  logical?: string;
-  /** base64 of the Float64Array or Int32Array bytes. */
-  data: string;
-  dictionary?: string[];
-}
-
-function bytesOf(a: Float64Array | Int32Array): string {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
-}
-
-function saveTable(t: Table): { rows: number; columns: SavedColumn[] } {
-  return {
-    rows: t.numRows,
-    columns: t.columnNames.map((name) => {
-      const c = t.column(name);
-      return c.type === "numeric"
-        ? { name, role: t.role(name), type: "numeric", logical: c.logical, data: bytesOf(c.values) }
-        : {
-            name,
-            role: t.role(name),
-            type: "categorical",
-            data: bytesOf(c.codes),
-            dictionary: [...c.dictionary],
-          };
-    }),
-  };
-}
-
-function loadTable(s: { rows: number; columns: SavedColumn[] }): Table {
-  const cols: [string, Column][] = s.columns.map((c) => {
-    const buf = Buffer.from(c.data, "base64");
-    const copy = new Uint8Array(buf.byteLength);
-    copy.set(buf);
-    return [
-      c.name,
-      c.type === "numeric"
-        ? { type: "numeric", values: new Float64Array(copy.buffer), logical: (c.logical ?? "float") as never }
-        : { type: "categorical", codes: new Int32Array(copy.buffer), dictionary: c.dictionary ?? [] },
-    ];
-  });
-  const roles = Object.fromEntries(s.columns.map((c) => [c.name, c.role])) as never;
-  return s.columns.length === 0 ? Table.empty() : Table.fromColumns(cols, { roles });
-}
+/** A table as JSON text: base64 of core's exact table bytes (`tableToBytes`). */
+const saveTable = (t: Table): string => Buffer.from(tableToBytes(t)).toString("base64");
+const loadTable = (data: string, file: string): Table =>
+  tableFromBytes(Buffer.from(data, "base64"), `the processed data in ${file}`);
 
 /** Whether `v` is a `LabeledData` (`{X: Table, y: Column}`). */
 function isLabeled(v: unknown): v is { X: Table; y: Column } {
@@ -106,11 +63,10 @@ export async function loadStepData(uri: string): Promise<Record<string, unknown>
   }
   const data = JSON.parse(text) as Record<string, unknown>;
   for (const k of Object.keys(data)) {
-    type Saved = { rows: number; columns: SavedColumn[] };
-    const v = data[k] as { $table?: Saved; $labeled?: { X: Saved; y: Saved } } | undefined;
-    if (v && typeof v === "object" && v.$table) data[k] = loadTable(v.$table);
+    const v = data[k] as { $table?: string; $labeled?: { X: string; y: string } } | undefined;
+    if (v && typeof v === "object" && typeof v.$table === "string") data[k] = loadTable(v.$table, file);
     else if (v && typeof v === "object" && v.$labeled)
-      data[k] = { X: loadTable(v.$labeled.X), y: loadTable(v.$labeled.y).column("y") };
+      data[k] = { X: loadTable(v.$labeled.X, file), y: loadTable(v.$labeled.y, file).column("y") };
   }
   return data;
 }
