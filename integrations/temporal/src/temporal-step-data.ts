@@ -63,10 +63,16 @@ export async function loadStepData(uri: string): Promise<Record<string, unknown>
   }
   const data = JSON.parse(text) as Record<string, unknown>;
   for (const k of Object.keys(data)) {
-    const v = data[k] as { $table?: string; $labeled?: { X: string; y: string } } | undefined;
-    if (v && typeof v === "object" && typeof v.$table === "string") data[k] = loadTable(v.$table, file);
-    else if (v && typeof v === "object" && v.$labeled)
-      data[k] = { X: loadTable(v.$labeled.X, file), y: loadTable(v.$labeled.y, file).column("y") };
+    const v = data[k] as { $table?: unknown; $labeled?: { X: unknown; y: unknown } } | undefined;
+    if (!v || typeof v !== "object" || !(v.$table || v.$labeled)) continue;
+    const saved = [v.$table ?? v.$labeled?.X, v.$labeled?.y].filter((x) => x !== undefined);
+    if (saved.some((x) => typeof x !== "string"))
+      throw new Error(
+        `the processed data in ${file} was written by an older @lolpop/temporal worker: let that run finish on workers of its version, or run it again`,
+      );
+    data[k] = v.$labeled
+      ? { X: loadTable(v.$labeled.X as string, file), y: loadTable(v.$labeled.y as string, file).column("y") }
+      : loadTable(v.$table as string, file);
   }
   return data;
 }

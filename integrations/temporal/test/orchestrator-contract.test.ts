@@ -77,6 +77,15 @@ describe("orchestrator contract", () => {
     expect(strip(summary)).toEqual(strip(plain));
   }, 120_000);
 
+  test("step data written in another format is refused with what to do, not read as a plain value", async () => {
+    const p = penguinsProject();
+    const file = join(p.dir, "old-step-data.json");
+    writeFileSync(file, JSON.stringify({ table: { $table: { rows: 1, columns: [] } }, note: "kept" }));
+    await expect(loadStepData(file)).rejects.toThrow(/written by an older @lolpop\/temporal worker/);
+    writeFileSync(file, JSON.stringify({ note: "kept", n: 3 }));
+    expect(await loadStepData(file)).toEqual({ note: "kept", n: 3 });
+  });
+
   test("orchestrator: is checked by validate, and the Temporal settings name the bad key", async () => {
     const p = penguinsProject("\norchestrator: [1, 2]\n");
     await expect(loadProject({ configPath: p.config })).rejects.toThrow(ConfigError);
