@@ -187,6 +187,19 @@ export async function stopAll(): Promise<void> {
   children.clear();
 }
 
+/**
+ * The suite's dev server: started before its tests, stopped with every worker after them. Its
+ * fields are filled in by the `beforeAll` this registers, so read them inside tests.
+ */
+export function suiteDevServer(): DevServer {
+  const server = {} as DevServer;
+  beforeAll(async () => {
+    Object.assign(server, await startDevServer());
+  }, 120_000);
+  afterAll(() => stopAll(), 30_000);
+  return server;
+}
+
 /** Polls `check` until it returns true (or throws after `ms`). */
 export async function waitFor(
   check: () => boolean | Promise<boolean>,

@@ -3,26 +3,16 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  type DevServer,
   lolpop,
   lolpopAsync,
   penguinsProject,
-  startDevServer,
   startWorker,
-  stopAll,
+  suiteDevServer,
   versions,
   waitFor,
 } from "./harness.js";
 
-let server: DevServer;
-
-beforeAll(async () => {
-  server = await startDevServer();
-}, 120_000);
-
-afterAll(async () => {
-  await stopAll();
-}, 30_000);
+const server = suiteDevServer();
 
 /** A train step that takes seconds (a big forest: 4000 trees take ~4 s here). */
 function slowTrain(dir: string, trees = 4000): void {

@@ -6,18 +6,17 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  type DevServer,
   lolpop,
   lolpopAsync,
   penguinsProject,
   startDevServer,
   startWorker,
-  stopAll,
+  suiteDevServer,
   versions,
   waitFor,
 } from "./harness.js";
 
-let server: DevServer;
+const server = suiteDevServer();
 
 /** The orchestrator section; each test uses its own task queue, so its workers take only its runs. */
 const orchestrator = (address: string, queue: string, steps = "") =>
@@ -60,14 +59,6 @@ function withTransformer(dir: string): void {
     ),
   );
 }
-
-beforeAll(async () => {
-  server = await startDevServer();
-}, 120_000);
-
-afterAll(async () => {
-  await stopAll();
-}, 30_000);
 
 describe("lolpop run on Temporal", () => {
   test("the penguins quickstart gives the same metrics and promotion through Temporal as locally", async () => {

@@ -1,24 +1,7 @@
 import { Client, Connection } from "@temporalio/client";
-import {
-  type DevServer,
-  lolpop,
-  penguinsProject,
-  startDevServer,
-  startWorker,
-  stopAll,
-  versions,
-  waitFor,
-} from "./harness.js";
+import { lolpop, penguinsProject, startWorker, suiteDevServer, versions, waitFor } from "./harness.js";
 
-let server: DevServer;
-
-beforeAll(async () => {
-  server = await startDevServer();
-}, 120_000);
-
-afterAll(async () => {
-  await stopAll();
-}, 30_000);
+const server = suiteDevServer();
 
 test("a schedule runs the config on a worker; list shows it with its next run; delete removes it", async () => {
   const queue = "q-schedule";

@@ -2,25 +2,9 @@
 // processes (each records the trials it ran) and the tuner picks the same winner as a local run.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  type DevServer,
-  lolpop,
-  penguinsProject,
-  startDevServer,
-  startWorker,
-  stopAll,
-  waitFor,
-} from "./harness.js";
+import { lolpop, penguinsProject, startWorker, suiteDevServer, waitFor } from "./harness.js";
 
-let server: DevServer;
-
-beforeAll(async () => {
-  server = await startDevServer();
-}, 120_000);
-
-afterAll(async () => {
-  await stopAll();
-}, 30_000);
+const server = suiteDevServer();
 
 /** Adds a grid search of 6 random forests to the penguins config. */
 function withTuner(dir: string): void {
