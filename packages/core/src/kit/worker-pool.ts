@@ -34,6 +34,12 @@ export interface WorkerPoolRunOptions<Res> {
    * handing out tasks: tasks in flight finish and their responses are dropped.
    */
   onResult?: (response: Res, index: number) => boolean | undefined;
+  /**
+   * With `onResult`: how many tasks may be handed out past the first response not delivered yet
+   * (in flight, or answered and waiting for an earlier one), so a slow task does not let the others
+   * pile up responses in memory. Default 4 per worker.
+   */
+  window?: number;
 }
 
 /** The response by which a worker reports a failed task. */
@@ -120,6 +126,7 @@ export class WorkerPool<Req, Res> {
    */
   run(tasks: Iterable<WorkerTask<Req>>, options: WorkerPoolRunOptions<Res> = {}): Promise<Res[]> {
     const { signal, onAbort, onResult } = options;
+    const window = onResult ? Math.max(1, options.window ?? 4 * this.#workers.length) : Number.POSITIVE_INFINITY;
     const iterator = tasks[Symbol.iterator]();
     return new Promise<Res[]>((resolve, reject) => {
       const results: Res[] = [];
@@ -153,7 +160,7 @@ export class WorkerPool<Req, Res> {
         }
       };
       const dispatch = (w: Worker) => {
-        if (stopped || exhausted) return;
+        if (stopped || exhausted || next - delivered >= window) return;
         let item: IteratorResult<WorkerTask<Req>>;
         try {
           item = iterator.next();
@@ -205,7 +212,8 @@ export class WorkerPool<Req, Res> {
             finish(e as Error);
             return;
           }
-          dispatch(w);
+          // Delivering may have opened the window for workers held back by it.
+          for (const free of this.#workers) if (!current.has(free)) dispatch(free);
           if (idle()) finish();
         };
         const onError = (err: Error) =>
