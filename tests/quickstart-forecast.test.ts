@@ -374,6 +374,34 @@ predict:
   );
 
   test(
+    "evaluate without a ground truth file is a config error naming the key; a pinned version that does not exist is named",
+    () => {
+      const config = join(dir, "lolpop.yaml");
+      const original = readFileSync(config, "utf8");
+      try {
+        writeFileSync(config, original.replace(", ground_truth_path: data/truth.csv", ""));
+        const e = lolpop(["run", "--step", "evaluate"], dir);
+        expect(e.code).toBe(2);
+        expect(e.stderr).toMatch(/predict\.config\.ground_truth_path/);
+        expect(e.stderr).toMatch(/series ids, the time column and the target/);
+        writeFileSync(
+          config,
+          original.replace(
+            "output_path: predictions/sales.csv,",
+            "output_path: predictions/sales.csv, model_version: 9,",
+          ),
+        );
+        const p = lolpop(["run", "--step", "predict"], dir);
+        expect(p.code).not.toBe(0);
+        expect(p.stderr).toMatch(/model "sales" has no version 9/i);
+      } finally {
+        writeFileSync(config, original);
+      }
+    },
+    RUN_TIMEOUT,
+  );
+
+  test(
     "future rows missing for a series: the error names the series and the last training month",
     () => {
       writeFileSync(

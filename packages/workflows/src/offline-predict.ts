@@ -1,5 +1,4 @@
 import {
-  CHAMPION_ALIAS,
   ConfigError,
   type ConfigIssue,
   DataError,
@@ -15,7 +14,12 @@ import {
   typingOf,
 } from "@lolpop/core";
 import { computeMetrics, defaultMetrics, metricNotes, PROBABILITY_METRICS } from "@lolpop/core/metrics";
-import { findPredictionJob, savePredictions } from "./prediction-job.js";
+import {
+  findPredictionJob,
+  groundTruthSource,
+  modelVersionToUse,
+  savePredictions,
+} from "./prediction-job.js";
 import type { EvaluateOptions, EvaluateResult, PredictResult, StageOptions } from "./types.js";
 
 interface PredictConfig {
@@ -143,14 +147,7 @@ export const offlinePredict = definePipeline({
       /** Predicts the connector's data by replaying the champion's (or the pinned version's) bundle; returns where the predictions went. */
       async predict_data(options: StageOptions & { source?: string } = {}): Promise<PredictResult> {
         const repo = ctx.component("model_repository");
-        const mv = cfg.model_version
-          ? await repo.get_model_version(cfg.model_name, cfg.model_version)
-          : await repo.get_alias(cfg.model_name, CHAMPION_ALIAS);
-        if (!mv)
-          throw new DataError({
-            message: `no champion of model "${cfg.model_name}" yet: run the train and deploy steps first (lolpop run --step all)`,
-            code: "no_champion",
-          });
+        const mv = await modelVersionToUse(repo, cfg.model_name, cfg.model_version);
         const label = `model v${mv.version}`;
         const bundle = await loadInferenceBundle(ctx, await repo.download_model(cfg.model_name, mv.version), {
           label,
@@ -213,18 +210,12 @@ export const offlinePredict = definePipeline({
        */
       async evaluate_ground_truth(options: EvaluateOptions = {}): Promise<EvaluateResult> {
         // A missing setting is a config error (exit 2, with the line), found before any work.
-        const truthSource = options.truth_source ?? cfg.ground_truth_path;
-        if (!truthSource) {
-          throw new ConfigError({
-            issues: [
-              {
-                code: "missing_key",
-                path: `${ctx.path}.config.ground_truth_path`,
-                message: `no ground truth to evaluate against: set ${ctx.path}.config.ground_truth_path to a file with the index and target columns`,
-              },
-            ],
-          });
-        }
+        const truthSource = groundTruthSource(
+          ctx,
+          options,
+          cfg.ground_truth_path,
+          "the index and target columns",
+        );
         const repo = ctx.component("model_repository");
         const connector = ctx.component("data_connector");
         const tracker = ctx.optionalComponent("metadata_tracker");
@@ -235,13 +226,7 @@ export const offlinePredict = definePipeline({
         const jobVersion = found.version;
         const preds = await connector.get_data(predictionsPath);
         const truth = await connector.get_data(truthSource);
-        const mv = jobVersion
-          ? await repo.get_model_version(cfg.model_name, jobVersion)
-          : cfg.model_version
-            ? await repo.get_model_version(cfg.model_name, cfg.model_version)
-            : await repo.get_alias(cfg.model_name, CHAMPION_ALIAS);
-        if (!mv)
-          throw new DataError({ message: `no champion of model "${cfg.model_name}"`, code: "no_champion" });
+        const mv = await modelVersionToUse(repo, cfg.model_name, jobVersion ?? cfg.model_version);
         const bundle = await readBundleMeta(await repo.download_model(cfg.model_name, mv.version));
         const index = bundle.meta.index;
         if (!index)

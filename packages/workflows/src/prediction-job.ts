@@ -9,8 +9,12 @@ import { existsSync } from "node:fs";
 import { copyFile, mkdir, rename, rm, symlink } from "node:fs/promises";
 import { basename, extname, isAbsolute, join, resolve } from "node:path";
 import {
+  CHAMPION_ALIAS,
+  ConfigError,
   DataError,
   type MetadataTracker,
+  type ModelRepository,
+  type ModelVersionInfo,
   type PipelineContext,
   type SavedData,
   type Table,
@@ -144,4 +148,54 @@ export async function findPredictionJob<C>(
     predictions_path: predictionsPath,
     ...(version ? { version } : {}),
   };
+}
+
+/**
+ * The ground truth `evaluate_ground_truth` joins with: the given `truth_source`, else the pipeline's
+ * `config.ground_truth_path`. `holds` says what the file must hold, for the message.
+ * @throws ConfigError (`missing_key`, naming `<path>.config.ground_truth_path`) when neither is set:
+ * found before any work, like the other config errors.
+ */
+export function groundTruthSource<C>(
+  ctx: PipelineContext<C>,
+  options: { truth_source?: string },
+  configured: string | undefined,
+  holds: string,
+): string {
+  const source = options.truth_source ?? configured;
+  if (source) return source;
+  throw new ConfigError({
+    issues: [
+      {
+        code: "missing_key",
+        path: `${ctx.path}.config.ground_truth_path`,
+        message: `no ground truth to evaluate against: set ${ctx.path}.config.ground_truth_path to a file with ${holds}`,
+      },
+    ],
+  });
+}
+
+/**
+ * The model version a predict pipeline uses: the given `version` (a prediction job's own, or
+ * `predict.config.model_version`), else the champion.
+ * @throws DataError (`no_model_version` / `no_champion`) saying what to do when there is none.
+ */
+export async function modelVersionToUse(
+  repo: ModelRepository,
+  model_name: string,
+  version: number | undefined,
+): Promise<ModelVersionInfo> {
+  const mv = version
+    ? await repo.get_model_version(model_name, version)
+    : await repo.get_alias(model_name, CHAMPION_ALIAS);
+  if (mv) return mv;
+  throw version
+    ? new DataError({
+        message: `model "${model_name}" has no version ${version}: set predict.config.model_version to a registered version (lolpop models list ${model_name})`,
+        code: "no_model_version",
+      })
+    : new DataError({
+        message: `no champion of model "${model_name}" yet: run the train and deploy steps first (lolpop run --step all), or set predict.config.model_version`,
+        code: "no_champion",
+      });
 }

@@ -1,8 +1,13 @@
-import { CHAMPION_ALIAS, DataError, definePipeline, type ForecastOutput, Table } from "@lolpop/core";
+import { DataError, definePipeline, type ForecastOutput, Table } from "@lolpop/core";
 import { forecastMetrics, hasZeroActuals, type ScoredSeries } from "@lolpop/core/metrics";
 import type { ForecastBundleMeta } from "./forecast-bundle.js";
 import { loadForecastBundle, readBundleMeta } from "./forecast-bundle.js";
-import { findPredictionJob, savePredictions } from "./prediction-job.js";
+import {
+  findPredictionJob,
+  groundTruthSource,
+  modelVersionToUse,
+  savePredictions,
+} from "./prediction-job.js";
 import type { EvaluateOptions, EvaluateResult, PredictResult, StageOptions } from "./types.js";
 
 interface TimeSeriesPredictConfig {
@@ -108,14 +113,7 @@ export const timeSeriesPredict = definePipeline({
       /** Forecasts the next horizon of every series the champion was fitted on. */
       async predict_data(options: StageOptions & { source?: string } = {}): Promise<PredictResult> {
         const repo = ctx.component("model_repository");
-        const mv = cfg.model_version
-          ? await repo.get_model_version(cfg.model_name, cfg.model_version)
-          : await repo.get_alias(cfg.model_name, CHAMPION_ALIAS);
-        if (!mv)
-          throw new DataError({
-            message: `no champion of model "${cfg.model_name}" yet: run the train and deploy steps first (lolpop run --step all)`,
-            code: "no_champion",
-          });
+        const mv = await modelVersionToUse(repo, cfg.model_name, cfg.model_version);
         const { meta, fitted } = await loadForecastBundle(
           ctx,
           await repo.download_model(cfg.model_name, mv.version),
@@ -212,6 +210,13 @@ export const timeSeriesPredict = definePipeline({
        * MASE needs the training data and is not computed here.
        */
       async evaluate_ground_truth(options: EvaluateOptions = {}): Promise<EvaluateResult> {
+        // A missing setting is a config error (exit 2, with the line), found before any work.
+        const truthSource = groundTruthSource(
+          ctx,
+          options,
+          cfg.ground_truth_path,
+          "the series ids, the time column and the target",
+        );
         const repo = ctx.component("model_repository");
         const connector = ctx.component("data_connector");
         const tracker = ctx.optionalComponent("metadata_tracker");
@@ -219,17 +224,7 @@ export const timeSeriesPredict = definePipeline({
         const predictionsPath = found.predictions_path;
         const jobId = found.job_id;
         const jobVersion = found.version;
-        const truthSource = options.truth_source ?? cfg.ground_truth_path;
-        if (!truthSource)
-          throw new DataError({
-            message:
-              "no ground truth to evaluate against: set predict.config.ground_truth_path to a file with the series ids, the time column and the target",
-            code: "no_ground_truth",
-          });
-        const version =
-          jobVersion ?? cfg.model_version ?? (await repo.get_alias(cfg.model_name, CHAMPION_ALIAS))?.version;
-        if (!version)
-          throw new DataError({ message: `no champion of model "${cfg.model_name}"`, code: "no_champion" });
+        const { version } = await modelVersionToUse(repo, cfg.model_name, jobVersion ?? cfg.model_version);
         const meta = (await readBundleMeta(
           await repo.download_model(cfg.model_name, version),
         )) as unknown as ForecastBundleMeta;
