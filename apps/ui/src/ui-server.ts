@@ -92,22 +92,50 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** The sort keys of `GET /api/runs?sort=`: `started` (default, newest first), `name`, `status`, `duration`; `-key` reverses. */
-function sortRuns(runs: RunInfo[], sort: string | undefined): RunInfo[] {
+/** A listed run with the latest value of each of its metrics (what the runs page's metric columns show). */
+export type RunRow = RunInfo & { metrics: Record<string, number> };
+
+/** How many runs' metrics `GET /api/runs` reads at once. */
+const METRICS_READ_BATCH = 16;
+
+/** The latest metrics of each run (`get_run`, {@link METRICS_READ_BATCH} at a time; a run deleted meanwhile has none). */
+async function withMetrics(tracker: MetadataTracker, runs: RunInfo[]): Promise<RunRow[]> {
+  const out: RunRow[] = [];
+  for (let at = 0; at < runs.length; at += METRICS_READ_BATCH) {
+    const batch = runs.slice(at, at + METRICS_READ_BATCH);
+    const records = await Promise.all(batch.map((r) => tracker.get_run(r.id).catch(() => undefined)));
+    batch.forEach((r, i) => out.push({ ...r, metrics: records[i]?.metrics ?? {} }));
+  }
+  return out;
+}
+
+/**
+ * The sort keys of `GET /api/runs?sort=`: `started` (default, newest first), `name`, `status`,
+ * `duration`, or `metric:<key>` (runs without that metric last); `-key` reverses. The runs sorted
+ * are the ones listed (the newest `limit` that pass the filters).
+ */
+function sortRuns(runs: RunRow[], sort: string | undefined): RunRow[] {
   if (!sort) return runs;
   const desc = sort.startsWith("-");
   const key = desc ? sort.slice(1) : sort;
   const duration = (r: RunInfo) => (r.ended_at ? Date.parse(r.ended_at) - Date.parse(r.started_at) : -1);
-  const cmp: Record<string, (a: RunInfo, b: RunInfo) => number> = {
+  const cmp: Record<string, (a: RunRow, b: RunRow) => number> = {
     started: (a, b) => a.started_at.localeCompare(b.started_at),
     name: (a, b) => a.name.localeCompare(b.name),
     status: (a, b) => a.status.localeCompare(b.status),
     duration: (a, b) => duration(a) - duration(b),
   };
+  if (key.startsWith("metric:") && key.length > 7) {
+    const m = key.slice(7);
+    const has = runs.filter((r) => Number.isFinite(r.metrics[m]));
+    const without = runs.filter((r) => !Number.isFinite(r.metrics[m]));
+    has.sort((a, b) => (desc ? b.metrics[m]! - a.metrics[m]! : a.metrics[m]! - b.metrics[m]!));
+    return [...has, ...without];
+  }
   const f = cmp[key];
   if (!f)
     throw new UiError({
-      message: `sort must be one of started, name, status, duration (with - for descending; got "${sort}")`,
+      message: `sort must be one of started, name, status, duration or metric:<key> (with - for descending; got "${sort}")`,
     });
   return [...runs].sort((a, b) => (desc ? f(b, a) : f(a, b)));
 }
@@ -293,14 +321,15 @@ export async function createUiApp(
     });
     if (f.limit > MAX_RUNS)
       throw new UiError({ message: `limit must be at most ${MAX_RUNS} (got ${f.limit})` });
-    const runs = await tracker().search_runs({
+    const t = tracker();
+    const runs = await t.search_runs({
       ...(f.stage ? { tags: { [core.RUN_TAGS.stage]: f.stage } } : {}),
       ...(f.status ? { status: f.status } : {}),
       ...(f.started_after ? { started_after: f.started_after } : {}),
       ...(f.started_before ? { started_before: f.started_before } : {}),
       limit: f.limit,
     });
-    return { runs: sortRuns(runs, q.sort) };
+    return { runs: sortRuns(await withMetrics(t, runs), q.sort) };
   });
 
   app.get<{ Params: { id: string } }>("/api/runs/:id", async (req) => {

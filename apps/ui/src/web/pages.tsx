@@ -1,7 +1,17 @@
 // The pages of `lolpop ui`: runs, run, compare, models, model, version, lineage, workflow graph.
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { act, api, enc, fmt, type Info, type ModelVersionInfo, type RunInfo, type RunRecord } from "./api.js";
+import {
+  act,
+  api,
+  enc,
+  fmt,
+  type Info,
+  type ModelVersionInfo,
+  type RunInfo,
+  type RunRecord,
+  type RunRow,
+} from "./api.js";
 import { Bars, Curves, Graph, type GraphNode } from "./charts.js";
 
 /** Marks the page rendered (`main[data-ready]`) once its data is in the DOM. */
@@ -91,6 +101,24 @@ function Table(props: {
 }
 
 const when = (iso: string) => iso.replace("T", " ").slice(0, 19);
+/** How many metric columns the runs page shows. */
+const METRIC_COLUMNS = 6;
+
+/**
+ * The metric columns of the runs page: the metrics the listed runs logged, test split first, then
+ * validation, then the rest (baseline and champion copies left out), most common first.
+ */
+function metricColumns(runs: RunRow[]): string[] {
+  const count = new Map<string, number>();
+  for (const r of runs)
+    for (const k of Object.keys(r.metrics))
+      if (!k.startsWith("baseline.") && !k.startsWith("champion.")) count.set(k, (count.get(k) ?? 0) + 1);
+  const rank = (k: string) => (k.startsWith("test.") ? 0 : k.startsWith("valid.") ? 1 : 2);
+  return [...count.keys()]
+    .sort((a, b) => rank(a) - rank(b) || count.get(b)! - count.get(a)! || a.localeCompare(b))
+    .slice(0, METRIC_COLUMNS);
+}
+
 const seconds = (r: RunInfo) =>
   r.ended_at ? `${((Date.parse(r.ended_at) - Date.parse(r.started_at)) / 1000).toFixed(1)} s` : "";
 
@@ -112,7 +140,7 @@ export function RunsPage(props: { params: URLSearchParams }) {
     ...(sort ? { sort } : {}),
     limit,
   });
-  const state = useData(() => api<{ runs: RunInfo[] }>(`runs?${q}`), [q.toString()]);
+  const state = useData(() => api<{ runs: RunRow[] }>(`runs?${q}`), [q.toString()]);
   const [picked, setPicked] = useState<string[]>([]);
   usePoll(state.data?.runs.some((r) => r.status === "RUNNING") ?? false, state.reload);
   const hashOf = (over: Record<string, string>) => {
@@ -124,89 +152,97 @@ export function RunsPage(props: { params: URLSearchParams }) {
     location.hash = hashOf(over);
   };
   const sortLink = (key: string, label: string) => (
-    <a href={hashOf({ sort: sort === key ? `-${key}` : key })}>{label}</a>
+    <a href={hashOf({ sort: sort === key ? `-${key}` : key })}>
+      {label}
+      {sort === key ? " \u25b2" : sort === `-${key}` ? " \u25bc" : ""}
+    </a>
   );
   return (
     <Page state={state}>
-      {({ runs }) => (
-        <>
-          <h1>Runs</h1>
-          <div class="toolbar">
-            <select aria-label="status" onChange={(e) => go({ status: e.currentTarget.value })}>
-              {["", "RUNNING", "FINISHED", "FAILED"].map((s) => (
-                <option key={s} value={s} selected={s === status}>
-                  {s || "any status"}
-                </option>
-              ))}
-            </select>
-            <select aria-label="pipeline" onChange={(e) => go({ pipeline: e.currentTarget.value })}>
-              {["", "workflow", "train", "tuning", "predict"].map((s) => (
-                <option key={s} value={s} selected={s === stage}>
-                  {s || "any pipeline"}
-                </option>
-              ))}
-            </select>
-            <label>
-              from{" "}
-              <input
-                type="date"
-                aria-label="started from"
-                value={since}
-                onChange={(e) => go({ since: e.currentTarget.value })}
-              />
-            </label>
-            <label>
-              to{" "}
-              <input
-                type="date"
-                aria-label="started until"
-                value={until}
-                onChange={(e) => go({ until: e.currentTarget.value })}
-              />
-            </label>
-            <button
-              type="button"
-              disabled={picked.length < 2 || picked.length > 5}
-              onClick={() => {
-                location.hash = `#/compare/${picked.map(enc).join(",")}`;
-              }}
-            >
-              Compare selected
-            </button>
-            <span>{`${runs.length} runs`}</span>
-          </div>
-          <Table
-            id="runs"
-            header={[
-              "",
-              sortLink("name", "Name"),
-              sortLink("status", "Status"),
-              "Stage",
-              sortLink("started", "Started"),
-              sortLink("duration", "Time"),
-              "Model",
-            ]}
-            rows={runs.map((r) => [
-              <input
-                type="checkbox"
-                aria-label={`select ${r.id}`}
-                checked={picked.includes(r.id)}
-                onChange={(e) =>
-                  setPicked((p) => (e.currentTarget.checked ? [...p, r.id] : p.filter((x) => x !== r.id)))
-                }
-              />,
-              <a href={`#/run/${enc(r.id)}`}>{r.name || r.id}</a>,
-              <span class={r.status}>{r.status}</span>,
-              r.tags["lolpop.stage"] ?? "",
-              when(r.started_at),
-              seconds(r),
-              r.tags.model_name
-                ? `${r.tags.model_name}${r.tags.model_version ? `/${r.tags.model_version}` : ""}`
-                : "",
-            ])}
-          />
-        </>
-      )}
+      {({ runs }) => {
+        const metrics = metricColumns(runs);
+        return (
+          <>
+            <h1>Runs</h1>
+            <div class="toolbar">
+              <select aria-label="status" onChange={(e) => go({ status: e.currentTarget.value })}>
+                {["", "RUNNING", "FINISHED", "FAILED"].map((s) => (
+                  <option key={s} value={s} selected={s === status}>
+                    {s || "any status"}
+                  </option>
+                ))}
+              </select>
+              <select aria-label="pipeline" onChange={(e) => go({ pipeline: e.currentTarget.value })}>
+                {["", "workflow", "train", "tuning", "predict"].map((s) => (
+                  <option key={s} value={s} selected={s === stage}>
+                    {s || "any pipeline"}
+                  </option>
+                ))}
+              </select>
+              <label>
+                from{" "}
+                <input
+                  type="date"
+                  aria-label="started from"
+                  value={since}
+                  onChange={(e) => go({ since: e.currentTarget.value })}
+                />
+              </label>
+              <label>
+                to{" "}
+                <input
+                  type="date"
+                  aria-label="started until"
+                  value={until}
+                  onChange={(e) => go({ until: e.currentTarget.value })}
+                />
+              </label>
+              <button
+                type="button"
+                disabled={picked.length < 2 || picked.length > 5}
+                onClick={() => {
+                  location.hash = `#/compare/${picked.map(enc).join(",")}`;
+                }}
+              >
+                Compare selected
+              </button>
+              <span>{`${runs.length} runs`}</span>
+            </div>
+            <Table
+              id="runs"
+              header={[
+                "",
+                sortLink("name", "Name"),
+                sortLink("status", "Status"),
+                "Stage",
+                sortLink("started", "Started"),
+                sortLink("duration", "Time"),
+                "Model",
+                ...metrics.map((m) => sortLink(`metric:${m}`, m)),
+              ]}
+              rows={runs.map((r) => [
+                <input
+                  type="checkbox"
+                  aria-label={`select ${r.id}`}
+                  checked={picked.includes(r.id)}
+                  onChange={(e) =>
+                    setPicked((p) => (e.currentTarget.checked ? [...p, r.id] : p.filter((x) => x !== r.id)))
+                  }
+                />,
+                <a href={`#/run/${enc(r.id)}`}>{r.name || r.id}</a>,
+                <span class={r.status}>{r.status}</span>,
+                r.tags["lolpop.stage"] ?? "",
+                when(r.started_at),
+                seconds(r),
+                r.tags.model_name
+                  ? `${r.tags.model_name}${r.tags.model_version ? `/${r.tags.model_version}` : ""}`
+                  : "",
+                ...metrics.map((m) => r.metrics[m] ?? ""),
+              ])}
+            />
+          </>
+        );
+      }}
     </Page>
   );
 }
