@@ -202,6 +202,20 @@ describe("lolpop ui with hostile data column names", () => {
       trs.map((tr) => `${tr.children[0]!.textContent} ${tr.children[2]!.textContent}`),
     );
     expect(aliases).toEqual(["v1 champion", "v2 approved, not promoted"]);
+    // The "Test metrics" column holds the test split's metrics only.
+    const versions = await store.repo.list_versions("penguins");
+    const testMetrics = await page.$$eval("main table:first-of-type tbody tr", (trs) =>
+      trs.map((tr) => tr.children[4]!.textContent),
+    );
+    expect(testMetrics).toEqual(
+      versions.map((v) =>
+        Object.entries(v.metrics)
+          .filter(([k]) => k.startsWith("test."))
+          .map(([k, x]) => `${k}=${shown(x)}`)
+          .join(" "),
+      ),
+    );
+    expect(testMetrics[0]).toMatch(/test\.f1_macro=/);
     expect(errors).toEqual([]);
     await page.close();
   });

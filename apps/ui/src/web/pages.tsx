@@ -530,6 +530,7 @@ export function ModelPage(props: { name: string; info: Promise<Info> }) {
                   : ""),
               v.tags["lolpop.approved"] === "true" ? "yes" : "no",
               Object.entries(v.metrics)
+                .filter(([k]) => k.startsWith("test."))
                 .map(([k, x]) => `${k}=${fmt(x)}`)
                 .join(" "),
               ro ? (
