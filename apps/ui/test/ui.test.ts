@@ -400,6 +400,13 @@ describe("lolpop ui on the penguins quickstart", () => {
     const col = table.head.indexOf("epoch.loss");
     expect(col).toBeGreaterThan(0);
     expect(table.rows.map((r) => [r[0], r[col]])).toEqual(loss.map((p) => [String(p.step), shown(p.value)]));
+    // A chart is titled by what it draws: validation accuracy alone (no training accuracy logged)
+    // is "epoch.val_accuracy", not its group's "epoch.accuracy".
+    expect(await store.tracker!.get_metric_history!(mv.run_id!, "epoch.accuracy")).toEqual([]);
+    expect(await store.tracker!.get_metric_history!(mv.run_id!, "epoch.val_accuracy")).toHaveLength(4);
+    const titles = await page.$$eval("#curves figure", (fs) => fs.map((f) => f.getAttribute("data-title")));
+    expect(titles).toContain("epoch.val_accuracy");
+    expect(titles).not.toContain("epoch.accuracy");
     // The random forest logs no curve: the page says so.
     await page.goto(`${url}/#/version/penguins/2`);
     await page.waitForSelector("main[data-ready]");

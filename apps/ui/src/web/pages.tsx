@@ -605,12 +605,18 @@ interface Insights {
   reports: Array<{ run_id: string; run_name: string; name: string; url: string }>;
 }
 
-/** Groups curve series: each metric with its `val_`/`valid.` twin on one chart. */
+/**
+ * Groups curve series: each metric with its `val_`/`valid.` twin on one chart, titled by the
+ * metric; a chart of one series is titled by its own key (validation accuracy alone is
+ * `epoch.val_accuracy`, not `epoch.accuracy`).
+ */
 function curveGroups(series: Insights["curves"]["series"]) {
   const base = (k: string) => k.replace(/(^|\.)(val_|valid\.|train\.)/, "$1");
   const groups = new Map<string, Insights["curves"]["series"]>();
   for (const s of series) groups.set(base(s.key), [...(groups.get(base(s.key)) ?? []), s]);
-  return [...groups.entries()];
+  return [...groups.entries()].map(
+    ([title, list]) => [list.length === 1 ? list[0]!.key : title, list] as const,
+  );
 }
 
 export function VersionPage(props: { name: string; version: string }) {
