@@ -5,20 +5,17 @@
 // store's contracts, the compare diff, the actions (approve, rollback) moving the alias, CSRF and
 // --read-only refusals, that a hostile run name or param renders as text, the feature importance
 // and training curves of a version, its sandboxed report, and the lineage and workflow graphs.
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { ProjectStore } from "@lolpop/cli";
 import type { FastifyInstance } from "fastify";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { penguinsYaml, writePenguinsData } from "../../../tests/penguins.js";
+import { type Browser, chromium } from "playwright-core";
+import { penguinsYaml } from "../../../tests/penguins.js";
 import { CSRF_HEADER, createUiApp } from "../src/index.js";
+import { chromiumPath, linkedProject, lolpop, openPage } from "./ui-harness.js";
 
 const SLOW = 240_000;
-const pkgDir = join(dirname(fileURLToPath(import.meta.url)), "..");
-const repoRoot = join(pkgDir, "..", "..");
 /** A number as the page shows it: whole numbers as they are, others with 4 decimals. */
 const shown = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(4));
 
@@ -33,50 +30,6 @@ async function until<T>(read: () => Promise<T>, want: T, said: string[] = []): P
 }
 
 const HOSTILE = `<img src=x onerror="window.__pwned=1">`;
-
-function linkedProject(): string {
-  const dir = realpathSync(mkdtempSync(join(tmpdir(), "lolpop-ui-")));
-  const deps: Record<string, string> = {};
-  for (const name of [
-    "@lolpop/cli",
-    "@lolpop/core",
-    "@lolpop/workflows",
-    "@lolpop/local",
-    "@lolpop/random-forest",
-    "@lolpop/evidently",
-    "@lolpop/tfjs",
-    "vega-datasets",
-  ]) {
-    const at = join(dir, "node_modules", name);
-    mkdirSync(dirname(at), { recursive: true });
-    symlinkSync(realpathSync(join(pkgDir, "node_modules", name)), at);
-    deps[name] = "*";
-  }
-  symlinkSync(pkgDir, join(dir, "node_modules", "@lolpop", "ui"));
-  deps["@lolpop/ui"] = "*";
-  writeFileSync(
-    join(dir, "package.json"),
-    JSON.stringify({ name: "ui-project", private: true, type: "module", dependencies: deps }),
-  );
-  writePenguinsData(dir);
-  return dir;
-}
-
-function lolpop(dir: string, args: string[]) {
-  const r = spawnSync(
-    process.execPath,
-    [join(dir, "node_modules", "@lolpop", "cli", "bin", "lolpop.js"), ...args],
-    {
-      cwd: dir,
-      encoding: "utf8",
-      env: { ...process.env, LOLPOP_NO_HANDOFF: "1", NO_COLOR: "1" },
-      timeout: 300_000,
-    },
-  );
-  if (r.status !== 0)
-    throw new Error(`lolpop ${args.join(" ")} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
 
 /** The penguins config with a 4-epoch TensorFlow.js network (cpu backend) as model `penguins_nn`. */
 function nnYaml(): string {
@@ -109,9 +62,7 @@ describe("lolpop ui on the penguins quickstart", () => {
   const cwd = process.cwd();
 
   beforeAll(async () => {
-    const chromiumPath = execFileSync(process.execPath, [join(repoRoot, "scripts", "chromium-setup.mjs")], {
-      encoding: "utf8",
-    }).trim();
+    const executablePath = chromiumPath();
     dir = linkedProject();
     // Manual approval: a trained version waits for `approve`.
     for (const [trees, depth] of [
@@ -150,7 +101,7 @@ describe("lolpop ui on the penguins quickstart", () => {
     hostileRun = run.id;
     ({ app, csrfToken: token } = await createUiApp(store, { user: "tester" }));
     url = (await app.listen({ host: "127.0.0.1", port: 0 })).replace(/\/$/, "");
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
+    browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
   }, SLOW);
 
   afterAll(async () => {
@@ -160,17 +111,7 @@ describe("lolpop ui on the penguins quickstart", () => {
     process.chdir(cwd);
   });
 
-  async function open(hash: string): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on("console", (m) => {
-      if (m.type() === "error") errors.push(m.text());
-    });
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(`${url}/#${hash}`);
-    await page.waitForSelector("main[data-ready]");
-    return { page, errors };
-  }
+  const open = (hash: string) => openPage(browser, url, hash);
 
   test("the runs page lists the tracker's runs, hostile names as text, no console error", async () => {
     const runs = await store.tracker!.search_runs({ limit: 100 });
@@ -459,6 +400,13 @@ describe("lolpop ui on the penguins quickstart", () => {
     const col = table.head.indexOf("epoch.loss");
     expect(col).toBeGreaterThan(0);
     expect(table.rows.map((r) => [r[0], r[col]])).toEqual(loss.map((p) => [String(p.step), shown(p.value)]));
+    // A chart is titled by what it draws: validation accuracy alone (no training accuracy logged)
+    // is "epoch.val_accuracy", not its group's "epoch.accuracy".
+    expect(await store.tracker!.get_metric_history!(mv.run_id!, "epoch.accuracy")).toEqual([]);
+    expect(await store.tracker!.get_metric_history!(mv.run_id!, "epoch.val_accuracy")).toHaveLength(4);
+    const titles = await page.$$eval("#curves figure", (fs) => fs.map((f) => f.getAttribute("data-title")));
+    expect(titles).toContain("epoch.val_accuracy");
+    expect(titles).not.toContain("epoch.accuracy");
     // The random forest logs no curve: the page says so.
     await page.goto(`${url}/#/version/penguins/2`);
     await page.waitForSelector("main[data-ready]");

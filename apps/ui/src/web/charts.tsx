@@ -5,6 +5,9 @@ import type uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { fmt } from "./api.js";
 
+/** Characters of a bar's label that fit left of its bar; longer ones end in "…" (the full label is the bar's tooltip). */
+const LABEL_CHARS = 30;
+
 /** A horizontal bar chart of {label, value}. */
 export function Bars(props: { items: Array<{ label: string; value: number }>; title: string; id?: string }) {
   const { items, title } = props;
@@ -14,7 +17,7 @@ export function Bars(props: { items: Array<{ label: string; value: number }>; ti
     <svg
       id={props.id}
       class="bars"
-      width={560}
+      width={580}
       height={items.length * rowH + 24}
       role="img"
       aria-label={title}
@@ -26,17 +29,18 @@ export function Bars(props: { items: Array<{ label: string; value: number }>; ti
         const y = 20 + i * rowH;
         return (
           <g class="bar" key={i}>
+            <title>{`${it.label}: ${fmt(it.value)}`}</title>
             <text class="label" x={0} y={y + 12}>
-              {it.label}
+              {clip(it.label, LABEL_CHARS)}
             </text>
             <rect
-              x={180}
+              x={200}
               y={y}
               width={Math.max(1, (300 * Math.abs(it.value)) / max)}
               height={rowH - 4}
               fill="#5b8def"
             />
-            <text class="value" x={490} y={y + 12}>
+            <text class="value" x={510} y={y + 12}>
               {fmt(it.value)}
             </text>
           </g>

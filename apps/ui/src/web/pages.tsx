@@ -344,6 +344,35 @@ export function RunPage(props: { id: string }) {
             <Table header={["Param", "Value"]} rows={Object.entries(run.params)} />
             <h2>Tags</h2>
             <Table header={["Tag", "Value"]} rows={Object.entries(run.tags)} />
+            {run.datasets.length ? (
+              <>
+                <h2>Data</h2>
+                <Table
+                  id="datasets"
+                  header={["Dataset", "Context", "Rows", "Columns", "Fingerprint"]}
+                  rows={run.datasets.map((d) => [
+                    d.name,
+                    d.context ?? "",
+                    d.rows,
+                    d.schema?.length ? (
+                      <span class="columns">
+                        {d.schema.map((c, i) => (
+                          <span key={i}>
+                            {i ? ", " : null}
+                            <code class="col" title={`${c.type}, ${c.role}`}>
+                              {c.name}
+                            </code>
+                          </span>
+                        ))}
+                      </span>
+                    ) : (
+                      d.columns
+                    ),
+                    d.fingerprint.slice(0, 12),
+                  ])}
+                />
+              </>
+            ) : null}
             {run.artifacts.length ? (
               <>
                 <h2>Artifacts</h2>
@@ -530,9 +559,14 @@ export function ModelPage(props: { name: string; info: Promise<Info> }) {
             rows={m.versions.map((v) => [
               <a href={`#/version/${enc(name)}/${v.version}`}>{`v${v.version}`}</a>,
               when(v.created_at),
-              v.aliases.join(", "),
+              v.aliases.join(", ") ||
+                (v.tags["lolpop.approved"] === "true" &&
+                !m.history.some((e) => e.alias === "champion" && e.version === v.version)
+                  ? "approved, not promoted"
+                  : ""),
               v.tags["lolpop.approved"] === "true" ? "yes" : "no",
               Object.entries(v.metrics)
+                .filter(([k]) => k.startsWith("test."))
                 .map(([k, x]) => `${k}=${fmt(x)}`)
                 .join(" "),
               ro ? (
@@ -575,6 +609,28 @@ export function ModelPage(props: { name: string; info: Promise<Info> }) {
   );
 }
 
+/**
+ * Where a version stands, in words: approval alone does not make a version the champion (the
+ * deploy pipeline's policy decides after `approve`, and may keep the champion), so an approved
+ * version without the `champion` alias says so instead of "aliases: none".
+ */
+export function versionStatus(
+  v: Pick<ModelVersionInfo, "version" | "aliases">,
+  approved: boolean,
+  champion: number | null,
+  wasChampion: boolean,
+): string {
+  const others = v.aliases.filter((a) => a !== "champion");
+  const also = others.length ? ` · aliases: ${others.join(", ")}` : "";
+  const current = champion === null ? "no champion" : `champion: v${champion}`;
+  if (champion === v.version) return `champion · approved: ${approved ? "yes" : "no"}${also}`;
+  if (wasChampion)
+    return `not the champion any more (${current}) · approved: ${approved ? "yes" : "no"}${also}`;
+  if (approved)
+    return `approved, not promoted (${current}): the deploy policy did not promote it; Promote on the model page makes it the champion${also}`;
+  return `not approved (${current}): Approve on the model page applies the deploy policy${also}`;
+}
+
 interface Insights {
   importance: { trainer?: string; values: Array<{ feature: string; value: number }>; note?: string };
   curves: {
@@ -585,33 +641,52 @@ interface Insights {
   reports: Array<{ run_id: string; run_name: string; name: string; url: string }>;
 }
 
-/** Groups curve series: each metric with its `val_`/`valid.` twin on one chart. */
+/**
+ * Groups curve series: each metric with its `val_`/`valid.` twin on one chart, titled by the
+ * metric; a chart of one series is titled by its own key (validation accuracy alone is
+ * `epoch.val_accuracy`, not `epoch.accuracy`).
+ */
 function curveGroups(series: Insights["curves"]["series"]) {
   const base = (k: string) => k.replace(/(^|\.)(val_|valid\.|train\.)/, "$1");
   const groups = new Map<string, Insights["curves"]["series"]>();
   for (const s of series) groups.set(base(s.key), [...(groups.get(base(s.key)) ?? []), s]);
-  return [...groups.entries()];
+  return [...groups.entries()].map(
+    ([title, list]) => [list.length === 1 ? list[0]!.key : title, list] as const,
+  );
 }
 
 export function VersionPage(props: { name: string; version: string }) {
   const { name, version } = props;
   const state = useData(async () => {
     const [d, insights] = await Promise.all([
-      api<{ version: ModelVersionInfo; approved: boolean }>(`models/${enc(name)}/${enc(version)}`),
+      api<{
+        version: ModelVersionInfo;
+        approved: boolean;
+        champion: number | null;
+        history: Array<{ alias: string; version: number }>;
+      }>(`models/${enc(name)}/${enc(version)}`),
       api<Insights>(`models/${enc(name)}/${enc(version)}/insights`),
     ]);
     return { ...d, insights };
   }, [name, version]);
   return (
     <Page state={state}>
-      {({ version: v, approved, insights }) => {
+      {({ version: v, approved, champion, history, insights }) => {
         const metrics = Object.entries(v.metrics);
         const { importance, curves, reports } = insights;
         return (
           <>
             <h1>{`${v.name} v${v.version}`}</h1>
             <p>
-              {`aliases: ${v.aliases.join(", ") || "none"} · approved: ${approved ? "yes" : "no"} · `}
+              <span id="version-status">
+                {versionStatus(
+                  v,
+                  approved,
+                  champion,
+                  history.some((e) => e.alias === "champion" && e.version === v.version),
+                )}
+              </span>
+              {" · "}
               <a href={`#/lineage/${enc(name)}/${v.version}`}>lineage</a>
               {v.run_id ? (
                 <>
