@@ -38,7 +38,7 @@ async function until<T>(read: () => Promise<T>, want: T, said: string[] = []): P
 }
 
 interface MlflowRun {
-  info: { run_id: string; run_name?: string; status: string };
+  info: { run_id: string; run_name?: string; status: string; start_time: number | string };
   data?: {
     metrics?: Array<{ key: string; value: number }>;
     params?: Array<{ key: string; value: string }>;
@@ -222,6 +222,24 @@ describe("lolpop ui on an MLflow tracking server and model registry", () => {
     await page.close();
   });
 
+  test("the status and start-date filters of the runs page go through MLflow's search", async () => {
+    const runs = await mlflowRuns();
+    const { page, errors } = await open("/runs?status=FINISHED");
+    const count = () => page.locator(".toolbar > span").textContent();
+    expect(await count()).toBe(`${runs.filter((r) => r.info.status === "FINISHED").length} runs`);
+    await page.goto(`${url}/#/runs?status=FAILED`);
+    await until(count, "0 runs");
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await page.goto(`${url}/#/runs?since=${tomorrow}`);
+    await until(count, "0 runs");
+    // From the day (UTC, as the API reads a date) of the first run MLflow recorded: all of them.
+    const first = Math.min(...runs.map((r) => Number(r.info.start_time)));
+    await page.goto(`${url}/#/runs?since=${new Date(first).toISOString().slice(0, 10)}`);
+    await until(count, `${runs.length} runs`);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test("a train run's page shows the params and metrics MLflow recorded, per split", async () => {
     const [, second] = await trainRuns();
     const metrics = kv(second!.data?.metrics) as Record<string, number>;
@@ -350,6 +368,49 @@ describe("lolpop ui on an MLflow tracking server and model registry", () => {
     await page.close();
   });
 
+  test("training curves and HTML reports of a version come from MLflow's metric history and artifacts", async () => {
+    const { model_version } = await rest<{ model_version: { run_id: string } }>(
+      "model-versions/get?name=penguins&version=1",
+    );
+    const runId = model_version.run_id;
+    // Per-step metrics (as a trainer that logs epochs does) and a report, into the version's run.
+    for (const [step, loss] of [
+      [1, 0.9],
+      [2, 0.55],
+      [3, 0.425],
+    ] as const)
+      await store.tracker!.log_metrics(runId, { "epoch.loss": loss }, { step });
+    await store.tracker!.log_artifact(
+      runId,
+      "checks/drift.html",
+      "<html><body><h1>Drift here</h1></body></html>",
+    );
+    // get_run sends what the tracker buffered for the run.
+    expect((await store.tracker!.get_run(runId)).artifacts).toContain("checks/drift.html");
+    const { metrics } = await rest<{ metrics: Array<{ step?: number; value: number }> }>(
+      `metrics/get-history?run_id=${runId}&metric_key=epoch.loss`,
+    );
+    expect(metrics.map((m) => m.step ?? 0)).toEqual([1, 2, 3]);
+    const { page, errors } = await open("/version/penguins/1");
+    await page.waitForSelector("#curves .uplot canvas");
+    const table = await page.$eval(`#curves figure[data-title="epoch.loss"] table.curve-points`, (t) => ({
+      head: [...t.querySelectorAll("thead th")].map((th) => th.textContent),
+      rows: [...t.querySelectorAll("tbody tr")].map((tr) => [...tr.children].map((td) => td.textContent)),
+    }));
+    const col = table.head.indexOf("epoch.loss");
+    expect(table.rows.map((r) => [r[0], r[col]])).toEqual(
+      metrics.map((m) => [String(m.step ?? 0), shown(m.value)]),
+    );
+    const link = page.locator("#reports a");
+    expect(await link.textContent()).toBe("checks/drift.html");
+    const res = await fetch(`${url}${await link.getAttribute("href")}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-security-policy")).toMatch(/(^|; )sandbox allow-scripts(;|$)/);
+    expect(await res.text()).toContain("Drift here");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test("a read-only UI offers no action and refuses one: MLflow's alias does not move", async () => {
     const before = await champion();
     const ro = await createUiApp(store, { readOnly: true });
@@ -404,6 +465,28 @@ describe("lolpop ui on an MLflow tracking server and model registry", () => {
     await page.waitForSelector("main[data-ready]");
     const history = await tableAfter(page, "Promotion history");
     expect(history.map((h) => `${h[2]}->${h[3]}`)).toEqual(["none->v1", "v1->v2", "v2->v1", "v1->v2"]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test("a run name and param value with markup, as MLflow stores them, render as text", async () => {
+    const HOSTILE = `<img src=x onerror="window.__pwned=1">`;
+    const run = await store.tracker!.start_run({ name: HOSTILE, tags: { "lolpop.stage": "train" } });
+    await store.tracker!.log_params(run.id, { note: HOSTILE });
+    await store.tracker!.end_run(run.id, "FINISHED");
+    const stored = (await mlflowRuns()).find((r) => r.info.run_id === run.id)!;
+    expect(stored.info.run_name).toBe(HOSTILE);
+    const { page, errors } = await open("/runs");
+    expect(
+      await page.$$eval("#runs tbody tr", (trs) => trs.map((tr) => tr.children[1]!.textContent)),
+    ).toContain(HOSTILE);
+    await page.goto(`${url}/#/run/${encodeURIComponent(run.id)}`);
+    await page.waitForSelector("main[data-ready]");
+    expect(Object.fromEntries(await tableAfter(page, "Params"))).toEqual({ note: HOSTILE });
+    expect(await page.$$("main img")).toHaveLength(0);
+    expect(
+      await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned),
+    ).toBeUndefined();
     expect(errors).toEqual([]);
     await page.close();
   });
