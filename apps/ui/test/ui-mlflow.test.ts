@@ -392,6 +392,9 @@ describe("lolpop ui on an MLflow tracking server and model registry", () => {
     );
     expect(metrics.map((m) => m.step ?? 0)).toEqual([1, 2, 3]);
     const { page, errors } = await open("/version/penguins/1");
+    // A rendered page without curves says why in #curves-note: fail with that text, not a timeout.
+    const note = page.locator("#curves-note");
+    expect((await note.count()) ? await note.textContent() : null).toBeNull();
     await page.waitForSelector("#curves .uplot canvas");
     const table = await page.$eval(`#curves figure[data-title="epoch.loss"] table.curve-points`, (t) => ({
       head: [...t.querySelectorAll("thead th")].map((th) => th.textContent),
@@ -439,23 +442,25 @@ describe("lolpop ui on an MLflow tracking server and model registry", () => {
     const said: string[] = [];
     page.on("dialog", (d) => {
       said.push(d.message());
-      return d.accept();
+      d.accept().catch((e: Error) => errors.push(`dialog: ${e.message}`));
     });
-    await page.getByRole("button", { name: "Approve v1" }).click();
-    await until(champion, 1, said);
-    await page.waitForSelector("main[data-ready]");
-    await page.getByRole("button", { name: "Approve v2" }).click();
-    await until(champion, 2, said);
+    /** Clicks an action button, confirms, and waits for MLflow's alias and for the page's answer. */
+    const act = async (button: string, want: number) => {
+      const before = said.length;
+      await page.getByRole("button", { name: button }).click();
+      await until(champion, want, said);
+      // The confirmation and the alert with the action's answer, after which the page reloads.
+      await until(async () => said.length, before + 2, said);
+      await page.waitForSelector("main[data-ready]");
+    };
+    await act("Approve v1", 1);
+    await act("Approve v2", 2);
     const approved = await rest<{ model_version: { tags?: Array<{ key: string; value: string }> } }>(
       "model-versions/get?name=penguins&version=2",
     );
     expect(kv(approved.model_version.tags)["lolpop.approved_by"]).toBe("tester");
-    await page.waitForSelector("main[data-ready]");
-    await page.getByRole("button", { name: "Roll back penguins" }).click();
-    await until(champion, 1, said);
-    await page.waitForSelector("main[data-ready]");
-    await page.getByRole("button", { name: "Promote v2" }).click();
-    await until(champion, 2, said);
+    await act("Roll back penguins", 1);
+    await act("Promote v2", 2);
     const byAlias = await rest<{ model_version: { version: string } }>(
       "registered-models/alias?name=penguins&alias=champion",
     );
