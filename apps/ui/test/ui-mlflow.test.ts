@@ -4,7 +4,7 @@
 // over that store in headless Chromium. Every number the page shows is compared with what MLflow's
 // REST API says (not with lolpop's own readers); the actions' alias moves are read back from
 // MLflow's `registered-models/alias`.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -123,6 +123,8 @@ describe("lolpop ui on an MLflow tracking server and model registry", () => {
       symlinkSync(realpathSync(join(pkgDir, "node_modules", name)), at);
       deps[name] = "*";
     }
+    symlinkSync(pkgDir, join(dir, "node_modules", "@lolpop", "ui"));
+    deps["@lolpop/ui"] = "*";
     writeFileSync(
       join(dir, "package.json"),
       JSON.stringify({ name: "ui-mlflow-project", private: true, type: "module", dependencies: deps }),
@@ -495,4 +497,40 @@ describe("lolpop ui on an MLflow tracking server and model registry", () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  test(
+    "`lolpop ui` (the plugin command) in a project on MLflow serves MLflow's runs and models",
+    async () => {
+      const proc = spawn(
+        process.execPath,
+        [join(dir, "node_modules", "@lolpop", "cli", "bin", "lolpop.js"), "ui", "--port", "0", "--read-only"],
+        { cwd: dir, env: { ...process.env, LOLPOP_NO_HANDOFF: "1", NO_COLOR: "1" } },
+      );
+      const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)));
+      try {
+        const base = await new Promise<string>((ok, fail) => {
+          let err = "";
+          proc.stderr!.on("data", (d) => {
+            err += d;
+            const m = /open (http:\/\/\S+)/.exec(err);
+            if (m) ok(m[1]!.replace(/\/$/, ""));
+          });
+          exited.then((code) => fail(new Error(`lolpop ui exited ${code}:\n${err}`)));
+        });
+        expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        const { runs } = (await (await fetch(`${base}/api/runs?limit=100`)).json()) as {
+          runs: Array<{ id: string }>;
+        };
+        expect(runs.map((r) => r.id).sort()).toEqual((await mlflowRuns()).map((r) => r.info.run_id).sort());
+        const { models } = (await (await fetch(`${base}/api/models`)).json()) as {
+          models: Array<{ name: string }>;
+        };
+        expect(models.map((m) => m.name)).toEqual(["penguins"]);
+      } finally {
+        proc.kill("SIGTERM");
+      }
+      expect(await exited).toBe(0);
+    },
+    SLOW,
+  );
 });
