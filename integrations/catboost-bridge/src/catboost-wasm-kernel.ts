@@ -1,0 +1,237 @@
+/**
+ * The WebAssembly (SIMD) kernel of the native scorer for oblivious trees: its bytes are emitted here
+ * from the instruction listing below (no binary is checked in), compiled once per process, and
+ * instantiated once per compiled model (each instance has its own memory, so worker threads each
+ * build their own).
+ *
+ * Two functions, both exact re-statements of the JavaScript path in catboost-json-scorer.ts:
+ * - `bin(col, n, borders, m, nanBin, out)`: for n float64 values at `col`, the number of the m
+ *   (float64, increasing) borders below float32(value), or `nanBin` for NaN, one byte each at `out`
+ *   (branch-free binary search: `select` instead of a branch);
+ * - `sum(trees, count, tiles, acc)`: for each of `count` tree records at `trees` (16 bytes: depth,
+ *   address of its split records, address of its float64 leaf values), over `tiles` groups of 16
+ *   rows, the leaf index of 16 rows at once (`i8x16.gt_u` of 16 bins against the split's border bin,
+ *   masked with the split's bit), then adds the 16 leaf values to the float64 sums at `acc`. Trees go
+ *   in order for every row, so the sums are bit-identical to the JavaScript path's.
+ * A split record is 48 bytes: the border bin in all 16 bytes, `1 << j` in all 16 bytes (j = the
+ * split's place in its tree, split 0 the lowest bit), and the address of the feature's row of bins.
+ *
+ * Requires WebAssembly SIMD (Node 20 has it); {@link wasmKernel} returns undefined without it.
+ */
+
+/** Bytes of one split record (see the module comment). */
+export const SPLIT_RECORD_BYTES = 48;
+/** Bytes of one tree record. */
+export const TREE_RECORD_BYTES = 16;
+
+const uleb = (value: number): number[] => {
+  const out: number[] = [];
+  let n = value >>> 0;
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+};
+
+const sleb = (value: number): number[] => {
+  const out: number[] = [];
+  let n = value | 0;
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+};
+
+const name = (s: string): number[] => [...uleb(s.length), ...Buffer.from(s, "utf8")];
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
+
+// Value types and instructions (WebAssembly core spec + SIMD proposal opcodes).
+const I32 = 0x7f;
+const F64 = 0x7c;
+const V128 = 0x7b;
+const VOID = 0x40;
+const get = (i: number) => [0x20, ...uleb(i)];
+const set = (i: number) => [0x21, ...uleb(i)];
+const i32c = (n: number) => [0x41, ...sleb(n)];
+const mem = (op: number, offset = 0) => [op, 0, ...uleb(offset)]; // alignment hint 0: any address
+const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
+const op = {
+  block: [0x02, VOID],
+  loop: [0x03, VOID],
+  end: [0x0b],
+  br: (depth: number) => [0x0c, ...uleb(depth)],
+  brIf: (depth: number) => [0x0d, ...uleb(depth)],
+  select: [0x1b],
+  i32Load: (offset = 0) => mem(0x28, offset),
+  f64Load: (offset = 0) => mem(0x2b, offset),
+  i32Store8: (offset = 0) => mem(0x3a, offset),
+  i32Eqz: [0x45],
+  i32LeU: [0x4d],
+  i32GeU: [0x4f],
+  f64Ne: [0x62],
+  f64Lt: [0x63],
+  i32Add: [0x6a],
+  i32Sub: [0x6b],
+  i32Mul: [0x6c],
+  i32Shl: [0x74],
+  i32ShrU: [0x76],
+  f32DemoteF64: [0xb6],
+  f64PromoteF32: [0xbb],
+  v128Load: (offset = 0) => simd(0x00, 0, ...uleb(offset)),
+  v128Store: (offset = 0) => simd(0x0b, 0, ...uleb(offset)),
+  v128Zero: simd(0x0c, ...new Array<number>(16).fill(0)),
+  f64x2Splat: simd(0x14),
+  i8x16ExtractLaneU: (lane: number) => simd(0x16, lane),
+  f64x2ReplaceLane: (lane: number) => simd(0x22, lane),
+  i8x16GtU: simd(0x28),
+  v128And: simd(0x4e),
+  v128Or: simd(0x50),
+  f64x2Add: simd(0xf0),
+};
+
+/** `bin(col, n, borders, m, nanBin, out)`, see the module comment. Locals: 6 i, 7 base, 8 len, 9 half, 10 v, 11 x. */
+function binBody(): number[] {
+  const [col, n, borders, m, nanBin, out, i, base, len, half, v, x] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  // f64.load(borders + k * 8) < x, with k's code given
+  // biome-ignore format: instruction groups, several to a line
+  const borderBelow = (k: number[]) => [
+    ...get(borders), ...k, ...i32c(3), ...op.i32Shl, ...op.i32Add, ...op.f64Load(), ...get(x), ...op.f64Lt,
+  ];
+  // biome-ignore format: instruction groups, several to a line
+  const code = [
+    ...i32c(0), ...set(i), ...op.block, ...op.loop, ...get(i), ...get(n), ...op.i32GeU, ...op.brIf(1),
+    ...get(col), ...get(i), ...i32c(3), ...op.i32Shl, ...op.i32Add, ...op.f64Load(), ...set(v), ...get(v),
+    ...op.f32DemoteF64, ...op.f64PromoteF32, ...set(x), ...i32c(0), ...set(base), ...get(m), ...set(len),
+    ...op.block, ...op.loop, ...get(len), ...i32c(1), ...op.i32LeU, ...op.brIf(1), ...get(len), ...i32c(1),
+    ...op.i32ShrU, ...set(half),
+    // base = borders[base + half - 1] < x ? base + half : base
+    ...get(base), ...get(half), ...op.i32Add, ...get(base),
+    ...borderBelow([...get(base), ...get(half), ...op.i32Add, ...i32c(1), ...op.i32Sub]), ...op.select,
+    ...set(base), ...get(len), ...get(half), ...op.i32Sub, ...set(len), ...op.br(0), ...op.end, ...op.end,
+    // out[i] = isNaN(v) ? nanBin : base + (borders[base] < x)
+    ...get(out), ...get(i), ...op.i32Add, ...get(nanBin), ...get(base), ...borderBelow(get(base)),
+    ...op.i32Add, ...get(v), ...get(v), ...op.f64Ne, ...op.select, ...op.i32Store8(), ...get(i), ...i32c(1),
+    ...op.i32Add, ...set(i), ...op.br(0), ...op.end, ...op.end, ...op.end,
+  ];
+  return [
+    ...vec([
+      [4, I32],
+      [2, F64],
+    ]),
+    ...code,
+  ];
+}
+
+/**
+ * `sum(trees, count, tiles, acc)`, see the module comment. Locals: 4 t (record address), 5 recEnd,
+ * 6 depth, 7 split record address, 8 leaves address, 9 row (byte offset of the tile), 10 rowEnd,
+ * 11 j, 12 p, 13 acc address of the tile, 14 idx (v128).
+ */
+function sumBody(): number[] {
+  const [trees, count, tiles, acc, t, recEnd, depth, sp, lb, row, rowEnd, j, p, ap, idx] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+  ];
+  // biome-ignore format: instruction groups, several to a line
+  const leafOf = (lane: number) => [
+    ...get(lb), ...get(idx), ...op.i8x16ExtractLaneU(lane), ...i32c(3), ...op.i32Shl, ...op.i32Add,
+    ...op.f64Load(),
+  ];
+  const gather: number[] = [];
+  for (let lane = 0; lane < 16; lane += 2)
+    gather.push(
+      ...get(ap),
+      ...get(ap),
+      ...op.v128Load(lane * 8),
+      ...leafOf(lane),
+      ...op.f64x2Splat,
+      ...leafOf(lane + 1),
+      ...op.f64x2ReplaceLane(1),
+      ...op.f64x2Add,
+      ...op.v128Store(lane * 8),
+    );
+  // biome-ignore format: instruction groups, several to a line
+  const code = [
+    ...get(tiles), ...i32c(4), ...op.i32Shl, ...set(rowEnd), ...get(trees), ...get(count),
+    ...i32c(TREE_RECORD_BYTES), ...op.i32Mul, ...op.i32Add, ...set(recEnd), ...get(trees), ...set(t),
+    ...op.block, ...op.loop, ...get(t), ...get(recEnd), ...op.i32GeU, ...op.brIf(1), ...get(t),
+    ...op.i32Load(0), ...set(depth), ...get(t), ...op.i32Load(4), ...set(sp), ...get(t), ...op.i32Load(8),
+    ...set(lb), ...i32c(0), ...set(row), ...get(acc), ...set(ap), ...op.block, ...op.loop, ...get(row),
+    ...get(rowEnd), ...op.i32GeU, ...op.brIf(1), ...op.v128Zero, ...set(idx), ...get(sp), ...set(p),
+    ...get(depth), ...set(j), ...op.block, ...op.loop, ...get(j), ...op.i32Eqz, ...op.brIf(1),
+    // idx |= (bins[row .. row + 16] > border) & bit
+    ...get(idx), ...get(p), ...op.i32Load(32), ...get(row), ...op.i32Add, ...op.v128Load(), ...get(p),
+    ...op.v128Load(0), ...op.i8x16GtU, ...get(p), ...op.v128Load(16), ...op.v128And, ...op.v128Or,
+    ...set(idx), ...get(p), ...i32c(SPLIT_RECORD_BYTES), ...op.i32Add, ...set(p), ...get(j), ...i32c(1),
+    ...op.i32Sub, ...set(j), ...op.br(0), ...op.end, ...op.end, ...gather, ...get(row), ...i32c(16),
+    ...op.i32Add, ...set(row), ...get(ap), ...i32c(128), ...op.i32Add, ...set(ap), ...op.br(0), ...op.end,
+    ...op.end, ...get(t), ...i32c(TREE_RECORD_BYTES), ...op.i32Add, ...set(t), ...op.br(0), ...op.end,
+    ...op.end, ...op.end,
+  ];
+  return [
+    ...vec([
+      [10, I32],
+      [1, V128],
+    ]),
+    ...code,
+  ];
+}
+
+/** The module's bytes: imports `env.memory`, exports `bin` and `sum`. */
+export function kernelBytes(): Uint8Array {
+  const binType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])];
+  const sumType = [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([])];
+  const body = (b: number[]) => [...uleb(b.length), ...b];
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec([binType, sumType])),
+    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, ...uleb(1)]])),
+    ...section(3, vec([[0], [1]])),
+    ...section(
+      7,
+      vec([
+        [...name("bin"), 0x00, 0],
+        [...name("sum"), 0x00, 1],
+      ]),
+    ),
+    ...section(10, vec([body(binBody()), body(sumBody())])),
+  ]);
+}
+
+/** The instance of the kernel for one model. */
+export interface WasmKernel {
+  memory: WebAssembly.Memory;
+  bin(col: number, n: number, borders: number, m: number, nanBin: number, out: number): void;
+  sum(trees: number, count: number, tiles: number, acc: number): void;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/**
+ * A new instance of the kernel with a memory of at least `bytes` bytes, or undefined when this
+ * runtime has no WebAssembly SIMD (the caller then scores in JavaScript).
+ */
+export function wasmKernel(bytes: number): WasmKernel | undefined {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(kernelBytes());
+    } catch {
+      compiled = null;
+    }
+  }
+  if (compiled === null) return undefined;
+  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+  const exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as Omit<
+    WasmKernel,
+    "memory"
+  >;
+  return { memory, bin: exports.bin, sum: exports.sum };
+}
