@@ -206,30 +206,40 @@ export function kernelBytes(): Uint8Array {
   ]);
 }
 
+/** The parts of the global `WebAssembly` this module uses (the project's TypeScript libs do not declare it). */
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
+  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+}
+
 /** The instance of the kernel for one model. */
 export interface WasmKernel {
-  memory: WebAssembly.Memory;
+  /** The instance's memory (never grown, so views of its buffer stay valid). */
+  memory: { readonly buffer: ArrayBuffer };
   bin(col: number, n: number, borders: number, m: number, nanBin: number, out: number): void;
   sum(trees: number, count: number, tiles: number, acc: number): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+let compiled: object | null | undefined;
 
 /**
  * A new instance of the kernel with a memory of at least `bytes` bytes, or undefined when this
  * runtime has no WebAssembly SIMD (the caller then scores in JavaScript).
  */
 export function wasmKernel(bytes: number): WasmKernel | undefined {
+  const wasm = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+  if (!wasm) return undefined;
   if (compiled === undefined) {
     try {
-      compiled = new WebAssembly.Module(kernelBytes());
+      compiled = new wasm.Module(kernelBytes());
     } catch {
       compiled = null;
     }
   }
   if (compiled === null) return undefined;
-  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-  const exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as Omit<
+  const memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+  const exports = new wasm.Instance(compiled, { env: { memory } }).exports as unknown as Omit<
     WasmKernel,
     "memory"
   >;
