@@ -135,6 +135,8 @@ export type ScorerParts =
       leaves: Float64Array;
       scale: number;
       bias: Float64Array;
+      /** Whether the scorer these parts came from ran the WebAssembly kernel (a worker then does too). */
+      wasm: boolean;
     }
   | {
       kind: "non-symmetric";
@@ -166,6 +168,7 @@ export function scorerFromParts(p: ScorerParts): NativeScorer {
         p.leaves,
         p.scale,
         p.bias,
+        p.wasm,
       )
     : new NonSymmetricScorer(
         p.featureCount,
@@ -503,7 +506,6 @@ function wasmPlan(
   leaves: Float64Array,
   dimension: number,
 ): WasmPlan | undefined {
-  if (process.env[WASM_ENV] === "0") return undefined;
   if (dimension !== 1 || depth.some((d) => d > 8) || used.some((f) => f.borders.length > 255))
     return undefined;
   const align = (x: number) => (x + 15) & ~15;
@@ -615,10 +617,14 @@ class ObliviousScorer extends BaseScorer {
     private readonly leaves: Float64Array,
     scale: number,
     bias: Float64Array,
+    /** Whether to run the WebAssembly kernel where it applies (default: unless {@link WASM_ENV} is `0`). */
+    wasm = process.env[WASM_ENV] !== "0",
   ) {
     super(featureCount, dimension, used, scale, bias);
     this.#lanes = lanePlan(used, depth, splitSlot, splitBin);
-    this.#wasm = wasmPlan(used, depth, splitStart, splitSlot, splitBin, leafStart, leaves, dimension);
+    this.#wasm = wasm
+      ? wasmPlan(used, depth, splitStart, splitSlot, splitBin, leafStart, leaves, dimension)
+      : undefined;
   }
 
   readonly #lanes: LanePlan | undefined;
@@ -780,6 +786,7 @@ class ObliviousScorer extends BaseScorer {
       leaves: this.leaves,
       scale: this.scale,
       bias: this.bias,
+      wasm: this.#wasm !== undefined,
     };
   }
 

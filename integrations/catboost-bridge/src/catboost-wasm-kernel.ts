@@ -98,34 +98,53 @@ const op = {
   f64x2Add: simd(0xf0),
 };
 
-/** `bin(col, n, borders, m, nanBin, out)`, see the module comment. Locals: 6 i, 7 base, 8 len, 9 half, 10 v, 11 x. */
+/** Values binned together in `bin`: independent binary searches interleaved, so their loads overlap. */
+export const BIN_LANES = 8;
+
+/**
+ * `bin(col, n, borders, m, nanBin, out)`, see the module comment. {@link BIN_LANES} values per
+ * iteration (it bins whole groups: the caller's buffers have room past n, and the extra bins are
+ * never read). Locals: 6 i, 7 len, 8 half, 9 borders - 8, then per lane k: base, v (f64), x (f64).
+ */
 function binBody(): number[] {
-  const [col, n, borders, m, nanBin, out, i, base, len, half, v, x] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
-  // f64.load(borders + k * 8) < x, with k's code given
-  // biome-ignore format: instruction groups, several to a line
-  const borderBelow = (k: number[]) => [
-    ...get(borders), ...k, ...i32c(3), ...op.i32Shl, ...op.i32Add, ...op.f64Load(), ...get(x), ...op.f64Lt,
-  ];
+  const [col, n, borders, m, nanBin, out, i, len, half, bm] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const K = BIN_LANES;
+  const base = (k: number) => 10 + k;
+  const v = (k: number) => 10 + K + k;
+  const x = (k: number) => 10 + 2 * K + k;
+  const perLane = (f: (k: number) => number[]) => Array.from({ length: K }, (_, k) => f(k)).flat();
   // biome-ignore format: instruction groups, several to a line
   const code = [
+    ...get(borders), ...i32c(8), ...op.i32Sub, ...set(bm),
     ...i32c(0), ...set(i), ...op.block, ...op.loop, ...get(i), ...get(n), ...op.i32GeU, ...op.brIf(1),
-    ...get(col), ...get(i), ...i32c(3), ...op.i32Shl, ...op.i32Add, ...op.f64Load(), ...set(v), ...get(v),
-    ...op.f32DemoteF64, ...op.f64PromoteF32, ...set(x), ...i32c(0), ...set(base), ...get(m), ...set(len),
-    ...op.block, ...op.loop, ...get(len), ...i32c(1), ...op.i32LeU, ...op.brIf(1), ...get(len), ...i32c(1),
-    ...op.i32ShrU, ...set(half),
+    // v = col[i + k]; x = float32(v); base = 0
+    ...perLane((k) => [
+      ...get(col), ...get(i), ...i32c(3), ...op.i32Shl, ...op.i32Add, ...op.f64Load(k * 8), ...set(v(k)),
+      ...get(v(k)), ...op.f32DemoteF64, ...op.f64PromoteF32, ...set(x(k)), ...i32c(0), ...set(base(k)),
+    ]),
+    ...get(m), ...set(len),
+    ...op.block, ...op.loop, ...get(len), ...i32c(1), ...op.i32LeU, ...op.brIf(1),
+    ...get(len), ...i32c(1), ...op.i32ShrU, ...set(half),
     // base = borders[base + half - 1] < x ? base + half : base
-    ...get(base), ...get(half), ...op.i32Add, ...get(base),
-    ...borderBelow([...get(base), ...get(half), ...op.i32Add, ...i32c(1), ...op.i32Sub]), ...op.select,
-    ...set(base), ...get(len), ...get(half), ...op.i32Sub, ...set(len), ...op.br(0), ...op.end, ...op.end,
-    // out[i] = isNaN(v) ? nanBin : base + (borders[base] < x)
-    ...get(out), ...get(i), ...op.i32Add, ...get(nanBin), ...get(base), ...borderBelow(get(base)),
-    ...op.i32Add, ...get(v), ...get(v), ...op.f64Ne, ...op.select, ...op.i32Store8(), ...get(i), ...i32c(1),
-    ...op.i32Add, ...set(i), ...op.br(0), ...op.end, ...op.end, ...op.end,
+    ...perLane((k) => [
+      ...get(base(k)), ...get(half), ...op.i32Add, ...get(base(k)),
+      ...get(bm), ...get(base(k)), ...get(half), ...op.i32Add, ...i32c(3), ...op.i32Shl, ...op.i32Add,
+      ...op.f64Load(), ...get(x(k)), ...op.f64Lt, ...op.select, ...set(base(k)),
+    ]),
+    ...get(len), ...get(half), ...op.i32Sub, ...set(len), ...op.br(0), ...op.end, ...op.end,
+    // out[i + k] = isNaN(v) ? nanBin : base + (borders[base] < x)
+    ...perLane((k) => [
+      ...get(out), ...get(i), ...op.i32Add, ...get(nanBin),
+      ...get(base(k)), ...get(borders), ...get(base(k)), ...i32c(3), ...op.i32Shl, ...op.i32Add,
+      ...op.f64Load(), ...get(x(k)), ...op.f64Lt, ...op.i32Add,
+      ...get(v(k)), ...get(v(k)), ...op.f64Ne, ...op.select, ...op.i32Store8(k),
+    ]),
+    ...get(i), ...i32c(K), ...op.i32Add, ...set(i), ...op.br(0), ...op.end, ...op.end, ...op.end,
   ];
   return [
     ...vec([
-      [4, I32],
-      [2, F64],
+      [4 + K, I32],
+      [2 * K, F64],
     ]),
     ...code,
   ];
