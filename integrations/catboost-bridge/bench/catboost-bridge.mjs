@@ -8,7 +8,7 @@
 // Usage: node bench/catboost-bridge.mjs [--runs N] [--iterations N] [--rows N]
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { instantiateComponent, silentLogger, Table } from "@lolpop/core";
@@ -95,11 +95,17 @@ m.load_model(sys.argv[1])
 X = np.fromfile(sys.argv[2], dtype="<f8").reshape(-1, ${F})
 t = time.perf_counter()
 c = time.process_time()
-p = m.predict_proba(X)
+p = m.predict_proba(X)  # thread_count=-1 (the default): every core
 d = time.perf_counter() - t
 cpu = time.process_time() - c
+t = time.perf_counter()
+c = time.process_time()
+p1 = m.predict_proba(X, thread_count=1)
+d1 = time.perf_counter() - t
+cpu1 = time.process_time() - c
+assert (p1 == p).all()
 np.ascontiguousarray(p[:, 1], dtype="<f8").tofile(sys.argv[3])
-print(json.dumps({"predict_s": d, "predict_cpu_s": cpu}))
+print(json.dumps({"predict_s": d, "predict_cpu_s": cpu, "predict_one_thread_s": d1, "predict_one_thread_cpu_s": cpu1}))
 `,
 );
 
@@ -169,14 +175,23 @@ const oneThreadTrainer = await instantiateComponent(catboostModelTrainer, {
   logger: silentLogger,
 });
 const loadedOne = await oneThreadTrainer.load(modelDir);
+// The scorer before its WebAssembly kernel (the JavaScript path, LOLPOP_CATBOOST_WASM=0), one thread.
+process.env.LOLPOP_CATBOOST_WASM = "0";
+const loadedJs = await oneThreadTrainer.load(modelDir);
+delete process.env.LOLPOP_CATBOOST_WASM;
 await loaded.predict(scoreTable.slice(0, 1000)); // warm the JIT a little
 await loaded.predict(scoreTable); // start the scoring worker threads (kept a few seconds for reuse)
 await loadedOne.predict(scoreTable.slice(0, 1000));
+await loadedJs.predict(scoreTable.slice(0, 1000));
 const nativeRuns = [];
 const nativeCpu = [];
 const nativeOneRuns = [];
+const nativeOneCpu = [];
+const jsOneRuns = [];
+const jsOneCpu = [];
 let nativeProba;
 let oneProba;
+let jsProba;
 for (let r = 0; r < SCORE_RUNS; r++) {
   t0 = performance.now();
   const c0 = process.cpuUsage(); // this process, worker threads included
@@ -185,12 +200,24 @@ for (let r = 0; r < SCORE_RUNS; r++) {
   const c1 = process.cpuUsage(c0);
   nativeCpu.push((c1.user + c1.system) / 1e6);
   t0 = performance.now();
+  let c = process.cpuUsage();
   oneProba = (await loadedOne.predict(scoreTable)).proba;
   nativeOneRuns.push((performance.now() - t0) / 1000);
+  c = process.cpuUsage(c);
+  nativeOneCpu.push((c.user + c.system) / 1e6);
+  t0 = performance.now();
+  c = process.cpuUsage();
+  jsProba = (await loadedJs.predict(scoreTable)).proba;
+  jsOneRuns.push((performance.now() - t0) / 1000);
+  c = process.cpuUsage(c);
+  jsOneCpu.push((c.user + c.system) / 1e6);
 }
-for (let i = 0; i < nativeProba.length; i++)
+for (let i = 0; i < nativeProba.length; i++) {
   if (nativeProba[i] !== oneProba[i])
     throw new Error(`worker-thread scoring differs from one thread at ${i}`);
+  if (jsProba[i] !== oneProba[i])
+    throw new Error(`the WebAssembly kernel's scores differ from the JavaScript path's at ${i}`);
+}
 const nativeColdRuns = [];
 for (let r = 0; r < SCORE_RUNS; r++) {
   t0 = performance.now();
@@ -201,6 +228,8 @@ for (let r = 0; r < SCORE_RUNS; r++) {
 const pyWall = [];
 const pyPredict = [];
 const pyPredictCpu = [];
+const pyOneThread = [];
+const pyOneThreadCpu = [];
 const pyOut = join(work, "py_proba.f64");
 for (let r = 0; r < SCORE_RUNS; r++) {
   t0 = performance.now();
@@ -211,6 +240,8 @@ for (let r = 0; r < SCORE_RUNS; r++) {
   if (out.status !== 0) throw new Error(out.stderr);
   pyPredict.push(JSON.parse(out.stdout).predict_s);
   pyPredictCpu.push(JSON.parse(out.stdout).predict_cpu_s);
+  pyOneThread.push(JSON.parse(out.stdout).predict_one_thread_s);
+  pyOneThreadCpu.push(JSON.parse(out.stdout).predict_one_thread_cpu_s);
 }
 const pyP1 = new Float64Array(readFileSync(pyOut).buffer.slice(0));
 let maxRel = 0;
@@ -247,7 +278,7 @@ results.push({
   runs: SCORE_RUNS,
 });
 results.push({
-  name: "(b'') native predict vs CatBoost's predict_proba alone (inside Python, multi-threaded C++; no process start)",
+  name: `(b'') native predict vs CatBoost's predict_proba alone (inside Python, no process start); both at their defaults: every core (${availableParallelism()}), native on worker threads`,
   native_s: round(median(nativeRuns)),
   python_predict_s: round(median(pyPredict), 4),
   ratio: round(median(nativeRuns) / median(pyPredict), 2),
@@ -259,11 +290,23 @@ results.push({
   runs: SCORE_RUNS,
 });
 results.push({
-  name: "(b1) native predict on one thread (thread_count: 1) vs CatBoost's predict_proba alone (multi-threaded)",
-  native_one_thread_s: round(median(nativeOneRuns)),
-  python_predict_s: round(median(pyPredict), 4),
-  ratio: round(median(nativeOneRuns) / median(pyPredict), 2),
+  name: "(b1) one thread on both sides: native predict (thread_count: 1) vs predict_proba(thread_count=1)",
+  native_one_thread_s: round(median(nativeOneRuns), 4),
+  python_one_thread_s: round(median(pyOneThread), 4),
+  ratio: round(median(nativeOneRuns) / median(pyOneThread), 2),
+  native_cpu_s: round(median(nativeOneCpu), 4),
+  python_cpu_s: round(median(pyOneThreadCpu), 4),
+  cpu_ratio: round(median(nativeOneCpu) / median(pyOneThreadCpu), 2),
   speedup_of_worker_threads: round(median(nativeOneRuns) / median(nativeRuns), 2),
+  runs: SCORE_RUNS,
+});
+results.push({
+  name: "(b1-before) the same, native on its JavaScript path (LOLPOP_CATBOOST_WASM=0, the scorer before the WebAssembly kernel)",
+  native_js_one_thread_s: round(median(jsOneRuns), 4),
+  python_one_thread_s: round(median(pyOneThread), 4),
+  ratio: round(median(jsOneRuns) / median(pyOneThread), 2),
+  native_cpu_s: round(median(jsOneCpu), 4),
+  cpu_ratio: round(median(jsOneCpu) / median(pyOneThreadCpu), 2),
   runs: SCORE_RUNS,
 });
 await closeCatBoostWorkers();

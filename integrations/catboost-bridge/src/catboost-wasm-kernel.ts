@@ -150,20 +150,28 @@ function binBody(): number[] {
   ];
 }
 
+/** The deepest tree `sum` scores (leaf indexes are bytes). */
+export const MAX_DEPTH = 8;
+
 /**
- * `sum(trees, count, tiles, acc)`, see the module comment. Locals: 4 t (record address), 5 recEnd,
- * 6 depth, 7 split record address, 8 leaves address, 9 row (byte offset of the tile), 10 rowEnd,
- * 11 j, 12 p, 13 acc address of the tile, 14 idx (v128).
+ * `sum(trees, count, tiles, acc)`, see the module comment. Per tree, a `br_table` on its depth d
+ * picks a tile loop written out for d splits, with the splits' bins addresses and border vectors
+ * held in locals. Locals: 4 t (record address), 5 recEnd, 6 split record address, 7 leaves address,
+ * 8 row (byte offset of the tile), 9 rowEnd, 10 acc address of the tile, 11-18 bins address of
+ * split j, then v128: 19 idx, 20-27 border bin of split j.
  */
 function sumBody(): number[] {
-  const [trees, count, tiles, acc, t, recEnd, depth, sp, lb, row, rowEnd, j, p, ap, idx] = [
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+  const [trees, count, tiles, acc, t, recEnd, sp, lb, row, rowEnd, ap, idx] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 19,
   ];
+  const off = (j: number) => 11 + j;
+  const thr = (j: number) => 20 + j;
   // biome-ignore format: instruction groups, several to a line
   const leafOf = (lane: number) => [
     ...get(lb), ...get(idx), ...op.i8x16ExtractLaneU(lane), ...i32c(3), ...op.i32Shl, ...op.i32Add,
     ...op.f64Load(),
   ];
+  // acc[row + lane] += leaves[idx[lane]], two lanes per f64x2
   const gather: number[] = [];
   for (let lane = 0; lane < 16; lane += 2)
     gather.push(
@@ -177,28 +185,64 @@ function sumBody(): number[] {
       ...op.f64x2Add,
       ...op.v128Store(lane * 8),
     );
+  /** The tile loop of a tree of depth d (leaves the loop's blocks balanced). */
+  const tileLoop = (d: number): number[] => {
+    const code: number[] = [];
+    for (let j = 0; j < d; j++)
+      code.push(
+        ...get(sp),
+        ...op.i32Load(j * SPLIT_RECORD_BYTES + 32),
+        ...set(off(j)),
+        ...get(sp),
+        ...op.v128Load(j * SPLIT_RECORD_BYTES),
+        ...set(thr(j)),
+      );
+    // biome-ignore format: instruction groups, several to a line
+    code.push(
+      ...i32c(0), ...set(row), ...get(acc), ...set(ap),
+      ...op.block, ...op.loop, ...get(row), ...get(rowEnd), ...op.i32GeU, ...op.brIf(1),
+    );
+    // idx = OR over j of (bins[off_j + row ..+16] > border_j) & (1 << j)
+    if (d === 0) code.push(...op.v128Zero);
+    for (let j = 0; j < d; j++) {
+      code.push(...get(off(j)), ...get(row), ...op.i32Add, ...op.v128Load(), ...get(thr(j)), ...op.i8x16GtU);
+      code.push(...simd(0x0c, ...new Array<number>(16).fill(1 << j)), ...op.v128And);
+      if (j > 0) code.push(...op.v128Or);
+    }
+    // biome-ignore format: instruction groups, several to a line
+    code.push(
+      ...set(idx), ...gather,
+      ...get(row), ...i32c(16), ...op.i32Add, ...set(row), ...get(ap), ...i32c(128), ...op.i32Add, ...set(ap),
+      ...op.br(0), ...op.end, ...op.end,
+    );
+    return code;
+  };
+  // Per tree: block(next) block(d=8) ... block(d=0) br_table end [loop d=0] br(next) end [loop d=1] ...
+  const dispatch: number[] = [...op.block];
+  for (let d = 0; d <= MAX_DEPTH; d++) dispatch.push(...op.block);
+  dispatch.push(
+    ...get(t),
+    ...op.i32Load(0),
+    0x0e,
+    ...vec(Array.from({ length: MAX_DEPTH + 1 }, (_, d) => uleb(d))),
+    ...uleb(MAX_DEPTH),
+  );
+  for (let d = 0; d <= MAX_DEPTH; d++) dispatch.push(...op.end, ...tileLoop(d), ...op.br(MAX_DEPTH - d));
+  dispatch.push(...op.end);
   // biome-ignore format: instruction groups, several to a line
   const code = [
     ...get(tiles), ...i32c(4), ...op.i32Shl, ...set(rowEnd), ...get(trees), ...get(count),
     ...i32c(TREE_RECORD_BYTES), ...op.i32Mul, ...op.i32Add, ...set(recEnd), ...get(trees), ...set(t),
-    ...op.block, ...op.loop, ...get(t), ...get(recEnd), ...op.i32GeU, ...op.brIf(1), ...get(t),
-    ...op.i32Load(0), ...set(depth), ...get(t), ...op.i32Load(4), ...set(sp), ...get(t), ...op.i32Load(8),
-    ...set(lb), ...i32c(0), ...set(row), ...get(acc), ...set(ap), ...op.block, ...op.loop, ...get(row),
-    ...get(rowEnd), ...op.i32GeU, ...op.brIf(1), ...op.v128Zero, ...set(idx), ...get(sp), ...set(p),
-    ...get(depth), ...set(j), ...op.block, ...op.loop, ...get(j), ...op.i32Eqz, ...op.brIf(1),
-    // idx |= (bins[row .. row + 16] > border) & bit
-    ...get(idx), ...get(p), ...op.i32Load(32), ...get(row), ...op.i32Add, ...op.v128Load(), ...get(p),
-    ...op.v128Load(0), ...op.i8x16GtU, ...get(p), ...op.v128Load(16), ...op.v128And, ...op.v128Or,
-    ...set(idx), ...get(p), ...i32c(SPLIT_RECORD_BYTES), ...op.i32Add, ...set(p), ...get(j), ...i32c(1),
-    ...op.i32Sub, ...set(j), ...op.br(0), ...op.end, ...op.end, ...gather, ...get(row), ...i32c(16),
-    ...op.i32Add, ...set(row), ...get(ap), ...i32c(128), ...op.i32Add, ...set(ap), ...op.br(0), ...op.end,
-    ...op.end, ...get(t), ...i32c(TREE_RECORD_BYTES), ...op.i32Add, ...set(t), ...op.br(0), ...op.end,
-    ...op.end, ...op.end,
+    ...op.block, ...op.loop, ...get(t), ...get(recEnd), ...op.i32GeU, ...op.brIf(1),
+    ...get(t), ...op.i32Load(4), ...set(sp), ...get(t), ...op.i32Load(8), ...set(lb),
+    ...dispatch,
+    ...get(t), ...i32c(TREE_RECORD_BYTES), ...op.i32Add, ...set(t), ...op.br(0), ...op.end, ...op.end,
+    ...op.end,
   ];
   return [
     ...vec([
-      [10, I32],
-      [1, V128],
+      [7 + MAX_DEPTH, I32],
+      [1 + MAX_DEPTH, V128],
     ]),
     ...code,
   ];
