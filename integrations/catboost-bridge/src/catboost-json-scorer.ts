@@ -17,7 +17,9 @@
  * number of borders below it, by a branch-free binary search), once however many splits use it; then
  * each oblivious tree runs over the whole block with its splits as loop constants, computing four
  * rows' leaf indexes at once from 32-bit words of byte bins (see {@link LanePlan}). Each row still
- * adds its trees in order, so results are bit-identical to a one-row-at-a-time walk.
+ * adds its trees in order, so results are bit-identical to a one-row-at-a-time walk. Oblivious models
+ * with one output, depth <= 8 and <= 255 borders per feature run the same steps in WebAssembly SIMD
+ * (catboost-wasm-kernel.ts: 16 rows per step), unless {@link WASM_ENV} is `0`.
  */
 import type { ProblemType } from "@lolpop/core";
 import {
