@@ -5,7 +5,8 @@
 //  (b) native TypeScript scoring vs CatBoost's Python predict_proba on 100,000 rows, the Python side
 //      timed as a whole process (start, import catboost, load the .cbm, read the rows, predict).
 // Same data for both sides: written once as raw float64 columns and read by Python with numpy.
-// Usage: node bench/catboost-bridge.mjs [--runs N] [--iterations N] [--rows N]
+// Usage: node bench/catboost-bridge.mjs [--runs N] [--iterations N] [--rows N] [--scoring-only]
+// (--scoring-only: one fit through the bridge for the model, then the scoring benchmarks (b) only)
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -25,6 +26,7 @@ const SCORE_RUNS = Math.max(RUNS, 5); // scoring is cheap: more runs for a stead
 const ITERATIONS = arg("--iterations", 200);
 const N = arg("--rows", 100_000);
 const F = 20;
+const SCORING_ONLY = process.argv.includes("--scoring-only");
 const venv = process.env.LOLPOP_VENV ?? join(root, ".venv");
 const python = join(venv, "bin", "python");
 if (!existsSync(python)) {
@@ -126,42 +128,44 @@ const fit = () =>
 let t0 = performance.now();
 let model = await fit();
 const bridgeCold = (performance.now() - t0) / 1000;
-t0 = performance.now();
 const pyModel = join(work, "python-model.cbm");
-const pyColdOut = JSON.parse(
-  execFileSync(python, [trainPy, join(work, "train.f64"), join(work, "label.f64"), pyModel], {
-    encoding: "utf8",
-  }),
-);
-const pyColdWall = (performance.now() - t0) / 1000;
-
-const bridgeWarm = [];
-const pyFit = [];
-for (let r = 0; r < RUNS; r++) {
+if (!SCORING_ONLY) {
   t0 = performance.now();
-  model = await fit();
-  bridgeWarm.push((performance.now() - t0) / 1000);
-  const out = JSON.parse(
-    execFileSync(python, [trainPy, join(work, "train.f64"), join(work, "label.f64")], { encoding: "utf8" }),
+  const pyColdOut = JSON.parse(
+    execFileSync(python, [trainPy, join(work, "train.f64"), join(work, "label.f64"), pyModel], {
+      encoding: "utf8",
+    }),
   );
-  pyFit.push(out.fit_s);
+  const pyColdWall = (performance.now() - t0) / 1000;
+
+  const bridgeWarm = [];
+  const pyFit = [];
+  for (let r = 0; r < RUNS; r++) {
+    t0 = performance.now();
+    model = await fit();
+    bridgeWarm.push((performance.now() - t0) / 1000);
+    const out = JSON.parse(
+      execFileSync(python, [trainPy, join(work, "train.f64"), join(work, "label.f64")], { encoding: "utf8" }),
+    );
+    pyFit.push(out.fit_s);
+  }
+  results.push({
+    name: `(a) train ${N} x ${F}, ${ITERATIONS} trees depth 6: bridge fit (worker running) vs Python model.fit`,
+    bridge_s: round(median(bridgeWarm)),
+    python_s: round(median(pyFit)),
+    ratio: round(median(bridgeWarm) / median(pyFit)),
+    runs: RUNS,
+    goal: "<= 1.15",
+  });
+  results.push({
+    name: "(a') same, cold: first bridge fit incl. worker start vs a whole Python process (start, import, read, fit)",
+    bridge_s: round(bridgeCold),
+    python_s: round(pyColdWall),
+    ratio: round(bridgeCold / pyColdWall),
+    runs: 1,
+    python_fit_only_s: round(pyColdOut.fit_s),
+  });
 }
-results.push({
-  name: `(a) train ${N} x ${F}, ${ITERATIONS} trees depth 6: bridge fit (worker running) vs Python model.fit`,
-  bridge_s: round(median(bridgeWarm)),
-  python_s: round(median(pyFit)),
-  ratio: round(median(bridgeWarm) / median(pyFit)),
-  runs: RUNS,
-  goal: "<= 1.15",
-});
-results.push({
-  name: "(a') same, cold: first bridge fit incl. worker start vs a whole Python process (start, import, read, fit)",
-  bridge_s: round(bridgeCold),
-  python_s: round(pyColdWall),
-  ratio: round(bridgeCold / pyColdWall),
-  runs: 1,
-  python_fit_only_s: round(pyColdOut.fit_s),
-});
 
 // ---------------------------------------------------------------- (b) scoring
 const modelDir = join(work, "model");
@@ -251,18 +255,20 @@ for (let i = 0; i < N; i++) {
   if (a !== b) maxRel = Math.max(maxRel, Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b)));
 }
 // Same model? Score the directly trained Python model and compare with the bridge's.
-execFileSync(python, [predictPy, pyModel, join(work, "score.f64"), join(work, "py_direct.f64")]);
-const direct = new Float64Array(readFileSync(join(work, "py_direct.f64")).buffer.slice(0));
-let sameModel = 0;
-for (let i = 0; i < N; i++) {
-  const a = nativeProba[2 * i + 1];
-  const b = direct[i];
-  if (a !== b) sameModel = Math.max(sameModel, Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b)));
+if (!SCORING_ONLY) {
+  execFileSync(python, [predictPy, pyModel, join(work, "score.f64"), join(work, "py_direct.f64")]);
+  const direct = new Float64Array(readFileSync(join(work, "py_direct.f64")).buffer.slice(0));
+  let sameModel = 0;
+  for (let i = 0; i < N; i++) {
+    const a = nativeProba[2 * i + 1];
+    const b = direct[i];
+    if (a !== b) sameModel = Math.max(sameModel, Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b)));
+  }
+  results.push({
+    name: "check: the bridge's model vs the model trained directly in Python, predictions on the scoring rows",
+    max_relative_difference: sameModel,
+  });
 }
-results.push({
-  name: "check: the bridge's model vs the model trained directly in Python, predictions on the scoring rows",
-  max_relative_difference: sameModel,
-});
 results.push({
   name: `(b) score ${N} rows, ${model.tree_count} trees: native TypeScript predict vs a Python process (start + import + load + predict_proba)`,
   native_s: round(median(nativeRuns)),
