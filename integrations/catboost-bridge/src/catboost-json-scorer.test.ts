@@ -5,6 +5,7 @@ import {
   compileCatBoostJson,
   outputTransformFor,
   transformRaw,
+  WASM_ENV,
 } from "./catboost-json-scorer.js";
 
 /** Two float features; one oblivious tree of depth 2 and one of depth 1; scale 2, bias 0.5. */
@@ -164,9 +165,49 @@ describe("oblivious scoring over row blocks equals the one-row-at-a-time rule", 
     ["depths 1 to 8, three outputs", [1, 40, 150, 254, 9], [1, 2, 3, 4, 5, 6, 7, 8, 6], 3],
     ["mixed depths, one output", [20, 130, 2, 254, 60], [8, 6, 2, 6, 7, 0], 1],
     ["a feature with more than 254 borders (bins of 16 bits)", [300, 20, 5, 254, 1000], [6, 6, 4, 8], 2],
+    [
+      "255 borders (the NaN bin of AsTrue is 255), depths 0 to 8, one output",
+      [255, 255, 1, 128, 7],
+      [0, 1, 2, 3, 4, 5, 6, 7, 8],
+      1,
+    ],
   ])("%s", (_name, borders, depths, dim) => {
     const m = randomModel(borders, depths, dim, 99);
     expect(Array.from(compile(m).raw(columns, n))).toEqual(Array.from(reference(m, columns, n, dim)));
+  });
+
+  describe(`the WebAssembly SIMD kernel and the JavaScript path (${WASM_ENV}=0) give identical raw scores`, () => {
+    const withEnv = <T>(value: string | undefined, fn: () => T): T => {
+      const before = process.env[WASM_ENV];
+      if (value === undefined) delete process.env[WASM_ENV];
+      else process.env[WASM_ENV] = value;
+      try {
+        return fn();
+      } finally {
+        if (before === undefined) delete process.env[WASM_ENV];
+        else process.env[WASM_ENV] = before;
+      }
+    };
+    it.each([
+      ["depth 6, 200 trees, features with 254 and 255 borders", [254, 255, 64, 3, 200], Array(200).fill(6)],
+      ["depths 0 to 8", [255, 30, 1, 128, 7], [0, 1, 2, 3, 4, 5, 6, 7, 8, 8, 3]],
+    ])("%s, row counts around the 16-row tiles and 1024-row blocks", (_name, borders, depths) => {
+      const m = randomModel(borders, depths, 1, 5);
+      const wasm = withEnv(undefined, () => compile(m));
+      const js = withEnv("0", () => compile(m));
+      expect(wasm.engine).toBe("wasm-simd");
+      expect(js.engine).toBe("javascript");
+      for (const rows of [1, 15, 16, 17, 1023, 1024, 1025, n]) {
+        const a = wasm.raw(columns, rows);
+        const b = js.raw(columns, rows);
+        expect(a.length).toBe(rows);
+        expect(Array.from(a)).toEqual(Array.from(b));
+      }
+    });
+    it("models the kernel does not cover (several outputs, more than 255 borders) score in JavaScript", () => {
+      expect(compile(randomModel([10, 20], [6, 6], 3, 1)).engine).toBe("javascript");
+      expect(compile(randomModel([256, 20], [6, 6], 1, 1)).engine).toBe("javascript");
+    });
   });
 });
 

@@ -17,9 +17,17 @@
  * number of borders below it, by a branch-free binary search), once however many splits use it; then
  * each oblivious tree runs over the whole block with its splits as loop constants, computing four
  * rows' leaf indexes at once from 32-bit words of byte bins (see {@link LanePlan}). Each row still
- * adds its trees in order, so results are bit-identical to a one-row-at-a-time walk.
+ * adds its trees in order, so results are bit-identical to a one-row-at-a-time walk. Oblivious models
+ * with one output, depth <= 8 and <= 255 borders per feature run the same steps in WebAssembly SIMD
+ * (catboost-wasm-kernel.ts: 16 rows per step), unless {@link WASM_ENV} is `0`.
  */
 import type { ProblemType } from "@lolpop/core";
+import {
+  SPLIT_RECORD_BYTES,
+  TREE_RECORD_BYTES,
+  type WasmKernel,
+  wasmKernel,
+} from "./catboost-wasm-kernel.js";
 
 /** The parts of CatBoost's JSON model format this scorer reads. */
 export interface CatBoostJsonModel {
@@ -106,6 +114,8 @@ export interface NativeScorer {
   readonly treeCount: number;
   /** `oblivious` for symmetric trees, `non-symmetric` for Depthwise/Lossguide trees. */
   readonly treeKind: "oblivious" | "non-symmetric";
+  /** `wasm-simd` when the WebAssembly SIMD kernel scores (see {@link WASM_ENV}), else `javascript`. */
+  readonly engine: "wasm-simd" | "javascript";
   /** Raw scores (`scale * sum + bias`), row-major `n × dimension`. `columns[i]` is flat feature i. */
   raw(columns: readonly ArrayLike<number>[], n: number): Float64Array;
   /** The compiled model as plain data (typed arrays), to rebuild it in a worker thread with {@link scorerFromParts}. */
@@ -127,6 +137,8 @@ export type ScorerParts =
       leaves: Float64Array;
       scale: number;
       bias: Float64Array;
+      /** Whether the scorer these parts came from ran the WebAssembly kernel (a worker then does too). */
+      wasm: boolean;
     }
   | {
       kind: "non-symmetric";
@@ -158,6 +170,7 @@ export function scorerFromParts(p: ScorerParts): NativeScorer {
         p.leaves,
         p.scale,
         p.bias,
+        p.wasm,
       )
     : new NonSymmetricScorer(
         p.featureCount,
@@ -462,10 +475,85 @@ function lanePlan(
   return { lanes, lowLane, highLane, splitWord, splitAdd };
 }
 
+/**
+ * An oblivious model laid out in the memory of its own instance of the WebAssembly kernel (see
+ * catboost-wasm-kernel.ts): tree and split records, leaf values, borders, and a block's bins, sums
+ * and column values. Addresses are byte offsets.
+ */
+interface WasmPlan {
+  kernel: WasmKernel;
+  f64: Float64Array;
+  u8: Uint8Array;
+  trees: number;
+  borders: Int32Array;
+  bins: number;
+  acc: number;
+  col: number;
+}
+
+/**
+ * Set `LOLPOP_CATBOOST_WASM=0` to score in JavaScript only (default: the WebAssembly SIMD kernel
+ * wherever it applies: one output, trees of depth <= 8, features with <= 255 borders).
+ */
+export const WASM_ENV = "LOLPOP_CATBOOST_WASM";
+
+/** The WebAssembly plan of an oblivious model, or undefined when the kernel does not apply (see {@link WASM_ENV}). */
+function wasmPlan(
+  used: readonly FloatFeature[],
+  depth: Uint8Array,
+  splitStart: Int32Array,
+  splitSlot: Int32Array,
+  splitBin: Int32Array,
+  leafStart: Int32Array,
+  leaves: Float64Array,
+  dimension: number,
+): WasmPlan | undefined {
+  if (dimension !== 1 || depth.some((d) => d > 8) || used.some((f) => f.borders.length > 255))
+    return undefined;
+  const align = (x: number) => (x + 15) & ~15;
+  const trees = 0;
+  const splits = align(trees + depth.length * TREE_RECORD_BYTES);
+  const leafAt = align(splits + splitSlot.length * SPLIT_RECORD_BYTES);
+  let bordersEnd = align(leafAt + leaves.length * 8);
+  const borders = new Int32Array(used.length);
+  for (let slot = 0; slot < used.length; slot++) {
+    borders[slot] = bordersEnd;
+    bordersEnd = align(bordersEnd + used[slot]!.borders.length * 8);
+  }
+  const bins = bordersEnd;
+  const acc = align(bins + used.length * BLOCK);
+  const col = acc + BLOCK * 8;
+  const kernel = wasmKernel(col + BLOCK * 8);
+  if (!kernel) return undefined;
+  const buffer = kernel.memory.buffer;
+  const i32 = new Int32Array(buffer);
+  const u8 = new Uint8Array(buffer);
+  const f64 = new Float64Array(buffer);
+  for (let t = 0; t < depth.length; t++) {
+    const r = (trees + t * TREE_RECORD_BYTES) >>> 2;
+    i32[r] = depth[t]!;
+    i32[r + 1] = splits + splitStart[t]! * SPLIT_RECORD_BYTES;
+    i32[r + 2] = leafAt + leafStart[t]! * 8;
+    for (let j = 0; j < depth[t]!; j++) {
+      const s = splitStart[t]! + j;
+      const at = splits + s * SPLIT_RECORD_BYTES;
+      u8.fill(splitBin[s]!, at, at + 16);
+      u8.fill(1 << j, at + 16, at + 32);
+      i32[(at + 32) >>> 2] = bins + splitSlot[s]! * BLOCK;
+    }
+  }
+  f64.set(leaves, leafAt >>> 3);
+  for (let slot = 0; slot < used.length; slot++) f64.set(used[slot]!.borders, borders[slot]! >>> 3);
+  return { kernel, f64, u8, trees, borders, bins, acc, col };
+}
+
 abstract class BaseScorer implements NativeScorer {
   abstract readonly treeKind: "oblivious" | "non-symmetric";
   abstract readonly treeCount: number;
   abstract parts(): ScorerParts;
+  get engine(): "wasm-simd" | "javascript" {
+    return "javascript";
+  }
   constructor(
     readonly featureCount: number,
     readonly dimension: number,
@@ -531,12 +619,57 @@ class ObliviousScorer extends BaseScorer {
     private readonly leaves: Float64Array,
     scale: number,
     bias: Float64Array,
+    /** Whether to run the WebAssembly kernel where it applies (default: unless {@link WASM_ENV} is `0`). */
+    wasm = process.env[WASM_ENV] !== "0",
   ) {
     super(featureCount, dimension, used, scale, bias);
     this.#lanes = lanePlan(used, depth, splitSlot, splitBin);
+    this.#wasm = wasm
+      ? wasmPlan(used, depth, splitStart, splitSlot, splitBin, leafStart, leaves, dimension)
+      : undefined;
   }
 
   readonly #lanes: LanePlan | undefined;
+  readonly #wasm: WasmPlan | undefined;
+
+  /** Whether this scorer runs the WebAssembly SIMD kernel (else JavaScript). */
+  override get engine(): "wasm-simd" | "javascript" {
+    return this.#wasm ? "wasm-simd" : "javascript";
+  }
+
+  override raw(columns: readonly ArrayLike<number>[], n: number): Float64Array {
+    const w = this.#wasm;
+    if (!w) return super.raw(columns, n);
+    if (columns.length < this.featureCount)
+      throw new RangeError(`the model reads ${this.featureCount} feature columns, got ${columns.length}`);
+    const { kernel, f64, u8 } = w;
+    const used = this.used;
+    const out = new Float64Array(n);
+    const col8 = w.col >>> 3;
+    const acc8 = w.acc >>> 3;
+    const scale = this.scale;
+    const bias = this.bias[0]!;
+    for (let start = 0; start < n; start += BLOCK) {
+      const rows = Math.min(BLOCK, n - start);
+      for (let slot = 0; slot < used.length; slot++) {
+        const f = used[slot]!;
+        const at = w.bins + slot * BLOCK;
+        const m = f.borders.length;
+        if (m === 0) {
+          u8.fill(0, at, at + rows);
+          continue;
+        }
+        const values = columns[f.flat]!;
+        if (values instanceof Float64Array) f64.set(values.subarray(start, start + rows), col8);
+        else for (let i = 0; i < rows; i++) f64[col8 + i] = values[start + i]!;
+        kernel.bin(w.col, rows, w.borders[slot]!, m, f.nanBin, at);
+      }
+      f64.fill(0, acc8, acc8 + BLOCK);
+      kernel.sum(w.trees, this.depth.length, (rows + 15) >>> 4, w.acc);
+      for (let i = 0; i < rows; i++) out[start + i] = scale * f64[acc8 + i]! + bias;
+    }
+    return out;
+  }
 
   get treeCount(): number {
     return this.depth.length;
@@ -655,6 +788,7 @@ class ObliviousScorer extends BaseScorer {
       leaves: this.leaves,
       scale: this.scale,
       bias: this.bias,
+      wasm: this.#wasm !== undefined,
     };
   }
 

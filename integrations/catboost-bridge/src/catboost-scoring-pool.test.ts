@@ -63,9 +63,12 @@ describe("native scoring on worker threads", () => {
     async (_kind, model) => {
       const scorer = compile(model);
       const one = scorer.raw(columns, N);
-      const many = await rawOnWorkers(scorer, columns, N, 2);
-      expect(many.length).toBe(N * scorer.dimension);
-      expect(Array.from(many)).toEqual(Array.from(one));
+      // 2 threads: this one and one worker; 3 threads: this one and two workers
+      for (const threads of [2, 3]) {
+        const many = await rawOnWorkers(scorer, columns, N, threads);
+        expect(many.length).toBe(N * scorer.dimension);
+        expect(Array.from(many)).toEqual(Array.from(one));
+      }
     },
     60_000,
   );

@@ -1,7 +1,9 @@
 /**
- * Native scoring split across worker threads (core's {@link withWorkerPool}): rows go in blocks to
- * `catboost-scoring-worker.js`, each worker scores its block with the same compiled model, and the
- * blocks' raw scores are put back in row order, so results are identical to one thread's.
+ * Native scoring split across threads (core's {@link withWorkerPool}): with `threads` threads, the
+ * calling thread scores the first `n / threads` rows itself, straight from the columns (no copy),
+ * while `threads - 1` workers running `catboost-scoring-worker.js` score the other rows, one block
+ * each (each block's columns copied once and moved to the worker). Every thread runs the same compiled
+ * model and the raw scores are put back in row order, so results are identical to one thread's.
  */
 import { availableParallelism } from "node:os";
 import { resolveWorkerScript, type WorkerTask, withWorkerPool } from "@lolpop/core";
@@ -21,7 +23,7 @@ export function scoringThreads(scorer: NativeScorer, n: number, threadCount: num
 let nextId = 1;
 const ids = new WeakMap<NativeScorer, number>();
 
-/** Raw scores of `n` rows on `threads` worker threads (row-major `n × dimension`, as `scorer.raw`). */
+/** Raw scores of `n` rows on `threads` threads: this one and `threads - 1` workers (row-major `n × dimension`, as `scorer.raw`). */
 export async function rawOnWorkers(
   scorer: NativeScorer,
   columns: readonly ArrayLike<number>[],
@@ -35,18 +37,23 @@ export async function rawOnWorkers(
   }
   const parts = scorer.parts();
   const used = columns.slice(0, scorer.featureCount);
-  const chunk = Math.max(5_000, Math.ceil(n / (threads * 2)));
-  const count = Math.ceil(n / chunk);
+  const own = Math.ceil(n / threads);
+  const rest = n - own;
+  const workers = Math.max(1, threads - 1);
+  // One block per worker: each gets its block at once (later blocks would wait for this thread's
+  // share, since they are handed out from this thread's event loop).
+  const chunk = Math.max(1, Math.ceil(rest / workers));
+  const count = Math.ceil(rest / chunk);
   const script = resolveWorkerScript(
     "catboost-scoring-worker.js",
     import.meta.url,
     "reinstall @lolpop/catboost-bridge, or run `pnpm build` in integrations/catboost-bridge when working from its sources",
   );
   const modelId = id;
-  return withWorkerPool<ScoringRequest, ScoringResponse, Float64Array>(script, threads, async (pool) => {
+  return withWorkerPool<ScoringRequest, ScoringResponse, Float64Array>(script, workers, async (pool) => {
     function* tasks(): Iterable<WorkerTask<ScoringRequest>> {
       for (let i = 0; i < count; i++) {
-        const start = i * chunk;
+        const start = own + i * chunk;
         const end = Math.min(n, start + chunk);
         const part = used.map((c) =>
           c instanceof Float64Array
@@ -59,9 +66,12 @@ export async function rawOnWorkers(
         };
       }
     }
+    // The workers get their first blocks now; this thread scores its share meanwhile.
+    const pending = pool.run(tasks());
+    pending.catch(() => undefined); // awaited below; a failure here must not leave it unhandled
     const out = new Float64Array(n * scorer.dimension);
-    for (const r of await pool.run(tasks()))
-      if (r.type === "raw") out.set(r.out, r.offset * scorer.dimension);
+    out.set(scorer.raw(used, own), 0);
+    for (const r of await pending) if (r.type === "raw") out.set(r.out, r.offset * scorer.dimension);
     return out;
   });
 }
