@@ -246,6 +246,7 @@ export function createNativeStep(
     run(x, y, w, m) {
       const d = x.length / m;
       const temp: number[] = [];
+      let params: number[] = [];
       const op = (name: string, attrs: NativeAttr[], inputs: number[]): number => {
         const id = op1(name, attrs, inputs);
         temp.push(id);
@@ -269,7 +270,9 @@ export function createNativeStep(
           wv = input([m], spec.output === "linear" ? Float32Array.from(w, (v) => v / m) : scaled);
         }
         // Forward: h[i] is layer i's input; the last layer gives logits.
-        const params = weights.map((handle) => op("ReadVariableOp", [dtypeAttr], [handle]));
+        // The weights' current values (not in `temp`: released before the update, so that the
+        // update writes the variables in place instead of copying them away from these reads).
+        params = weights.map((handle) => op1("ReadVariableOp", [dtypeAttr], [handle]));
         const h: number[] = [xs];
         let z = 0;
         for (let i = 0; i <= last; i++) {
@@ -349,9 +352,12 @@ export function createNativeStep(
           }
         }
         // Applied after every gradient is computed: the backward pass reads the pre-step weights.
+        for (const id of params) b.deleteTensor(id);
+        params = [];
         for (const [j, g] of grads) apply(j, g);
         return b.tensorDataSync(loss)[0]!;
       } finally {
+        for (const id of params) b.deleteTensor(id);
         for (const id of temp) b.deleteTensor(id);
       }
     },
