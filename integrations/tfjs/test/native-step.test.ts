@@ -4,6 +4,7 @@
 // with the same weights and losses within float32 rounding. A mutation check breaks one gradient
 // term (one layer's bias gradient, off by 0.01) and expects the comparison to catch it.
 import type * as tf from "@tensorflow/tfjs";
+import type { TfjsModel } from "../src/tfjs-model.js";
 import {
   createNativeStep,
   type NativeBinding,
@@ -13,7 +14,17 @@ import {
 } from "../src/tfjs-native-step.js";
 import { loadTf } from "../src/tfjs-runtime.js";
 import { createTrainStep } from "../src/tfjs-train-step.js";
-import { lcg, slow } from "./helpers.js";
+import {
+  features,
+  lcg,
+  makeTrainer,
+  maxDiff,
+  recordingLogger,
+  SPIRAL_PARAMS,
+  slow,
+  spirals,
+  target,
+} from "./helpers.js";
 
 type Output = "sigmoid" | "softmax" | "linear";
 
@@ -182,6 +193,63 @@ describe("native training step (tensorflow backend)", () => {
     expect(calls).toBe(STEPS * 3);
     expect(worst).toBeGreaterThan(1e-4);
   });
+
+  slow(
+    "TfjsModelTrainer picks it, says so, and trains the same model as the generic step (validation split, class weights)",
+    async () => {
+      const train = spirals(300, 21);
+      const valid = spirals(100, 22);
+      const fit = async (generic: boolean, params = SPIRAL_PARAMS) => {
+        const { logger, lines } = recordingLogger();
+        const trainer = await makeTrainer(
+          { backend: "tensorflow", training_params: { ...params, epochs: 8, class_weight: "balanced" } },
+          logger,
+        );
+        if (generic) process.env.LOLPOP_TFJS_NATIVE_STEP = "0";
+        try {
+          const model = (await trainer.fit({
+            problem_type: "classification",
+            X: features(train),
+            y: target(train),
+            valid: { X: features(valid), y: target(valid) },
+            seed: 5,
+          })) as TfjsModel;
+          return { model, said: lines.map((l) => l.msg).filter((m) => m.startsWith("training step:")) };
+        } finally {
+          delete process.env.LOLPOP_TFJS_NATIVE_STEP;
+        }
+      };
+      const native = await fit(false);
+      const generic = await fit(true);
+      expect(native.said).toEqual(["training step: native (libtensorflow ops on tensorflow)"]);
+      expect(generic.said).toEqual([
+        "training step: generic (TensorFlow.js ops; the native step does not cover LOLPOP_TFJS_NATIVE_STEP=0)",
+      ]);
+      // Validation losses per epoch read the network, so they show the weights were synced every epoch.
+      const history = (m: TfjsModel) => m.training.history.map((h) => [h.loss, h.val_loss]);
+      const [a, b] = [history(native.model), history(generic.model)];
+      expect(a).toHaveLength(8);
+      a.forEach(([loss, val], i) => {
+        expect(loss).toBeCloseTo(b[i]![0]!, 4);
+        expect(val).toBeCloseTo(b[i]![1]!, 4);
+      });
+      const test = spirals(200, 23);
+      expect(
+        maxDiff(await native.model.predict(features(test)), await generic.model.predict(features(test))),
+      ).toBeLessThan(1e-4);
+      native.model.dispose();
+      generic.model.dispose();
+      // Dropout is not covered: the log says so.
+      const dropout = await fit(false, {
+        ...SPIRAL_PARAMS,
+        layers: [{ units: 8, activation: "relu", dropout: 0.1 }],
+      });
+      expect(dropout.said).toEqual([
+        "training step: generic (TensorFlow.js ops; the native step does not cover dropout)",
+      ]);
+      dropout.model.dispose();
+    },
+  );
 
   test("says what it does not cover", () => {
     const base: NativeStepSpec = {
