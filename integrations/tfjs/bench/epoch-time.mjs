@@ -77,7 +77,10 @@ async function lolpopEpoch(backend, table, epochs = EPOCHS, generic = false) {
   }
 }
 
-/** libtensorflow ops per training step (calls of tfjs-node's executeOp over a 10-batch epoch). */
+/**
+ * libtensorflow ops per training step (calls of tfjs-node's executeOp over one epoch of the sample),
+ * and the wall time spent inside executeOp by op name, against the epoch's wall time.
+ */
 async function opsPerStep(tf, table, generic) {
   await tf.setBackend("tensorflow");
   const backend = tf.backend();
@@ -86,17 +89,30 @@ async function opsPerStep(tf, table, generic) {
   const counting = {};
   for (const key of Object.getOwnPropertyNames(real)) counting[key] = real[key];
   let calls = 0;
-  counting.executeOp = (...args) => {
+  const byOp = new Map();
+  counting.executeOp = (name, ...args) => {
     calls++;
-    return real.executeOp(...args);
+    const t0 = performance.now();
+    try {
+      return real.executeOp(name, ...args);
+    } finally {
+      byOp.set(name, (byOp.get(name) ?? 0) + performance.now() - t0);
+    }
   };
   backend.binding = counting;
+  let epochMs;
   try {
-    await lolpopEpoch("tensorflow", table, 1, generic);
+    epochMs = (await lolpopEpoch("tensorflow", table, 1, generic)).s * 1000;
   } finally {
     backend.binding = real;
   }
-  return calls / Math.ceil(table.numRows / BATCH);
+  const inOps = [...byOp.values()].reduce((a, b) => a + b, 0);
+  const top = [...byOp]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([name, ms]) => `${name} ${((100 * ms) / epochMs).toFixed(0)}%`)
+    .join(", ");
+  return { perStep: calls / Math.ceil(table.numRows / BATCH), inOps: inOps / epochMs, top };
 }
 
 const load = () =>
@@ -241,14 +257,18 @@ async function main() {
   const warmup = data(1024);
   console.log(`load average: ${load()}`);
   if (available.tensorflow?.ok) {
-    const sample = data(10 * BATCH);
+    const sample = data(40 * BATCH);
     await lolpopEpoch("tensorflow", sample, 1); // first use of the backend
     const native = await opsPerStep(tf, sample, false);
     const generic = await opsPerStep(tf, sample, true);
-    results.ops_per_step = { native, generic };
-    console.log(
-      `tensorflow libtensorflow ops per step: native step ${native.toFixed(1)}, generic step ${generic.toFixed(1)}`,
-    );
+    results.ops_per_step = { native: native.perStep, generic: generic.perStep };
+    for (const [name, r] of [
+      ["native", native],
+      ["generic", generic],
+    ])
+      console.log(
+        `tensorflow ${name} step: ${r.perStep.toFixed(1)} libtensorflow ops per step, ${(100 * r.inOps).toFixed(0)}% of the epoch inside them (${r.top})`,
+      );
   }
   for (const b of BACKENDS) {
     if (!available[b].ok) {
