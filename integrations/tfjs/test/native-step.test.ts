@@ -251,6 +251,25 @@ describe("native training step (tensorflow backend)", () => {
     },
   );
 
+  test("frees every libtensorflow tensor it makes (steps, sync, dispose)", () => {
+    const binding = nativeBinding(t as never)! as NativeBinding & { getNumOfTensors(): number };
+    const net = network(t, D, 3, "softmax", ["relu"], 1);
+    const data = batches(3, M, D, 3, "softmax", 9);
+    const before = binding.getNumOfTensors();
+    const step = createNativeStep(t as never, net as never, {
+      output: "softmax",
+      activations: ["relu"],
+      dropouts: [0, 0],
+      optimizer: "adam",
+      learningRate: 0.01,
+    });
+    for (const b of data) step.run(b.x, b.y, b.w, b.rows);
+    step.sync();
+    step.dispose();
+    expect(binding.getNumOfTensors()).toBe(before);
+    net.dispose();
+  });
+
   test("says what it does not cover", () => {
     const base: NativeStepSpec = {
       output: "sigmoid",
