@@ -9,11 +9,14 @@
 // Network: 50,000 rows x 20 inputs, Dense 256 relu -> Dense 256 relu -> Dense 1 sigmoid, Adam 1e-3,
 // binary cross-entropy, batch 256. Run `pnpm build` first (it imports dist/).
 //
+// On the tensorflow backend it also times lolpop's generic training step (LOLPOP_TFJS_NATIVE_STEP=0)
+// against the native one and counts libtensorflow ops per step of each.
+//
 // Usage: node bench/epoch-time.mjs   env: BENCH_ROWS (50000), BENCH_EPOCHS (1), BENCH_BACKENDS (cpu,wasm,tensorflow),
 // BENCH_KERAS=0 (no Keras reference)
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { homedir, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { instantiateComponent, Table } from "@lolpop/core";
@@ -58,8 +61,66 @@ const LAYERS = [
   { units: 256, activation: "relu" },
 ];
 
-/** Seconds per epoch of TfjsModelTrainer (its own per-epoch wall times; set-up excluded as for model.fit). */
-async function lolpopEpoch(backend, table, epochs = EPOCHS) {
+/**
+ * Seconds per epoch of TfjsModelTrainer (its own per-epoch wall times; set-up excluded as for
+ * model.fit). `generic` turns its native training step off (LOLPOP_TFJS_NATIVE_STEP=0), for the
+ * before/after comparison on the tensorflow backend.
+ */
+async function lolpopEpoch(backend, table, epochs = EPOCHS, generic = false) {
+  const saved = process.env.LOLPOP_TFJS_NATIVE_STEP;
+  if (generic) process.env.LOLPOP_TFJS_NATIVE_STEP = "0";
+  try {
+    return await lolpopFit(backend, table, epochs);
+  } finally {
+    if (saved === undefined) delete process.env.LOLPOP_TFJS_NATIVE_STEP;
+    else process.env.LOLPOP_TFJS_NATIVE_STEP = saved;
+  }
+}
+
+/**
+ * libtensorflow ops per training step (calls of tfjs-node's executeOp over one epoch of the sample),
+ * and the wall time spent inside executeOp by op name, against the epoch's wall time.
+ */
+async function opsPerStep(tf, table, generic) {
+  await tf.setBackend("tensorflow");
+  const backend = tf.backend();
+  const real = backend.binding;
+  // The binding's properties are read-only: count through a copy of it swapped in for the epoch.
+  const counting = {};
+  for (const key of Object.getOwnPropertyNames(real)) counting[key] = real[key];
+  let calls = 0;
+  const byOp = new Map();
+  counting.executeOp = (name, ...args) => {
+    calls++;
+    const t0 = performance.now();
+    try {
+      return real.executeOp(name, ...args);
+    } finally {
+      byOp.set(name, (byOp.get(name) ?? 0) + performance.now() - t0);
+    }
+  };
+  backend.binding = counting;
+  let epochMs;
+  try {
+    epochMs = (await lolpopEpoch("tensorflow", table, 1, generic)).s * 1000;
+  } finally {
+    backend.binding = real;
+  }
+  const inOps = [...byOp.values()].reduce((a, b) => a + b, 0);
+  const top = [...byOp]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([name, ms]) => `${name} ${((100 * ms) / epochMs).toFixed(0)}%`)
+    .join(", ");
+  return { perStep: calls / Math.ceil(table.numRows / BATCH), inOps: inOps / epochMs, top };
+}
+
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
+
+async function lolpopFit(backend, table, epochs) {
   const trainer = await instantiateComponent(tfjsModelTrainer, {
     config: {
       backend,
@@ -194,6 +255,21 @@ async function main() {
   );
   const results = {};
   const warmup = data(1024);
+  console.log(`load average: ${load()}`);
+  if (available.tensorflow?.ok) {
+    const sample = data(40 * BATCH);
+    await lolpopEpoch("tensorflow", sample, 1); // first use of the backend
+    const native = await opsPerStep(tf, sample, false);
+    const generic = await opsPerStep(tf, sample, true);
+    results.ops_per_step = { native: native.perStep, generic: generic.perStep };
+    for (const [name, r] of [
+      ["native", native],
+      ["generic", generic],
+    ])
+      console.log(
+        `tensorflow ${name} step: ${r.perStep.toFixed(1)} libtensorflow ops per step, ${(100 * r.inOps).toFixed(0)}% of the epoch inside them (${r.top})`,
+      );
+  }
   for (const b of BACKENDS) {
     if (!available[b].ok) {
       console.log(`${b.padEnd(10)} unavailable: ${available[b].reason}`);
@@ -227,16 +303,20 @@ async function main() {
       try {
         const n = writeKerasInputs(table, dir);
         let ours = results.tensorflow.ours;
+        let generic;
         let keras;
-        for (let r = 0; r < 2; r++) {
+        console.log(`load average before the Keras rounds: ${load()}`);
+        for (let r = 0; r < 3; r++) {
           const k = kerasEpoch(python, dir, n);
           if (!keras || k.s < keras.s) keras = k;
           const o = await lolpopEpoch("tensorflow", table);
           if (o.s < ours.s) ours = o;
+          const g = await lolpopEpoch("tensorflow", table, EPOCHS, true);
+          if (!generic || g.s < generic.s) generic = g;
         }
-        results.keras = { ours, ref: keras };
+        results.keras = { ours, generic, ref: keras };
         console.log(
-          `keras      lolpop (tensorflow) ${ours.s.toFixed(2)} s/epoch   Keras ${keras.keras} ${keras.s.toFixed(2)} s/epoch (loss ${keras.loss.toFixed(4)})   lolpop/Keras ${(ours.s / keras.s).toFixed(2)}x`,
+          `keras      lolpop (tensorflow) ${ours.s.toFixed(2)} s/epoch   generic step ${generic.s.toFixed(2)} s/epoch   Keras ${keras.keras} ${keras.s.toFixed(2)} s/epoch (loss ${keras.loss.toFixed(4)})   lolpop/Keras ${(ours.s / keras.s).toFixed(2)}x (generic step ${(generic.s / keras.s).toFixed(2)}x)   load average ${load()}`,
         );
       } finally {
         rmSync(dir, { recursive: true, force: true });

@@ -50,6 +50,7 @@ import {
   type TfjsTrainingParams,
   type TrainingSummary,
 } from "./tfjs-model.js";
+import { createNativeStep, type NativeStep, nativeStepSupport } from "./tfjs-native-step.js";
 import { createProgress, type EpochMetrics, epochMetrics, formatMetrics } from "./tfjs-progress.js";
 import {
   activateBackend,
@@ -344,6 +345,7 @@ async function fitNetwork(
   let net: LayersModel | undefined;
   let optimizer: Optimizer | undefined;
   let step: TrainStep | undefined;
+  let native: NativeStep | undefined;
   let best: Tensor[] | undefined;
   const progress = createProgress({
     mode: ctx.config.progress ?? "auto",
@@ -383,8 +385,26 @@ async function fitNetwork(
         message: `internal: the network has ${layers.length} layers, expected ${dropouts.length}`,
         code: "internal_error",
       });
-    optimizer = makeOptimizer(tf, params.optimizer, params.learning_rate);
-    step = createTrainStep(tf, net, output, dropouts, optimizer);
+    // The native step (raw libtensorflow ops, tensorflow backend) where it covers the network,
+    // else the generic one: both give the same weights within float32 rounding.
+    const nativeSpec = {
+      output,
+      activations: params.layers.map((l) => l.activation),
+      dropouts,
+      optimizer: params.optimizer,
+      learningRate: params.learning_rate,
+    };
+    const support = nativeStepSupport(tf, nativeSpec);
+    if (support.ok) {
+      native = createNativeStep(tf, net, nativeSpec);
+      ctx.logger.info(`training step: native (libtensorflow ops on ${backend})`);
+    } else {
+      optimizer = makeOptimizer(tf, params.optimizer, params.learning_rate);
+      step = createTrainStep(tf, net, output, dropouts, optimizer);
+      ctx.logger.info(
+        `training step: generic (TensorFlow.js ops; the native step does not cover ${support.reason})`,
+      );
+    }
 
     const bs = Math.min(params.batch_size, n);
     const batches = Math.ceil(n / bs);
@@ -411,16 +431,20 @@ async function fitNetwork(
           yb.set(train.y.subarray(row * k, row * k + k), r * k);
           if (wb) wb[r] = rowWeights![row]!;
         }
-        const cost = tf.tidy(() =>
-          step!.run(
-            tf.tensor2d(xb, [m, d], "float32"),
-            tf.tensor2d(yb, [m, k], "float32"),
-            wb ? tf.tensor1d(wb, "float32") : undefined,
-            streams.dropout,
-          ),
-        );
-        const c = (await cost.data())[0]!;
-        cost.dispose();
+        let c: number;
+        if (native) c = native.run(xb, yb, wb, m);
+        else {
+          const cost = tf.tidy(() =>
+            step!.run(
+              tf.tensor2d(xb, [m, d], "float32"),
+              tf.tensor2d(yb, [m, k], "float32"),
+              wb ? tf.tensor1d(wb, "float32") : undefined,
+              streams.dropout,
+            ),
+          );
+          c = (await cost.data())[0]!;
+          cost.dispose();
+        }
         if (!Number.isFinite(c)) {
           throw new DataError({
             message: `training diverged at epoch ${epoch}, batch ${b + 1}: the loss is ${c}. Lower learning_rate, scale the features (feature_transformer scaling: standard)${output === "linear" && !params.standardize_target ? ", or set standardize_target: true" : ""}.`,
@@ -435,6 +459,7 @@ async function fitNetwork(
           checkAborted(signals, path);
         }
       }
+      native?.sync();
       const metrics: EpochMetrics = { epoch, loss: lossSum / n, ms: 0 };
       if (valid)
         Object.assign(
@@ -516,6 +541,7 @@ async function fitNetwork(
   } finally {
     release();
     step?.dispose();
+    native?.dispose();
     optimizer?.dispose();
     for (const t of best ?? []) t.dispose();
     net?.dispose();
