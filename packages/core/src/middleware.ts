@@ -76,22 +76,30 @@ export function uncancellable<T>(fn: () => Promise<T>): Promise<T> {
  * runs and reports what was done. Calls inside {@link uncancellable} pass.
  */
 export function cancellationMiddleware(signal: AbortSignal): Middleware {
+  // One listener for all the calls in flight (Node warns of a leak from 11 on one signal),
+  // attached while there is one.
+  const inFlight = new Set<() => void>();
+  const onAbort = () => {
+    for (const cancel of [...inFlight]) cancel();
+  };
   return async (call, next) => {
     if (cleanupScope.getStore()) return next();
     if (signal.aborted)
       throw new CancelledError({ path: `${call.path}.${call.method}`, reason: signal.reason });
     if (call.scope === "runner") return next();
-    let onAbort: (() => void) | undefined;
+    let cancel!: () => void;
     const aborted = new Promise<never>((_, reject) => {
-      onAbort = () =>
+      cancel = () =>
         reject(new CancelledError({ path: `${call.path}.${call.method}`, reason: signal.reason }));
-      signal.addEventListener("abort", onAbort, { once: true });
     });
     aborted.catch(() => undefined);
+    if (inFlight.size === 0) signal.addEventListener("abort", onAbort, { once: true });
+    inFlight.add(cancel);
     try {
       return await Promise.race([next(), aborted]);
     } finally {
-      signal.removeEventListener("abort", onAbort!);
+      inFlight.delete(cancel);
+      if (inFlight.size === 0) signal.removeEventListener("abort", onAbort);
     }
   };
 }
