@@ -24,11 +24,14 @@ const LINKED = [
   "vega-datasets",
 ];
 
-/** A temp project (realpath) whose node_modules link this workspace's packages, with the penguins data. */
-export function linkedProject(prefix = "lolpop-ui-"): string {
+/**
+ * A temp project (realpath) whose node_modules link this workspace's packages (and `extra` ones
+ * from apps/ui/node_modules), with the penguins data.
+ */
+export function linkedProject(prefix = "lolpop-ui-", extra: string[] = []): string {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
   const deps: Record<string, string> = {};
-  for (const name of LINKED) {
+  for (const name of [...LINKED, ...extra]) {
     const at = join(dir, "node_modules", name);
     mkdirSync(dirname(at), { recursive: true });
     symlinkSync(realpathSync(join(pkgDir, "node_modules", name)), at);

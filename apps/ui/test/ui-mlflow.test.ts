@@ -4,11 +4,9 @@
 // over that store in headless Chromium. Every number the page shows is compared with what MLflow's
 // REST API says (not with lolpop's own readers); the actions' alias moves are read back from
 // MLflow's `registered-models/alias`.
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { spawn } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { ProjectStore } from "@lolpop/cli";
 import type { FastifyInstance } from "fastify";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -17,12 +15,11 @@ import {
   processesMatching,
   startMlflowServer,
 } from "../../../integrations/mlflow/test/fixtures/mlflow-server.mjs";
-import { penguinsYaml, writePenguinsData } from "../../../tests/penguins.js";
+import { penguinsYaml } from "../../../tests/penguins.js";
 import { CSRF_HEADER, createUiApp } from "../src/index.js";
+import { chromiumPath, linkedProject, openPage, lolpop as runLolpop } from "./ui-harness.js";
 
 const SLOW = 300_000;
-const pkgDir = join(dirname(fileURLToPath(import.meta.url)), "..");
-const repoRoot = join(pkgDir, "..", "..");
 /** A number as the page shows it: whole numbers as they are, others with 4 decimals. */
 const shown = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(4));
 const EXPERIMENT = "ui-penguins";
@@ -86,50 +83,11 @@ describe("lolpop ui on an MLflow tracking server and model registry", () => {
   const kv = (list: Array<{ key: string; value: number | string }> | undefined) =>
     Object.fromEntries((list ?? []).map((m) => [m.key, m.value]));
 
-  function lolpop(args: string[]) {
-    const r = spawnSync(
-      process.execPath,
-      [join(dir, "node_modules", "@lolpop", "cli", "bin", "lolpop.js"), ...args],
-      {
-        cwd: dir,
-        encoding: "utf8",
-        env: { ...process.env, LOLPOP_NO_HANDOFF: "1", NO_COLOR: "1" },
-        timeout: 300_000,
-      },
-    );
-    if (r.status !== 0)
-      throw new Error(`lolpop ${args.join(" ")} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
-    return r.stdout;
-  }
+  const lolpop = (args: string[]) => runLolpop(dir, args);
 
   beforeAll(async () => {
-    const chromiumPath = execFileSync(process.execPath, [join(repoRoot, "scripts", "chromium-setup.mjs")], {
-      encoding: "utf8",
-    }).trim();
     server = await startMlflowServer();
-    dir = realpathSync(mkdtempSync(join(tmpdir(), "lolpop-ui-mlflow-")));
-    const deps: Record<string, string> = {};
-    for (const name of [
-      "@lolpop/cli",
-      "@lolpop/core",
-      "@lolpop/workflows",
-      "@lolpop/local",
-      "@lolpop/random-forest",
-      "@lolpop/mlflow",
-      "vega-datasets",
-    ]) {
-      const at = join(dir, "node_modules", name);
-      mkdirSync(dirname(at), { recursive: true });
-      symlinkSync(realpathSync(join(pkgDir, "node_modules", name)), at);
-      deps[name] = "*";
-    }
-    symlinkSync(pkgDir, join(dir, "node_modules", "@lolpop", "ui"));
-    deps["@lolpop/ui"] = "*";
-    writeFileSync(
-      join(dir, "package.json"),
-      JSON.stringify({ name: "ui-mlflow-project", private: true, type: "module", dependencies: deps }),
-    );
-    writePenguinsData(dir);
+    dir = linkedProject("lolpop-ui-mlflow-", ["@lolpop/mlflow"]);
     // Two versions, each waiting for `approve` (manual approval).
     for (const [trees, depth] of [
       [1, 1],
@@ -159,7 +117,7 @@ describe("lolpop ui on an MLflow tracking server and model registry", () => {
     store = await openStore(join(dir, "lolpop.yaml"));
     ({ app } = await createUiApp(store, { user: "tester" }));
     url = (await app.listen({ host: "127.0.0.1", port: 0 })).replace(/\/$/, "");
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--no-sandbox"] });
   }, SLOW);
 
   afterAll(async () => {
@@ -175,17 +133,7 @@ describe("lolpop ui on an MLflow tracking server and model registry", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
-  async function open(hash: string): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on("console", (m) => {
-      if (m.type() === "error") errors.push(m.text());
-    });
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(`${url}/#${hash}`);
-    await page.waitForSelector("main[data-ready]");
-    return { page, errors };
-  }
+  const open = (hash: string) => openPage(browser, url, hash);
   /** The cells of the table right after the heading `title`. */
   const tableAfter = (page: Page, title: string) =>
     page.$$eval(`main h2:text-is("${title}") + table tbody tr`, (trs) =>

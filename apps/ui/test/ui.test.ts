@@ -164,6 +164,46 @@ describe("lolpop ui on the penguins quickstart", () => {
     await page.close();
   });
 
+  test("the runs page shows the train runs' test metrics as columns, sorted by a click on the header", async () => {
+    const train = await store.tracker!.search_runs({ tags: { "lolpop.stage": "train" }, limit: 100 });
+    const records = await Promise.all(train.map((r) => store.tracker!.get_run(r.id)));
+    const { page, errors } = await open("/runs?pipeline=train");
+    const header = await page.$$eval("#runs thead th", (ths) => ths.map((th) => th.textContent ?? ""));
+    const metricCols = header.slice(7);
+    expect(metricCols.length).toBeGreaterThan(0);
+    expect(metricCols[0]).toMatch(/^test\./);
+    const key = metricCols[0]!;
+    const cells = () =>
+      page.$$eval("#runs tbody tr", (trs) =>
+        trs.map((tr) => `${tr.children[1]!.textContent}=${tr.children[7]!.textContent}`),
+      );
+    const show = (v: number | undefined) =>
+      v === undefined ? "" : Number.isInteger(v) ? String(v) : v.toFixed(4);
+    // Newest first, each run's value as the tracker has it.
+    expect(await cells()).toEqual(records.map((r) => `${r.name || r.id}=${show(r.metrics[key])}`));
+    // One click: ascending; two: descending (runs without the metric last both times).
+    const order = (desc: boolean) =>
+      [...records]
+        .sort((a, b) => {
+          const x = a.metrics[key];
+          const y = b.metrics[key];
+          if (x === undefined || y === undefined)
+            return (x === undefined ? 1 : 0) - (y === undefined ? 1 : 0);
+          return desc ? y - x : x - y;
+        })
+        .map((r) => `${r.name || r.id}=${show(r.metrics[key])}`);
+    await page.click(`#runs thead th:nth-child(8) a`);
+    await until(async () => (await cells()).join("|"), order(false).join("|"));
+    expect(await page.locator("#runs thead th:nth-child(8)").textContent()).toBe(`${key} \u25b2`);
+    await page.click(`#runs thead th:nth-child(8) a`);
+    await until(async () => (await cells()).join("|"), order(true).join("|"));
+    expect(page.url()).toContain(`sort=-metric%3A${key}`);
+    const bad = await fetch(`${url}/api/runs?sort=metric:`);
+    expect(bad.status).toBe(400);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test("a workflow run's page shows metrics per split with baseline and champion, and its component calls", async () => {
     const [wf] = await store.tracker!.search_runs({
       tags: { "lolpop.stage": "workflow" },
