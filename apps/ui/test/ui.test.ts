@@ -292,6 +292,13 @@ describe("lolpop ui on the penguins quickstart", () => {
     expect(trees.differs).toBe(true);
     const f1 = await row("test.f1_macro");
     expect(f1.cells).toEqual(recs.map((r) => shown(r.metrics["test.f1_macro"]!)));
+    // Each run's column is told apart by its id even when the names are the same.
+    const heads = await page.$$eval("#compare thead th", (ths) =>
+      ths.slice(2).map((th) => th.textContent ?? ""),
+    );
+    expect(heads).toHaveLength(2);
+    expect(new Set(heads).size).toBe(2);
+    heads.forEach((h, i) => expect(h.endsWith(ids[i]!.slice(-8))).toBe(true));
     expect(await page.$$("main svg rect")).not.toHaveLength(0);
     expect(errors).toEqual([]);
     await page.close();

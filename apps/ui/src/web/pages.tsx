@@ -443,7 +443,8 @@ export function ComparePage(props: { ids: string }) {
         const metricRows = rows.filter(
           (r) => r.section === "metric" && r.differs && !r.key.startsWith("baseline."),
         );
-        const label = (r: { id: string; name: string }) => `${r.name || r.id} ${r.id.slice(0, 8)}`;
+        // The id's end tells runs apart (a local id starts with its date, shared by a day's runs).
+        const label = (r: { id: string; name: string }) => `${r.name || r.id} \u2026${r.id.slice(-8)}`;
         return (
           <>
             <h1>{`Compare ${runs.length} runs`}</h1>
