@@ -126,7 +126,9 @@ export class WorkerPool<Req, Res> {
    */
   run(tasks: Iterable<WorkerTask<Req>>, options: WorkerPoolRunOptions<Res> = {}): Promise<Res[]> {
     const { signal, onAbort, onResult } = options;
-    const window = onResult ? Math.max(1, options.window ?? 4 * this.#workers.length) : Number.POSITIVE_INFINITY;
+    const window = onResult
+      ? Math.max(1, options.window ?? 4 * this.#workers.length)
+      : Number.POSITIVE_INFINITY;
     const iterator = tasks[Symbol.iterator]();
     return new Promise<Res[]>((resolve, reject) => {
       const results: Res[] = [];
