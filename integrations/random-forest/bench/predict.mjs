@@ -10,7 +10,8 @@
 // alternate (rotating which side goes first), so every side runs under the same machine load.
 // `--baseline DIST` adds a third side: the same saved model scored by another build of this package
 // (e.g. main's `integrations/random-forest/dist`), for a before/after measured in one run.
-// Prints the load average, medians, ratios (lolpop / scikit-learn, < 1 = faster; and lolpop /
+// Prints the load average, medians of wall and CPU time (all threads; steadier than wall time on a
+// loaded machine), ratios (lolpop / scikit-learn, < 1 = faster; and lolpop /
 // baseline) and each side's peak RSS; checks that the forests agree on most labels (they are
 // different random forests, so not on every row) and that the baseline's probabilities are ours.
 // Usage: node bench/predict.mjs [--runs N] [--train N] [--rows N] [--trees N] [--refit]
@@ -152,12 +153,14 @@ function side(name, command, args) {
   return {
     name,
     times: [],
+    cpu: [],
     peak: 0,
     ready: next(),
     async request(line) {
       proc.stdin.write(`${line}\n`);
       const r = await next();
       this.times.push(r.predict_s);
+      this.cpu.push(r.cpu_s);
       this.peak = Math.max(this.peak, r.peak_rss_mb);
     },
     end: () => proc.stdin.end(),
@@ -216,6 +219,7 @@ try {
     for (let i = 0; i < ROWS; i++) baselineMaxDiff = Math.max(baselineMaxDiff, Math.abs(b[i] - ours[i]));
   }
   const med = Object.fromEntries(sides.map((s) => [s.name, median(s.times)]));
+  const cpu = Object.fromEntries(sides.map((s) => [s.name, median(s.cpu)]));
   const result = {
     benchmark: "@lolpop/random-forest predict vs scikit-learn predict_proba",
     cores: availableParallelism(),
@@ -230,6 +234,8 @@ try {
     fit_s: { ours: +meta.fit_s.ours.toFixed(2), sklearn: +meta.fit_s.sklearn.toFixed(2) },
     predict_s: Object.fromEntries(sides.map((s) => [s.name, +med[s.name].toFixed(4)])),
     predict_s_all: Object.fromEntries(sides.map((s) => [s.name, s.times.map((t) => +t.toFixed(4))])),
+    cpu_s: Object.fromEntries(sides.map((s) => [s.name, +cpu[s.name].toFixed(4)])),
+    cpu_ratio: +(cpu.lolpop / cpu["scikit-learn"]).toFixed(3),
     peak_rss_mb: Object.fromEntries(sides.map((s) => [s.name, Math.round(s.peak)])),
     ratio: +(med.lolpop / med["scikit-learn"]).toFixed(3),
     goal: "<= 1.0",
@@ -238,6 +244,7 @@ try {
           baseline: resolve(baseline),
           baseline_ratio: +(med.baseline / med["scikit-learn"]).toFixed(3),
           lolpop_vs_baseline: +(med.lolpop / med.baseline).toFixed(3),
+          lolpop_vs_baseline_cpu: +(cpu.lolpop / cpu.baseline).toFixed(3),
           baseline_max_proba_diff: baselineMaxDiff,
         }
       : {}),

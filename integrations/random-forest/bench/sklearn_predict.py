@@ -6,7 +6,8 @@ Usage:
   python sklearn_predict.py serve SPEC.json  loads SPEC["model"] and SPEC["X_test"], prints
                                              {"ready": true, "nodes"}, then times predict_proba once
                                              per line read from stdin (so the sides can alternate):
-                                             {"predict_s", "peak_rss_mb"}; on "proba PATH" it also
+                                             {"predict_s", "cpu_s" (all threads),
+                                             "peak_rss_mb"}; on "proba PATH" it also
                                              writes the class-1 probabilities (float64) to PATH.
 SPEC: {"X_train": path (float64, row-major n x F), "y_train": path (int32), "X_test": path,
        "F": features, "params": RandomForestClassifier params, "n_jobs": int, "seed": int,
@@ -55,11 +56,13 @@ def serve(spec):
         if not cmd:
             continue
         t0 = time.perf_counter()
+        c0 = time.process_time()
         proba = model.predict_proba(Xt)
         predict_s = time.perf_counter() - t0
+        cpu_s = time.process_time() - c0
         if cmd[0] == "proba":
             np.ascontiguousarray(proba[:, 1], dtype="<f8").tofile(cmd[1])
-        print(json.dumps({"predict_s": predict_s, "peak_rss_mb": peak_rss_mb()}), flush=True)
+        print(json.dumps({"predict_s": predict_s, "cpu_s": cpu_s, "peak_rss_mb": peak_rss_mb()}), flush=True)
 
 
 if __name__ == "__main__":
