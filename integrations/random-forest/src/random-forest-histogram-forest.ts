@@ -87,48 +87,72 @@ export function assembleForest(
 }
 
 /**
- * The nodes of a forest packed for prediction: 24 bytes per node, so that a step down a tree reads
- * one record. Internal node `i`: `num[3i]` = threshold; `int[6i+2]` = `feature << 1 | missingRight`;
- * `int[6i+4]` / `int[6i+5]` = left / right child, each either a node index or `-1 - leafIndex`.
- * A step is branch-free: `child = int[6i + 4 + (x > threshold | isNaN(x) & missingRight)]`, which
- * avoids the mispredicted branch that dominates a naive walk.
+ * The nodes of a forest packed for prediction: only the internal nodes, 16 bytes each (four to a
+ * 64-byte cache line), in pre-order, so that a step down a tree reads one record and a deep tree
+ * takes a third of the memory of one 24-byte record per node (leaves included) would.
+ * Internal node `i`: `num[2i]` = threshold; `int[4i+2]` = `feature << 2 | leftIsLeaf << 1 |
+ * missingRight`; `int[4i+3]` = right child, a node index or `-1 - leafSlot`. The left child is not
+ * stored: it is node `i + 1` (pre-order), or, when it is a leaf, leaf slot `i` (leaves are numbered
+ * so that the left leaf of node `i` has slot `i`; right leaves and single-leaf trees take the slots
+ * after the last node). A step is branch-free:
+ * `left = leftIsLeaf ? -1 - i : i + 1` (`i + 1 - ((w << 30 >> 31) & (2i + 2))`), then `child = left ^ ((right ^ left) & -goRight)`
+ * with `goRight = x > threshold | isNaN(x) & missingRight`.
  */
 export interface PackedForest {
   nTrees: number;
   nFeatures: number;
   valueWidth: number;
-  /** Each tree's root: a node index, or `-1 - leafIndex` for a single-leaf tree. */
+  /** Each tree's root: a node index, or `-1 - leafSlot` for a single-leaf tree. */
   roots: Int32Array;
   num: Float64Array;
   int: Int32Array;
+  /** Leaf values by slot (`valueWidth` each; slots of nodes whose left child is a node are unused zeros). */
   values: Float64Array;
 }
 
 /** Packs a forest for {@link accumulatePredictions}; `shared` puts the arrays on SharedArrayBuffers (for worker threads). */
 export function packForest(forest: ForestArrays, shared = false): PackedForest {
-  const N = forest.feature.length;
+  const { feature, right, threshold, missingLeft, valueWidth: V } = forest;
+  const N = feature.length;
   const alloc = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-  const buf = alloc(24 * N);
+  // Compact index of every internal node; leaf slots after the last one for right leaves.
+  const index = new Int32Array(N);
+  let internal = 0;
+  for (let j = 0; j < N; j++) if (feature[j]! >= 0) index[j] = internal++;
+  const slot = new Int32Array(N).fill(-1);
+  let extra = internal;
+  for (let j = 0; j < N; j++) {
+    if (feature[j]! < 0) continue;
+    if (feature[j + 1]! < 0) slot[j + 1] = index[j]!;
+    const r = right[j]!;
+    if (feature[r]! < 0) slot[r] = extra++;
+  }
+  for (let t = 0; t < forest.nTrees; t++) {
+    const root = forest.treeStart[t]!;
+    if (feature[root]! < 0) slot[root] = extra++;
+  }
+  const buf = alloc(16 * internal);
   const num = new Float64Array(buf);
   const int = new Int32Array(buf);
-  const { feature, right, threshold, missingLeft } = forest;
-  const encode = (j: number) => (feature[j]! < 0 ? -1 - right[j]! : j);
-  for (let i = 0; i < N; i++) {
-    const f = feature[i]!;
-    if (f < 0) continue;
-    num[3 * i] = threshold[i]!;
-    int[6 * i + 2] = (f << 1) | (missingLeft[i] ? 0 : 1);
-    int[6 * i + 4] = encode(i + 1);
-    int[6 * i + 5] = encode(right[i]!);
+  const values = new Float64Array(alloc(8 * extra * V));
+  const encode = (j: number) => (feature[j]! < 0 ? -1 - slot[j]! : index[j]!);
+  for (let j = 0; j < N; j++) {
+    const f = feature[j]!;
+    if (f < 0) {
+      values.set(forest.values.subarray(right[j]! * V, (right[j]! + 1) * V), slot[j]! * V);
+      continue;
+    }
+    const i = index[j]!;
+    num[2 * i] = threshold[j]!;
+    int[4 * i + 2] = (f << 2) | (feature[j + 1]! < 0 ? 2 : 0) | (missingLeft[j] ? 0 : 1);
+    int[4 * i + 3] = encode(right[j]!);
   }
-  const values = new Float64Array(alloc(8 * forest.values.length));
-  values.set(forest.values);
   const roots = new Int32Array(alloc(4 * forest.nTrees));
   for (let t = 0; t < forest.nTrees; t++) roots[t] = encode(forest.treeStart[t]!);
   return {
     nTrees: forest.nTrees,
     nFeatures: forest.nFeatures,
-    valueWidth: forest.valueWidth,
+    valueWidth: V,
     roots,
     num,
     int,
@@ -141,10 +165,11 @@ export function packForest(forest: ForestArrays, shared = false): PackedForest {
  * order) into `out[(i - start) * valueWidth + k]`. The caller divides by the number of trees.
  * Rows go in blocks of 16384: a block's values are copied row-major (2.6 MB for 20 features), then
  * every tree walks the whole block, four rows at a time (independent walks overlap their memory
- * latency). A deep tree's nodes (~400 kB at depth 16) do not fit in a core's cache, so the walk is
- * bound by node reads: the more rows per pass over a tree, the more of its nodes are reused while
- * cached (1024-row blocks took 1.3x and 256-row blocks 2x the CPU time of 4096; 16384 took 0.9x).
- * A block without missing values takes {@link walkBlockComplete} (no NaN test per step, ~0.86x). Small jobs take a plain loop instead, which the JIT optimizes sooner.
+ * latency). A deep tree's nodes do not fit in a core's L1/L2 cache, so the walk is bound by node
+ * reads: the more rows per pass over a tree, the more of its nodes are reused while cached
+ * (1024-row blocks took 1.3x and 256-row blocks 2x the CPU time of 4096; 16384 took 0.9x).
+ * A block without missing values takes {@link walkBlockComplete} (no NaN test per step, ~0.86x).
+ * Small jobs take a plain loop instead, which the JIT optimizes sooner.
  */
 export function accumulatePredictions(
   forest: PackedForest,
@@ -191,24 +216,28 @@ export function accumulatePredictions(
         // Until all four reached a leaf (a negative code).
         while ((n0 & n1 & n2 & n3) >= 0) {
           if (n0 >= 0) {
-            const c = int[6 * n0 + 2]!;
-            const x = block[r0 + (c >> 1)]!;
-            n0 = int[6 * n0 + 4 + (+(x > num[3 * n0]!) | (+Number.isNaN(x) & c))]!;
+            const w = int[4 * n0 + 2]!;
+            const x = block[r0 + (w >> 2)]!;
+            const left = n0 + 1 - (((w << 30) >> 31) & (2 * n0 + 2));
+            n0 = left ^ ((int[4 * n0 + 3]! ^ left) & -(+(x > num[2 * n0]!) | (+Number.isNaN(x) & w)));
           }
           if (n1 >= 0) {
-            const c = int[6 * n1 + 2]!;
-            const x = block[r1 + (c >> 1)]!;
-            n1 = int[6 * n1 + 4 + (+(x > num[3 * n1]!) | (+Number.isNaN(x) & c))]!;
+            const w = int[4 * n1 + 2]!;
+            const x = block[r1 + (w >> 2)]!;
+            const left = n1 + 1 - (((w << 30) >> 31) & (2 * n1 + 2));
+            n1 = left ^ ((int[4 * n1 + 3]! ^ left) & -(+(x > num[2 * n1]!) | (+Number.isNaN(x) & w)));
           }
           if (n2 >= 0) {
-            const c = int[6 * n2 + 2]!;
-            const x = block[r2 + (c >> 1)]!;
-            n2 = int[6 * n2 + 4 + (+(x > num[3 * n2]!) | (+Number.isNaN(x) & c))]!;
+            const w = int[4 * n2 + 2]!;
+            const x = block[r2 + (w >> 2)]!;
+            const left = n2 + 1 - (((w << 30) >> 31) & (2 * n2 + 2));
+            n2 = left ^ ((int[4 * n2 + 3]! ^ left) & -(+(x > num[2 * n2]!) | (+Number.isNaN(x) & w)));
           }
           if (n3 >= 0) {
-            const c = int[6 * n3 + 2]!;
-            const x = block[r3 + (c >> 1)]!;
-            n3 = int[6 * n3 + 4 + (+(x > num[3 * n3]!) | (+Number.isNaN(x) & c))]!;
+            const w = int[4 * n3 + 2]!;
+            const x = block[r3 + (w >> 2)]!;
+            const left = n3 + 1 - (((w << 30) >> 31) & (2 * n3 + 2));
+            n3 = left ^ ((int[4 * n3 + 3]! ^ left) & -(+(x > num[2 * n3]!) | (+Number.isNaN(x) & w)));
           }
         }
         const o = (i - start) * V;
@@ -227,9 +256,10 @@ export function accumulatePredictions(
         const row = (i - b0) * F;
         let node = root;
         while (node >= 0) {
-          const c = int[6 * node + 2]!;
-          const x = block[row + (c >> 1)]!;
-          node = int[6 * node + 4 + (+(x > num[3 * node]!) | (+Number.isNaN(x) & c))]!;
+          const w = int[4 * node + 2]!;
+          const x = block[row + (w >> 2)]!;
+          const left = node + 1 - (((w << 30) >> 31) & (2 * node + 2));
+          node = left ^ ((int[4 * node + 3]! ^ left) & -(+(x > num[2 * node]!) | (+Number.isNaN(x) & w)));
         }
         const leaf = (-1 - node) * V;
         const o = (i - start) * V;
@@ -240,8 +270,8 @@ export function accumulatePredictions(
 }
 
 /**
- * The blocked walk of {@link accumulatePredictions} for a block without missing values: a step is
- * `child = int[6i + 4 + (x > threshold)]`, without the NaN test.
+ * The blocked walk of {@link accumulatePredictions} for a block without missing values (no NaN
+ * test per step).
  */
 function walkBlockComplete(
   forest: PackedForest,
@@ -266,10 +296,26 @@ function walkBlockComplete(
       let n2 = root;
       let n3 = root;
       while ((n0 & n1 & n2 & n3) >= 0) {
-        if (n0 >= 0) n0 = int[6 * n0 + 4 + +(block[r0 + (int[6 * n0 + 2]! >> 1)]! > num[3 * n0]!)]!;
-        if (n1 >= 0) n1 = int[6 * n1 + 4 + +(block[r1 + (int[6 * n1 + 2]! >> 1)]! > num[3 * n1]!)]!;
-        if (n2 >= 0) n2 = int[6 * n2 + 4 + +(block[r2 + (int[6 * n2 + 2]! >> 1)]! > num[3 * n2]!)]!;
-        if (n3 >= 0) n3 = int[6 * n3 + 4 + +(block[r3 + (int[6 * n3 + 2]! >> 1)]! > num[3 * n3]!)]!;
+        if (n0 >= 0) {
+          const w = int[4 * n0 + 2]!;
+          const left = n0 + 1 - (((w << 30) >> 31) & (2 * n0 + 2));
+          n0 = left ^ ((int[4 * n0 + 3]! ^ left) & -+(block[r0 + (w >> 2)]! > num[2 * n0]!));
+        }
+        if (n1 >= 0) {
+          const w = int[4 * n1 + 2]!;
+          const left = n1 + 1 - (((w << 30) >> 31) & (2 * n1 + 2));
+          n1 = left ^ ((int[4 * n1 + 3]! ^ left) & -+(block[r1 + (w >> 2)]! > num[2 * n1]!));
+        }
+        if (n2 >= 0) {
+          const w = int[4 * n2 + 2]!;
+          const left = n2 + 1 - (((w << 30) >> 31) & (2 * n2 + 2));
+          n2 = left ^ ((int[4 * n2 + 3]! ^ left) & -+(block[r2 + (w >> 2)]! > num[2 * n2]!));
+        }
+        if (n3 >= 0) {
+          const w = int[4 * n3 + 2]!;
+          const left = n3 + 1 - (((w << 30) >> 31) & (2 * n3 + 2));
+          n3 = left ^ ((int[4 * n3 + 3]! ^ left) & -+(block[r3 + (w >> 2)]! > num[2 * n3]!));
+        }
       }
       const o = (i - start) * V;
       const l0 = (-1 - n0) * V;
@@ -286,8 +332,11 @@ function walkBlockComplete(
     for (; i < b1; i++) {
       const row = (i - b0) * F;
       let node = root;
-      while (node >= 0)
-        node = int[6 * node + 4 + +(block[row + (int[6 * node + 2]! >> 1)]! > num[3 * node]!)]!;
+      while (node >= 0) {
+        const w = int[4 * node + 2]!;
+        const left = node + 1 - (((w << 30) >> 31) & (2 * node + 2));
+        node = left ^ ((int[4 * node + 3]! ^ left) & -+(block[row + (w >> 2)]! > num[2 * node]!));
+      }
       const leaf = (-1 - node) * V;
       const o = (i - start) * V;
       for (let k = 0; k < V; k++) out[o + k]! += values[leaf + k]!;
@@ -309,9 +358,10 @@ function accumulateSmall(
     for (let i = start; i < end; i++) {
       let node = root;
       while (node >= 0) {
-        const c = int[6 * node + 2]!;
-        const x = columns[c >> 1]![i]!;
-        node = int[6 * node + 4 + (+(x > num[3 * node]!) | (+Number.isNaN(x) & c))]!;
+        const w = int[4 * node + 2]!;
+        const x = columns[w >> 2]![i]!;
+        const left = node + 1 - (((w << 30) >> 31) & (2 * node + 2));
+        node = left ^ ((int[4 * node + 3]! ^ left) & -(+(x > num[2 * node]!) | (+Number.isNaN(x) & w)));
       }
       const leaf = (-1 - node) * V;
       const o = (i - start) * V;

@@ -363,6 +363,57 @@ describe("forest arrays and forest.bin", () => {
     expect(Array.from(part)).toEqual(Array.from(out.subarray(3000, 3300)));
   });
 
+  it("packs only internal nodes, and every walk of the packed forest ends in the leaf the unpacked trees reach", () => {
+    // Trees whose left and right children are leaves in every combination, a single-leaf tree, and
+    // deep trees; rows with missing values (each split's learned direction) and without.
+    const deep = Array.from({ length: 12 }, (_, s) =>
+      new HistogramTreeBuilder(synthData, { ...BASE, sampleSize: 3000, maxDepth: 9 }).build(300 + s),
+    );
+    const single = {
+      feature: Int32Array.from([-1]),
+      threshold: new Float64Array(1),
+      right: Int32Array.from([0]),
+      missingLeft: new Uint8Array(1),
+      values: Float64Array.from([0.25, 0.5, 0.25]),
+      importance: new Float64Array(8),
+      rootWeight: 1,
+    };
+    const forest = assembleForest([deep[0]!, single, ...deep.slice(1)], 8, 3);
+    const packed = packForest(forest);
+    const internal = forest.feature.filter((f) => f >= 0).length;
+    expect(packed.num.length).toBe(2 * internal); // 16 bytes per internal node, none per leaf
+    const reference = (columns: Float64Array[], i: number): number[] => {
+      const sum = [0, 0, 0];
+      for (let t = 0; t < forest.nTrees; t++) {
+        let node = forest.treeStart[t]!;
+        while (forest.feature[node]! >= 0) {
+          const x = columns[forest.feature[node]!]![i]!;
+          const goRight = Number.isNaN(x) ? !forest.missingLeft[node] : x > forest.threshold[node]!;
+          node = goRight ? forest.right[node]! : node + 1;
+        }
+        for (let k = 0; k < 3; k++) sum[k]! += forest.values[forest.right[node]! * 3 + k]!;
+      }
+      return sum;
+    };
+    const withMissing = synth.columns.map((c, f) =>
+      Float64Array.from(c, (v, i) => ((i + f) % 7 === 0 ? Number.NaN : v)),
+    );
+    for (const columns of [synth.columns, withMissing]) {
+      const tiled = columns.map((c) => Float64Array.from({ length: 30_000 }, (_, i) => c[i % 3000]!));
+      const blocked = new Float64Array(30_000 * 3); // 30,000 rows x 13 trees: the blocked walk
+      accumulatePredictions(packed, tiled, 0, 30_000, blocked);
+      for (let i = 0; i < 3000; i += 3) {
+        const want = reference(columns, i);
+        const one = new Float64Array(3); // one row: the plain walk
+        accumulatePredictions(packed, columns, i, i + 1, one);
+        for (let k = 0; k < 3; k++) {
+          expect(one[k]).toBeCloseTo(want[k]!, 12);
+          expect(blocked[(i + 6000) * 3 + k]).toBeCloseTo(want[k]!, 12);
+        }
+      }
+    }
+  });
+
   it("gives the same sums on the blocked four-row walk (large jobs) and the plain walk (small jobs)", () => {
     const many = Array.from({ length: 110 }, (_, s) =>
       new HistogramTreeBuilder(synthData, { ...BASE, sampleSize: 3000, maxDepth: 6 }).build(100 + s),
