@@ -19,6 +19,7 @@ import {
   readSavedModelFile,
   type TrainedModel,
 } from "@lolpop/core";
+import { checkRandomForestConfig, checkTrainerConfig } from "./random-forest-config-checks.js";
 import {
   checkAborted,
   MODEL_FILE,
@@ -42,7 +43,6 @@ import {
   randomForestConfigSchema,
   resolveTrainingParams,
 } from "./random-forest-params.js";
-import { checkRandomForestConfig, checkTrainerConfig } from "./random-forest-config-checks.js";
 
 /** The model with the configured scoring engine (`scoring_engine: onnx` predicts through onnxruntime-node). */
 async function scored(

@@ -6,6 +6,8 @@
  * and the code checks its small checks module (`lolpop.configChecks`) exports; its `create` throws.
  * Registering the real plugin of the same name replaces its description (see `registerPlugin`).
  */
+
+import type { ProblemType } from "./contracts.js";
 import { PluginLoadError } from "./errors.js";
 import {
   type AnyDefinition,
@@ -15,10 +17,9 @@ import {
   definePlugin,
   defineRunner,
   type JsonSchema,
-  type Plugin,
   type PlanCheck,
+  type Plugin,
 } from "./plugin.js";
-import type { ProblemType } from "./contracts.js";
 
 /** Format of `validation.json` this core reads (a file of another format is ignored: the plugin is imported). */
 export const VALIDATION_DATA_FORMAT = 1;

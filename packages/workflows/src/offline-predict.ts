@@ -13,8 +13,8 @@ import {
 } from "@lolpop/core";
 import { computeMetrics, defaultMetrics, metricNotes, PROBABILITY_METRICS } from "@lolpop/core/metrics";
 import { findPredictionJob, savePredictions } from "./prediction-job.js";
-import { checkPredictPlan, columnsOf } from "./workflows-config-checks.js";
 import type { EvaluateOptions, EvaluateResult, PredictResult, StageOptions } from "./types.js";
+import { checkPredictPlan, columnsOf } from "./workflows-config-checks.js";
 
 interface PredictConfig {
   model_name: string;

@@ -39,7 +39,6 @@ import {
   PROBABILITY_METRICS,
 } from "@lolpop/core/metrics";
 import { savedComponent } from "./saved-component.js";
-import { checkMetrics } from "./workflows-config-checks.js";
 import { componentIdentity, noteStepCache, stepCacheUse } from "./step-cache-use.js";
 import type {
   ChampionScore,
@@ -49,6 +48,7 @@ import type {
   TrainOptions,
   TrainResult,
 } from "./types.js";
+import { checkMetrics } from "./workflows-config-checks.js";
 
 interface TrainConfig {
   target: string;
