@@ -65,7 +65,11 @@ function validate(project: string, text: string) {
 }
 
 /** Issues without the absolute file (the two projects live in different folders). */
-function issuesOf(r: { stdout: string; stderr: string; code: number | null }) {
+function issuesOf(r: {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}): Array<Record<string, unknown>> {
   return (json(r).issues as Array<Record<string, unknown>>).map(({ file, ...rest }) => ({
     ...rest,
     file: String(file).split("/").pop(),
