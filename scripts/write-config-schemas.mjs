@@ -4,7 +4,8 @@
 // component type's config, from the definitions of the built plugin, with the component's
 // description. `lolpop plugins info` and `lolpop schema` read that file instead of importing the
 // plugin. Run by each plugin's `build` script after tsup; fails when the manifest's component list
-// and the plugin's definitions disagree, so a stale manifest cannot be published.
+// and the plugin's definitions disagree, so a stale manifest cannot be published. With
+// `lolpop.validation` it also writes the validation data (below).
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -39,3 +40,64 @@ const schemas = Object.fromEntries(
 );
 writeFileSync(resolve(dir, rel), `${JSON.stringify(schemas, null, 2)}\n`);
 console.log(`${pkg.name}: wrote ${rel} (${plugin.components.length} component types)`);
+
+// The validation data (`lolpop.validation`, ./dist/validation.json): what `lolpop validate` needs
+// besides the schemas to plan a config without importing the plugin, from the same definitions.
+// A type's code checks are `module` when the plugin's checks module (`lolpop.configChecks`, a small
+// entry of its own) exports the very functions the definition uses, else `plugin` (validate then
+// imports the plugin). The file names the package version: another installed version = stale.
+const validationRel = pkg.lolpop.validation;
+if (validationRel !== undefined) {
+  if (typeof validationRel !== "string") {
+    console.error(`${pkg.name}: lolpop.validation must be a path such as ./dist/validation.json`);
+    process.exit(1);
+  }
+  const checksRel = pkg.lolpop.configChecks;
+  let checks = {};
+  if (checksRel !== undefined) {
+    const mod = await import(pathToFileURL(resolve(dir, checksRel)).href);
+    checks = mod.configChecks;
+    if (!checks || typeof checks !== "object") {
+      console.error(
+        `${pkg.name}: ${checksRel} does not export configChecks ({ [type]: { checkConfig?, checkPlan? } })`,
+      );
+      process.exit(1);
+    }
+  }
+  const CODE = ["checkConfig", "checkPlan"];
+  for (const [type, fns] of Object.entries(checks)) {
+    const def = plugin.components.find((c) => c.type === type);
+    for (const [k, fn] of Object.entries(fns ?? {}))
+      if (!def || !CODE.includes(k) || def[k] !== fn) {
+        console.error(
+          `${pkg.name}: ${checksRel} exports configChecks.${type}.${k}, which is not ${def ? `the ${k} of ${type}'s definition` : "a type of this plugin"}: define the check once in the checks module and use it in the definition`,
+        );
+        process.exit(1);
+      }
+  }
+  const list = (v) => (Array.isArray(v) ? [...v] : undefined);
+  const data = {
+    format: 1,
+    plugin: pkg.name,
+    version: pkg.version,
+    apiVersion: plugin.apiVersion,
+    types: plugin.components.map((c) => {
+      const code = CODE.filter((k) => typeof c[k] === "function");
+      const inModule = code.every((k) => checks[c.type]?.[k] === c[k]);
+      return {
+        kind: c.kind,
+        type: c.type,
+        ...(list(c.requires) ? { requires: list(c.requires) } : {}),
+        ...(list(c.uses) ? { uses: list(c.uses) } : {}),
+        ...(list(c.requiresPipelines) ? { requiresPipelines: list(c.requiresPipelines) } : {}),
+        ...(c.problemType ? { problemType: c.problemType } : {}),
+        checks: code.length === 0 ? "none" : inModule ? "module" : "plugin",
+      };
+    }),
+  };
+  writeFileSync(resolve(dir, validationRel), `${JSON.stringify(data, null, 2)}\n`);
+  const byChecks = (v) => data.types.filter((t) => t.checks === v).length;
+  console.log(
+    `${pkg.name}: wrote ${validationRel} (${byChecks("none")} types without code checks, ${byChecks("module")} checked by ${checksRel ?? "no checks module"}, ${byChecks("plugin")} needing the plugin)`,
+  );
+}

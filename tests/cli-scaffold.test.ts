@@ -99,6 +99,7 @@ describe("lolpop create plugin", () => {
       apiVersion: 1,
       components: [{ kind: "model_trainer", type: "KnnModelTrainer" }],
       configSchemas: "./dist/schemas.json",
+      validation: "./dist/validation.json",
     });
     expect(pkg.devDependencies["@lolpop/testing"]).toBe(`^${versionOf("@lolpop/testing")}`);
     expect(readFileSync(join(pluginDir, "src", "knn-model-trainer.test.ts"), "utf8")).toMatch(
@@ -110,6 +111,14 @@ describe("lolpop create plugin", () => {
     expect(Object.keys(JSON.parse(readFileSync(join(pluginDir, "dist", "schemas.json"), "utf8")))).toEqual([
       "KnnModelTrainer",
     ]);
+    // The validation data \`lolpop validate\` plans with instead of importing the plugin.
+    expect(JSON.parse(readFileSync(join(pluginDir, "dist", "validation.json"), "utf8"))).toEqual({
+      format: 1,
+      plugin: "lolpop-plugin-knn",
+      version: pkg.version,
+      apiVersion: 1,
+      types: [{ kind: "model_trainer", type: "KnnModelTrainer", checks: "none" }],
+    });
     sh("npm", ["run", "typecheck"], { cwd: pluginDir });
     const t = spawnSync("npm", ["test", "--", "--verbose"], {
       cwd: pluginDir,

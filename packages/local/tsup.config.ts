@@ -4,7 +4,8 @@ import { tsupConfig } from "../../tsup.base.mjs";
 export default defineConfig(
   tsupConfig({
     // The CSV worker is its own entry: the table reader starts it with `new Worker(url)`.
-    entry: ["src/index.ts", "src/local-table-csv-worker.ts"],
+    // The config checks too: `lolpop validate` imports them, not the plugin.
+    entry: ["src/index.ts", "src/local-table-csv-worker.ts", "src/local-config-checks.ts"],
     dts: { entry: "src/index.ts" },
   }),
 );

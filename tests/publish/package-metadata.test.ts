@@ -154,6 +154,23 @@ console.log(JSON.stringify(Object.fromEntries(plugin.components.map((c) =>
       );
     },
   );
+
+  const withData = plugins.filter((p) => p.pkg.lolpop.validation !== undefined);
+  it.each(withData.map((p) => [p.name, p] as const))(
+    "%s ships validation data for its version, its checks module exports the definitions' own checks",
+    async (_n, p) => {
+      // `lolpop validate` plans from these instead of importing the plugin (stale = another version).
+      expect(p.pkg.lolpop.validation).toBe("./dist/validation.json");
+      const data = JSON.parse(readFileSync(join(p.dir, p.pkg.lolpop.validation), "utf8"));
+      expect([data.format, data.plugin, data.version]).toEqual([1, p.name, p.pkg.version]);
+      expect(data.types.map((t: { type: string }) => t.type).sort()).toEqual(
+        p.pkg.lolpop.components.map((c: { type: string }) => c.type).sort(),
+      );
+      const { configChecks } = await import(pathToFileURL(join(p.dir, p.pkg.lolpop.configChecks)).href);
+      for (const t of data.types)
+        expect([t.type, t.checks === "module"]).toEqual([t.type, configChecks[t.type] !== undefined]);
+    },
+  );
 });
 
 test("core's catalog of first-party types lists every type a first-party plugin declares", async () => {

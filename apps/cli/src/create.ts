@@ -92,6 +92,7 @@ export function pluginFiles(name: string, type: string): Record<string, string> 
       apiVersion: PLUGIN_API_VERSION,
       components: [{ kind: "model_trainer", type }],
       configSchemas: "./dist/schemas.json",
+      validation: "./dist/validation.json",
     },
     peerDependencies: { "@lolpop/core": `>=${lolpopRange("@lolpop/core").slice(1)} <1.0.0` },
     devDependencies: {
@@ -198,7 +199,7 @@ train:
 
 \`\`\`sh
 npm install
-npm run build      # dist/ and dist/schemas.json (the config schemas the manifest points at)
+npm run build      # dist/, dist/schemas.json and dist/validation.json (what the manifest points at)
 npm test           # unit tests and lolpop's conformance suite (@lolpop/testing)
 npm run changeset  # describe a change for the changelog; \`npm run release\` publishes
 \`\`\`
@@ -260,13 +261,34 @@ export default {
 `,
     "scripts/write-schemas.mjs": `// Writes dist/schemas.json: the config JSON Schema of each component type. The package.json manifest
 // points at it, so \`lolpop plugins info\` and \`lolpop schema\` read schemas without importing the plugin.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 
 const { default: plugin } = await import("../dist/index.js");
 const schemas = Object.fromEntries(
   plugin.components.map((c) => [c.type, { ...c.configSchema, ...(c.description ? { description: c.description } : {}) }]),
 );
 writeFileSync(new URL("../dist/schemas.json", import.meta.url), \`\${JSON.stringify(schemas, null, 2)}\\n\`);
+// And dist/validation.json: what \`lolpop validate\` needs besides the schemas to check a config
+// without importing this plugin. A type with checkConfig/checkPlan is marked "plugin" (validate then
+// imports the plugin); the version marks the file stale for any other installed version.
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+const list = (v) => (Array.isArray(v) ? [...v] : undefined);
+const validation = {
+  format: 1,
+  plugin: pkg.name,
+  version: pkg.version,
+  apiVersion: plugin.apiVersion,
+  types: plugin.components.map((c) => ({
+    kind: c.kind,
+    type: c.type,
+    ...(list(c.requires) ? { requires: list(c.requires) } : {}),
+    ...(list(c.uses) ? { uses: list(c.uses) } : {}),
+    ...(list(c.requiresPipelines) ? { requiresPipelines: list(c.requiresPipelines) } : {}),
+    ...(c.problemType ? { problemType: c.problemType } : {}),
+    checks: c.checkConfig || c.checkPlan ? "plugin" : "none",
+  })),
+};
+writeFileSync(new URL("../dist/validation.json", import.meta.url), \`\${JSON.stringify(validation, null, 2)}\\n\`);
 `,
     "src/index.ts": index,
     [`src/${fileBase}.ts`]: trainerSource({ type, exportName, packageName: name }),

@@ -5,7 +5,18 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { assertPlugin, LolpopError, type Plugin, PluginLoadError, registerPlugin } from "@lolpop/core";
+import {
+  assertPlugin,
+  describePlugin,
+  getPlugin,
+  type JsonSchema,
+  LolpopError,
+  type Plugin,
+  PluginLoadError,
+  registerPlugin,
+  type TypeCodeChecks,
+  usableValidationData,
+} from "@lolpop/core";
 import { type DiscoveredPlugin, entryOf } from "./discovery.js";
 import type { ComponentInfo } from "./schemas.js";
 
@@ -37,13 +48,63 @@ export async function importPlugin(p: DiscoveredPlugin): Promise<Plugin> {
   return plugin;
 }
 
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Registers `p` from the data its package ships (`lolpop.validation` + `configSchemas`, and the
+ * checks module `lolpop.configChecks` when a used type has code checks there) instead of importing
+ * its code. False, and nothing registered, when the data is missing, of another format or stale
+ * (generated for another version than the installed one), or when a used type's checks need the
+ * plugin's code: then the caller imports the plugin as before.
+ */
+export async function describeFromData(
+  p: DiscoveredPlugin,
+  used: ReadonlySet<string> | "all",
+): Promise<boolean> {
+  const m = p.manifest;
+  if (!m || typeof m.validation !== "string" || typeof m.configSchemas !== "string") return false;
+  const schemas = readJson(resolve(p.dir, m.configSchemas)) as Record<string, JsonSchema> | undefined;
+  const data = usableValidationData(readJson(resolve(p.dir, m.validation)), p, schemas);
+  if (!data || !schemas) return false;
+  const needed = used === "all" ? [] : data.types.filter((t) => used.has(t.type));
+  if (needed.some((t) => t.checks === "plugin")) return false;
+  let checks: Record<string, TypeCodeChecks> = {};
+  if (needed.some((t) => t.checks === "module")) {
+    if (typeof m.configChecks !== "string") return false;
+    try {
+      const mod = (await import(pathToFileURL(resolve(p.dir, m.configChecks)).href)) as {
+        configChecks?: Record<string, TypeCodeChecks>;
+      };
+      checks = mod.configChecks ?? {};
+    } catch {
+      return false; // importing the plugin reports what is wrong with it
+    }
+    if (needed.some((t) => t.checks === "module" && !checks[t.type])) return false;
+  }
+  try {
+    registerPlugin(describePlugin(data, schemas, checks));
+  } catch {
+    return false;
+  }
+  return true;
+}
+
 /**
  * Imports the discovered plugins that provide a used type (all of them when `all`). A plugin that
- * fails is reported in the returned list and the rest keep working.
+ * fails is reported in the returned list and the rest keep working. With `describe` (what
+ * `lolpop validate` does), a plugin whose package ships usable validation data is registered from
+ * it instead (see {@link describeFromData}); its code is not imported.
  */
 export async function loadPlugins(
   plugins: DiscoveredPlugin[],
   used: ReadonlySet<string> | "all",
+  options: { describe?: boolean } = {},
 ): Promise<Array<{ plugin: string; error: string }>> {
   const failures: Array<{ plugin: string; error: string }> = [];
   for (const p of plugins) {
@@ -53,6 +114,10 @@ export async function loadPlugins(
     }
     if (used !== "all" && !p.manifest!.components.some((c) => used.has(c.type))) continue;
     try {
+      // Listing every type ("did you mean"): a plugin already registered (described or not) has
+      // the types the config uses; the others are described whole (unused types: no checks run).
+      if (options.describe && used === "all" && getPlugin(p.name)) continue;
+      if (options.describe && (await describeFromData(p, used))) continue;
       await importPlugin(p);
     } catch (e) {
       p.status = LolpopError.isInstance(e) && e.code === "plugin_incompatible" ? "incompatible" : "broken";

@@ -82,7 +82,10 @@ export function typeLoader(discovery: ProjectDiscovery): (type: string) => Promi
 }
 
 /** The plugins of the project a config belongs to, as `loadProject` uses them. */
-export function projectPlugins(source: ConfigSource): ProjectPlugins & { discovery: ProjectDiscovery } {
+export function projectPlugins(
+  source: ConfigSource,
+  options: { describe?: boolean } = {},
+): ProjectPlugins & { discovery: ProjectDiscovery } {
   const discovery = discoverProject({
     root: dirname(source.file),
     pluginList: pluginListOf(source.data),
@@ -91,7 +94,7 @@ export function projectPlugins(source: ConfigSource): ProjectPlugins & { discove
   });
   return {
     discovery,
-    loadTypes: (types) => loadPlugins(discovery.plugins, types),
+    loadTypes: (types) => loadPlugins(discovery.plugins, types, options),
     loadType: typeLoader(discovery),
   };
 }
@@ -116,7 +119,16 @@ export function noPluginsIssue(discovery: ProjectDiscovery, configFile: string):
  */
 export async function openProject(
   configArg: string | undefined,
-  options: { overrides?: readonly string[]; project?: Partial<ProjectInfo>; text?: string } = {},
+  options: {
+    overrides?: readonly string[];
+    project?: Partial<ProjectInfo>;
+    text?: string;
+    /**
+     * Plan from the plugins' shipped validation data where it suffices, without importing their
+     * code (`lolpop validate`); the project's workflow then cannot be built in this process.
+     */
+    describe?: boolean;
+  } = {},
 ): Promise<LoadedProject> {
   const configPath = configFileOf(configArg);
   let discovery: ProjectDiscovery | undefined;
@@ -127,7 +139,7 @@ export async function openProject(
       ...(options.overrides?.length ? { overrides: options.overrides } : {}),
       ...(options.project ? { project: options.project } : {}),
       discover: (source) => {
-        const p = projectPlugins(source);
+        const p = projectPlugins(source, { describe: options.describe === true });
         discovery = p.discovery;
         return p;
       },

@@ -58,7 +58,11 @@ export async function validateCommand(
   const { ConfigError, loadConfigFile } = await import("@lolpop/core");
   const { openProject } = await import("./project.js");
   try {
-    const { plan, pluginFailures: failures } = await openProject(config, { overrides: opts.set });
+    const { plan, pluginFailures: failures } = await openProject(config, {
+      overrides: opts.set,
+      // Plugins that ship validation data are not imported (their create is never called here).
+      describe: true,
+    });
     if (plan.orchestrator) {
       const { checkOrchestrator } = await import("./orchestrators.js");
       const { projectPlugins } = await import("./project.js");

@@ -12,7 +12,6 @@
 import {
   type ComponentContext,
   checkProblemType,
-  configIssuesOf,
   defineComponent,
   type FitInput,
   type ModelTrainer,
@@ -20,6 +19,7 @@ import {
   readSavedModelFile,
   type TrainedModel,
 } from "@lolpop/core";
+import { checkRandomForestConfig, checkTrainerConfig } from "./random-forest-config-checks.js";
 import {
   checkAborted,
   MODEL_FILE,
@@ -95,12 +95,6 @@ async function load(ctx: ComponentContext<RandomForestTrainerConfig>, dir: strin
   return corrupt(`unknown engine ${JSON.stringify(engine)}; upgrade @lolpop/random-forest`);
 }
 
-/** Checks `training_params` and the engine's own parameters. @throws ConfigError at their YAML paths. */
-function checkTrainerConfig(config: RandomForestTrainerConfig, path: string): void {
-  const resolved = resolveTrainingParams(config.training_params, undefined, path);
-  checkEngineParams(config.engine ?? DEFAULT_ENGINE, resolved.params, undefined, path);
-}
-
 /**
  * `model_trainer` RandomForestModelTrainer: random forests for classification and regression.
  * Engine `histogram` (default) or `ml-random-forest`; see {@link randomForestConfigSchema}.
@@ -112,7 +106,7 @@ export const randomForestModelTrainer = defineComponent<"model_trainer", RandomF
     "Random forests for classification and regression (histogram engine on worker threads by default; ml-random-forest for compatibility)",
   configSchema: randomForestConfigSchema as unknown as Record<string, unknown>,
   // Bad training_params are config errors that validation finds (and create too, for direct use).
-  checkConfig: (config, info) => configIssuesOf(info.path, () => checkTrainerConfig(config, info.path)),
+  checkConfig: checkRandomForestConfig,
   create: (ctx): ModelTrainer => {
     checkTrainerConfig(ctx.config, ctx.path);
     return {

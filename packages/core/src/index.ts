@@ -131,6 +131,16 @@ export {
   type RunnerContext,
   type RunnerInstance,
 } from "./plugin.js";
+export {
+  describePlugin,
+  isDescribedPlugin,
+  type TypeCodeChecks,
+  usableValidationData,
+  VALIDATION_DATA_FORMAT,
+  type ValidationChecks,
+  type ValidationData,
+  type ValidationTypeData,
+} from "./plugin-description.js";
 export { isSecretKey, REDACTED, redactText, redactValue, registerSecret } from "./redact.js";
 export {
   assertPlugin,

@@ -28,6 +28,18 @@ export interface PluginManifest {
   components: Array<{ kind: string; type: string }>;
   /** Path (relative to the package) of a JSON file mapping type name to config JSON Schema. */
   configSchemas?: string;
+  /**
+   * Path of the validation data generated at build time (`./dist/validation.json`: per type its kind,
+   * `requires`/`uses`/`requiresPipelines`/`problemType` and where its code checks live) with which
+   * `lolpop validate` plans a config without importing the plugin (see `describePlugin` in core).
+   */
+  validation?: string;
+  /**
+   * Path of the plugin's checks module (`./dist/<package>-config-checks.js`), a small entry exporting
+   * `configChecks: { [type]: { checkConfig?, checkPlan? } }`: the definitions' own code checks, which
+   * `lolpop validate` imports instead of the plugin.
+   */
+  configChecks?: string;
   /** Commands the plugin adds to `lolpop` (see {@link checkManifestCommands}). */
   commands?: unknown[];
   /**

@@ -7,6 +7,7 @@
 import { IncompatiblePluginError, LolpopError, PluginConflictError, PluginLoadError } from "./errors.js";
 import { inspectManifest, type PluginManifest } from "./manifest.js";
 import { type AnyDefinition, isPlugin, type Plugin } from "./plugin.js";
+import { isDescribedPlugin } from "./plugin-description.js";
 import { CORE_VERSION, PLUGIN_API_VERSION } from "./version.js";
 
 /** A registered type and the plugin it came from. */
@@ -81,7 +82,12 @@ export function registerPlugin<P extends Plugin>(plugin: P): P {
     });
   }
   const s = state();
-  const existing = s.plugins.get(plugin.name);
+  let existing = s.plugins.get(plugin.name);
+  // A plugin described from its package data (validation only) gives way to its code.
+  if (existing && existing !== plugin && isDescribedPlugin(existing) && !isDescribedPlugin(plugin)) {
+    unregisterPlugin(plugin.name);
+    existing = undefined;
+  }
   if (existing) {
     if (existing === plugin || existing.version === plugin.version) return existing as P;
     throw new PluginLoadError({

@@ -7,7 +7,6 @@ import {
   asCategorical,
   type CategoricalColumn,
   type ColumnRole,
-  type ConfigCheckIssue,
   createRng,
   DataError,
   type DataSplits,
@@ -18,6 +17,7 @@ import {
   shuffleInPlace,
   type Table,
 } from "@lolpop/core";
+import { checkSplitterConfig } from "./local-config-checks.js";
 
 /** Split methods; `auto` is explained on {@link LocalDataSplitterConfig.method}. */
 export type SplitMethod = "auto" | "random" | "stratified" | "column" | "time";
@@ -67,34 +67,7 @@ function columnsError(what: string, names: string[], table: Table, hint: string)
   });
 }
 
-/**
- * The rules of {@link localDataSplitter}'s config that JSON Schema cannot express: `split_ratio`
- * sums to 1, method `column` needs `split_column` and method `time` needs `time_column`. Run by
- * validation (`lolpop validate`, a run, `instantiateComponent`).
- */
-export function checkSplitterConfig(cfg: LocalDataSplitterConfig): ConfigCheckIssue[] {
-  const issues: ConfigCheckIssue[] = [];
-  const ratios = cfg.split_ratio ?? [0.7, 0.15, 0.15];
-  const sum = ratios.reduce((a, b) => a + b, 0);
-  if (Math.abs(sum - 1) > 1e-9)
-    issues.push({
-      path: ["split_ratio"],
-      message: `split_ratio [${ratios.join(", ")}] sums to ${Number(sum.toPrecision(12))}, it must sum to 1`,
-    });
-  if (cfg.method === "column" && !cfg.split_column)
-    issues.push({
-      path: ["split_column"],
-      code: "missing_key",
-      message: "method column needs split_column (a column of train/valid/test values)",
-    });
-  if (cfg.method === "time" && !cfg.time_column)
-    issues.push({
-      path: ["time_column"],
-      code: "missing_key",
-      message: "method time needs time_column (a numeric or datetime column)",
-    });
-  return issues;
-}
+export { checkSplitterConfig };
 
 /** An instance of {@link localDataSplitter}: the `DataSplitter` contract. */
 export type LocalDataSplitter = DataSplitter;

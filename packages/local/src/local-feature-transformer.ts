@@ -30,6 +30,7 @@ import {
   Table,
   writeJsonAtomic,
 } from "@lolpop/core";
+import { checkFeatureTransformerConfig } from "./local-config-checks.js";
 
 /** File written by `save(dir)`. */
 export const FEATURE_TRANSFORMER_FILE = "feature_transformer.json";
@@ -384,15 +385,7 @@ export const localFeatureTransformer = defineComponent<"feature_transformer", Lo
   type: "LocalFeatureTransformer",
   description: "Imputes, encodes (one-hot/ordinal, or passes categories through) and scales feature columns",
   configSchema: localFeatureTransformerConfigSchema,
-  checkConfig: (config) =>
-    config.numeric_impute === "constant" && typeof config.fill_value === "string"
-      ? [
-          {
-            path: ["fill_value"],
-            message: `numeric_impute constant needs a number as fill_value, got "${config.fill_value}"`,
-          },
-        ]
-      : [],
+  checkConfig: checkFeatureTransformerConfig,
   create(ctx) {
     const cfg: LocalFeatureTransformerConfig = {
       numeric_impute: ctx.config.numeric_impute ?? "median",

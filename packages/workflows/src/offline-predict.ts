@@ -5,9 +5,6 @@ import {
   definePipeline,
   type InferenceBundle,
   loadInferenceBundle,
-  type PlanComponentView,
-  type PlanIssue,
-  type PlanView,
   type Predictions,
   readBundleMeta,
   Table,
@@ -21,6 +18,7 @@ import {
   savePredictions,
 } from "./prediction-job.js";
 import type { EvaluateOptions, EvaluateResult, PredictResult, StageOptions } from "./types.js";
+import { checkPredictPlan, columnsOf } from "./workflows-config-checks.js";
 
 interface PredictConfig {
   model_name: string;
@@ -29,57 +27,6 @@ interface PredictConfig {
   ground_truth_path?: string;
   passthrough: string[];
   require_index: boolean;
-}
-
-/** The data connector a pipeline uses: its own, else the global one. */
-function connectorOf(plan: PlanView, pipeline: { components: readonly PlanComponentView[] }) {
-  return (
-    pipeline.components.find((c) => c.kind === "data_connector") ??
-    plan.components.find((c) => c.kind === "data_connector")
-  );
-}
-
-/** A connector's `columns:` typing option, when it has one. */
-function columnsOf(
-  c: PlanComponentView | { config: Record<string, unknown> } | undefined,
-): Record<string, string> {
-  const cols = c?.config.columns;
-  return cols && typeof cols === "object" && !Array.isArray(cols) ? (cols as Record<string, string>) : {};
-}
-
-/**
- * What `validate` checks statically: a predict pipeline replays the data transformer saved with
- * the model version, so a predict data_transformer is an error; and its connector may not type a
- * column differently from the process connector (the model was trained on it as that type).
- */
-function checkPredictPlan(plan: PlanView, self: { attr: string }): PlanIssue[] {
-  const me = plan.pipelines.find((p) => p.attr === self.attr);
-  if (!me) return [];
-  const issues: PlanIssue[] = [];
-  const dt = me.components.find((c) => c.kind === "data_transformer");
-  if (dt)
-    issues.push({
-      path: [self.attr, "components", dt.attr],
-      code: "predict_data_transformer",
-      message: `OfflinePredict replays the process pipeline's data_transformer, saved with the model version it predicts with, so this one would never run: remove it (to change the transformation, change process.data_transformer and train a new version)`,
-    });
-  const mine = connectorOf(plan, me);
-  for (const p of plan.pipelines) {
-    if (p.type !== "OfflineProcess") continue;
-    const theirs = connectorOf(plan, p);
-    if (!mine || !theirs || theirs.path === mine.path) continue;
-    const trained = columnsOf(theirs);
-    for (const [name, typing] of Object.entries(columnsOf(mine))) {
-      const t = trained[name];
-      if (t === undefined || t === typing) continue;
-      issues.push({
-        path: [...mine.path.split("."), "config", "columns", name],
-        code: "contradicts_training",
-        message: `"${name}" is ${t} in ${theirs.path}.config.columns, so models are trained on it as ${t} and predict reads it the same way: remove it here, or make it ${t}`,
-      });
-    }
-  }
-  return issues;
 }
 
 /** `OfflinePredict`: scores new data with the champion (or a pinned version) and saves predictions. */

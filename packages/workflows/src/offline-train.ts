@@ -6,8 +6,6 @@ import {
   type ChallengerIdentity,
   CORE_VERSION,
   type Column,
-  type ConfigCheckInfo,
-  type ConfigCheckIssue,
   DataError,
   definePipeline,
   describeColumns,
@@ -38,7 +36,6 @@ import {
   isLowerBetter,
   METRIC_NAMES,
   metricNotes,
-  metricProblemType,
   PROBABILITY_METRICS,
 } from "@lolpop/core/metrics";
 import { savedComponent } from "./saved-component.js";
@@ -51,6 +48,7 @@ import type {
   TrainOptions,
   TrainResult,
 } from "./types.js";
+import { checkMetrics } from "./workflows-config-checks.js";
 
 interface TrainConfig {
   target: string;
@@ -73,29 +71,6 @@ function classesOf(tables: Table[], target: string): string[] {
     col.dictionary.forEach((v, i) => used[i] && set.add(v));
   }
   return [...set].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
-}
-
-/** `perf_metric` and `metrics` must be metrics of the runner's problem type. */
-function checkMetrics(cfg: TrainConfig, info: ConfigCheckInfo): ConfigCheckIssue[] {
-  const problemType = info.problemType;
-  if (!problemType) return [];
-  const valid = METRIC_NAMES.filter((m) => metricProblemType(m) === problemType);
-  const check = (name: unknown, path: Array<string | number>): ConfigCheckIssue[] =>
-    typeof name === "string" &&
-    (METRIC_NAMES as readonly string[]).includes(name) &&
-    metricProblemType(name) !== problemType
-      ? [
-          {
-            path,
-            code: "metric_not_applicable",
-            message: `${name} is a ${metricProblemType(name)} metric, and this workflow is ${problemType}: use one of ${valid.join(", ")}`,
-          },
-        ]
-      : [];
-  return [
-    ...check(cfg.perf_metric, ["perf_metric"]),
-    ...(Array.isArray(cfg.metrics) ? cfg.metrics.flatMap((m, i) => check(m, ["metrics", i])) : []),
-  ];
 }
 
 /** Better means higher, or lower for error metrics. */
