@@ -328,20 +328,24 @@ describe("lolpop ui on the penguins quickstart", () => {
   test("approve in the page (confirmed) makes v1 then v2 champion; rollback moves it back to v1", async () => {
     const { page, errors } = await open("/model/penguins");
     const said: string[] = [];
+    // An accept that fails (the page went away) is an error of this test, not an unhandled rejection.
     page.on("dialog", (d) => {
       said.push(d.message());
-      return d.accept();
+      d.accept().catch((e: Error) => errors.push(`dialog: ${e.message}`));
     });
     const champion = async () => (await store.repo.get_alias("penguins", "champion"))?.version ?? null;
-    await page.getByRole("button", { name: "Approve v1" }).click();
-    await until(champion, 1);
-    await page.waitForSelector("main[data-ready]");
-    await page.getByRole("button", { name: "Approve v2" }).click();
-    await until(champion, 2, said);
+    /** Clicks an action button, confirms, waits for the alias, the page's answer (an alert) and its reload. */
+    const act = async (button: string, want: number) => {
+      const before = said.length;
+      await page.getByRole("button", { name: button }).click();
+      await until(champion, want, said);
+      await until(async () => said.length, before + 2, said);
+      await page.waitForSelector("main[data-ready]");
+    };
+    await act("Approve v1", 1);
+    await act("Approve v2", 2);
     expect((await store.repo.get_model_version("penguins", 2)).tags["lolpop.approved_by"]).toBe("tester");
-    await page.waitForSelector("main[data-ready]");
-    await page.getByRole("button", { name: "Roll back penguins" }).click();
-    await until(champion, 1);
+    await act("Roll back penguins", 1);
     const history = await store.repo.get_promotion_history!("penguins");
     expect(history.at(-1)).toMatchObject({ alias: "champion", version: 1, previous: 2 });
     expect(errors).toEqual([]);
