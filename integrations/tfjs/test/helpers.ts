@@ -11,9 +11,49 @@ import {
   type Predictions,
   Table,
 } from "@lolpop/core";
+import type * as tf from "@tensorflow/tfjs";
 import { type TfjsTrainerConfig, type TfjsTrainingParamsInput, tfjsModelTrainer } from "../src/index.js";
 
 /** A test-side PRNG (independent of the trainer's). */
+/** The output activation of a test network. */
+export type Output = "sigmoid" | "softmax" | "linear";
+
+/**
+ * A seeded Dense network for the training-step tests: `hidden` layers of `units` units with those
+ * activations (glorot kernels, small random biases), then `k` outputs with `output`.
+ */
+export function network(
+  t: typeof tf,
+  d: number,
+  k: number,
+  output: Output,
+  hidden: string[],
+  seed: number,
+  units: number,
+) {
+  const seq = t.sequential();
+  hidden.forEach((activation, i) => {
+    seq.add(
+      t.layers.dense({
+        units,
+        activation: activation as "relu",
+        kernelInitializer: t.initializers.glorotUniform({ seed: seed + i }),
+        biasInitializer: t.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed: seed + 10 + i }),
+        ...(i === 0 ? { inputShape: [d] } : {}),
+      }),
+    );
+  });
+  seq.add(
+    t.layers.dense({
+      units: k,
+      activation: output,
+      kernelInitializer: t.initializers.glorotUniform({ seed: seed + 99 }),
+      ...(hidden.length === 0 ? { inputShape: [d] } : {}),
+    }),
+  );
+  return seq;
+}
+
 export function lcg(seed: number): () => number {
   let s = seed >>> 0;
   return () => {

@@ -19,38 +19,14 @@ import {
   lcg,
   makeTrainer,
   maxDiff,
+  network,
+  type Output,
   recordingLogger,
   SPIRAL_PARAMS,
   slow,
   spirals,
   target,
 } from "./helpers.js";
-
-type Output = "sigmoid" | "softmax" | "linear";
-
-function network(t: typeof tf, d: number, k: number, output: Output, hidden: string[], seed: number) {
-  const seq = t.sequential();
-  hidden.forEach((activation, i) => {
-    seq.add(
-      t.layers.dense({
-        units: 9,
-        activation: activation as "relu",
-        kernelInitializer: t.initializers.glorotUniform({ seed: seed + i }),
-        biasInitializer: t.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed: seed + 10 + i }),
-        ...(i === 0 ? { inputShape: [d] } : {}),
-      }),
-    );
-  });
-  seq.add(
-    t.layers.dense({
-      units: k,
-      activation: output,
-      kernelInitializer: t.initializers.glorotUniform({ seed: seed + 99 }),
-      ...(hidden.length === 0 ? { inputShape: [d] } : {}),
-    }),
-  );
-  return seq;
-}
 
 /** `steps` batches of `m` rows (the last one shorter), as the trainer passes them. */
 function batches(steps: number, m: number, d: number, k: number, output: Output, seed: number) {
@@ -94,8 +70,8 @@ const M = 32;
 function trainBoth(t: typeof tf, c: Case, i: number, binding?: NativeBinding) {
   const lr = c.optimizer === "adam" ? 0.01 : 0.1;
   const data = batches(STEPS, M, D, c.k, c.output, 300 + i);
-  const native = network(t, D, c.k, c.output, c.hidden, 11 * i);
-  const generic = network(t, D, c.k, c.output, c.hidden, 11 * i);
+  const native = network(t, D, c.k, c.output, c.hidden, 11 * i, 9);
+  const generic = network(t, D, c.k, c.output, c.hidden, 11 * i, 9);
   const spec: NativeStepSpec = {
     output: c.output,
     activations: c.hidden,
@@ -126,7 +102,7 @@ function trainBoth(t: typeof tf, c: Case, i: number, binding?: NativeBinding) {
   fast.sync();
   const got = native.getWeights().map((v) => v.dataSync());
   const want = generic.getWeights().map((v) => v.dataSync());
-  const start = network(t, D, c.k, c.output, c.hidden, 11 * i);
+  const start = network(t, D, c.k, c.output, c.hidden, 11 * i, 9);
   const initial = start.getWeights().map((v) => v.dataSync());
   let worst = 0;
   let moved = 0;
@@ -253,7 +229,7 @@ describe("native training step (tensorflow backend)", () => {
 
   test("frees every libtensorflow tensor it makes (steps, sync, dispose)", () => {
     const binding = nativeBinding(t as never)! as NativeBinding & { getNumOfTensors(): number };
-    const net = network(t, D, 3, "softmax", ["relu"], 1);
+    const net = network(t, D, 3, "softmax", ["relu"], 1, 9);
     const data = batches(3, M, D, 3, "softmax", 9);
     const before = binding.getNumOfTensors();
     const step = createNativeStep(t as never, net as never, {

@@ -4,33 +4,7 @@
 import type * as tf from "@tensorflow/tfjs";
 import { loadTf } from "../src/tfjs-runtime.js";
 import { createTrainStep } from "../src/tfjs-train-step.js";
-import { lcg, slow } from "./helpers.js";
-
-type Output = "sigmoid" | "softmax" | "linear";
-
-function network(t: typeof tf, d: number, k: number, output: Output, hidden: string[], seed: number) {
-  const seq = t.sequential();
-  hidden.forEach((activation, i) => {
-    seq.add(
-      t.layers.dense({
-        units: 7,
-        activation: activation as "relu",
-        kernelInitializer: t.initializers.glorotUniform({ seed: seed + i }),
-        biasInitializer: t.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed: seed + 10 + i }),
-        ...(i === 0 ? { inputShape: [d] } : {}),
-      }),
-    );
-  });
-  seq.add(
-    t.layers.dense({
-      units: k,
-      activation: output,
-      kernelInitializer: t.initializers.glorotUniform({ seed: seed + 99 }),
-      ...(hidden.length === 0 ? { inputShape: [d] } : {}),
-    }),
-  );
-  return seq;
-}
+import { lcg, network, type Output, slow } from "./helpers.js";
 
 /** The loss of the network's own outputs (probabilities or values), the formula a user would write. */
 function referenceLoss(t: typeof tf, output: Output, p: tf.Tensor, y: tf.Tensor, w?: tf.Tensor): tf.Scalar {
@@ -74,8 +48,8 @@ describe.each(["cpu", "tensorflow"] as const)("training step on %s", (backend) =
     const lr = 0.5;
     for (const [i, c] of CASES.entries()) {
       const { x, y, w } = batch(m, d, c.k, c.output, 100 + i);
-      const ours = network(t, d, c.k, c.output, c.hidden, 7 * i);
-      const ref = network(t, d, c.k, c.output, c.hidden, 7 * i);
+      const ours = network(t, d, c.k, c.output, c.hidden, 7 * i, 7);
+      const ref = network(t, d, c.k, c.output, c.hidden, 7 * i, 7);
       const sgd = t.train.sgd(lr);
       const step = createTrainStep(
         t as never,
@@ -106,7 +80,7 @@ describe.each(["cpu", "tensorflow"] as const)("training step on %s", (backend) =
         expect({ label, weight: j, worst }).toEqual({ label, weight: j, worst: expect.closeTo(0, 5) });
       });
       // The step moved the weights (a no-op step would pass the comparison only if grads were 0).
-      const before = network(t, d, c.k, c.output, c.hidden, 7 * i)
+      const before = network(t, d, c.k, c.output, c.hidden, 7 * i, 7)
         .getWeights()
         .map((v) => v.dataSync());
       expect(got.some((g, j) => g.some((v, e) => Math.abs(v - before[j]![e]!) > 1e-4))).toBe(true);
