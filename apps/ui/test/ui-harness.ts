@@ -1,7 +1,7 @@
 // What the UI's end-to-end tests share: a temp project linked to this workspace's packages (the
 // penguins quickstart's data), the real `lolpop` CLI run in it, Debian's chromium (installed by
 // scripts/chromium-setup.mjs when missing) and a page opened at a hash route with its console errors.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -86,4 +86,37 @@ export async function openPage(
   await page.goto(`${url}/#${hash}`);
   await page.waitForSelector("main[data-ready]");
   return { page, errors };
+}
+
+/**
+ * Starts the project's `lolpop ui --port 0 --read-only` in `dir` as a child process and resolves with
+ * the address it prints (`open http://...`); `stop()` sends SIGTERM and resolves with its exit code.
+ * Rejects with its stderr when it exits before printing the address.
+ */
+export async function startUiCommand(dir: string): Promise<{ base: string; stop(): Promise<number | null> }> {
+  const proc = spawn(
+    process.execPath,
+    [join(dir, "node_modules", "@lolpop", "cli", "bin", "lolpop.js"), "ui", "--port", "0", "--read-only"],
+    { cwd: dir, env: { ...process.env, LOLPOP_NO_HANDOFF: "1", NO_COLOR: "1" } },
+  );
+  const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)));
+  const stop = () => {
+    proc.kill("SIGTERM");
+    return exited;
+  };
+  try {
+    const base = await new Promise<string>((ok, fail) => {
+      let err = "";
+      proc.stderr!.on("data", (d) => {
+        err += d;
+        const m = /open (http:\/\/\S+)/.exec(err);
+        if (m) ok(m[1]!.replace(/\/$/, ""));
+      });
+      exited.then((code) => fail(new Error(`lolpop ui exited ${code}:\n${err}`)));
+    });
+    return { base, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
 }

@@ -4,7 +4,6 @@
 // over that store in headless Chromium. Every number the page shows is compared with what MLflow's
 // REST API says (not with lolpop's own readers); the actions' alias moves are read back from
 // MLflow's `registered-models/alias`.
-import { spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ProjectStore } from "@lolpop/cli";
@@ -17,7 +16,7 @@ import {
 } from "../../../integrations/mlflow/test/fixtures/mlflow-server.mjs";
 import { penguinsYaml } from "../../../tests/penguins.js";
 import { CSRF_HEADER, createUiApp } from "../src/index.js";
-import { chromiumPath, linkedProject, openPage, lolpop as runLolpop } from "./ui-harness.js";
+import { chromiumPath, linkedProject, openPage, lolpop as runLolpop, startUiCommand } from "./ui-harness.js";
 
 const SLOW = 300_000;
 /** A number as the page shows it: whole numbers as they are, others with 4 decimals. */
@@ -449,22 +448,10 @@ describe("lolpop ui on an MLflow tracking server and model registry", () => {
   test(
     "`lolpop ui` (the plugin command) in a project on MLflow serves MLflow's runs and models",
     async () => {
-      const proc = spawn(
-        process.execPath,
-        [join(dir, "node_modules", "@lolpop", "cli", "bin", "lolpop.js"), "ui", "--port", "0", "--read-only"],
-        { cwd: dir, env: { ...process.env, LOLPOP_NO_HANDOFF: "1", NO_COLOR: "1" } },
-      );
-      const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)));
+      const ui = await startUiCommand(dir);
+      let code: number | null;
       try {
-        const base = await new Promise<string>((ok, fail) => {
-          let err = "";
-          proc.stderr!.on("data", (d) => {
-            err += d;
-            const m = /open (http:\/\/\S+)/.exec(err);
-            if (m) ok(m[1]!.replace(/\/$/, ""));
-          });
-          exited.then((code) => fail(new Error(`lolpop ui exited ${code}:\n${err}`)));
-        });
+        const { base } = ui;
         expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
         const { runs } = (await (await fetch(`${base}/api/runs?limit=100`)).json()) as {
           runs: Array<{ id: string }>;
@@ -475,9 +462,9 @@ describe("lolpop ui on an MLflow tracking server and model registry", () => {
         };
         expect(models.map((m) => m.name)).toEqual(["penguins"]);
       } finally {
-        proc.kill("SIGTERM");
+        code = await ui.stop();
       }
-      expect(await exited).toBe(0);
+      expect(code).toBe(0);
     },
     SLOW,
   );

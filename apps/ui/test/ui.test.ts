@@ -5,7 +5,6 @@
 // store's contracts, the compare diff, the actions (approve, rollback) moving the alias, CSRF and
 // --read-only refusals, that a hostile run name or param renders as text, the feature importance
 // and training curves of a version, its sandboxed report, and the lineage and workflow graphs.
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ProjectStore } from "@lolpop/cli";
@@ -13,7 +12,7 @@ import type { FastifyInstance } from "fastify";
 import { type Browser, chromium } from "playwright-core";
 import { penguinsYaml } from "../../../tests/penguins.js";
 import { CSRF_HEADER, createUiApp } from "../src/index.js";
-import { chromiumPath, linkedProject, lolpop, openPage } from "./ui-harness.js";
+import { chromiumPath, linkedProject, lolpop, openPage, startUiCommand } from "./ui-harness.js";
 
 const SLOW = 240_000;
 /** A number as the page shows it: whole numbers as they are, others with 4 decimals. */
@@ -376,22 +375,10 @@ describe("lolpop ui on the penguins quickstart", () => {
     "`lolpop ui --read-only` (the plugin command) serves the page on 127.0.0.1 and refuses actions",
     async () => {
       expect(lolpop(dir, ["ui", "--help"])).toContain("--read-only");
-      const proc = spawn(
-        process.execPath,
-        [join(dir, "node_modules", "@lolpop", "cli", "bin", "lolpop.js"), "ui", "--port", "0", "--read-only"],
-        { cwd: dir, env: { ...process.env, LOLPOP_NO_HANDOFF: "1", NO_COLOR: "1" } },
-      );
-      const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)));
+      const ui = await startUiCommand(dir);
+      let code: number | null;
       try {
-        const base = await new Promise<string>((ok, fail) => {
-          let err = "";
-          proc.stderr!.on("data", (d) => {
-            err += d;
-            const m = /open (http:\/\/\S+)/.exec(err);
-            if (m) ok(m[1]!.replace(/\/$/, ""));
-          });
-          exited.then((code) => fail(new Error(`lolpop ui exited ${code}:\n${err}`)));
-        });
+        const { base } = ui;
         expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
         const page = await (await fetch(`${base}/`)).text();
         const sent = /name="lolpop-csrf" content="([0-9a-f]{64})"/.exec(page)?.[1];
@@ -407,9 +394,9 @@ describe("lolpop ui on the penguins quickstart", () => {
         });
         expect(refused.status).toBe(403);
       } finally {
-        proc.kill("SIGTERM");
+        code = await ui.stop();
       }
-      expect(await exited).toBe(0);
+      expect(code).toBe(0);
     },
     SLOW,
   );
