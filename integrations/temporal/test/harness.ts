@@ -7,6 +7,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   realpathSync,
   symlinkSync,
   writeFileSync,
@@ -122,6 +123,22 @@ const baseEnv = (extra: Record<string, string>) => ({
 });
 
 /** Starts `lolpop worker` in `cwd`; resolves once it polls. */
+/**
+ * Makes the project's train step take seconds: a big, deep forest. Fitting time per tree varies with
+ * the forest code and the machine's load (40 000 trees took ~8 s here at load 2 after the forest got
+ * faster), so a test that must act mid-fit waits for the fit to start, not for a fixed time.
+ */
+export function slowTrain(dir: string, trees: number): void {
+  const f = join(dir, "lolpop.yaml");
+  const yaml = readFileSync(f, "utf8");
+  if (!yaml.includes("n_estimators: 30") || !yaml.includes("max_depth: 8"))
+    throw new Error(`slowTrain: ${f} no longer has the quickstart's n_estimators: 30 and max_depth: 8`);
+  writeFileSync(
+    f,
+    yaml.replace("n_estimators: 30", `n_estimators: ${trees}`).replace("max_depth: 8", "max_depth: 14"),
+  );
+}
+
 export async function startWorker(
   cwd: string,
   address: string,

@@ -1,11 +1,10 @@
 // `lolpop runs cancel <id>` against the real dev server: the run ends cancelled with the exit code
 // and error code of a local run interrupted by SIGINT.
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import {
   lolpop,
   lolpopAsync,
   penguinsProject,
+  slowTrain,
   startWorker,
   suiteDevServer,
   versions,
@@ -14,21 +13,10 @@ import {
 
 const server = suiteDevServer();
 
-/** A train step that takes seconds (a big forest: 4000 trees take ~4 s here). */
-function slowTrain(dir: string, trees = 4000): void {
-  const f = join(dir, "lolpop.yaml");
-  writeFileSync(
-    f,
-    readFileSync(f, "utf8")
-      .replace("n_estimators: 30", `n_estimators: ${trees}`)
-      .replace("max_depth: 8", "max_depth: 14"),
-  );
-}
-
 test("runs cancel ends the run cancelled like a local interrupt", async () => {
   // Locally: SIGINT during train.
   const local = penguinsProject();
-  slowTrain(local.dir);
+  slowTrain(local.dir, 4000);
   const l = lolpopAsync(["run", "--step", "train", "--json"], local.dir, { LOLPOP_LOG_LEVEL: "info" });
   await waitFor(() => l.stderr().includes("split "), 60_000, "the local train step");
   l.child.kill("SIGINT");

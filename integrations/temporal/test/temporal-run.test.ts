@@ -9,6 +9,7 @@ import {
   lolpop,
   lolpopAsync,
   penguinsProject,
+  slowTrain,
   startDevServer,
   startWorker,
   suiteDevServer,
@@ -124,13 +125,7 @@ describe("lolpop run on Temporal", () => {
     const steps =
       "  steps:\n    train:\n      heartbeat_timeout: 3s\n      retry: { initial_interval: 100ms }\n";
     const t = penguinsProject(orchestrator(server.address, "q-kill-worker", steps));
-    const f = join(t.dir, "lolpop.yaml");
-    writeFileSync(
-      f,
-      readFileSync(f, "utf8")
-        .replace("n_estimators: 30", "n_estimators: 5000")
-        .replace("max_depth: 8", "max_depth: 14"),
-    );
+    slowTrain(t.dir, 40_000);
     const w1 = await startWorker(t.dir, server.address, ["--task-queue", "q-kill-worker"]);
     const w2 = await startWorker(t.dir, server.address, ["--task-queue", "q-kill-worker"]);
     const run = lolpopAsync(["run", "--step", "deploy", "--json"], t.dir);
@@ -138,7 +133,9 @@ describe("lolpop run on Temporal", () => {
     await waitFor(() => training() !== undefined, 120_000, "a worker to start the train step");
     const victim = training()!;
     const other = victim === w1 ? w2 : w1;
-    await new Promise((r) => setTimeout(r, 1000));
+    // The feature transformer is fitted: the forest's fit (seconds) has begun. A fixed sleep here once
+    // outlasted the whole fit after the forest got faster, and the kill landed after the step.
+    await waitFor(() => victim.output().includes("fitted on "), 60_000, "the forest fit to start");
     victim.kill("SIGKILL");
     const code = await run.exited;
     expect({ code, stderr: code === 0 ? "" : run.stderr() }).toEqual({ code: 0, stderr: "" });
@@ -182,13 +179,7 @@ describe("lolpop run on Temporal", () => {
     const port = durable.port;
     const steps = "  steps:\n    train:\n      heartbeat_timeout: 5s\n";
     const t = penguinsProject(orchestrator(durable.address, "q-restart", steps));
-    const f = join(t.dir, "lolpop.yaml");
-    writeFileSync(
-      f,
-      readFileSync(f, "utf8")
-        .replace("n_estimators: 30", "n_estimators: 4000")
-        .replace("max_depth: 8", "max_depth: 14"),
-    );
+    slowTrain(t.dir, 4000);
     const w1 = await startWorker(t.dir, durable.address, ["--task-queue", "q-restart"]);
     const w2 = await startWorker(t.dir, durable.address, ["--task-queue", "q-restart"]);
     const run = lolpopAsync(["run", "--json"], t.dir);
