@@ -3,9 +3,10 @@
  * (and so starting the CLI) stays cheap, and a process that never parses or validates a config
  * never loads them. Both ship CommonJS builds, so `require` loads them synchronously.
  *
- * So are the Node built-ins only some commands use (`child_process`, `worker_threads`): an ESM
- * `import` of one loads it (and its dependencies: net, dgram, streams...) when core is imported,
- * ~5 ms each of every `lolpop` start-up; `require` here loads it on the first call.
+ * So are the Node built-ins only some commands use (`child_process`, `worker_threads`, `crypto`):
+ * an ESM `import` of one loads it (and its dependencies: net, dgram, streams, webcrypto...) when
+ * core is imported, ~5 ms each of every `lolpop` start-up (`crypto` ~15 ms: `lolpop validate`
+ * hashes nothing with it); `require` here loads it on the first call.
  */
 import { createRequire } from "node:module";
 import type { Ajv } from "ajv";
@@ -49,4 +50,9 @@ export function childProcess(): typeof import("node:child_process") {
 /** `node:worker_threads`, loaded on first use (see the top of this file). */
 export function workerThreads(): typeof import("node:worker_threads") {
   return require("node:worker_threads") as typeof import("node:worker_threads");
+}
+
+/** `node:crypto`, loaded on first use (see the top of this file). */
+export function nodeCrypto(): typeof import("node:crypto") {
+  return require("node:crypto") as typeof import("node:crypto");
 }

@@ -1,6 +1,5 @@
-import { createHash, randomUUID } from "node:crypto";
 import type { DatasetInfo } from "./contracts.js";
-import { childProcess } from "./lazy-deps.js";
+import { childProcess, nodeCrypto } from "./lazy-deps.js";
 import { redactValue } from "./redact.js";
 
 /** A model version a run produced or changed (see {@link LineageRecorder.recordModel}). */
@@ -97,7 +96,7 @@ export function stableStringify(value: unknown): string {
 
 /** SHA-256 hex of the stable JSON of `value`. */
 export function hashValue(value: unknown): string {
-  return createHash("sha256").update(stableStringify(value)).digest("hex");
+  return nodeCrypto().createHash("sha256").update(stableStringify(value)).digest("hex");
 }
 
 /** Creates a recorder for one run. `config` must already be redacted. */
@@ -115,7 +114,7 @@ export function createLineageRecorder(init: {
   finish(status: Lineage["status"]): Lineage;
 } {
   const lineage: Lineage = {
-    run_id: init.runId ?? randomUUID(),
+    run_id: init.runId ?? nodeCrypto().randomUUID(),
     started_at: new Date().toISOString(),
     status: "running",
     config: init.config,

@@ -7,8 +7,8 @@
  * environment variable appears by its name) with values under secret-looking keys replaced by
  * `{"$secret_sha256": ...}`; the environment variables it reads are recorded by name and SHA-256.
  */
-import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import { nodeCrypto } from "./lazy-deps.js";
 import { stableStringify } from "./lineage.js";
 import { isSecretKey } from "./redact.js";
 
@@ -60,7 +60,7 @@ export const SECRET_PLACEHOLDER_KEY = "$secret_sha256";
 
 /** SHA-256 (hex) of a config value's stable JSON, as secrets are recorded. */
 export function secretHash(value: unknown): string {
-  return createHash("sha256").update(stableStringify(value)).digest("hex");
+  return nodeCrypto().createHash("sha256").update(stableStringify(value)).digest("hex");
 }
 
 const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}/g;
@@ -96,7 +96,7 @@ export function snapshotDigestsOf(record: Partial<ReproduceRecord>): string[] {
 
 /** SHA-256 (hex) of a file's bytes, streamed (how data files and blobs are named). */
 export async function sha256File(path: string): Promise<string> {
-  const h = createHash("sha256");
+  const h = nodeCrypto().createHash("sha256");
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest("hex");
 }

@@ -10,9 +10,9 @@
  * Steps with side effects ({@link UNCACHEABLE_STEPS}: register, promote, deploy, notify, predict)
  * are never cached: {@link stepCacheKey} refuses them.
  */
-import { createHash } from "node:crypto";
 import type { BlobRef } from "./blob-store.js";
 import { LolpopError } from "./errors.js";
+import { nodeCrypto } from "./lazy-deps.js";
 import { stableStringify } from "./lineage.js";
 import { isSecretKey } from "./redact.js";
 
@@ -47,7 +47,7 @@ export interface StepCacheKeyParts {
 }
 
 function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return nodeCrypto().createHash("sha256").update(text).digest("hex");
 }
 
 function hashSecrets(

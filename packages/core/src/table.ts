@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { DataError } from "./errors.js";
+import { nodeCrypto } from "./lazy-deps.js";
 
 /** Role a column plays in a workflow. */
 export type ColumnRole = "feature" | "target" | "index" | "ignore" | "prediction" | "time";
@@ -525,7 +525,7 @@ export class Table {
    * equal fingerprints regardless of how categorical dictionaries are ordered.
    */
   fingerprint(): string {
-    const h = createHash("sha256");
+    const h = nodeCrypto().createHash("sha256");
     h.update(`lolpop-table-v1\u0000${this.numRows}\u0000`);
     for (const s of this.schema) {
       h.update(`${s.name}\u0000${s.type}\u0000${s.role}\u0000`);

@@ -50,9 +50,9 @@ describe("parsed-config cache", () => {
 
     // Prove the second read uses the entry: mark the stored data, read again.
     const entry = join(dir, entries()[0]!);
-    const stored = JSON.parse(readFileSync(entry, "utf8")) as { data: Record<string, unknown> };
+    const stored = JSON.parse(readFileSync(entry, "utf8")) as { for: string; data: Record<string, unknown> };
     expect(stored.data).toEqual(first.data);
-    writeFileSync(entry, JSON.stringify({ data: { ...stored.data, marker: true } }));
+    writeFileSync(entry, JSON.stringify({ for: stored.for, data: { ...stored.data, marker: true } }));
     const second = await loadConfigFile(file);
     expect(second.data).toEqual({ ...(first.data as object), marker: true });
 
@@ -89,6 +89,18 @@ describe("parsed-config cache", () => {
       expect((err as ConfigError).issues[0]).toMatchObject({ code: "duplicate_key", line: 2 });
     }
     expect(entries()).toEqual([]);
+  });
+
+  test("an entry for another text under the same name (a hash collision) is parsed again and replaced", async () => {
+    const file = write(CONFIG);
+    const first = await loadConfigFile(file);
+    const entry = join(dir, entries()[0]!);
+    const stored = JSON.parse(readFileSync(entry, "utf8")) as { for: string; data: Record<string, unknown> };
+    expect(stored.for).toContain("target: species");
+    const foreign = { for: stored.for.replace("species", "island"), data: { runner: "Foreign" } };
+    writeFileSync(entry, JSON.stringify(foreign));
+    expect((await loadConfigFile(file)).data).toEqual(first.data);
+    expect(JSON.parse(readFileSync(entry, "utf8"))).toEqual(stored);
   });
 
   test("a corrupt entry is parsed again", async () => {

@@ -5,8 +5,8 @@
  * ~30-40 ms on that; reading a cached entry costs well under 1 ms.
  *
  * An entry is the parsed data of one file as JSON, stored under a hash of the file's text, core's
- * version and the YAML library's version, so an edited file or an upgrade never reads a stale
- * entry. Line and column lookups (`locate`, only needed to report a problem) parse the text on
+ * version and the YAML library's version, with those (the key's material) inside: a read checks
+ * them, so an edited file, an upgrade or a hash collision never reads a stale or foreign entry. Line and column lookups (`locate`, only needed to report a problem) parse the text on
  * first use, so errors point at the same places as without the cache. Only plain JSON data is
  * stored (no YAML aliases, special numbers or tagged values), and never a file that holds a
  * literal value under a secret-looking key (`password: hunter2`): `${env:...}` references are
@@ -14,31 +14,31 @@
  *
  * Location and switch: see {@link schemaCacheDir} (`LOLPOP_SCHEMA_CACHE_DIR`, `LOLPOP_SCHEMA_CACHE=0`).
  */
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isSecretKey } from "../redact.js";
 import { CORE_VERSION } from "../version.js";
-import { schemaCacheDir, writeCacheFile } from "./schema-cache.js";
+import { cacheKeyOf, schemaCacheDir, writeCacheFile } from "./schema-cache.js";
 import type { ConfigSource } from "./yaml-source.js";
 
 declare const __LOLPOP_YAML_VERSION__: string | undefined;
 
 /** Format of an entry; bump when what is stored changes. */
-const FORMAT = "lolpop-config-cache@1";
+const FORMAT = "lolpop-config-cache@2";
 
 /** The version of the YAML library this core parses with (embedded at build time). */
 function yamlVersion(): string {
   return typeof __LOLPOP_YAML_VERSION__ === "string" ? __LOLPOP_YAML_VERSION__ : "dev";
 }
 
+/** What a config file's cache entry is for: the format, core's and the YAML library's versions and the text. */
+function materialOf(text: string): string {
+  return JSON.stringify([FORMAT, CORE_VERSION, yamlVersion(), text]);
+}
+
 /** The name of the cache entry of a config file's text. */
 export function configCacheFile(text: string): string {
-  const key = createHash("sha256")
-    .update(JSON.stringify([FORMAT, CORE_VERSION, yamlVersion(), text]))
-    .digest("hex")
-    .slice(0, 40);
-  return `config-${key}.json`;
+  return `config-${cacheKeyOf(materialOf(text))}.json`;
 }
 
 const REFERENCE_ONLY = /^\$\{[^}]*\}$/;
@@ -82,14 +82,15 @@ export function parseCachedConfig(
 ): ConfigSource {
   const dir = schemaCacheDir(env);
   if (!dir) return parse(text, file);
-  const name = configCacheFile(text);
-  let entry: { data?: unknown } | undefined;
+  const material = materialOf(text);
+  const name = `config-${cacheKeyOf(material)}.json`;
+  let entry: { for?: unknown; data?: unknown } | undefined;
   try {
-    entry = JSON.parse(readFileSync(join(dir, name), "utf8")) as { data?: unknown };
+    entry = JSON.parse(readFileSync(join(dir, name), "utf8")) as { for?: unknown; data?: unknown };
   } catch {
     entry = undefined;
   }
-  if (entry && typeof entry === "object" && "data" in entry) {
+  if (entry && typeof entry === "object" && entry.for === material && "data" in entry) {
     let parsed: ConfigSource | undefined;
     const full = () => (parsed ??= parse(text, file));
     return {
@@ -100,6 +101,7 @@ export function parseCachedConfig(
     };
   }
   const source = parse(text, file);
-  if (isCacheableConfig(source.data)) writeCacheFile(dir, name, JSON.stringify({ data: source.data }));
+  if (isCacheableConfig(source.data))
+    writeCacheFile(dir, name, JSON.stringify({ for: material, data: source.data }));
   return source;
 }

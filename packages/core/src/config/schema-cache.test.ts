@@ -3,7 +3,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadCachedValidator, schemaCacheDir, schemaCacheKey } from "./schema-cache.js";
+import { cacheKeyOf, loadCachedValidator, schemaCacheDir, schemaCacheEntry } from "./schema-cache.js";
 import { validateAgainstSchema } from "./schema-validator.js";
 
 const schema = () => ({
@@ -38,15 +38,15 @@ describe("schema validator cache", () => {
     expect(readFileSync(join(dir, files[0]!), "utf8")).toContain("module.exports");
 
     // A new schema object (as in a new process): the validator now comes from the cache file.
-    const key = schemaCacheKey(schema(), {
+    const entry = schemaCacheEntry(schema(), {
       allErrors: true,
       useDefaults: true,
       strict: false,
       coerceTypes: false,
       allowUnionTypes: true,
     });
-    expect(files[0]).toBe(`${key}.cjs`);
-    expect(loadCachedValidator(dir, key)).toBeInstanceOf(Function);
+    expect(files[0]).toBe(`${entry.key}.cjs`);
+    expect(loadCachedValidator(dir, entry)).toBeInstanceOf(Function);
     const again = { ratio: [0.5, -1], methd: "x" } as Record<string, unknown>;
     const second = validateAgainstSchema(schema(), again);
     expect(second).toEqual(first);
@@ -66,6 +66,30 @@ describe("schema validator cache", () => {
     const problems = validateAgainstSchema(schema(), { ratio: "no" });
     expect(problems.map((p) => p.code)).toEqual(["invalid_type"]);
     expect(readFileSync(join(dir, file!), "utf8")).toContain("module.exports");
+  });
+
+  test("an entry of another schema under the same name (a hash collision) is not used: compiled again and replaced", () => {
+    validateAgainstSchema(schema(), { ratio: [] });
+    const [file] = readdirSync(dir);
+    const stored = readFileSync(join(dir, file!), "utf8");
+    // Another schema's entry: its first line names that schema; its validator accepts anything.
+    const other = stored.split("\n")[0]!.replace('"minimum":0', '"minimum":1');
+    expect(other).not.toBe(stored.split("\n")[0]);
+    writeFileSync(join(dir, file!), `${other}\nmodule.exports = function v() { return true; };`);
+    expect(validateAgainstSchema(schema(), { ratio: [-1] }).map((p) => p.code)).toEqual(["invalid_value"]);
+    const replaced = readFileSync(join(dir, file!), "utf8");
+    expect(replaced.split("\n")[0]).toBe(stored.split("\n")[0]);
+    expect(replaced).toContain("module.exports = validate");
+  });
+
+  test("cache keys: 32 hex digits, the same for the same material, different for a one-character change", () => {
+    const base = JSON.stringify(schema());
+    expect(cacheKeyOf(base)).toMatch(/^[0-9a-f]{32}$/);
+    expect(cacheKeyOf(base)).toBe(cacheKeyOf(JSON.stringify(schema())));
+    const keys = new Set([cacheKeyOf(""), cacheKeyOf(base)]);
+    for (let i = 0; i < base.length; i++) keys.add(cacheKeyOf(base.slice(0, i) + "#" + base.slice(i + 1)));
+    keys.add(cacheKeyOf(`${base} `));
+    expect(keys.size).toBe(base.length + 3);
   });
 
   test("LOLPOP_SCHEMA_CACHE=0 writes nothing; the default location is under the user's cache folder", () => {

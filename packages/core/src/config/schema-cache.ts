@@ -6,13 +6,14 @@
  *
  * Each entry is ajv's standalone code of one schema (data only: the schema's own keywords and
  * defaults, never a config value), stored under a hash of the schema, the ajv version and the
- * validator options. Entries are written atomically (temporary file, then rename) and a missing,
- * unreadable or corrupt entry is compiled again, so the cache can be deleted at any time.
+ * validator options, after a first line that holds those (so a read checks it has the entry of
+ * exactly this schema: a hash collision is a miss, never a wrong validator). Entries are written
+ * atomically (temporary file, then rename) and a missing, unreadable, foreign or corrupt entry is
+ * compiled again, so the cache can be deleted at any time.
  *
  * Location: `LOLPOP_SCHEMA_CACHE_DIR` when set, else `$XDG_CACHE_HOME/lolpop/schema-validators`
  * (default `~/.cache/lolpop/schema-validators`). `LOLPOP_SCHEMA_CACHE=0` turns the cache off.
  */
-import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
@@ -35,12 +36,44 @@ function versionOfAjv(): string {
   return ajvVersion;
 }
 
-/** The cache key of a schema compiled with `options`. */
-export function schemaCacheKey(schema: unknown, options: unknown): string {
-  return createHash("sha256")
-    .update(JSON.stringify([versionOfAjv(), options, schema]))
-    .digest("hex")
-    .slice(0, 40);
+/**
+ * The file-name key of a cache entry for `material` (the exact text the entry is for): a 128-bit
+ * non-cryptographic hash, four 32-bit multiply-xorshift lanes over the UTF-16 code units. Entries
+ * also store their material and a read compares it, so a collision is a cache miss, never a wrong
+ * entry. (`node:crypto` would cost ~15 ms of every `lolpop validate` just to load.)
+ */
+export function cacheKeyOf(material: string): string {
+  let a = 0x9e3779b9;
+  let b = 0x85ebca6b;
+  let c = 0xc2b2ae35;
+  let d = 0x27d4eb2f;
+  for (let i = 0; i < material.length; i++) {
+    const u = material.charCodeAt(i);
+    a = Math.imul(a ^ u, 0x01000193);
+    b = Math.imul(b ^ u, 0x5bd1e995);
+    c = Math.imul(c ^ u, 0x1b873593);
+    d = Math.imul(d ^ u, 0xcc9e2d51);
+  }
+  const mix = (h: number, k: number) => {
+    h ^= k + material.length;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  };
+  const h = [mix(a, d), mix(b, a), mix(c, b), mix(d, c)];
+  return h.map((x) => x.toString(16).padStart(8, "0")).join("");
+}
+
+/** The cache entry of one schema compiled with `options`: its file-name key and the material it is for. */
+export interface SchemaCacheEntry {
+  key: string;
+  material: string;
+}
+
+/** The cache entry of a schema compiled with `options`. */
+export function schemaCacheEntry(schema: unknown, options: unknown): SchemaCacheEntry {
+  const material = JSON.stringify([versionOfAjv(), options, schema]);
+  return { key: cacheKeyOf(material), material };
 }
 
 /** Evaluates ajv standalone code (CommonJS) with core's `require` (for ajv's runtime helpers). */
@@ -52,14 +85,18 @@ function evaluate(code: string): ValidateFunction | undefined {
   return typeof validate === "function" ? validate : undefined;
 }
 
-/** The cached validator for `key`, or undefined (not cached, unreadable or corrupt). */
-export function loadCachedValidator(dir: string, key: string): ValidateFunction | undefined {
+/** The first line of an entry: the material it is for (JSON has no raw line breaks). */
+const header = (entry: SchemaCacheEntry) => `//${entry.material}\n`;
+
+/** The cached validator of `entry`, or undefined (not cached, unreadable, another schema's or corrupt). */
+export function loadCachedValidator(dir: string, entry: SchemaCacheEntry): ValidateFunction | undefined {
   let code: string;
   try {
-    code = readFileSync(join(dir, `${key}.cjs`), "utf8");
+    code = readFileSync(join(dir, `${entry.key}.cjs`), "utf8");
   } catch {
     return undefined;
   }
+  if (!code.startsWith(header(entry))) return undefined;
   try {
     return evaluate(code);
   } catch {
@@ -68,8 +105,8 @@ export function loadCachedValidator(dir: string, key: string): ValidateFunction 
 }
 
 /** Stores a validator's standalone code; a cache that cannot be written is skipped silently. */
-export function storeCachedValidator(dir: string, key: string, code: string): void {
-  writeCacheFile(dir, `${key}.cjs`, code);
+export function storeCachedValidator(dir: string, entry: SchemaCacheEntry, code: string): void {
+  writeCacheFile(dir, `${entry.key}.cjs`, header(entry) + code);
 }
 
 /**

@@ -4,7 +4,12 @@ import { didYouMean } from "../catalog.js";
 import { ajvConstructor } from "../lazy-deps.js";
 import type { JsonSchema } from "../plugin.js";
 import { isSecretKey } from "../redact.js";
-import { loadCachedValidator, schemaCacheDir, schemaCacheKey, storeCachedValidator } from "./schema-cache.js";
+import {
+  loadCachedValidator,
+  schemaCacheDir,
+  schemaCacheEntry,
+  storeCachedValidator,
+} from "./schema-cache.js";
 
 const require = createRequire(import.meta.url);
 
@@ -29,15 +34,15 @@ const cache = new WeakMap<object, ValidateFunction>();
 function compile(schema: JsonSchema): ValidateFunction {
   const dir = schemaCacheDir();
   if (!dir) return ajv().compile(schema);
-  const key = schemaCacheKey(schema, AJV_OPTIONS);
-  const cached = loadCachedValidator(dir, key);
+  const entry = schemaCacheEntry(schema, AJV_OPTIONS);
+  const cached = loadCachedValidator(dir, entry);
   if (cached) return cached;
   const instance = ajv();
   const validate = instance.compile(schema);
   const standalone = require("ajv/dist/standalone") as {
     default: (a: typeof instance, v: ValidateFunction) => string;
   };
-  storeCachedValidator(dir, key, standalone.default(instance, validate));
+  storeCachedValidator(dir, entry, standalone.default(instance, validate));
   return validate;
 }
 
