@@ -82,14 +82,19 @@ describe("schema validator cache", () => {
     expect(replaced).toContain("module.exports = validate");
   });
 
-  test("cache keys: 32 hex digits, the same for the same material, different for a one-character change", () => {
+  test("cache keys: 16 hex digits, the same for the same material, different for a one-character change", () => {
     const base = JSON.stringify(schema());
-    expect(cacheKeyOf(base)).toMatch(/^[0-9a-f]{32}$/);
+    expect(cacheKeyOf(base)).toMatch(/^[0-9a-f]{16}$/);
     expect(cacheKeyOf(base)).toBe(cacheKeyOf(JSON.stringify(schema())));
     const keys = new Set([cacheKeyOf(""), cacheKeyOf(base)]);
     for (let i = 0; i < base.length; i++) keys.add(cacheKeyOf(base.slice(0, i) + "#" + base.slice(i + 1)));
     keys.add(cacheKeyOf(`${base} `));
     expect(keys.size).toBe(base.length + 3);
+    // Beyond ASCII, and longer than the encoder's first buffer: the last character still counts.
+    expect(cacheKeyOf("café")).not.toBe(cacheKeyOf("cafe"));
+    const long = "x".repeat(100_000);
+    expect(cacheKeyOf(`${long}a`)).toBe(cacheKeyOf(`${long}a`));
+    expect(cacheKeyOf(`${long}a`)).not.toBe(cacheKeyOf(`${long}b`));
   });
 
   test("LOLPOP_SCHEMA_CACHE=0 writes nothing; the default location is under the user's cache folder", () => {
