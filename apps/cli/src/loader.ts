@@ -56,39 +56,58 @@ function readJson(file: string): unknown {
   }
 }
 
+/** A plugin's shipped validation data, its schemas and the code checks of its used types. */
+interface Description {
+  data: NonNullable<ReturnType<typeof usableValidationData>>;
+  schemas: Record<string, JsonSchema>;
+  checks: Record<string, TypeCodeChecks>;
+}
+
 /**
- * Registers `p` from the data its package ships (`lolpop.validation` + `configSchemas`, and the
- * checks module `lolpop.configChecks` when a used type has code checks there) instead of importing
- * its code. False, and nothing registered, when the data is missing, of another format or stale
- * (generated for another version than the installed one), or when a used type's checks need the
- * plugin's code: then the caller imports the plugin as before.
+ * What registers `p` from the data its package ships instead of its code: `lolpop.validation` +
+ * `configSchemas`, and the checks module `lolpop.configChecks` when a used type has code checks
+ * there. Undefined when the data is missing, of another format or stale (generated for another
+ * version than the installed one), or when a used type's checks need the plugin's code: then the
+ * caller imports the plugin as before. Never throws, so loadPlugins can prepare every plugin at
+ * once (their checks modules load in parallel) and register them in order.
  */
-export async function describeFromData(
+async function prepareDescription(
   p: DiscoveredPlugin,
   used: ReadonlySet<string> | "all",
-): Promise<boolean> {
+): Promise<Description | undefined> {
   const m = p.manifest;
-  if (!m || typeof m.validation !== "string" || typeof m.configSchemas !== "string") return false;
+  if (!m || typeof m.validation !== "string" || typeof m.configSchemas !== "string") return undefined;
   const schemas = readJson(resolve(p.dir, m.configSchemas)) as Record<string, JsonSchema> | undefined;
-  const data = usableValidationData(readJson(resolve(p.dir, m.validation)), p, schemas);
-  if (!data || !schemas) return false;
+  let data: ReturnType<typeof usableValidationData>;
+  try {
+    data = usableValidationData(readJson(resolve(p.dir, m.validation)), p, schemas);
+  } catch {
+    return undefined;
+  }
+  if (!data || !schemas) return undefined;
   const needed = used === "all" ? [] : data.types.filter((t) => used.has(t.type));
-  if (needed.some((t) => t.checks === "plugin")) return false;
+  if (needed.some((t) => t.checks === "plugin")) return undefined;
   let checks: Record<string, TypeCodeChecks> = {};
   if (needed.some((t) => t.checks === "module")) {
-    if (typeof m.configChecks !== "string") return false;
+    if (typeof m.configChecks !== "string") return undefined;
     try {
       const mod = (await import(pathToFileURL(resolve(p.dir, m.configChecks)).href)) as {
         configChecks?: Record<string, TypeCodeChecks>;
       };
       checks = mod.configChecks ?? {};
     } catch {
-      return false; // importing the plugin reports what is wrong with it
+      return undefined; // importing the plugin reports what is wrong with it
     }
-    if (needed.some((t) => t.checks === "module" && !checks[t.type])) return false;
+    if (needed.some((t) => t.checks === "module" && !checks[t.type])) return undefined;
   }
+  return { data, schemas, checks };
+}
+
+/** Registers a prepared description; false (nothing registered) when it is undefined or refused. */
+function registerDescription(d: Description | undefined): boolean {
+  if (!d) return false;
   try {
-    registerPlugin(describePlugin(data, schemas, checks));
+    registerPlugin(describePlugin(d.data, d.schemas, d.checks));
   } catch {
     return false;
   }
@@ -99,7 +118,7 @@ export async function describeFromData(
  * Imports the discovered plugins that provide a used type (all of them when `all`). A plugin that
  * fails is reported in the returned list and the rest keep working. With `describe` (what
  * `lolpop validate` does), a plugin whose package ships usable validation data is registered from
- * it instead (see {@link describeFromData}); its code is not imported.
+ * it instead (see {@link prepareDescription}); its code is not imported.
  */
 export async function loadPlugins(
   plugins: DiscoveredPlugin[],
@@ -107,17 +126,25 @@ export async function loadPlugins(
   options: { describe?: boolean } = {},
 ): Promise<Array<{ plugin: string; error: string }>> {
   const failures: Array<{ plugin: string; error: string }> = [];
+  const wanted = (p: DiscoveredPlugin) =>
+    p.status === "ok" && (used === "all" || p.manifest!.components.some((c) => used.has(c.type)));
+  // Listing every type ("did you mean"): a plugin already registered (described or not) has the
+  // types the config uses; the others are described whole (unused types: no checks run).
+  const describable = (p: DiscoveredPlugin) =>
+    options.describe === true && wanted(p) && !(used === "all" && getPlugin(p.name));
+  // Descriptions are prepared all at once (the checks modules load in parallel, ~4 ms each one
+  // after another) and registered below in discovery order, like imported plugins.
+  const prepared = new Map(plugins.filter(describable).map((p) => [p, prepareDescription(p, used)]));
   for (const p of plugins) {
     if (p.status !== "ok") {
       failures.push({ plugin: p.name, error: p.error ?? p.status });
       continue;
     }
-    if (used !== "all" && !p.manifest!.components.some((c) => used.has(c.type))) continue;
+    if (!wanted(p)) continue;
     try {
-      // Listing every type ("did you mean"): a plugin already registered (described or not) has
-      // the types the config uses; the others are described whole (unused types: no checks run).
       if (options.describe && used === "all" && getPlugin(p.name)) continue;
-      if (options.describe && (await describeFromData(p, used))) continue;
+      const description = prepared.get(p);
+      if (description && registerDescription(await description)) continue;
       await importPlugin(p);
     } catch (e) {
       p.status = LolpopError.isInstance(e) && e.code === "plugin_incompatible" ? "incompatible" : "broken";
