@@ -32,20 +32,19 @@ if (JSON.stringify(listed) !== JSON.stringify(defined)) {
   );
   process.exit(1);
 }
-const schemas = Object.fromEntries(
-  plugin.components.map((c) => [
-    c.type,
-    { ...c.configSchema, ...(c.description ? { description: c.description } : {}) },
-  ]),
+// The package's own @lolpop/core (a dependency of every plugin) writes both files: one source for
+// their format, next to the code that reads them.
+const core = await import(
+  pathToFileURL(join(dir, "node_modules", "@lolpop", "core", "dist", "index.js")).href
 );
+const schemas = core.configSchemasOf(plugin);
 writeFileSync(resolve(dir, rel), `${JSON.stringify(schemas, null, 2)}\n`);
 console.log(`${pkg.name}: wrote ${rel} (${plugin.components.length} component types)`);
 
 // The validation data (`lolpop.validation`, ./dist/validation.json): what `lolpop validate` needs
-// besides the schemas to plan a config without importing the plugin, from the same definitions.
-// A type's code checks are `module` when the plugin's checks module (`lolpop.configChecks`, a small
-// entry of its own) exports the very functions the definition uses, else `plugin` (validate then
-// imports the plugin). The file names the package version: another installed version = stale.
+// besides the schemas to plan a config without importing the plugin, from the same definitions
+// (core's validationDataOf: a type's checks are `module` when the plugin's checks module,
+// `lolpop.configChecks`, exports the very functions the definition uses).
 const validationRel = pkg.lolpop.validation;
 if (validationRel !== undefined) {
   if (typeof validationRel !== "string") {
@@ -64,37 +63,13 @@ if (validationRel !== undefined) {
       process.exit(1);
     }
   }
-  const CODE = ["checkConfig", "checkPlan"];
-  for (const [type, fns] of Object.entries(checks)) {
-    const def = plugin.components.find((c) => c.type === type);
-    for (const [k, fn] of Object.entries(fns ?? {}))
-      if (!def || !CODE.includes(k) || def[k] !== fn) {
-        console.error(
-          `${pkg.name}: ${checksRel} exports configChecks.${type}.${k}, which is not ${def ? `the ${k} of ${type}'s definition` : "a type of this plugin"}: define the check once in the checks module and use it in the definition`,
-        );
-        process.exit(1);
-      }
+  let data;
+  try {
+    data = core.validationDataOf(plugin, pkg, checks);
+  } catch (e) {
+    console.error(`${pkg.name}: ${checksRel}: ${e.message}`);
+    process.exit(1);
   }
-  const list = (v) => (Array.isArray(v) ? [...v] : undefined);
-  const data = {
-    format: 1,
-    plugin: pkg.name,
-    version: pkg.version,
-    apiVersion: plugin.apiVersion,
-    types: plugin.components.map((c) => {
-      const code = CODE.filter((k) => typeof c[k] === "function");
-      const inModule = code.every((k) => checks[c.type]?.[k] === c[k]);
-      return {
-        kind: c.kind,
-        type: c.type,
-        ...(list(c.requires) ? { requires: list(c.requires) } : {}),
-        ...(list(c.uses) ? { uses: list(c.uses) } : {}),
-        ...(list(c.requiresPipelines) ? { requiresPipelines: list(c.requiresPipelines) } : {}),
-        ...(c.problemType ? { problemType: c.problemType } : {}),
-        checks: code.length === 0 ? "none" : inModule ? "module" : "plugin",
-      };
-    }),
-  };
   writeFileSync(resolve(dir, validationRel), `${JSON.stringify(data, null, 2)}\n`);
   const byChecks = (v) => data.types.filter((t) => t.checks === v).length;
   console.log(

@@ -259,36 +259,20 @@ export default {
   testTimeout: 60000,
 };
 `,
-    "scripts/write-schemas.mjs": `// Writes dist/schemas.json: the config JSON Schema of each component type. The package.json manifest
-// points at it, so \`lolpop plugins info\` and \`lolpop schema\` read schemas without importing the plugin.
+    "scripts/write-schemas.mjs": `// Writes dist/schemas.json (the config JSON Schema of each component type) and dist/validation.json
+// (what \`lolpop validate\` needs besides the schemas to check a config without importing this
+// plugin). The package.json manifest points at both, so \`lolpop plugins info\`, \`lolpop schema\` and
+// \`lolpop validate\` read them instead of importing the plugin. A type with checkConfig/checkPlan is
+// marked "plugin" (validate then imports the plugin); the version marks the data stale for any other
+// installed version. @lolpop/core writes both, in the format it reads.
 import { readFileSync, writeFileSync } from "node:fs";
+import { configSchemasOf, validationDataOf } from "@lolpop/core";
 
 const { default: plugin } = await import("../dist/index.js");
-const schemas = Object.fromEntries(
-  plugin.components.map((c) => [c.type, { ...c.configSchema, ...(c.description ? { description: c.description } : {}) }]),
-);
-writeFileSync(new URL("../dist/schemas.json", import.meta.url), \`\${JSON.stringify(schemas, null, 2)}\\n\`);
-// And dist/validation.json: what \`lolpop validate\` needs besides the schemas to check a config
-// without importing this plugin. A type with checkConfig/checkPlan is marked "plugin" (validate then
-// imports the plugin); the version marks the file stale for any other installed version.
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-const list = (v) => (Array.isArray(v) ? [...v] : undefined);
-const validation = {
-  format: 1,
-  plugin: pkg.name,
-  version: pkg.version,
-  apiVersion: plugin.apiVersion,
-  types: plugin.components.map((c) => ({
-    kind: c.kind,
-    type: c.type,
-    ...(list(c.requires) ? { requires: list(c.requires) } : {}),
-    ...(list(c.uses) ? { uses: list(c.uses) } : {}),
-    ...(list(c.requiresPipelines) ? { requiresPipelines: list(c.requiresPipelines) } : {}),
-    ...(c.problemType ? { problemType: c.problemType } : {}),
-    checks: c.checkConfig || c.checkPlan ? "plugin" : "none",
-  })),
-};
-writeFileSync(new URL("../dist/validation.json", import.meta.url), \`\${JSON.stringify(validation, null, 2)}\\n\`);
+const write = (file, data) => writeFileSync(new URL(file, import.meta.url), \`\${JSON.stringify(data, null, 2)}\\n\`);
+write("../dist/schemas.json", configSchemasOf(plugin));
+write("../dist/validation.json", validationDataOf(plugin, pkg));
 `,
     "src/index.ts": index,
     [`src/${fileBase}.ts`]: trainerSource({ type, exportName, packageName: name }),

@@ -132,6 +132,7 @@ export {
   type RunnerInstance,
 } from "./plugin.js";
 export {
+  configSchemasOf,
   describePlugin,
   isDescribedPlugin,
   type TypeCodeChecks,
@@ -140,6 +141,7 @@ export {
   type ValidationChecks,
   type ValidationData,
   type ValidationTypeData,
+  validationDataOf,
 } from "./plugin-description.js";
 export { isSecretKey, REDACTED, redactText, redactValue, registerSecret } from "./redact.js";
 export {

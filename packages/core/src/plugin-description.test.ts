@@ -1,6 +1,9 @@
 import {
+  configSchemasOf,
   defineComponent,
+  definePipeline,
   definePlugin,
+  defineRunner,
   describePlugin,
   getPlugin,
   isDescribedPlugin,
@@ -10,6 +13,7 @@ import {
   resolveType,
   usableValidationData,
   type ValidationData,
+  validationDataOf,
 } from "./index.js";
 
 const schema = { type: "object", properties: { k: { type: "integer" } }, additionalProperties: false };
@@ -85,5 +89,67 @@ describe("describePlugin", () => {
     expect(usableValidationData({ ...data, format: 2 }, pkg, schemas)).toBeUndefined();
     expect(usableValidationData(data, pkg, { XNotifier: schema })).toBeUndefined();
     expect(usableValidationData(undefined, pkg, schemas)).toBeUndefined();
+  });
+});
+
+describe("validationDataOf and configSchemasOf (what a plugin's build writes)", () => {
+  const checkConfig = () => [];
+  const checkPlan = () => [];
+  const plugin = definePlugin({
+    name: "lolpop-plugin-x",
+    version: "1.2.3",
+    components: [
+      defineComponent({
+        kind: "notifier",
+        type: "XNotifier",
+        description: "x notifier",
+        configSchema: schema,
+        checkConfig,
+        create: () => ({ notify: async () => {} }),
+      }),
+      definePipeline({
+        type: "XPipeline",
+        configSchema: schema,
+        requires: ["notifier"],
+        uses: ["metadata_tracker"],
+        create: () => ({}) as never,
+      }),
+      defineRunner({
+        type: "XRunner",
+        configSchema: schema,
+        requiresPipelines: ["p"],
+        problemType: "regression",
+        checkPlan,
+        create: () => ({}) as never,
+      }),
+    ],
+  });
+  const pkg = { name: "lolpop-plugin-x", version: "1.2.3" };
+
+  it("describes each type; checks are module only when the checks module has the definition's own functions", () => {
+    expect(validationDataOf(plugin, pkg, { XNotifier: { checkConfig } })).toEqual(data);
+    // Without a checks module, every type with code checks needs the plugin.
+    const bare = validationDataOf(plugin, pkg);
+    expect(bare.types.map((t) => t.checks)).toEqual(["plugin", "none", "plugin"]);
+    expect(configSchemasOf(plugin)).toEqual(schemas);
+  });
+
+  it("round trip: the written files describe a plugin that plans like the code", () => {
+    const written = JSON.parse(JSON.stringify(validationDataOf(plugin, pkg, { XNotifier: { checkConfig } })));
+    const files = JSON.parse(JSON.stringify(configSchemasOf(plugin)));
+    const usable = usableValidationData(written, pkg, files)!;
+    expect(usable).toBeDefined();
+    registerPlugin(describePlugin(usable, files, { XNotifier: { checkConfig } }));
+    expect(resolveType("XNotifier")!.definition.checkConfig).toBe(checkConfig);
+    expect(resolveType("XRunner")!.definition.problemType).toBe("regression");
+  });
+
+  it("a checks module exporting a function that is not the definition's check is refused", () => {
+    expect(() => validationDataOf(plugin, pkg, { XNotifier: { checkConfig: () => [] } })).toThrow(
+      "configChecks.XNotifier.checkConfig is not the checkConfig of XNotifier's definition",
+    );
+    expect(() => validationDataOf(plugin, pkg, { Nope: { checkConfig } })).toThrow(
+      "configChecks.Nope.checkConfig is not a type of lolpop-plugin-x",
+    );
   });
 });

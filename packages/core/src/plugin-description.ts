@@ -142,3 +142,70 @@ export function describePlugin(
   });
   return Object.freeze(Object.defineProperty({ ...plugin }, DESCRIBED, { value: true, enumerable: false }));
 }
+
+/**
+ * The config schemas file of a plugin (`lolpop.configSchemas`, `./dist/schemas.json`): each
+ * type's config JSON Schema, with the type's description. Written at build time; `lolpop plugins
+ * info`, `lolpop schema` and `lolpop validate` read it instead of importing the plugin.
+ */
+export function configSchemasOf(plugin: Plugin): Record<string, JsonSchema> {
+  return Object.fromEntries(
+    plugin.components.map((c) => [
+      c.type,
+      { ...c.configSchema, ...(c.description ? { description: c.description } : {}) },
+    ]),
+  );
+}
+
+const CODE_CHECKS = ["checkConfig", "checkPlan"] as const;
+
+/**
+ * The validation data of a plugin (`lolpop.validation`, `./dist/validation.json`), written at build
+ * time from its definitions: what `lolpop validate` needs besides the schemas to plan a config
+ * without importing the plugin. A type's code checks are `module` when `checks` (the `configChecks`
+ * export of the plugin's small checks module, `lolpop.configChecks`) holds the very functions its
+ * definition uses, else `plugin` (validate then imports the plugin). The data names the package
+ * version: for any other installed version it is stale (see {@link usableValidationData}).
+ * @throws Error when `checks` exports a function that is not the check of that type's definition
+ *   (the checks module must be where the definition takes its checks from).
+ */
+export function validationDataOf(
+  plugin: Plugin,
+  pkg: { name: string; version: string },
+  checks: Record<string, TypeCodeChecks> = {},
+): ValidationData {
+  for (const [type, fns] of Object.entries(checks)) {
+    const def = plugin.components.find((c) => c.type === type) as Record<string, unknown> | undefined;
+    for (const [k, fn] of Object.entries(fns ?? {}))
+      if (!def || !(CODE_CHECKS as readonly string[]).includes(k) || def[k] !== fn)
+        throw new Error(
+          `configChecks.${type}.${k} is not ${def ? `the ${k} of ${type}'s definition` : `a type of ${pkg.name}`}: define the check once in the checks module and use it in the definition`,
+        );
+  }
+  const list = (v: unknown) => (Array.isArray(v) ? ([...v] as string[]) : undefined);
+  return {
+    format: VALIDATION_DATA_FORMAT,
+    plugin: pkg.name,
+    version: pkg.version,
+    apiVersion: plugin.apiVersion,
+    types: plugin.components.map((c) => {
+      const def = c as unknown as Record<string, unknown>;
+      const code = CODE_CHECKS.filter((k) => typeof def[k] === "function");
+      const inModule = code.every(
+        (k) => (checks[c.type] as Record<string, unknown> | undefined)?.[k] === def[k],
+      );
+      const requires = list(def.requires);
+      const uses = list(def.uses);
+      const requiresPipelines = list(def.requiresPipelines);
+      return {
+        kind: c.kind,
+        type: c.type,
+        ...(requires ? { requires } : {}),
+        ...(uses ? { uses } : {}),
+        ...(requiresPipelines ? { requiresPipelines } : {}),
+        ...(def.problemType ? { problemType: def.problemType as ProblemType } : {}),
+        checks: code.length === 0 ? "none" : inModule ? "module" : "plugin",
+      };
+    }),
+  };
+}
