@@ -144,7 +144,8 @@ export function findPackageRoot(start: string): string | undefined {
   }
 }
 
-function readJson(file: string): Record<string, unknown> {
+/** A JSON file's content (throws when it cannot be read or parsed). */
+export function readJson(file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
 }
 

@@ -2,7 +2,7 @@
  * Importing plugins (they self-register with @lolpop/core). Only commands that build or inspect
  * components come here; listing plugins reads manifests only (see discovery.ts).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
@@ -17,7 +17,7 @@ import {
   type TypeCodeChecks,
   usableValidationData,
 } from "@lolpop/core";
-import { type DiscoveredPlugin, entryOf } from "./discovery.js";
+import { type DiscoveredPlugin, entryOf, readJson } from "./discovery.js";
 import type { ComponentInfo } from "./schemas.js";
 
 /** Imports a plugin package (it self-registers) and checks its default export. Returns the plugin object. */
@@ -48,9 +48,10 @@ export async function importPlugin(p: DiscoveredPlugin): Promise<Plugin> {
   return plugin;
 }
 
-function readJson(file: string): unknown {
+/** A JSON file's content, or undefined when it cannot be read or parsed. */
+function readJsonOrUndefined(file: string): unknown {
   try {
-    return JSON.parse(readFileSync(file, "utf8"));
+    return readJson(file);
   } catch {
     return undefined;
   }
@@ -77,10 +78,12 @@ async function prepareDescription(
 ): Promise<Description | undefined> {
   const m = p.manifest;
   if (!m || typeof m.validation !== "string" || typeof m.configSchemas !== "string") return undefined;
-  const schemas = readJson(resolve(p.dir, m.configSchemas)) as Record<string, JsonSchema> | undefined;
+  const schemas = readJsonOrUndefined(resolve(p.dir, m.configSchemas)) as
+    | Record<string, JsonSchema>
+    | undefined;
   let data: ReturnType<typeof usableValidationData>;
   try {
-    data = usableValidationData(readJson(resolve(p.dir, m.validation)), p, schemas);
+    data = usableValidationData(readJsonOrUndefined(resolve(p.dir, m.validation)), p, schemas);
   } catch {
     return undefined;
   }
@@ -161,7 +164,7 @@ function schemasFromManifest(p: DiscoveredPlugin): Map<string, Record<string, un
   const file = resolve(p.dir, rel);
   if (!existsSync(file)) return undefined;
   try {
-    const data = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    const data = readJson(file);
     const out = new Map<string, Record<string, unknown>>();
     for (const [type, schema] of Object.entries(data))
       if (schema && typeof schema === "object") out.set(type, schema as Record<string, unknown>);
