@@ -13,7 +13,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { MetadataTracker, ModelVersionInfo, PromotionEvent, RunInfo } from "@lolpop/core";
+import type { MetadataTracker, ModelVersionInfo, PromotionEvent, RunInfo, RunSummary } from "@lolpop/core";
 import Fastify, { type FastifyInstance } from "fastify";
 import { UiError } from "./ui-error.js";
 import { type VersionImportance, versionCurves, versionImportance, versionReports } from "./ui-insights.js";
@@ -92,18 +92,24 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** A listed run with the latest value of each of its metrics (what the runs page's metric columns show). */
-export type RunRow = RunInfo & { metrics: Record<string, number> };
-
-/** How many runs' metrics `GET /api/runs` reads at once. */
+/** How many runs' metrics `GET /api/runs` reads at once when the tracker's search has none. */
 const METRICS_READ_BATCH = 16;
 
-/** The latest metrics of each run (`get_run`, {@link METRICS_READ_BATCH} at a time; a run deleted meanwhile has none). */
-async function withMetrics(tracker: MetadataTracker, runs: RunInfo[]): Promise<RunRow[]> {
-  const out: RunRow[] = [];
+/**
+ * Each listed run with its latest metrics: as `search_runs({ metrics: true })` returned them, else
+ * (a tracker written before that option) read with `get_run`, {@link METRICS_READ_BATCH} at a
+ * time; a run deleted meanwhile has none.
+ */
+async function withMetrics(
+  tracker: MetadataTracker,
+  runs: Array<RunInfo | RunSummary>,
+): Promise<RunSummary[]> {
+  const out: RunSummary[] = [];
   for (let at = 0; at < runs.length; at += METRICS_READ_BATCH) {
     const batch = runs.slice(at, at + METRICS_READ_BATCH);
-    const records = await Promise.all(batch.map((r) => tracker.get_run(r.id).catch(() => undefined)));
+    const records = await Promise.all(
+      batch.map((r) => ("metrics" in r ? r : tracker.get_run(r.id).catch(() => undefined))),
+    );
     batch.forEach((r, i) => out.push({ ...r, metrics: records[i]?.metrics ?? {} }));
   }
   return out;
@@ -114,12 +120,12 @@ async function withMetrics(tracker: MetadataTracker, runs: RunInfo[]): Promise<R
  * `duration`, or `metric:<key>` (runs without that metric last); `-key` reverses. The runs sorted
  * are the ones listed (the newest `limit` that pass the filters).
  */
-function sortRuns(runs: RunRow[], sort: string | undefined): RunRow[] {
+function sortRuns(runs: RunSummary[], sort: string | undefined): RunSummary[] {
   if (!sort) return runs;
   const desc = sort.startsWith("-");
   const key = desc ? sort.slice(1) : sort;
   const duration = (r: RunInfo) => (r.ended_at ? Date.parse(r.ended_at) - Date.parse(r.started_at) : -1);
-  const cmp: Record<string, (a: RunRow, b: RunRow) => number> = {
+  const cmp: Record<string, (a: RunSummary, b: RunSummary) => number> = {
     started: (a, b) => a.started_at.localeCompare(b.started_at),
     name: (a, b) => a.name.localeCompare(b.name),
     status: (a, b) => a.status.localeCompare(b.status),
@@ -328,6 +334,7 @@ export async function createUiApp(
       ...(f.started_after ? { started_after: f.started_after } : {}),
       ...(f.started_before ? { started_before: f.started_before } : {}),
       limit: f.limit,
+      metrics: true,
     });
     return { runs: sortRuns(await withMetrics(t, runs), q.sort) };
   });

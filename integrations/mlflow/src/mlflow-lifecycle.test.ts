@@ -87,6 +87,13 @@ describe("conformance of the optional lifecycle methods against MLflow", () => {
     await check!.run();
   });
 
+  test("metadata_tracker: search_runs with metrics (from MLflow's search, as get_run gives them)", async () => {
+    const checks = behaviourChecks("metadata_tracker", envOf(mlflowMetadataTracker, "conformance-metrics"));
+    const check = checks.find((c) => c.name.startsWith("search_runs({metrics: true})"));
+    expect(check).toBeDefined();
+    await check!.run();
+  });
+
   test("metadata_tracker: get_metric_history and read_artifact", async () => {
     const checks = behaviourChecks("metadata_tracker", envOf(mlflowMetadataTracker, "conformance-history"));
     const check = checks.find((c) => c.name.startsWith("optional get_metric_history"));

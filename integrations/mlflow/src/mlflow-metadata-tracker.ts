@@ -30,6 +30,7 @@ import {
   type RunInfo,
   type RunRecord,
   type RunStatus,
+  type RunSummary,
   redactText,
   runStatusFilter,
   runTimeFilter,
@@ -117,6 +118,13 @@ const HIDDEN_TAG = (k: string) => k.startsWith("mlflow.") || k === REQUEST_ID_TA
 
 function iso(ms: number | undefined): string | undefined {
   return typeof ms === "number" && Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : undefined;
+}
+
+/** The latest value of each metric of an MLflow run (`data.metrics`, as get-run and search return it). */
+function latestMetrics(run: MlflowRun): Record<string, number> {
+  const metrics: Record<string, number> = {};
+  for (const m of run.data?.metrics ?? []) metrics[m.key] = m.value;
+  return metrics;
 }
 
 /** Maps an MLflow run to lolpop's {@link RunInfo} (MLflow's own `mlflow.*` tags hidden). */
@@ -645,8 +653,7 @@ export function createMlflowMetadataTracker(options: MlflowMetadataTrackerOption
       if (run.info?.artifact_uri) artifactUris.set(run_id, run.info.artifact_uri);
       const params: Record<string, string> = {};
       for (const p of run.data?.params ?? []) params[p.key] = p.value ?? "";
-      const metrics: Record<string, number> = {};
-      for (const m of run.data?.metrics ?? []) metrics[m.key] = m.value;
+      const metrics = latestMetrics(run);
       let artifacts: string[] = [];
       if (run.info?.artifact_uri) {
         try {
@@ -703,7 +710,7 @@ export function createMlflowMetadataTracker(options: MlflowMetadataTrackerOption
         clauses.push(`attributes.status = '${statuses[0]}'`);
       if (timeWindow.after !== undefined) clauses.push(`attributes.start_time >= ${timeWindow.after}`);
       if (timeWindow.before !== undefined) clauses.push(`attributes.start_time < ${timeWindow.before}`);
-      const out: RunInfo[] = [];
+      const out: Array<RunInfo | RunSummary> = [];
       let pageToken: string | undefined;
       do {
         const page = await client.searchRuns({
@@ -718,7 +725,8 @@ export function createMlflowMetadataTracker(options: MlflowMetadataTrackerOption
           if (!Object.entries(wanted).every(([k, v]) => tags[k] === v)) continue;
           const info = toRunInfo(run);
           if ((!statuses || statuses.includes(info.status)) && timeWindow.accepts(info.started_at))
-            out.push(info);
+            // MLflow's search returns each run's latest metrics: no get_run per run.
+            out.push(filter.metrics ? { ...info, metrics: latestMetrics(run) } : info);
         }
         pageToken = page.next_page_token || undefined;
       } while (pageToken && out.length < limit);

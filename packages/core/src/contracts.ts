@@ -347,11 +347,15 @@ export interface RunInfo {
   tags: Record<string, string>;
 }
 
-/** A run with everything logged to it. */
-export interface RunRecord extends RunInfo {
-  params: Record<string, string>;
-  /** Latest value of each metric. */
+/** A run found by `search_runs({ metrics: true })`: with the latest value of each of its metrics. */
+export interface RunSummary extends RunInfo {
+  /** Latest value of each metric (the `metrics` of `get_run`). */
   metrics: Record<string, number>;
+}
+
+/** A run with everything logged to it. */
+export interface RunRecord extends RunSummary {
+  params: Record<string, string>;
   artifacts: string[];
   datasets: DatasetInfo[];
 }
@@ -397,7 +401,11 @@ export interface MetadataTracker {
    * Runs whose tags include every given tag, newest first. `status`: only runs in this status (or
    * one of these); omitted: any status. `started_after` (inclusive) / `started_before` (exclusive):
    * ISO 8601 times bounding `started_at` ({@link runTimeFilter}). `limit` counts the runs that match
-   * every filter.
+   * every filter. `metrics: true`: each run found also has `metrics`, the latest value of each of its
+   * metrics (as `get_run` gives them), read with the search (MLflow's search returns them; the local
+   * store reads them for the runs returned only): a runs table with metric columns needs no `get_run`
+   * per run. A tracker written before this option returns runs without `metrics`; a caller then
+   * reads those runs with `get_run`.
    */
   search_runs(filter: {
     tags?: Record<string, string>;
@@ -406,7 +414,8 @@ export interface MetadataTracker {
     started_after?: string;
     started_before?: string;
     limit?: number;
-  }): Promise<RunInfo[]>;
+    metrics?: boolean;
+  }): Promise<Array<RunInfo | RunSummary>>;
   /**
    * Deletes a run with its params, metrics, artifacts and its child runs (MLflow: moves them to
    * the deleted lifecycle stage, where MLflow's own garbage collection removes them). Refuses a

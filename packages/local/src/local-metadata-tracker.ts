@@ -28,6 +28,7 @@ import {
   type RunInfo,
   type RunRecord,
   type RunStatus,
+  type RunSummary,
   redactText,
   runStatusFilter,
   runTimeFilter,
@@ -507,7 +508,16 @@ export function createLocalMetadataTracker(root: string): LocalMetadataTracker {
       found.sort((a, b) =>
         a.started_at === b.started_at ? (a.id < b.id ? 1 : -1) : a.started_at < b.started_at ? 1 : -1,
       );
-      return filter.limit !== undefined && filter.limit >= 0 ? found.slice(0, filter.limit) : found;
+      const listed = filter.limit !== undefined && filter.limit >= 0 ? found.slice(0, filter.limit) : found;
+      if (!filter.metrics) return listed;
+      // The metrics of the runs returned only, SEARCH_READ_BATCH files at a time (as above).
+      const out: RunSummary[] = [];
+      for (let at = 0; at < listed.length; at += SEARCH_READ_BATCH) {
+        const batch = listed.slice(at, at + SEARCH_READ_BATCH);
+        const metrics = await Promise.all(batch.map((r) => readMetrics(r.id)));
+        batch.forEach((r, i) => out.push({ ...r, metrics: metrics[i]! }));
+      }
+      return out;
     },
 
     get_dataset_versions: (name) => readDatasetIndex(name),

@@ -27,7 +27,7 @@ export const fmt = (v: unknown): string =>
 /** The store's own shapes, as the API sends them (types only: nothing of core is bundled). */
 export type { ModelVersionInfo, RunInfo, RunRecord } from "@lolpop/core";
 /** A row of `GET /api/runs`: the run with the latest value of each of its metrics. */
-export type RunRow = import("@lolpop/core").RunInfo & { metrics: Record<string, number> };
+export type RunRow = import("@lolpop/core").RunSummary;
 export interface GraphNodeInfo {
   attr: string;
   kind: string;

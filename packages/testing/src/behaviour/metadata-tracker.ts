@@ -105,6 +105,37 @@ export function metadataTrackerChecks(env: BehaviourEnv): NamedCheck[] {
       },
     },
     {
+      name: "search_runs({metrics: true}): each run found has the latest metrics get_run gives",
+      run: async () => {
+        const t = (await env.create(env.tmp())) as MetadataTracker;
+        const a = await t.start_run({ name: "with-metrics", tags: { suite: "lolpop-metrics" } });
+        await t.log_metrics(a.id, { "test.f1_macro": 0.5, loss: 2 });
+        await t.log_metrics(a.id, { loss: 1.25 }, { step: 1 });
+        await t.end_run(a.id, "FINISHED");
+        const b = await t.start_run({ name: "no-metrics", tags: { suite: "lolpop-metrics" } });
+        await t.end_run(b.id, "FINISHED");
+        const found = await t.search_runs({ tags: { suite: "lolpop-metrics" }, metrics: true });
+        expectThat(found.length === 2, `search_runs found ${found.length} runs, expected 2`);
+        for (const r of found) {
+          const want = (await t.get_run(r.id)).metrics;
+          const got = "metrics" in r ? r.metrics : undefined;
+          expectThat(
+            JSON.stringify(got && Object.entries(got).sort()) === JSON.stringify(Object.entries(want).sort()),
+            `search_runs({metrics: true}) gives run ${r.name} the metrics ${JSON.stringify(got)}, get_run ${JSON.stringify(want)}`,
+          );
+        }
+        expectThat(
+          (found.find((r) => r.id === a.id) as { metrics?: Record<string, number> }).metrics?.loss === 1.25,
+          "search_runs({metrics: true}) does not give the latest value of a metric logged twice",
+        );
+        const limited = await t.search_runs({ tags: { suite: "lolpop-metrics" }, metrics: true, limit: 1 });
+        expectThat(
+          limited.length === 1 && "metrics" in limited[0]!,
+          "search_runs({metrics: true, limit: 1}) must give one run, with its metrics",
+        );
+      },
+    },
+    {
       name: "optional delete_run: deletes a run with its child runs, refuses a running one",
       run: async () => {
         const t = (await env.create(env.tmp())) as MetadataTracker;
