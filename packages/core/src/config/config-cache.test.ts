@@ -50,9 +50,12 @@ describe("parsed-config cache", () => {
 
     // Prove the second read uses the entry: mark the stored data, read again.
     const entry = join(dir, entries()[0]!);
-    const stored = JSON.parse(readFileSync(entry, "utf8")) as { for: string; data: Record<string, unknown> };
+    const stored = JSON.parse(readFileSync(entry, "utf8")) as {
+      check: string;
+      data: Record<string, unknown>;
+    };
     expect(stored.data).toEqual(first.data);
-    writeFileSync(entry, JSON.stringify({ for: stored.for, data: { ...stored.data, marker: true } }));
+    writeFileSync(entry, JSON.stringify({ check: stored.check, data: { ...stored.data, marker: true } }));
     const second = await loadConfigFile(file);
     expect(second.data).toEqual({ ...(first.data as object), marker: true });
 
@@ -95,12 +98,24 @@ describe("parsed-config cache", () => {
     const file = write(CONFIG);
     const first = await loadConfigFile(file);
     const entry = join(dir, entries()[0]!);
-    const stored = JSON.parse(readFileSync(entry, "utf8")) as { for: string; data: Record<string, unknown> };
-    expect(stored.for).toContain("target: species");
-    const foreign = { for: stored.for.replace("species", "island"), data: { runner: "Foreign" } };
-    writeFileSync(entry, JSON.stringify(foreign));
+    const stored = JSON.parse(readFileSync(entry, "utf8")) as {
+      check: string;
+      data: Record<string, unknown>;
+    };
+    expect(stored.check).toMatch(/^[0-9a-f]{16}$/);
+    // Another text's entry: its check is the second hash of that text.
+    writeFileSync(entry, JSON.stringify({ check: "0123456789abcdef", data: { runner: "Foreign" } }));
     expect((await loadConfigFile(file)).data).toEqual(first.data);
     expect(JSON.parse(readFileSync(entry, "utf8"))).toEqual(stored);
+  });
+
+  test("an entry holds the parsed data and a hash, never the text (comments may hold anything)", async () => {
+    const text = `# token for the staging server: s3cr3t-in-a-comment\n${CONFIG}`;
+    await loadConfigFile(write(text));
+    expect(entries()).toHaveLength(1);
+    const raw = readFileSync(join(dir, entries()[0]!), "utf8");
+    expect(raw).not.toContain("s3cr3t-in-a-comment");
+    expect(Object.keys(JSON.parse(raw)).sort()).toEqual(["check", "data"]);
   });
 
   test("a corrupt entry is parsed again", async () => {

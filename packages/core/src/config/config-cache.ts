@@ -5,8 +5,10 @@
  * ~30-40 ms on that; reading a cached entry costs well under 1 ms.
  *
  * An entry is the parsed data of one file as JSON, stored under a hash of the file's text, core's
- * version and the YAML library's version, with those (the key's material) inside: a read checks
- * them, so an edited file, an upgrade or a hash collision never reads a stale or foreign entry. Line and column lookups (`locate`, only needed to report a problem) parse the text on
+ * version and the YAML library's version, with a second, independent hash of the same inside, which
+ * a read checks: an edited file or an upgrade never reads a stale entry, and two texts would need
+ * both 64-bit hashes equal to share one. (The text itself is not stored: its comments may hold
+ * anything.) Line and column lookups (`locate`, only needed to report a problem) parse the text on
  * first use, so errors point at the same places as without the cache. Only plain JSON data is
  * stored (no YAML aliases, special numbers or tagged values), and never a file that holds a
  * literal value under a secret-looking key (`password: hunter2`): `${env:...}` references are
@@ -38,8 +40,10 @@ function materialOf(text: string): string {
 
 /** The name of the cache entry of a config file's text. */
 export function configCacheFile(text: string): string {
-  return `config-${cacheKeyOf(materialOf(text))}.json`;
+  return entryName(materialOf(text));
 }
+
+const entryName = (material: string) => `config-${cacheKeyOf(material)}.json`;
 
 const REFERENCE_ONLY = /^\$\{[^}]*\}$/;
 
@@ -83,14 +87,15 @@ export function parseCachedConfig(
   const dir = schemaCacheDir(env);
   if (!dir) return parse(text, file);
   const material = materialOf(text);
-  const name = `config-${cacheKeyOf(material)}.json`;
-  let entry: { for?: unknown; data?: unknown } | undefined;
+  const name = entryName(material);
+  const check = cacheKeyOf(material, 1);
+  let entry: { check?: unknown; data?: unknown } | undefined;
   try {
-    entry = JSON.parse(readFileSync(join(dir, name), "utf8")) as { for?: unknown; data?: unknown };
+    entry = JSON.parse(readFileSync(join(dir, name), "utf8")) as { check?: unknown; data?: unknown };
   } catch {
     entry = undefined;
   }
-  if (entry && typeof entry === "object" && entry.for === material && "data" in entry) {
+  if (entry && typeof entry === "object" && entry.check === check && "data" in entry) {
     let parsed: ConfigSource | undefined;
     const full = () => (parsed ??= parse(text, file));
     return {
@@ -101,7 +106,6 @@ export function parseCachedConfig(
     };
   }
   const source = parse(text, file);
-  if (isCacheableConfig(source.data))
-    writeCacheFile(dir, name, JSON.stringify({ for: material, data: source.data }));
+  if (isCacheableConfig(source.data)) writeCacheFile(dir, name, JSON.stringify({ check, data: source.data }));
   return source;
 }

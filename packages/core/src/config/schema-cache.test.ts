@@ -95,6 +95,10 @@ describe("schema validator cache", () => {
     const long = "x".repeat(100_000);
     expect(cacheKeyOf(`${long}a`)).toBe(cacheKeyOf(`${long}a`));
     expect(cacheKeyOf(`${long}a`)).not.toBe(cacheKeyOf(`${long}b`));
+    // Another seed: another hash of the same material.
+    expect(cacheKeyOf(base, 1)).toMatch(/^[0-9a-f]{16}$/);
+    expect(cacheKeyOf(base, 1)).not.toBe(cacheKeyOf(base));
+    expect(cacheKeyOf(base, 1)).toBe(cacheKeyOf(base, 1));
   });
 
   test("LOLPOP_SCHEMA_CACHE=0 writes nothing; the default location is under the user's cache folder", () => {

@@ -40,17 +40,19 @@ const encoder = new TextEncoder();
 let scratch = new Uint8Array(1 << 14);
 
 /**
- * The file-name key of a cache entry for `material` (the exact text the entry is for): a 64-bit
- * non-cryptographic hash (two 32-bit multiply-xorshift lanes over the UTF-8 bytes, a word at a
- * time). Entries also store their material and a read compares it, so a collision is a cache miss,
- * never a wrong entry. (`node:crypto` would cost ~15 ms of every `lolpop validate` just to load.)
+ * The key of a cache entry for `material` (what the entry is for): a 64-bit non-cryptographic hash
+ * (two 32-bit multiply-xorshift lanes over the UTF-8 bytes, a word at a time); another `seed` gives
+ * an independent hash of the same material. An entry's file name is its key, and a read checks what
+ * the entry stores about its material (the validator cache: the material itself; the config cache:
+ * the hash of seed 1), so a collision of names is a cache miss, not a wrong entry. (`node:crypto`
+ * would cost ~15 ms of every `lolpop validate` just to load.)
  */
-export function cacheKeyOf(material: string): string {
+export function cacheKeyOf(material: string, seed = 0): string {
   if (scratch.length < material.length * 3) scratch = new Uint8Array(material.length * 3);
   const n = encoder.encodeInto(material, scratch).written;
   const words = new Int32Array(scratch.buffer, 0, n >>> 2);
-  let a = 0x9e3779b9 ^ n;
-  let b = 0x85ebca6b ^ n;
+  let a = 0x9e3779b9 ^ n ^ Math.imul(seed, 0x2545f491);
+  let b = 0x85ebca6b ^ n ^ Math.imul(seed, 0x68e31da4);
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     a = Math.imul(a ^ w, 0x01000193);
