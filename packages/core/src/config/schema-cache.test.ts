@@ -82,6 +82,22 @@ describe("schema validator cache", () => {
     expect(replaced).toContain("module.exports = validate");
   });
 
+  test("a schema whose text holds a line separator (U+2028) is cached and read back like any other", () => {
+    const odd = () => ({ ...schema(), description: "first\u2028second\u2029third" });
+    validateAgainstSchema(odd(), { ratio: [] });
+    const [file] = readdirSync(dir);
+    const stored = readFileSync(join(dir, file!), "utf8");
+    expect(stored.split("\n")[0]).not.toMatch(/[\u2028\u2029]/);
+    const entry = schemaCacheEntry(odd(), {
+      allErrors: true,
+      useDefaults: true,
+      strict: false,
+      coerceTypes: false,
+      allowUnionTypes: true,
+    });
+    expect(loadCachedValidator(dir, entry)).toBeInstanceOf(Function);
+  });
+
   test("cache keys: 16 hex digits, the same for the same material, different for a one-character change", () => {
     const base = JSON.stringify(schema());
     expect(cacheKeyOf(base)).toMatch(/^[0-9a-f]{16}$/);

@@ -93,8 +93,12 @@ function evaluate(code: string): ValidateFunction | undefined {
   return typeof validate === "function" ? validate : undefined;
 }
 
-/** The first line of an entry: the material it is for (JSON has no raw line breaks). */
-const header = (entry: SchemaCacheEntry) => `//${entry.material}\n`;
+/**
+ * The first line of an entry: a comment holding the material it is for. JSON has no raw line
+ * breaks but may hold U+2028/U+2029, which end a comment in JavaScript: those are escaped.
+ */
+const header = (entry: SchemaCacheEntry) =>
+  `//${entry.material.replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029")}\n`;
 
 /** The cached validator of `entry`, or undefined (not cached, unreadable, another schema's or corrupt). */
 export function loadCachedValidator(dir: string, entry: SchemaCacheEntry): ValidateFunction | undefined {
