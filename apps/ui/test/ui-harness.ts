@@ -88,6 +88,46 @@ export async function openPage(
   return { page, errors };
 }
 
+/** A number as the page shows it: whole numbers as they are, others with 4 decimals. */
+export const shown = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(4));
+
+/** Waits until `read()` gives `want` (an action's answer arrives after the click); `said`: dialogs so far, shown on failure. */
+export async function until<T>(read: () => Promise<T>, want: T, said: string[] = []): Promise<void> {
+  let got = await read();
+  for (let i = 0; got !== want && i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    got = await read();
+  }
+  expect({ got, said }).toEqual({ got: want, said });
+}
+
+/**
+ * The model page's action buttons, driven as a user does: every dialog is accepted and its message
+ * kept in `said` (an accept that fails because the page went away is pushed to `errors`, an error of
+ * the test, not an unhandled rejection). `act(button, want)` clicks the button, then waits for
+ * `champion()` to be `want`, for the confirmation and the alert with the action's answer, and for
+ * the page's reload.
+ */
+export function pageActions(
+  page: Page,
+  errors: string[],
+  champion: () => Promise<number | null>,
+): { said: string[]; act(button: string, want: number): Promise<void> } {
+  const said: string[] = [];
+  page.on("dialog", (d) => {
+    said.push(d.message());
+    d.accept().catch((e: Error) => errors.push(`dialog: ${e.message}`));
+  });
+  const act = async (button: string, want: number) => {
+    const before = said.length;
+    await page.getByRole("button", { name: button }).click();
+    await until(champion, want, said);
+    await until(async () => said.length, before + 2, said);
+    await page.waitForSelector("main[data-ready]");
+  };
+  return { said, act };
+}
+
 /**
  * Starts the project's `lolpop ui --port 0 --read-only` in `dir` as a child process and resolves with
  * the address it prints (`open http://...`); `stop()` sends SIGTERM and resolves with its exit code.

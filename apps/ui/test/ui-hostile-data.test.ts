@@ -12,7 +12,7 @@ import type { FastifyInstance } from "fastify";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { editCsv, penguinsYaml } from "../../../tests/penguins.js";
 import { createUiApp } from "../src/index.js";
-import { chromiumPath, linkedProject, lolpop, openPage } from "./ui-harness.js";
+import { chromiumPath, linkedProject, lolpop, openPage, shown } from "./ui-harness.js";
 
 const SLOW = 240_000;
 
@@ -26,8 +26,6 @@ const RENAMED: Record<string, string> = {
 };
 const NAMES = Object.values(RENAMED);
 const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-/** As the page formats numbers: whole ones as they are, others with 4 decimals. */
-const shown = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(4));
 /** A bar label as the chart clips it (30 characters). */
 const clipped = (s: string) => (s.length > 30 ? `${s.slice(0, 29)}…` : s);
 

@@ -16,22 +16,19 @@ import {
 } from "../../../integrations/mlflow/test/fixtures/mlflow-server.mjs";
 import { penguinsYaml } from "../../../tests/penguins.js";
 import { CSRF_HEADER, createUiApp } from "../src/index.js";
-import { chromiumPath, linkedProject, openPage, lolpop as runLolpop, startUiCommand } from "./ui-harness.js";
+import {
+  chromiumPath,
+  linkedProject,
+  openPage,
+  pageActions,
+  lolpop as runLolpop,
+  shown,
+  startUiCommand,
+  until,
+} from "./ui-harness.js";
 
 const SLOW = 300_000;
-/** A number as the page shows it: whole numbers as they are, others with 4 decimals. */
-const shown = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(4));
 const EXPERIMENT = "ui-penguins";
-
-/** Waits until `read()` gives `want` (an action's answer arrives after the click). */
-async function until<T>(read: () => Promise<T>, want: T, said: string[] = []): Promise<void> {
-  let got = await read();
-  for (let i = 0; got !== want && i < 100; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    got = await read();
-  }
-  expect({ got, said }).toEqual({ got: want, said });
-}
 
 interface MlflowRun {
   info: { run_id: string; run_name?: string; status: string; start_time: number | string };
@@ -388,20 +385,7 @@ describe("lolpop ui on an MLflow tracking server and model registry", () => {
   test("approve, roll back and promote in the page move MLflow's champion alias", async () => {
     expect(await champion()).toBeNull();
     const { page, errors } = await open("/model/penguins");
-    const said: string[] = [];
-    page.on("dialog", (d) => {
-      said.push(d.message());
-      d.accept().catch((e: Error) => errors.push(`dialog: ${e.message}`));
-    });
-    /** Clicks an action button, confirms, and waits for MLflow's alias and for the page's answer. */
-    const act = async (button: string, want: number) => {
-      const before = said.length;
-      await page.getByRole("button", { name: button }).click();
-      await until(champion, want, said);
-      // The confirmation and the alert with the action's answer, after which the page reloads.
-      await until(async () => said.length, before + 2, said);
-      await page.waitForSelector("main[data-ready]");
-    };
+    const { act } = pageActions(page, errors, champion);
     await act("Approve v1", 1);
     await act("Approve v2", 2);
     const approved = await rest<{ model_version: { tags?: Array<{ key: string; value: string }> } }>(

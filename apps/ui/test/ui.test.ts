@@ -12,22 +12,18 @@ import type { FastifyInstance } from "fastify";
 import { type Browser, chromium } from "playwright-core";
 import { penguinsYaml } from "../../../tests/penguins.js";
 import { CSRF_HEADER, createUiApp } from "../src/index.js";
-import { chromiumPath, linkedProject, lolpop, openPage, startUiCommand } from "./ui-harness.js";
+import {
+  chromiumPath,
+  linkedProject,
+  lolpop,
+  openPage,
+  pageActions,
+  shown,
+  startUiCommand,
+  until,
+} from "./ui-harness.js";
 
 const SLOW = 240_000;
-/** A number as the page shows it: whole numbers as they are, others with 4 decimals. */
-const shown = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(4));
-
-/** Waits until `read()` gives `want` (an action's answer arrives after the click). */
-async function until<T>(read: () => Promise<T>, want: T, said: string[] = []): Promise<void> {
-  let got = await read();
-  for (let i = 0; got !== want && i < 100; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    got = await read();
-  }
-  expect({ got, said }).toEqual({ got: want, said });
-}
-
 const HOSTILE = `<img src=x onerror="window.__pwned=1">`;
 
 /** The penguins config with a 4-epoch TensorFlow.js network (cpu backend) as model `penguins_nn`. */
@@ -326,21 +322,8 @@ describe("lolpop ui on the penguins quickstart", () => {
 
   test("approve in the page (confirmed) makes v1 then v2 champion; rollback moves it back to v1", async () => {
     const { page, errors } = await open("/model/penguins");
-    const said: string[] = [];
-    // An accept that fails (the page went away) is an error of this test, not an unhandled rejection.
-    page.on("dialog", (d) => {
-      said.push(d.message());
-      d.accept().catch((e: Error) => errors.push(`dialog: ${e.message}`));
-    });
     const champion = async () => (await store.repo.get_alias("penguins", "champion"))?.version ?? null;
-    /** Clicks an action button, confirms, waits for the alias, the page's answer (an alert) and its reload. */
-    const act = async (button: string, want: number) => {
-      const before = said.length;
-      await page.getByRole("button", { name: button }).click();
-      await until(champion, want, said);
-      await until(async () => said.length, before + 2, said);
-      await page.waitForSelector("main[data-ready]");
-    };
+    const { act } = pageActions(page, errors, champion);
     await act("Approve v1", 1);
     await act("Approve v2", 2);
     expect((await store.repo.get_model_version("penguins", 2)).tags["lolpop.approved_by"]).toBe("tester");
