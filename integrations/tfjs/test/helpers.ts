@@ -14,7 +14,6 @@ import {
 import type * as tf from "@tensorflow/tfjs";
 import { type TfjsTrainerConfig, type TfjsTrainingParamsInput, tfjsModelTrainer } from "../src/index.js";
 
-/** A test-side PRNG (independent of the trainer's). */
 /** The output activation of a test network. */
 export type Output = "sigmoid" | "softmax" | "linear";
 
@@ -54,6 +53,7 @@ export function network(
   return seq;
 }
 
+/** A test-side PRNG (independent of the trainer's). */
 export function lcg(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
