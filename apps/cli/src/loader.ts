@@ -132,9 +132,9 @@ export async function loadPlugins(
   const wanted = (p: DiscoveredPlugin) =>
     p.status === "ok" && (used === "all" || p.manifest!.components.some((c) => used.has(c.type)));
   // Listing every type ("did you mean"): a plugin already registered (described or not) has the
-  // types the config uses; the others are described whole (unused types: no checks run).
-  const describable = (p: DiscoveredPlugin) =>
-    options.describe === true && wanted(p) && !(used === "all" && getPlugin(p.name));
+  // types the config uses and is kept; the others are described whole (unused types: no checks run).
+  const kept = (p: DiscoveredPlugin) => options.describe === true && used === "all" && !!getPlugin(p.name);
+  const describable = (p: DiscoveredPlugin) => options.describe === true && wanted(p) && !kept(p);
   // Descriptions are prepared all at once (the checks modules load in parallel, ~4 ms each one
   // after another) and registered below in discovery order, like imported plugins.
   const prepared = new Map(plugins.filter(describable).map((p) => [p, prepareDescription(p, used)]));
@@ -145,7 +145,7 @@ export async function loadPlugins(
     }
     if (!wanted(p)) continue;
     try {
-      if (options.describe && used === "all" && getPlugin(p.name)) continue;
+      if (kept(p)) continue;
       const description = prepared.get(p);
       if (description && registerDescription(await description)) continue;
       await importPlugin(p);
