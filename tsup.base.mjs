@@ -12,3 +12,33 @@ export function tsupConfig(overrides = {}) {
     ...overrides,
   };
 }
+
+/**
+ * Builds `entry` as CommonJS files (`dist/<name>.cjs`) after a package's main build (from its
+ * `onSuccess`, so the main build's `clean` cannot remove them): no declarations, no source maps,
+ * `import.meta.url` shimmed. With `stamp`, each output gets core's build stamp (`stampBuild` of
+ * `@lolpop/core/code-cache`, from core's freshly built dist), which names its V8 code cache.
+ * @param {Record<string, string>} entry
+ * @param {import("tsup").Options & { stamp?: boolean }} options
+ */
+export async function buildCommonJs(entry, { stamp = false, ...options } = {}) {
+  const { build } = await import("tsup");
+  await build({
+    config: false,
+    entry,
+    format: ["cjs"],
+    outExtension: () => ({ js: ".cjs" }),
+    platform: "node",
+    target: "node20",
+    shims: true,
+    clean: false,
+    dts: false,
+    sourcemap: false,
+    silent: true,
+    ...options,
+  });
+  if (!stamp) return;
+  const codeCache = new URL("./packages/core/dist/code-cache.js", import.meta.url).href;
+  const { stampBuild } = await import(codeCache);
+  for (const name of Object.keys(entry)) stampBuild(`dist/${name}.cjs`);
+}

@@ -11,6 +11,8 @@ recordCoreCopy({ version: CORE_VERSION, path: import.meta.url });
 export * from "./blob-store.js";
 export * from "./bundle/index.js";
 export { didYouMean, editDistance, FIRST_PARTY_TYPES } from "./catalog.js";
+// The model-export rules (and the errors and kit rules `@lolpop/core/checks` shares with this entry).
+export * from "./checks.js";
 export {
   applyConfigOverrides,
   type ConfigOverride,
@@ -94,14 +96,6 @@ export type {
   OnnxTensor,
   OnnxTensorData,
   OnnxValueInfo,
-} from "./onnx-piece.js";
-export {
-  checkModelExportPlan,
-  MODEL_EXPORT_CONFIG_PROPERTY,
-  MODEL_EXPORT_FORMATS,
-  type ModelExportFormat,
-  SCORING_ENGINES,
-  type ScoringEngine,
 } from "./onnx-piece.js";
 export * from "./orchestrator.js";
 export {

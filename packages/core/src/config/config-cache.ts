@@ -18,9 +18,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { cacheKeyOf, schemaCacheDir, writeCacheFile } from "../code-cache.js";
 import { isSecretKey } from "../redact.js";
 import { CORE_VERSION } from "../version.js";
-import { cacheKeyOf, schemaCacheDir, writeCacheFile } from "./schema-cache.js";
 import type { ConfigSource } from "./yaml-source.js";
 
 declare const __LOLPOP_YAML_VERSION__: string | undefined;

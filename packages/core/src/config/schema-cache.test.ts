@@ -3,8 +3,9 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cacheKeyOf, loadCachedValidator, schemaCacheDir, schemaCacheEntry } from "./schema-cache.js";
-import { validateAgainstSchema } from "./schema-validator.js";
+import { cacheKeyOf, schemaCacheDir } from "../code-cache.js";
+import { loadCachedValidator, schemaCacheEntry } from "./schema-cache.js";
+import { AJV_OPTIONS, validateAgainstSchema } from "./schema-validator.js";
 
 const schema = () => ({
   type: "object",
@@ -38,15 +39,9 @@ describe("schema validator cache", () => {
     expect(readFileSync(join(dir, files[0]!), "utf8")).toContain("module.exports");
 
     // A new schema object (as in a new process): the validator now comes from the cache file.
-    const entry = schemaCacheEntry(schema(), {
-      allErrors: true,
-      useDefaults: true,
-      strict: false,
-      coerceTypes: false,
-      allowUnionTypes: true,
-    });
+    const entry = schemaCacheEntry(schema(), AJV_OPTIONS);
     expect(files[0]).toBe(`${entry.key}.cjs`);
-    expect(loadCachedValidator(dir, entry)).toBeInstanceOf(Function);
+    expect(typeof loadCachedValidator(dir, entry)?.validate).toBe("function");
     const again = { ratio: [0.5, -1], methd: "x" } as Record<string, unknown>;
     const second = validateAgainstSchema(schema(), again);
     expect(second).toEqual(first);
@@ -82,20 +77,42 @@ describe("schema validator cache", () => {
     expect(replaced).toContain("module.exports = validate");
   });
 
+  test("a validator loaded from the cache stores its V8 code cache after its first use; the next load uses it", () => {
+    const fresh = validateAgainstSchema(schema(), { ratio: [-1] });
+    const [file] = readdirSync(dir);
+    const entry = schemaCacheEntry(schema(), AJV_OPTIONS);
+    // Compiled by ajv in this process: no code cache yet (the next process writes it).
+    expect(readdirSync(dir)).toEqual([file]);
+    const first = loadCachedValidator(dir, entry)!;
+    expect(first.afterFirstUse).toBeInstanceOf(Function);
+    expect(readdirSync(dir)).toEqual([file]);
+    // Through validateAgainstSchema (a new schema object, as in a new process): used, then stored.
+    expect(validateAgainstSchema(schema(), { ratio: [-1] })).toEqual(fresh);
+    expect(readdirSync(dir).sort()).toEqual([file, `${file}.v8`].sort());
+    const v8 = readFileSync(join(dir, `${file}.v8`));
+    // The entry's id (its second line), then the V8 data twice.
+    expect(v8.toString("latin1", 0, 16)).toBe(
+      readFileSync(join(dir, file!), "utf8").split("\n")[1]!.slice(2),
+    );
+    const again = loadCachedValidator(dir, entry)!;
+    expect(again.afterFirstUse).toBeUndefined();
+    const value = { ratio: [0.5] } as Record<string, unknown>;
+    expect(again.validate(value)).toBe(true);
+    expect(value).toEqual({ ratio: [0.5], seed: 42, method: "random" });
+    // Compiled again by ajv (the entry replaced, another id): the old code cache is not used.
+    writeFileSync(join(dir, file!), "corrupt");
+    validateAgainstSchema(schema(), { ratio: [] });
+    expect(loadCachedValidator(dir, entry)!.afterFirstUse).toBeInstanceOf(Function);
+  });
+
   test("a schema whose text holds a line separator (U+2028) is cached and read back like any other", () => {
     const odd = () => ({ ...schema(), description: "first\u2028second\u2029third" });
     validateAgainstSchema(odd(), { ratio: [] });
     const [file] = readdirSync(dir);
     const stored = readFileSync(join(dir, file!), "utf8");
     expect(stored.split("\n")[0]).not.toMatch(/[\u2028\u2029]/);
-    const entry = schemaCacheEntry(odd(), {
-      allErrors: true,
-      useDefaults: true,
-      strict: false,
-      coerceTypes: false,
-      allowUnionTypes: true,
-    });
-    expect(loadCachedValidator(dir, entry)).toBeInstanceOf(Function);
+    const entry = schemaCacheEntry(odd(), AJV_OPTIONS);
+    expect(typeof loadCachedValidator(dir, entry)?.validate).toBe("function");
   });
 
   test("cache keys: 16 hex digits, the same for the same material, different for a one-character change", () => {

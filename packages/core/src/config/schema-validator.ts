@@ -1,19 +1,16 @@
 import { createRequire } from "node:module";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { didYouMean } from "../catalog.js";
+import { schemaCacheDir } from "../code-cache.js";
 import { ajvConstructor } from "../lazy-deps.js";
 import type { JsonSchema } from "../plugin.js";
 import { isSecretKey } from "../redact.js";
-import {
-  loadCachedValidator,
-  schemaCacheDir,
-  schemaCacheEntry,
-  storeCachedValidator,
-} from "./schema-cache.js";
+import { loadCachedValidator, schemaCacheEntry, storeCachedValidator } from "./schema-cache.js";
 
 const require = createRequire(import.meta.url);
 
-const AJV_OPTIONS = {
+/** ajv's options for config schemas (part of every validator cache entry's key). */
+export const AJV_OPTIONS = {
   allErrors: true,
   useDefaults: true,
   strict: false,
@@ -29,6 +26,8 @@ function ajv() {
   return ajvInstance;
 }
 const cache = new WeakMap<object, ValidateFunction>();
+/** What to do after a cached validator's first use (store its V8 code cache), by validator. */
+const firstUse = new WeakMap<ValidateFunction, () => void>();
 
 /** A schema's validator: from the disk cache when it has one (ajv is not even loaded), else compiled and stored. */
 function compile(schema: JsonSchema): ValidateFunction {
@@ -36,7 +35,10 @@ function compile(schema: JsonSchema): ValidateFunction {
   if (!dir) return ajv().compile(schema);
   const entry = schemaCacheEntry(schema, AJV_OPTIONS);
   const cached = loadCachedValidator(dir, entry);
-  if (cached) return cached;
+  if (cached) {
+    if (cached.afterFirstUse) firstUse.set(cached.validate, cached.afterFirstUse);
+    return cached.validate;
+  }
   const instance = ajv();
   const validate = instance.compile(schema);
   const standalone = require("ajv/dist/standalone") as {
@@ -64,7 +66,13 @@ export function validateAgainstSchema(
     validate = compile(schema);
     cache.set(schema, validate);
   }
-  if (validate(value)) return [];
+  const valid = validate(value);
+  const after = firstUse.get(validate);
+  if (after) {
+    firstUse.delete(validate);
+    after();
+  }
+  if (valid) return [];
   // An `if` failure only says "must match then": the `then` keyword's own errors say what is wrong.
   const errors = (validate.errors ?? []).filter((e) => e.keyword !== "if");
   return dedupe(errors.map((e) => describe(e, schema, value, options.isSecretPath)));
