@@ -2,9 +2,10 @@
  * The code checks of RandomForestModelTrainer (its `training_params` and engine parameters, which
  * JSON Schema cannot express), in a module of their own: the definition uses these functions, and
  * the package's `lolpop.configChecks` entry exports them as `configChecks`, so `lolpop validate`
- * runs them without importing the trainer and its engines. Imports core and the params module only.
+ * runs them without importing the trainer and its engines. Imports core's checks entry
+ * (`@lolpop/core/checks`, not all of core) and the params module only.
  */
-import { type ConfigCheckInfo, type ConfigCheckIssue, configIssuesOf } from "@lolpop/core";
+import { type ConfigCheckInfo, type ConfigCheckIssue, configIssuesOf } from "@lolpop/core/checks";
 import {
   checkEngineParams,
   DEFAULT_ENGINE,

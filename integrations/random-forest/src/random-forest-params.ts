@@ -2,6 +2,8 @@
  * Config of RandomForestModelTrainer: types, defaults, JSON Schema and the merge of
  * `training_params` with a tuner's `params`.
  */
+import type { ProblemType } from "@lolpop/core";
+// Core's checks entry: the package's checks module imports this file (see random-forest-config-checks.ts).
 import {
   ConfigError,
   type ConfigIssue,
@@ -9,10 +11,9 @@ import {
   classWeightForRegression,
   DataError,
   mergeTrainingParams,
-  type ProblemType,
   type ScoringEngine,
   type TrainingParamsSpec,
-} from "@lolpop/core";
+} from "@lolpop/core/checks";
 
 /** The component type name used in YAML. */
 export const RANDOM_FOREST_TRAINER_TYPE = "RandomForestModelTrainer";

@@ -5,7 +5,8 @@
  * The tuner's and the data transformer's checks stay in their modules (they need their parsers):
  * a config using those types makes validate import the plugin.
  */
-import { type ConfigCheckIssue, checkModelExportPlan } from "@lolpop/core";
+// Core's checks entry, not all of core: `lolpop validate` imports this module on its own.
+import { type ConfigCheckIssue, checkModelExportPlan } from "@lolpop/core/checks";
 
 /**
  * The rules of `LocalDataSplitter`'s config that JSON Schema cannot express: `split_ratio`
