@@ -1,8 +1,10 @@
-// `lolpop validate` in its plain forms runs without commander (apps/cli/src/validate-command.ts): it
-// prints and exits exactly as the same command parsed by commander (forced here with a trailing `--`,
-// which the fast path leaves to commander), for a valid config, a config error and a missing file;
-// and a config read the second time (from the parsed-config cache) reports the same lines.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// `lolpop validate` in its plain forms runs without commander (apps/cli/src/validate-command.ts),
+// from the code-cached CommonJS builds of core and the CLI (apps/cli/src/start.ts): it prints and
+// exits exactly as the same command parsed by commander (forced here with a trailing `--`, which the
+// fast path leaves to commander) and as the ES module build (`LOLPOP_VALIDATE_BUILD=0`), for a valid
+// config, a config error and a missing file; a config read the second time (from the parsed-config
+// cache) and code compiled from the V8 code caches report the same lines.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lolpop, repoRoot, tempProject } from "./helpers.js";
@@ -23,11 +25,14 @@ describe("validate without commander", () => {
   const both = (args: string[]) => {
     const fast = lolpop(args, project, env);
     const parsed = lolpop([...args, "--"], project, env);
-    expect({ code: fast.code, stdout: fast.stdout, stderr: fast.stderr }).toEqual({
-      code: parsed.code,
-      stdout: parsed.stdout,
-      stderr: parsed.stderr,
-    });
+    const esm = lolpop(args, project, { ...env, LOLPOP_VALIDATE_BUILD: "0" });
+    const again = lolpop(args, project, env);
+    for (const other of [parsed, esm, again])
+      expect({ code: fast.code, stdout: fast.stdout, stderr: fast.stderr }).toEqual({
+        code: other.code,
+        stdout: other.stdout,
+        stderr: other.stderr,
+      });
     return fast;
   };
 
@@ -37,6 +42,8 @@ describe("validate without commander", () => {
     const json = both(["validate", "lolpop.yaml", "--json"]);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, runner: "ClassificationRunner" });
+    // The code caches of core's and the CLI's CommonJS builds (the fast path ran from them).
+    expect(readdirSync(cache).filter((f) => /^code-[0-9a-f]{16}\.v8$/.test(f))).toHaveLength(2);
   }, 120_000);
 
   test("a config error: same issues and lines from the cache as from a fresh parse", () => {

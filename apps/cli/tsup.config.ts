@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defineConfig } from "tsup";
+import { buildCommonJs } from "../../tsup.base.mjs";
 
 // Versions of the workspace's publishable lolpop packages, embedded so `lolpop init` and
 // `lolpop create plugin` write dependency ranges that exist when this CLI is released with them.
@@ -23,6 +24,8 @@ function workspaceVersions(): Record<string, string> {
   return out;
 }
 
+const define = { __LOLPOP_VERSIONS__: JSON.stringify(workspaceVersions()) };
+
 export default defineConfig({
   entry: ["src/index.ts", "src/cli.ts", "src/handoff.ts"],
   format: ["esm"],
@@ -30,5 +33,24 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: "node20",
-  define: { __LOLPOP_VERSIONS__: JSON.stringify(workspaceVersions()) },
+  define,
+  // What bin/lolpop.js requires first (dist/start.cjs: the hand-off and the start of `validate`),
+  // and `lolpop validate` as one CommonJS file (dist/validate-bundle.cjs, core external), stamped
+  // for its V8 code cache, which start.cjs loads with core's CommonJS build (see start.ts).
+  onSuccess: async () => {
+    await buildCommonJs({ start: "src/start.ts" }, { external: ["@lolpop/core"] });
+    await buildCommonJs(
+      { "validate-bundle": "src/validate-bundle.ts" },
+      {
+        external: ["@lolpop/core"],
+        define,
+        stamp: true,
+        // `import("@lolpop/core")` becomes `require` (the code-cached copy); modules imported by
+        // URL go through import-url.ts, whose importer start.ts sets.
+        esbuildOptions: (o) => {
+          o.supported = { ...o.supported, "dynamic-import": false };
+        },
+      },
+    );
+  },
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `lolpop validate` on the penguins quickstart, side by side with a bare `node -e ''` in one run
-// (issue 25: goal <= 1.5x). Interleaved runs, medians, ratios printed. Two validate rows: with the
-// schema-validator cache warm (what every run after the first sees) and with it off (a first run).
+// (issue 25: goal <= 1.5x). Interleaved runs, medians, ratios printed. Two validate rows: with
+// lolpop's caches warm (what every run after the first two sees: parsed config, schema validators,
+// V8 code caches) and with them off (LOLPOP_SCHEMA_CACHE=0, a first run).
 // Usage: node bench/validate.mjs [--runs N] [--baseline path/to/other/bin/lolpop.js]
 // --baseline adds a row for another checkout's build of the CLI (e.g. main), run on that checkout's
 // own quickstart (so its own core and plugins load), in the same run: before/after under one load.
@@ -49,7 +50,10 @@ const stats = (name, xs) => ({
   runs: xs.length,
 });
 
-// Warm the file cache and the schema-validator cache, then interleave.
+// Warm the file cache and lolpop's caches, then interleave. Two runs: the first writes the parsed
+// config, the validators and the code caches of core's and the CLI's CommonJS builds; the second,
+// loading the validators from the cache, writes their code caches (after their first use).
+validate();
 validate();
 validateNoCache();
 bare();
@@ -65,10 +69,10 @@ for (let k = 0; k < RUNS; k++) {
   if (baselineBin) bl.push(baseline());
 }
 rmSync(cacheDir, { recursive: true, force: true });
-const warm = stats("lolpop validate (quickstart penguins, schema cache warm)", v);
-const cold = stats("lolpop validate (quickstart penguins, schema cache off)", vc);
+const warm = stats("lolpop validate (quickstart penguins, caches warm)", v);
+const cold = stats("lolpop validate (quickstart penguins, caches off)", vc);
 const ref = stats("node -e '' (reference)", b);
-const base = baselineBin ? stats(`baseline: ${baselineBin} validate (schema cache warm)`, bl) : undefined;
+const base = baselineBin ? stats(`baseline: ${baselineBin} validate (caches warm)`, bl) : undefined;
 console.log(
   JSON.stringify(
     [

@@ -1,8 +1,15 @@
 #!/usr/bin/env node
-// A global `lolpop` first hands off to the project's own @lolpop/cli when there is one.
-import { handOff } from "../dist/handoff.js";
+// dist/start.cjs (CommonJS, see src/start.ts): a global `lolpop` first hands off to the project's
+// own @lolpop/cli when there is one; `lolpop validate` runs from code-cached builds when it can.
+import { createRequire } from "node:module";
+
+const { handOff, startValidate } = createRequire(import.meta.url)("../dist/start.cjs");
 
 if (!(await handOff())) {
-  const { main } = await import("../dist/cli.js");
-  process.exitCode = await main(process.argv);
+  let code = process.argv[2] === "validate" ? await startValidate(process.argv) : undefined;
+  if (code === undefined) {
+    const { main } = await import("../dist/cli.js");
+    code = await main(process.argv);
+  }
+  process.exitCode = code;
 }

@@ -21,7 +21,8 @@ import {
   EXTENSIBLE_GROUPS,
   findPackageRoot,
 } from "./discovery.js";
-import { ExitError, formatMs, renderTable } from "./format.js";
+import { describeError, exitCodeOf } from "./exit-code.js";
+import { ExitError, formatMs, renderTable, writeLine } from "./format.js";
 import { TEMPLATES, type Template } from "./init.js";
 import {
   cliInfo,
@@ -34,32 +35,9 @@ import {
   renderList,
 } from "./plugins-command.js";
 import type { ComponentInfo } from "./schemas.js";
-import { fastValidate, type ValidateOptions, validateCommand } from "./validate-command.js";
+import { runValidate, type ValidateOptions, validateCommand } from "./validate-command.js";
 import { cliVersion } from "./versions.js";
 import type { TestReport } from "./workflow-test.js";
-
-async function describeError(e: unknown): Promise<string> {
-  const { ComponentCallError, ConfigError, formatConfigIssue, LolpopError, partialRunOf, thrownError } =
-    await import("@lolpop/core");
-  // A failed run: describe the failing step's own error (with its call frames).
-  const partial = partialRunOf(e);
-  if (partial && partial.cause !== undefined && partial.cause !== e) return describeError(partial.cause);
-  if (ConfigError.isInstance(e)) {
-    return e.issues.length === 1
-      ? `config error: ${formatConfigIssue(e.issues[0]!)}`
-      : `config errors (${e.issues.length}):\n${e.issues.map((i) => `  ${formatConfigIssue(i)}`).join("\n")}`;
-  }
-  if (ComponentCallError.isInstance(e)) {
-    const root = thrownError(e);
-    const hint = LolpopError.isInstance(root)
-      ? ""
-      : root instanceof Error && root.stack && process.env.LOLPOP_DEBUG
-        ? `\n${root.stack}`
-        : "";
-    return `${e.message}\n  at ${e.frames.join(" > ")}${hint}`;
-  }
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** Help of the `[config]` argument of the commands that read a config. */
 const CONFIG_ARG_HELP =
@@ -112,10 +90,7 @@ function interruptible(logger: ReturnType<typeof createLogger>) {
 }
 
 const stdoutWrite = process.stdout.write.bind(process.stdout);
-
-function write(text: string): void {
-  stdoutWrite(text.endsWith("\n") ? text : `${text}\n`);
-}
+const write = writeLine;
 
 /**
  * Runs `fn` with anything written to stdout (e.g. by a notifier component) sent to stderr, so that
@@ -447,25 +422,6 @@ export function fastPluginsList(args: string[]): { config?: string; json?: boole
   return opts;
 }
 
-async function exitCodeOf(
-  e: unknown,
-  isCommanderError: (e: unknown) => e is { exitCode: number },
-): Promise<number> {
-  if (isCommanderError(e)) return e.exitCode === 0 ? 0 : 2;
-  if (e instanceof ExitError) {
-    if (e.message) process.stderr.write(`lolpop: ${e.message}\n`);
-    return e.code;
-  }
-  const { ConfigError, ModelRefError, partialRunOf, redactText, stripControlChars, thrownError } =
-    await import("@lolpop/core");
-  // Error messages quote data (column names, values): no escape sequence reaches the terminal.
-  process.stderr.write(`lolpop: ${stripControlChars(redactText(await describeError(e)))}\n`);
-  // A run that failed on a config error (found by a step) exits like any config error.
-  // A malformed model reference (name@alias, name/version) is a usage error too.
-  if (ModelRefError.isInstance(e) && e.usage) return 2;
-  return ConfigError.isInstance(thrownError(partialRunOf(e)?.cause ?? e)) ? 2 : 1;
-}
-
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const fast = fastPluginsList(argv.slice(2));
@@ -478,15 +434,8 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   // `lolpop validate` in its plain forms runs without loading commander (validate-command.ts).
-  const quick = fastValidate(argv.slice(2));
-  if (quick) {
-    try {
-      await validateCommand(quick.config, quick.opts, write);
-      return 0;
-    } catch (e) {
-      return exitCodeOf(e, (_e): _e is { exitCode: number } => false);
-    }
-  }
+  const validated = await runValidate(argv.slice(2), write);
+  if (validated !== undefined) return validated;
   const { Command, CommanderError } = await import("commander");
   let exitCode = 0;
   const program = new Command();

@@ -1,5 +1,28 @@
 /** Plain-text rendering helpers and the error type shared by the commands. */
 
+import { createRequire } from "node:module";
+
+const { writeSync } = createRequire(import.meta.url)("node:fs") as typeof import("node:fs");
+
+/**
+ * Writes `text` and a line break (unless it ends with one) to the process's standard output, on
+ * file descriptor 1 itself: `process.stdout` loads Node's stream modules (~4 ms of a `validate`),
+ * and a command may have redirected `process.stdout.write` (`--json`: component output goes to
+ * stderr). A pipe that is full (EAGAIN) gets the rest through the stream; a closed one is ignored.
+ */
+export function writeLine(text: string): void {
+  const bytes = Buffer.from(text.endsWith("\n") ? text : `${text}\n`);
+  let done = 0;
+  try {
+    while (done < bytes.length) done += writeSync(1, bytes, done);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EPIPE") return;
+    if (code !== "EAGAIN") throw e;
+    Object.getPrototypeOf(process.stdout).write.call(process.stdout, bytes.subarray(done));
+  }
+}
+
 /** An error that ends the command with `code` (2: usage or config error, 1: failure) and prints `message`. */
 export class ExitError extends Error {
   constructor(

@@ -18,13 +18,14 @@ import {
   usableValidationData,
 } from "@lolpop/core";
 import { type DiscoveredPlugin, entryOf, readJson } from "./discovery.js";
+import { importUrl } from "./import-url.js";
 import type { ComponentInfo } from "./schemas.js";
 
 /** Imports a plugin package (it self-registers) and checks its default export. Returns the plugin object. */
 export async function importPlugin(p: DiscoveredPlugin): Promise<Plugin> {
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(entryOf(p.dir)).href)) as { default?: unknown };
+    mod = (await importUrl(pathToFileURL(entryOf(p.dir)).href)) as { default?: unknown };
   } catch (e) {
     throw new PluginLoadError({
       plugin: p.name,
@@ -94,7 +95,7 @@ async function prepareDescription(
   if (needed.some((t) => t.checks === "module")) {
     if (typeof m.configChecks !== "string") return undefined;
     try {
-      const mod = (await import(pathToFileURL(resolve(p.dir, m.configChecks)).href)) as {
+      const mod = (await importUrl(pathToFileURL(resolve(p.dir, m.configChecks)).href)) as {
         configChecks?: Record<string, TypeCodeChecks>;
       };
       checks = mod.configChecks ?? {};

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError, type RunLauncher, type WorkflowPlan } from "@lolpop/core";
 import type { ProjectDiscovery } from "./discovery.js";
+import { importUrl } from "./import-url.js";
 
 /** Names meaning "run the steps in this process". */
 export const IN_PROCESS = ["in-process", "local", "InProcess"];
@@ -25,7 +26,7 @@ export async function findLauncher(
     for (const o of p.manifest?.orchestrators ?? []) {
       offered.push(`${o.name} (${o.type}, from ${p.name})`);
       if (o.name !== name && o.type !== name) continue;
-      const mod = (await import(pathToFileURL(resolve(p.dir, o.module)).href)) as Record<string, unknown>;
+      const mod = (await importUrl(pathToFileURL(resolve(p.dir, o.module)).href)) as Record<string, unknown>;
       const Ctor = mod[o.type] as (new () => RunLauncher) | undefined;
       if (typeof Ctor !== "function")
         throw new Error(`${p.name}: ${o.module} does not export the orchestrator class ${o.type}`);

@@ -6,6 +6,7 @@
  */
 import { resolve } from "node:path";
 import type { ConfigIssue } from "@lolpop/core";
+import { exitCodeOf } from "./exit-code.js";
 import { ExitError } from "./format.js";
 
 /** Options of `lolpop validate`. */
@@ -95,5 +96,24 @@ export async function validateCommand(
       throw new ExitError(2, "");
     }
     throw e;
+  }
+}
+
+/**
+ * Runs `lolpop validate` when `args` (the arguments after `lolpop`) are one of its plain forms
+ * ({@link fastValidate}): prints the result or the error and returns the exit code. Undefined when
+ * they are not (commander parses them).
+ */
+export async function runValidate(
+  args: string[],
+  write: (text: string) => void,
+): Promise<number | undefined> {
+  const quick = fastValidate(args);
+  if (!quick) return undefined;
+  try {
+    await validateCommand(quick.config, quick.opts, write);
+    return 0;
+  } catch (e) {
+    return exitCodeOf(e, (_e): _e is { exitCode: number } => false);
   }
 }

@@ -32,6 +32,7 @@ import {
   rootCause,
   type WorkflowPlan,
 } from "@lolpop/core";
+import { importUrl } from "./import-url.js";
 
 /** What a failing hook does. */
 export type HookOnError = "fail" | "warn" | "stop";
@@ -266,7 +267,7 @@ export async function loadHooks(
     let mod = modules.get(spec.file);
     if (!mod) {
       try {
-        mod = (await import(pathToFileURL(spec.file).href)) as Record<string, unknown>;
+        mod = (await importUrl(pathToFileURL(spec.file).href)) as Record<string, unknown>;
       } catch (e) {
         mod = e instanceof Error ? e : new Error(String(e));
       }
