@@ -22,10 +22,18 @@ const { existsSync } = require("node:fs") as typeof import("node:fs");
 const { dirname, join } = require("node:path") as typeof import("node:path");
 const { fileURLToPath } = require("node:url") as typeof import("node:url");
 
-/** Core's CommonJS builds (its code cache and all of it) and the CLI's, or undefined when one is missing. */
+/**
+ * Core's CommonJS builds (its code cache and all of it) and the CLI's, or undefined when one is
+ * missing (or core cannot be found: the ES module CLI then reports it as usual).
+ */
 function builds(): { codeCache: string; core: string; cli: string } | undefined {
   const cli = join(dirname(fileURLToPath(import.meta.url)), "validate-bundle.cjs");
-  const coreDist = join(dirname(require.resolve("@lolpop/core/package.json")), "dist");
+  let coreDist: string;
+  try {
+    coreDist = join(dirname(require.resolve("@lolpop/core/package.json")), "dist");
+  } catch {
+    return undefined;
+  }
   const files = { codeCache: join(coreDist, "code-cache.cjs"), core: join(coreDist, "index.cjs"), cli };
   return Object.values(files).every((f) => existsSync(f)) ? files : undefined;
 }
