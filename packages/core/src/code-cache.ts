@@ -28,10 +28,9 @@ let vm: typeof import("node:vm") | undefined;
 export function schemaCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.LOLPOP_SCHEMA_CACHE === "0") return undefined;
   if (env.LOLPOP_SCHEMA_CACHE_DIR) return env.LOLPOP_SCHEMA_CACHE_DIR;
-  const base =
-    env.XDG_CACHE_HOME ||
-    path.join((os ??= require("node:os") as typeof import("node:os")).homedir(), ".cache");
-  return path.join(base, "lolpop", "schema-validators");
+  if (env.XDG_CACHE_HOME) return path.join(env.XDG_CACHE_HOME, "lolpop", "schema-validators");
+  os ??= require("node:os") as typeof import("node:os");
+  return path.join(os.homedir(), ".cache", "lolpop", "schema-validators");
 }
 
 const encoder = new TextEncoder();
