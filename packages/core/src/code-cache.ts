@@ -161,13 +161,45 @@ export function stampBuild(file: string): void {
   fs.writeFileSync(file, `// lolpop-build ${cacheKeyOf(text)}\n${text}`);
 }
 
-/** A CommonJS module loaded by {@link loadCommonJs}. */
+/** A CommonJS module run by {@link runCommonJs} or {@link loadCommonJs}. */
 export interface LoadedCommonJs {
   exports: unknown;
   /** Whether its compiled code came from the code cache. */
   fromCache: boolean;
   /** Stores its code cache when it had none: see {@link CachedScript.storeCache}. */
   storeCache(): void;
+}
+
+/** The function CommonJS source is wrapped in, like Node's module wrapper. */
+const COMMONJS_WRAPPER = "(function (exports, require, module, __filename, __dirname) {";
+
+/**
+ * Runs CommonJS `source` (the text of the module `filename`) with `require` as its `require`,
+ * compiled through {@link compileCached} (`dir`, `name`, `id` as there; the cache's id also covers
+ * the wrapper this function puts around the source), and returns its `module.exports`.
+ * @throws what the module's code throws.
+ */
+export function runCommonJs(
+  source: string,
+  options: {
+    filename: string;
+    dir: string | undefined;
+    name: string;
+    id: string;
+    require: (id: string) => unknown;
+  },
+): LoadedCommonJs {
+  const { filename } = options;
+  const compiled = compileCached(`${COMMONJS_WRAPPER}${source}\n})`, {
+    filename,
+    dir: options.dir,
+    name: options.name,
+    id: options.dir ? cacheKeyOf(`${COMMONJS_WRAPPER} ${options.id}`) : "",
+  });
+  const module = { exports: {} as unknown };
+  const fn = compiled.script.runInThisContext() as (...args: unknown[]) => void;
+  fn.call(module.exports, module.exports, options.require, module, filename, path.dirname(filename));
+  return { exports: module.exports, fromCache: compiled.fromCache, storeCache: compiled.storeCache };
 }
 
 /**
@@ -185,20 +217,13 @@ export function loadCommonJs(
   const source = fs.readFileSync(file, "utf8");
   const stamp = BUILD_STAMP.exec(source.slice(0, 40))?.[1];
   const stat = stamp ? fs.statSync(file) : undefined;
-  const compiled = compileCached(
-    `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
-    {
-      filename: file,
-      dir: stamp ? schemaCacheDir(options.env) : undefined,
-      name: `code-${cacheKeyOf(file)}.v8`,
-      id: stamp ? cacheKeyOf(`${stamp} ${stat!.size} ${stat!.mtimeMs}`) : "",
-    },
-  );
   const own = createRequire(file);
   const modules = options.modules ?? {};
-  const req = Object.assign((id: string) => (Object.hasOwn(modules, id) ? modules[id] : own(id)), own);
-  const module = { exports: {} as unknown };
-  const fn = compiled.script.runInThisContext() as (...args: unknown[]) => void;
-  fn.call(module.exports, module.exports, req, module, file, path.dirname(file));
-  return { exports: module.exports, fromCache: compiled.fromCache, storeCache: compiled.storeCache };
+  return runCommonJs(source, {
+    filename: file,
+    dir: stamp ? schemaCacheDir(options.env) : undefined,
+    name: `code-${cacheKeyOf(file)}.v8`,
+    id: stamp ? `${stamp} ${stat!.size} ${stat!.mtimeMs}` : "",
+    require: Object.assign((id: string) => (Object.hasOwn(modules, id) ? modules[id] : own(id)), own),
+  });
 }

@@ -18,7 +18,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { ValidateFunction } from "ajv";
-import { cacheKeyOf, compileCached, writeCacheFile } from "../code-cache.js";
+import { cacheKeyOf, runCommonJs, writeCacheFile } from "../code-cache.js";
 
 const require = createRequire(import.meta.url);
 
@@ -71,18 +71,11 @@ export function loadCachedValidator(dir: string, entry: SchemaCacheEntry): Cache
   if (!id) return undefined;
   try {
     // ajv's standalone code is CommonJS; its `require` is core's (for ajv's runtime helpers).
-    const compiled = compileCached(`(function (require, module, exports) {${code}\n})`, {
-      filename: join(dir, name),
-      dir,
-      name: `${name}.v8`,
-      id,
-    });
-    const module: { exports: unknown } = { exports: {} };
-    (compiled.script.runInThisContext() as (...args: unknown[]) => void)(require, module, module.exports);
-    const fn = module.exports as ValidateFunction | { default?: ValidateFunction };
+    const loaded = runCommonJs(code, { filename: join(dir, name), dir, name: `${name}.v8`, id, require });
+    const fn = loaded.exports as ValidateFunction | { default?: ValidateFunction };
     const validate = typeof fn === "function" ? fn : fn.default;
     if (typeof validate !== "function") return undefined;
-    return compiled.fromCache ? { validate } : { validate, afterFirstUse: compiled.storeCache };
+    return loaded.fromCache ? { validate } : { validate, afterFirstUse: loaded.storeCache };
   } catch {
     return undefined;
   }
