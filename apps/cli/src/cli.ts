@@ -22,7 +22,7 @@ import {
   findPackageRoot,
 } from "./discovery.js";
 import { describeError, exitCodeOf } from "./exit-code.js";
-import { ExitError, formatMs, renderTable, writeLine } from "./format.js";
+import { ExitError, formatMs, renderTable, writeLine as write } from "./format.js";
 import { TEMPLATES, type Template } from "./init.js";
 import {
   cliInfo,
@@ -89,21 +89,19 @@ function interruptible(logger: ReturnType<typeof createLogger>) {
   };
 }
 
-const stdoutWrite = process.stdout.write.bind(process.stdout);
-const write = writeLine;
-
 /**
  * Runs `fn` with anything written to stdout (e.g. by a notifier component) sent to stderr, so that
  * with `--json` stdout holds the JSON document only.
  */
 async function stdoutToStderr<T>(enabled: boolean | undefined, fn: () => Promise<T>): Promise<T> {
   if (!enabled) return fn();
+  const stdoutWrite = process.stdout.write;
   const toStderr = process.stderr.write.bind(process.stderr) as (...args: unknown[]) => boolean;
   process.stdout.write = ((...args: unknown[]) => toStderr(...args)) as typeof process.stdout.write;
   try {
     return await fn();
   } finally {
-    process.stdout.write = stdoutWrite as typeof process.stdout.write;
+    process.stdout.write = stdoutWrite;
   }
 }
 
