@@ -31,13 +31,13 @@ export default defineConfig({
   // `clean` cannot remove it): lazy-deps.ts requires it instead of yaml's ~70 files.
   onSuccess: async () => {
     await buildCommonJs({ "yaml-bundle": "src/yaml-bundle.cts" }, { noExternal: ["yaml"], shims: false });
-    // Core as one CommonJS file (dist/index.cjs), stamped for its V8 code cache: the CLI's
-    // `validate` start (CommonJS: an ES module costs ~3 ms each to resolve and load on Node 20)
-    // requires dist/code-cache.cjs and loads index.cjs through its `loadCommonJs`, which Node 20
-    // can only do for CommonJS. Neither is in `exports` (the CLI finds them next to package.json):
-    // importers get the ES modules, one copy of core.
+    // Core as one CommonJS file (dist/index.cjs, from src/commonjs.ts: every entry), stamped for its
+    // V8 code cache: the CLI's `validate` start (CommonJS: an ES module costs ~3 ms each to resolve
+    // and load on Node 20) requires dist/code-cache.cjs and loads index.cjs through its
+    // `loadCommonJs`, which Node 20 can only do for CommonJS. Neither is in `exports` (the CLI finds
+    // them next to package.json): importers get the ES modules, one copy of core.
     await buildCommonJs({ "code-cache": "src/code-cache.ts" });
-    await buildCommonJs({ index: "src/index.ts" }, { define, stamp: true });
+    await buildCommonJs({ index: "src/commonjs.ts" }, { define, stamp: true });
     // yaml's license (ISC) travels with the copy of its code.
     const yamlDir = dirname(createRequire(import.meta.url).resolve("yaml/package.json"));
     copyFileSync(join(yamlDir, "LICENSE"), "dist/yaml-bundle.LICENSE");
