@@ -7,6 +7,7 @@
 // and the plugin's definitions disagree, so a stale manifest cannot be published. With
 // `lolpop.validation` it also writes the validation data (below).
 import { readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -59,6 +60,29 @@ if (validationRel !== undefined) {
     if (!checks || typeof checks !== "object") {
       console.error(
         `${pkg.name}: ${checksRel} does not export configChecks ({ [type]: { checkConfig?, checkPlan? } })`,
+      );
+      process.exit(1);
+    }
+  }
+  // Its CommonJS build (`lolpop.configChecksCommonJs`, what the code-cached `validate` loads) must
+  // export the same checks: loaded as the CLI does, with core's CommonJS build for `@lolpop/core`.
+  const checksCjsRel = pkg.lolpop.configChecksCommonJs;
+  if (checksCjsRel !== undefined) {
+    const coreDist = join(dir, "node_modules", "@lolpop", "core", "dist");
+    const require = createRequire(import.meta.url);
+    const { loadCommonJs } = require(join(coreDist, "code-cache.cjs"));
+    const env = { LOLPOP_SCHEMA_CACHE: "0" };
+    const { commonJsModules: modules } = loadCommonJs(join(coreDist, "index.cjs"), { env }).exports;
+    const built = loadCommonJs(resolve(dir, checksCjsRel), { modules, env }).exports.configChecks;
+    const shape = (c) =>
+      JSON.stringify(
+        Object.keys(c ?? {})
+          .sort()
+          .map((t) => [t, Object.keys(c[t]).sort()]),
+      );
+    if (shape(built) !== shape(checks)) {
+      console.error(
+        `${pkg.name}: ${checksCjsRel} does not export the checks of ${checksRel}: ${shape(built)} vs ${shape(checks)}; build both from one source`,
       );
       process.exit(1);
     }
