@@ -1,9 +1,10 @@
 // `lolpop validate` in its plain forms runs without commander (apps/cli/src/validate-command.ts),
-// from the code-cached CommonJS builds of core and the CLI (apps/cli/src/start.ts): it prints and
-// exits exactly as the same command parsed by commander (forced here with a trailing `--`, which the
-// fast path leaves to commander) and as the ES module build (`LOLPOP_VALIDATE_BUILD=0`), for a valid
-// config, a config error and a missing file; a config read the second time (from the parsed-config
-// cache) and code compiled from the V8 code caches report the same lines.
+// from the code-cached CommonJS builds of core, the CLI and the plugins' checks modules
+// (apps/cli/src/start.ts): it prints and exits exactly as the same command parsed by commander
+// (forced here with a trailing `--`, which the fast path leaves to commander) and as the ES module
+// build (`LOLPOP_VALIDATE_BUILD=0`), for a valid config, a config error and a missing file; a config
+// read the second time (from the parsed-config cache) and code compiled from the V8 code caches
+// report the same lines.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,8 +43,9 @@ describe("validate without commander", () => {
     const json = both(["validate", "lolpop.yaml", "--json"]);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, runner: "ClassificationRunner" });
-    // The code caches of core's and the CLI's CommonJS builds (the fast path ran from them).
-    expect(readdirSync(cache).filter((f) => /^code-[0-9a-f]{16}\.v8$/.test(f))).toHaveLength(2);
+    // The code caches of core's and the CLI's CommonJS builds and of the three plugins' checks
+    // modules' (the fast path ran from them).
+    expect(readdirSync(cache).filter((f) => /^code-[0-9a-f]{16}\.v8$/.test(f))).toHaveLength(5);
   }, 120_000);
 
   test("a config error: same issues and lines from the cache as from a fresh parse", () => {

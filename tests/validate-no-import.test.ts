@@ -59,9 +59,24 @@ afterEach(() => {
 });
 
 /** `lolpop validate --json` of `text` in `project` (config written as lolpop.yaml). */
-function validate(project: string, text: string) {
+function validate(project: string, text: string, env: Record<string, string> = {}) {
   writeFileSync(join(project, "lolpop.yaml"), text);
-  return lolpop(["validate", "--json"], project, { LOLPOP_SCHEMA_CACHE: "0" });
+  return lolpop(["validate", "--json"], project, { LOLPOP_SCHEMA_CACHE: "0", ...env });
+}
+
+/** Replaces each plugin's checks module (`configChecks`, or its CommonJS build) with one that throws. */
+function breakChecks(project: string, which: "configChecks" | "configChecksCommonJs") {
+  for (const name of Object.keys(PLUGINS)) {
+    const dir = join(project, "node_modules", name);
+    const rel = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).lolpop[which];
+    const marker = JSON.stringify(join(marks, `${name.replace("/", "+")}-${which}-loaded`));
+    writeFileSync(
+      join(dir, rel),
+      which === "configChecks"
+        ? throwingEntry(JSON.parse(marker))
+        : `require("node:fs").writeFileSync(${marker}, "loaded");\nthrow new Error("broken checks build");\n`,
+    );
+  }
 }
 
 /** Issues without the absolute file (the two projects live in different folders). */
@@ -112,9 +127,13 @@ describe("lolpop validate from shipped validation data", () => {
     (_name, text) => {
       const mine = validate(described, text);
       const theirs = validate(real, text);
+      // The ES module CLI imports the checks modules instead of loading their CommonJS builds.
+      const esm = validate(described, text, { LOLPOP_VALIDATE_BUILD: "0" });
       expect(theirs.code).toBe(2);
       expect([mine.code, mine.stderr]).toEqual([2, ""]);
       expect(issuesOf(mine)).toEqual(issuesOf(theirs));
+      expect(issuesOf(esm)).toEqual(issuesOf(mine));
+      expect(readdirSync(marks)).toEqual([]);
       expect(issuesOf(mine).every((i) => typeof i.line === "number")).toBe(true);
     },
     60_000,
@@ -133,6 +152,41 @@ describe("lolpop validate from shipped validation data", () => {
         (i) => i.code === "plugin_load_failed" && /must not be imported/.test(String(i.message)),
       ),
     ).toBe(true);
+  }, 60_000);
+
+  it("the code-cached validate loads the checks modules' CommonJS builds, not their ES modules", () => {
+    const project = join(root, "commonjs-checks");
+    installDescribed(project);
+    breakChecks(project, "configChecks");
+    const r = validate(project, quickstart);
+    expect([r.code, r.stderr, json(r).ok]).toEqual([0, "", true]);
+    expect(readdirSync(marks)).toEqual([]);
+    // The ES module CLI imports the (now throwing) ES modules, then the plugins instead.
+    const esm = validate(project, quickstart, { LOLPOP_VALIDATE_BUILD: "0" });
+    expect(esm.code).toBe(2);
+    expect(
+      readdirSync(marks)
+        .filter((f) => f.endsWith("-configChecks-loaded"))
+        .sort(),
+    ).toEqual(
+      Object.keys(PLUGINS)
+        .map((n) => `${n.replace("/", "+")}-configChecks-loaded`)
+        .sort(),
+    );
+  }, 60_000);
+
+  it("a CommonJS checks build that fails to load: its ES module is imported instead", () => {
+    const project = join(root, "broken-commonjs-checks");
+    installDescribed(project);
+    breakChecks(project, "configChecksCommonJs");
+    const bad = BAD.find(([name]) => name === "forest params")![1];
+    const r = validate(project, bad);
+    expect(issuesOf(r)).toEqual(issuesOf(validate(described, bad)));
+    expect(readdirSync(marks).sort()).toEqual(
+      Object.keys(PLUGINS)
+        .map((n) => `${n.replace("/", "+")}-configChecksCommonJs-loaded`)
+        .sort(),
+    );
   }, 60_000);
 
   it("stale data (generated for another version) is not used: the plugin is imported", () => {

@@ -18,7 +18,7 @@ import {
   usableValidationData,
 } from "@lolpop/core";
 import { type DiscoveredPlugin, entryOf, readJson } from "./discovery.js";
-import { importUrl } from "./import-url.js";
+import { importUrl, loadCommonJsBuild } from "./import-url.js";
 import type { ComponentInfo } from "./schemas.js";
 
 /** Imports a plugin package (it self-registers) and checks its default export. Returns the plugin object. */
@@ -67,7 +67,8 @@ interface Description {
 
 /**
  * What registers `p` from the data its package ships instead of its code: `lolpop.validation` +
- * `configSchemas`, and the checks module `lolpop.configChecks` when a used type has code checks
+ * `configSchemas`, and the checks module `lolpop.configChecks` (or its CommonJS build,
+ * `lolpop.configChecksCommonJs`, see {@link loadCommonJsBuild}) when a used type has code checks
  * there. Undefined when the data is missing, of another format or stale (generated for another
  * version than the installed one), or when a used type's checks need the plugin's code: then the
  * caller imports the plugin as before. Never throws, so loadPlugins can prepare every plugin at
@@ -95,16 +96,31 @@ async function prepareDescription(
   if (needed.some((t) => t.checks === "module")) {
     if (typeof m.configChecks !== "string") return undefined;
     try {
-      const mod = (await importUrl(pathToFileURL(resolve(p.dir, m.configChecks)).href)) as {
-        configChecks?: Record<string, TypeCodeChecks>;
-      };
-      checks = mod.configChecks ?? {};
+      checks = (await checksModuleOf(p.dir, m.configChecks, m.configChecksCommonJs)) ?? {};
     } catch {
       return undefined; // importing the plugin reports what is wrong with it
     }
     if (needed.some((t) => t.checks === "module" && !checks[t.type])) return undefined;
   }
   return { data, schemas, checks };
+}
+
+type ChecksModule = { configChecks?: Record<string, TypeCodeChecks> } | undefined;
+
+/**
+ * The `configChecks` export of a plugin's checks module: its CommonJS build (`commonJs`) when the
+ * plugin ships one and this is the code-cached `validate` (a build that fails to load is passed
+ * over: the ES module finds the same), else the ES module `esm`.
+ * @throws what importing the ES module throws.
+ */
+async function checksModuleOf(dir: string, esm: string, commonJs: string | undefined) {
+  if (typeof commonJs === "string") {
+    try {
+      const built = loadCommonJsBuild(resolve(dir, commonJs)) as ChecksModule;
+      if (built?.configChecks) return built.configChecks;
+    } catch {}
+  }
+  return ((await importUrl(pathToFileURL(resolve(dir, esm)).href)) as ChecksModule)?.configChecks;
 }
 
 /** Registers a prepared description; false (nothing registered) when it is undefined or refused. */

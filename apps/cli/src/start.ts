@@ -5,8 +5,9 @@
  * `lolpop validate` is the command a project runs most and the shortest: on Node 20,
  * which has no compile cache, parsing and compiling core and the CLI was most of its time. This
  * loads core's and the CLI's CommonJS builds (`@lolpop/core`'s `dist/index.cjs`,
- * `dist/validate-bundle.cjs`) through core's V8 code cache (`@lolpop/core/code-cache`), runs the
- * same `runValidate` as the ES module build, and stores the code caches after the first run.
+ * `dist/validate-bundle.cjs`) through core's V8 code cache (`@lolpop/core/code-cache`), and
+ * plugins' CommonJS checks modules (`lolpop.configChecksCommonJs`) the same way, runs the same
+ * `runValidate` as the ES module build, and stores the code caches after the first run.
  *
  * Core loaded this way is a second copy next to any ES module copy a plugin imports; that is safe:
  * the registry lives on `globalThis` and errors are recognized by brand. When a build is missing
@@ -48,15 +49,27 @@ export async function startValidate(argv: string[]): Promise<number | undefined>
   if (!files) return undefined;
   const { loadCommonJs } = require(files.codeCache) as { loadCommonJs: typeof LoadCommonJs };
   const core = loadCommonJs(files.core);
-  // Core's main entry also exports everything of its dependency-free `manifest` entry.
-  const cli = loadCommonJs(files.cli, {
-    modules: { "@lolpop/core": core.exports, "@lolpop/core/manifest": core.exports },
-  });
+  // Every `@lolpop/core` specifier of the CommonJS builds loaded below gets this copy of core.
+  const modules = (core.exports as { commonJsModules?: Record<string, unknown> }).commonJsModules;
+  if (!modules) return undefined;
+  const cli = loadCommonJs(files.cli, { modules });
+  const loaded = [core, cli];
   const { validate } = cli.exports as {
-    validate: (argv: string[], importer: (url: string) => Promise<unknown>) => Promise<number | undefined>;
+    validate: (
+      argv: string[],
+      importer: (url: string) => Promise<unknown>,
+      loadBuild: (file: string) => unknown,
+    ) => Promise<number | undefined>;
   };
-  const code = await validate(argv, (url) => import(url));
-  core.storeCache();
-  cli.storeCache();
+  const code = await validate(
+    argv,
+    (url) => import(url),
+    (file) => {
+      const m = loadCommonJs(file, { modules });
+      loaded.push(m);
+      return m.exports;
+    },
+  );
+  for (const m of loaded) m.storeCache();
   return code;
 }
