@@ -19,23 +19,38 @@ import type { loadCommonJs as LoadCommonJs } from "@lolpop/core/code-cache";
 export { handOff } from "./handoff.js";
 
 const require = createRequire(import.meta.url);
-const { existsSync } = require("node:fs") as typeof import("node:fs");
+const { existsSync, realpathSync } = require("node:fs") as typeof import("node:fs");
 const { dirname, join } = require("node:path") as typeof import("node:path");
 const { fileURLToPath } = require("node:url") as typeof import("node:url");
+
+/**
+ * The `dist` folder of the `@lolpop/core` this CLI imports: Node's `node_modules` lookup from the
+ * CLI's own (real) folder upwards, by file checks (`require.resolve` through core's `exports` cost
+ * ~3 ms of a validate).
+ */
+function coreDistOf(cliDir: string): string | undefined {
+  for (let dir = cliDir; ; dir = dirname(dir)) {
+    const dist = join(dir, "node_modules", "@lolpop", "core", "dist");
+    // Its real path, as Node's: core's own dependencies are found from there (pnpm links them
+    // next to the real folder, not under the link).
+    if (existsSync(dist)) return realpathSync.native(dist);
+    if (dirname(dir) === dir) return undefined;
+  }
+}
 
 /**
  * Core's CommonJS builds (its code cache and all of it) and the CLI's, or undefined when one is
  * missing (or core cannot be found: the ES module CLI then reports it as usual).
  */
 function builds(): { codeCache: string; core: string; cli: string } | undefined {
-  const cli = join(dirname(fileURLToPath(import.meta.url)), "validate-bundle.cjs");
-  let coreDist: string;
-  try {
-    coreDist = join(dirname(require.resolve("@lolpop/core/package.json")), "dist");
-  } catch {
-    return undefined;
-  }
-  const files = { codeCache: join(coreDist, "code-cache.cjs"), core: join(coreDist, "index.cjs"), cli };
+  const distDir = dirname(fileURLToPath(import.meta.url));
+  const coreDist = coreDistOf(dirname(distDir));
+  if (!coreDist) return undefined;
+  const files = {
+    codeCache: join(coreDist, "code-cache.cjs"),
+    core: join(coreDist, "index.cjs"),
+    cli: join(distDir, "validate-bundle.cjs"),
+  };
   return Object.values(files).every((f) => existsSync(f)) ? files : undefined;
 }
 
