@@ -21,6 +21,9 @@ const RUNS = i > 0 ? Number(process.argv[i + 1]) : 15;
 const j = process.argv.indexOf("--baseline");
 const baselineBin = j > 0 ? process.argv[j + 1] : undefined;
 const cacheDir = mkdtempSync(join(tmpdir(), "lolpop-bench-validate-"));
+// The baseline's own cache folder: two builds sharing one would overwrite each other's entries
+// (e.g. the validators' code caches, whose ids differ between versions) on every run.
+const baselineCacheDir = mkdtempSync(join(tmpdir(), "lolpop-bench-validate-baseline-"));
 
 function time(args, env = {}, cwd = project) {
   const t0 = process.hrtime.bigint();
@@ -39,7 +42,7 @@ const bare = () => time(["-e", ""]);
 const baseline = () =>
   time(
     [baselineBin, "validate"],
-    {},
+    { LOLPOP_SCHEMA_CACHE_DIR: baselineCacheDir },
     join(dirname(baselineBin), "..", "..", "..", "examples", "quickstart", "penguins"),
   );
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -69,6 +72,7 @@ for (let k = 0; k < RUNS; k++) {
   if (baselineBin) bl.push(baseline());
 }
 rmSync(cacheDir, { recursive: true, force: true });
+rmSync(baselineCacheDir, { recursive: true, force: true });
 const warm = stats("lolpop validate (quickstart penguins, caches warm)", v);
 const cold = stats("lolpop validate (quickstart penguins, caches off)", vc);
 const ref = stats("node -e '' (reference)", b);
