@@ -271,6 +271,10 @@ describe("global install (npm -g)", () => {
     expect(doc.cli.path).toBe(realpathSync(join(npmDir, "node_modules", "@lolpop", "cli")));
     expect(doc.cli.handedOffFrom).toBe(globalCli());
     checkList(doc, npmDir);
+    // The project's CLI owns the process: its exit code (and output) is the command's.
+    const missing = runBin(globalBin(), ["validate", "missing.yaml"], npmDir);
+    expect([missing.code, missing.stdout]).toEqual([2, ""]);
+    expect(missing.stderr).toContain("missing.yaml");
   });
 
   it("without a project CLI, resolves the project's plugins and reports its own second core", () => {
