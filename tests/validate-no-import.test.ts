@@ -20,6 +20,14 @@ const described = join(root, "described"); // entries throw when imported
 const real = join(root, "real"); // the workspace plugins, linked
 const marks = join(root, "markers");
 
+/** The marker file name a plugin's replaced module leaves (`what`: which module, e.g. `imported`). */
+const marker = (name: string, what: string) => `${name.replace("/", "+")}-${what}`;
+/** The markers of all three plugins, sorted. */
+const everyPlugin = (what: string) =>
+  Object.keys(PLUGINS)
+    .map((n) => marker(n, what))
+    .sort();
+
 /** Installs the three plugins as published into `project`, with entries that throw when imported. */
 function installDescribed(
   project: string,
@@ -33,7 +41,7 @@ function installDescribed(
     edit(name, pkg);
     cpSync(join(src, "dist"), join(dest, "dist"), { recursive: true });
     writePackage(dest, pkg, {
-      [pkg.exports["."].import]: throwingEntry(join(marks, `${name.replace("/", "+")}-imported`)),
+      [pkg.exports["."].import]: throwingEntry(join(marks, marker(name, "imported"))),
     });
   }
   writePackage(project, {
@@ -69,12 +77,12 @@ function breakChecks(project: string, which: "configChecks" | "configChecksCommo
   for (const name of Object.keys(PLUGINS)) {
     const dir = join(project, "node_modules", name);
     const rel = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).lolpop[which];
-    const marker = JSON.stringify(join(marks, `${name.replace("/", "+")}-${which}-loaded`));
+    const file = join(marks, marker(name, `${which}-loaded`));
     writeFileSync(
       join(dir, rel),
       which === "configChecks"
-        ? throwingEntry(JSON.parse(marker))
-        : `require("node:fs").writeFileSync(${marker}, "loaded");\nthrow new Error("broken checks build");\n`,
+        ? throwingEntry(file)
+        : `require("node:fs").writeFileSync(${JSON.stringify(file)}, "loaded");\nthrow new Error("broken checks build");\n`,
     );
   }
 }
@@ -168,11 +176,7 @@ describe("lolpop validate from shipped validation data", () => {
       readdirSync(marks)
         .filter((f) => f.endsWith("-configChecks-loaded"))
         .sort(),
-    ).toEqual(
-      Object.keys(PLUGINS)
-        .map((n) => `${n.replace("/", "+")}-configChecks-loaded`)
-        .sort(),
-    );
+    ).toEqual(everyPlugin("configChecks-loaded"));
   }, 60_000);
 
   it("a CommonJS checks build that fails to load: its ES module is imported instead", () => {
@@ -182,11 +186,7 @@ describe("lolpop validate from shipped validation data", () => {
     const bad = BAD.find(([name]) => name === "forest params")![1];
     const r = validate(project, bad);
     expect(issuesOf(r)).toEqual(issuesOf(validate(described, bad)));
-    expect(readdirSync(marks).sort()).toEqual(
-      Object.keys(PLUGINS)
-        .map((n) => `${n.replace("/", "+")}-configChecksCommonJs-loaded`)
-        .sort(),
-    );
+    expect(readdirSync(marks).sort()).toEqual(everyPlugin("configChecksCommonJs-loaded"));
   }, 60_000);
 
   it("stale data (generated for another version) is not used: the plugin is imported", () => {

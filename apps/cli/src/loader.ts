@@ -118,7 +118,9 @@ async function checksModuleOf(dir: string, esm: string, commonJs: string | undef
     try {
       const built = loadCommonJsBuild(resolve(dir, commonJs)) as ChecksModule;
       if (built?.configChecks) return built.configChecks;
-    } catch {}
+    } catch {
+      // the ES module below
+    }
   }
   return ((await importUrl(pathToFileURL(resolve(dir, esm)).href)) as ChecksModule)?.configChecks;
 }

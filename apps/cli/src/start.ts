@@ -66,7 +66,7 @@ export async function startValidate(argv: string[]): Promise<number | undefined>
   const core = loadCommonJs(files.core);
   // Every `@lolpop/core` specifier of the CommonJS builds loaded below gets this copy of core.
   const modules = (core.exports as { commonJsModules?: Record<string, unknown> }).commonJsModules;
-  if (!modules) return undefined;
+  if (!modules) return undefined; // a core built without it: the ES module CLI runs
   const cli = loadCommonJs(files.cli, { modules });
   const loaded = [core, cli];
   const { validate } = cli.exports as {
