@@ -9,7 +9,7 @@
  * already registered in this process are the ones known (import your plugins first).
  */
 
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { applyConfigOverrides } from "./config/overrides.js";
 import { planWorkflow, type WorkflowPlan } from "./config/plan.js";
@@ -152,7 +152,7 @@ export async function loadProject(options: LoadProjectOptions): Promise<LoadedPr
   const file = resolve(options.configPath);
   let source = options.text === undefined ? await loadConfigFile(file) : parseConfigText(options.text, file);
   if (options.overrides?.length) {
-    const text = options.text ?? (await readFile(file, "utf8"));
+    const text = options.text ?? readFileSync(file, "utf8");
     source = parseConfigText(applyConfigOverrides(text, file, options.overrides), file);
   }
   const resolved = resolveConfig(source, options.env ?? process.env);
