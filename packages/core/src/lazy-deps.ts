@@ -3,10 +3,12 @@
  * (and so starting the CLI) stays cheap, and a process that never parses or validates a config
  * never loads them. Both ship CommonJS builds, so `require` loads them synchronously.
  *
- * So are the Node built-ins only some commands use (`child_process`, `worker_threads`, `crypto`):
- * an ESM `import` of one loads it (and its dependencies: net, dgram, streams, webcrypto...) when
- * core is imported, ~5 ms each of every `lolpop` start-up (`crypto` ~15 ms: `lolpop validate`
- * hashes nothing with it); `require` here loads it on the first call.
+ * So are the Node built-ins only some commands use (`child_process`, `worker_threads`, `crypto`,
+ * `fs/promises`): an ESM `import` of one loads it (and its dependencies: net, dgram, streams,
+ * webcrypto...) when core is imported, ~5 ms each of every `lolpop` start-up (`crypto` ~15 ms:
+ * `lolpop validate` hashes nothing with it); `require` here loads it on the first call. (Core's
+ * ES module build loads `fs/promises`' internals with any import of `node:fs` anyway; its CommonJS
+ * build, which `lolpop validate` runs, does not: there it is ~1.5-6 ms.)
  */
 import { createRequire } from "node:module";
 import type { Ajv } from "ajv";
@@ -55,4 +57,12 @@ export function workerThreads(): typeof import("node:worker_threads") {
 /** `node:crypto`, loaded on first use (see the top of this file). */
 export function nodeCrypto(): typeof import("node:crypto") {
   return require("node:crypto") as typeof import("node:crypto");
+}
+
+let fsPromisesModule: typeof import("node:fs/promises") | undefined;
+
+/** `node:fs/promises`, loaded on first use (see the top of this file); kept (writes call it often). */
+export function fsPromises(): typeof import("node:fs/promises") {
+  fsPromisesModule ??= require("node:fs/promises") as typeof import("node:fs/promises");
+  return fsPromisesModule;
 }

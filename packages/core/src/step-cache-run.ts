@@ -5,10 +5,10 @@
  * steps they cache (process, split, encode, train); the store comes from the model repository's
  * optional `step_cache()` (the local store's default), see {@link stepCacheStoreOf}.
  */
-import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
 import type { BlobRef, BlobStore } from "./blob-store.js";
+import { fsPromises } from "./lazy-deps.js";
 import type { Logger } from "./logger.js";
 import { type StepCache, type StepCacheKeyParts, stepCacheKey } from "./step-cache.js";
 
@@ -84,7 +84,7 @@ export interface CachedStepResult<T> {
 
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
+  for (const e of await fsPromises().readdir(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...(await filesUnder(p)));
     else if (e.isFile()) out.push(p);
@@ -116,7 +116,7 @@ export async function runCachedStep<T>(use: StepCacheUse, step: CachedStep<T>): 
             return store.blobs.get(ref.digest);
           },
           dir: async (prefix) => {
-            const d = await mkdtemp(join(tmpdir(), "lolpop-cache-"));
+            const d = await fsPromises().mkdtemp(join(tmpdir(), "lolpop-cache-"));
             temps.push(d);
             for (const [n, ref] of Object.entries(entry.outputs)) {
               if (!n.startsWith(`${prefix}/`)) continue;
@@ -124,7 +124,7 @@ export async function runCachedStep<T>(use: StepCacheUse, step: CachedStep<T>): 
               if (rel.split("/").some((p) => p === ".." || p === "." || p === ""))
                 throw new Error(`the cache entry of ${name} has an output named "${n}"`);
               const target = join(d, ...rel.split("/"));
-              await mkdir(dirname(target), { recursive: true });
+              await fsPromises().mkdir(dirname(target), { recursive: true });
               await store.blobs.restoreTo(ref.digest, target);
             }
             return d;
@@ -137,12 +137,12 @@ export async function runCachedStep<T>(use: StepCacheUse, step: CachedStep<T>): 
           `${name}: the cached outputs of run ${entry.run_id} could not be restored (${(e as Error).message}); running the step`,
         );
       } finally {
-        for (const d of temps) await rm(d, { recursive: true, force: true });
+        for (const d of temps) await fsPromises().rm(d, { recursive: true, force: true });
       }
     }
   }
   const value = await step.run();
-  const dir = await mkdtemp(join(tmpdir(), "lolpop-cache-"));
+  const dir = await fsPromises().mkdtemp(join(tmpdir(), "lolpop-cache-"));
   try {
     const outputs: Record<string, BlobRef> = {};
     for (const [n, bytes] of Object.entries(await step.save(value, dir)))
@@ -156,6 +156,6 @@ export async function runCachedStep<T>(use: StepCacheUse, step: CachedStep<T>): 
     use.logger?.warn(`${name}: its outputs could not be cached (${(e as Error).message})`);
     return { value, key };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await fsPromises().rm(dir, { recursive: true, force: true });
   }
 }

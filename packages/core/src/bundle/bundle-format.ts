@@ -5,12 +5,12 @@
  * typing, the process data transformer, the feature schema, plugin versions and the challenger's
  * identity to format 1; a format-1 file is still read, with what it lacks derived or listed.
  */
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FeatureTransformer, ProblemType, TrainedModel } from "../contracts.js";
 import { StoreError } from "../errors.js";
 import { writeJsonAtomic } from "../kit/fs-atomic.js";
+import { fsPromises } from "../lazy-deps.js";
 import type { InputColumn, InputSchema } from "./input-schema.js";
 
 /** The bundle's description file in a model version's folder. */
@@ -131,7 +131,7 @@ export async function readBundleMeta(dir: string): Promise<ReadBundleMeta> {
   const file = join(dir, BUNDLE_FILE);
   let raw: unknown;
   try {
-    raw = JSON.parse(await readFile(file, "utf8"));
+    raw = JSON.parse(await fsPromises().readFile(file, "utf8"));
   } catch (e) {
     throw new StoreError({
       message: `cannot read model metadata ${file}: ${(e as Error).message}. The model version is damaged: register a new one.`,
@@ -195,10 +195,10 @@ export async function writeBundle(parts: {
   featureTransformer: FeatureTransformer;
   meta: InferenceBundleMeta;
 }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "lolpop-model-"));
+  const dir = await fsPromises().mkdtemp(join(tmpdir(), "lolpop-model-"));
   try {
-    await mkdir(join(dir, BUNDLE_MODEL_DIR));
-    await mkdir(join(dir, BUNDLE_FEATURE_TRANSFORMER_DIR));
+    await fsPromises().mkdir(join(dir, BUNDLE_MODEL_DIR));
+    await fsPromises().mkdir(join(dir, BUNDLE_FEATURE_TRANSFORMER_DIR));
     await parts.model.save(join(dir, BUNDLE_MODEL_DIR));
     await parts.featureTransformer.save(join(dir, BUNDLE_FEATURE_TRANSFORMER_DIR));
     await writeJsonAtomic(join(dir, BUNDLE_FILE), parts.meta);
@@ -211,5 +211,5 @@ export async function writeBundle(parts: {
 
 /** Removes a temp bundle folder made by {@link writeBundle}. */
 export async function removeBundle(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
+  await fsPromises().rm(dir, { recursive: true, force: true });
 }

@@ -1,6 +1,5 @@
-import { mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { nodeCrypto } from "../lazy-deps.js";
+import { fsPromises, nodeCrypto } from "../lazy-deps.js";
 
 /**
  * Writes a file atomically: the data goes to a temporary file in the same folder
@@ -9,20 +8,20 @@ import { nodeCrypto } from "../lazy-deps.js";
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
+  await fsPromises().mkdir(dir, { recursive: true });
   const tmp = join(
     dir,
     `.${basename(path)}.${process.pid}.${nodeCrypto().randomBytes(6).toString("hex")}.tmp`,
   );
-  const fh = await open(tmp, "wx");
+  const fh = await fsPromises().open(tmp, "wx");
   try {
     await fh.writeFile(data);
     await fh.sync();
     await fh.close();
-    await rename(tmp, path);
+    await fsPromises().rename(tmp, path);
   } catch (e) {
     await fh.close().catch(() => {});
-    await rm(tmp, { force: true });
+    await fsPromises().rm(tmp, { force: true });
     throw e;
   }
 }

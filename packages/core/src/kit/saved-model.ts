@@ -2,9 +2,9 @@
  * Reading the metadata file of a model a trainer saved, with the errors every trainer needs: the
  * file is missing, unreadable, not JSON, of another format, or of a newer format version.
  */
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { StoreError } from "../errors.js";
+import { fsPromises } from "../lazy-deps.js";
 
 /** What {@link readSavedModelFile} checks. */
 export interface SavedModelFileSpec {
@@ -50,7 +50,7 @@ export async function readSavedModelFile<T = Record<string, unknown>>(
   };
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = await fsPromises().readFile(file, "utf8");
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException)?.code;
     throw new StoreError({
