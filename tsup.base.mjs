@@ -1,8 +1,14 @@
 // Shared tsup options of the workspace packages (each package's tsup.config.ts passes what differs):
 // ESM only, with type declarations and source maps, for Node 20; `src/index.ts` is the entry.
-/** @param {import("tsup").Options} overrides */
-export function tsupConfig(overrides = {}) {
-  return {
+/**
+ * `checks` is a plugin's checks module (`src/<package>-config-checks.ts`, the manifest's
+ * `lolpop.configChecks`): one more entry of the ES module build (`lolpop validate` imports it, not
+ * the plugin), and also built as stamped CommonJS after it (`lolpop.configChecksCommonJs`, which
+ * the CLI's code-cached `validate` loads through a V8 code cache with its own copy of core).
+ * @param {import("tsup").Options & { checks?: string }} overrides
+ */
+export function tsupConfig({ checks, ...overrides } = {}) {
+  const config = {
     entry: ["src/index.ts"],
     format: ["esm"],
     dts: true,
@@ -10,6 +16,13 @@ export function tsupConfig(overrides = {}) {
     clean: true,
     target: "node20",
     ...overrides,
+  };
+  if (!checks) return config;
+  const name = checks.replace(/^.*\//, "").replace(/\.ts$/, "");
+  return {
+    ...config,
+    entry: [...config.entry, checks],
+    onSuccess: () => buildCommonJs({ [name]: checks }, { stamp: true }),
   };
 }
 
