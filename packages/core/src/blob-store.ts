@@ -23,6 +23,13 @@ export type BlobState = "ok" | "missing" | "corrupted";
 export interface BlobStore {
   /** Stores `data` (no-op when a verified blob with the same digest exists) and returns its ref. */
   put(data: string | Uint8Array): Promise<BlobRef>;
+  /**
+   * Stores the concatenation of `chunks` (no-op when a verified blob with that digest exists)
+   * without joining them in memory: what a step's large outputs (tables as `tableChunks`, views
+   * on their columns) are stored with. Optional: without it, callers join the chunks and
+   * {@link put} them.
+   */
+  putChunks?(chunks: readonly Uint8Array[]): Promise<BlobRef>;
   /** Stores the content of the file at `path` (streamed, so large files are fine). */
   putFile(path: string): Promise<BlobRef>;
   /** The bytes of blob `digest`, re-hashed before they are returned. @throws StoreError blob_not_found / blob_corrupted */

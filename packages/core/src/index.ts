@@ -183,6 +183,6 @@ export {
   type TableOptions,
   toColumn,
 } from "./table.js";
-export { tableFromBytes, tableToBytes } from "./table-bytes.js";
+export { tableChunks, tableFromBytes, tableToBytes } from "./table-bytes.js";
 export { CORE_VERSION, PLUGIN_API_VERSION } from "./version.js";
 export { loadWorkflow, validateConfigFile, validateConfigText } from "./workflow.js";

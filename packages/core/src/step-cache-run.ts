@@ -63,10 +63,11 @@ export interface CachedStep<T> {
   /** Runs the step. */
   run(): Promise<T>;
   /**
-   * The outputs of `value`: the returned bytes by name, plus every file written under `dir` (named
-   * by its path relative to `dir`, POSIX separators).
+   * The outputs of `value`: the returned bytes by name (an array: the bytes in pieces, stored as
+   * their concatenation without joining them, e.g. core's `tableChunks`), plus every file written
+   * under `dir` (named by its path relative to `dir`, POSIX separators).
    */
-  save(value: T, dir: string): Promise<Record<string, Uint8Array>>;
+  save(value: T, dir: string): Promise<Record<string, Uint8Array | readonly Uint8Array[]>>;
   /** The value again, from the outputs of an entry. */
   restore(outputs: CachedOutputs): Promise<T>;
 }
@@ -90,6 +91,13 @@ async function filesUnder(dir: string): Promise<string[]> {
     else if (e.isFile()) out.push(p);
   }
   return out;
+}
+
+/** Stores one output: bytes, or bytes in pieces (joined only for a store without `putChunks`). */
+function putBytes(blobs: BlobStore, bytes: Uint8Array | readonly Uint8Array[]): Promise<BlobRef> {
+  if (bytes instanceof Uint8Array) return blobs.put(bytes);
+  if (blobs.putChunks) return blobs.putChunks(bytes);
+  return blobs.put(Buffer.concat(bytes));
 }
 
 /**
@@ -146,7 +154,7 @@ export async function runCachedStep<T>(use: StepCacheUse, step: CachedStep<T>): 
   try {
     const outputs: Record<string, BlobRef> = {};
     for (const [n, bytes] of Object.entries(await step.save(value, dir)))
-      outputs[n] = await store.blobs.put(bytes);
+      outputs[n] = await putBytes(store.blobs, bytes);
     for (const f of await filesUnder(dir))
       outputs[relative(dir, f).split(sep).join("/")] = await store.blobs.putFile(f);
     // Outputs first, the entry last: an entry only ever names committed blobs.

@@ -1,5 +1,5 @@
 import { Table } from "./table.js";
-import { tableFromBytes, tableToBytes } from "./table-bytes.js";
+import { tableChunks, tableFromBytes, tableToBytes } from "./table-bytes.js";
 
 describe("tableToBytes / tableFromBytes", () => {
   const table = Table.fromColumns(
@@ -30,6 +30,29 @@ describe("tableToBytes / tableFromBytes", () => {
       expect(back.fingerprint()).toBe(table.fingerprint());
       expect(back.toRows()).toEqual(table.toRows());
     }
+  });
+
+  it("gives the same bytes in pieces, each column a view on the table's own memory, padded to 8 bytes", () => {
+    // Three rows: the categorical column's codes are 12 bytes, so a 4-byte padding piece follows.
+    const three = table.take([0, 1, 2]);
+    const chunks = tableChunks(three);
+    expect(Buffer.concat(chunks).equals(Buffer.from(tableToBytes(three)))).toBe(true);
+    const x = three.column("x") as { values: Float64Array };
+    const codes = (three.column("name") as { codes: Int32Array }).codes;
+    const viewOf = (a: Float64Array | Int32Array) =>
+      chunks.find(
+        (c) => c.buffer === a.buffer && c.byteOffset === a.byteOffset && c.byteLength === a.byteLength,
+      );
+    expect(viewOf(x.values)).toBeDefined();
+    expect(viewOf(codes)).toBeDefined();
+    expect(chunks[chunks.indexOf(viewOf(codes)!) + 1]).toEqual(new Uint8Array(4));
+    let at = 0;
+    for (const c of chunks) {
+      if (c === viewOf(x.values)) expect(at % 8).toBe(0);
+      at += c.byteLength;
+    }
+    expect(at % 8).toBe(0);
+    expect(tableFromBytes(Buffer.concat(chunks)).fingerprint()).toBe(three.fingerprint());
   });
 
   it("keeps an empty table and a table of zero rows", () => {

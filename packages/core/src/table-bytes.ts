@@ -23,8 +23,14 @@ interface HeaderColumn {
 
 const pad8 = (n: number) => (n + 7) & ~7;
 
-/** The bytes of `table` (see the module comment for the layout). */
-export function tableToBytes(table: Table): Uint8Array {
+/**
+ * The bytes of `table` in pieces, without copying its columns: the header (magic, length, JSON,
+ * padding), then each column's values or codes as a view on the column's own memory, with padding
+ * pieces where a column's length is not a multiple of 8. Their concatenation is
+ * {@link tableToBytes}; a blob store's `putChunks` stores them without that copy (a table of 1M
+ * rows by 22 columns is 176 MB).
+ */
+export function tableChunks(table: Table): Uint8Array[] {
   const columns: HeaderColumn[] = [];
   const data: Uint8Array[] = [];
   for (const name of table.columnNames) {
@@ -40,17 +46,26 @@ export function tableToBytes(table: Table): Uint8Array {
     });
   }
   const header = Buffer.from(JSON.stringify({ rows: table.numRows, columns }), "utf8");
-  const start = pad8(12 + header.byteLength);
-  let total = start;
-  for (const d of data) total += pad8(d.byteLength);
-  const out = new Uint8Array(total);
-  out.set(Buffer.from(MAGIC, "latin1"), 0);
-  new DataView(out.buffer).setUint32(8, header.byteLength, true);
-  out.set(header, 12);
-  let at = start;
+  const head = new Uint8Array(pad8(12 + header.byteLength));
+  head.set(Buffer.from(MAGIC, "latin1"), 0);
+  new DataView(head.buffer).setUint32(8, header.byteLength, true);
+  head.set(header, 12);
+  const out: Uint8Array[] = [head];
   for (const d of data) {
-    out.set(d, at);
-    at += pad8(d.byteLength);
+    out.push(d);
+    if (pad8(d.byteLength) > d.byteLength) out.push(new Uint8Array(pad8(d.byteLength) - d.byteLength));
+  }
+  return out;
+}
+
+/** The bytes of `table` (see the module comment for the layout): {@link tableChunks} joined. */
+export function tableToBytes(table: Table): Uint8Array {
+  const chunks = tableChunks(table);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
   }
   return out;
 }

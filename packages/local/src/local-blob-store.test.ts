@@ -45,6 +45,25 @@ describe("localBlobStore", () => {
     ]);
   });
 
+  it("putChunks stores the pieces' concatenation: the same blob as put of the joined bytes", async () => {
+    const blobs = localBlobStore(tmp);
+    const pieces = [
+      Buffer.from("LOLPOPT1"),
+      new Uint8Array(new Float64Array([1.5, -0, Number.NaN]).buffer),
+      Buffer.from(""),
+    ];
+    const joined = Buffer.concat(pieces);
+    const ref = await blobs.putChunks(pieces);
+    expect(ref).toEqual({ algorithm: "sha256", digest: sha(joined), size: joined.byteLength });
+    expect((await readFile(blobs.pathOf(ref.digest))).equals(joined)).toBe(true);
+    expect(await blobs.put(joined)).toEqual(ref);
+    // A corrupted blob is replaced by the next putChunks, as by put.
+    await writeFile(blobs.pathOf(ref.digest), "garbage");
+    expect(await blobs.putChunks(pieces)).toEqual(ref);
+    expect(await blobs.verify(ref.digest)).toBe("ok");
+    expect(await readdir(join(blobs.root, ref.digest.slice(0, 2)))).toEqual([ref.digest.slice(2)]);
+  });
+
   it("putFile streams a file in and restoreTo writes it out verified", async () => {
     const blobs = localBlobStore(tmp);
     const big = Buffer.alloc(3 * 1024 * 1024 + 17);

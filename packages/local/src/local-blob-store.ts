@@ -32,7 +32,7 @@ function sha256(data: string | Uint8Array): string {
 /** The blob store of the local store rooted at `storeDir` (the `.lolpop` folder). */
 export function localBlobStore(
   storeDir: string,
-): BlobStore & { readonly root: string; pathOf(digest: string): string } {
+): Required<BlobStore> & { readonly root: string; pathOf(digest: string): string } {
   const root = join(storeDir, "blobs", ALGORITHM);
 
   function pathOf(digest: string): string {
@@ -99,10 +99,20 @@ export function localBlobStore(
     root,
     pathOf,
 
-    async put(data: string | Uint8Array): Promise<BlobRef> {
-      const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-      const digest = sha256(bytes);
-      const ref: BlobRef = { algorithm: ALGORITHM, digest, size: bytes.byteLength };
+    put(data: string | Uint8Array): Promise<BlobRef> {
+      return store.putChunks([typeof data === "string" ? Buffer.from(data, "utf8") : data]);
+    },
+
+    async putChunks(chunks: readonly Uint8Array[]): Promise<BlobRef> {
+      // Hash the pieces, then write each as it is (views on a table's columns are never joined).
+      const h = createHash(ALGORITHM);
+      let size = 0;
+      for (const c of chunks) {
+        h.update(c);
+        size += c.byteLength;
+      }
+      const digest = h.digest("hex");
+      const ref: BlobRef = { algorithm: ALGORITHM, digest, size };
       if ((await verify(digest)) === "ok") return ref;
       const dir = dirname(pathOf(digest));
       await mkdir(dir, { recursive: true });
@@ -110,7 +120,7 @@ export function localBlobStore(
       const tmp = join(dir, tempName());
       const fh = await open(tmp, "wx");
       try {
-        await fh.writeFile(bytes);
+        for (const c of chunks) await fh.writeFile(c);
         await fh.sync();
         await fh.close();
         await commit(tmp, digest);

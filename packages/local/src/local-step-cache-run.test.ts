@@ -80,6 +80,46 @@ describe("runCachedStep on the local store", () => {
     expect(r.key).toBeUndefined();
   });
 
+  it("stores an output given in pieces as one blob, joined only for a store without putChunks", async () => {
+    const pieces = [Buffer.from("head"), Buffer.from("column bytes")];
+    const chunked: CachedStep<string> = {
+      ...counting("x").step,
+      run: async () => "v",
+      save: async () => ({ table: pieces }),
+      restore: async (o) => Buffer.from(await o.bytes("table")).toString(),
+    };
+    const u = use();
+    const blobs = localBlobStore(tmp);
+    const calls = { put: 0, putChunks: 0 };
+    const spied = {
+      ...blobs,
+      put: (d: string | Uint8Array) => {
+        calls.put++;
+        return blobs.put(d);
+      },
+      putChunks: (c: readonly Uint8Array[]) => {
+        calls.putChunks++;
+        return blobs.putChunks(c);
+      },
+    };
+    const withChunks = await runCachedStep(
+      { ...u, store: { ...u.store!, blobs: spied }, lookup: false },
+      chunked,
+    );
+    expect(calls).toEqual({ put: 0, putChunks: 1 });
+    const { putChunks: _, ...plain } = spied;
+    const without = await runCachedStep(
+      { ...u, store: { ...u.store!, blobs: plain }, lookup: false },
+      chunked,
+    );
+    expect(calls).toEqual({ put: 1, putChunks: 1 });
+    expect(without.outputs!.table).toEqual(withChunks.outputs!.table);
+    expect(Buffer.from(await blobs.get(withChunks.outputs!.table!.digest)).toString()).toBe(
+      "headcolumn bytes",
+    );
+    expect((await runCachedStep(u, chunked)).value).toBe("headcolumn bytes");
+  });
+
   it("refuses a step with side effects", async () => {
     const { step } = counting("x");
     await expect(

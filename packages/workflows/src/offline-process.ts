@@ -7,8 +7,8 @@ import {
   runCachedStep,
   type StepCacheKeyParts,
   type Table,
+  tableChunks,
   tableFromBytes,
-  tableToBytes,
 } from "@lolpop/core";
 import { savedComponent } from "./saved-component.js";
 import { componentIdentity, localFileSha256, noteStepCache, stepCacheUse } from "./step-cache-use.js";
@@ -138,8 +138,8 @@ export const offlineProcess = definePipeline({
               return { raw, table };
             },
             save: async (v) => ({
-              table: tableToBytes(v.table),
-              ...(v.raw !== v.table ? { raw: tableToBytes(v.raw) } : {}),
+              table: tableChunks(v.table),
+              ...(v.raw !== v.table ? { raw: tableChunks(v.raw) } : {}),
             }),
             restore: async (o) => {
               const table = tableFromBytes(await o.bytes("table"), "the cached table of process");

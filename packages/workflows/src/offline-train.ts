@@ -24,8 +24,8 @@ import {
   type StepCacheUse,
   Table,
   type TrainedModel,
+  tableChunks,
   tableFromBytes,
-  tableToBytes,
   thrownError,
   writeBundle,
 } from "@lolpop/core";
@@ -338,9 +338,9 @@ export const offlineTrain = definePipeline({
             },
             run: () => ctx.component("data_splitter").split_data(processed.table),
             save: async (v) => ({
-              train: tableToBytes(v.train),
-              valid: tableToBytes(v.valid),
-              ...(v.test ? { test: tableToBytes(v.test) } : {}),
+              train: tableChunks(v.train),
+              valid: tableChunks(v.valid),
+              ...(v.test ? { test: tableChunks(v.test) } : {}),
             }),
             restore: async (o) => {
               const read = async (n: string) => tableFromBytes(await o.bytes(n), `the cached ${n} split`);
@@ -460,7 +460,7 @@ export const offlineTrain = definePipeline({
             save: async (X, dir) => {
               await mkdir(join(dir, "feature_transformer"));
               await ft.save(join(dir, "feature_transformer"));
-              return Object.fromEntries([...X].map(([n, t]) => [`X_${n}`, tableToBytes(t)]));
+              return Object.fromEntries([...X].map(([n, t]) => [`X_${n}`, tableChunks(t)]));
             },
             restore: async (o) => {
               await ft.load(await o.dir("feature_transformer"));
