@@ -6,11 +6,10 @@
 // each and the ratios second / first are printed (goal: < 0.3).
 // Usage: node bench/step-cache.mjs [--rows N] [--keep]   (needs `pnpm build`)
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { writeBenchCsv } from "../packages/local/bench/bench-csv.mjs";
+import { makeForestProject } from "./forest-project.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -19,62 +18,8 @@ const rowsArg = process.argv.indexOf("--rows");
 const ROWS = rowsArg > 0 ? Number(process.argv[rowsArg + 1]) : 1_300_000; // ~200 MB
 const KEEP = process.argv.includes("--keep");
 
-const project = mkdtempSync(join(tmpdir(), "lolpop-bench-cache-"));
-writeFileSync(
-  join(project, "package.json"),
-  JSON.stringify({
-    name: "bench-cache",
-    private: true,
-    type: "module",
-    dependencies: { "@lolpop/workflows": "*", "@lolpop/local": "*", "@lolpop/random-forest": "*" },
-  }),
-);
-symlinkSync(join(here, "node_modules"), join(project, "node_modules"));
-mkdirSync(join(project, "data"));
-await writeBenchCsv(join(project, "data", "train.csv"), ROWS);
+const project = await makeForestProject({ nodeModules: join(here, "node_modules"), rows: ROWS });
 const mb = statSync(join(project, "data", "train.csv")).size / 1e6;
-writeFileSync(
-  join(project, "lolpop.yaml"),
-  `runner: ClassificationRunner
-config:
-  target: label
-  index: id
-  model_name: bench
-components:
-  metadata_tracker: LocalMetadataTracker
-  model_repository: LocalModelRepository
-pipelines:
-  process: OfflineProcess
-  train: OfflineTrain
-  deploy: OfflineDeploy
-process:
-  components:
-    data_connector: LocalDataConnector
-  data_connector:
-    config:
-      path: data/train.csv
-train:
-  config:
-    perf_metric: f1_macro
-    metrics: [accuracy, f1_macro]
-  components:
-    data_splitter: LocalDataSplitter
-    feature_transformer: LocalFeatureTransformer
-    model_trainer: RandomForestModelTrainer
-  data_splitter:
-    config:
-      split_ratio: [0.7, 0.15, 0.15]
-      seed: 42
-  model_trainer:
-    config:
-      training_params:
-        n_estimators: 10
-        max_depth: 8
-deploy:
-  config:
-    require_beat_baseline: true
-`,
-);
 
 function timed(args) {
   const t0 = process.hrtime.bigint();
