@@ -123,6 +123,28 @@ describe("loadProject", () => {
     expect(((await wf.run()) as { out: { target: string } }).out.target).toBe("kind");
   });
 
+  it("applies --set overrides to the file's text before reading it, and names a missing file", async () => {
+    const file = join(dir, "set.yaml");
+    writeFileSync(file, config("SlackNotifier"));
+    const h = host();
+    const loaded = await loadProject({
+      configPath: file,
+      discover: h.discover,
+      overrides: ["components.notifier=EmailNotifier"],
+    });
+    expect(h.calls).toEqual([["EmailNotifier", "FixtureConnector", "FixtureProcess", "FixtureRunner"]]);
+    expect(h.sources.map((s) => s.file)).toEqual([file]);
+    expect((loaded.plan.source.data as { components: { notifier: string } }).components.notifier).toBe(
+      "EmailNotifier",
+    );
+    const missing = join(dir, "none.yaml");
+    await expect(
+      loadProject({ configPath: missing, discover: h.discover, overrides: ["components.notifier=X"] }),
+    ).rejects.toMatchObject({
+      issues: [expect.objectContaining({ code: "config_not_found", file: missing })],
+    });
+  });
+
   it("an unknown type: imports every plugin once, so the one error lists every installed type", async () => {
     const h = host([{ plugin: "lolpop-plugin-broken", error: "it throws at import" }]);
     let error: unknown;

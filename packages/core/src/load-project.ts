@@ -9,12 +9,11 @@
  * already registered in this process are the ones known (import your plugins first).
  */
 
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { applyConfigOverrides } from "./config/overrides.js";
 import { planWorkflow, type WorkflowPlan } from "./config/plan.js";
 import { type ResolvedConfig, resolveConfig } from "./config/resolve.js";
-import { type ConfigSource, loadConfigFile, parseConfigText } from "./config/yaml-source.js";
+import { type ConfigSource, loadConfigFile, parseConfigText, readConfigText } from "./config/yaml-source.js";
 import { createWorkflow, type EngineOptions, type Workflow } from "./engine.js";
 import { ConfigError, PluginConflictError } from "./errors.js";
 import type { ProjectInfo } from "./plugin.js";
@@ -150,11 +149,15 @@ async function planProject(
  */
 export async function loadProject(options: LoadProjectOptions): Promise<LoadedProject> {
   const file = resolve(options.configPath);
-  let source = options.text === undefined ? await loadConfigFile(file) : parseConfigText(options.text, file);
-  if (options.overrides?.length) {
-    const text = options.text ?? readFileSync(file, "utf8");
-    source = parseConfigText(applyConfigOverrides(text, file, options.overrides), file);
-  }
+  // With overrides the text is read and parsed once, with them applied.
+  const source = options.overrides?.length
+    ? parseConfigText(
+        applyConfigOverrides(options.text ?? readConfigText(file), file, options.overrides),
+        file,
+      )
+    : options.text === undefined
+      ? await loadConfigFile(file)
+      : parseConfigText(options.text, file);
   const resolved = resolveConfig(source, options.env ?? process.env);
   const plugins = await options.discover?.(source);
   const failures: PluginFailure[] = [];

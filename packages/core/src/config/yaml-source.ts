@@ -88,16 +88,15 @@ export function parseConfigText(text: string, file = "<inline>"): ConfigSource {
 }
 
 /**
- * Reads and parses a config file (a file read before comes from the parsed-config cache, see
- * `LOLPOP_SCHEMA_CACHE`); a missing file is a {@link ConfigError} that says what to do.
+ * The text of the config file at `path` (relative to `cwd`); a missing or unreadable file is a
+ * {@link ConfigError} that says what to do.
  */
-export async function loadConfigFile(path: string, cwd = process.cwd()): Promise<ConfigSource> {
+export function readConfigText(path: string, cwd = process.cwd()): string {
   const file = isAbsolute(path) ? path : resolve(cwd, path);
-  let text: string;
   try {
     // One small file, read synchronously: `fs/promises` takes four thread-pool round trips (open,
     // stat, read, close), ~1-2 ms of a `lolpop validate` spent waiting.
-    text = readFileSync(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why =
@@ -117,6 +116,15 @@ export async function loadConfigFile(path: string, cwd = process.cwd()): Promise
       ],
     });
   }
+}
+
+/**
+ * Reads and parses a config file (a file read before comes from the parsed-config cache, see
+ * `LOLPOP_SCHEMA_CACHE`); a missing file is a {@link ConfigError} that says what to do.
+ */
+export async function loadConfigFile(path: string, cwd = process.cwd()): Promise<ConfigSource> {
+  const file = isAbsolute(path) ? path : resolve(cwd, path);
+  const text = readConfigText(file);
   // Through the parsed-config cache (config-cache.ts): a file read before skips the YAML parser.
   return parseCachedConfig(text, file, parseConfigText);
 }
