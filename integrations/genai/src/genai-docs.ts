@@ -10,6 +10,7 @@ import type { JsonSchema } from "@lolpop/core";
 import type { ComponentFacts, ConfigOptionFacts } from "./genai-facts.js";
 import { definitionRange } from "./genai-facts.js";
 import { GenaiSetupError } from "./genai-setup-error.js";
+import { answerTokenBudget, REQUEST_DEFAULTS } from "./genai-structured-output.js";
 import type {
   ChatMessage,
   GenerateObjectRequest,
@@ -125,7 +126,7 @@ export function docsMessages(facts: ComponentFacts, limits: DocsLimits = DEFAULT
 /** Options of {@link docsRequest} and {@link generateComponentDocs}. */
 export interface DocsRequestOptions {
   limits?: Partial<DocsLimits>;
-  /** Token limit of the answer. Default: enough for the limits (characters / 2, plus 64). */
+  /** Token limit of the answer. Default: the longest answer the limits allow (`answerTokenBudget`). */
   maxTokens?: number;
   seed?: number;
   temperature?: number;
@@ -135,12 +136,12 @@ export interface DocsRequestOptions {
 /** The whole request `generate docs` sends: what `--dry-run` prints. */
 export function docsRequest(facts: ComponentFacts, options: DocsRequestOptions = {}): GenerateObjectRequest {
   const limits = { ...DEFAULT_DOCS_LIMITS, ...options.limits };
-  const chars = limits.summary + limits.description + limits.option * facts.options.length;
+  const schema = docsSchema(facts, limits);
   return {
     messages: docsMessages(facts, limits),
-    schema: docsSchema(facts, limits),
+    schema,
     schemaName: "component_docs",
-    maxTokens: options.maxTokens ?? Math.ceil(chars / 2) + 64,
+    maxTokens: options.maxTokens ?? answerTokenBudget(schema) ?? REQUEST_DEFAULTS.maxTokens,
     temperature: options.temperature ?? 0,
     seed: options.seed ?? 0,
     signal: options.signal,

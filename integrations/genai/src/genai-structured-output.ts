@@ -73,6 +73,55 @@ export function portableSchema(schema: JsonSchema): JsonSchema {
   return strip(schema) as JsonSchema;
 }
 
+/** Tokens allowed per value for the whitespace around it (a newline and an indent, as models write JSON). */
+const WHITESPACE_TOKENS = 8;
+
+/**
+ * A token limit that holds the longest answer `schema` allows: every string at its `maxLength` and
+ * every array at its `maxItems`, at one token per character (what a small model takes for a run of
+ * digits or spaces), plus the JSON around them; `undefined` when the schema leaves a string or an
+ * array unbounded. The local provider's grammar enforces the lengths, so an answer under this limit
+ * always ends; a limit from an average of characters per token cuts the long ones.
+ */
+export function answerTokenBudget(schema: JsonSchema): number | undefined {
+  const longest = (node: unknown): number | undefined => {
+    if (!node || typeof node !== "object") return undefined;
+    const n = node as Record<string, unknown>;
+    if (Array.isArray(n.enum)) return Math.max(0, ...n.enum.map((v) => JSON.stringify(v).length));
+    if (n.const !== undefined) return JSON.stringify(n.const).length;
+    switch (n.type) {
+      case "string":
+        return typeof n.maxLength === "number" ? n.maxLength + 2 : undefined;
+      case "number":
+      case "integer":
+        return 24;
+      case "boolean":
+        return 5;
+      case "null":
+        return 4;
+      case "array": {
+        const item = longest(n.items);
+        if (typeof n.maxItems !== "number" || item === undefined) return undefined;
+        return 2 + n.maxItems * (item + 1 + WHITESPACE_TOKENS);
+      }
+      case "object": {
+        // Properties the schema does not name are not bounded.
+        if (n.additionalProperties !== false) return undefined;
+        let total = 2 + WHITESPACE_TOKENS;
+        for (const [key, value] of Object.entries((n.properties ?? {}) as Record<string, unknown>)) {
+          const v = longest(value);
+          if (v === undefined) return undefined;
+          total += JSON.stringify(key).length + 2 + v + WHITESPACE_TOKENS;
+        }
+        return total;
+      }
+      default:
+        return undefined;
+    }
+  };
+  return longest(schema);
+}
+
 /** Outcome of {@link checkAnswer}. */
 export type AnswerCheck = { ok: true; value: unknown } | { ok: false; problems: string[] };
 

@@ -8,6 +8,7 @@ import { basename } from "node:path";
 import type { JsonSchema } from "@lolpop/core";
 import { cleanProse, readmeMarkers } from "./genai-docs.js";
 import type { WorkflowFacts } from "./genai-facts.js";
+import { answerTokenBudget, REQUEST_DEFAULTS } from "./genai-structured-output.js";
 import type {
   ChatMessage,
   GenerateObjectRequest,
@@ -125,7 +126,7 @@ export function workflowDocsMessages(
 /** Options of {@link workflowDocsRequest}. */
 export interface WorkflowDocsRequestOptions {
   limits?: Partial<WorkflowDocsLimits>;
-  /** Default: enough for the limits (characters / 2, plus 64). */
+  /** Token limit of the answer. Default: the longest answer the limits allow (`answerTokenBudget`). */
   maxTokens?: number;
   /** Default 0. */
   seed?: number;
@@ -141,12 +142,12 @@ export function workflowDocsRequest(
   options: WorkflowDocsRequestOptions = {},
 ): GenerateObjectRequest {
   const limits = { ...DEFAULT_WORKFLOW_DOCS_LIMITS, ...options.limits };
-  const chars = limits.summary + limits.description + limits.pipeline * Object.keys(facts.pipelines).length;
+  const schema = workflowDocsSchema(facts, limits);
   return {
     messages: workflowDocsMessages(facts, types, limits),
-    schema: workflowDocsSchema(facts, limits),
+    schema,
     schemaName: "workflow_docs",
-    maxTokens: options.maxTokens ?? Math.ceil(chars / 2) + 64,
+    maxTokens: options.maxTokens ?? answerTokenBudget(schema) ?? REQUEST_DEFAULTS.maxTokens,
     temperature: options.temperature ?? 0,
     seed: options.seed ?? 0,
     signal: options.signal,

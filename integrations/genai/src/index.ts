@@ -112,6 +112,7 @@ export {
 export { GenaiSetupError } from "./genai-setup-error.js";
 export {
   type AnswerCheck,
+  answerTokenBudget,
   checkAnswer,
   portableSchema,
   REQUEST_DEFAULTS,

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { localDataConnector, stdoutNotifier } from "@lolpop/local";
 import {
+  answerTokenBudget,
   applyDocComment,
   applyReadmeSection,
   type ComponentDocs,
@@ -133,7 +134,47 @@ describe("the request", () => {
     expect(user).toContain('- min_level ("info" | "warn" | "error", default "info"): Lowest level printed.');
     expect(user).toContain("Source of its definition (src/stdout-notifier.ts)");
     expect(user).toContain("The notifier contract:");
-    expect(req.maxTokens).toBe(Math.ceil((160 + 700 + 2 * 200) / 2) + 64);
+    expect(req.maxTokens).toBe(answerTokenBudget(req.schema));
+  });
+
+  test("maxTokens holds the longest answer the limits allow, at one token per character", () => {
+    // A small model on some CPUs answers with runs of one digit (one token each) up to the limit: the
+    // grammar ends the string there, and the answer must still fit (it was cut at 694 tokens).
+    const req = docsRequest(notifierFacts());
+    const at = (n: number) => "0".repeat(n);
+    const longest = {
+      summary: at(160),
+      description: at(700),
+      options: { min_level: at(200), prefix: at(200) },
+    };
+    const text = JSON.stringify(longest, null, 4);
+    expect(checkAnswer(text, req.schema).ok).toBe(true);
+    expect(req.maxTokens).toBeGreaterThanOrEqual(text.length);
+    expect(checkAnswer(JSON.stringify({ ...longest, summary: at(161) }), req.schema).ok).toBe(false);
+    // Other limits, other budget; a limit given by the caller wins.
+    const short = docsRequest(notifierFacts(), { limits: { description: 100 } });
+    expect(req.maxTokens! - short.maxTokens!).toBe(600);
+    expect(docsRequest(notifierFacts(), { maxTokens: 50 }).maxTokens).toBe(50);
+  });
+});
+
+describe("answerTokenBudget", () => {
+  test("adds up every bounded value of the schema, and is undefined when one is unbounded", () => {
+    const object = (properties: Record<string, unknown>) => ({
+      type: "object",
+      properties,
+      additionalProperties: false,
+    });
+    const s = { type: "string", maxLength: 10 };
+    // {"a": <12>} with a whitespace allowance of 8 per value and 8 for the object.
+    expect(answerTokenBudget(object({ a: s }))).toBe(2 + 8 + 3 + 2 + 12 + 8);
+    expect(answerTokenBudget(object({ a: { enum: ["x", "longer"] } }))).toBe(2 + 8 + 3 + 2 + 8 + 8);
+    expect(answerTokenBudget({ type: "array", items: s, maxItems: 3 })).toBe(2 + 3 * (12 + 1 + 8));
+    expect(answerTokenBudget({ type: "string" })).toBeUndefined();
+    expect(answerTokenBudget({ type: "array", items: s })).toBeUndefined();
+    expect(answerTokenBudget({ type: "object", properties: { a: s } })).toBeUndefined();
+    expect(answerTokenBudget(object({ a: s, b: { type: "string" } }))).toBeUndefined();
+    expect(answerTokenBudget({ anyOf: [s] })).toBeUndefined();
   });
 });
 
