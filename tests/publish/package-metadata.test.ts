@@ -452,6 +452,7 @@ describe("public surfaces", () => {
       "WORKFLOW_CHECKS",
       "WORKFLOW_HOOKS_FILE",
       "WORKFLOW_HOOKS_MODULE",
+      "answerTokenBudget",
       "applyDocComment",
       "applyReadmeSection",
       "checkAnswer",
