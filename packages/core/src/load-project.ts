@@ -150,14 +150,10 @@ async function planProject(
 export async function loadProject(options: LoadProjectOptions): Promise<LoadedProject> {
   const file = resolve(options.configPath);
   // With overrides the text is read and parsed once, with them applied.
-  const source = options.overrides?.length
-    ? parseConfigText(
-        applyConfigOverrides(options.text ?? readConfigText(file), file, options.overrides),
-        file,
-      )
-    : options.text === undefined
-      ? await loadConfigFile(file)
-      : parseConfigText(options.text, file);
+  const text = options.overrides?.length
+    ? applyConfigOverrides(options.text ?? readConfigText(file), file, options.overrides)
+    : options.text;
+  const source = text === undefined ? await loadConfigFile(file) : parseConfigText(text, file);
   const resolved = resolveConfig(source, options.env ?? process.env);
   const plugins = await options.discover?.(source);
   const failures: PluginFailure[] = [];
