@@ -31,7 +31,11 @@ const argOf = (name) => {
 };
 const RUNS = Number(argOf("--runs") ?? 3);
 const ROWS = Number(argOf("--rows") ?? 1_000_000);
-const baselineCli = argOf("--baseline") && resolve(argOf("--baseline"));
+const baselineArg = argOf("--baseline");
+const baselineCli = baselineArg && resolve(baselineArg);
+// A build's bench/node_modules (what its projects link to), from its apps/cli/bin/lolpop.js.
+const baselineModules = baselineCli && join(baselineCli, "..", "..", "..", "..", "bench", "node_modules");
+const ourCli = join(root, "apps", "cli", "bin", "lolpop.js");
 const python = join(process.env.LOLPOP_VENV ?? join(root, ".venv"), "bin", "python");
 if (!existsSync(python)) {
   console.error(
@@ -39,7 +43,7 @@ if (!existsSync(python)) {
   );
   process.exit(1);
 }
-if (baselineCli && !existsSync(join(baselineCli, "..", "..", "..", "..", "bench", "node_modules"))) {
+if (baselineCli && !existsSync(baselineModules)) {
   console.error(`--baseline ${baselineCli}: no bench/node_modules in its checkout (run pnpm install there)`);
   process.exit(1);
 }
@@ -129,16 +133,13 @@ try {
     projects.push(ours);
     const steps = [
       () => {
-        sides.first.xs.push(lolpopRun(join(root, "apps", "cli", "bin", "lolpop.js"), ours));
-        sides.second.xs.push(lolpopRun(join(root, "apps", "cli", "bin", "lolpop.js"), ours));
+        sides.first.xs.push(lolpopRun(ourCli, ours));
+        sides.second.xs.push(lolpopRun(ourCli, ours));
       },
       () => sides.python.xs.push(pythonRun()),
     ];
     if (baselineCli) {
-      const theirs = await makeForestProject({
-        nodeModules: join(baselineCli, "..", "..", "..", "..", "bench", "node_modules"),
-        csv,
-      });
+      const theirs = await makeForestProject({ nodeModules: baselineModules, csv });
       projects.push(theirs);
       steps.push(() => sides.baseline.xs.push(lolpopRun(baselineCli, theirs)));
     }
