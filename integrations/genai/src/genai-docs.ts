@@ -10,7 +10,7 @@ import type { JsonSchema } from "@lolpop/core";
 import type { ComponentFacts, ConfigOptionFacts } from "./genai-facts.js";
 import { definitionRange } from "./genai-facts.js";
 import { GenaiSetupError } from "./genai-setup-error.js";
-import { answerTokenBudget, REQUEST_DEFAULTS } from "./genai-structured-output.js";
+import { answerTokenBudget } from "./genai-structured-output.js";
 import type {
   ChatMessage,
   GenerateObjectRequest,
@@ -141,7 +141,7 @@ export function docsRequest(facts: ComponentFacts, options: DocsRequestOptions =
     messages: docsMessages(facts, limits),
     schema,
     schemaName: "component_docs",
-    maxTokens: options.maxTokens ?? answerTokenBudget(schema) ?? REQUEST_DEFAULTS.maxTokens,
+    maxTokens: options.maxTokens ?? answerTokenBudget(schema),
     temperature: options.temperature ?? 0,
     seed: options.seed ?? 0,
     signal: options.signal,

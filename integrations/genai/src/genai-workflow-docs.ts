@@ -8,7 +8,7 @@ import { basename } from "node:path";
 import type { JsonSchema } from "@lolpop/core";
 import { cleanProse, readmeMarkers } from "./genai-docs.js";
 import type { WorkflowFacts } from "./genai-facts.js";
-import { answerTokenBudget, REQUEST_DEFAULTS } from "./genai-structured-output.js";
+import { answerTokenBudget } from "./genai-structured-output.js";
 import type {
   ChatMessage,
   GenerateObjectRequest,
@@ -147,7 +147,7 @@ export function workflowDocsRequest(
     messages: workflowDocsMessages(facts, types, limits),
     schema,
     schemaName: "workflow_docs",
-    maxTokens: options.maxTokens ?? answerTokenBudget(schema) ?? REQUEST_DEFAULTS.maxTokens,
+    maxTokens: options.maxTokens ?? answerTokenBudget(schema),
     temperature: options.temperature ?? 0,
     seed: options.seed ?? 0,
     signal: options.signal,
